@@ -1,0 +1,308 @@
+package stage
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones resolve on machines without a tz database
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/check"
+)
+
+// Namespace is the Pulumi config namespace of stage settings.
+const Namespace = "skein"
+
+// Config keys, without the namespace.
+const (
+	KeyProduction       = "production"
+	KeyLogRetentionDays = "logRetentionDays"
+	KeyTimeZone         = "timeZone"
+	KeyAlarmTopicArn    = "alarmTopicArn"
+	KeyTags             = "tags"
+	KeyAccountID        = "accountId"
+)
+
+var knownKeys = []string{KeyProduction, KeyLogRetentionDays, KeyTimeZone, KeyAlarmTopicArn, KeyTags, KeyAccountID}
+
+// RetentionDays are the values CloudWatch Logs accepts for a log group's retention.
+// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+var RetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// Stage is one deployment of a project: its name, region and the defaults that follow from it.
+type Stage struct {
+	// Project is the Pulumi project name.
+	Project string
+	// Name is the stage (the Pulumi stack name): dev, prod...
+	Name string
+	// Region is the AWS region (aws:region); required.
+	Region string
+	// Partition is aws, aws-cn or aws-us-gov, derived from Region.
+	Partition string
+	// AccountID is used in ARNs and confused-deputy conditions; empty means the account of the
+	// credentials, which components then read through aws:getCallerIdentity.
+	AccountID string
+	// Production selects the safer defaults.
+	Production bool
+	// LogRetentionDays is the retention of every log group skein creates.
+	LogRetentionDays int
+	// TimeZone is the IANA time zone schedules run in.
+	TimeZone string
+	// AlarmTopicArn, when set, receives every alarm skein creates.
+	AlarmTopicArn string
+	// Tags are added to every taggable resource.
+	Tags map[string]string
+}
+
+type ctxKey struct{}
+
+// Observer sees what the plan harness needs from a program run: the config keys set, and the
+// outputs each component registers. Only the plan package sets one.
+type Observer interface {
+	ConfigKeys() []string
+	ComponentOutputs(res pulumi.Resource, outs pulumi.Map)
+}
+
+// WithObserver returns a context carrying obs; the plan harness wraps programs with it.
+func WithObserver(ctx *pulumi.Context, obs Observer) *pulumi.Context {
+	return ctx.WithValue(ctxKey{}, obs)
+}
+
+// RegisterOutputs registers a component's outputs and tells the observer, if any. Every skein
+// component ends its constructor with it.
+func RegisterOutputs(ctx *pulumi.Context, res pulumi.ComponentResource, outs pulumi.Map) error {
+	if obs, ok := ctx.Value(ctxKey{}).(Observer); ok {
+		obs.ComponentOutputs(res, outs)
+	}
+	return ctx.RegisterResourceOutputs(res, outs)
+}
+
+// Load reads and validates the stage from the context's config. It reports every problem at once.
+func Load(ctx *pulumi.Context) (*Stage, error) {
+	s := &Stage{Project: ctx.Project(), Name: ctx.Stack()}
+	c := check.New("stage", ctx.Stack())
+	get := func(k string) (string, bool) { return ctx.GetConfig(Namespace + ":" + k) }
+
+	s.Region, _ = ctx.GetConfig("aws:region")
+	if s.Region == "" {
+		c.Add("aws:region", "is required (pulumi config set aws:region eu-west-1)", nil)
+	}
+	s.Partition = PartitionOf(s.Region)
+	s.Production = isProductionName(s.Name)
+	if v, ok := get(KeyProduction); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			c.Add(Namespace+":"+KeyProduction, "must be true or false", v)
+		}
+		s.Production = b
+	}
+	s.LogRetentionDays = 14
+	if s.Production {
+		s.LogRetentionDays = 365
+	}
+	if v, ok := get(KeyLogRetentionDays); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			c.Add(Namespace+":"+KeyLogRetentionDays, "must be a whole number of days", v)
+		}
+		s.LogRetentionDays = n
+	}
+	s.TimeZone = "UTC"
+	if v, ok := get(KeyTimeZone); ok {
+		s.TimeZone = v
+	}
+	s.AlarmTopicArn, _ = get(KeyAlarmTopicArn)
+	s.AccountID, _ = get(KeyAccountID)
+	if v, ok := get(KeyTags); ok {
+		if err := json.Unmarshal([]byte(v), &s.Tags); err != nil {
+			c.Add(Namespace+":"+KeyTags, "must be an object of strings", v)
+		}
+	}
+	for _, k := range configKeys(ctx) {
+		ns, key, ok := strings.Cut(k, ":")
+		if !ok || ns != Namespace {
+			continue
+		}
+		known := false
+		for _, kk := range knownKeys {
+			known = known || key == kk
+		}
+		if !known {
+			c.Add(k, "is not a stage setting; known keys are "+Namespace+":"+strings.Join(knownKeys, ", "+Namespace+":"), nil)
+		}
+	}
+	c.Join(s.validate()...)
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Validate checks a Stage built by hand.
+func (s *Stage) Validate() error {
+	c := check.New("stage", s.Name)
+	c.Join(s.validate()...)
+	return c.Err()
+}
+
+func (s *Stage) validate() []error {
+	c := check.New("stage", s.Name)
+	if s.Name == "" {
+		c.Add("Name", "must not be empty", nil)
+	}
+	ok := false
+	for _, d := range RetentionDays {
+		ok = ok || d == s.LogRetentionDays
+	}
+	if !ok {
+		c.Add(Namespace+":"+KeyLogRetentionDays, "must be one of the values CloudWatch Logs accepts ("+joinInts(RetentionDays)+")", s.LogRetentionDays)
+	}
+	if _, err := LoadLocation(s.TimeZone); err != nil {
+		c.Add(Namespace+":"+KeyTimeZone, "must be an IANA time zone name such as Europe/Paris", s.TimeZone)
+	}
+	if s.AlarmTopicArn != "" && !strings.HasPrefix(s.AlarmTopicArn, "arn:") {
+		c.Add(Namespace+":"+KeyAlarmTopicArn, "must be an SNS topic ARN", s.AlarmTopicArn)
+	}
+	if s.AccountID != "" && (len(s.AccountID) != 12 || strings.Trim(s.AccountID, "0123456789") != "") {
+		c.Add(Namespace+":"+KeyAccountID, "must be 12 digits", s.AccountID)
+	}
+	for k := range s.Tags {
+		if strings.HasPrefix(k, "skein:") || strings.HasPrefix(strings.ToLower(k), "aws:") {
+			c.Add(Namespace+":"+KeyTags, "must not set reserved keys (skein:*, aws:*)", k)
+		}
+	}
+	if err := c.Err(); err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+// LoadLocation resolves an IANA time zone name with the embedded database. Unlike
+// time.LoadLocation it rejects "" and "Local", which AWS does not accept.
+func LoadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, &check.FieldError{Field: "TimeZone", Rule: "must be an IANA time zone name", Value: strconv.Quote(name)}
+	}
+	return time.LoadLocation(name)
+}
+
+// FromContext returns s when it is not nil, or loads the stage from ctx.
+func FromContext(ctx *pulumi.Context, s *Stage) (*Stage, error) {
+	if s != nil {
+		return s, nil
+	}
+	return Load(ctx)
+}
+
+// Account returns the stage's account id: the configured one, or the caller identity's.
+func (s *Stage) Account(ctx *pulumi.Context) (string, error) {
+	if s.AccountID != "" {
+		return s.AccountID, nil
+	}
+	id, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	s.AccountID = id.AccountId
+	return s.AccountID, nil
+}
+
+// PartitionOf returns the partition a region belongs to.
+func PartitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	default:
+		return "aws"
+	}
+}
+
+func isProductionName(stack string) bool {
+	switch strings.ToLower(stack) {
+	case "prod", "production", "prd":
+		return true
+	}
+	return false
+}
+
+// TagsFor returns the tags every taggable resource of a component carries: skein:project,
+// skein:stage, skein:component, plus the stage's own tags.
+func (s *Stage) TagsFor(component string) pulumi.StringMap {
+	m := pulumi.StringMap{
+		"skein:project":   pulumi.String(s.Project),
+		"skein:stage":     pulumi.String(s.Name),
+		"skein:component": pulumi.String(component),
+	}
+	for k, v := range s.Tags {
+		m[k] = pulumi.String(v)
+	}
+	return m
+}
+
+// Protect returns pulumi.Protect for data stores in production stages, and nothing elsewhere.
+func (s *Stage) Protect() []pulumi.ResourceOption {
+	if s.Production {
+		return []pulumi.ResourceOption{pulumi.Protect(true)}
+	}
+	return nil
+}
+
+// PhysicalName returns project-stage-name, shortened to max characters with a stable hash when it
+// is longer, for the few resources AWS makes us name.
+func (s *Stage) PhysicalName(name string, max int) string {
+	full := s.Project + "-" + s.Name + "-" + name
+	if len(full) <= max {
+		return full
+	}
+	sum := sha256.Sum256([]byte(full))
+	h := hex.EncodeToString(sum[:])[:8]
+	return full[:max-9] + "-" + h
+}
+
+// ConsoleRegionHost is the console's host for the stage's partition.
+func (s *Stage) ConsoleRegionHost() string {
+	switch s.Partition {
+	case "aws-cn":
+		return "console.amazonaws.cn"
+	case "aws-us-gov":
+		return "console.amazonaws-us-gov.com"
+	}
+	return s.Region + ".console.aws.amazon.com"
+}
+
+func configKeys(ctx *pulumi.Context) []string {
+	if obs, ok := ctx.Value(ctxKey{}).(Observer); ok {
+		return obs.ConfigKeys()
+	}
+	raw := os.Getenv(pulumi.EnvConfig)
+	if raw == "" {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
