@@ -14,7 +14,7 @@ func TestSimulateDistinguishesDecisions(t *testing.T) {
 		IAMRequest{Principal: role, Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:123456789012:b", IdentityPolicies: []json.RawMessage{identity}},
 		IAMRequest{Principal: role, Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:123456789012:a", IdentityPolicies: []json.RawMessage{identity},
 			ResourcePolicy: json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:123456789012:a","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`),
-			Context: map[string]any{"aws:SecureTransport": "false"}},
+			Context:        map[string]any{"aws:SecureTransport": "false"}},
 	)
 	want := []string{Allowed, ImplicitlyDenied, ExplicitlyDenied}
 	for i := range want {
