@@ -109,25 +109,25 @@ func TestParseAWSExamples(t *testing.T) {
 func TestParseValid(t *testing.T) {
 	tests := []struct{ expr, canonical string }{
 		{"cron(0 10 * * ? *)", "cron(0 10 * * ? *)"},
-		{"cron(0 18 ? * mon-fri *)", "cron(0 18 ? * MON-FRI *)"},          // names in any case
-		{"cron(0 18 ? * Mon-Fri *)", "cron(0 18 ? * MON-FRI *)"},          // names in any case
-		{"cron(00 08 01 * ? *)", "cron(0 8 1 * ? *)"},                     // leading zeros
-		{"cron(*/5 * * * ? *)", "cron(*/5 * * * ? *)"},                    // */n
-		{"cron(5,20-40/10 7 * * ? *)", "cron(5,20-40/10 7 * * ? *)"},      // steps in lists
-		{"cron(0 22-2 ? * FRI-MON *)", "cron(0 22-2 ? * FRI-MON *)"},      // wrapping ranges
-		{"cron(0 0 ? nov-feb 1 *)", "cron(0 0 ? NOV-FEB 1 *)"},            // wrapping month names
-		{"cron(0 0 ? JAN/3 2 *)", "cron(0 0 ? JAN/3 2 *)"},                // step from a name
-		{"cron(0 0 25-5 * ? *)", "cron(0 0 25-5 * ? *)"},                  // wrapping days
-		{"cron(0 0 ? * fril *)", "cron(0 0 ? * FRIL *)"},                  // nL with a name
-		{"cron(0 0 ? * 6L *)", "cron(0 0 ? * 6L *)"},                      // [eb] example
-		{"cron(0 0 ? * fri#3 *)", "cron(0 0 ? * FRI#3 *)"},                // n#k with a name
-		{"cron(0 0 ? * 1#5 *)", "cron(0 0 ? * 1#5 *)"},                    // fifth Sunday
-		{"cron(0 0 ? * l *)", "cron(0 0 ? * L *)"},                        // L alone
-		{"cron(0 0 lw * ? *)", "cron(0 0 LW * ? *)"},                      // LW
-		{"cron(0 0 l-30 * ? *)", "cron(0 0 L-30 * ? *)"},                  // L-n
-		{"cron(0 0 31w * ? *)", "cron(0 0 31W * ? *)"},                    // nW
-		{"cron(0 0 1 1 ? 1970)", "cron(0 0 1 1 ? 1970)"},                  // first year
-		{"cron(0 0 1 1 ? 2199)", "cron(0 0 1 1 ? 2199)"},                  // last year
+		{"cron(0 18 ? * mon-fri *)", "cron(0 18 ? * MON-FRI *)"},     // names in any case
+		{"cron(0 18 ? * Mon-Fri *)", "cron(0 18 ? * MON-FRI *)"},     // names in any case
+		{"cron(00 08 01 * ? *)", "cron(0 8 1 * ? *)"},                // leading zeros
+		{"cron(*/5 * * * ? *)", "cron(*/5 * * * ? *)"},               // */n
+		{"cron(5,20-40/10 7 * * ? *)", "cron(5,20-40/10 7 * * ? *)"}, // steps in lists
+		{"cron(0 22-2 ? * FRI-MON *)", "cron(0 22-2 ? * FRI-MON *)"}, // wrapping ranges
+		{"cron(0 0 ? nov-feb 1 *)", "cron(0 0 ? NOV-FEB 1 *)"},       // wrapping month names
+		{"cron(0 0 ? JAN/3 2 *)", "cron(0 0 ? JAN/3 2 *)"},           // step from a name
+		{"cron(0 0 25-5 * ? *)", "cron(0 0 25-5 * ? *)"},             // wrapping days
+		{"cron(0 0 ? * fril *)", "cron(0 0 ? * FRIL *)"},             // nL with a name
+		{"cron(0 0 ? * 6L *)", "cron(0 0 ? * 6L *)"},                 // [eb] example
+		{"cron(0 0 ? * fri#3 *)", "cron(0 0 ? * FRI#3 *)"},           // n#k with a name
+		{"cron(0 0 ? * 1#5 *)", "cron(0 0 ? * 1#5 *)"},               // fifth Sunday
+		{"cron(0 0 ? * l *)", "cron(0 0 ? * L *)"},                   // L alone
+		{"cron(0 0 lw * ? *)", "cron(0 0 LW * ? *)"},                 // LW
+		{"cron(0 0 l-30 * ? *)", "cron(0 0 L-30 * ? *)"},             // L-n
+		{"cron(0 0 31w * ? *)", "cron(0 0 31W * ? *)"},               // nW
+		{"cron(0 0 1 1 ? 1970)", "cron(0 0 1 1 ? 1970)"},             // first year
+		{"cron(0 0 1 1 ? 2199)", "cron(0 0 1 1 ? 2199)"},             // last year
 		{"cron(0 0 1 1 ? 2020-2030/2,2050)", "cron(0 0 1 1 ? 2020-2030/2,2050)"},
 		{"cron(59 23 31 12 ? *)", "cron(59 23 31 12 ? *)"},
 		{"cron(0/60 0/24 1/31 1/12 ? 1970/230)", "cron(0/60 0/24 1/31 1/12 ? 1970/230)"}, // largest increments
