@@ -297,7 +297,9 @@ func TestNextMatchesNaive(t *testing.T) {
 		{"UTC", "2028-02-27T00:00:00Z"},
 	}
 	total := 0
-	defer func() { t.Logf("%d expressions x %d windows: %d fire times agree with the naive definition", len(exprs), len(windows), total) }()
+	defer func() {
+		t.Logf("%d expressions x %d windows: %d fire times agree with the naive definition", len(exprs), len(windows), total)
+	}()
 	for _, w := range windows {
 		loc := mustLoc(t, w.zone)
 		from := mustTime(t, w.from).Add(time.Duration(rng.IntN(3600)) * time.Second)
