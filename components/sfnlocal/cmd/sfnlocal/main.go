@@ -1,0 +1,128 @@
+// Command sfnlocal runs a Step Functions state machine definition locally with skein's engine
+// (package github.com/skeinhq/skein/components/sfnlocal).
+//
+//	sfnlocal -f definition.json [-t StateName:executable]... < input.json
+//
+// The execution input is read from standard input (empty means {}). Each -t runs an executable
+// instead of the named Task state's resource: it receives the task input JSON as its first
+// argument and prints its result JSON on stdout; a non-zero exit fails the task, with the error
+// name and cause taken from a JSON object {"errorType":...,"errorMessage":...} on stderr when
+// there is one, otherwise States.TaskFailed with stderr as the cause.
+//
+// Exit status: 0 and the execution output as one line of JSON on stdout when the execution
+// succeeds; 2 and {"error":...,"cause":...} on stdout when it fails; 1 and a message on stderr
+// when the definition (or the command line, or the input) is invalid.
+//
+// Other flags: -events FILE writes the execution history as JSON Lines; -progress draws a live
+// one-line display of Map progress on stderr; -time-scale F multiplies Wait and Retry sleeps.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/skeinhq/skein/components/sfnlocal"
+)
+
+type overrides []string
+
+func (o *overrides) String() string     { return strings.Join(*o, ",") }
+func (o *overrides) Set(v string) error { *o = append(*o, v); return nil }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sfnlocal", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("f", "", "state machine definition file (Amazon States Language JSON)")
+	var ts overrides
+	fs.Var(&ts, "t", "StateName:executable, run executable instead of the Task state's resource (repeatable)")
+	events := fs.String("events", "", "write the execution history as JSON Lines to this file")
+	prog := fs.Bool("progress", false, "draw a live one-line Map progress display on stderr")
+	scale := fs.Float64("time-scale", 1, "multiply Wait and Retry sleeps by this factor (0.001: a 10 s wait takes 10 ms)")
+	name := fs.String("name", "", "state machine name used in ARNs (default local)")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if *file == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: sfnlocal -f definition.json [-t StateName:executable]... < input.json")
+		return 1
+	}
+	raw, err := os.ReadFile(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
+		return 1
+	}
+	def, err := sfnlocal.Parse(raw)
+	if err != nil {
+		fmt.Fprintf(stderr, "sfnlocal: %s: %v\n", *file, err)
+		return 1
+	}
+	opts := &sfnlocal.Options{TimeScale: *scale, Name: *name, TaskOverrides: map[string]sfnlocal.Invoker{}}
+	var bad []error
+	for _, t := range ts {
+		st, exe, ok := strings.Cut(t, ":")
+		if !ok || st == "" || exe == "" {
+			bad = append(bad, fmt.Errorf("-t %q: want StateName:executable", t))
+			continue
+		}
+		opts.TaskOverrides[st] = &sfnlocal.Executable{Path: exe}
+	}
+	if *scale < 0 {
+		bad = append(bad, fmt.Errorf("-time-scale must be >= 0, got %v", *scale))
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(stderr, "sfnlocal: %v\n", errors.Join(bad...))
+		return 1
+	}
+	if *events != "" {
+		f, err := os.Create(*events)
+		if err != nil {
+			fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		opts.EventLog = f
+	}
+	if *prog {
+		opts.Progress = stderr
+	}
+	eng, err := sfnlocal.New(def, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
+		return 1
+	}
+	input, err := io.ReadAll(stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "sfnlocal: reading the input: %v\n", err)
+		return 1
+	}
+	if len(bytes.TrimSpace(input)) > 0 && !json.Valid(input) {
+		fmt.Fprintln(stderr, "sfnlocal: the input on stdin is not valid JSON")
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	out, err := eng.Execute(ctx, input)
+	if err != nil {
+		var ee *sfnlocal.ExecutionError
+		if !errors.As(err, &ee) {
+			ee = &sfnlocal.ExecutionError{Name: "ExecutionAborted", Cause: err.Error()}
+		}
+		line, _ := json.Marshal(ee)
+		fmt.Fprintln(stdout, string(line))
+		return 2
+	}
+	fmt.Fprintln(stdout, string(out))
+	return 0
+}

@@ -1,0 +1,590 @@
+package sfnlocal
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"sync"
+	"time"
+)
+
+// readItems runs the ItemReader
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
+func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf func() any) ([]any, error) {
+	pv, err := r.params.eval(eff, cf)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := pv.(map[string]any)
+	bucket, _ := p["Bucket"].(string)
+	if bucket == "" {
+		return nil, newErr(ErrItemReaderFailed, "ItemReader.Parameters.Bucket must be a non-empty string, got %s", mustJSONString(p["Bucket"]))
+	}
+	maxItems := r.maxItems
+	if r.maxItemsPath != nil {
+		v, ok := r.maxItemsPath.get(eff, cf)
+		n, isInt := toInt(v)
+		if !ok || !isInt || n < 1 || n > 100000000 {
+			return nil, newErr(ErrRuntime, "ReaderConfig.MaxItemsPath %s must select a whole number in 1..100000000, got %s", r.maxItemsPath.src, mustJSONString(v))
+		}
+		maxItems = int(n)
+	}
+	store := x.r.eng.opts.Store
+	fail := func(err error) error {
+		return newErr(ErrItemReaderFailed, "%v", err)
+	}
+	var items []any
+	if r.inputType == "LISTING" {
+		prefix, _ := p["Prefix"].(string)
+		objs, err := store.ListObjects(ctx, bucket, prefix)
+		if err != nil {
+			return nil, fail(err)
+		}
+		for _, o := range objs {
+			items = append(items, map[string]any{
+				"Etag": o.ETag, "Key": o.Key, "LastModified": o.LastModified.Unix(), "Size": o.Size, "StorageClass": o.StorageClass,
+			})
+		}
+	} else {
+		key, _ := p["Key"].(string)
+		if key == "" {
+			return nil, newErr(ErrItemReaderFailed, "ItemReader.Parameters.Key must be a non-empty string, got %s", mustJSONString(p["Key"]))
+		}
+		body, err := store.GetObject(ctx, bucket, key)
+		if err != nil {
+			return nil, fail(err)
+		}
+		switch r.inputType {
+		case "JSON":
+			v, err := parseJSON(body)
+			if err != nil {
+				return nil, fail(fmt.Errorf("s3://%s/%s is not JSON: %v", bucket, key, err))
+			}
+			arr, ok := v.([]any)
+			if !ok {
+				return nil, fail(fmt.Errorf("s3://%s/%s must hold a JSON array, got %s", bucket, key, typeName(v)))
+			}
+			items = arr
+		case "JSONL":
+			for i, line := range bytes.Split(body, []byte("\n")) {
+				line = bytes.TrimSpace(line)
+				if len(line) == 0 {
+					continue
+				}
+				v, err := parseJSON(line)
+				if err != nil {
+					return nil, fail(fmt.Errorf("s3://%s/%s line %d is not JSON: %v", bucket, key, i+1, err))
+				}
+				items = append(items, v)
+			}
+		case "CSV":
+			items, err = readCSV(body, r.headerLoc, r.headers, r.delimiter)
+			if err != nil {
+				return nil, fail(fmt.Errorf("s3://%s/%s: %v", bucket, key, err))
+			}
+		case "MANIFEST":
+			items, err = x.readManifest(ctx, bucket, key, body, maxItems)
+			if err != nil {
+				return nil, fail(err)
+			}
+		}
+	}
+	if maxItems > 0 && len(items) > maxItems {
+		items = items[:maxItems]
+	}
+	if items == nil {
+		items = []any{}
+	}
+	return items, nil
+}
+
+// readCSV turns CSV rows into objects keyed by the header; every value is a string, as in AWS.
+func readCSV(body []byte, headerLoc string, given []string, delim rune) ([]any, error) {
+	rd := csv.NewReader(bytes.NewReader(body))
+	rd.Comma = delim
+	rd.FieldsPerRecord = -1
+	rows, err := rd.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	headers := given
+	if headerLoc != "GIVEN" {
+		if len(rows) == 0 {
+			return []any{}, nil
+		}
+		headers, rows = rows[0], rows[1:]
+	}
+	items := make([]any, 0, len(rows))
+	for i, row := range rows {
+		if len(row) > len(headers) {
+			return nil, fmt.Errorf("row %d has %d fields but there are %d headers", i+1, len(row), len(headers))
+		}
+		m := make(map[string]any, len(headers))
+		for j, h := range headers {
+			if j < len(row) {
+				m[h] = row[j]
+			} else {
+				m[h] = ""
+			}
+		}
+		items = append(items, m)
+	}
+	return items, nil
+}
+
+// readManifest reads an S3 Inventory manifest.json and the (gzipped) CSV files it lists; each
+// item is an object keyed by the manifest's fileSchema (Bucket, Key, Size...).
+func (x *execution) readManifest(ctx context.Context, bucket, key string, body []byte, maxItems int) ([]any, error) {
+	v, err := parseJSON(body)
+	if err != nil {
+		return nil, fmt.Errorf("manifest s3://%s/%s is not JSON: %v", bucket, key, err)
+	}
+	m, _ := v.(map[string]any)
+	if f, _ := m["fileFormat"].(string); f != "" && f != "CSV" {
+		return nil, fmt.Errorf("manifest s3://%s/%s: only CSV inventories are supported, got fileFormat %q", bucket, key, f)
+	}
+	schema, _ := m["fileSchema"].(string)
+	if schema == "" {
+		return nil, fmt.Errorf("manifest s3://%s/%s has no fileSchema", bucket, key)
+	}
+	var headers []string
+	for _, h := range strings.Split(schema, ",") {
+		headers = append(headers, strings.TrimSpace(h))
+	}
+	files, _ := m["files"].([]any)
+	var items []any
+	for _, f := range files {
+		fm, _ := f.(map[string]any)
+		fk, _ := fm["key"].(string)
+		data, err := x.r.eng.opts.Store.GetObject(ctx, bucket, fk)
+		if err != nil {
+			return nil, err
+		}
+		if strings.HasSuffix(fk, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(data))
+			if err != nil {
+				return nil, fmt.Errorf("inventory file %s: %v", fk, err)
+			}
+			if data, err = io.ReadAll(zr); err != nil {
+				return nil, fmt.Errorf("inventory file %s: %v", fk, err)
+			}
+		}
+		rows, err := readCSV(data, "GIVEN", headers, ',')
+		if err != nil {
+			return nil, fmt.Errorf("inventory file %s: %v", fk, err)
+		}
+		items = append(items, rows...)
+		if maxItems > 0 && len(items) >= maxItems {
+			break
+		}
+	}
+	return items, nil
+}
+
+// makeBatches groups selected items into child inputs {"BatchInput":...,"Items":[...]}
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html).
+func (x *execution) makeBatches(b *itemBatcher, eff any, cf func() any, items []any) ([]any, [][2]int, error) {
+	maxItems, maxBytes := b.maxItems, b.maxBytes
+	if b.maxItemsPath != nil {
+		v, ok := b.maxItemsPath.get(eff, cf)
+		n, isInt := toInt(v)
+		if !ok || !isInt || n < 1 {
+			return nil, nil, newErr(ErrRuntime, "MaxItemsPerBatchPath %s must select a whole number >= 1, got %s", b.maxItemsPath.src, mustJSONString(v))
+		}
+		maxItems = int(n)
+	}
+	if b.maxBytesPath != nil {
+		v, ok := b.maxBytesPath.get(eff, cf)
+		n, isInt := toInt(v)
+		if !ok || !isInt || n < 1 || n > maxPayloadBytes {
+			return nil, nil, newErr(ErrRuntime, "MaxInputBytesPerBatchPath %s must select a whole number in 1..262144, got %s", b.maxBytesPath.src, mustJSONString(v))
+		}
+		maxBytes = int(n)
+	}
+	if maxBytes == 0 {
+		maxBytes = maxPayloadBytes
+	}
+	var batchInput any
+	hasBI := b.batchInput != nil
+	baseSize := len(`{"Items":[]}`)
+	if hasBI {
+		v, err := b.batchInput.eval(eff, cf)
+		if err != nil {
+			return nil, nil, err
+		}
+		batchInput = v
+		baseSize += len(`,"BatchInput":`) + len(jsonText(v))
+	}
+	var batches []any
+	var spans [][2]int
+	start, size := 0, baseSize
+	flush := func(end int) {
+		m := map[string]any{"Items": append([]any{}, items[start:end]...)}
+		if hasBI {
+			m["BatchInput"] = batchInput
+		}
+		batches = append(batches, m)
+		spans = append(spans, [2]int{start, end})
+		start, size = end, baseSize
+	}
+	for i, it := range items {
+		n := len(jsonText(it))
+		if i > start {
+			n++ // comma
+		}
+		if baseSize+len(jsonText(it)) > maxBytes {
+			return nil, nil, newErr(ErrDataLimitExceeded, "item %d is %d bytes, more than MaxInputBytesPerBatch (%d) allows with the batch envelope", i, len(jsonText(it)), maxBytes)
+		}
+		if i > start && (size+n > maxBytes || (maxItems > 0 && i-start >= maxItems)) {
+			flush(i)
+			n = len(jsonText(it))
+		}
+		size += n
+	}
+	if start < len(items) {
+		flush(len(items))
+	}
+	return batches, spans, nil
+}
+
+// childRecord is one child execution as ResultWriter writes it.
+type childRecord struct {
+	name, arn   string
+	input, out  any
+	err         *ExecutionError
+	start, stop time.Time
+	status      string // SUCCEEDED, FAILED, PENDING
+	items       int
+}
+
+// runDistributed runs a Distributed Map: reads the items, selects and batches them, runs one
+// child execution per item or batch with MaxConcurrency in flight, enforces the tolerated
+// failure threshold and writes the results.
+func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *stateCtx) (any, error) {
+	cf := sc.fn()
+	d := s.dist
+	var items []any
+	if d.reader != nil {
+		var err error
+		if items, err = x.readItems(ctx, d.reader, eff, cf); err != nil {
+			return nil, err
+		}
+	} else {
+		src := eff
+		if s.itemsPath != nil {
+			v, ok := s.itemsPath.get(eff, cf)
+			if !ok {
+				return nil, newErr(ErrRuntime, "Invalid path '%s': The ItemsPath does not exist in the input", s.itemsPath.src)
+			}
+			src = v
+		}
+		arr, ok := src.([]any)
+		if !ok {
+			return nil, newErr(ErrRuntime, "Map state %q: the items (ItemsPath %s) must be a JSON array, got %s", s.name, pathSrc(s.itemsPath), typeName(src))
+		}
+		items = arr
+	}
+	selected, err := selectItems(s, eff, items, sc)
+	if err != nil {
+		return nil, err
+	}
+	inputs := selected
+	var spans [][2]int
+	if d.batcher != nil {
+		if inputs, spans, err = x.makeBatches(d.batcher, eff, cf, selected); err != nil {
+			return nil, err
+		}
+	}
+	conc, err := x.concurrency(s, eff, cf)
+	if err != nil {
+		return nil, err
+	}
+	if conc == 0 {
+		conc = x.r.eng.opts.MaxDistributedConcurrency
+	}
+	tolPct, tolCount := -1.0, -1
+	if d.tolPctSet {
+		tolPct = d.tolPct
+	}
+	if d.tolCountSet {
+		tolCount = d.tolCount
+	}
+	if d.tolPctPath != nil {
+		v, ok := d.tolPctPath.get(eff, cf)
+		f, isNum := toFloat(v)
+		if !ok || !isNum || f < 0 || f > 100 {
+			return nil, newErr(ErrRuntime, "ToleratedFailurePercentagePath %s must select a number in 0..100, got %s", d.tolPctPath.src, mustJSONString(v))
+		}
+		tolPct = f
+	}
+	if d.tolCountPath != nil {
+		v, ok := d.tolCountPath.get(eff, cf)
+		n, isInt := toInt(v)
+		if !ok || !isInt || n < 0 {
+			return nil, newErr(ErrRuntime, "ToleratedFailureCountPath %s must select a whole number >= 0, got %s", d.tolCountPath.src, mustJSONString(v))
+		}
+		tolCount = int(n)
+	}
+	if tolPct < 0 && tolCount < 0 {
+		tolCount = 0 // no tolerance configured: any failure fails the Map Run
+	}
+
+	x.r.mu.Lock()
+	label := d.label
+	if label == "" {
+		label = s.name
+	}
+	runID := newUUID()
+	x.r.mu.Unlock()
+	mapRunArn := fmt.Sprintf("arn:aws:states:%s:%s:mapRun:%s/%s:%s", x.r.eng.opts.Region, x.r.eng.opts.Account, x.smName, label, runID)
+	childSM := fmt.Sprintf("%s/%s", x.smName, label)
+	childSMArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", x.r.eng.opts.Region, x.r.eng.opts.Account, childSM)
+	x.emit("MapRunStarted", map[string]any{"mapRunArn": mapRunArn})
+	if p := x.r.prog; p != nil {
+		p.total.Add(int64(len(selected)))
+	}
+
+	total := len(selected)
+	records := make([]childRecord, len(inputs))
+	var (
+		mu          sync.Mutex
+		failedItems int
+		exceeded    bool
+	)
+	itemsIn := func(i int) int {
+		if spans == nil {
+			return 1
+		}
+		return spans[i][1] - spans[i][0]
+	}
+	over := func(failed int) bool {
+		if tolCount >= 0 && failed > tolCount {
+			return true
+		}
+		if tolPct >= 0 && total > 0 && float64(failed)*100/float64(total) > tolPct {
+			return true
+		}
+		return false
+	}
+	runCtx, cancelRun := context.WithCancelCause(ctx)
+	defer cancelRun(nil)
+	for i := range records {
+		records[i].status = "PENDING"
+		records[i].input = inputs[i]
+		records[i].items = itemsIn(i)
+	}
+	execPrefix := strings.Replace(childSMArn, ":stateMachine:", ":execution:", 1)
+	if s.processor.execType == "EXPRESS" {
+		execPrefix = strings.Replace(childSMArn, ":stateMachine:", ":express:", 1)
+	}
+	_ = forEach(runCtx, len(inputs), conc, func(cctx context.Context, i int) error {
+		n := records[i].items
+		if p := x.r.prog; p != nil {
+			p.inFlight.Add(int64(n))
+			defer p.inFlight.Add(-int64(n))
+		}
+		name := fmt.Sprintf("%s_%d", runID[:8], i)
+		childArn := execPrefix + ":" + runID + ":" + name
+		start := time.Now().UTC()
+		out, err := x.r.execute(cctx, s.processor, childSMArn, childSM, name, childArn, inputs[i], s.processor.timeout)
+		stop := time.Now().UTC()
+		mu.Lock()
+		defer mu.Unlock()
+		rec := &records[i]
+		rec.name, rec.arn, rec.start, rec.stop = name, childArn, start, stop
+		if err != nil {
+			if cctx.Err() != nil && !isExecErr(err) {
+				return nil // aborted because the run stopped: stays PENDING
+			}
+			rec.status = "FAILED"
+			rec.err = asExecErr(err, ErrTaskFailed)
+			failedItems += n
+			if p := x.r.prog; p != nil {
+				p.failed.Add(int64(n))
+			}
+			if !exceeded && over(failedItems) {
+				exceeded = true
+				cancelRun(errThresholdExceeded)
+			}
+			return nil
+		}
+		rec.status = "SUCCEEDED"
+		rec.out = out
+		if p := x.r.prog; p != nil {
+			p.done.Add(int64(n))
+		}
+		return nil
+	})
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+
+	var result any
+	if d.writer != nil {
+		result, err = x.writeResults(ctx, d.writer, eff, cf, mapRunArn, runID, records)
+		if err != nil {
+			x.emit("MapRunFailed", map[string]any{"error": ErrResultWriterFailed})
+			return nil, err
+		}
+	}
+	if exceeded {
+		cause := fmt.Sprintf("The specified tolerated failure threshold was exceeded: %d of %d items failed (ToleratedFailureCount %s, ToleratedFailurePercentage %s)",
+			failedItems, total, fmtTol(float64(tolCount)), fmtTol(tolPct))
+		x.emit("MapRunFailed", map[string]any{"error": ErrExceedToleratedFailure, "cause": cause})
+		return nil, &ExecutionError{Name: ErrExceedToleratedFailure, Cause: cause}
+	}
+	x.emit("MapRunSucceeded", nil)
+	if result != nil {
+		return result, nil
+	}
+	out := make([]any, len(records))
+	for i, r := range records {
+		if r.status == "SUCCEEDED" {
+			out[i] = r.out
+		} else if r.err != nil {
+			out[i] = map[string]any{"Error": r.err.Name, "Cause": r.err.Cause}
+		}
+	}
+	return out, nil
+}
+
+var errThresholdExceeded = errors.New("the tolerated failure threshold was exceeded")
+
+func isExecErr(err error) bool {
+	var ee *ExecutionError
+	return errors.As(err, &ee)
+}
+
+func fmtTol(v float64) string {
+	if v < 0 {
+		return "not set"
+	}
+	if v == math.Trunc(v) {
+		return fmt.Sprintf("%d", int64(v))
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// writeResults implements ResultWriter
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html): with an
+// S3 destination it writes <Prefix>/<map run id>/manifest.json and SUCCEEDED_0.json,
+// FAILED_0.json, PENDING_0.json (JSON arrays of execution records, or JSON Lines), and the Map
+// state's result is {"MapRunArn":...,"ResultWriterDetails":{"Bucket":...,"Key":...manifest.json}}.
+// With WriterConfig alone the result is the transformed outputs.
+func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, cf func() any, mapRunArn, runID string, recs []childRecord) (any, error) {
+	record := func(r childRecord) any {
+		if w.transformation != "NONE" && r.status == "SUCCEEDED" {
+			return r.out
+		}
+		m := map[string]any{
+			"ExecutionArn": r.arn, "Name": r.name, "Input": jsonText(r.input), "InputDetails": map[string]any{"Included": true},
+			"StateMachineArn": x.smArn, "Status": r.status, "RedriveCount": int64(0),
+			"RedriveStatus": "NOT_REDRIVABLE", "RedriveStatusReason": "Execution is " + r.status + " and cannot be redriven",
+		}
+		if !r.start.IsZero() {
+			m["StartDate"] = r.start.Format("2006-01-02T15:04:05.000Z")
+			m["StopDate"] = r.stop.Format("2006-01-02T15:04:05.000Z")
+		}
+		switch r.status {
+		case "SUCCEEDED":
+			m["Output"] = jsonText(r.out)
+			m["OutputDetails"] = map[string]any{"Included": true}
+		case "FAILED":
+			m["Error"], m["Cause"] = r.err.Name, r.err.Cause
+		}
+		return m
+	}
+	groups := map[string][]any{}
+	var all []any
+	for _, r := range recs {
+		v := record(r)
+		groups[r.status] = append(groups[r.status], v)
+		if r.status == "SUCCEEDED" && w.transformation == "FLATTEN" {
+			if arr, ok := v.([]any); ok {
+				all = append(all, arr...)
+				continue
+			}
+		}
+		if r.status != "PENDING" {
+			all = append(all, v)
+		}
+	}
+	if w.params == nil {
+		if all == nil {
+			all = []any{}
+		}
+		return all, nil
+	}
+	pv, err := w.params.eval(eff, cf)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := pv.(map[string]any)
+	bucket, _ := p["Bucket"].(string)
+	if bucket == "" {
+		return nil, newErr(ErrResultWriterFailed, "ResultWriter.Parameters.Bucket must be a non-empty string, got %s", mustJSONString(p["Bucket"]))
+	}
+	prefix, _ := p["Prefix"].(string)
+	base := runID
+	if prefix != "" {
+		base = strings.TrimSuffix(prefix, "/") + "/" + runID
+	}
+	store := x.r.eng.opts.Store
+	files := map[string][]any{"SUCCEEDED": {}, "FAILED": {}, "PENDING": {}}
+	ext := ".json"
+	if w.outputType == "JSONL" {
+		ext = ".jsonl"
+	}
+	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
+		g := groups[status]
+		if len(g) == 0 {
+			continue
+		}
+		if w.transformation == "FLATTEN" && status == "SUCCEEDED" {
+			var flat []any
+			for _, v := range g {
+				if arr, ok := v.([]any); ok {
+					flat = append(flat, arr...)
+				} else {
+					flat = append(flat, v)
+				}
+			}
+			g = flat
+		}
+		var body []byte
+		if w.outputType == "JSONL" {
+			var buf bytes.Buffer
+			for _, v := range g {
+				buf.WriteString(jsonText(v))
+				buf.WriteByte('\n')
+			}
+			body = buf.Bytes()
+		} else {
+			body = []byte(jsonText(g))
+		}
+		key := fmt.Sprintf("%s/%s_0%s", base, status, ext)
+		if _, err := store.PutObject(ctx, bucket, key, body); err != nil {
+			return nil, newErr(ErrResultWriterFailed, "writing s3://%s/%s: %v", bucket, key, err)
+		}
+		files[status] = append(files[status], map[string]any{"Key": key, "Size": int64(len(body))})
+	}
+	manifest := map[string]any{
+		"DestinationBucket": bucket,
+		"MapRunArn":         mapRunArn,
+		"ResultFiles":       map[string]any{"FAILED": files["FAILED"], "PENDING": files["PENDING"], "SUCCEEDED": files["SUCCEEDED"]},
+	}
+	mkey := base + "/manifest.json"
+	if _, err := store.PutObject(ctx, bucket, mkey, []byte(jsonText(manifest))); err != nil {
+		return nil, newErr(ErrResultWriterFailed, "writing s3://%s/%s: %v", bucket, mkey, err)
+	}
+	return map[string]any{
+		"MapRunArn":           mapRunArn,
+		"ResultWriterDetails": map[string]any{"Bucket": bucket, "Key": mkey},
+	}, nil
+}

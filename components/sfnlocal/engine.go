@@ -1,0 +1,665 @@
+package sfnlocal
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	mrand "math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures an Engine. The zero value runs with real-time sleeps, no functions, an
+// empty in-memory object store and in-memory queues.
+type Options struct {
+	// Functions resolves Lambda functions (direct ARNs and arn:aws:states:::lambda:invoke).
+	// Nil means none: every Lambda task fails with Lambda.ResourceNotFoundException.
+	Functions *Functions
+	// TaskOverrides runs a handler instead of a Task state's Resource, by state name (the CLI's
+	// -t StateName:executable). The override receives the task's effective input and its result
+	// is the task result, whatever the Resource. Nil means no overrides.
+	TaskOverrides map[string]Invoker
+	// Store backs ItemReader, ResultWriter and the S3 integrations. Nil means a new empty
+	// MemStore per Engine.
+	Store ObjectStore
+	// Queues receives sqs:sendMessage messages. Nil means a new MemQueues per Engine.
+	Queues MessageSender
+	// StateMachines resolves states:startExecution targets by ARN or name. Nil means none.
+	StateMachines map[string]*Definition
+	// TimeScale multiplies every Wait and Retry sleep: 0.001 turns a 10 s wait into 10 ms. Zero
+	// means 1 (real time); negative values are rejected. Timeouts are not scaled: they bound
+	// real handler time.
+	TimeScale float64
+	// OnEvent receives every history event, synchronously, from the goroutine that produced
+	// it (calls are serialised). Nil means no callback.
+	OnEvent func(Event)
+	// EventLog receives every history event as one JSON line (GetExecutionHistory's shape).
+	// Nil means no log.
+	EventLog io.Writer
+	// Progress receives a live one-line display of Map progress (for a terminal: it redraws
+	// with carriage returns). Nil means no display.
+	Progress io.Writer
+	// Name is the state machine's name in ARNs and the context object. Empty means "local".
+	Name string
+	// Region and Account appear in the ARNs the engine makes. Empty means us-east-1 and
+	// 123456789012.
+	Region, Account string
+	// MaxDistributedConcurrency caps a Distributed Map's child executions in flight when its
+	// MaxConcurrency is 0 (AWS allows up to 10,000). Zero means 1000.
+	MaxDistributedConcurrency int
+}
+
+// Engine runs executions of one state machine definition. It is safe for concurrent use: each
+// Execute is an independent execution.
+type Engine struct {
+	def    *Definition
+	opts   Options
+	arn    string
+	execN  atomic.Int64
+	rngMu  sync.Mutex
+	rng    *mrand.Rand
+	engine *Engine // root engine for nested machines
+}
+
+// New validates the options and returns an engine for def.
+func New(def *Definition, opts *Options) (*Engine, error) {
+	if def == nil {
+		return nil, errors.New("sfnlocal: New: the definition is nil")
+	}
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	var errs []error
+	if o.TimeScale < 0 || math.IsNaN(o.TimeScale) || math.IsInf(o.TimeScale, 0) {
+		errs = append(errs, fmt.Errorf("sfnlocal: Options.TimeScale must be a finite number >= 0 (0 means 1), got %v", o.TimeScale))
+	}
+	if o.MaxDistributedConcurrency < 0 || o.MaxDistributedConcurrency > maxDistributedConcurrency {
+		errs = append(errs, fmt.Errorf("sfnlocal: Options.MaxDistributedConcurrency must be in 0..%d (0 means %d), got %d",
+			maxDistributedConcurrency, defaultDistributedConcurrency, o.MaxDistributedConcurrency))
+	}
+	if o.Name != "" && (len(o.Name) > 80 || strings.ContainsAny(o.Name, " :/*?\"<>{}[]")) {
+		errs = append(errs, fmt.Errorf("sfnlocal: Options.Name must be 1..80 characters without spaces or :/*?\"<>{}[], got %q", o.Name))
+	}
+	for name, h := range o.TaskOverrides {
+		if h == nil {
+			errs = append(errs, fmt.Errorf("sfnlocal: Options.TaskOverrides[%q] is nil", name))
+		}
+	}
+	for name, d := range o.StateMachines {
+		if d == nil {
+			errs = append(errs, fmt.Errorf("sfnlocal: Options.StateMachines[%q] is nil", name))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if o.TimeScale == 0 {
+		o.TimeScale = 1
+	}
+	if o.Store == nil {
+		o.Store = NewMemStore()
+	}
+	if o.Queues == nil {
+		o.Queues = &MemQueues{}
+	}
+	if o.Name == "" {
+		o.Name = "local"
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.Account == "" {
+		o.Account = "123456789012"
+	}
+	if o.MaxDistributedConcurrency == 0 {
+		o.MaxDistributedConcurrency = defaultDistributedConcurrency
+	}
+	e := &Engine{def: def, opts: o, rng: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 7))}
+	e.arn = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", o.Region, o.Account, o.Name)
+	e.engine = e
+	return e, nil
+}
+
+// StateMachineArn is the ARN the engine uses for its state machine.
+func (e *Engine) StateMachineArn() string { return e.arn }
+
+// Execute runs one execution with input (a JSON document; empty means {}) and returns its output,
+// or an error: *ExecutionError when the execution failed (States.Timeout when the definition's
+// TimeoutSeconds elapsed), or the context's error when ctx ended first.
+func (e *Engine) Execute(ctx context.Context, input []byte) ([]byte, error) {
+	out, _, err := e.ExecuteNamed(ctx, "", input)
+	return out, err
+}
+
+// ExecuteNamed is Execute with an execution name (empty means a random UUID); it also returns
+// the execution's ARN.
+func (e *Engine) ExecuteNamed(ctx context.Context, name string, input []byte) (output []byte, executionArn string, err error) {
+	var in any = map[string]any{}
+	if len(strings.TrimSpace(string(input))) > 0 {
+		v, perr := parseJSON(input)
+		if perr != nil {
+			return nil, "", fmt.Errorf("sfnlocal: the execution input is not JSON: %w", perr)
+		}
+		in = v
+	}
+	if name == "" {
+		name = newUUID()
+	}
+	run := &run{
+		eng:    e,
+		sink:   newEventSink(e.opts.OnEvent, e.opts.EventLog),
+		prog:   newProgress(e.opts.Progress),
+		mapRun: map[string]int{},
+	}
+	defer run.prog.close()
+	out, err := run.execute(ctx, e.def.m, e.arn, e.opts.Name, name, "", in, e.def.m.timeout)
+	run.bg.Wait()
+	if err != nil {
+		return nil, run.execArn(e.arn, name), err
+	}
+	b, merr := marshalJSON(out)
+	if merr != nil {
+		return nil, "", merr
+	}
+	return b, run.execArn(e.arn, name), nil
+}
+
+// run holds what one top-level Execute shares with its branches, iterations and children.
+type run struct {
+	eng    *Engine
+	sink   *eventSink
+	prog   *progress
+	bg     sync.WaitGroup // asynchronous nested executions
+	mu     sync.Mutex
+	mapRun map[string]int
+}
+
+func (r *run) execArn(smArn, name string) string {
+	return strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + name
+}
+
+// execution is one (child) execution: what the context object's Execution and StateMachine say.
+type execution struct {
+	r         *run
+	arn       string
+	name      string
+	smArn     string
+	smName    string
+	input     any
+	start     time.Time
+	lastEvent atomic.Int64
+}
+
+func (x *execution) emit(typ string, details map[string]any) {
+	if x.r.sink == nil {
+		return
+	}
+	id := x.r.sink.emit(x.lastEvent.Load(), typ, x.arn, details)
+	x.lastEvent.Store(id)
+}
+
+func (x *execution) listening() bool { return x.r.sink != nil }
+
+// execute runs a (child) execution of m to completion, emitting Execution* events.
+func (r *run) execute(ctx context.Context, m *machine, smArn, smName, name, parentArn string, input any, timeout time.Duration) (any, error) {
+	x := &execution{r: r, smArn: smArn, smName: smName, name: name, input: input, start: time.Now().UTC()}
+	x.arn = r.execArn(smArn, name)
+	if parentArn != "" {
+		x.arn = parentArn
+	}
+	if x.listening() {
+		x.emit("ExecutionStarted", map[string]any{"input": jsonText(input), "roleArn": r.roleArn()})
+	}
+	var cancel context.CancelFunc
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errExecutionTimeout)
+		defer cancel()
+	}
+	out, err := x.runMachine(ctx, m, input, nil)
+	if err == nil && ctx.Err() != nil && context.Cause(ctx) == errExecutionTimeout {
+		err = errExecutionTimeout
+	}
+	if err != nil {
+		if errors.Is(err, errExecutionTimeout) || (ctx.Err() != nil && context.Cause(ctx) == errExecutionTimeout) {
+			x.emit("ExecutionTimedOut", map[string]any{"error": ErrTimeout, "cause": "The execution timed out after its TimeoutSeconds"})
+			return nil, &ExecutionError{Name: ErrTimeout, Cause: fmt.Sprintf("The execution ran longer than its TimeoutSeconds (%v)", timeout)}
+		}
+		var ee *ExecutionError
+		if errors.As(err, &ee) {
+			x.emit("ExecutionFailed", map[string]any{"error": ee.Name, "cause": ee.Cause})
+			return nil, ee
+		}
+		x.emit("ExecutionAborted", map[string]any{"cause": err.Error()})
+		return nil, err
+	}
+	if x.listening() {
+		x.emit("ExecutionSucceeded", map[string]any{"output": jsonText(out)})
+	}
+	return out, nil
+}
+
+var errExecutionTimeout = errors.New("execution timed out")
+
+func (r *run) roleArn() string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/sfnlocal", r.eng.opts.Account)
+}
+
+// mapItem is the context object's Map.Item for an iteration.
+type mapItem struct {
+	index int
+	value any
+}
+
+// runMachine runs the states of m from StartAt to an end.
+func (x *execution) runMachine(ctx context.Context, m *machine, input any, item *mapItem) (any, error) {
+	name := m.startAt
+	for {
+		if err := ctx.Err(); err != nil {
+			if context.Cause(ctx) == errExecutionTimeout {
+				return nil, errExecutionTimeout
+			}
+			return nil, context.Cause(ctx)
+		}
+		s := m.states[name]
+		out, next, err := x.runState(ctx, s, input, item)
+		if err != nil {
+			return nil, err
+		}
+		if x.r.prog != nil {
+			x.r.prog.transitions.Add(1)
+		}
+		if next == "" {
+			return out, nil
+		}
+		input, name = out, next
+	}
+}
+
+// stateCtx builds the context object lazily for one state attempt.
+type stateCtx struct {
+	x       *execution
+	s       *state
+	entered time.Time
+	retries int
+	item    *mapItem
+	built   any
+}
+
+func (c *stateCtx) get() any {
+	if c.built != nil {
+		return c.built
+	}
+	m := map[string]any{
+		"Execution": map[string]any{
+			"Id": c.x.arn, "Input": c.x.input, "Name": c.x.name, "RoleArn": c.x.r.roleArn(),
+			"StartTime": c.x.start.Format("2006-01-02T15:04:05.000Z"), "RedriveCount": int64(0),
+		},
+		"State": map[string]any{
+			"EnteredTime": c.entered.UTC().Format("2006-01-02T15:04:05.000Z"), "Name": c.s.name, "RetryCount": int64(c.retries),
+		},
+		"StateMachine": map[string]any{"Id": c.x.smArn, "Name": c.x.smName},
+		"Task":         map[string]any{},
+	}
+	if c.item != nil {
+		m["Map"] = map[string]any{"Item": map[string]any{"Index": int64(c.item.index), "Value": c.item.value}}
+	}
+	c.built = m
+	return m
+}
+
+func (c *stateCtx) fn() func() any { return c.get }
+
+func applyPath(p optPathC, v any, ctx func() any, field string) (any, error) {
+	if p.null {
+		return map[string]any{}, nil
+	}
+	if p.path == nil {
+		return v, nil
+	}
+	out, ok := p.path.get(v, ctx)
+	if !ok {
+		return nil, newErr(ErrRuntime, "Invalid path '%s' : No results for path: %s specified in %s", p.path.src, p.path.src, field)
+	}
+	return out, nil
+}
+
+func applyResultPath(p optPathC, input, result any) (any, error) {
+	if p.null {
+		return input, nil
+	}
+	if p.path == nil {
+		return result, nil
+	}
+	return p.path.set(input, result)
+}
+
+// runState runs one state and returns its output and the next state's name ("" at an end).
+func (x *execution) runState(ctx context.Context, s *state, input any, item *mapItem) (any, string, error) {
+	sc := &stateCtx{x: x, s: s, entered: time.Now(), item: item}
+	if x.listening() {
+		x.emit(s.typ+"StateEntered", map[string]any{"name": s.name, "input": jsonText(input)})
+	}
+	out, next, err := x.stateBody(ctx, s, input, sc)
+	if err != nil {
+		return nil, "", err
+	}
+	if x.listening() {
+		x.emit(s.typ+"StateExited", map[string]any{"name": s.name, "output": jsonText(out)})
+	}
+	if s.end || s.typ == "Succeed" {
+		return out, "", nil
+	}
+	return out, next, nil
+}
+
+func (x *execution) stateBody(ctx context.Context, s *state, input any, sc *stateCtx) (any, string, error) {
+	cf := sc.fn()
+	switch s.typ {
+	case "Pass":
+		eff, err := applyPath(s.inputPath, input, cf, "InputPath")
+		if err != nil {
+			return nil, "", err
+		}
+		if s.params != nil {
+			if eff, err = s.params.eval(eff, cf); err != nil {
+				return nil, "", err
+			}
+		}
+		res := eff
+		if s.hasResult {
+			res = s.result
+		}
+		out, err := applyResultPath(s.resultPath, input, res)
+		if err != nil {
+			return nil, "", err
+		}
+		out, err = applyPath(s.outputPath, out, cf, "OutputPath")
+		return out, s.next, err
+	case "Succeed":
+		eff, err := applyPath(s.inputPath, input, cf, "InputPath")
+		if err != nil {
+			return nil, "", err
+		}
+		out, err := applyPath(s.outputPath, eff, cf, "OutputPath")
+		return out, "", err
+	case "Fail":
+		ee := &ExecutionError{Name: s.failError, Cause: s.failCause}
+		if s.failErrPath != nil {
+			v, _ := s.failErrPath.get(input, cf)
+			str, ok := v.(string)
+			if !ok {
+				return nil, "", newErr(ErrRuntime, "The ErrorPath %s did not select a string", s.failErrPath.src)
+			}
+			ee.Name = str
+		}
+		if s.failCausePath != nil {
+			v, _ := s.failCausePath.get(input, cf)
+			str, ok := v.(string)
+			if !ok {
+				return nil, "", newErr(ErrRuntime, "The CausePath %s did not select a string", s.failCausePath.src)
+			}
+			ee.Cause = str
+		}
+		if x.listening() {
+			x.emit("FailStateEntered", nil)
+		}
+		return nil, "", ee
+	case "Choice":
+		eff, err := applyPath(s.inputPath, input, cf, "InputPath")
+		if err != nil {
+			return nil, "", err
+		}
+		next := ""
+		for _, r := range s.choices {
+			ok, err := r.eval(eff, cf)
+			if err != nil {
+				return nil, "", err
+			}
+			if ok {
+				next = r.next
+				break
+			}
+		}
+		if next == "" {
+			next = s.deflt
+		}
+		if next == "" {
+			return nil, "", newErr(ErrNoChoiceMatched, "No Choice Rule matched and no Default is specified in state '%s'", s.name)
+		}
+		out, err := applyPath(s.outputPath, eff, cf, "OutputPath")
+		return out, next, err
+	case "Wait":
+		eff, err := applyPath(s.inputPath, input, cf, "InputPath")
+		if err != nil {
+			return nil, "", err
+		}
+		var d time.Duration
+		switch {
+		case s.waitSeconds != nil:
+			d = time.Duration(*s.waitSeconds * float64(time.Second))
+		case s.waitTimestamp != nil:
+			d = time.Until(*s.waitTimestamp)
+		case s.waitSecPath != nil:
+			v, ok := s.waitSecPath.get(eff, cf)
+			n, isInt := toInt(v)
+			if !ok || !isInt || n < 0 {
+				return nil, "", newErr(ErrRuntime, "The SecondsPath %s must select a non-negative integer, got %s", s.waitSecPath.src, mustJSONString(v))
+			}
+			d = time.Duration(n) * time.Second
+		case s.waitTSPath != nil:
+			v, ok := s.waitTSPath.get(eff, cf)
+			str, _ := v.(string)
+			t, isTS := parseTimestamp(str)
+			if !ok || !isTS {
+				return nil, "", newErr(ErrRuntime, "The TimestampPath %s must select an RFC 3339 timestamp, got %s", s.waitTSPath.src, mustJSONString(v))
+			}
+			d = time.Until(t)
+		}
+		if err := x.r.sleep(ctx, d); err != nil {
+			return nil, "", err
+		}
+		out, err := applyPath(s.outputPath, eff, cf, "OutputPath")
+		return out, s.next, err
+	case "Task", "Parallel", "Map":
+		return x.withRetry(ctx, s, input, sc)
+	}
+	return nil, "", newErr(ErrRuntime, "unknown state type %q", s.typ)
+}
+
+// sleep waits d scaled by the time scale, or until ctx ends.
+func (r *run) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	d = time.Duration(float64(d) * r.eng.opts.TimeScale)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		if context.Cause(ctx) == errExecutionTimeout {
+			return errExecutionTimeout
+		}
+		return context.Cause(ctx)
+	}
+}
+
+// errorMatches implements ErrorEquals matching: States.ALL matches every error except
+// States.Runtime and States.DataLimitExceeded (which cannot be retried or caught);
+// States.TaskFailed matches every error except States.Timeout.
+func errorMatches(names []string, err string) bool {
+	for _, n := range names {
+		switch {
+		case n == err:
+			return true
+		case n == ErrAll && err != ErrRuntime && err != ErrDataLimitExceeded:
+			return true
+		case n == ErrTaskFailed && err != ErrTimeout && err != ErrRuntime && err != ErrDataLimitExceeded:
+			return true
+		}
+	}
+	return false
+}
+
+// retryDelay is the wait before retry number attempt (0-based) of a retrier: IntervalSeconds x
+// BackoffRate^attempt, capped at MaxDelaySeconds, and with FULL jitter a uniform random value
+// between 0 and that.
+func (r *run) retryDelay(rt retrier, attempt int) time.Duration {
+	sec := rt.interval * math.Pow(rt.backoff, float64(attempt))
+	if rt.maxDelay > 0 && sec > rt.maxDelay {
+		sec = rt.maxDelay
+	}
+	if rt.fullJitter {
+		r.eng.rngMu.Lock()
+		sec *= r.eng.rng.Float64()
+		r.eng.rngMu.Unlock()
+	}
+	return time.Duration(sec * float64(time.Second))
+}
+
+// withRetry runs a Task, Parallel or Map state's body with its Retry and Catch rules.
+func (x *execution) withRetry(ctx context.Context, s *state, input any, sc *stateCtx) (any, string, error) {
+	var attempts []int
+	if len(s.retry) > 0 {
+		attempts = make([]int, len(s.retry))
+	}
+	for {
+		out, err := x.attempt(ctx, s, input, sc)
+		if err == nil {
+			return out, s.next, nil
+		}
+		var ee *ExecutionError
+		if !errors.As(err, &ee) {
+			return nil, "", err // aborted or timed out execution: no retry, no catch
+		}
+		retried := false
+		for i, rt := range s.retry {
+			if !errorMatches(rt.errors, ee.Name) {
+				continue
+			}
+			if attempts[i] < rt.maxAttempts {
+				d := x.r.retryDelay(rt, attempts[i])
+				attempts[i]++
+				sc.retries++
+				sc.built = nil
+				if serr := x.r.sleep(ctx, d); serr != nil {
+					return nil, "", serr
+				}
+				retried = true
+			}
+			break
+		}
+		if retried {
+			continue
+		}
+		for _, c := range s.catch {
+			if !errorMatches(c.errors, ee.Name) {
+				continue
+			}
+			errObj := map[string]any{"Error": ee.Name, "Cause": ee.Cause}
+			out, perr := applyResultPath(c.resultPath, input, errObj)
+			if perr != nil {
+				return nil, "", perr
+			}
+			return out, c.next, nil
+		}
+		return nil, "", ee
+	}
+}
+
+// attempt is one try of a Task, Parallel or Map state: InputPath, Parameters, the work,
+// ResultSelector, ResultPath, OutputPath.
+func (x *execution) attempt(ctx context.Context, s *state, input any, sc *stateCtx) (any, error) {
+	cf := sc.fn()
+	eff, err := applyPath(s.inputPath, input, cf, "InputPath")
+	if err != nil {
+		return nil, err
+	}
+	var res any
+	switch s.typ {
+	case "Task":
+		if s.params != nil {
+			if eff, err = s.params.eval(eff, cf); err != nil {
+				return nil, err
+			}
+		}
+		res, err = x.runTask(ctx, s, eff, cf)
+	case "Parallel":
+		if s.params != nil {
+			if eff, err = s.params.eval(eff, cf); err != nil {
+				return nil, err
+			}
+		}
+		res, err = x.runParallel(ctx, s, eff)
+	case "Map":
+		res, err = x.runMap(ctx, s, eff, sc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.resultSel != nil {
+		if res, err = s.resultSel.eval(res, cf); err != nil {
+			return nil, err
+		}
+	}
+	out, err := applyResultPath(s.resultPath, input, res)
+	if err != nil {
+		return nil, err
+	}
+	return applyPath(s.outputPath, out, cf, "OutputPath")
+}
+
+// runParallel runs every branch concurrently on the same input; the first failure cancels the
+// others and fails the state with the branch's error.
+func (x *execution) runParallel(ctx context.Context, s *state, input any) (any, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	results := make([]any, len(s.branches))
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	for i, b := range s.branches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := x.runMachine(ctx, b, input, nil)
+			if err != nil {
+				once.Do(func() {
+					firstErr = err
+					cancel(errBranchCancelled)
+				})
+				return
+			}
+			results[i] = out
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return results, nil
+}
+
+var errBranchCancelled = errors.New("cancelled because another branch or iteration failed")
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,192 @@
+package sfnlocal
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambda/messages"
+)
+
+// Invoker answers one invocation with a JSON payload. aws-lambda-go's lambda.Handler is an
+// Invoker, so the very handler a function deploys can be registered.
+type Invoker interface {
+	Invoke(ctx context.Context, payload []byte) ([]byte, error)
+}
+
+var _ Invoker = lambda.Handler(nil)
+
+// Functions maps Lambda function names and ARNs to local handlers. A Task's function resolves by
+// its exact name or ARN first, then by the bare function name (so "arn:...:function:f:prod",
+// "f" and "arn:...:function:f" all reach the handler registered as "f"). The zero value is
+// ready to use and safe for concurrent use.
+//
+// Errors are reported the way AWS reports a Go function's errors to Step Functions: the error
+// name is the errorType (aws-lambda-go's rule: the error's Go type name without package and
+// pointer, so errors.New gives "errorString", or the Type of a messages.InvokeResponse_Error) and
+// the cause is the JSON error payload {"errorMessage":...,"errorType":...}. A panic becomes an
+// error the same way. An Invoker that returns *ExecutionError chooses the name and cause itself.
+type Functions struct {
+	mu sync.RWMutex
+	m  map[string]Invoker
+}
+
+// Register maps a function name or ARN to a handler (for example lambda.NewHandler(h.Handle)).
+func (f *Functions) Register(nameOrArn string, h Invoker) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[string]Invoker{}
+	}
+	f.m[nameOrArn] = h
+}
+
+// RegisterFunc maps a function name or ARN to a Go handler function with one of the signatures
+// lambda.Start accepts, wrapped by lambda.NewHandler (the same JSON handling as in production).
+func (f *Functions) RegisterFunc(nameOrArn string, handlerFunc any) error {
+	if handlerFunc == nil || reflect.TypeOf(handlerFunc).Kind() != reflect.Func {
+		return fmt.Errorf("sfnlocal: RegisterFunc(%q): the handler must be a function, got %T", nameOrArn, handlerFunc)
+	}
+	f.Register(nameOrArn, lambda.NewHandler(handlerFunc))
+	return nil
+}
+
+// RegisterExecutable maps a function name or ARN to an executable run once per invocation (see
+// [Executable]).
+func (f *Functions) RegisterExecutable(nameOrArn, path string, args ...string) {
+	f.Register(nameOrArn, &Executable{Path: path, Args: args})
+}
+
+// Lookup finds the handler for a function name or ARN.
+func (f *Functions) Lookup(nameOrArn string) (Invoker, bool) {
+	if f == nil {
+		return nil, false
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if h, ok := f.m[nameOrArn]; ok {
+		return h, true
+	}
+	want := functionName(nameOrArn)
+	for k, h := range f.m {
+		if functionName(k) == want {
+			return h, true
+		}
+	}
+	return nil, false
+}
+
+// functionName reduces a name, partial ARN or ARN (qualified or not) to the function name.
+func functionName(s string) string {
+	if i := strings.Index(s, "function:"); i >= 0 {
+		s = s[i+len("function:"):]
+	}
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// Executable runs a program per invocation, the contract of the sfnlocal CLI's -t flag (and of
+// aws-local-stepfunctions' task overrides): the task input JSON is the last argument, the
+// program prints its result JSON on stdout. A non-zero exit fails the task: the error name and
+// cause come from a JSON object {"errorType":...,"errorMessage":...} on stderr when there is
+// one, otherwise the name is States.TaskFailed and the cause is stderr.
+type Executable struct {
+	Path string
+	Args []string
+	// Dir is the working directory; empty means the current one.
+	Dir string
+}
+
+// Invoke implements Invoker.
+func (x *Executable) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, x.Path, append(append([]string(nil), x.Args...), string(payload))...)
+	cmd.Dir = x.Dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			return nil, &ExecutionError{Name: ErrTaskFailed, Cause: fmt.Sprintf("running %s: %v", x.Path, err)}
+		}
+		var e struct {
+			ErrorType    string `json:"errorType"`
+			ErrorMessage string `json:"errorMessage"`
+		}
+		if jerr := json.Unmarshal(bytes.TrimSpace(stderr.Bytes()), &e); jerr == nil && e.ErrorType != "" {
+			return nil, &ExecutionError{Name: e.ErrorType, Cause: e.ErrorMessage}
+		}
+		cause := strings.TrimSpace(stderr.String())
+		if cause == "" {
+			cause = fmt.Sprintf("%s exited with %v", x.Path, err)
+		}
+		return nil, &ExecutionError{Name: ErrTaskFailed, Cause: cause}
+	}
+	out := bytes.TrimSpace(stdout.Bytes())
+	if len(out) == 0 {
+		return []byte("null"), nil
+	}
+	if !json.Valid(out) {
+		return nil, &ExecutionError{Name: ErrTaskFailed, Cause: fmt.Sprintf("%s printed output that is not JSON: %s", x.Path, truncate(string(out), 200))}
+	}
+	return out, nil
+}
+
+// invokeHandler calls a handler, turning function errors and panics into ExecutionErrors named
+// as AWS names a Go function's errors.
+func invokeHandler(ctx context.Context, h Invoker, payload []byte) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = lambdaError(panicTypeName(r), fmt.Sprint(r))
+		}
+	}()
+	out, err = h.Invoke(ctx, payload)
+	if err == nil {
+		return out, nil
+	}
+	var ee *ExecutionError
+	if errors.As(err, &ee) {
+		return nil, ee
+	}
+	var ire messages.InvokeResponse_Error
+	if errors.As(err, &ire) {
+		return nil, lambdaError(ire.Type, ire.Message)
+	}
+	var irp *messages.InvokeResponse_Error
+	if errors.As(err, &irp) && irp != nil {
+		return nil, lambdaError(irp.Type, irp.Message)
+	}
+	return nil, lambdaError(goErrorType(err), err.Error())
+}
+
+func lambdaError(typ, msg string) *ExecutionError {
+	b, _ := marshalJSON(map[string]any{"errorMessage": msg, "errorType": typ})
+	return &ExecutionError{Name: typ, Cause: string(b)}
+}
+
+func goErrorType(v any) string {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return "nil"
+	}
+	if t.Kind() == reflect.Pointer {
+		return t.Elem().Name()
+	}
+	return t.Name()
+}
+
+func panicTypeName(r any) string {
+	if err, ok := r.(error); ok {
+		return goErrorType(err)
+	}
+	return goErrorType(r)
+}

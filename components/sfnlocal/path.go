@@ -1,0 +1,263 @@
+package sfnlocal
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ohler55/ojg/jp"
+)
+
+// jpath is a compiled JSONPath (https://states-language.net/spec.html#path). Paths starting with
+// "$$" address the context object.
+type jpath struct {
+	src      string
+	expr     jp.Expr
+	context  bool
+	root     bool // "$" or "$$" alone
+	definite bool // selects at most one node (no wildcard, descent, filter, slice or union)
+}
+
+func compilePath(src string) (*jpath, error) {
+	p := &jpath{src: src}
+	s := src
+	switch {
+	case strings.HasPrefix(s, "$$"):
+		p.context = true
+		s = s[1:]
+	case strings.HasPrefix(s, "$"):
+	default:
+		return nil, fmt.Errorf("path %q must start with $ or $$", src)
+	}
+	if s == "$" {
+		p.root, p.definite = true, true
+		return p, nil
+	}
+	x, err := jp.ParseString(s)
+	if err != nil {
+		return nil, fmt.Errorf("path %q: %v", src, err)
+	}
+	p.expr = x
+	p.definite = true
+	for _, f := range x {
+		switch f.(type) {
+		case jp.Root, jp.Child, jp.Nth, jp.At:
+		case jp.Bracket:
+		default:
+			p.definite = false
+		}
+	}
+	return p, nil
+}
+
+// isReference reports whether the path is a Reference Path: only field names and indices, so it
+// can name where to put a value (ResultPath).
+func (p *jpath) isReference() bool { return p.definite && !p.context }
+
+// get evaluates the path. found is false when a definite path matches nothing.
+func (p *jpath) get(input any, ctx func() any) (v any, found bool) {
+	data := input
+	if p.context {
+		data = ctx()
+	}
+	if p.root {
+		return data, true
+	}
+	if p.definite {
+		return p.expr.FirstFound(data)
+	}
+	res := p.expr.Get(data)
+	if res == nil {
+		res = []any{}
+	}
+	return res, true
+}
+
+// set returns a copy of root with v placed at the reference path, creating missing objects on
+// the way (https://states-language.net/spec.html#filters, ResultPath). The input is not modified.
+func (p *jpath) set(root, v any) (any, error) {
+	if p.root {
+		return v, nil
+	}
+	frags := make([]jp.Frag, 0, len(p.expr))
+	for _, f := range p.expr {
+		switch f.(type) {
+		case jp.Root, jp.Bracket:
+			continue
+		}
+		frags = append(frags, f)
+	}
+	return setFrags(root, frags, v, p.src)
+}
+
+func setFrags(node any, frags []jp.Frag, v any, src string) (any, error) {
+	if len(frags) == 0 {
+		return v, nil
+	}
+	switch f := frags[0].(type) {
+	case jp.Child:
+		var m map[string]any
+		switch t := node.(type) {
+		case map[string]any:
+			m = shallowCopyMap(t, 1)
+		case nil:
+			m = map[string]any{}
+		default:
+			return nil, newErr(ErrResultPathMatchFailure,
+				"Unable to apply ResultPath %q: the value at %q is a %s, not an object", src, string(f), typeName(node))
+		}
+		child, err := setFrags(m[string(f)], frags[1:], v, src)
+		if err != nil {
+			return nil, err
+		}
+		m[string(f)] = child
+		return m, nil
+	case jp.Nth:
+		arr, ok := node.([]any)
+		i := int(f)
+		if i < 0 && ok {
+			i += len(arr)
+		}
+		if !ok || i < 0 || i >= len(arr) {
+			return nil, newErr(ErrResultPathMatchFailure,
+				"Unable to apply ResultPath %q: index %d does not exist in the input", src, int(f))
+		}
+		c := append([]any(nil), arr...)
+		child, err := setFrags(c[i], frags[1:], v, src)
+		if err != nil {
+			return nil, err
+		}
+		c[i] = child
+		return c, nil
+	}
+	return nil, newErr(ErrResultPathMatchFailure, "Unable to apply ResultPath %q: not a reference path", src)
+}
+
+// template is a compiled payload template: Parameters, ItemSelector, ResultSelector, BatchInput
+// (https://states-language.net/spec.html#payload-template). Keys ending in ".$" take their value
+// from a path or an intrinsic function.
+type template struct {
+	static any // a literal value (no ".$" fields below)
+	fields []tfield
+	array  []*template
+	isObj  bool
+	isArr  bool
+}
+
+type tfield struct {
+	key  string
+	sub  *template // nested literal/template value
+	path *jpath
+	call *icall
+	dyn  bool
+	orig string
+}
+
+func compileTemplate(v any, where string) (*template, []string) {
+	switch t := v.(type) {
+	case map[string]any:
+		tp := &template{isObj: true}
+		var problems []string
+		for _, k := range sortedKeys(t) {
+			val := t[k]
+			if strings.HasSuffix(k, ".$") {
+				s, ok := val.(string)
+				if !ok {
+					problems = append(problems, fmt.Sprintf("%s.%s: a field ending in .$ must be a string path or intrinsic function, got %s", where, k, typeName(val)))
+					continue
+				}
+				f := tfield{key: strings.TrimSuffix(k, ".$"), dyn: true, orig: s}
+				if strings.HasPrefix(s, "$") {
+					p, err := compilePath(s)
+					if err != nil {
+						problems = append(problems, fmt.Sprintf("%s.%s: %v", where, k, err))
+						continue
+					}
+					f.path = p
+				} else {
+					c, err := parseIntrinsic(s)
+					if err != nil {
+						problems = append(problems, fmt.Sprintf("%s.%s: %v", where, k, err))
+						continue
+					}
+					f.call = c
+				}
+				tp.fields = append(tp.fields, f)
+				continue
+			}
+			sub, ps := compileTemplate(val, where+"."+k)
+			problems = append(problems, ps...)
+			tp.fields = append(tp.fields, tfield{key: k, sub: sub})
+		}
+		return tp, problems
+	case []any:
+		tp := &template{isArr: true}
+		var problems []string
+		for i, e := range t {
+			sub, ps := compileTemplate(e, fmt.Sprintf("%s[%d]", where, i))
+			problems = append(problems, ps...)
+			tp.array = append(tp.array, sub)
+		}
+		return tp, problems
+	default:
+		return &template{static: v}, nil
+	}
+}
+
+// eval builds the template's value against input and the context object.
+func (tp *template) eval(input any, ctx func() any) (any, error) {
+	switch {
+	case tp.isObj:
+		out := make(map[string]any, len(tp.fields))
+		for _, f := range tp.fields {
+			switch {
+			case f.path != nil:
+				v, ok := f.path.get(input, ctx)
+				if !ok {
+					return nil, newErr(ErrRuntime,
+						"The JSONPath '%s' specified for the field '%s.$' could not be found in the input '%s'",
+						f.orig, f.key, truncate(mustJSONString(pick(f.path.context, input, ctx)), 256))
+				}
+				out[f.key] = v
+			case f.call != nil:
+				v, err := f.call.eval(input, ctx)
+				if err != nil {
+					return nil, err
+				}
+				out[f.key] = v
+			default:
+				v, err := f.sub.eval(input, ctx)
+				if err != nil {
+					return nil, err
+				}
+				out[f.key] = v
+			}
+		}
+		return out, nil
+	case tp.isArr:
+		out := make([]any, len(tp.array))
+		for i, s := range tp.array {
+			v, err := s.eval(input, ctx)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	default:
+		return tp.static, nil
+	}
+}
+
+func pick(context bool, input any, ctx func() any) any {
+	if context {
+		return ctx()
+	}
+	return input
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

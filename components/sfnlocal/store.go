@@ -1,0 +1,159 @@
+package sfnlocal
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ObjectStore is what ItemReader, ResultWriter and the S3 task integrations read and write. The
+// package has an in-memory one ([MemStore]); plug one backed by aws-sdk-go-v2 (against a local
+// S3 server or a real bucket) by implementing these three methods.
+type ObjectStore interface {
+	// GetObject returns an object's body, or an error wrapping ErrNoSuchKey or ErrNoSuchBucket.
+	GetObject(ctx context.Context, bucket, key string) ([]byte, error)
+	// PutObject stores body under key, replacing any object there, and returns its ETag.
+	PutObject(ctx context.Context, bucket, key string, body []byte) (etag string, err error)
+	// ListObjects lists the objects whose key starts with prefix, sorted by key, as
+	// ListObjectsV2 does.
+	ListObjects(ctx context.Context, bucket, prefix string) ([]ObjectInfo, error)
+}
+
+// ObjectInfo describes one listed object, with ListObjectsV2's field names.
+type ObjectInfo struct {
+	Key          string    `json:"Key"`
+	Size         int64     `json:"Size"`
+	ETag         string    `json:"Etag"`
+	LastModified time.Time `json:"LastModified"`
+	StorageClass string    `json:"StorageClass"`
+}
+
+// Errors an ObjectStore reports (wrapped or as is); the engine maps them to the error names AWS
+// uses (S3.NoSuchKeyException, S3.NoSuchBucketException) and, in an ItemReader, to
+// States.ItemReaderFailed.
+var (
+	ErrNoSuchKey    = errors.New("NoSuchKey: the specified key does not exist")
+	ErrNoSuchBucket = errors.New("NoSuchBucket: the specified bucket does not exist")
+)
+
+// MemStore is an in-memory ObjectStore. Buckets come into existence with their first object or
+// with CreateBucket. The zero value is not usable; call NewMemStore. Safe for concurrent use.
+type MemStore struct {
+	mu      sync.RWMutex
+	buckets map[string]map[string]memObject
+}
+
+type memObject struct {
+	body []byte
+	etag string
+	mod  time.Time
+}
+
+// NewMemStore returns an empty store.
+func NewMemStore() *MemStore { return &MemStore{buckets: map[string]map[string]memObject{}} }
+
+// CreateBucket makes an empty bucket (a no-op when it exists).
+func (s *MemStore) CreateBucket(bucket string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.buckets[bucket] == nil {
+		s.buckets[bucket] = map[string]memObject{}
+	}
+}
+
+// GetObject implements ObjectStore.
+func (s *MemStore) GetObject(_ context.Context, bucket, key string) ([]byte, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.buckets[bucket]
+	if !ok {
+		return nil, fmt.Errorf("bucket %q: %w", bucket, ErrNoSuchBucket)
+	}
+	o, ok := b[key]
+	if !ok {
+		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, ErrNoSuchKey)
+	}
+	return append([]byte(nil), o.body...), nil
+}
+
+// PutObject implements ObjectStore.
+func (s *MemStore) PutObject(_ context.Context, bucket, key string, body []byte) (string, error) {
+	sum := md5.Sum(body)
+	etag := `"` + hex.EncodeToString(sum[:]) + `"`
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.buckets[bucket] == nil {
+		s.buckets[bucket] = map[string]memObject{}
+	}
+	s.buckets[bucket][key] = memObject{body: append([]byte(nil), body...), etag: etag, mod: time.Now().UTC()}
+	return etag, nil
+}
+
+// ListObjects implements ObjectStore.
+func (s *MemStore) ListObjects(_ context.Context, bucket, prefix string) ([]ObjectInfo, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.buckets[bucket]
+	if !ok {
+		return nil, fmt.Errorf("bucket %q: %w", bucket, ErrNoSuchBucket)
+	}
+	var out []ObjectInfo
+	for k, o := range b {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, ObjectInfo{Key: k, Size: int64(len(o.body)), ETag: o.etag, LastModified: o.mod, StorageClass: "STANDARD"})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// Message is one SQS message sent by a `arn:aws:states:::sqs:sendMessage` Task.
+type Message struct {
+	QueueURL               string
+	Body                   string
+	Attributes             map[string]any
+	MessageGroupID         string
+	MessageDeduplicationID string
+	DelaySeconds           int
+}
+
+// MessageSender receives the messages of sqs:sendMessage tasks. Plug one backed by
+// aws-sdk-go-v2 or a local queue; [MemQueues] keeps them in memory.
+type MessageSender interface {
+	// SendMessage delivers a message and returns its message id.
+	SendMessage(ctx context.Context, m Message) (messageID string, err error)
+}
+
+// MemQueues is an in-memory MessageSender. The zero value is ready to use and safe for
+// concurrent use.
+type MemQueues struct {
+	mu   sync.Mutex
+	msgs map[string][]Message
+	seq  atomic.Int64
+}
+
+// SendMessage implements MessageSender.
+func (q *MemQueues) SendMessage(_ context.Context, m Message) (string, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.msgs == nil {
+		q.msgs = map[string][]Message{}
+	}
+	q.msgs[m.QueueURL] = append(q.msgs[m.QueueURL], m)
+	n := q.seq.Add(1)
+	return fmt.Sprintf("00000000-0000-4000-8000-%012d", n), nil
+}
+
+// Messages returns the messages sent to a queue URL, in order.
+func (q *MemQueues) Messages(queueURL string) []Message {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]Message(nil), q.msgs[queueURL]...)
+}

@@ -1,0 +1,398 @@
+package sfnlocal
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+type resourceKind int
+
+const (
+	resLambdaARN resourceKind = iota
+	resLambdaInvoke
+	resSQSSend
+	resS3Get
+	resS3Put
+	resStartExec
+	resStartExecSync
+	resStartExecSync2
+)
+
+// classifyResource recognises the Task resources the engine runs.
+func classifyResource(arn string) (resourceKind, error) {
+	switch arn {
+	case "arn:aws:states:::lambda:invoke":
+		return resLambdaInvoke, nil
+	case "arn:aws:states:::sqs:sendMessage":
+		return resSQSSend, nil
+	case "arn:aws:states:::aws-sdk:s3:getObject", "arn:aws:states:::s3:getObject":
+		return resS3Get, nil
+	case "arn:aws:states:::aws-sdk:s3:putObject", "arn:aws:states:::s3:putObject":
+		return resS3Put, nil
+	case "arn:aws:states:::states:startExecution":
+		return resStartExec, nil
+	case "arn:aws:states:::states:startExecution.sync":
+		return resStartExecSync, nil
+	case "arn:aws:states:::states:startExecution.sync:2":
+		return resStartExecSync2, nil
+	}
+	parts := strings.Split(arn, ":")
+	if len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function" && parts[6] != "" && len(parts) <= 8 {
+		return resLambdaARN, nil
+	}
+	if strings.HasSuffix(arn, ".waitForTaskToken") {
+		return 0, fmt.Errorf("callback tasks (.waitForTaskToken) are not supported locally: %q", arn)
+	}
+	return 0, fmt.Errorf("unsupported resource %q; supported: Lambda function ARNs, arn:aws:states:::lambda:invoke, "+
+		"sqs:sendMessage, aws-sdk:s3:getObject/putObject, s3:getObject/putObject, states:startExecution[.sync|.sync:2]", arn)
+}
+
+// runTask performs a Task state's work on its effective input.
+func (x *execution) runTask(ctx context.Context, s *state, eff any, cf func() any) (any, error) {
+	timeout := s.timeout
+	if s.timeoutPath != nil {
+		v, ok := s.timeoutPath.get(eff, cf)
+		n, isInt := toInt(v)
+		if !ok || !isInt || n < 1 {
+			return nil, newErr(ErrRuntime, "TimeoutSecondsPath %s must select a positive integer, got %s", s.timeoutPath.src, mustJSONString(v))
+		}
+		timeout = float64(n)
+	}
+	if timeout <= 0 {
+		return x.dispatchTask(ctx, s, eff)
+	}
+	// The handler runs in its own goroutine so a handler that ignores its context still times
+	// out on time; it keeps running in the background until it returns.
+	tctx, cancel := context.WithTimeout(ctx, time.Duration(timeout*float64(time.Second)))
+	defer cancel()
+	type result struct {
+		v   any
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := x.dispatchTask(tctx, s, eff)
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil && tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return nil, x.taskTimedOut(s, timeout)
+		}
+		return r.v, r.err
+	case <-tctx.Done():
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		return nil, x.taskTimedOut(s, timeout)
+	}
+}
+
+func (x *execution) taskTimedOut(s *state, timeout float64) error {
+	x.emit("TaskTimedOut", map[string]any{"resource": s.resource, "error": ErrTimeout})
+	return &ExecutionError{Name: ErrTimeout, Cause: fmt.Sprintf("The task %q did not finish within its TimeoutSeconds (%v)", s.name, timeout)}
+}
+
+func (x *execution) dispatchTask(ctx context.Context, s *state, eff any) (any, error) {
+	if h, ok := x.r.eng.opts.TaskOverrides[s.name]; ok {
+		return x.callInvoker(ctx, s, h, s.resource, eff, false)
+	}
+	kind, err := classifyResource(s.resource)
+	if err != nil {
+		return nil, newErr(ErrRuntime, "%v", err)
+	}
+	switch kind {
+	case resLambdaARN:
+		return x.callLambda(ctx, s, s.resource, eff, false)
+	case resLambdaInvoke:
+		p, ok := eff.(map[string]any)
+		fn, _ := p["FunctionName"].(string)
+		if !ok || fn == "" {
+			return nil, newErr(ErrRuntime, "arn:aws:states:::lambda:invoke needs Parameters.FunctionName (a function name or ARN)")
+		}
+		var payload any = map[string]any{}
+		if pl, has := p["Payload"]; has {
+			payload = pl
+		}
+		return x.callLambda(ctx, s, fn, payload, true)
+	case resSQSSend:
+		return x.sqsSend(ctx, s, eff)
+	case resS3Get:
+		return x.s3Get(ctx, s, eff)
+	case resS3Put:
+		return x.s3Put(ctx, s, eff)
+	case resStartExec, resStartExecSync, resStartExecSync2:
+		return x.startExecution(ctx, s, eff, kind)
+	}
+	return nil, newErr(ErrRuntime, "unsupported resource %q", s.resource)
+}
+
+func (x *execution) callLambda(ctx context.Context, s *state, fn string, payload any, wrap bool) (any, error) {
+	h, ok := x.r.eng.opts.Functions.Lookup(fn)
+	if !ok {
+		if x.listening() {
+			x.emit("LambdaFunctionScheduleFailed", map[string]any{"resource": fn, "error": ErrLambdaResourceNotFound})
+		}
+		return nil, newErr(ErrLambdaResourceNotFound, "Function not found: %s (register it in Options.Functions)", fn)
+	}
+	return x.callInvoker(ctx, s, h, fn, payload, wrap)
+}
+
+func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resource string, payload any, wrap bool) (any, error) {
+	body, err := marshalJSON(payload)
+	if err != nil {
+		return nil, newErr(ErrRuntime, "the task input cannot be encoded: %v", err)
+	}
+	if len(body) > maxPayloadBytes {
+		return nil, newErr(ErrDataLimitExceeded, "The task input is %d bytes, more than the 262144-byte limit", len(body))
+	}
+	if x.listening() {
+		x.emit("LambdaFunctionScheduled", map[string]any{"resource": resource, "input": string(body)})
+		x.emit("LambdaFunctionStarted", nil)
+	}
+	out, err := invokeHandler(ctx, h, body)
+	if err != nil {
+		ee := asExecErr(err, ErrTaskFailed)
+		if x.listening() {
+			x.emit("LambdaFunctionFailed", map[string]any{"error": ee.Name, "cause": ee.Cause})
+		}
+		return nil, ee
+	}
+	if len(out) > maxPayloadBytes {
+		return nil, newErr(ErrDataLimitExceeded, "The function result is %d bytes, more than the 262144-byte limit", len(out))
+	}
+	var v any
+	if len(strings.TrimSpace(string(out))) == 0 {
+		v = nil
+	} else if v, err = parseJSON(out); err != nil {
+		ee := newErr(ErrTaskFailed, "the function returned a result that is not JSON: %v", err)
+		if x.listening() {
+			x.emit("LambdaFunctionFailed", map[string]any{"error": ee.Name, "cause": ee.Cause})
+		}
+		return nil, ee
+	}
+	if x.listening() {
+		x.emit("LambdaFunctionSucceeded", map[string]any{"output": string(out)})
+	}
+	if !wrap {
+		return v, nil
+	}
+	reqID := newUUID()
+	return map[string]any{
+		"ExecutedVersion": "$LATEST",
+		"Payload":         v,
+		"SdkHttpMetadata": map[string]any{
+			"AllHttpHeaders": map[string]any{"X-Amz-Executed-Version": []any{"$LATEST"}, "x-amzn-Remapped-Content-Length": []any{"0"},
+				"Connection": []any{"keep-alive"}, "x-amzn-RequestId": []any{reqID}, "Content-Type": []any{"application/json"}},
+			"HttpHeaders": map[string]any{"Connection": "keep-alive", "Content-Type": "application/json",
+				"X-Amz-Executed-Version": "$LATEST", "x-amzn-RequestId": reqID},
+			"HttpStatusCode": int64(200),
+		},
+		"SdkResponseMetadata": map[string]any{"RequestId": reqID},
+		"StatusCode":          int64(200),
+	}, nil
+}
+
+func params(eff any, resource string) (map[string]any, error) {
+	p, ok := eff.(map[string]any)
+	if !ok {
+		return nil, newErr(ErrRuntime, "%s needs Parameters (an object), got %s", resource, typeName(eff))
+	}
+	return p, nil
+}
+
+func strParam(p map[string]any, name, resource string) (string, error) {
+	s, ok := p[name].(string)
+	if !ok || s == "" {
+		return "", newErr(ErrRuntime, "%s needs Parameters.%s (a string), got %s", resource, name, mustJSONString(p[name]))
+	}
+	return s, nil
+}
+
+func (x *execution) sqsSend(ctx context.Context, s *state, eff any) (any, error) {
+	p, err := params(eff, s.resource)
+	if err != nil {
+		return nil, err
+	}
+	url, err := strParam(p, "QueueUrl", s.resource)
+	if err != nil {
+		return nil, err
+	}
+	var body string
+	switch b := p["MessageBody"].(type) {
+	case string:
+		body = b
+	case nil:
+		return nil, newErr(ErrRuntime, "%s needs Parameters.MessageBody", s.resource)
+	default:
+		body = mustJSONString(b)
+	}
+	m := Message{QueueURL: url, Body: body}
+	if a, ok := p["MessageAttributes"].(map[string]any); ok {
+		m.Attributes = a
+	}
+	m.MessageGroupID, _ = p["MessageGroupId"].(string)
+	m.MessageDeduplicationID, _ = p["MessageDeduplicationId"].(string)
+	if d, ok := toInt(p["DelaySeconds"]); ok {
+		if d < 0 || d > 900 {
+			return nil, newErr("SQS.InvalidParameterValueException", "DelaySeconds must be in 0..900, got %d", d)
+		}
+		m.DelaySeconds = int(d)
+	}
+	if len(body) > maxPayloadBytes {
+		return nil, newErr("SQS.InvalidParameterValueException", "the message body is %d bytes, more than the 262144-byte limit", len(body))
+	}
+	x.emit("TaskScheduled", map[string]any{"resource": "sendMessage", "resourceType": "sqs", "parameters": jsonText(p)})
+	id, err := x.r.eng.opts.Queues.SendMessage(ctx, m)
+	if err != nil {
+		ee := asExecErr(err, "SQS.SdkClientException")
+		x.emit("TaskFailed", map[string]any{"error": ee.Name, "cause": ee.Cause})
+		return nil, ee
+	}
+	sum := md5.Sum([]byte(body))
+	out := map[string]any{"MD5OfMessageBody": hex.EncodeToString(sum[:]), "MessageId": id,
+		"SdkHttpMetadata": map[string]any{"HttpStatusCode": int64(200)}, "SdkResponseMetadata": map[string]any{"RequestId": newUUID()}}
+	x.emit("TaskSucceeded", map[string]any{"resource": "sendMessage", "resourceType": "sqs", "output": jsonText(out)})
+	return out, nil
+}
+
+func s3Err(err error) *ExecutionError {
+	var ee *ExecutionError
+	switch {
+	case errors.As(err, &ee):
+		return ee
+	case errors.Is(err, ErrNoSuchKey):
+		return &ExecutionError{Name: ErrS3NoSuchKey, Cause: err.Error()}
+	case errors.Is(err, ErrNoSuchBucket):
+		return &ExecutionError{Name: ErrS3NoSuchBucket, Cause: err.Error()}
+	}
+	return &ExecutionError{Name: "S3.S3Exception", Cause: err.Error()}
+}
+
+func (x *execution) s3Get(ctx context.Context, s *state, eff any) (any, error) {
+	p, err := params(eff, s.resource)
+	if err != nil {
+		return nil, err
+	}
+	bucket, err := strParam(p, "Bucket", s.resource)
+	if err != nil {
+		return nil, err
+	}
+	key, err := strParam(p, "Key", s.resource)
+	if err != nil {
+		return nil, err
+	}
+	body, err := x.r.eng.opts.Store.GetObject(ctx, bucket, key)
+	if err != nil {
+		return nil, s3Err(err)
+	}
+	sum := md5.Sum(body)
+	return map[string]any{
+		"Body": string(body), "ContentLength": int64(len(body)), "ContentType": "application/octet-stream",
+		"ETag": `"` + hex.EncodeToString(sum[:]) + `"`, "AcceptRanges": "bytes", "Metadata": map[string]any{},
+	}, nil
+}
+
+func (x *execution) s3Put(ctx context.Context, s *state, eff any) (any, error) {
+	p, err := params(eff, s.resource)
+	if err != nil {
+		return nil, err
+	}
+	bucket, err := strParam(p, "Bucket", s.resource)
+	if err != nil {
+		return nil, err
+	}
+	key, err := strParam(p, "Key", s.resource)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	switch b := p["Body"].(type) {
+	case string:
+		body = []byte(b)
+	case nil:
+	default:
+		body = []byte(mustJSONString(b))
+	}
+	etag, err := x.r.eng.opts.Store.PutObject(ctx, bucket, key, body)
+	if err != nil {
+		return nil, s3Err(err)
+	}
+	return map[string]any{"ETag": etag, "ServerSideEncryption": "AES256"}, nil
+}
+
+func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind resourceKind) (any, error) {
+	p, err := params(eff, s.resource)
+	if err != nil {
+		return nil, err
+	}
+	target, err := strParam(p, "StateMachineArn", s.resource)
+	if err != nil {
+		return nil, err
+	}
+	def := x.r.eng.opts.StateMachines[target]
+	smName := target
+	if i := strings.LastIndex(target, ":"); i >= 0 {
+		smName = target[i+1:]
+	}
+	if def == nil {
+		def = x.r.eng.opts.StateMachines[smName]
+	}
+	if def == nil {
+		return nil, newErr(ErrStateMachineDoesNotExist, "State Machine Does Not Exist: '%s' (register it in Options.StateMachines)", target)
+	}
+	smArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", x.r.eng.opts.Region, x.r.eng.opts.Account, smName)
+	var input any = map[string]any{}
+	if in, ok := p["Input"]; ok {
+		input = in
+		if str, isStr := in.(string); isStr {
+			if v, perr := parseJSON([]byte(str)); perr == nil {
+				input = v
+			}
+		}
+	}
+	name, _ := p["Name"].(string)
+	if name == "" {
+		name = newUUID()
+	}
+	start := time.Now().UTC()
+	execArn := x.r.execArn(smArn, name)
+	if kind == resStartExec {
+		x.r.bg.Add(1)
+		go func() {
+			defer x.r.bg.Done()
+			_, _ = x.r.execute(context.WithoutCancel(ctx), def.m, smArn, smName, name, "", input, def.m.timeout)
+		}()
+		return map[string]any{"ExecutionArn": execArn, "StartDate": start.Format(time.RFC3339Nano)}, nil
+	}
+	out, err := x.r.execute(ctx, def.m, smArn, smName, name, "", input, def.m.timeout)
+	stop := time.Now().UTC()
+	desc := map[string]any{
+		"ExecutionArn": execArn, "StateMachineArn": smArn, "Name": name, "StartDate": start.Format(time.RFC3339Nano),
+		"StopDate": stop.Format(time.RFC3339Nano), "Input": jsonText(input),
+		"InputDetails": map[string]any{"Included": true},
+	}
+	if err != nil {
+		var ee *ExecutionError
+		if !errors.As(err, &ee) {
+			return nil, err
+		}
+		desc["Status"] = "FAILED"
+		desc["Error"], desc["Cause"] = ee.Name, ee.Cause
+		return nil, &ExecutionError{Name: ErrTaskFailed, Cause: jsonText(desc)}
+	}
+	desc["Status"] = "SUCCEEDED"
+	desc["OutputDetails"] = map[string]any{"Included": true}
+	if kind == resStartExecSync2 {
+		desc["Input"] = input
+		desc["Output"] = out
+	} else {
+		desc["Output"] = jsonText(out)
+	}
+	return desc, nil
+}
