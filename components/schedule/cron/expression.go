@@ -103,6 +103,13 @@ func Parse(expr string) (*Expression, error) {
 		return nil, &Error{Field: "expression", Value: truncate(expr),
 			Rule: fmt.Sprintf("length must be 1-%d characters, got %d", MaxExpressionLength, len(expr))}
 	}
+	for i := 0; i < len(expr); i++ {
+		if c := expr[i]; c < ' ' || c > '~' {
+			// Go's case folding would read "ſun" as SUN; AWS expressions are plain ASCII.
+			return nil, &Error{Field: "expression", Value: expr,
+				Rule: fmt.Sprintf("only printable ASCII characters are allowed; byte %d is 0x%02x", i, c)}
+		}
+	}
 	open := strings.IndexByte(expr, '(')
 	if open < 0 || !strings.HasSuffix(expr, ")") {
 		return nil, &Error{Field: "expression", Value: expr,

@@ -213,6 +213,8 @@ func TestParseInvalid(t *testing.T) {
 		{"cron(0 10 * * ? *", "expression", "must be cron("},
 		{"0 10 * * ? *", "expression", "must be cron("},
 		{"", "expression", "length must be 1-256"},
+		{"cron(0 0 ? * \u017fun *)", "expression", "ASCII"}, // long s folds to S in Unicode
+		{"cron(0\t10 * * ? *)", "expression", "ASCII"},
 		{"cron(" + strings.Repeat("1,", 130) + "1 0 1 * ? *)", "expression", "length must be 1-256"},
 		// [eb] rate(): "If the value is equal to 1, then the unit must be singular. If the value is
 		// greater than 1, the unit must be plural. For example, rate(1 hours) and rate(5 hour)
