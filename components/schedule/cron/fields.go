@@ -85,6 +85,7 @@ type cronSpec struct {
 	hours   uint64    // bit h for hour h
 	months  uint64    // bit m for month m (1-12)
 	years   [4]uint64 // bit y-1970 for year y
+	never   bool      // the day-of-month rule selects no day of any selected month
 
 	domAny bool // day-of-month is ?; day-of-week decides
 	dom    domMode
@@ -159,7 +160,38 @@ func parseCron(body string) (*cronSpec, []error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	c.never = !c.canFire()
 	return c, nil
+}
+
+// canFire reports whether a day-of-month rule selects a day in any of the selected months (with
+// February at 29 days), so that Next answers at once for schedules such as cron(0 0 30 2 ? *)
+// instead of walking every month up to 2199.
+func (c *cronSpec) canFire() bool {
+	if c.domAny || c.dom == domLastWeekday {
+		return true
+	}
+	for m := 1; m <= 12; m++ {
+		if c.months&(1<<m) == 0 {
+			continue
+		}
+		n := daysIn(2000, m) // a leap year: February has 29 days
+		switch c.dom {
+		case domSet:
+			if c.domSet&(uint64(1)<<(n+1)-2) != 0 {
+				return true
+			}
+		case domNearest:
+			if c.domArg <= n {
+				return true
+			}
+		case domLast:
+			if n-c.domArg >= 1 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // parseDOM parses the day-of-month field: ?, L, L-n, LW, nW, or the common syntax.

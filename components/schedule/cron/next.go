@@ -253,7 +253,7 @@ func (e *Expression) NextFrom(start, after time.Time, loc *time.Location) (time.
 			return time.Time{}, false // more than 292 years apart
 		}
 		k := gap/d + 1
-		if k > (time.Duration(1<<63-1)-0)/d {
+		if k > time.Duration(1<<63-1)/d {
 			return time.Time{}, false
 		}
 		return start.Add(k * d).In(loc), true
@@ -265,6 +265,9 @@ func (e *Expression) NextFrom(start, after time.Time, loc *time.Location) (time.
 }
 
 func (c *cronSpec) next(after time.Time, loc *time.Location) (time.Time, bool) {
+	if c.never {
+		return time.Time{}, false
+	}
 	s := civilOf(after.In(loc))
 	s.s = 0
 	s.mi++ // the first candidate is the wall-clock minute after the one holding `after`
