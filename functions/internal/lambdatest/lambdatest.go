@@ -1,0 +1,110 @@
+// Package lambdatest runs a handler under the real aws-lambda-go runtime loop, in a child process
+// of the test binary, against a local Runtime API, so tests can see exactly what Lambda would
+// report: the errorType (the name Step Functions matches in Retry and Catch) and errorMessage of
+// a failed invocation, or the response payload of a successful one. This is the runtime's own
+// naming rule, not a copy of it.
+//
+// Use: in TestMain call Serve(handlers) first (it only acts in the child process), then in a
+// test call Invoke(t, "name", payload).
+package lambdatest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+const envHandler = "SKEIN_LAMBDATEST_HANDLER"
+
+// Serve runs the handler named by the child's environment under lambda.Start and never returns;
+// in the parent process (no such environment) it returns at once.
+func Serve(handlers map[string]any) {
+	name := os.Getenv(envHandler)
+	if name == "" {
+		return
+	}
+	h, ok := handlers[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "lambdatest: no handler %q\n", name)
+		os.Exit(3)
+	}
+	lambda.Start(h)
+	os.Exit(0)
+}
+
+// Result is what the runtime posted back.
+type Result struct {
+	Payload      []byte // the response, when the invocation succeeded
+	ErrorType    string // the errorType, when it failed
+	ErrorMessage string
+}
+
+// Invoke runs the named handler once with payload and a deadline timeout from now.
+func Invoke(t testing.TB, name string, payload []byte, timeout time.Duration) Result {
+	t.Helper()
+	done := make(chan Result, 1)
+	var served atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
+		if served.Swap(true) { // one invocation only: hold the next poll until the test ends
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Lambda-Runtime-Aws-Request-Id", "req-1")
+		w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(timeout).UnixMilli(), 10))
+		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:"+name)
+		_, _ = w.Write(payload)
+	})
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/req-1/response", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		done <- Result{Payload: b}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/req-1/error", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var e struct {
+			Type    string `json:"errorType"`
+			Message string `json:"errorMessage"`
+		}
+		_ = json.Unmarshal(b, &e)
+		done <- Result{ErrorType: e.Type, ErrorMessage: e.Message}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envHandler+"="+name,
+		"AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(srv.URL, "http://"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("lambdatest: starting the runtime: %v", err)
+	}
+	exited := make(chan error, 1)
+	defer func() { _ = cmd.Process.Kill() }()
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case r := <-done:
+		return r
+	case err := <-exited:
+		t.Fatalf("lambdatest: the runtime exited before answering: %v\n%s", err, stderr.String())
+	case <-ctx.Done():
+		t.Fatalf("lambdatest: no answer from the runtime\n%s", stderr.String())
+	}
+	return Result{}
+}
