@@ -456,7 +456,7 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 	}
 	out := struct {
 		Groups []vendorapi.Group `json:"groups"`
-		Next   string         `json:"next_page_token"`
+		Next   string            `json:"next_page_token"`
 	}{Groups: []vendorapi.Group{}, Next: next}
 	for i := lo; i < hi; i++ {
 		out.Groups = append(out.Groups, vendorapi.Group{ID: GroupID(i), Name: fmt.Sprintf("Group %d", i+1)})
@@ -477,7 +477,7 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, group strin
 	}
 	out := struct {
 		Devices []vendorapi.Device `json:"devices"`
-		Next    string          `json:"next_page_token"`
+		Next    string             `json:"next_page_token"`
 	}{Devices: []vendorapi.Device{}, Next: next}
 	for j := lo; j < hi; j++ {
 		out.Devices = append(out.Devices, vendorapi.Device{ID: DeviceID(g, j), Name: fmt.Sprintf("Device %d of group %d", j+1, g+1)})
