@@ -1,0 +1,155 @@
+package workflow
+
+import (
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/policy"
+)
+
+// Call is what a Task does: [Invoke], [SendMessage], [StartWorkflow] or [Service]. A Task's
+// Parameters are the call's payload: the function's event, the message body, the nested
+// execution's input, or the integration's parameters.
+type Call interface {
+	call() string
+}
+
+// Queue is what SendMessage and Map.DeadLetter send to: anything that can tell its ARN and the
+// statements a sender needs (sqs:SendMessage, and kms:GenerateDataKey/Decrypt for a queue
+// encrypted with its own key), such as a skein queue or [ExistingQueue].
+type Queue = policy.Target
+
+// Invoke calls a worker (any Lambda function target, such as a skein worker or
+// [ExistingFunction]).
+type Invoke struct {
+	// Worker is the function; required.
+	Worker policy.Target
+	// Integration uses the optimised integration (Resource arn:aws:states:::lambda:invoke) instead
+	// of the function ARN: the payload goes in Parameters.Payload and the result comes back
+	// wrapped in {"Payload": ..., "StatusCode": ...}. When the Task sets none of ResultSelector,
+	// ResultPath and OutputPath, OutputPath "$.Payload" unwraps it, so the state's output is the
+	// function's result in both modes. Zero means the direct function ARN, which returns the
+	// result as it is.
+	Integration bool
+}
+
+// SendMessage sends the Task's Parameters (zero means the whole input) as the body of one
+// message to an SQS queue (arn:aws:states:::sqs:sendMessage).
+type SendMessage struct {
+	// Queue is the queue; required.
+	Queue Queue
+	// MessageGroupID is required by FIFO queues; zero means none.
+	MessageGroupID string
+}
+
+// StartWorkflow starts an execution of another state machine (a *Workflow or
+// [ExistingStateMachine]) with the Task's Parameters (zero means the whole input) as its input.
+type StartWorkflow struct {
+	// Workflow is the state machine to start; required.
+	Workflow policy.Target
+	// Wait waits for the nested execution to finish (arn:aws:states:::states:startExecution.sync:2)
+	// and returns its output as JSON; zero means start it and go on (fire and forget).
+	Wait bool
+}
+
+// Service is the escape hatch for any other service integration: Resource is written as given,
+// the Task's Parameters are its parameters, and Statements are added to the role (the workflow
+// cannot derive them).
+type Service struct {
+	// Resource is the integration's ARN, such as "arn:aws:states:::dynamodb:putItem"; required.
+	Resource string
+	// Statements are the role statements the call needs.
+	Statements []policy.Statement
+}
+
+func (Invoke) call() string        { return "Invoke" }
+func (SendMessage) call() string   { return "SendMessage" }
+func (StartWorkflow) call() string { return "StartWorkflow" }
+func (Service) call() string       { return "Service" }
+
+// LambdaTransientErrors are the errors AWS recommends retrying on every Lambda task: the service's
+// own failures, SDK client failures, timeouts of the call itself, and throttles.
+// https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+var LambdaTransientErrors = []string{
+	"Lambda.ServiceException",
+	"Lambda.AWSLambdaException",
+	"Lambda.SdkClientException",
+	"Lambda.ClientExecutionTimeoutException",
+	"Lambda.TooManyRequestsException",
+}
+
+// DefaultWorkerRetry is the retrier every worker task gets unless its Retry replaces it: the
+// Lambda transient errors, first retry after up to 1 s, doubling, at most 30 s apart, 6 retries,
+// with full jitter so that the retries of many items spread out instead of arriving together.
+func DefaultWorkerRetry() Retry {
+	return Retry{
+		ErrorEquals: append([]string(nil), LambdaTransientErrors...),
+		Interval:    time.Second,
+		MaxAttempts: Attempts(6),
+		BackoffRate: 2,
+		MaxDelay:    30 * time.Second,
+		FullJitter:  true,
+	}
+}
+
+// DefaultSendRetry is the retrier SendMessage tasks get unless Retry replaces it: SQS's own
+// transient failures, 3 retries with full jitter.
+func DefaultSendRetry() Retry {
+	return Retry{
+		ErrorEquals: []string{"SQS.SdkClientException", "SQS.AmazonSQSException"},
+		Interval:    time.Second,
+		MaxAttempts: Attempts(3),
+		BackoffRate: 2,
+		MaxDelay:    10 * time.Second,
+		FullJitter:  true,
+	}
+}
+
+// Existing is a resource made elsewhere, named by its ARN: a Lambda function, an SQS queue or a
+// state machine. It implements policy.Target with the statements a caller needs for its service.
+type Existing struct {
+	// ARN of the function (unqualified or with a version or alias), queue or state machine.
+	ARN string
+}
+
+// ExistingFunction names a Lambda function made elsewhere.
+func ExistingFunction(arn string) Existing { return Existing{ARN: arn} }
+
+// ExistingQueue names an SQS queue made elsewhere.
+func ExistingQueue(arn string) Existing { return Existing{ARN: arn} }
+
+// ExistingStateMachine names a state machine made elsewhere.
+func ExistingStateMachine(arn string) Existing { return Existing{ARN: arn} }
+
+// TargetArn implements policy.Target.
+func (e Existing) TargetArn() pulumi.StringOutput { return pulumi.String(e.ARN).ToStringOutput() }
+
+// DeliverStatements implements policy.Target: lambda:InvokeFunction on the function and its
+// versions and aliases, sqs:SendMessage on the queue, or states:StartExecution on the state
+// machine.
+func (e Existing) DeliverStatements() []policy.Statement {
+	parts := strings.SplitN(e.ARN, ":", 7)
+	if len(parts) < 6 {
+		return nil
+	}
+	switch parts[2] {
+	case "lambda":
+		base := e.ARN
+		if len(parts) == 7 && strings.Contains(parts[6], ":") { // qualified
+			base = strings.Join(parts[:6], ":") + ":" + strings.SplitN(parts[6], ":", 2)[0]
+		}
+		return []policy.Statement{{Actions: []string{"lambda:InvokeFunction"}, Resources: policy.Strings(base, base+":*")}}
+	case "sqs":
+		return []policy.Statement{{Actions: []string{"sqs:SendMessage"}, Resources: policy.Strings(e.ARN)}}
+	case "states":
+		return []policy.Statement{{Actions: []string{"states:StartExecution"}, Resources: policy.Strings(e.ARN)}}
+	}
+	return nil
+}
+
+func (e Existing) plainARN() (string, bool) { return e.ARN, true }
+
+// plain is implemented by targets whose ARN is known without deploying anything.
+type plain interface{ plainARN() (string, bool) }

@@ -1,0 +1,325 @@
+package workflow
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/policy"
+	"github.com/skeinhq/skein/components/stage"
+)
+
+// TypeToken is the Pulumi type of the Workflow component.
+const TypeToken = "skein:aws:Workflow"
+
+// LogLevel is how much a state machine logs.
+type LogLevel string
+
+// Log levels. https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-log-level
+const (
+	LogAll   LogLevel = "ALL"
+	LogError LogLevel = "ERROR"
+	LogFatal LogLevel = "FATAL"
+	LogOff   LogLevel = "OFF"
+)
+
+// Alarm metrics, in the AWS/States namespace.
+var alarmMetrics = []struct{ suffix, metric, what string }{
+	{"failed", "ExecutionsFailed", "executions failed"},
+	{"timed-out", "ExecutionsTimedOut", "executions timed out"},
+	{"aborted", "ExecutionsAborted", "executions were aborted"},
+	{"throttled", "ExecutionThrottled", "executions were throttled"},
+}
+
+// WorkflowArgs configure a Workflow. The zero value of each field is its default.
+type WorkflowArgs struct {
+	// Definition is the state machine; required.
+	Definition Definition
+	// Type is Standard (zero) or Express. Express workflows run up to five minutes, at least
+	// once, and cannot hold a Distributed Map or .sync tasks.
+	Type ExecutionType
+	// Stage supplies tags, log retention and the alarm topic; nil means stage.Load(ctx).
+	Stage *stage.Stage
+	// LogLevel is ALL (zero), ERROR, FATAL or OFF.
+	LogLevel LogLevel
+	// IncludeExecutionData logs states' input and output; zero means off, because items often
+	// carry data that should not land in logs.
+	IncludeExecutionData bool
+	// DisableTracing turns X-Ray tracing off; zero means tracing on.
+	DisableTracing bool
+	// DisableAlarms creates no alarms; zero means alarms on ExecutionsFailed,
+	// ExecutionsTimedOut, ExecutionsAborted and ExecutionThrottled.
+	DisableAlarms bool
+	// AlarmTopicArn receives the alarms; nil means the stage's AlarmTopicArn (none when unset).
+	AlarmTopicArn pulumi.StringInput
+	// Statements are added to the role as they are, for Service tasks and anything else the
+	// definition cannot tell; zero means none.
+	Statements []policy.Statement
+	// Transform changes child resources' arguments right before they are created.
+	Transform Transform
+}
+
+// Transform holds one optional hook per child resource type.
+type Transform struct {
+	Role         func(*iam.RoleArgs)
+	RolePolicy   func(*iam.RolePolicyArgs)
+	LogGroup     func(*cloudwatch.LogGroupArgs)
+	StateMachine func(*sfn.StateMachineArgs)
+	// Alarm receives the metric name (ExecutionsFailed...) with the arguments.
+	Alarm func(metric string, args *cloudwatch.MetricAlarmArgs)
+}
+
+// Workflow is a Step Functions state machine with its role, log group and alarms.
+type Workflow struct {
+	pulumi.ResourceState
+
+	// Arn of the state machine.
+	Arn pulumi.StringOutput `pulumi:"arn"`
+	// Name of the state machine.
+	Name pulumi.StringOutput `pulumi:"name"`
+	// ConsoleURL opens the state machine in the Step Functions console.
+	ConsoleURL pulumi.StringOutput `pulumi:"consoleUrl"`
+	// RoleArn is the state machine's execution role.
+	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
+	// Definition is the rendered ASL JSON.
+	Definition pulumi.StringOutput
+
+	StateMachine *sfn.StateMachine
+	Role         *iam.Role
+	RolePolicy   *iam.RolePolicy
+	LogGroup     *cloudwatch.LogGroup
+	Alarms       []*cloudwatch.MetricAlarm
+
+	ctx  *pulumi.Context
+	name string
+}
+
+var (
+	_ pulumi.ComponentResource = (*Workflow)(nil)
+	_ policy.Target            = (*Workflow)(nil)
+	_ policy.Grantee           = (*Workflow)(nil)
+)
+
+// TargetArn implements policy.Target: schedules and other workflows start this one.
+func (w *Workflow) TargetArn() pulumi.StringOutput { return w.Arn }
+
+// DeliverStatements implements policy.Target: states:StartExecution on this state machine.
+func (w *Workflow) DeliverStatements() []policy.Statement {
+	return []policy.Statement{{Actions: []string{"states:StartExecution"}, Resources: []pulumi.StringInput{w.Arn}}}
+}
+
+// AttachPolicy implements policy.Grantee: an inline policy "<workflow>-<name>" on the role, so
+// buckets and queues can grant to the workflow.
+func (w *Workflow) AttachPolicy(name string, doc policy.Document) error {
+	return policy.NewRoleGrantee(w.ctx, w.name, w.Role.Name, w).AttachPolicy(name, doc)
+}
+
+// NewWorkflow validates the definition and every argument, then creates the state machine, its
+// role (derived from the definition), log group and alarms. Nothing is registered when an
+// argument is invalid; every problem is reported at once.
+func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...pulumi.ResourceOption) (*Workflow, error) {
+	if args == nil {
+		args = &WorkflowArgs{}
+	}
+	st, err := stage.FromContext(ctx, args.Stage)
+	if err != nil {
+		return nil, err
+	}
+	typ := args.Type
+	if typ == "" {
+		typ = Standard
+	}
+	level := args.LogLevel
+	if level == "" {
+		level = LogAll
+	}
+	c := check.New("workflow", name)
+	c.OneOf("Type", string(typ), string(Standard), string(Express))
+	c.OneOf("LogLevel", string(level), string(LogAll), string(LogError), string(LogFatal), string(LogOff))
+	if err := policyCheck(args.Statements); err != nil {
+		c.Join(err)
+	}
+	if err := validateAll(name, &args.Definition, typ); err != nil {
+		c.Join(err)
+	}
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	account, err := st.Account(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	w := &Workflow{ctx: ctx, name: name}
+	if err := ctx.RegisterComponentResource(TypeToken, name, w, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(w)
+	physical := st.PhysicalName(name, 80)
+	me := self{partition: st.Partition, region: st.Region, account: account, name: physical}
+	tags := st.TagsFor(name)
+
+	roleArgs := &iam.RoleArgs{
+		Description: pulumi.Sprintf("Step Functions role of workflow %s", name),
+		AssumeRolePolicy: policy.Document{Statements: []policy.Statement{{
+			Principals: []policy.Principal{policy.Service("states.amazonaws.com")},
+			Actions:    []string{"sts:AssumeRole"},
+			Conditions: []policy.Condition{
+				{Test: "StringEquals", Variable: "aws:SourceAccount", Values: policy.Strings(account)},
+				{Test: "ArnLike", Variable: "aws:SourceArn", Values: policy.Strings(me.arn("stateMachine", physical))},
+			},
+		}}}.JSON(),
+		Tags: tags,
+	}
+	if f := args.Transform.Role; f != nil {
+		f(roleArgs)
+	}
+	role, err := iam.NewRole(ctx, name+"-role", roleArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+	w.Role = role
+
+	logGroupArgs := &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/vendedlogs/states/" + physical),
+		RetentionInDays: pulumi.Int(st.LogRetentionDays),
+		Tags:            tags,
+	}
+	if f := args.Transform.LogGroup; f != nil {
+		f(logGroupArgs)
+	}
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", logGroupArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+	w.LogGroup = logGroup
+
+	r := &renderer{collect: true}
+	r.machine(&args.Definition)
+	sts := statements(r, me)
+	sts = append(sts, serviceStatements(!args.DisableTracing, level != LogOff)...)
+	sts = append(sts, args.Statements...)
+	doc := policy.Document{Statements: sts}
+	if err := doc.Validate(); err != nil {
+		return nil, err
+	}
+	rpArgs := &iam.RolePolicyArgs{Role: role.Name, Policy: doc.JSON()}
+	if f := args.Transform.RolePolicy; f != nil {
+		f(rpArgs)
+	}
+	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-policy", rpArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+	w.RolePolicy = rolePolicy
+
+	def := args.Definition
+	inputs := make([]any, 0, len(r.slots))
+	for _, s := range r.slots {
+		if s.target != nil {
+			inputs = append(inputs, s.target.TargetArn())
+		} else {
+			inputs = append(inputs, s.bucket)
+		}
+	}
+	var definition pulumi.StringOutput
+	if len(inputs) == 0 {
+		b, err := renderWith(&def, nil)
+		if err != nil {
+			return nil, err
+		}
+		definition = pulumi.String(string(b)).ToStringOutput()
+	} else {
+		definition = pulumi.All(inputs...).ApplyT(func(vals []any) (string, error) {
+			strs := make([]string, len(vals))
+			for i, v := range vals {
+				s, ok := v.(string)
+				if !ok {
+					return "", fmt.Errorf("workflow %q: slot %d resolved to %T, want a string", name, i, v)
+				}
+				strs[i] = s
+			}
+			b, err := renderWith(&def, strs)
+			return string(b), err
+		}).(pulumi.StringOutput)
+	}
+	w.Definition = definition
+
+	smArgs := &sfn.StateMachineArgs{
+		Name:       pulumi.String(physical),
+		Type:       pulumi.String(string(typ)),
+		RoleArn:    role.Arn,
+		Definition: definition,
+		LoggingConfiguration: &sfn.StateMachineLoggingConfigurationArgs{
+			Level:                pulumi.String(string(level)),
+			IncludeExecutionData: pulumi.Bool(args.IncludeExecutionData),
+			LogDestination:       pulumi.Sprintf("%s:*", logGroup.Arn),
+		},
+		TracingConfiguration: &sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(!args.DisableTracing)},
+		Tags:                 tags,
+	}
+	if f := args.Transform.StateMachine; f != nil {
+		f(smArgs)
+	}
+	// The role must hold its policy before Step Functions checks log delivery at creation.
+	sm, err := sfn.NewStateMachine(ctx, name, smArgs, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
+	if err != nil {
+		return nil, err
+	}
+	w.StateMachine = sm
+	w.Arn = sm.Arn
+	w.Name = sm.Name
+	w.RoleArn = role.Arn
+	host, region := st.ConsoleRegionHost(), st.Region
+	w.ConsoleURL = sm.Arn.ApplyT(func(arn string) string {
+		return "https://" + host + "/states/home?region=" + region + "#/statemachines/view/" + arn
+	}).(pulumi.StringOutput)
+
+	if !args.DisableAlarms {
+		topic := args.AlarmTopicArn
+		if topic == nil && st.AlarmTopicArn != "" {
+			topic = pulumi.String(st.AlarmTopicArn)
+		}
+		for _, m := range alarmMetrics {
+			a := &cloudwatch.MetricAlarmArgs{
+				AlarmDescription:   pulumi.Sprintf("Workflow %s: %s in the last minute.", name, m.what),
+				Namespace:          pulumi.String("AWS/States"),
+				MetricName:         pulumi.String(m.metric),
+				Dimensions:         pulumi.StringMap{"StateMachineArn": sm.Arn},
+				Statistic:          pulumi.String("Sum"),
+				Period:             pulumi.Int(60),
+				EvaluationPeriods:  pulumi.Int(1),
+				Threshold:          pulumi.Float64(1),
+				ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
+				TreatMissingData:   pulumi.String("notBreaching"),
+				Tags:               tags,
+			}
+			if topic != nil {
+				a.AlarmActions = pulumi.Array{topic}
+				a.OkActions = pulumi.Array{topic}
+			}
+			if f := args.Transform.Alarm; f != nil {
+				f(m.metric, a)
+			}
+			alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+m.suffix, a, parent)
+			if err != nil {
+				return nil, err
+			}
+			w.Alarms = append(w.Alarms, alarm)
+		}
+	}
+
+	if err := stage.RegisterOutputs(ctx, w, pulumi.Map{
+		"arn":        w.Arn,
+		"name":       w.Name,
+		"consoleUrl": w.ConsoleURL,
+		"roleArn":    w.RoleArn,
+	}); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
