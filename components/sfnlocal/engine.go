@@ -353,9 +353,6 @@ func (x *execution) runState(ctx context.Context, s *state, input any, item *map
 	if x.listening() {
 		x.emit(s.typ+"StateExited", map[string]any{"name": s.name, "output": jsonText(out)})
 	}
-	if s.end || s.typ == "Succeed" {
-		return out, "", nil
-	}
 	return out, next, nil
 }
 

@@ -204,7 +204,7 @@ func (p *iparser) arg() (iarg, error) {
 }
 
 func ifail(name, format string, args ...any) *ExecutionError {
-	return &ExecutionError{Name: ErrIntrinsicFailure, Cause: "Invalid arguments in " + name + ": " + fmt.Sprintf(format, args...)}
+	return &ExecutionError{Name: ErrRuntime, Cause: "Invalid arguments in " + name + ": " + fmt.Sprintf(format, args...)}
 }
 
 func (c *icall) eval(input any, ctx func() any) (any, error) {
@@ -448,8 +448,8 @@ func (c *icall) apply(args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if end <= start {
-			return nil, ifail(n, "the end (%d) must be greater than the start (%d)", end, start)
+		if end < start {
+			return nil, ifail(n, "the end (%d) must not be smaller than the start (%d)", end, start)
 		}
 		var r *mrand.Rand
 		if len(args) == 3 {
@@ -463,7 +463,7 @@ func (c *icall) apply(args []any) (any, error) {
 			_, _ = rand.Read(b[:])
 			r = mrand.New(mrand.NewPCG(new(big.Int).SetBytes(b[:8]).Uint64(), new(big.Int).SetBytes(b[8:]).Uint64()))
 		}
-		return start + r.Int64N(end-start), nil
+		return start + r.Int64N(end-start+1), nil
 	case "States.MathAdd":
 		a, err := integer(0)
 		if err != nil {

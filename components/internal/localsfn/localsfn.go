@@ -79,6 +79,9 @@ type Case struct {
 	// rejects some paths AWS accepts); zero means validate everything, as the library does by
 	// default.
 	NoPathCheck bool
+	// NoSleep makes every Retry interval and Wait state take 0 ms (the library's
+	// retryIntervalOverrides and waitTimeOverrides); zero means real sleeps.
+	NoSleep bool
 }
 
 // Throttled is an error a Func returns to be answered with HTTP 429 TooManyRequestsException.
@@ -114,6 +117,7 @@ func RunAll(t testing.TB, cases []Case) []Result {
 		Definition json.RawMessage `json:"definition"`
 		Input      json.RawMessage `json:"input"`
 		Validation map[string]bool `json:"validation,omitempty"`
+		NoSleep    bool            `json:"noSleep,omitempty"`
 	}
 	req := struct {
 		Endpoint string     `json:"endpoint"`
@@ -130,7 +134,7 @@ func RunAll(t testing.TB, cases []Case) []Result {
 		if !json.Valid(in) {
 			t.Fatalf("localsfn: case %d: the input is not valid JSON", i)
 		}
-		wc := wireCase{Definition: c.Definition, Input: in}
+		wc := wireCase{Definition: c.Definition, Input: in, NoSleep: c.NoSleep}
 		if c.NoPathCheck {
 			wc.Validation = map[string]bool{"checkPaths": false}
 		}

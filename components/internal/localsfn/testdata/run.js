@@ -32,6 +32,24 @@ function describe(err) {
   return { error: String((err && err.name) || 'Error'), cause: String((err && err.message) || err), internal: true };
 }
 
+// noSleepOverrides sets every Retry interval and every Wait state of the definition (branches
+// and item processors included) to 0 ms.
+function noSleepOverrides(def) {
+  const retryIntervalOverrides = {};
+  const waitTimeOverrides = {};
+  const walk = (m) => {
+    if (!m || !m.States) return;
+    for (const [name, st] of Object.entries(m.States)) {
+      if (st.Retry) retryIntervalOverrides[name] = 0;
+      if (st.Type === 'Wait') waitTimeOverrides[name] = 0;
+      (st.Branches || []).forEach(walk);
+      walk(st.ItemProcessor || st.Iterator);
+    }
+  };
+  walk(def);
+  return { retryIntervalOverrides, waitTimeOverrides };
+}
+
 async function main() {
   const req = JSON.parse(await readStdin());
   for (let i = 0; i < req.cases.length; i++) {
@@ -47,7 +65,8 @@ async function main() {
     }
     let line;
     try {
-      const out = await sm.run(c.input).result;
+      const opts = c.noSleep ? { overrides: noSleepOverrides(c.definition) } : undefined;
+      const out = await sm.run(c.input, opts).result;
       line = { output: out === undefined ? null : out };
     } catch (err) {
       line = describe(err);
