@@ -276,11 +276,64 @@ func (c *cronSpec) next(after time.Time, loc *time.Location) (time.Time, bool) {
 		if !ok {
 			return time.Time{}, false
 		}
-		if t, exists := resolve(w, loc); exists && t.After(after) {
+		t, exists := resolve(w, loc)
+		if exists && t.After(after) {
 			return t, true
 		}
-		w.mi++
 		s = w
+		s.mi++
+		// Skip the rest of a daylight-saving gap, or of a repeated hour whose first pass is over,
+		// in one step instead of minute by minute.
+		var jump civil
+		if exists {
+			jump, ok = repeatEnd(t, after, loc)
+		} else {
+			jump, ok = gapEnd(w, loc)
+		}
+		if ok && jump.after(w) {
+			s = jump
+		}
 	}
 	return time.Time{}, false
+}
+
+// after reports whether c is a later wall-clock minute than d.
+func (c civil) after(d civil) bool {
+	a := [...]int{c.y, c.mo, c.d, c.h, c.mi}
+	b := [...]int{d.y, d.mo, d.d, d.h, d.mi}
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] > b[i]
+		}
+	}
+	return false
+}
+
+// gapEnd returns the first wall-clock time after the daylight-saving gap that holds w (a
+// wall-clock time that does not exist in loc): the wall-clock time of the transition.
+func gapEnd(w civil, loc *time.Location) (civil, bool) {
+	u0 := w.utcUnix()
+	_, before := time.Unix(u0-86400, 0).In(loc).Zone()
+	start, _ := time.Unix(u0-int64(before), 0).In(loc).ZoneBounds()
+	if start.IsZero() {
+		return civil{}, false
+	}
+	return civilOf(start.In(loc)), true
+}
+
+// repeatEnd handles a wall-clock time whose first occurrence t is not after `after`: when clocks
+// moved back at the end of t's zone period and `after` is past that change, every wall-clock
+// time up to the end of the repeated interval has already fired, so the search resumes at the
+// interval's end: the transition's wall-clock time in the old offset.
+func repeatEnd(t, after time.Time, loc *time.Location) (civil, bool) {
+	_, end := t.ZoneBounds()
+	if end.IsZero() || after.Before(end) {
+		return civil{}, false
+	}
+	_, oldOff := t.Zone()
+	_, newOff := end.In(loc).Zone()
+	if newOff >= oldOff {
+		return civil{}, false
+	}
+	return civilOf(end.Add(time.Duration(oldOff) * time.Second).UTC()), true
 }
