@@ -1,0 +1,51 @@
+// Package worker deploys a Go Lambda function built from a package of this module, with
+// everything production needs around it: its own role, its own log group, an asynchronous
+// failure destination, tracing, and the validation of every Lambda limit before anything exists.
+//
+//	w, err := worker.NewWorker(ctx, "transform", &worker.WorkerArgs{
+//		Package: "./functions/transform",
+//		Timeout: 60 * time.Second,
+//	})
+//
+// The handler is compiled during `pulumi preview`, `pulumi up` and `make plan`, no Makefile
+// needed: GOOS=linux, GOARCH=arm64 (or amd64 for x86_64), CGO_ENABLED=0,
+// `-tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w -buildid="`, binary `bootstrap`
+// for the provided.al2023 runtime, zipped with a fixed timestamp and mode. The same sources give
+// the same zip bytes, hence the same source code hash and no diff in a preview. Builds are cached
+// by a hash of their inputs (the module's own sources the package imports, every dependency's
+// module version, go.mod, go.sum, the toolchain, the target and the flags) in the process and
+// under out/.build/. A compiler error is the component's error, as a *BuildError.
+//
+// # Defaults
+//
+//   - arm64, 128 MB, 30 s timeout, 512 MB /tmp, X-Ray active tracing;
+//   - a log group of its own, /skein/<project>/<stage>/<worker>, with the stage's retention, JSON
+//     log format, application level INFO and system level WARN;
+//   - asynchronous invocations: 2 retries, events up to 6 h old, then the on-failure
+//     destination: a dead-letter queue owned by the worker (SQS-managed encryption, 14 days
+//     retention, a policy denying non-TLS access, an alarm as soon as it holds a message, to the
+//     stage's alarm topic when there is one). Nothing a caller sends asynchronously is lost.
+//   - unreserved concurrency.
+//
+// # IAM
+//
+// The role trusts lambda.amazonaws.com and has one inline policy with exactly:
+// logs:CreateLogStream and logs:PutLogEvents on its own log group; xray:PutTraceSegments and
+// xray:PutTelemetryRecords on "*" when tracing (X-Ray accepts no narrower resource);
+// sqs:SendMessage on its dead-letter queue (or the OnFailure target's own delivery statements).
+// No AWS managed policies. Grants from other components add inline policies through
+// AttachPolicy. [Worker.DeliverStatements] gives callers lambda:InvokeFunction on the function
+// and its versions and aliases.
+//
+// # Escape hatches
+//
+// WorkerArgs.Transform changes the arguments of each child (role, log group, function, dead-letter
+// queue, event invoke config, alarm) just before it is created; WorkerArgs.Statements adds
+// identity statements; the children are exported (Function, Role, LogGroup, DeadLetterQueue).
+//
+// Limits enforced: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+// (memory 128..10240 MB, timeout 1..900 s, /tmp 512..10240 MB, 4 KB of environment variables),
+// https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html (retries 0..2,
+// event age 60..21600 s), reserved variables:
+// https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html.
+package worker

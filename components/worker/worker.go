@@ -1,0 +1,503 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/policy"
+	"github.com/skeinhq/skein/components/stage"
+)
+
+// Type is the worker component's type token.
+const Type = "skein:aws:Worker"
+
+// LogLevel is a Lambda application log level.
+type LogLevel string
+
+// Log levels Lambda's advanced logging controls accept.
+const (
+	Trace LogLevel = "TRACE"
+	Debug LogLevel = "DEBUG"
+	Info  LogLevel = "INFO"
+	Warn  LogLevel = "WARN"
+	Error LogLevel = "ERROR"
+	Fatal LogLevel = "FATAL"
+)
+
+// Limits Lambda enforces, checked before anything is created.
+// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+const (
+	MinMemoryMB           = 128
+	MaxMemoryMB           = 10240
+	MaxTimeout            = 900 * time.Second
+	MinEphemeralMB        = 512
+	MaxEphemeralMB        = 10240
+	MaxAsyncRetries       = 2
+	MinEventAge           = 60 * time.Second
+	MaxEventAge           = 6 * time.Hour
+	MaxEnvironmentBytes   = 4096
+	DLQRetention          = 14 * 24 * time.Hour
+	defaultTimeout        = 30 * time.Second
+	defaultMemoryMB       = 128
+	defaultDescriptionMax = 256
+)
+
+// WorkerArgs configure a worker. The zero value of every field is the default its comment names.
+type WorkerArgs struct {
+	// Stage supplies tags, log retention and protection; nil means stage.Load from config.
+	Stage *stage.Stage
+	// Package is the main package to build, relative to the module root ("./functions/transform")
+	// or as an import path of this module. Required.
+	Package string
+	// Root is the module root to build in; zero means the module above the working directory.
+	Root string
+	// Architecture: zero means arm64 (cheaper per GB-second and faster to start for Go).
+	Architecture Architecture
+	// MemoryMB: zero means 128; allowed 128..10240.
+	MemoryMB int
+	// Timeout: zero means 30 s; allowed 1 s..900 s, whole seconds.
+	Timeout time.Duration
+	// EphemeralStorageMB is /tmp's size: zero means 512; allowed 512..10240.
+	EphemeralStorageMB int
+	// Environment holds plain settings. Never put secrets here: pass the name of an SSM
+	// parameter and read it at start-up. Keys must be valid names, not reserved by Lambda.
+	Environment map[string]string
+	// EnvironmentInputs are settings produced by other resources (a bucket's name).
+	EnvironmentInputs map[string]pulumi.StringInput
+	// ReservedConcurrency caps concurrent executions; zero means unreserved (the account pool).
+	ReservedConcurrency int
+	// DisableTracing turns X-Ray active tracing off; zero means tracing on.
+	DisableTracing bool
+	// LogLevel is the application log level; zero means INFO.
+	LogLevel LogLevel
+	// LogRetentionDays: zero means the stage's retention.
+	LogRetentionDays int
+	// MaxRetries of asynchronous invocations: nil means 2 (Lambda's default); allowed 0..2.
+	MaxRetries *int
+	// MaxEventAge of asynchronous events: zero means 6 h; allowed 60 s..6 h.
+	MaxEventAge time.Duration
+	// OnFailure receives asynchronous invocations that still fail; nil means a dead-letter queue
+	// owned by the worker (SSE, 14 days retention, TLS-only policy, alarm when not empty).
+	OnFailure policy.Target
+	// Statements are extra identity statements for the worker's role.
+	Statements []policy.Statement
+	// Description of the function; at most 256 characters.
+	Description string
+	// Transform changes child resources' arguments just before they are created.
+	Transform Transform
+}
+
+// Transform holds one optional hook per child resource, for what skein did not foresee.
+type Transform struct {
+	Role              func(*iam.RoleArgs)
+	LogGroup          func(*cloudwatch.LogGroupArgs)
+	Function          func(*lambda.FunctionArgs)
+	DeadLetterQueue   func(*sqs.QueueArgs)
+	EventInvokeConfig func(*lambda.FunctionEventInvokeConfigArgs)
+	Alarm             func(*cloudwatch.MetricAlarmArgs)
+}
+
+// Worker is a Go Lambda function with its role, log group and failure destination.
+type Worker struct {
+	pulumi.ResourceState
+
+	// Arn is the function's ARN.
+	Arn pulumi.StringOutput `pulumi:"arn"`
+	// Name is the function's name.
+	Name pulumi.StringOutput `pulumi:"name"`
+	// RoleArn is the execution role's ARN.
+	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
+	// LogGroupName is where the function logs.
+	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
+	// DeadLetterQueueUrl is the owned on-failure queue's URL; empty when OnFailure was given.
+	DeadLetterQueueUrl pulumi.StringOutput `pulumi:"deadLetterQueueUrl"`
+
+	Function        *lambda.Function
+	Role            *iam.Role
+	LogGroup        *cloudwatch.LogGroup
+	DeadLetterQueue *sqs.Queue // nil when OnFailure was given
+	// Artifact is the built deployment package.
+	Artifact *Artifact
+
+	ctx      *pulumi.Context
+	name     string
+	timeout  time.Duration
+	reserved int
+}
+
+var (
+	_ pulumi.ComponentResource = (*Worker)(nil)
+	_ policy.Target            = (*Worker)(nil)
+	_ policy.Grantee           = (*Worker)(nil)
+)
+
+var envKey = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]*$`)
+
+// reservedEnv are the variables the Lambda runtime sets itself.
+// https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+var reservedEnv = map[string]bool{
+	"_HANDLER": true, "_X_AMZN_TRACE_ID": true, "AWS_DEFAULT_REGION": true, "AWS_REGION": true,
+	"AWS_EXECUTION_ENV": true, "AWS_LAMBDA_FUNCTION_NAME": true, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": true,
+	"AWS_LAMBDA_FUNCTION_VERSION": true, "AWS_LAMBDA_INITIALIZATION_TYPE": true, "AWS_LAMBDA_LOG_GROUP_NAME": true,
+	"AWS_LAMBDA_LOG_STREAM_NAME": true, "AWS_ACCESS_KEY": true, "AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true,
+	"AWS_SESSION_TOKEN": true, "AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
+}
+
+// withDefaults returns a copy of args with every default applied; the one place defaults live.
+func withDefaults(args *WorkerArgs, st *stage.Stage) WorkerArgs {
+	a := *args
+	if a.Architecture == "" {
+		a.Architecture = Arm64
+	}
+	if a.MemoryMB == 0 {
+		a.MemoryMB = defaultMemoryMB
+	}
+	if a.Timeout == 0 {
+		a.Timeout = defaultTimeout
+	}
+	if a.EphemeralStorageMB == 0 {
+		a.EphemeralStorageMB = MinEphemeralMB
+	}
+	if a.LogLevel == "" {
+		a.LogLevel = Info
+	}
+	if a.LogRetentionDays == 0 {
+		a.LogRetentionDays = st.LogRetentionDays
+	}
+	if a.MaxRetries == nil {
+		n := MaxAsyncRetries
+		a.MaxRetries = &n
+	}
+	if a.MaxEventAge == 0 {
+		a.MaxEventAge = MaxEventAge
+	}
+	return a
+}
+
+func validate(name string, a WorkerArgs) error {
+	c := check.New("worker", name)
+	if strings.TrimSpace(a.Package) == "" {
+		c.Add("Package", "is required: the functions/ package to build, e.g. ./functions/transform", nil)
+	}
+	c.OneOf("Architecture", string(a.Architecture), string(Arm64), string(X86_64))
+	c.Int("MemoryMB", a.MemoryMB, MinMemoryMB, MaxMemoryMB)
+	c.Duration("Timeout", a.Timeout, time.Second, MaxTimeout, time.Second)
+	c.Int("EphemeralStorageMB", a.EphemeralStorageMB, MinEphemeralMB, MaxEphemeralMB)
+	if a.ReservedConcurrency < 0 {
+		c.Add("ReservedConcurrency", "must be 0 (unreserved) or more", a.ReservedConcurrency)
+	}
+	c.OneOf("LogLevel", string(a.LogLevel), string(Trace), string(Debug), string(Info), string(Warn), string(Error), string(Fatal))
+	ok := false
+	for _, d := range stage.RetentionDays {
+		ok = ok || d == a.LogRetentionDays
+	}
+	if !ok {
+		c.Add("LogRetentionDays", "must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)", a.LogRetentionDays)
+	}
+	c.Int("MaxRetries", *a.MaxRetries, 0, MaxAsyncRetries)
+	c.Duration("MaxEventAge", a.MaxEventAge, MinEventAge, MaxEventAge, time.Second)
+	if len(a.Description) > defaultDescriptionMax {
+		c.Add("Description", fmt.Sprintf("must be at most %d characters", defaultDescriptionMax), len(a.Description))
+	}
+	size := 0
+	checkKey := func(k string) {
+		if !envKey.MatchString(k) {
+			c.Add("Environment["+k+"]", "key must start with a letter and hold only letters, digits and _", k)
+		}
+		if reservedEnv[k] {
+			c.Add("Environment["+k+"]", "is reserved by the Lambda runtime", k)
+		}
+	}
+	for k, v := range a.Environment {
+		checkKey(k)
+		size += len(k) + len(v)
+		if _, dup := a.EnvironmentInputs[k]; dup {
+			c.Add("Environment["+k+"]", "is also set in EnvironmentInputs", k)
+		}
+	}
+	for k := range a.EnvironmentInputs {
+		checkKey(k)
+	}
+	if size > MaxEnvironmentBytes {
+		c.Add("Environment", fmt.Sprintf("must total at most %d bytes (Lambda's limit)", MaxEnvironmentBytes), size)
+	}
+	c.Join(policy.Document{Statements: a.Statements}.Validate())
+	return c.Err()
+}
+
+// NewWorker builds the handler in args.Package and deploys it with its role, log group and
+// failure destination.
+func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulumi.ResourceOption) (*Worker, error) {
+	if args == nil {
+		args = &WorkerArgs{}
+	}
+	st, err := stage.FromContext(ctx, args.Stage)
+	if err != nil {
+		return nil, err
+	}
+	a := withDefaults(args, st)
+	if err := validate(name, a); err != nil {
+		return nil, err
+	}
+	art, err := Build(context.Background(), a.Root, a.Package, a.Architecture)
+	if err != nil {
+		return nil, err
+	}
+
+	w := &Worker{ctx: ctx, name: name, timeout: a.Timeout, reserved: a.ReservedConcurrency, Artifact: art}
+	if err := ctx.RegisterComponentResource(Type, name, w, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(w)
+	tags := st.TagsFor(name)
+
+	roleArgs := &iam.RoleArgs{
+		AssumeRolePolicy: policy.Document{Statements: []policy.Statement{{
+			Principals: []policy.Principal{policy.Service("lambda.amazonaws.com")},
+			Actions:    []string{"sts:AssumeRole"},
+		}}}.JSON(),
+		Description: pulumi.String(fmt.Sprintf("skein worker %s (%s)", name, st.Name)),
+		Tags:        tags,
+	}
+	if a.Transform.Role != nil {
+		a.Transform.Role(roleArgs)
+	}
+	if w.Role, err = iam.NewRole(ctx, name+"-role", roleArgs, parent); err != nil {
+		return nil, err
+	}
+
+	lgArgs := &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/skein/" + st.Project + "/" + st.Name + "/" + name),
+		RetentionInDays: pulumi.Int(a.LogRetentionDays),
+		Tags:            tags,
+	}
+	if a.Transform.LogGroup != nil {
+		a.Transform.LogGroup(lgArgs)
+	}
+	if w.LogGroup, err = cloudwatch.NewLogGroup(ctx, name+"-logs", lgArgs, parent); err != nil {
+		return nil, err
+	}
+
+	failure := a.OnFailure
+	var failureStatements []policy.Statement
+	if failure == nil {
+		if w.DeadLetterQueue, err = w.newDLQ(st, a, tags); err != nil {
+			return nil, err
+		}
+		failureStatements = []policy.Statement{{
+			Sid:       "AsyncFailures",
+			Actions:   []string{"sqs:SendMessage"},
+			Resources: []pulumi.StringInput{w.DeadLetterQueue.Arn},
+		}}
+		w.DeadLetterQueueUrl = w.DeadLetterQueue.Url
+	} else {
+		failureStatements = failure.DeliverStatements()
+		w.DeadLetterQueueUrl = pulumi.String("").ToStringOutput()
+	}
+
+	statements := []policy.Statement{{
+		Sid:       "Logs",
+		Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resources: []pulumi.StringInput{pulumi.Sprintf("%s:*", w.LogGroup.Arn)},
+	}}
+	if !a.DisableTracing {
+		statements = append(statements, policy.Statement{
+			Sid:     "Tracing",
+			Actions: []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
+			// X-Ray's trace actions support no resource-level permissions: "*" is the only
+			// resource AWS accepts.
+			Resources: policy.Strings("*"),
+		})
+	}
+	statements = append(statements, failureStatements...)
+	statements = append(statements, a.Statements...)
+	base, err := iam.NewRolePolicy(ctx, name+"-base", &iam.RolePolicyArgs{
+		Role:   w.Role.Name,
+		Policy: policy.Document{Statements: statements}.JSON(),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	env := pulumi.StringMap{}
+	for k, v := range a.Environment {
+		env[k] = pulumi.String(v)
+	}
+	for k, v := range a.EnvironmentInputs {
+		env[k] = v
+	}
+	tracing := "PassThrough"
+	if !a.DisableTracing {
+		tracing = "Active"
+	}
+	fnArgs := &lambda.FunctionArgs{
+		Role:             w.Role.Arn,
+		Runtime:          pulumi.String("provided.al2023"),
+		Handler:          pulumi.String("bootstrap"),
+		Architectures:    pulumi.StringArray{pulumi.String(string(a.Architecture))},
+		Code:             pulumi.NewFileArchive(art.Zip),
+		SourceCodeHash:   pulumi.String(art.SHA256),
+		MemorySize:       pulumi.Int(a.MemoryMB),
+		Timeout:          pulumi.Int(int(a.Timeout / time.Second)),
+		EphemeralStorage: &lambda.FunctionEphemeralStorageArgs{Size: pulumi.Int(a.EphemeralStorageMB)},
+		TracingConfig:    &lambda.FunctionTracingConfigArgs{Mode: pulumi.String(tracing)},
+		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
+			LogFormat:           pulumi.String("JSON"),
+			ApplicationLogLevel: pulumi.String(string(a.LogLevel)),
+			SystemLogLevel:      pulumi.String("WARN"),
+			LogGroup:            w.LogGroup.Name,
+		},
+		Description: pulumi.String(a.Description),
+		Tags:        tags,
+	}
+	if len(env) > 0 {
+		fnArgs.Environment = &lambda.FunctionEnvironmentArgs{Variables: env}
+	}
+	if a.ReservedConcurrency > 0 {
+		fnArgs.ReservedConcurrentExecutions = pulumi.Int(a.ReservedConcurrency)
+	}
+	if a.Transform.Function != nil {
+		a.Transform.Function(fnArgs)
+	}
+	// The function waits for its log permissions so its first invocation can log.
+	if w.Function, err = lambda.NewFunction(ctx, name, fnArgs, parent, pulumi.DependsOn([]pulumi.Resource{base, w.LogGroup})); err != nil {
+		return nil, err
+	}
+
+	eicArgs := &lambda.FunctionEventInvokeConfigArgs{
+		FunctionName:             w.Function.Name,
+		MaximumRetryAttempts:     pulumi.Int(*a.MaxRetries),
+		MaximumEventAgeInSeconds: pulumi.Int(int(a.MaxEventAge / time.Second)),
+		DestinationConfig: &lambda.FunctionEventInvokeConfigDestinationConfigArgs{
+			OnFailure: &lambda.FunctionEventInvokeConfigDestinationConfigOnFailureArgs{Destination: failureArn(w, failure)},
+		},
+	}
+	if a.Transform.EventInvokeConfig != nil {
+		a.Transform.EventInvokeConfig(eicArgs)
+	}
+	if _, err := lambda.NewFunctionEventInvokeConfig(ctx, name+"-async", eicArgs, parent, pulumi.DependsOn([]pulumi.Resource{base})); err != nil {
+		return nil, err
+	}
+
+	w.Arn, w.Name, w.RoleArn, w.LogGroupName = w.Function.Arn, w.Function.Name, w.Role.Arn, w.LogGroup.Name
+	if err := stage.RegisterOutputs(ctx, w, pulumi.Map{
+		"arn":                w.Arn,
+		"name":               w.Name,
+		"roleArn":            w.RoleArn,
+		"logGroupName":       w.LogGroupName,
+		"deadLetterQueueUrl": w.DeadLetterQueueUrl,
+	}); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func failureArn(w *Worker, t policy.Target) pulumi.StringInput {
+	if t != nil {
+		return t.TargetArn()
+	}
+	return w.DeadLetterQueue.Arn
+}
+
+func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*sqs.Queue, error) {
+	parent := pulumi.Parent(w)
+	qArgs := &sqs.QueueArgs{
+		MessageRetentionSeconds: pulumi.Int(int(DLQRetention / time.Second)),
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+		Tags:                    tags,
+	}
+	if a.Transform.DeadLetterQueue != nil {
+		a.Transform.DeadLetterQueue(qArgs)
+	}
+	q, err := sqs.NewQueue(w.ctx, w.name+"-dlq", qArgs, append([]pulumi.ResourceOption{parent}, st.Protect()...)...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sqs.NewQueuePolicy(w.ctx, w.name+"-dlq-policy", &sqs.QueuePolicyArgs{
+		QueueUrl: q.Url,
+		Policy: policy.Document{Statements: []policy.Statement{{
+			Sid:        "DenyInsecureTransport",
+			Effect:     policy.Deny,
+			Principals: []policy.Principal{policy.Everyone},
+			Actions:    []string{"sqs:*"},
+			Resources:  []pulumi.StringInput{q.Arn},
+			Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
+		}}}.JSON(),
+	}, parent); err != nil {
+		return nil, err
+	}
+	alarmArgs := &cloudwatch.MetricAlarmArgs{
+		AlarmDescription:   pulumi.Sprintf("Asynchronous invocations of worker %s failed and wait in its dead-letter queue for redrive.", w.name),
+		Namespace:          pulumi.String("AWS/SQS"),
+		MetricName:         pulumi.String("ApproximateNumberOfMessagesVisible"),
+		Dimensions:         pulumi.StringMap{"QueueName": q.Name},
+		Statistic:          pulumi.String("Maximum"),
+		Period:             pulumi.Int(300),
+		EvaluationPeriods:  pulumi.Int(1),
+		Threshold:          pulumi.Float64(0),
+		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+		TreatMissingData:   pulumi.String("notBreaching"),
+		Tags:               tags,
+	}
+	if st.AlarmTopicArn != "" {
+		alarmArgs.AlarmActions = pulumi.Array{pulumi.String(st.AlarmTopicArn)}
+	}
+	if a.Transform.Alarm != nil {
+		a.Transform.Alarm(alarmArgs)
+	}
+	if _, err := cloudwatch.NewMetricAlarm(w.ctx, w.name+"-dlq-alarm", alarmArgs, parent); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// TargetArn implements policy.Target.
+func (w *Worker) TargetArn() pulumi.StringOutput { return w.Arn }
+
+// DeliverStatements implements policy.Target: lambda:InvokeFunction on the function and on its
+// versions and aliases (ARN:*).
+func (w *Worker) DeliverStatements() []policy.Statement {
+	return []policy.Statement{{
+		Actions:   []string{"lambda:InvokeFunction"},
+		Resources: []pulumi.StringInput{w.Arn, pulumi.Sprintf("%s:*", w.Arn)},
+	}}
+}
+
+// AttachPolicy implements policy.Grantee: an inline policy on the worker's role, named
+// "<worker>-<name>" and parented to the worker.
+func (w *Worker) AttachPolicy(name string, doc policy.Document) error {
+	return policy.NewRoleGrantee(w.ctx, w.name, w.Role.Name, w).AttachPolicy(name, doc)
+}
+
+// GrantInvoke lets g invoke this worker: lambda:InvokeFunction on it and its versions.
+func (w *Worker) GrantInvoke(g policy.Grantee) error {
+	return g.AttachPolicy(w.name+"-invoke", policy.Document{Statements: w.DeliverStatements()})
+}
+
+// AllowService adds a resource-policy permission for a service principal
+// ("events.amazonaws.com") to invoke the worker, only from sourceArn (confused-deputy safe).
+func (w *Worker) AllowService(name, service string, sourceArn pulumi.StringInput) error {
+	_, err := lambda.NewPermission(w.ctx, w.name+"-"+name, &lambda.PermissionArgs{
+		Function:  w.Function.Name,
+		Action:    pulumi.String("lambda:InvokeFunction"),
+		Principal: pulumi.String(service),
+		SourceArn: sourceArn,
+	}, pulumi.Parent(w))
+	return err
+}
+
+// FunctionTimeout is the function's timeout (queues derive their visibility timeout from it).
+func (w *Worker) FunctionTimeout() time.Duration { return w.timeout }
+
+// ReservedConcurrency is the function's reserved concurrency; 0 means unreserved.
+func (w *Worker) ReservedConcurrency() int { return w.reserved }
