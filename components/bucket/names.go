@@ -84,7 +84,7 @@ func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 func autoNameProblems(logical string) []string {
 	base := strings.ToLower(logical)
 	if len(base)+autoSuffixLength > MaxNameLength {
-		return []string{fmt.Sprintf("must be at most %d characters to auto-name a bucket (Pulumi appends %d), or set Name", MaxNameLength-autoSuffixLength, autoSuffixLength)}
+		return []string{fmt.Sprintf("must be at most %d characters (Pulumi appends %d characters)", MaxNameLength-autoSuffixLength, autoSuffixLength)}
 	}
 	// A sample of what Pulumi generates; the random part only ever holds [a-z0-9].
 	return NameProblems(base + "-abc1234")
