@@ -27,7 +27,7 @@ const (
 	// MaxDefinitionBytes is the largest definition CreateStateMachine accepts (1 MiB).
 	MaxDefinitionBytes = 1048576
 	// MaxReaderItems is the largest ReaderConfig.MaxItems and MaxItemsPerBatch.
-	MaxReaderItems = 100000000
+	MaxReaderItems  = 100000000
 	maxRetryInteger = 99999999
 	maxMaxDelay     = 31622400 * time.Second
 	maxWaitSeconds  = 99999999
