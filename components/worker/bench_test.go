@@ -1,0 +1,70 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/plan"
+)
+
+// BenchmarkPlanWorkers plans 1, 10 and 100 workers of one handler; the build is cached by source
+// hash after the first, so the figure is the cost of the components themselves.
+func BenchmarkPlanWorkers(b *testing.B) {
+	r := root(b)
+	if _, err := Build(context.Background(), r, echo, Arm64); err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				p, err := plan.Run(func(ctx *pulumi.Context) error {
+					for j := 0; j < n; j++ {
+						if _, err := NewWorker(ctx, fmt.Sprintf("w%d", j), &WorkerArgs{Package: echo, Root: r}); err != nil {
+							return err
+						}
+					}
+					return nil
+				}, plan.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if p.Len() != n*9 {
+					b.Fatalf("%d resources for %d workers", p.Len(), n)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(n), "ms/worker")
+		})
+	}
+}
+
+// BenchmarkHandlerZipSize reports the deployment package size of every real handler under
+// functions/ (target: under 3 MB).
+func BenchmarkHandlerZipSize(b *testing.B) {
+	r := root(b)
+	dirs, _ := filepath.Glob(filepath.Join(r, "functions", "*", "main.go"))
+	if len(dirs) == 0 {
+		b.Skip("no handlers under functions/")
+	}
+	for _, m := range dirs {
+		pkg := "./functions/" + filepath.Base(filepath.Dir(m))
+		b.Run(filepath.Base(filepath.Dir(m)), func(b *testing.B) {
+			var art *Artifact
+			var err error
+			for i := 0; i < b.N; i++ {
+				if art, err = Build(context.Background(), r, pkg, Arm64); err != nil {
+					b.Fatal(err)
+				}
+			}
+			st, err := os.Stat(art.Zip)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(st.Size()), "zip-bytes")
+		})
+	}
+}
