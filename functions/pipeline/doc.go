@@ -1,0 +1,62 @@
+// Package pipeline holds the logic of the reference pipeline's Lambda handlers, one type per
+// handler, each depending only on narrow interfaces (the vendor client's methods, S3's
+// GetObject/PutObject/HeadObject). The deployables in functions/<name>/main.go only wire them;
+// `make local` registers the same types with components/sfnlocal, in-process.
+//
+//	list-groups      ListGroups      RunInput         -> ListGroupsOutput
+//	list-devices     ListDevices     ListDevicesInput -> ListDevicesOutput   (writes a group manifest)
+//	merge-manifests  MergeManifests  MergeInput       -> MergeOutput         (writes the day's manifest)
+//	fetch-metrics    FetchMetrics    FetchInput       -> FetchOutput         (writes raw/ objects)
+//	transform        Transform       events.SQSEvent  -> events.SQSEventResponse (writes processed/)
+//
+// functions/README.md gives every input and output, the error names for Retry and Catch, and
+// how the workflow wires them.
+//
+// # Keys
+//
+// Hive-style, one object per item and day, the same key on every run (idempotent):
+//
+//	manifests/date=<d>/groups/group=<g>.json   one group's items
+//	manifests/date=<d>/items.json              the day's manifest, read by the Distributed Map
+//	manifests/date=<d>/redrive/<hash>.json     items of failed batches, for a redrive run
+//	raw/date=<d>/group=<g>/device=<id>.json    the vendor's answer (RawObject)
+//	processed/date=<d>/group=<g>/device=<id>.json  the summary (ProcessedObject)
+//
+// Ids are checked ([ValidID]) before they become key parts.
+//
+// # Errors
+//
+// Every error a handler returns has a type whose name is the error name Step Functions sees
+// (aws-lambda-go reports the Go type name as errorType): the vendor's (package vendorapi),
+// plus [InputError], [StorageError], [RetryableBatchError], [ItemsFailedError] and
+// [PayloadTooLargeError]. [RetryableErrorNames] and [PermanentErrorNames] list them for the
+// workflow's Retry and Catch.
+//
+// # Defaults
+//
+// FetchMetrics runs one item of a batch at a time (Concurrency 0 means 1: the workflow's
+// MaxConcurrency is then exactly the vendor budget) and keeps 2 s before the Lambda deadline
+// (Reserve) in which no item starts. Transform uses sqsbatch's default record concurrency.
+// A nil Log means no logging; the mains pass logx.New.
+//
+// # IAM
+//
+// list-devices: s3:PutObject on manifests/*. merge-manifests: s3:GetObject and s3:PutObject on
+// manifests/* (and s3:GetObject on results/* for a redrive manifest). fetch-metrics:
+// s3:PutObject and s3:GetObject (HeadObject needs GetObject) on raw/*, ssm:GetParameter on the
+// token parameter, kms:Decrypt on its key. transform: s3:GetObject on raw/*, s3:PutObject on
+// processed/*. HeadObject of a missing key returns 403 instead of 404 without s3:ListBucket;
+// fetch-metrics only heads keys on retries, and a 403 there is a StorageError (retried) rather
+// than a silent skip, so grant s3:ListBucket on the bucket with the prefix raw/ as well.
+//
+// # Escape hatches
+//
+// Every dependency is an interface field: wrap the vendor client (caching, another API), or the
+// S3 client (another endpoint, path-style addressing for a local S3 server, instrumentation).
+// [Summarize] is the transform's pure core; replace Transform.Record's use of it by writing
+// your own handler around [ParseRawKey] and [ProcessedKey].
+//
+// Limits enforced: Step Functions payload 256 KiB and Cause 32,768 characters
+// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html); Distributed Map
+// item reader formats (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
+package pipeline

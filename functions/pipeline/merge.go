@@ -1,0 +1,226 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+
+	"github.com/skeinhq/skein/functions/logx"
+)
+
+// MergeInput is merge-manifests' input. Either Groups (the inline Map's results, to build the
+// day's manifest) or Failed (ResultWriter files of an earlier run, to build a redrive manifest).
+type MergeInput struct {
+	Date string `json:"date"`
+	// Groups are list-devices' results for the day.
+	Groups []ListDevicesOutput `json:"groups,omitempty"`
+	// Failed are ResultWriter result files (FAILED_n.json, PENDING_n.json; JSON array or JSON
+	// Lines) of an earlier Distributed Map run: every item of every failed or pending batch is
+	// put in a redrive manifest.
+	Failed      []ObjectRef `json:"failed,omitempty"`
+	ExecutionID string      `json:"executionId,omitempty"`
+}
+
+// MergeOutput says where the single manifest is; it is the Distributed Map's ItemReader input.
+type MergeOutput struct {
+	Date     string    `json:"date"`
+	Count    int       `json:"count"`
+	Groups   int       `json:"groups"`
+	Manifest ObjectRef `json:"manifest"`
+	// SkipExisting is true for a redrive manifest: fetch-metrics should skip items whose raw
+	// object exists (pass it on in the ItemBatcher's BatchInput).
+	SkipExisting bool `json:"skipExisting"`
+}
+
+// MergeManifests is the merge-manifests handler. It reads every group manifest named in its
+// input and writes one JSON array of Items, sorted by group then device and without duplicates,
+// to ManifestKey(date); or, given ResultWriter files, the items of the failed batches to
+// RedriveManifestKey(date, <hash of the sources>).
+type MergeManifests struct {
+	Store interface {
+		ObjectGetter
+		ObjectPutter
+	}
+	Bucket string
+	Log    *slog.Logger
+}
+
+// MaxManifestItems bounds a manifest (the Distributed Map reads up to 100,000,000 items; this
+// handler holds them in memory, so it stops well before).
+const MaxManifestItems = 5_000_000
+
+// Handle implements the Lambda handler.
+func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutput, error) {
+	log := logger(h.Log)
+	errs := []error{ValidDate("date", in.Date)}
+	if (len(in.Groups) == 0) == (len(in.Failed) == 0) && len(in.Groups)+len(in.Failed) > 0 {
+		errs = append(errs, inputError("groups", "and failed are alternatives: give one", fmt.Sprintf("%d groups, %d failed", len(in.Groups), len(in.Failed))))
+	}
+	for i, g := range in.Groups {
+		p := "groups[" + strconv.Itoa(i) + "]."
+		errs = append(errs, ValidID(p+"group.id", g.Group.ID))
+		if g.Date != in.Date {
+			errs = append(errs, inputError(p+"date", "must equal the run date "+in.Date, g.Date))
+		}
+		if g.Manifest.Bucket == "" || g.Manifest.Key == "" {
+			errs = append(errs, inputError(p+"manifest", "must name a bucket and a key", g.Manifest.Bucket+"/"+g.Manifest.Key))
+		}
+	}
+	for i, f := range in.Failed {
+		if f.Bucket == "" || f.Key == "" {
+			errs = append(errs, inputError("failed["+strconv.Itoa(i)+"]", "must name a bucket and a key", f.Bucket+"/"+f.Key))
+		}
+	}
+	if err := joinInput(errs...); err != nil {
+		log.ErrorContext(ctx, "invalid input", "error", err)
+		return nil, err
+	}
+	ctx = logx.WithCorrelation(ctx, correlation(ctx, in.ExecutionID, "date="+in.Date))
+
+	var items []Item
+	var key string
+	redrive := len(in.Failed) > 0
+	if !redrive {
+		for _, g := range in.Groups {
+			b, err := getObject(ctx, h.Store, g.Manifest.Bucket, g.Manifest.Key)
+			if err != nil {
+				log.ErrorContext(ctx, "reading a group manifest failed", "key", g.Manifest.Key, "error", err)
+				return nil, err
+			}
+			var part []Item
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, inputError("groups.manifest", "must be a JSON array of items", g.Manifest.Key+": "+err.Error())
+			}
+			if len(part) != g.Count {
+				return nil, inputError("groups.count", "must equal the manifest's length "+strconv.Itoa(len(part)), g.Manifest.Key+": "+strconv.Itoa(g.Count))
+			}
+			items = append(items, part...)
+		}
+		key = ManifestKey(in.Date)
+	} else {
+		sum := sha256.New()
+		for _, f := range in.Failed {
+			b, err := getObject(ctx, h.Store, f.Bucket, f.Key)
+			if err != nil {
+				log.ErrorContext(ctx, "reading a result file failed", "key", f.Key, "error", err)
+				return nil, err
+			}
+			part, err := itemsFromResults(b)
+			if err != nil {
+				return nil, inputError("failed", "must be ResultWriter files (JSON array or JSON Lines of execution records)", f.Key+": "+err.Error())
+			}
+			items = append(items, part...)
+			fmt.Fprintf(sum, "%s/%s\n", f.Bucket, f.Key)
+		}
+		key = RedriveManifestKey(in.Date, hex.EncodeToString(sum.Sum(nil))[:16])
+	}
+	var problems []error
+	for i, it := range items {
+		if it.Date != in.Date {
+			problems = append(problems, inputError("items["+strconv.Itoa(i)+"].date", "must equal the run date "+in.Date, it.Date))
+		}
+		problems = append(problems, it.Validate("items["+strconv.Itoa(i)+"]."))
+		if len(problems) > 100 {
+			break
+		}
+	}
+	if err := joinInput(problems...); err != nil {
+		log.ErrorContext(ctx, "manifests hold invalid items", "error", err)
+		return nil, err
+	}
+	if len(items) > MaxManifestItems {
+		return nil, inputError("items", "must be at most "+strconv.Itoa(MaxManifestItems), strconv.Itoa(len(items)))
+	}
+	items = sortUnique(items)
+	n, err := putJSON(ctx, h.Store, h.Bucket, key, items, nil)
+	if err != nil {
+		log.ErrorContext(ctx, "writing the manifest failed", "key", key, "error", err)
+		return nil, err
+	}
+	groups := map[string]bool{}
+	for _, it := range items {
+		groups[it.Group] = true
+	}
+	log.InfoContext(ctx, "wrote manifest", "key", key, "items", len(items), "groups", len(groups), "bytes", n, "redrive", redrive)
+	return &MergeOutput{Date: in.Date, Count: len(items), Groups: len(groups), Manifest: ObjectRef{Bucket: h.Bucket, Key: key}, SkipExisting: redrive}, nil
+}
+
+func sortUnique(items []Item) []Item {
+	sort.Slice(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if a.Group != b.Group {
+			return a.Group < b.Group
+		}
+		return a.Device < b.Device
+	})
+	out := items[:0]
+	for i, it := range items {
+		if i > 0 && it == items[i-1] {
+			continue
+		}
+		out = append(out, it)
+	}
+	if out == nil {
+		out = []Item{}
+	}
+	return out
+}
+
+// resultRecord is one execution record of a ResultWriter file
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
+type resultRecord struct {
+	Input  string `json:"Input"`
+	Status string `json:"Status"`
+}
+
+// itemsFromResults extracts the items of every record that did not succeed. A record's Input
+// is the child execution's input as JSON text: a batch {"Items":[...]} or a single item.
+func itemsFromResults(b []byte) ([]Item, error) {
+	var recs []resultRecord
+	trimmed := bytes.TrimSpace(b)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		if err := json.Unmarshal(trimmed, &recs); err != nil {
+			return nil, err
+		}
+	} else {
+		sc := bufio.NewScanner(bytes.NewReader(trimmed))
+		sc.Buffer(make([]byte, 1<<20), maxObjectBytes)
+		for sc.Scan() {
+			line := bytes.TrimSpace(sc.Bytes())
+			if len(line) == 0 {
+				continue
+			}
+			var r resultRecord
+			if err := json.Unmarshal(line, &r); err != nil {
+				return nil, err
+			}
+			recs = append(recs, r)
+		}
+		if err := sc.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var items []Item
+	for i, r := range recs {
+		if r.Status == "SUCCEEDED" {
+			continue
+		}
+		var in FetchInput
+		if err := json.Unmarshal([]byte(r.Input), &in); err != nil {
+			return nil, fmt.Errorf("record %d: Input is not a fetch-metrics input: %v", i, err)
+		}
+		its, err := in.items()
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %v", i, err)
+		}
+		items = append(items, its...)
+	}
+	return items, nil
+}

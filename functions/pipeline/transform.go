@@ -1,0 +1,155 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"sort"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/sqsbatch"
+)
+
+// S3Detail is the detail of an EventBridge "Object Created" event from S3
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html).
+type S3Detail struct {
+	Bucket struct {
+		Name string `json:"name"`
+	} `json:"bucket"`
+	Object struct {
+		Key       string `json:"key"`
+		Size      int64  `json:"size"`
+		ETag      string `json:"etag"`
+		Sequencer string `json:"sequencer"`
+	} `json:"object"`
+	Reason string `json:"reason"`
+}
+
+// Summary is one metric's statistics over the day. Min, Max, Mean, P50 and P95 are absent when
+// the series has no points.
+type Summary struct {
+	Name  string   `json:"name"`
+	Unit  string   `json:"unit"`
+	Count int      `json:"count"`
+	Sum   float64  `json:"sum"`
+	Min   *float64 `json:"min,omitempty"`
+	Max   *float64 `json:"max,omitempty"`
+	Mean  *float64 `json:"mean,omitempty"`
+	P50   *float64 `json:"p50,omitempty"` // nearest-rank percentiles
+	P95   *float64 `json:"p95,omitempty"`
+}
+
+// ProcessedObject is what transform writes to ProcessedKey(item): a pure function of the raw
+// object, so duplicate deliveries and re-runs write the same bytes.
+type ProcessedObject struct {
+	Date    string    `json:"date"`
+	Group   string    `json:"group"`
+	Device  string    `json:"device"`
+	Source  string    `json:"source"` // the raw key
+	Metrics []Summary `json:"metrics"`
+}
+
+// Summarize computes the processed object of a raw one, metrics sorted by name.
+func Summarize(raw RawObject, sourceKey string) ProcessedObject {
+	out := ProcessedObject{Date: raw.Date, Group: raw.Group, Device: raw.Device, Source: sourceKey, Metrics: []Summary{}}
+	for _, s := range raw.Metrics.Series {
+		sm := Summary{Name: s.Name, Unit: s.Unit, Count: len(s.Points)}
+		if len(s.Points) > 0 {
+			vals := make([]float64, len(s.Points))
+			for i, p := range s.Points {
+				vals[i] = p.V
+				sm.Sum += p.V
+			}
+			sort.Float64s(vals)
+			mean := sm.Sum / float64(len(vals))
+			sm.Min, sm.Max, sm.Mean = &vals[0], &vals[len(vals)-1], &mean
+			sm.P50, sm.P95 = nearestRank(vals, 50), nearestRank(vals, 95)
+		}
+		out.Metrics = append(out.Metrics, sm)
+	}
+	sort.SliceStable(out.Metrics, func(i, j int) bool { return out.Metrics[i].Name < out.Metrics[j].Name })
+	return out
+}
+
+// nearestRank is the p-th percentile of sorted values by the nearest-rank method.
+func nearestRank(sorted []float64, p float64) *float64 {
+	r := int(math.Ceil(p / 100 * float64(len(sorted))))
+	if r < 1 {
+		r = 1
+	}
+	v := sorted[r-1]
+	return &v
+}
+
+// Transform is the transform handler: an SQS consumer of S3 "Object Created" events delivered
+// through EventBridge. For each record it reads the raw object, summarises it and writes
+// ProcessedKey(item) in the same bucket. Records fail individually (partial batch response),
+// so only they are delivered again, up to the queue's maxReceiveCount, then go to its DLQ.
+//
+// Objects outside raw/ are ignored (logged), not failed: the EventBridge rule should not send
+// them, and failing would only fill the DLQ. Events that are not S3 "Object Created" events
+// fail (an *InputError), so a misrouted rule shows up in the DLQ.
+type Transform struct {
+	Store interface {
+		ObjectGetter
+		ObjectPutter
+	}
+	// Bucket, when set, is the only bucket whose events are accepted.
+	Bucket string
+	// Concurrency is how many records of a batch run at once (sqsbatch.Options.Concurrency):
+	// 0 means sqsbatch's default.
+	Concurrency int
+	Log         *slog.Logger
+}
+
+// Handle implements the Lambda handler for an SQS event source with ReportBatchItemFailures.
+func (h *Transform) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	log := logger(h.Log)
+	return sqsbatch.Process(ctx, ev, func(ctx context.Context, msg *events.SQSMessage, e events.EventBridgeEvent) error {
+		return h.Record(logx.WithCorrelation(ctx, msg.MessageId), e)
+	}, &sqsbatch.Options{Concurrency: h.Concurrency, Logger: log})
+}
+
+// Record handles one EventBridge event.
+func (h *Transform) Record(ctx context.Context, e events.EventBridgeEvent) error {
+	log := logger(h.Log)
+	if e.Source != "aws.s3" || e.DetailType != "Object Created" {
+		return inputError("event", `must be an S3 "Object Created" event (source aws.s3)`, e.Source+" / "+e.DetailType)
+	}
+	var d S3Detail
+	if err := json.Unmarshal(e.Detail, &d); err != nil || d.Bucket.Name == "" || d.Object.Key == "" {
+		return inputError("event.detail", "must name bucket.name and object.key", string(e.Detail))
+	}
+	if h.Bucket != "" && d.Bucket.Name != h.Bucket {
+		return inputError("event.detail.bucket.name", "must be "+h.Bucket, d.Bucket.Name)
+	}
+	it, err := ParseRawKey(d.Object.Key)
+	if err != nil {
+		log.InfoContext(ctx, "ignored: not a raw object", "key", d.Object.Key)
+		return nil
+	}
+	key := RawKey(it) // canonical (decoded) form
+	b, err := getObject(ctx, h.Store, d.Bucket.Name, key)
+	if err != nil {
+		log.WarnContext(ctx, "reading the raw object failed", "key", key, "error", err)
+		return err
+	}
+	var raw RawObject
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return inputError("raw object", "must be a raw metrics object", fmt.Sprintf("%s: %v", key, err))
+	}
+	if raw.Date != it.Date || raw.Group != it.Group || raw.Device != it.Device {
+		return inputError("raw object", "must describe the item its key names", fmt.Sprintf("%s holds %s/%s/%s", key, raw.Date, raw.Group, raw.Device))
+	}
+	out := ProcessedKey(it)
+	if _, err := putJSON(ctx, h.Store, d.Bucket.Name, out, Summarize(raw, key), nil); err != nil {
+		log.WarnContext(ctx, "writing the processed object failed", "key", out, "error", err)
+		return err
+	}
+	log.InfoContext(ctx, "transformed", "device", it.Device, "raw", key, "processed", out)
+	return nil
+}
+
