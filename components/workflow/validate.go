@@ -198,6 +198,11 @@ func (v *validator) graph(field string, d *Definition) {
 	}
 	for _, name := range sortedNames(d.States) {
 		f := fmt.Sprintf("%s.States[%q]", field, name)
+		if s := d.States[name]; s == nil || isNilState(s) {
+			continue
+		} else if next, term := transitions(s); len(next) == 0 && !term {
+			continue // its missing Next is reported on its own
+		}
 		if !reach[name] {
 			v.add(f, "must be reachable from StartAt "+fmt.Sprintf("%q", d.StartAt)+" (no Next, Default, Choice or Catch leads to it)", name)
 		} else if !canEnd[name] {
