@@ -99,8 +99,9 @@
 // documents as invalid ("3#1,6#3", / in day-of-week); its Next includes the given minute; it
 // fires at skipped wall-clock times (02:30 on 8 March 2026 in New York becomes 01:30 EST); it
 // finds nothing for a wrapping range with a step (20-2/2); it has no rate() or at(); and it is
-// slower (BenchmarkCronplanNext: 7-34 µs per Next and 74 µs per Parse, against 0.1-0.2 µs and
-// 1.6-3.7 µs here).
+// about a hundred times slower (one run of BenchmarkCronplanNext on the 2-core build machine:
+// 7-34 µs per Next and 74 µs per Parse, against 0.06-0.23 µs and 1.6-3.7 µs here in the same
+// run; absolute figures vary with the machine's load).
 //
 // # How this package is checked
 //
