@@ -1,0 +1,72 @@
+package queue
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/internal/judge"
+	"github.com/skeinhq/skein/components/worker"
+)
+
+// A skein worker is a Consumer.
+var _ Consumer = (*worker.Worker)(nil)
+
+// TestRealWorker subscribes a real worker (built from functions/sqsbatch/example): the queue
+// reads its timeout and reserved concurrency, and the consume policy lands on its role.
+func TestRealWorker(t *testing.T) {
+	p := mustRun(t, func(ctx *pulumi.Context) error {
+		w, err := worker.NewWorker(ctx, "fetch", &worker.WorkerArgs{
+			Package: "./functions/sqsbatch/example", Root: judge.Root(t),
+			Timeout: 45 * time.Second, ReservedConcurrency: 4,
+		})
+		if err != nil {
+			return err
+		}
+		_, err = NewQueue(ctx, "jobs", &QueueArgs{Consumer: w, Subscription: &SubscribeArgs{BatchSize: 50, BatchingWindow: 10 * time.Second}})
+		return err
+	})
+	fn := p.Find("aws:lambda/function:Function", "fetch")
+	main := p.Find(queueType, "jobs")
+	if got := num(main, "visibilityTimeoutSeconds"); got != 6*45+10 {
+		t.Errorf("visibility %v, want 6 x 45 s + 10 s", got)
+	}
+	esm := p.Find(esmType, "jobs-subscription")
+	if esm.String("functionName") != fn.Arn() || num(esm, "scalingConfig.maximumConcurrency") != 4 || num(esm, "batchSize") != 50 {
+		t.Errorf("mapping %v", esm.Inputs)
+	}
+	rp := p.Find(rpType, "fetch-jobs-subscription")
+	if rp == nil || rp.Parent == nil || rp.Parent.Name != "fetch" {
+		t.Fatalf("consume policy not on the worker: %+v", rp)
+	}
+	var roles []string
+	for _, r := range p.OfType("aws:iam/role:Role") {
+		roles = append(roles, r.Outputs["name"].(string))
+	}
+	if !slices.Contains(roles, rp.String("role")) {
+		t.Errorf("policy on role %q, not one of the worker's %v", rp.String("role"), roles)
+	}
+	d := decode(t, rp)
+	if len(d.Statement) != 1 || !slices.Equal(list(d.Statement[0].Action), ConsumeActions) || list(d.Statement[0].Resource)[0] != main.Arn() {
+		t.Errorf("consume policy %+v", d.Statement)
+	}
+
+	// Above the worker's reserved concurrency is an error, and nothing of the queue is created.
+	var qErr error
+	p = mustRun(t, func(ctx *pulumi.Context) error {
+		w, err := worker.NewWorker(ctx, "fetch", &worker.WorkerArgs{
+			Package: "./functions/sqsbatch/example", Root: judge.Root(t), ReservedConcurrency: 4,
+		})
+		if err != nil {
+			return err
+		}
+		_, qErr = NewQueue(ctx, "jobs", &QueueArgs{Consumer: w, Subscription: &SubscribeArgs{MaxConcurrency: 5}})
+		return nil
+	})
+	assertFieldError(t, qErr, "Subscription.MaxConcurrency", "5")
+	if p.Find(Type, "jobs") != nil || len(p.OfType(queueType)) != 1 { // the worker's own DLQ only
+		t.Errorf("queue resources registered despite the error")
+	}
+}
