@@ -45,9 +45,9 @@
 // manifests/* (and s3:GetObject on results/* for a redrive manifest). fetch-metrics:
 // s3:PutObject and s3:GetObject (HeadObject needs GetObject) on raw/*, ssm:GetParameter on the
 // token parameter, kms:Decrypt on its key. transform: s3:GetObject on raw/*, s3:PutObject on
-// processed/*. HeadObject of a missing key returns 403 instead of 404 without s3:ListBucket;
-// fetch-metrics only heads keys on retries, and a 403 there is a StorageError (retried) rather
-// than a silent skip, so grant s3:ListBucket on the bucket with the prefix raw/ as well.
+// processed/*. HeadObject of a missing key answers 403 instead of 404 without s3:ListBucket;
+// fetch-metrics (which heads keys only on retries) treats a 403 as "not stored" and fetches the
+// item again, so s3:ListBucket is not needed.
 //
 // # Escape hatches
 //

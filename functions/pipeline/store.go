@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -77,11 +78,14 @@ func getObject(ctx context.Context, s ObjectGetter, bucket, key string) ([]byte,
 	return b, nil
 }
 
-// head returns an object's user metadata, or ok=false when there is no such object.
+// head returns an object's user metadata, or ok=false when there is no such object. A 403 counts
+// as absent too: without s3:ListBucket, S3 answers 403 for a missing key, and the caller's only
+// use of "absent" is to fetch the item again, which is safe.
 func head(ctx context.Context, s ObjectHeader, bucket, key string) (map[string]string, bool, error) {
 	out, err := s.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
-		if isNotFound(err) {
+		var re *awshttp.ResponseError
+		if isNotFound(err) || (errors.As(err, &re) && re.HTTPStatusCode() == 403) {
 			return nil, false, nil
 		}
 		return nil, false, &StorageError{Op: "HeadObject", Bucket: bucket, Key: key, Err: err}

@@ -152,4 +152,3 @@ func (h *Transform) Record(ctx context.Context, e events.EventBridgeEvent) error
 	log.InfoContext(ctx, "transformed", "device", it.Device, "raw", key, "processed", out)
 	return nil
 }
-

@@ -545,7 +545,15 @@ func hash64(seed uint64, parts ...string) uint64 {
 		_, _ = h.Write([]byte(p))
 		_, _ = h.Write([]byte{0})
 	}
-	return h.Sum64()
+	// FNV's high bits barely move when only the last bytes differ (device ids of one group);
+	// the splitmix64 finalizer spreads every input bit over the whole word.
+	x := h.Sum64()
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
 }
 
 // unit maps a hash to [0, 1).

@@ -259,3 +259,25 @@ func BenchmarkServerMetrics(b *testing.B) {
 		}
 	})
 }
+
+// Failing devices spread over groups: about FailFraction of every group's devices, not whole
+// groups failing or none.
+func TestFailingDevicesSpreadEvenly(t *testing.T) {
+	for seed := range uint64(5) {
+		s, err := vendortest.New(vendortest.Options{FailFraction: 0.25, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g := range 20 {
+			n := 0
+			for d := range 50 {
+				if s.IsFailing(vendortest.DeviceID(g, d)) {
+					n++
+				}
+			}
+			if n < 3 || n > 25 { // 12.5 expected; the binomial tail beyond these bounds is < 1e-4
+				t.Errorf("seed %d group %d: %d of 50 devices failing at 25%%", seed, g, n)
+			}
+		}
+	}
+}

@@ -1,0 +1,639 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/skeinhq/skein/functions/internal/lambdatest"
+	"github.com/skeinhq/skein/functions/pipeline"
+	"github.com/skeinhq/skein/functions/s3local"
+	"github.com/skeinhq/skein/functions/vendorapi"
+	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
+)
+
+const bucket = "skein-dev-data"
+
+var pipelineErrors = map[string]error{
+	pipeline.ErrNameInput:           &pipeline.InputError{Problems: []pipeline.Problem{{Field: "date", Rule: "r", Value: "v"}}},
+	pipeline.ErrNameStorage:         &pipeline.StorageError{Op: "PutObject", Bucket: "b", Key: "k", Err: errors.New("x")},
+	pipeline.ErrNameRetryableBatch:  &pipeline.RetryableBatchError{Failures: []pipeline.ItemFailure{{Error: "ThrottledError"}}, Total: 2},
+	pipeline.ErrNameItemsFailed:     &pipeline.ItemsFailedError{Failures: []pipeline.ItemFailure{{Error: "ClientError"}}, Total: 2},
+	pipeline.ErrNamePayloadTooLarge: &pipeline.PayloadTooLargeError{Bytes: 300000, Limit: pipeline.MaxPayloadBytes},
+}
+
+func TestMain(m *testing.M) {
+	handlers := map[string]any{}
+	for name, err := range pipelineErrors {
+		handlers[name] = func(context.Context, json.RawMessage) (any, error) { return nil, err }
+	}
+	lambdatest.Serve(handlers)
+	os.Exit(m.Run())
+}
+
+// The names the workflow lists in Retry and Catch are what the real Lambda Go runtime reports.
+func TestErrorNamesAsTheLambdaRuntimeReportsThem(t *testing.T) {
+	for name := range pipelineErrors {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if r := lambdatest.Invoke(t, name, []byte(`{}`), 10*time.Second); r.ErrorType != name {
+				t.Errorf("runtime reported %q, constant %q", r.ErrorType, name)
+			}
+		})
+	}
+	all := map[string]int{}
+	for _, n := range append(append([]string(nil), pipeline.RetryableErrorNames...), pipeline.PermanentErrorNames...) {
+		all[n]++
+	}
+	for n, c := range all {
+		if c != 1 {
+			t.Errorf("%s listed %d times across retryable and permanent", n, c)
+		}
+	}
+	for name := range pipelineErrors {
+		if all[name] != 1 {
+			t.Errorf("%s is in neither list", name)
+		}
+	}
+}
+
+func fixture(t *testing.T, name string, v any) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	return b
+}
+
+type env struct {
+	vendor *vendortest.Server
+	client *vendorapi.Client
+	s3     *s3.Client
+}
+
+func newEnv(t *testing.T, o vendortest.Options) *env {
+	t.Helper()
+	if o.Latency == 0 {
+		o.Latency = -1
+	}
+	v, err := vendortest.Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	c, err := vendorapi.New(vendorapi.Config{BaseURL: v.URL, Token: "tok", BaseBackoff: time.Millisecond, MaxAttempts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := s3local.Start(bucket, "someone-else")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return &env{vendor: v, client: c, s3: s.Client()}
+}
+
+func (e *env) get(t *testing.T, key string) []byte {
+	t.Helper()
+	out, err := e.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("get %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	b, _ := io.ReadAll(out.Body)
+	return b
+}
+
+func (e *env) keys(t *testing.T, prefix string) []string {
+	t.Helper()
+	out, err := e.s3.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, *o.Key)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func TestRunDate(t *testing.T) {
+	now := time.Date(2026, 11, 23, 23, 30, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		file, want string
+	}{
+		{"run_date.json", "2026-11-23"},
+		{"run_scheduled.json", "2026-11-21"}, // 02:00Z is 18:00 on the 22nd in Los Angeles, minus one day
+	} {
+		var in pipeline.RunInput
+		fixture(t, tc.file, &in)
+		got, err := in.RunDate(now)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %q %v, want %q", tc.file, got, err, tc.want)
+		}
+	}
+	if got, _ := (pipeline.RunInput{}).RunDate(now); got != "2026-11-23" {
+		t.Errorf("default is today UTC, got %s", got)
+	}
+	if got, _ := (pipeline.RunInput{TimeZone: "Asia/Tokyo"}).RunDate(now); got != "2026-11-24" {
+		t.Errorf("today in Tokyo, got %s", got)
+	}
+	if got, _ := (pipeline.RunInput{Time: "2026-03-01T10:00:00Z", DaysBack: 1}).RunDate(now); got != "2026-02-28" {
+		t.Errorf("day before 1 March, got %s", got)
+	}
+	var bad pipeline.RunInput
+	fixture(t, "run_invalid.json", &bad)
+	_, err := bad.RunDate(now)
+	var ie *pipeline.InputError
+	if !errors.As(err, &ie) || len(ie.Problems) != 3 {
+		t.Fatalf("want 3 problems at once, got %v", err)
+	}
+	for _, want := range []string{`time must be an RFC 3339`, `"23/11/2026"`, `timeZone`, `"Mars/Olympus"`, `daysBack must be 0..366, got "400"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+	if _, err := (pipeline.RunInput{Date: "2026-02-30"}).RunDate(now); err == nil {
+		t.Error("30 February accepted")
+	}
+}
+
+func TestListGroups(t *testing.T) {
+	e := newEnv(t, vendortest.Options{Groups: 250, PageSize: 100})
+	h := &pipeline.ListGroups{Vendor: e.client, Now: func() time.Time { return time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC) }}
+	var in pipeline.RunInput
+	fixture(t, "run_date.json", &in)
+	out, err := h.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Date != "2026-11-23" || len(out.Groups) != 250 || out.Groups[249].ID != "g0250" {
+		t.Errorf("date %s, %d groups", out.Date, len(out.Groups))
+	}
+	if c := e.vendor.Stats().Calls[vendortest.EndpointGroups]; c != 3 {
+		t.Errorf("%d group pages fetched, want 3", c)
+	}
+	if _, err := h.Handle(context.Background(), pipeline.RunInput{Date: "yesterday"}); !isType[*pipeline.InputError](err) {
+		t.Errorf("bad date: %T %v", err, err)
+	}
+
+	// Vendor errors come back as they are, so the workflow sees their names.
+	e2 := newEnv(t, vendortest.Options{Storms: []vendortest.Window{{After: 0, For: time.Hour}}, RetryAfter: -1})
+	_, err = (&pipeline.ListGroups{Vendor: e2.client}).Handle(context.Background(), in)
+	if vendorapi.Name(err) != vendorapi.ErrNameThrottled {
+		t.Errorf("throttled vendor: %T %v", err, err)
+	}
+}
+
+func isType[T error](err error) bool {
+	var x T
+	return errors.As(err, &x)
+}
+
+func TestListDevicesThenMerge(t *testing.T) {
+	e := newEnv(t, vendortest.Options{Groups: 3, DevicesPerGroup: 120, PageSize: 50})
+	ld := &pipeline.ListDevices{Vendor: e.client, Store: e.s3, Bucket: bucket}
+	var in pipeline.ListDevicesInput
+	fixture(t, "list_devices.json", &in)
+	out, err := ld.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pipeline.ObjectRef{Bucket: bucket, Key: "manifests/date=2026-11-23/groups/group=g0002.json"}
+	if out.Count != 120 || out.Manifest != want || out.Group.ID != "g0002" {
+		t.Fatalf("output %+v", out)
+	}
+	var items []pipeline.Item
+	if err := json.Unmarshal(e.get(t, want.Key), &items); err != nil || len(items) != 120 {
+		t.Fatalf("manifest: %d items, %v", len(items), err)
+	}
+	if items[0] != (pipeline.Item{Date: "2026-11-23", Group: "g0002", Device: "g0002-d0001"}) || items[119].Device != "g0002-d0120" {
+		t.Errorf("manifest items %v ... %v", items[0], items[119])
+	}
+
+	var results []pipeline.ListDevicesOutput
+	for _, g := range []string{"g0003", "g0001"} {
+		r, err := ld.Handle(context.Background(), pipeline.ListDevicesInput{Group: pipeline.Group{ID: g}, Date: "2026-11-23"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, *r)
+	}
+	results = append(results, *out)
+	mm := &pipeline.MergeManifests{Store: e.s3, Bucket: bucket}
+	merged, err := mm.Handle(context.Background(), pipeline.MergeInput{Date: "2026-11-23", Groups: results})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.Count != 360 || merged.Groups != 3 || merged.Manifest.Key != "manifests/date=2026-11-23/items.json" || merged.SkipExisting {
+		t.Fatalf("merged %+v", merged)
+	}
+	first := e.get(t, merged.Manifest.Key)
+	var all []pipeline.Item
+	if err := json.Unmarshal(first, &all); err != nil || len(all) != 360 || all[0].Device != "g0001-d0001" || all[359].Device != "g0003-d0120" {
+		t.Fatalf("merged manifest: %d items %v", len(all), err)
+	}
+	// Idempotent: the same inputs write the same bytes.
+	if _, err := mm.Handle(context.Background(), pipeline.MergeInput{Date: "2026-11-23", Groups: results}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, e.get(t, merged.Manifest.Key)) {
+		t.Error("re-running the merge changed the manifest")
+	}
+
+	// A count that disagrees with the manifest, a wrong date, a bad group id: refused.
+	bad := append([]pipeline.ListDevicesOutput(nil), results...)
+	bad[0].Count++
+	if _, err := mm.Handle(context.Background(), pipeline.MergeInput{Date: "2026-11-23", Groups: bad}); !isType[*pipeline.InputError](err) {
+		t.Errorf("count mismatch: %v", err)
+	}
+	bad = append([]pipeline.ListDevicesOutput(nil), results...)
+	bad[1].Date, bad[2].Group.ID = "2026-11-22", "a/b"
+	_, err = mm.Handle(context.Background(), pipeline.MergeInput{Date: "2026-11-23", Groups: bad})
+	var ie *pipeline.InputError
+	if !errors.As(err, &ie) || len(ie.Problems) != 2 {
+		t.Errorf("want both problems, got %v", err)
+	}
+	if _, err := ld.Handle(context.Background(), pipeline.ListDevicesInput{Group: pipeline.Group{ID: "g0009"}, Date: "2026-11-23"}); !isType[*vendorapi.ClientError](err) {
+		t.Errorf("unknown group: %T %v", err, err)
+	}
+}
+
+func TestMergeFromResultWriterFailures(t *testing.T) {
+	e := newEnv(t, vendortest.Options{})
+	for _, f := range []string{"results_failed.json", "results_pending.jsonl"} {
+		if _, err := e.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket),
+			Key: aws.String("results/run-1/" + f), Body: bytes.NewReader(fixture(t, f, nil))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mm := &pipeline.MergeManifests{Store: e.s3, Bucket: bucket}
+	out, err := mm.Handle(context.Background(), pipeline.MergeInput{Date: "2026-11-23", Failed: []pipeline.ObjectRef{
+		{Bucket: bucket, Key: "results/run-1/results_failed.json"}, {Bucket: bucket, Key: "results/run-1/results_pending.jsonl"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []pipeline.Item
+	if err := json.Unmarshal(e.get(t, out.Manifest.Key), &items); err != nil {
+		t.Fatal(err)
+	}
+	var devs []string
+	for _, it := range items {
+		devs = append(devs, it.Device)
+	}
+	// g0001-d0004 appears in two failed records (once), the succeeded record is left out.
+	if got := strings.Join(devs, ","); got != "g0001-d0004,g0002-d0009,g0003-d0007" {
+		t.Errorf("redrive items %s", got)
+	}
+	if !out.SkipExisting || !strings.HasPrefix(out.Manifest.Key, "manifests/date=2026-11-23/redrive/") || out.Count != 3 {
+		t.Errorf("output %+v", out)
+	}
+}
+
+func fetchInput(t *testing.T) pipeline.FetchInput {
+	var in pipeline.FetchInput
+	fixture(t, "fetch_batch.json", &in)
+	return in
+}
+
+func TestFetchMetricsStoresWhatTheVendorSent(t *testing.T) {
+	e := newEnv(t, vendortest.Options{})
+	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
+	if err := h.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	in := fetchInput(t)
+	out, err := h.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Succeeded != 4 || out.Skipped != 0 || len(out.Items) != 4 {
+		t.Fatalf("output %+v", out)
+	}
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	for _, it := range in.Items {
+		var raw pipeline.RawObject
+		if err := json.Unmarshal(e.get(t, pipeline.RawKey(it)), &raw); err != nil {
+			t.Fatal(err)
+		}
+		want := vendortest.MetricsFor(0, it.Device, day)
+		if raw.Device != it.Device || raw.Group != it.Group || raw.Date != it.Date || !jsonEqual(raw.Metrics, want) {
+			t.Errorf("%s: stored object differs from the vendor's answer", it.Device)
+		}
+	}
+	if keys := e.keys(t, "raw/"); len(keys) != 4 || keys[0] != "raw/date=2026-11-23/group=g0001/device=g0001-d0001.json" {
+		t.Errorf("raw keys %v", keys)
+	}
+	// Re-running the day writes the same bytes to the same keys.
+	before := e.get(t, pipeline.RawKey(in.Items[2]))
+	in.BatchInput.ExecutionID = "another-execution"
+	if _, err := h.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, e.get(t, pipeline.RawKey(in.Items[2]))) || len(e.keys(t, "raw/")) != 4 {
+		t.Error("a re-run changed the raw objects")
+	}
+	// A single item without an ItemBatcher works too.
+	one, err := h.Handle(context.Background(), pipeline.FetchInput{Date: "2026-11-23", Group: "g0005", Device: "g0005-d0005"})
+	if err != nil || one.Succeeded != 1 {
+		t.Errorf("single item: %+v %v", one, err)
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}
+
+func batchOf(devices ...string) pipeline.FetchInput {
+	in := pipeline.FetchInput{BatchInput: pipeline.BatchInput{ExecutionID: "exec-1"}}
+	for _, d := range devices {
+		in.Items = append(in.Items, pipeline.Item{Date: "2026-11-23", Group: d[:5], Device: d})
+	}
+	return in
+}
+
+func failedDevices(fs []pipeline.ItemFailure) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Item.Device+":"+f.Error)
+	}
+	return out
+}
+
+func TestFetchMetricsPermanentFailures(t *testing.T) {
+	e := newEnv(t, vendortest.Options{FailFraction: 0.2, FailStatus: 404, Seed: 3})
+	failing := e.vendor.FailingDevices()
+	if len(failing) == 0 {
+		t.Fatal("no failing devices: change the seed")
+	}
+	var devices []string
+	for _, d := range e.vendor.Devices()[:40] {
+		devices = append(devices, d)
+	}
+	in := batchOf(devices...)
+	in.Items = append(in.Items, pipeline.Item{Date: "2026-11-23", Group: "g0001", Device: "../etc"})
+	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
+	_, err := h.Handle(context.Background(), in)
+	var ife *pipeline.ItemsFailedError
+	if !errors.As(err, &ife) {
+		t.Fatalf("want ItemsFailedError, got %T %v", err, err)
+	}
+	var want []string
+	for _, d := range devices {
+		if e.vendor.IsFailing(d) {
+			want = append(want, d+":ClientError")
+		}
+	}
+	want = append(want, "../etc:InputError")
+	if got := failedDevices(ife.Failures); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("failures\n got %v\nwant %v", got, want)
+	}
+	if ife.Succeeded != 40-(len(want)-1) || ife.Total != 41 {
+		t.Errorf("succeeded %d total %d", ife.Succeeded, ife.Total)
+	}
+	if n := len(e.keys(t, "raw/")); n != ife.Succeeded {
+		t.Errorf("%d raw objects for %d successes", n, ife.Succeeded)
+	}
+	for _, f := range ife.Failures {
+		if f.Message == "" || (f.Error == "ClientError" && !strings.Contains(f.Message, "404")) {
+			t.Errorf("failure without its error: %+v", f)
+		}
+	}
+	if !strings.Contains(err.Error(), `"device":"../etc"`) || !strings.HasPrefix(err.Error(), "8 of 41 items failed") && len(want) == 8 {
+		t.Errorf("message: %s", err.Error())
+	}
+	if calls := e.vendor.Stats().Calls[vendortest.EndpointMetrics]; calls != 40 {
+		t.Errorf("%d metric calls, want 40 (no call for the invalid item, no retry of 404s)", calls)
+	}
+}
+
+// Transient failures make the batch retryable; the retry skips what this execution stored and
+// asks the vendor only for the rest.
+func TestFetchMetricsRetryRedoesOnlyFailedItems(t *testing.T) {
+	e := newEnv(t, vendortest.Options{FailFraction: 0.25, FailStatus: 503, Seed: 11})
+	devices := e.vendor.Devices()[:20]
+	nFail := 0
+	for _, d := range devices {
+		if e.vendor.IsFailing(d) {
+			nFail++
+		}
+	}
+	if nFail == 0 || nFail == 20 {
+		t.Fatalf("%d failing of 20: change the seed", nFail)
+	}
+	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, Concurrency: 3}
+	in := batchOf(devices...)
+	_, err := h.Handle(context.Background(), in)
+	var rbe *pipeline.RetryableBatchError
+	if !errors.As(err, &rbe) || len(rbe.Failures) != nFail || rbe.Succeeded != 20-nFail {
+		t.Fatalf("want RetryableBatchError with %d failures, got %v", nFail, err)
+	}
+	for _, f := range rbe.Failures {
+		if f.Error != vendorapi.ErrNameServer {
+			t.Errorf("failure %+v", f)
+		}
+	}
+	callsBefore := e.vendor.Stats().Calls[vendortest.EndpointMetrics]
+	if callsBefore != int64(20-nFail+2*nFail) { // MaxAttempts 2 for each failing device
+		t.Errorf("%d calls on the first attempt", callsBefore)
+	}
+
+	in.RetryCount = 1
+	_, err = h.Handle(context.Background(), in)
+	if !errors.As(err, &rbe) || len(rbe.Failures) != nFail || rbe.Succeeded != 20-nFail {
+		t.Fatalf("retry: %v", err)
+	}
+	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(2*nFail) {
+		t.Errorf("the retry made %d vendor calls, want %d (only the failed items)", d, 2*nFail)
+	}
+
+	// Another execution does not trust this one's objects: it fetches everything again.
+	in.BatchInput.ExecutionID = "exec-2"
+	callsBefore = e.vendor.Stats().Calls[vendortest.EndpointMetrics]
+	_, _ = h.Handle(context.Background(), in)
+	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(20-nFail+2*nFail) {
+		t.Errorf("another execution's retry made %d calls", d)
+	}
+
+	// A redrive manifest (SkipExisting) skips whatever is stored.
+	in = batchOf(devices...)
+	in.BatchInput = pipeline.BatchInput{SkipExisting: true}
+	callsBefore = e.vendor.Stats().Calls[vendortest.EndpointMetrics]
+	_, _ = h.Handle(context.Background(), in)
+	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(2*nFail) {
+		t.Errorf("skip-existing run made %d calls, want %d", d, 2*nFail)
+	}
+}
+
+func TestFetchMetricsKeepsItsConcurrency(t *testing.T) {
+	for _, conc := range []int{1, 4} {
+		e := newEnv(t, vendortest.Options{Latency: 15 * time.Millisecond, ConcurrencyLimit: conc})
+		h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, Concurrency: conc}
+		out, err := h.Handle(context.Background(), batchOf(e.vendor.Devices()[:24]...))
+		if err != nil || out.Succeeded != 24 {
+			t.Fatalf("concurrency %d: %v", conc, err)
+		}
+		st := e.vendor.Stats()
+		if st.PeakInFlight != int64(conc) || st.Throttled != 0 {
+			t.Errorf("concurrency %d: vendor saw peak %d, %d throttled", conc, st.PeakInFlight, st.Throttled)
+		}
+	}
+}
+
+func TestFetchMetricsNearTheDeadline(t *testing.T) {
+	e := newEnv(t, vendortest.Options{})
+	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, Reserve: 5 * time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, err := h.Handle(ctx, batchOf(e.vendor.Devices()[:3]...))
+	var rbe *pipeline.RetryableBatchError
+	if !errors.As(err, &rbe) || len(rbe.Failures) != 3 || rbe.Failures[0].Error != vendorapi.ErrNameTransport {
+		t.Fatalf("want 3 unattempted items, got %v", err)
+	}
+	if e.vendor.Stats().Total != 0 {
+		t.Error("items were started inside the reserve")
+	}
+}
+
+func TestFetchMetricsInputAndSettings(t *testing.T) {
+	h := &pipeline.FetchMetrics{Concurrency: 101, Reserve: -1}
+	err := h.Validate()
+	for _, want := range []string{"Vendor is required", "Store is required", "Bucket is required", "Concurrency must be 0..100 (0 means 1), got 101", "Reserve"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+	e := newEnv(t, vendortest.Options{})
+	h = &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
+	for _, in := range []pipeline.FetchInput{{}, {Items: []pipeline.Item{{}}, Device: "x"}, {Device: "x", RetryCount: -1}} {
+		if _, err := h.Handle(context.Background(), in); !isType[*pipeline.InputError](err) {
+			t.Errorf("%+v: %T %v", in, err, err)
+		}
+	}
+}
+
+func TestBatchMessageFitsAStepFunctionsCause(t *testing.T) {
+	var fs []pipeline.ItemFailure
+	for i := range 2000 {
+		fs = append(fs, pipeline.ItemFailure{Item: pipeline.Item{Date: "2026-11-23", Group: "g0001", Device: vendortest.DeviceID(0, i)},
+			Error: "ServerError", Message: strings.Repeat("x", 100)})
+	}
+	msg := (&pipeline.RetryableBatchError{Failures: fs, Total: 2000}).Error()
+	if len(msg) > 32768 || !strings.HasPrefix(msg, "2000 of 2000 items failed: [") || !strings.Contains(msg, "more)") {
+		t.Errorf("message of %d bytes: %.100s ... %s", len(msg), msg, msg[len(msg)-40:])
+	}
+}
+
+func TestTransformFixtureBatch(t *testing.T) {
+	e := newEnv(t, vendortest.Options{})
+	fetch := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
+	if _, err := fetch.Handle(context.Background(), batchOf("g0001-d0001", "g0001-d0002")); err != nil {
+		t.Fatal(err)
+	}
+	sqsEvent := mustSQS(t, fixture(t, "sqs_object_created.json", nil))
+	h := &pipeline.Transform{Store: e.s3, Bucket: bucket, Concurrency: 2}
+	resp, err := h.Handle(context.Background(), sqsEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	sort.Strings(failed)
+	if got := strings.Join(failed, ","); got != "m-missing-object,m-not-json,m-other-bucket,m-wrong-source" {
+		t.Errorf("failed records: %s", got)
+	}
+	keys := e.keys(t, "processed/")
+	if strings.Join(keys, ",") != "processed/date=2026-11-23/group=g0001/device=g0001-d0001.json,processed/date=2026-11-23/group=g0001/device=g0001-d0002.json" {
+		t.Errorf("processed keys %v", keys)
+	}
+	var p pipeline.ProcessedObject
+	if err := json.Unmarshal(e.get(t, keys[0]), &p); err != nil {
+		t.Fatal(err)
+	}
+	var rawObj pipeline.RawObject
+	_ = json.Unmarshal(e.get(t, "raw/date=2026-11-23/group=g0001/device=g0001-d0001.json"), &rawObj)
+	if !jsonEqual(p, pipeline.Summarize(rawObj, "raw/date=2026-11-23/group=g0001/device=g0001-d0001.json")) || len(p.Metrics) != 3 {
+		t.Errorf("processed object %+v", p)
+	}
+	// Duplicate delivery: the same bytes again.
+	before := e.get(t, keys[0])
+	if _, err := h.Handle(context.Background(), sqsEvent); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, e.get(t, keys[0])) {
+		t.Error("redelivery changed the processed object")
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	raw := pipeline.RawObject{Date: "2026-11-23", Group: "g", Device: "d", Metrics: vendorapi.Metrics{Series: []vendorapi.Series{
+		{Name: "zeta", Unit: "count", Points: nil},
+		{Name: "alpha", Unit: "ms", Points: []vendorapi.Point{{V: 20}, {V: 5}, {V: 15}, {V: 10}, {V: 50}, {V: 35}, {V: 40}, {V: 45}, {V: 30}, {V: 25}}},
+	}}}
+	p := pipeline.Summarize(raw, "raw/x")
+	b, _ := json.Marshal(p)
+	// Nearest rank on 5..50 step 5: p50 = 5th value = 25, p95 = ceil(9.5) = 10th = 50.
+	want := `{"date":"2026-11-23","group":"g","device":"d","source":"raw/x","metrics":[` +
+		`{"name":"alpha","unit":"ms","count":10,"sum":275,"min":5,"max":50,"mean":27.5,"p50":25,"p95":50},` +
+		`{"name":"zeta","unit":"count","count":0,"sum":0}]}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+}
+
+func TestKeys(t *testing.T) {
+	it := pipeline.Item{Date: "2026-11-23", Group: "g0001", Device: "g0001-d0001"}
+	for _, k := range []string{pipeline.RawKey(it), "raw/date%3D2026-11-23/group%3Dg0001/device%3Dg0001-d0001.json"} {
+		got, err := pipeline.ParseRawKey(k)
+		if err != nil || got != it {
+			t.Errorf("%s: %v %v", k, got, err)
+		}
+	}
+	for _, k := range []string{"raw/date=2026-11-23/group=g0001/device=a/b.json", "raw/date=2026-13-01/group=g/device=d.json",
+		"processed/date=2026-11-23/group=g/device=d.json", "raw/date=2026-11-23/group=g/device=d.csv", "raw/date=2026-11-23/device=d/group=g.json"} {
+		if _, err := pipeline.ParseRawKey(k); !isType[*pipeline.InputError](err) {
+			t.Errorf("%s accepted", k)
+		}
+	}
+	for _, id := range []string{"", "..", "a..b", "-x", "a/b", "a=b", strings.Repeat("a", 129), "é"} {
+		if pipeline.ValidID("id", id) == nil {
+			t.Errorf("id %q accepted", id)
+		}
+	}
+	for _, id := range []string{"a", "g0001-d0001", "A.b_c-1", strings.Repeat("a", 128)} {
+		if err := pipeline.ValidID("id", id); err != nil {
+			t.Errorf("id %q refused: %v", id, err)
+		}
+	}
+}
+
+func mustSQS(t *testing.T, b []byte) events.SQSEvent {
+	t.Helper()
+	var ev events.SQSEvent
+	if err := json.Unmarshal(b, &ev); err != nil || len(ev.Records) == 0 {
+		t.Fatalf("fixture: %v", err)
+	}
+	return ev
+}
