@@ -227,22 +227,26 @@ const (
 )
 
 // DeliveryOf says how EventBridge must be allowed to deliver to t: a ServicePermitter by
-// permission; a target whose DeliverStatements hold only sqs: or sns: actions by its resource
-// policy; anything else by role.
+// permission; a target whose DeliverStatements hold sqs: or sns: actions and otherwise only kms:
+// actions (an encrypted queue) by its resource policy; anything else by role.
 func DeliveryOf(t policy.Target) Delivery {
 	if _, ok := t.(ServicePermitter); ok {
 		return ByPermission
 	}
-	stmts := t.DeliverStatements()
-	resourcePolicy := len(stmts) > 0
-	for _, s := range stmts {
+	// KMS actions go with an encrypted queue or topic; they belong in the key's policy then.
+	service := false
+	for _, s := range t.DeliverStatements() {
 		for _, act := range s.Actions {
-			if !strings.HasPrefix(act, "sqs:") && !strings.HasPrefix(act, "sns:") {
-				resourcePolicy = false
+			switch {
+			case strings.HasPrefix(act, "sqs:"), strings.HasPrefix(act, "sns:"):
+				service = true
+			case strings.HasPrefix(act, "kms:"):
+			default:
+				return ByRole
 			}
 		}
 	}
-	if resourcePolicy {
+	if service {
 		return ByResourcePolicy
 	}
 	return ByRole
