@@ -88,8 +88,12 @@ func subscribeDefaults(a SubscribeArgs, con Consumer) SubscribeArgs {
 	if a.BatchSize == 0 {
 		a.BatchSize = DefaultBatchSize
 	}
-	if a.MaxConcurrency == 0 && con != nil {
-		switch r := con.ReservedConcurrency(); {
+	if a.MaxConcurrency == 0 {
+		r := 0
+		if con != nil {
+			r = con.ReservedConcurrency()
+		}
+		switch {
 		case r == 0:
 			a.MaxConcurrency = DefaultMaxConcurrency
 		case r >= MinMaxConcurrency:
