@@ -1,0 +1,136 @@
+package schedule
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/components/schedule/cron"
+)
+
+// ScheduleResourceType is the Pulumi type of the schedules WritePlanArtifacts reads.
+const ScheduleResourceType = "aws:scheduler/schedule:Schedule"
+
+// FireTimes is how many fire times schedules.json lists per schedule.
+const FireTimes = 5
+
+// PlanReference is the fixed instant schedules.json computes fire times after, so that `make
+// plan` writes the same bytes on every run: 2026-01-01T00:00:00Z. A schedule with a StartDate
+// fires no earlier than it; a rate() schedule without one is shown as if created at this instant.
+// It also anchors the default MaxEventAge computation. Change it only with the plan's goldens.
+var PlanReference = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// PlanFile is schedules.json.
+type PlanFile struct {
+	// Reference is the instant the fire times follow (RFC 3339, UTC).
+	Reference string `json:"reference"`
+	// Schedules are sorted by logical name.
+	Schedules []PlanSchedule `json:"schedules"`
+}
+
+// PlanSchedule is one schedule in schedules.json.
+type PlanSchedule struct {
+	// Name is the logical (Pulumi) name; Group the schedule group's name.
+	Name  string `json:"name"`
+	Group string `json:"group"`
+	// Expression, TimeZone and State are as sent to AWS.
+	Expression string `json:"expression"`
+	TimeZone   string `json:"timeZone"`
+	State      string `json:"state"`
+	// StartDate and EndDate are as sent to AWS, or omitted.
+	StartDate string `json:"startDate,omitempty"`
+	EndDate   string `json:"endDate,omitempty"`
+	// Next are the next fire times after Reference, in TimeZone, RFC 3339 with the offset; fewer
+	// than five when the schedule ends, empty when it never fires after Reference.
+	Next []string `json:"next"`
+	// Error says why no fire time could be computed (an expression sent unchecked).
+	Error string `json:"error,omitempty"`
+}
+
+// MarshalPlan renders schedules.json for every schedule in the plan, with fire times after ref:
+// indented, sorted by name, with a trailing newline.
+func MarshalPlan(p *plan.Plan, ref time.Time) ([]byte, error) {
+	f := PlanFile{Reference: ref.UTC().Format(time.RFC3339), Schedules: []PlanSchedule{}}
+	for _, r := range p.OfType(ScheduleResourceType) {
+		s := PlanSchedule{
+			Name:       r.Name,
+			Group:      r.String("groupName"),
+			Expression: r.String("scheduleExpression"),
+			TimeZone:   r.String("scheduleExpressionTimezone"),
+			State:      r.String("state"),
+			StartDate:  r.String("startDate"),
+			EndDate:    r.String("endDate"),
+			Next:       []string{},
+		}
+		if s.TimeZone == "" {
+			s.TimeZone = "UTC" // Scheduler's default when ScheduleExpressionTimezone is not set
+		}
+		if s.State == "" {
+			s.State = string(StateEnabled) // Scheduler's default
+		}
+		next, err := FireTimesOf(s.Expression, s.TimeZone, s.StartDate, s.EndDate, ref, FireTimes)
+		if err != nil {
+			s.Error = err.Error()
+		}
+		for _, t := range next {
+			s.Next = append(s.Next, t.Format(time.RFC3339))
+		}
+		f.Schedules = append(f.Schedules, s)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// FireTimesOf returns up to n fire times strictly after ref of an expression in a time zone,
+// within the optional RFC 3339 start and end dates (end exclusive), in that time zone.
+func FireTimesOf(expr, tz, startDate, endDate string, ref time.Time, n int) ([]time.Time, error) {
+	e, err := cron.Parse(expr)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := cron.LoadLocation(tz)
+	if err != nil {
+		return nil, err
+	}
+	var start, end time.Time
+	if startDate != "" {
+		if start, err = time.Parse(time.RFC3339, startDate); err != nil {
+			return nil, fmt.Errorf("startDate: %w", err)
+		}
+	}
+	if endDate != "" {
+		if end, err = time.Parse(time.RFC3339, endDate); err != nil {
+			return nil, fmt.Errorf("endDate: %w", err)
+		}
+	}
+	var out []time.Time
+	after := ref
+	for len(out) < n {
+		t, ok := nextFire(e, loc, start, end, after)
+		if !ok {
+			break
+		}
+		out = append(out, t.In(loc))
+		after = t
+	}
+	return out, nil
+}
+
+// WritePlanArtifacts writes dir/schedules.json (see MarshalPlan) with fire times after
+// PlanReference. The file is only rewritten when its content changes.
+func WritePlanArtifacts(p *plan.Plan, dir string) error {
+	b, err := MarshalPlan(p, PlanReference)
+	if err != nil {
+		return err
+	}
+	return plan.WriteFile(filepath.Join(dir, "schedules.json"), b)
+}
