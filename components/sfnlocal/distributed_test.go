@@ -1,0 +1,454 @@
+package sfnlocal_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/skeinhq/skein/components/sfnlocal"
+)
+
+// recorder is a Lambda handler (run through lambda.NewHandler, as in production) that records
+// every payload it receives and tracks how many calls are in flight.
+type recorder struct {
+	mu       sync.Mutex
+	payloads []json.RawMessage
+	inFlight atomic.Int64
+	peak     atomic.Int64
+	delay    time.Duration
+	failIf   func(json.RawMessage) error
+}
+
+func (r *recorder) handle(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
+	n := r.inFlight.Add(1)
+	defer r.inFlight.Add(-1)
+	for {
+		p := r.peak.Load()
+		if n <= p || r.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	r.mu.Lock()
+	r.payloads = append(r.payloads, append(json.RawMessage(nil), in...))
+	r.mu.Unlock()
+	if r.delay > 0 {
+		time.Sleep(r.delay)
+	}
+	if r.failIf != nil {
+		if err := r.failIf(in); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+func mustEngine(t *testing.T, def string, opts *sfnlocal.Options) *sfnlocal.Engine {
+	t.Helper()
+	d, err := sfnlocal.Parse([]byte(def))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	e, err := sfnlocal.New(d, opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return e
+}
+
+func distMap(extra, processor string) string {
+	if processor == "" {
+		processor = `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:work","End":true}}}`
+	}
+	var p map[string]any
+	_ = json.Unmarshal([]byte(processor), &p)
+	p["ProcessorConfig"] = map[string]any{"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}
+	pb, _ := json.Marshal(p)
+	return `{"StartAt":"Map","States":{"Map":{"Type":"Map",` + extra + `"ItemProcessor":` + string(pb) + `,"End":true}}}`
+}
+
+func setup(t *testing.T, r *recorder) (*sfnlocal.Functions, *sfnlocal.MemStore) {
+	t.Helper()
+	fs := &sfnlocal.Functions{}
+	if err := fs.RegisterFunc("work", r.handle); err != nil {
+		t.Fatal(err)
+	}
+	return fs, sfnlocal.NewMemStore()
+}
+
+// The ItemBatcher example of the AWS documentation
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html): each
+// child execution receives {"BatchInput": ..., "Items": [...]}, at most MaxItemsPerBatch items.
+func TestDistributedItemBatcherShape(t *testing.T) {
+	r := &recorder{}
+	fs, store := setup(t, r)
+	var items []any
+	for i := 0; i < 7; i++ {
+		items = append(items, map[string]any{"verdict": "true", "statement_date": fmt.Sprintf("6/%d/2022", i+1), "statement_source": "news"})
+	}
+	body, _ := json.Marshal(items)
+	_, _ = store.PutObject(context.Background(), "bucket", "facts.json", body)
+	def := distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"bucket","Key.$":"$.key"}},
+		"ItemBatcher":{"MaxItemsPerBatch":3,"BatchInput":{"factCheck":"TRUE","from.$":"$.who"}},"MaxConcurrency":1,`, "")
+	e := mustEngine(t, def, &sfnlocal.Options{Functions: fs, Store: store})
+	out, err := e.Execute(context.Background(), []byte(`{"key":"facts.json","who":"desk"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.payloads) != 3 {
+		t.Fatalf("%d child executions, want 3 batches (3+3+1)", len(r.payloads))
+	}
+	sizes := []int{3, 3, 1}
+	next := 0
+	for i, p := range r.payloads {
+		var b struct {
+			BatchInput map[string]any   `json:"BatchInput"`
+			Items      []map[string]any `json:"Items"`
+		}
+		if err := json.Unmarshal(p, &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.BatchInput["factCheck"] != "TRUE" || b.BatchInput["from"] != "desk" {
+			t.Errorf("batch %d BatchInput = %v", i, b.BatchInput)
+		}
+		if len(b.Items) != sizes[i] {
+			t.Errorf("batch %d has %d items, want %d", i, len(b.Items), sizes[i])
+		}
+		for _, it := range b.Items {
+			if it["statement_date"] != fmt.Sprintf("6/%d/2022", next+1) {
+				t.Errorf("batch %d item out of order: %v", i, it)
+			}
+			next++
+		}
+	}
+	var res []any
+	_ = json.Unmarshal(out, &res)
+	if len(res) != 3 {
+		t.Errorf("Map output has %d entries, want one per child execution (3): %s", len(res), out)
+	}
+}
+
+// MaxInputBytesPerBatch bounds the serialised child input; items stay in order and none is lost.
+func TestDistributedMaxInputBytesPerBatch(t *testing.T) {
+	r := &recorder{}
+	fs, _ := setup(t, r)
+	var items []any
+	for i := 0; i < 50; i++ {
+		items = append(items, map[string]any{"id": i, "pad": strings.Repeat("x", i%7*10)})
+	}
+	in, _ := json.Marshal(map[string]any{"items": items})
+	const max = 300
+	def := distMap(fmt.Sprintf(`"ItemsPath":"$.items","ItemBatcher":{"MaxInputBytesPerBatch":%d},`, max), "")
+	e := mustEngine(t, def, &sfnlocal.Options{Functions: fs})
+	if _, err := e.Execute(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[float64]bool{}
+	for _, p := range r.payloads {
+		if len(p) > max {
+			t.Errorf("child input is %d bytes, more than MaxInputBytesPerBatch %d: %s", len(p), max, p)
+		}
+		var b struct{ Items []map[string]any }
+		_ = json.Unmarshal(p, &b)
+		for _, it := range b.Items {
+			seen[it["id"].(float64)] = true
+		}
+	}
+	if len(seen) != 50 {
+		t.Errorf("%d distinct items reached the children, want 50", len(seen))
+	}
+	if len(r.payloads) < 2 {
+		t.Errorf("only %d batches: the byte limit was not applied", len(r.payloads))
+	}
+}
+
+// ItemReader input types from the AWS documentation
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
+func TestDistributedItemReaders(t *testing.T) {
+	ctx := context.Background()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte("bucket-a,images/1.jpg,100\nbucket-a,images/2.jpg,200\n"))
+	_ = zw.Close()
+	cases := []struct {
+		name   string
+		reader string
+		setup  func(*sfnlocal.MemStore)
+		want   []string // JSON of each child input
+	}{
+		{"json", `{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k.json"}}`,
+			func(s *sfnlocal.MemStore) { _, _ = s.PutObject(ctx, "b", "k.json", []byte(`[{"a":1},"two",3]`)) },
+			[]string{`{"a":1}`, `"two"`, `3`}},
+		{"jsonl", `{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSONL"},"Parameters":{"Bucket":"b","Key":"k.jsonl"}}`,
+			func(s *sfnlocal.MemStore) { _, _ = s.PutObject(ctx, "b", "k.jsonl", []byte("{\"a\":1}\n\n{\"a\":2}\n")) },
+			[]string{`{"a":1}`, `{"a":2}`}},
+		{"csv-first-row", `{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"b","Key":"k.csv"}}`,
+			func(s *sfnlocal.MemStore) {
+				_, _ = s.PutObject(ctx, "b", "k.csv", []byte("movieId,title\n1,\"Toy Story, 1995\"\n2,Jumanji\n"))
+			},
+			[]string{`{"movieId":"1","title":"Toy Story, 1995"}`, `{"movieId":"2","title":"Jumanji"}`}},
+		{"csv-given-max-items", `{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"GIVEN","CSVHeaders":["id","name"],"MaxItems":2},"Parameters":{"Bucket":"b","Key":"k.csv"}}`,
+			func(s *sfnlocal.MemStore) { _, _ = s.PutObject(ctx, "b", "k.csv", []byte("1,a\n2,b\n3,c\n")) },
+			[]string{`{"id":"1","name":"a"}`, `{"id":"2","name":"b"}`}},
+		{"csv-pipe", `{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVDelimiter":"PIPE"},"Parameters":{"Bucket":"b","Key":"k.csv"}}`,
+			func(s *sfnlocal.MemStore) { _, _ = s.PutObject(ctx, "b", "k.csv", []byte("x|y\n1|2\n")) },
+			[]string{`{"x":"1","y":"2"}`}},
+		{"listing", `{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"b","Prefix":"in/"}}`,
+			func(s *sfnlocal.MemStore) {
+				_, _ = s.PutObject(ctx, "b", "in/2", []byte("22"))
+				_, _ = s.PutObject(ctx, "b", "in/1", []byte("1"))
+				_, _ = s.PutObject(ctx, "b", "other", []byte("x"))
+			},
+			[]string{`in/1:1`, `in/2:2`}},
+		{"manifest", `{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"MANIFEST"},"Parameters":{"Bucket":"inv","Key":"manifest.json"}}`,
+			func(s *sfnlocal.MemStore) {
+				_, _ = s.PutObject(ctx, "inv", "data/1.csv.gz", gz.Bytes())
+				_, _ = s.PutObject(ctx, "inv", "manifest.json", []byte(`{"sourceBucket":"bucket-a","destinationBucket":"arn:aws:s3:::inv","version":"2016-11-30","fileFormat":"CSV","fileSchema":"Bucket, Key, Size","files":[{"key":"data/1.csv.gz","size":50,"MD5checksum":"x"}]}`))
+			},
+			[]string{`{"Bucket":"bucket-a","Key":"images/1.jpg","Size":"100"}`, `{"Bucket":"bucket-a","Key":"images/2.jpg","Size":"200"}`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := &recorder{}
+			fs, store := setup(t, r)
+			c.setup(store)
+			e := mustEngine(t, distMap(`"ItemReader":`+c.reader+`,"MaxConcurrency":1,`, ""), &sfnlocal.Options{Functions: fs, Store: store})
+			if _, err := e.Execute(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range r.payloads {
+				if c.name == "listing" {
+					var o struct {
+						Key  string
+						Size int
+						Etag string
+					}
+					_ = json.Unmarshal(p, &o)
+					if o.Etag == "" {
+						t.Errorf("listing item without Etag: %s", p)
+					}
+					got = append(got, fmt.Sprintf("%s:%d", o.Key, o.Size))
+					continue
+				}
+				got = append(got, string(p))
+			}
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("children received\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestDistributedItemReaderMissingObject(t *testing.T) {
+	r := &recorder{}
+	fs, store := setup(t, r)
+	store.CreateBucket("b")
+	e := mustEngine(t, distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"nope.json"}},`, ""),
+		&sfnlocal.Options{Functions: fs, Store: store})
+	_, err := e.Execute(context.Background(), nil)
+	var ee *sfnlocal.ExecutionError
+	if !errors.As(err, &ee) || ee.Name != sfnlocal.ErrItemReaderFailed {
+		t.Fatalf("got %v, want %s", err, sfnlocal.ErrItemReaderFailed)
+	}
+}
+
+// Tolerated failure thresholds (https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html):
+// the Map Run fails with States.ExceedToleratedFailureThreshold once the failed items exceed the
+// count or the percentage; with neither set, one failure is enough.
+func TestDistributedToleratedFailures(t *testing.T) {
+	items := `{"items":[0,1,2,3,4,5,6,7,8,9]}` // 0, 3, 6 and 9 fail: 4 of 10
+	failing := func(in json.RawMessage) error {
+		var n int
+		_ = json.Unmarshal(in, &n)
+		if n%3 == 0 {
+			return fmt.Errorf("item %d is divisible by 3", n)
+		}
+		return nil
+	}
+	cases := []struct {
+		tolerance string
+		fail      bool
+	}{
+		{``, true},
+		{`"ToleratedFailureCount":4,`, false},
+		{`"ToleratedFailureCount":3,`, true},
+		{`"ToleratedFailurePercentage":40,`, false},
+		{`"ToleratedFailurePercentage":39.9,`, true},
+		{`"ToleratedFailurePercentage":100,"ToleratedFailureCount":0,`, true},
+		{`"ToleratedFailureCountPath":"$.tol",`, false},
+	}
+	for _, c := range cases {
+		t.Run(c.tolerance, func(t *testing.T) {
+			r := &recorder{failIf: failing}
+			fs, _ := setup(t, r)
+			in := items
+			if strings.Contains(c.tolerance, "Path") {
+				in = `{"tol":5,"items":[0,1,2,3,4,5,6,7,8,9]}`
+			}
+			e := mustEngine(t, distMap(`"ItemsPath":"$.items","MaxConcurrency":1,`+c.tolerance, ""), &sfnlocal.Options{Functions: fs})
+			out, err := e.Execute(context.Background(), []byte(in))
+			var ee *sfnlocal.ExecutionError
+			if c.fail {
+				if !errors.As(err, &ee) || ee.Name != sfnlocal.ErrExceedToleratedFailure {
+					t.Fatalf("got %v %s, want %s", err, out, sfnlocal.ErrExceedToleratedFailure)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got %v, want success within the tolerance", err)
+			}
+			var res []any
+			_ = json.Unmarshal(out, &res)
+			failed := 0
+			for _, v := range res {
+				if m, ok := v.(map[string]any); ok && m["Error"] == "errorString" {
+					failed++
+				}
+			}
+			if len(res) != 10 || failed != 4 {
+				t.Errorf("output %s: want 10 entries, 4 of them errorString failures", out)
+			}
+		})
+	}
+}
+
+// ResultWriter (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html):
+// <Prefix>/<map run id>/manifest.json lists SUCCEEDED_0.json and FAILED_0.json, whose entries
+// are execution records, and the Map state's output is the ResultWriterDetails.
+func TestDistributedResultWriter(t *testing.T) {
+	r := &recorder{failIf: func(in json.RawMessage) error {
+		if string(in) == `"bad"` {
+			return errors.New("bad item")
+		}
+		return nil
+	}}
+	fs, store := setup(t, r)
+	def := distMap(`"ItemsPath":"$.items","ToleratedFailureCount":1,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"results","Prefix":"runs/csvJobs"}},"ResultPath":"$.map",`, "")
+	e := mustEngine(t, def, &sfnlocal.Options{Functions: fs, Store: store, Name: "csvProcess"})
+	out, err := e.Execute(context.Background(), []byte(`{"items":["a","bad","c"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o struct {
+		Map struct {
+			MapRunArn           string
+			ResultWriterDetails struct{ Bucket, Key string }
+		}
+	}
+	if err := json.Unmarshal(out, &o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(o.Map.MapRunArn, "arn:aws:states:us-east-1:123456789012:mapRun:csvProcess/Map:") {
+		t.Errorf("MapRunArn = %q", o.Map.MapRunArn)
+	}
+	runID := o.Map.MapRunArn[strings.LastIndex(o.Map.MapRunArn, ":")+1:]
+	wantKey := "runs/csvJobs/" + runID + "/manifest.json"
+	if o.Map.ResultWriterDetails.Bucket != "results" || o.Map.ResultWriterDetails.Key != wantKey {
+		t.Errorf("ResultWriterDetails = %+v, want results %s", o.Map.ResultWriterDetails, wantKey)
+	}
+	mb, err := store.GetObject(context.Background(), "results", wantKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		DestinationBucket string
+		MapRunArn         string
+		ResultFiles       map[string][]struct {
+			Key  string
+			Size int
+		}
+	}
+	if err := json.Unmarshal(mb, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if manifest.DestinationBucket != "results" || manifest.MapRunArn != o.Map.MapRunArn {
+		t.Errorf("manifest = %s", mb)
+	}
+	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
+		if _, ok := manifest.ResultFiles[status]; !ok {
+			t.Errorf("manifest.ResultFiles lacks %s: %s", status, mb)
+		}
+	}
+	check := func(status string, n int) []map[string]any {
+		files := manifest.ResultFiles[status]
+		if len(files) != 1 {
+			t.Fatalf("%s files = %v", status, files)
+		}
+		if files[0].Key != "runs/csvJobs/"+runID+"/"+status+"_0.json" {
+			t.Errorf("%s key = %s", status, files[0].Key)
+		}
+		b, err := store.GetObject(context.Background(), "results", files[0].Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) != files[0].Size {
+			t.Errorf("%s size %d in manifest, %d stored", status, files[0].Size, len(b))
+		}
+		var recs []map[string]any
+		if err := json.Unmarshal(b, &recs); err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != n {
+			t.Fatalf("%s has %d records, want %d", status, len(recs), n)
+		}
+		for _, rec := range recs {
+			for _, f := range []string{"ExecutionArn", "Input", "InputDetails", "Name", "StartDate", "StateMachineArn", "Status", "StopDate"} {
+				if _, ok := rec[f]; !ok {
+					t.Errorf("%s record lacks %s: %v", status, f, rec)
+				}
+			}
+			if rec["Status"] != status {
+				t.Errorf("record status %v in %s", rec["Status"], status)
+			}
+		}
+		return recs
+	}
+	ok := check("SUCCEEDED", 2)
+	if ok[0]["Output"] != `"a"` || ok[0]["Input"] != `"a"` {
+		t.Errorf("first SUCCEEDED record: Input/Output are JSON text: %v", ok[0])
+	}
+	bad := check("FAILED", 1)
+	if bad[0]["Error"] != "errorString" || !strings.Contains(bad[0]["Cause"].(string), "bad item") {
+		t.Errorf("FAILED record: %v", bad[0])
+	}
+	if len(manifest.ResultFiles["PENDING"]) != 0 {
+		t.Errorf("PENDING files: %v", manifest.ResultFiles["PENDING"])
+	}
+}
+
+// MaxConcurrency is enforced exactly: the handler never sees more calls in flight, and does see
+// that many.
+func TestMaxConcurrencyExact(t *testing.T) {
+	for _, mode := range []string{"inline", "distributed"} {
+		for _, mc := range []int{1, 3, 8} {
+			t.Run(fmt.Sprintf("%s-%d", mode, mc), func(t *testing.T) {
+				r := &recorder{delay: 5 * time.Millisecond}
+				fs, _ := setup(t, r)
+				def := fmt.Sprintf(`{"StartAt":"Map","States":{"Map":{"Type":"Map","MaxConcurrency":%d,"ItemProcessor":{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:work","End":true}}},"End":true}}}`, mc)
+				if mode == "distributed" {
+					def = distMap(fmt.Sprintf(`"MaxConcurrency":%d,`, mc), "")
+				}
+				e := mustEngine(t, def, &sfnlocal.Options{Functions: fs})
+				var items []int
+				for i := 0; i < 40; i++ {
+					items = append(items, i)
+				}
+				in, _ := json.Marshal(items)
+				if _, err := e.Execute(context.Background(), in); err != nil {
+					t.Fatal(err)
+				}
+				if p := r.peak.Load(); p != int64(mc) {
+					t.Errorf("peak concurrency %d, want exactly %d", p, mc)
+				}
+			})
+		}
+	}
+}
