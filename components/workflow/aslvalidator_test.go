@@ -73,3 +73,9 @@ func TestASLValidatorCanFail(t *testing.T) {
 		t.Fatal("asl-validator accepted a transition to a state that does not exist")
 	}
 }
+
+// Exported for the external tests of the component (package workflow_test).
+type ASLCase = aslCase
+
+// ASLValidate runs asl-validator over every case in one Node process.
+var ASLValidate = aslValidate
