@@ -116,8 +116,7 @@ func Pattern(bucket, detailType, prefix, suffix string) (string, error) {
 	p := eventPattern{Source: []string{"aws.s3"}, DetailType: []string{detailType}, Detail: patternDetail{Bucket: patternBucket{Name: []string{bucket}}}}
 	switch {
 	case prefix != "" && suffix != "":
-		esc := strings.NewReplacer(`\`, `\\`, `*`, `\*`)
-		p.Detail.Object = &patternObject{Key: []map[string]string{{"wildcard": esc.Replace(prefix) + "*" + esc.Replace(suffix)}}}
+		p.Detail.Object = &patternObject{Key: []map[string]string{{"wildcard": wildcardEscaper.Replace(prefix) + "*" + wildcardEscaper.Replace(suffix)}}}
 	case prefix != "":
 		p.Detail.Object = &patternObject{Key: []map[string]string{{"prefix": prefix}}}
 	case suffix != "":
@@ -126,6 +125,9 @@ func Pattern(bucket, detailType, prefix, suffix string) (string, error) {
 	out, err := json.Marshal(p)
 	return string(out), err
 }
+
+// wildcardEscaper escapes the characters EventBridge's wildcard filter treats specially.
+var wildcardEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`)
 
 func (b *Bucket) on(name, detailType string, args *EventArgs) (*Event, error) {
 	var a EventArgs
@@ -210,6 +212,12 @@ type ServicePermitter interface {
 	AllowService(name, servicePrincipal string, sourceArn pulumi.StringInput) error
 }
 
+// FIFOTarget is a target that can tell whether it is a FIFO queue; EventBridge must then send a
+// message group id (TargetArgs.MessageGroupID).
+type FIFOTarget interface {
+	FIFO() bool
+}
+
 // Delivery says how EventBridge gets permission to deliver to a target.
 type Delivery string
 
@@ -269,7 +277,8 @@ type TargetArgs struct {
 	// MaxEventAge is how long EventBridge keeps retrying an event; zero means 24h. 1m..24h, whole
 	// seconds.
 	MaxEventAge time.Duration
-	// MessageGroupID is required for FIFO queue targets (1..128 characters); zero means none.
+	// MessageGroupID is the message group of every event sent to a FIFO queue target (1..128
+	// characters); required when the target is a FIFOTarget reporting FIFO, otherwise zero.
 	MessageGroupID string
 	// Transform changes the target's (and role's) arguments right before they are created.
 	Transform TargetTransform
@@ -345,6 +354,9 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 			if err := (policy.Document{Statements: t.DeliverStatements()}).Validate(); err != nil {
 				c.Add(field, "has DeliverStatements skein will not attach: "+err.Error(), nil)
 			}
+		}
+		if f, ok := t.(FIFOTarget); ok && f.FIFO() && a.MessageGroupID == "" {
+			c.Add(field+".MessageGroupID", "is required for a FIFO queue target (1..128 characters)", a.MessageGroupID)
 		}
 		if a.MessageGroupID != "" && delivery != ByResourcePolicy {
 			c.Add(field+".MessageGroupID", "is only valid for a queue target", a.MessageGroupID)

@@ -211,6 +211,39 @@ func equalMaps(a, b map[string]string) bool {
 	return true
 }
 
+func TestFIFOQueueTarget(t *testing.T) {
+	run := func(group string) (*plan.Plan, error) {
+		return plan.Run(func(ctx *pulumi.Context) error {
+			b, err := NewBucket(ctx, "raw", nil)
+			if err != nil {
+				return err
+			}
+			ev, err := b.OnObjectCreated("in", nil)
+			if err != nil {
+				return err
+			}
+			q, err := queue.NewQueue(ctx, "ordered", &queue.QueueArgs{FIFO: true, ContentBasedDeduplication: true,
+				Senders: []queue.Sender{{Service: "events.amazonaws.com", SourceArn: ev.RuleArn}}})
+			if err != nil {
+				return err
+			}
+			_, err = ev.SendTo(q, &TargetArgs{MessageGroupID: group})
+			return err
+		}, plan.Options{})
+	}
+	p, err := run("")
+	if err == nil || !strings.Contains(err.Error(), "MessageGroupID is required for a FIFO queue") || p.Find(tTarget, "raw-in-target") != nil {
+		t.Fatalf("a FIFO target without a group id: %v", err)
+	}
+	p, err = run("objects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Find(tTarget, "raw-in-target").String("sqsTarget.messageGroupId"); got != "objects" {
+		t.Errorf("messageGroupId = %q", got)
+	}
+}
+
 // TestQueueAdmitsOnlyItsRule asks the judge whether the queue policy built from Event.RuleArn lets
 // EventBridge deliver for this rule, and not for another.
 func TestQueueAdmitsOnlyItsRule(t *testing.T) {
