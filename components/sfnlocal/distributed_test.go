@@ -187,7 +187,9 @@ func TestDistributedItemReaders(t *testing.T) {
 			func(s *sfnlocal.MemStore) { _, _ = s.PutObject(ctx, "b", "k.json", []byte(`[{"a":1},"two",3]`)) },
 			[]string{`{"a":1}`, `"two"`, `3`}},
 		{"jsonl", `{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSONL"},"Parameters":{"Bucket":"b","Key":"k.jsonl"}}`,
-			func(s *sfnlocal.MemStore) { _, _ = s.PutObject(ctx, "b", "k.jsonl", []byte("{\"a\":1}\n\n{\"a\":2}\n")) },
+			func(s *sfnlocal.MemStore) {
+				_, _ = s.PutObject(ctx, "b", "k.jsonl", []byte("{\"a\":1}\n\n{\"a\":2}\n"))
+			},
 			[]string{`{"a":1}`, `{"a":2}`}},
 		{"csv-first-row", `{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"b","Key":"k.csv"}}`,
 			func(s *sfnlocal.MemStore) {

@@ -1,0 +1,129 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// buildCLI builds the command into a temporary directory, as a user would run it.
+func buildCLI(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "sfnlocal")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func writeFile(t *testing.T, dir, name, content string, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(t *testing.T, bin, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+func TestCLIContract(t *testing.T) {
+	bin := buildCLI(t)
+	dir := t.TempDir()
+	def := writeFile(t, dir, "def.json", `{"StartAt":"Add","States":{
+		"Add":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:AddNumbers","ResultPath":"$.sum","Next":"Check"},
+		"Check":{"Type":"Choice","Choices":[{"Variable":"$.sum","NumericGreaterThan":100,"Next":"TooBig"}],"Default":"Done"},
+		"TooBig":{"Type":"Fail","Error":"Sum.TooBig","Cause":"over 100"},
+		"Done":{"Type":"Succeed"}}}`, 0o644)
+	add := writeFile(t, dir, "add.sh", "#!/bin/sh\n"+
+		`a=$(echo "$1" | sed 's/.*"a":\([0-9]*\).*/\1/'); b=$(echo "$1" | sed 's/.*"b":\([0-9]*\).*/\1/'); echo $((a+b))`+"\n", 0o755)
+	typed := writeFile(t, dir, "typed.sh", "#!/bin/sh\necho '{\"errorType\":\"Add.Refused\",\"errorMessage\":\"no adding today\"}' >&2\nexit 3\n", 0o755)
+	plain := writeFile(t, dir, "plain.sh", "#!/bin/sh\necho 'something went wrong' >&2\nexit 1\n", 0o755)
+
+	t.Run("success prints the output as one line and exits 0", func(t *testing.T) {
+		out, errOut, code := run(t, bin, `{"a":2,"b":3}`, "-f", def, "-t", "Add:"+add)
+		if code != 0 || out != "{\"a\":2,\"b\":3,\"sum\":5}\n" {
+			t.Fatalf("code %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	})
+	t.Run("a Fail state prints error and cause and exits 2", func(t *testing.T) {
+		out, _, code := run(t, bin, `{"a":200,"b":3}`, "-f", def, "-t", "Add:"+add)
+		if code != 2 || strings.TrimSpace(out) != `{"error":"Sum.TooBig","cause":"over 100"}` {
+			t.Fatalf("code %d, stdout %q", code, out)
+		}
+	})
+	t.Run("an executable's JSON error on stderr names the error", func(t *testing.T) {
+		out, _, code := run(t, bin, `{}`, "-f", def, "-t", "Add:"+typed)
+		var got map[string]string
+		_ = json.Unmarshal([]byte(out), &got)
+		if code != 2 || got["error"] != "Add.Refused" || got["cause"] != "no adding today" {
+			t.Fatalf("code %d, stdout %q", code, out)
+		}
+	})
+	t.Run("a plain failure is States.TaskFailed with stderr as the cause", func(t *testing.T) {
+		out, _, code := run(t, bin, `{}`, "-f", def, "-t", "Add:"+plain)
+		var got map[string]string
+		_ = json.Unmarshal([]byte(out), &got)
+		if code != 2 || got["error"] != "States.TaskFailed" || got["cause"] != "something went wrong" {
+			t.Fatalf("code %d, stdout %q", code, out)
+		}
+	})
+	t.Run("an unregistered Lambda fails the execution", func(t *testing.T) {
+		out, _, code := run(t, bin, `{}`, "-f", def)
+		if code != 2 || !strings.Contains(out, "Lambda.ResourceNotFoundException") {
+			t.Fatalf("code %d, stdout %q", code, out)
+		}
+	})
+	t.Run("an invalid definition exits 1 with a clear message", func(t *testing.T) {
+		bad := writeFile(t, dir, "bad.json", `{"StartAt":"X","States":{"X":{"Type":"Pass","Next":"Y"}}}`, 0o644)
+		out, errOut, code := run(t, bin, `{}`, "-f", bad)
+		if code != 1 || out != "" || !strings.Contains(errOut, `Next names "Y", which is not a state`) {
+			t.Fatalf("code %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	})
+	t.Run("usage errors exit 1", func(t *testing.T) {
+		for _, args := range [][]string{{}, {"-f", def, "-t", "NoColon"}, {"-f", filepath.Join(dir, "missing.json")}} {
+			if _, _, code := run(t, bin, `{}`, args...); code != 1 {
+				t.Errorf("%v: code %d, want 1", args, code)
+			}
+		}
+		if _, errOut, code := run(t, bin, `{not json`, "-f", def); code != 1 || !strings.Contains(errOut, "not valid JSON") {
+			t.Errorf("bad input: code %d, stderr %q", code, errOut)
+		}
+	})
+	t.Run("events are written as JSON Lines", func(t *testing.T) {
+		events := filepath.Join(dir, "events.jsonl")
+		if _, _, code := run(t, bin, `{"a":1,"b":1}`, "-f", def, "-t", "Add:"+add, "-events", events); code != 0 {
+			t.Fatalf("code %d", code)
+		}
+		b, _ := os.ReadFile(events)
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		var last map[string]any
+		_ = json.Unmarshal([]byte(lines[len(lines)-1]), &last)
+		if !strings.Contains(lines[0], `"type":"ExecutionStarted"`) || last["type"] != "ExecutionSucceeded" {
+			t.Errorf("events %s", b)
+		}
+	})
+}
