@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/skeinhq/skein/components/internal/judge"
-	"github.com/skeinhq/skein/components/worker"
+	"github.com/skeinhq/skein/components/policy"
 )
 
 // deps records what each resource was registered as depending on.
@@ -33,31 +33,46 @@ func (d *deps) NewResource(args pulumi.MockResourceArgs) (string, resource.Prope
 	return args.Name + "-id", out, nil
 }
 
-func (d *deps) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+func (d *deps) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	return resource.PropertyMap{"accountId": resource.NewStringProperty("123456789012")}, nil
 }
 
-// Lambda checks the execution role when the event source mapping is created: the mapping must
-// wait for the consume policy, which it does by depending on the worker (and so on its children).
+// exactConsumer hands back the policy it attaches (PolicyResourceAttacher).
+type exactConsumer struct {
+	consumer
+	ctx  *pulumi.Context
+	role *iam.Role
+}
+
+func (c *exactConsumer) AttachPolicyResource(name string, doc policy.Document) (pulumi.Resource, error) {
+	if err := doc.Validate(); err != nil {
+		return nil, err
+	}
+	return iam.NewRolePolicy(c.ctx, "consumer-"+name, &iam.RolePolicyArgs{Role: c.role.Name, Policy: doc.JSON()})
+}
+
+// Lambda checks the execution role when the event source mapping is created: with a consumer
+// that hands back its policy, the mapping depends on that policy, every time.
 func TestMappingWaitsForTheConsumePolicy(t *testing.T) {
-	d := &deps{byName: map[string][]string{}}
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		w, err := worker.NewWorker(ctx, "fetch", &worker.WorkerArgs{
-			Package: "./functions/sqsbatch/example", Root: judge.Root(t), Timeout: 10 * time.Second,
+	for i := range 20 {
+		d := &deps{byName: map[string][]string{}}
+		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+			role, err := iam.NewRole(ctx, "consumer-role", &iam.RoleArgs{AssumeRolePolicy: pulumi.String(`{}`)})
+			if err != nil {
+				return err
+			}
+			c := &exactConsumer{consumer: consumer{arn: fnArn, timeout: 10 * time.Second}, ctx: ctx, role: role}
+			_, err = NewQueue(ctx, "jobs", &QueueArgs{Consumer: c})
+			return err
+		}, pulumi.WithMocks("skein", "test", d), func(info *pulumi.RunInfo) {
+			info.Config = map[string]string{"aws:region": "us-east-1", "skein:accountId": "123456789012"}
 		})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		_, err = NewQueue(ctx, "jobs", &QueueArgs{Consumer: w})
-		return err
-	}, pulumi.WithMocks("skein", "test", d), func(info *pulumi.RunInfo) {
-		info.Config = map[string]string{"aws:region": "us-east-1", "skein:accountId": "123456789012"}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := d.byName["jobs-subscription"]
-	if !slices.ContainsFunc(got, func(u string) bool { return strings.HasSuffix(u, "::fetch-jobs-subscription") }) {
-		t.Errorf("the mapping depends on %v, not on the consume policy fetch-jobs-subscription", got)
+		got := d.byName["jobs-subscription"]
+		if !slices.ContainsFunc(got, func(u string) bool { return strings.HasSuffix(u, "::consumer-jobs-subscription") }) {
+			t.Fatalf("run %d: the mapping depends on %v, not on the consume policy", i, got)
+		}
 	}
 }

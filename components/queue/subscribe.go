@@ -12,9 +12,15 @@ import (
 	"github.com/skeinhq/skein/components/policy"
 )
 
-// Consumer is a Lambda function that can consume a queue: *worker.Worker is one. When the
-// consumer is also a pulumi.Resource (a worker is), the event source mapping depends on it, so
-// Lambda finds the consume policy in place when it validates the mapping.
+// Consumer is a Lambda function that can consume a queue: *worker.Worker is one.
+//
+// Lambda checks the function's role when the event source mapping is created, so the mapping
+// must wait for the consume policy. A consumer that also implements [PolicyResourceAttacher]
+// hands that policy back and the mapping depends on exactly it. Otherwise, when the consumer is a
+// pulumi.Resource (a worker is), the mapping depends on the consumer, which the Pulumi Go SDK
+// expands to the children it knows of when the mapping registers; a policy attached an instant
+// earlier is not always among them (the SDK records children asynchronously), so that ordering
+// is best effort.
 type Consumer interface {
 	policy.Grantee
 	// TargetArn is the function's ARN.
@@ -23,6 +29,12 @@ type Consumer interface {
 	FunctionTimeout() time.Duration
 	// ReservedConcurrency is the function's reserved concurrency; 0 means unreserved.
 	ReservedConcurrency() int
+}
+
+// PolicyResourceAttacher is an optional Consumer method: AttachPolicy that returns the policy
+// resource it created, so the event source mapping can depend on it deterministically.
+type PolicyResourceAttacher interface {
+	AttachPolicyResource(name string, doc policy.Document) (pulumi.Resource, error)
 }
 
 // Event source mapping limits for SQS.
@@ -190,8 +202,20 @@ func (q *Queue) Subscribe(con Consumer, args *SubscribeArgs) (*lambda.EventSourc
 // subscribe creates a validated subscription.
 func (q *Queue) subscribe(con Consumer, a SubscribeArgs) (*lambda.EventSourceMapping, error) {
 	q.subscriptions[a.Name] = true
-	if err := con.AttachPolicy(q.name+"-"+a.Name, q.consumeDocument()); err != nil {
+	var dependsOn []pulumi.Resource
+	if pa, ok := con.(PolicyResourceAttacher); ok {
+		pol, err := pa.AttachPolicyResource(q.name+"-"+a.Name, q.consumeDocument())
+		if err != nil {
+			return nil, err
+		}
+		if pol != nil {
+			dependsOn = append(dependsOn, pol)
+		}
+	} else if err := con.AttachPolicy(q.name+"-"+a.Name, q.consumeDocument()); err != nil {
 		return nil, err
+	}
+	if r, ok := con.(pulumi.Resource); ok {
+		dependsOn = append(dependsOn, r)
 	}
 	args := &lambda.EventSourceMappingArgs{
 		EventSourceArn: q.Arn,
@@ -217,8 +241,8 @@ func (q *Queue) subscribe(con Consumer, a SubscribeArgs) (*lambda.EventSourceMap
 		f(args)
 	}
 	opts := []pulumi.ResourceOption{pulumi.Parent(q)}
-	if r, ok := con.(pulumi.Resource); ok {
-		opts = append(opts, pulumi.DependsOn([]pulumi.Resource{r}))
+	if len(dependsOn) > 0 {
+		opts = append(opts, pulumi.DependsOn(dependsOn))
 	}
 	return lambda.NewEventSourceMapping(q.ctx, q.name+"-"+a.Name, args, opts...)
 }
