@@ -109,7 +109,10 @@ func statements(r *renderer, me self) []policy.Statement {
 		// https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
 		out = append(out,
 			policy.Statement{Actions: []string{"states:StartExecution"}, Resources: policy.Strings(me.arn("stateMachine", me.name))},
-			policy.Statement{Actions: []string{"states:DescribeExecution", "states:StopExecution"}, Resources: policy.Strings(me.arn("execution", me.name+"/*"))},
+			// Child executions are named <name>/<label>:<id>; the page's current example also
+			// names the state machine's own executions, <name>:<id>.
+			policy.Statement{Actions: []string{"states:DescribeExecution", "states:StopExecution"},
+				Resources: policy.Strings(me.arn("execution", me.name+"/*"), me.arn("execution", me.name+":*"))},
 		)
 	}
 	return out

@@ -166,7 +166,13 @@ func (v *validator) graph(field string, d *Definition) {
 		for _, n := range next {
 			rev[n] = append(rev[n], name)
 		}
-		if term {
+		dangling := false
+		for _, n := range next {
+			if _, ok := d.States[n]; !ok {
+				dangling = true // reported on its own; do not add "never ends" on top
+			}
+		}
+		if term || dangling {
 			canEnd[name] = true
 			ends = append(ends, name)
 		}
@@ -217,7 +223,7 @@ func (v *validator) target(field, next string, scope States) {
 		return
 	}
 	if _, ok := scope[next]; !ok {
-		v.add(field, "must name a state of the same scope (transitions cannot leave a Map or Parallel)", next)
+		v.add(field, "must name a state of the same States (a transition cannot leave its Map processor or Parallel branch)", next)
 	}
 }
 

@@ -56,7 +56,7 @@ func validationRows() []errRow {
 		{"Next unknown", one(task("Nowhere")), `States["A"].Next`, `got "Nowhere"`},
 		{"Next leaves a Map", Definition{StartAt: "M", States: States{"M": &Map{Next: "Out",
 			Processor: Definition{StartAt: "In", States: States{"In": task("Out")}}}, "Out": &Succeed{}}},
-			`Processor.States["In"].Next`, "transitions cannot leave"},
+			`Processor.States["In"].Next`, "cannot leave its Map processor"},
 		{"Default unknown", Definition{StartAt: "C", States: States{"C": &Choice{Choices: []Rule{{Condition: Cmp("$.x", IsPresent, true), Next: "D"}}, Default: "E"}, "D": &Succeed{}}},
 			`States["C"].Default`, `got "E"`},
 		{"Catch target unknown", one(&Task{Call: Invoke{Worker: fetch}, End: true, Catch: []Catch{{ErrorEquals: []string{"States.ALL"}, Next: "Gone"}}}),
