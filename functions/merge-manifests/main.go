@@ -1,0 +1,33 @@
+// Command merge-manifests writes the day's single manifest from the group manifests, or a
+// redrive manifest from ResultWriter failures (pipeline.MergeManifests). Env: DATA_BUCKET,
+// optional S3_USE_PATH_STYLE, LOG_LEVEL. See functions/README.md.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/skeinhq/skein/functions/internal/awsenv"
+	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/pipeline"
+)
+
+func main() {
+	ctx := context.Background()
+	v := awsenv.FromOS()
+	log := logx.New(os.Stdout, v.Level()).With("function", "merge-manifests")
+	bucket := v.Required("DATA_BUCKET", "the data bucket's name")
+	pathStyle := v.Bool("S3_USE_PATH_STYLE")
+	if err := v.Err(); err != nil {
+		log.Error("start-up failed", "error", err)
+		os.Exit(1)
+	}
+	cfg, err := awsenv.AWS(ctx)
+	if err != nil {
+		log.Error("start-up failed", "error", err)
+		os.Exit(1)
+	}
+	h := &pipeline.MergeManifests{Store: awsenv.S3(cfg, pathStyle), Bucket: bucket, Log: log}
+	lambda.Start(h.Handle)
+}

@@ -1,0 +1,35 @@
+// Command transform consumes S3 "Object Created" events (through EventBridge and SQS), writes
+// processed/ summaries and reports partial batch failures (pipeline.Transform). Env:
+// DATA_BUCKET (only this bucket's events are accepted), optional TRANSFORM_CONCURRENCY
+// (1..1000, default sqsbatch's), S3_USE_PATH_STYLE, LOG_LEVEL. See functions/README.md.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/skeinhq/skein/functions/internal/awsenv"
+	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/pipeline"
+)
+
+func main() {
+	ctx := context.Background()
+	v := awsenv.FromOS()
+	log := logx.New(os.Stdout, v.Level()).With("function", "transform")
+	bucket := v.Required("DATA_BUCKET", "the data bucket's name")
+	conc := v.Int("TRANSFORM_CONCURRENCY", 0, 1, 1000)
+	pathStyle := v.Bool("S3_USE_PATH_STYLE")
+	if err := v.Err(); err != nil {
+		log.Error("start-up failed", "error", err)
+		os.Exit(1)
+	}
+	cfg, err := awsenv.AWS(ctx)
+	if err != nil {
+		log.Error("start-up failed", "error", err)
+		os.Exit(1)
+	}
+	h := &pipeline.Transform{Store: awsenv.S3(cfg, pathStyle), Bucket: bucket, Concurrency: conc, Log: log}
+	lambda.Start(h.Handle)
+}
