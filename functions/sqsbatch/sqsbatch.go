@@ -260,16 +260,29 @@ func processStandard(ctx context.Context, recs []events.SQSMessage, fn Func, con
 func processFIFO(ctx context.Context, recs []events.SQSMessage, fn Func, conc int, errs []error) {
 	// Group record indexes by message group, keeping batch order inside each group and the order
 	// in which groups first appear.
+	// Two passes, so that every group's indexes share one allocation.
 	index := map[string]int{}
-	var groups [][]int
+	var counts []int
+	gid := make([]int, len(recs))
 	for i := range recs {
 		g := recs[i].Attributes["MessageGroupId"]
 		k, ok := index[g]
 		if !ok {
-			k = len(groups)
+			k = len(counts)
 			index[g] = k
-			groups = append(groups, nil)
+			counts = append(counts, 0)
 		}
+		gid[i] = k
+		counts[k]++
+	}
+	flat := make([]int, len(recs))
+	groups := make([][]int, len(counts))
+	off := 0
+	for k, n := range counts {
+		groups[k] = flat[off : off : off+n]
+		off += n
+	}
+	for i, k := range gid {
 		groups[k] = append(groups[k], i)
 	}
 	runGroup := func(idx []int) {
