@@ -201,6 +201,7 @@ type Queue struct {
 	maxReceive      int
 	kmsKey          pulumi.StringInput
 	subscriptions   map[string]bool
+	tags            pulumi.StringMap
 }
 
 var (
@@ -362,6 +363,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		return nil, err
 	}
 	tags := st.TagsFor("queue")
+	q.tags = tags
 	child := append([]pulumi.ResourceOption{pulumi.Parent(q)}, st.Protect()...)
 
 	encrypt := func(qa *sqs.QueueArgs) {

@@ -223,6 +223,7 @@ func (q *Queue) subscribe(con Consumer, a SubscribeArgs) (*lambda.EventSourceMap
 		BatchSize:      pulumi.Int(a.BatchSize),
 		Enabled:        pulumi.Bool(!a.Disabled),
 		ScalingConfig:  &lambda.EventSourceMappingScalingConfigArgs{MaximumConcurrency: pulumi.Int(a.MaxConcurrency)},
+		Tags:           q.tags,
 	}
 	if a.BatchingWindow > 0 {
 		args.MaximumBatchingWindowInSeconds = pulumi.Int(seconds(a.BatchingWindow))

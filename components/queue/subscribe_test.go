@@ -43,6 +43,9 @@ func TestSubscribeDefaults(t *testing.T) {
 	if got := list(esm.Get("functionResponseTypes")); !slices.Equal(got, []string{"ReportBatchItemFailures"}) {
 		t.Errorf("functionResponseTypes %v", got)
 	}
+	if esm.String("tags.skein:component") != "queue" {
+		t.Errorf("mapping tags %v", esm.Get("tags"))
+	}
 	if esm.Parent == nil || esm.Parent.Type != Type {
 		t.Errorf("mapping parent %v", esm.Parent)
 	}
