@@ -41,9 +41,11 @@ func aslValidate(t *testing.T, cases []aslCase) []aslVerdict {
 }
 
 // TestCorpusPassesASLValidator renders every definition the plain tests use, plus a 1,000-state
-// definition, and lets asl-validator judge them all.
+// definition, and lets asl-validator judge them all in one Node process. A hand-written
+// definition our validation would never let through rides along, to prove the judge is
+// listening.
 func TestCorpusPassesASLValidator(t *testing.T) {
-	var cases []aslCase
+	cases := []aslCase{{Name: "dangling (must be rejected)", Definition: json.RawMessage(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nowhere"}}}`)}}
 	for _, c := range corpus() {
 		b, err := c.def.Render()
 		if err != nil {
@@ -57,21 +59,16 @@ func TestCorpusPassesASLValidator(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases = append(cases, aslCase{Name: "chain-1000", Definition: b})
-	for _, v := range aslValidate(t, cases) {
+	verdicts := aslValidate(t, cases)
+	if verdicts[0].IsValid {
+		t.Error("asl-validator accepted a transition to a state that does not exist")
+	}
+	for _, v := range verdicts[1:] {
 		if !v.IsValid {
 			t.Errorf("asl-validator rejects %s: %+v", v.Name, v.Errors)
 		}
 	}
-}
-
-// TestASLValidatorCanFail proves the judge is listening: a definition our validation would never
-// let through (hand-written here) is rejected.
-func TestASLValidatorCanFail(t *testing.T) {
-	bad := aslCase{Name: "dangling", Definition: json.RawMessage(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nowhere"}}}`)}
-	v := aslValidate(t, []aslCase{bad})
-	if v[0].IsValid {
-		t.Fatal("asl-validator accepted a transition to a state that does not exist")
-	}
+	t.Logf("asl-validator accepted %d generated definitions", len(verdicts)-1)
 }
 
 // Exported for the external tests of the component (package workflow_test).

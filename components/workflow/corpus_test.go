@@ -188,6 +188,12 @@ func readers() []corpusCase {
 	return out
 }
 
+// noRetryMap is an inline Map whose task retries nothing (Retry replaced by an empty list).
+func noRetryMap() Definition {
+	return Definition{StartAt: "Each", States: States{"Each": &Map{MaxConcurrency: 2, DeadLetter: dlq, End: true,
+		Processor: Definition{StartAt: "Fetch", States: States{"Fetch": &Task{Call: Invoke{Worker: fetch}, Retry: []Retry{}, End: true}}}}}}
+}
+
 // corpus is every definition the plain tests generate; all of them go through asl-validator.
 func corpus() []corpusCase {
 	out := []corpusCase{
@@ -196,6 +202,8 @@ func corpus() []corpusCase {
 		{name: "distributed-fan-out", def: distributedFanOut(), golden: true},
 		{name: "every-choice", def: everyChoice()},
 		{name: "every-state", def: everyState(), golden: true},
+		{name: "map-without-retry", def: noRetryMap()},
+		{name: "chain-30", def: chain(30)},
 	}
 	return append(out, readers()...)
 }

@@ -193,8 +193,7 @@ func TestInlineFanOutUnderLocalStepFunctions(t *testing.T) {
 // TestWithoutRetryThrottlesFail shows the retrier is what saves throttled items: with Retry
 // replaced by none, the same throttle reaches the dead-letter queue.
 func TestWithoutRetryThrottlesFail(t *testing.T) {
-	def := Definition{StartAt: "Each", States: States{"Each": &Map{MaxConcurrency: 2, DeadLetter: dlq, End: true,
-		Processor: Definition{StartAt: "Fetch", States: States{"Fetch": &Task{Call: Invoke{Worker: fetch}, Retry: []Retry{}, End: true}}}}}}
+	def := noRetryMap()
 	b, err := def.Render()
 	if err != nil {
 		t.Fatal(err)

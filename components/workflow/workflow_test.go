@@ -279,16 +279,18 @@ func TestDistributedRoleJudgedByIAMSimulator(t *testing.T) {
 	}
 }
 
-func TestListingReaderScopedToPrefix(t *testing.T) {
+func listerProgram(ctx *pulumi.Context) error {
 	w := workflow.ExistingFunction("arn:aws:lambda:us-east-1:123456789012:function:f")
-	p := run(t, func(ctx *pulumi.Context) error {
-		_, err := workflow.NewWorkflow(ctx, "lister", &workflow.WorkflowArgs{Definition: workflow.Definition{StartAt: "Each", States: workflow.States{
-			"Each": &workflow.Map{End: true, Distributed: &workflow.Distributed{
-				Reader: &workflow.ItemReader{Source: workflow.ListObjects, Bucket: pulumi.String("raw"), Prefix: "incoming/"}},
-				Processor: workflow.Definition{StartAt: "F", States: workflow.States{"F": &workflow.Task{Call: workflow.Invoke{Worker: w}, End: true}}}},
-		}}})
-		return err
-	}, nil)
+	_, err := workflow.NewWorkflow(ctx, "lister", &workflow.WorkflowArgs{Definition: workflow.Definition{StartAt: "Each", States: workflow.States{
+		"Each": &workflow.Map{End: true, Distributed: &workflow.Distributed{
+			Reader: &workflow.ItemReader{Source: workflow.ListObjects, Bucket: pulumi.String("raw"), Prefix: "incoming/"}},
+			Processor: workflow.Definition{StartAt: "F", States: workflow.States{"F": &workflow.Task{Call: workflow.Invoke{Worker: w}, End: true}}}},
+	}}})
+	return err
+}
+
+func TestListingReaderScopedToPrefix(t *testing.T) {
+	p := run(t, listerProgram, nil)
 	pols := rolePolicies(t, p, "lister")
 	role := p.Find(roleType, "lister-role").Arn()
 	list := func(prefix string) judge.IAMRequest {
@@ -301,18 +303,20 @@ func TestListingReaderScopedToPrefix(t *testing.T) {
 	}
 }
 
-func TestNestedWorkflow(t *testing.T) {
-	p := run(t, func(ctx *pulumi.Context) error {
-		child, err := workflow.NewWorkflow(ctx, "child", &workflow.WorkflowArgs{Type: workflow.Express, Definition: workflow.Definition{
-			StartAt: "Done", States: workflow.States{"Done": &workflow.Succeed{}}}})
-		if err != nil {
-			return err
-		}
-		_, err = workflow.NewWorkflow(ctx, "parent", &workflow.WorkflowArgs{Definition: workflow.Definition{
-			StartAt: "Run child", States: workflow.States{
-				"Run child": &workflow.Task{Call: workflow.StartWorkflow{Workflow: child, Wait: true}, End: true}}}})
+func nestedProgram(ctx *pulumi.Context) error {
+	child, err := workflow.NewWorkflow(ctx, "child", &workflow.WorkflowArgs{Type: workflow.Express, Definition: workflow.Definition{
+		StartAt: "Done", States: workflow.States{"Done": &workflow.Succeed{}}}})
+	if err != nil {
 		return err
-	}, nil)
+	}
+	_, err = workflow.NewWorkflow(ctx, "parent", &workflow.WorkflowArgs{Definition: workflow.Definition{
+		StartAt: "Run child", States: workflow.States{
+			"Run child": &workflow.Task{Call: workflow.StartWorkflow{Workflow: child, Wait: true}, End: true}}}})
+	return err
+}
+
+func TestNestedWorkflow(t *testing.T) {
+	p := run(t, nestedProgram, nil)
 	child := p.Find(smType, "child")
 	if child.String("type") != "EXPRESS" {
 		t.Errorf("child type = %s", child.String("type"))
@@ -426,12 +430,18 @@ func TestComponentRejectsBadArgsBeforeAnyResource(t *testing.T) {
 	}
 }
 
-// TestPlanArtifacts writes the plan artifacts of a program with three workflows and lets
+// TestPlanArtifacts writes the plan artifacts of a program holding every workflow the component
+// tests build (inline and distributed fan-outs, a listing reader, nested workflows) and lets
 // asl-validator judge every definition the component produced.
 func TestPlanArtifacts(t *testing.T) {
 	p := run(t, func(ctx *pulumi.Context) error {
 		if _, err := fanOut(ctx, judge.Root(t), inline); err != nil {
 			return err
+		}
+		for _, prog := range []pulumi.RunFunc{listerProgram, nestedProgram} {
+			if err := prog(ctx); err != nil {
+				return err
+			}
 		}
 		w := workflow.ExistingFunction("arn:aws:lambda:us-east-1:123456789012:function:f")
 		_, err := workflow.NewWorkflow(ctx, "dist", &workflow.WorkflowArgs{Definition: workflow.Definition{StartAt: "Each", States: workflow.States{
@@ -447,7 +457,12 @@ func TestPlanArtifacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cases []workflow.ASLCase
-	for _, name := range []string{"pipeline", "dist"} {
+	sms := p.OfType(smType)
+	if len(sms) != 5 {
+		t.Fatalf("%d state machines in the plan, want 5", len(sms))
+	}
+	for _, sm := range sms {
+		name := sm.Name
 		def, err := os.ReadFile(filepath.Join(dir, "statemachines", name+".asl.json"))
 		if err != nil {
 			t.Fatal(err)
@@ -462,7 +477,8 @@ func TestPlanArtifacts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(string(mmd), "flowchart TD\n") || !strings.Contains(string(mmd), "subgraph") {
+		if !strings.HasPrefix(string(mmd), "flowchart TD\n") ||
+			strings.Contains(string(def), `"Type": "Map"`) != strings.Contains(string(mmd), "subgraph") {
 			t.Errorf("%s.mmd:\n%s", name, mmd)
 		}
 		cases = append(cases, workflow.ASLCase{Name: name, Definition: def})
