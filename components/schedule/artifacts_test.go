@@ -27,7 +27,7 @@ func utc(s string) time.Time {
 // planned is a stage with schedules of every kind: UTC crons the npm judge can check, a rate
 // anchored at its start date, one anchored at the reference, an at(), a New York schedule across
 // the spring daylight-saving gap, one cut short by its end date, and one sent unchecked.
-func planned(t *testing.T) *plan.Plan {
+func planned(t testing.TB) *plan.Plan {
 	t.Helper()
 	return run(t, nil, "prod", func(ctx *pulumi.Context, tg *targets) error {
 		g, err := NewGroup(ctx, "pipeline", nil)

@@ -122,6 +122,8 @@
 //   - Execution role and confused deputy:
 //     https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
 //     https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
+//   - Scheduler invokes Lambda asynchronously:
+//     https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html
 //   - Dead-letter queue through the execution role:
 //     https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html
 package schedule

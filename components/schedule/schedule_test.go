@@ -71,7 +71,7 @@ func world(t testing.TB, ctx *pulumi.Context, withWorker bool) (*targets, error)
 	return tg, nil
 }
 
-func run(t *testing.T, cfg map[string]string, stack string, program func(ctx *pulumi.Context, tg *targets) error) *plan.Plan {
+func run(t testing.TB, cfg map[string]string, stack string, program func(ctx *pulumi.Context, tg *targets) error) *plan.Plan {
 	t.Helper()
 	p, err := plan.Run(func(ctx *pulumi.Context) error {
 		tg, err := world(t, ctx, false)
@@ -86,7 +86,7 @@ func run(t *testing.T, cfg map[string]string, stack string, program func(ctx *pu
 	return p
 }
 
-func find(t *testing.T, p *plan.Plan, typ, name string) *plan.Resource {
+func find(t testing.TB, p *plan.Plan, typ, name string) *plan.Resource {
 	t.Helper()
 	r := p.Find(typ, name)
 	if r == nil {
