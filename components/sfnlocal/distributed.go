@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -434,8 +435,15 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 		}
 	}
 	if exceeded {
-		cause := fmt.Sprintf("The specified tolerated failure threshold was exceeded: %d of %d items failed (ToleratedFailureCount %s, ToleratedFailurePercentage %s)",
-			failedItems, total, fmtTol(float64(tolCount)), fmtTol(tolPct))
+		first := ""
+		for i, r := range records {
+			if r.err != nil {
+				first = fmt.Sprintf("; the first failed child (input %d) failed with %s: %s", i, r.err.Name, truncate(r.err.Cause, 300))
+				break
+			}
+		}
+		cause := fmt.Sprintf("The specified tolerated failure threshold was exceeded: %d of %d items failed (ToleratedFailureCount %s, ToleratedFailurePercentage %s)%s",
+			failedItems, total, fmtTol(float64(tolCount)), fmtTol(tolPct), first)
 		x.emit("MapRunFailed", map[string]any{"error": ErrExceedToleratedFailure, "cause": cause})
 		return nil, &ExecutionError{Name: ErrExceedToleratedFailure, Cause: cause}
 	}
@@ -471,6 +479,29 @@ func fmtTol(v float64) string {
 	return fmt.Sprintf("%v", v)
 }
 
+// resultRecord is one child execution in a ResultWriter file, with AWS's field names.
+type resultRecord struct {
+	Cause               string    `json:"Cause,omitempty"`
+	Error               string    `json:"Error,omitempty"`
+	ExecutionArn        string    `json:"ExecutionArn"`
+	Input               string    `json:"Input"`
+	InputDetails        included  `json:"InputDetails"`
+	Name                string    `json:"Name"`
+	Output              *string   `json:"Output,omitempty"`
+	OutputDetails       *included `json:"OutputDetails,omitempty"`
+	RedriveCount        int       `json:"RedriveCount"`
+	RedriveStatus       string    `json:"RedriveStatus"`
+	RedriveStatusReason string    `json:"RedriveStatusReason"`
+	StartDate           string    `json:"StartDate,omitempty"`
+	StateMachineArn     string    `json:"StateMachineArn"`
+	Status              string    `json:"Status"`
+	StopDate            string    `json:"StopDate,omitempty"`
+}
+
+type included struct {
+	Included bool `json:"Included"`
+}
+
 // writeResults implements ResultWriter
 // (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html): with an
 // S3 destination it writes <Prefix>/<map run id>/manifest.json and SUCCEEDED_0.json,
@@ -478,46 +509,42 @@ func fmtTol(v float64) string {
 // state's result is {"MapRunArn":...,"ResultWriterDetails":{"Bucket":...,"Key":...manifest.json}}.
 // With WriterConfig alone the result is the transformed outputs.
 func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, cf func() any, mapRunArn, runID string, recs []childRecord) (any, error) {
-	record := func(r childRecord) any {
+	// entry is what a file holds for a child: its output (COMPACT and FLATTEN, for succeeded
+	// children) or its execution record.
+	entry := func(r *childRecord) any {
 		if w.transformation != "NONE" && r.status == "SUCCEEDED" {
 			return r.out
 		}
-		m := map[string]any{
-			"ExecutionArn": r.arn, "Name": r.name, "Input": jsonText(r.input), "InputDetails": map[string]any{"Included": true},
-			"StateMachineArn": x.smArn, "Status": r.status, "RedriveCount": int64(0),
-			"RedriveStatus": "NOT_REDRIVABLE", "RedriveStatusReason": "Execution is " + r.status + " and cannot be redriven",
+		rec := &resultRecord{
+			ExecutionArn: r.arn, Name: r.name, Input: jsonText(r.input), InputDetails: included{true},
+			StateMachineArn: x.smArn, Status: r.status, RedriveStatus: "NOT_REDRIVABLE",
+			RedriveStatusReason: "Execution is " + r.status + " and cannot be redriven",
 		}
 		if !r.start.IsZero() {
-			m["StartDate"] = r.start.Format("2006-01-02T15:04:05.000Z")
-			m["StopDate"] = r.stop.Format("2006-01-02T15:04:05.000Z")
+			rec.StartDate = r.start.Format("2006-01-02T15:04:05.000Z")
+			rec.StopDate = r.stop.Format("2006-01-02T15:04:05.000Z")
 		}
 		switch r.status {
 		case "SUCCEEDED":
-			m["Output"] = jsonText(r.out)
-			m["OutputDetails"] = map[string]any{"Included": true}
+			out := jsonText(r.out)
+			rec.Output, rec.OutputDetails = &out, &included{true}
 		case "FAILED":
-			m["Error"], m["Cause"] = r.err.Name, r.err.Cause
+			rec.Error, rec.Cause = r.err.Name, r.err.Cause
 		}
-		return m
+		return rec
 	}
-	groups := map[string][]any{}
-	var all []any
-	for _, r := range recs {
-		v := record(r)
-		groups[r.status] = append(groups[r.status], v)
-		if r.status == "SUCCEEDED" && w.transformation == "FLATTEN" {
-			if arr, ok := v.([]any); ok {
-				all = append(all, arr...)
-				continue
-			}
+	flatten := func(v any, dst []any) []any {
+		if arr, ok := v.([]any); ok && w.transformation == "FLATTEN" {
+			return append(dst, arr...)
 		}
-		if r.status != "PENDING" {
-			all = append(all, v)
-		}
+		return append(dst, v)
 	}
 	if w.params == nil {
-		if all == nil {
-			all = []any{}
+		all := []any{}
+		for i := range recs {
+			if recs[i].status != "PENDING" {
+				all = flatten(entry(&recs[i]), all)
+			}
 		}
 		return all, nil
 	}
@@ -541,38 +568,51 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 	if w.outputType == "JSONL" {
 		ext = ".jsonl"
 	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
 	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
-		g := groups[status]
-		if len(g) == 0 {
+		buf.Reset()
+		n := 0
+		for i := range recs {
+			r := &recs[i]
+			if r.status != status {
+				continue
+			}
+			var vals []any
+			if status == "SUCCEEDED" {
+				vals = flatten(entry(r), nil)
+			} else {
+				vals = []any{entry(r)}
+			}
+			for _, v := range vals {
+				if w.outputType != "JSONL" {
+					if n == 0 {
+						buf.WriteByte('[')
+					} else {
+						buf.WriteByte(',')
+					}
+				}
+				if err := enc.Encode(v); err != nil {
+					return nil, newErr(ErrResultWriterFailed, "encoding a %s result: %v", status, err)
+				}
+				if w.outputType != "JSONL" {
+					buf.Truncate(buf.Len() - 1) // the encoder's newline
+				}
+				n++
+			}
+		}
+		if n == 0 {
 			continue
 		}
-		if w.transformation == "FLATTEN" && status == "SUCCEEDED" {
-			var flat []any
-			for _, v := range g {
-				if arr, ok := v.([]any); ok {
-					flat = append(flat, arr...)
-				} else {
-					flat = append(flat, v)
-				}
-			}
-			g = flat
-		}
-		var body []byte
-		if w.outputType == "JSONL" {
-			var buf bytes.Buffer
-			for _, v := range g {
-				buf.WriteString(jsonText(v))
-				buf.WriteByte('\n')
-			}
-			body = buf.Bytes()
-		} else {
-			body = []byte(jsonText(g))
+		if w.outputType != "JSONL" {
+			buf.WriteByte(']')
 		}
 		key := fmt.Sprintf("%s/%s_0%s", base, status, ext)
-		if _, err := store.PutObject(ctx, bucket, key, body); err != nil {
+		if _, err := store.PutObject(ctx, bucket, key, buf.Bytes()); err != nil {
 			return nil, newErr(ErrResultWriterFailed, "writing s3://%s/%s: %v", bucket, key, err)
 		}
-		files[status] = append(files[status], map[string]any{"Key": key, "Size": int64(len(body))})
+		files[status] = append(files[status], map[string]any{"Key": key, "Size": int64(buf.Len())})
 	}
 	manifest := map[string]any{
 		"DestinationBucket": bucket,

@@ -38,7 +38,10 @@ type Functions struct {
 	m  map[string]Invoker
 }
 
-// Register maps a function name or ARN to a handler (for example lambda.NewHandler(h.Handle)).
+// Register maps a function name or ARN to a handler. Invocations may run concurrently (Map and
+// Parallel states), so the handler must be safe for concurrent use and must not reuse the bytes it
+// returned. A lambda.NewHandler handler is not (it recycles its result buffer when Invoke
+// returns); register such functions with RegisterFunc instead.
 func (f *Functions) Register(nameOrArn string, h Invoker) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -50,12 +53,37 @@ func (f *Functions) Register(nameOrArn string, h Invoker) {
 
 // RegisterFunc maps a function name or ARN to a Go handler function with one of the signatures
 // lambda.Start accepts, wrapped by lambda.NewHandler (the same JSON handling as in production).
+// Prefer it to Register(name, lambda.NewHandler(fn)) when the function can run concurrently (Map,
+// Parallel): see [Functions.Register].
 func (f *Functions) RegisterFunc(nameOrArn string, handlerFunc any) error {
 	if handlerFunc == nil || reflect.TypeOf(handlerFunc).Kind() != reflect.Func {
 		return fmt.Errorf("sfnlocal: RegisterFunc(%q): the handler must be a function, got %T", nameOrArn, handlerFunc)
 	}
-	f.Register(nameOrArn, lambda.NewHandler(handlerFunc))
+	f.Register(nameOrArn, newPooledHandler(handlerFunc))
 	return nil
+}
+
+// pooledHandler gives each concurrent invocation its own lambda.NewHandler instance. A handler
+// made by lambda.NewHandler encodes its result into a pooled buffer and returns that buffer's
+// bytes, which it recycles as soon as Invoke returns; in the Lambda runtime invocations never
+// overlap, but here they do, and a shared handler would hand one invocation's buffer to another
+// while the first result is still being read.
+type pooledHandler struct {
+	pool sync.Pool
+}
+
+func newPooledHandler(fn any) *pooledHandler {
+	h := &pooledHandler{}
+	h.pool.New = func() any { return lambda.NewHandler(fn) }
+	return h
+}
+
+func (h *pooledHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	lh := h.pool.Get().(lambda.Handler)
+	out, err := lh.Invoke(ctx, payload)
+	out = append([]byte(nil), out...) // copy before the handler (and its buffer) is reused
+	h.pool.Put(lh)
+	return out, err
 }
 
 // RegisterExecutable maps a function name or ARN to an executable run once per invocation (see

@@ -7,9 +7,13 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/ohler55/ojg/oj"
 )
+
+// parsers reuses ojg parsers (and their buffers) across documents.
+var parsers = sync.Pool{New: func() any { return &oj.Parser{} }}
 
 // Values flowing through an execution are plain JSON trees: map[string]any, []any, string,
 // int64, float64, bool and nil. They are never modified in place once built: every state builds
@@ -20,7 +24,9 @@ func parseJSON(b []byte) (any, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("empty JSON document")
 	}
-	v, err := oj.Parse(b)
+	p := parsers.Get().(*oj.Parser)
+	v, err := p.Parse(b)
+	parsers.Put(p)
 	if err != nil {
 		return nil, err
 	}

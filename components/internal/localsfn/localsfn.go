@@ -45,6 +45,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/skeinhq/skein/components/internal/judge"
 )
@@ -65,6 +66,9 @@ type Result struct {
 	Error, Cause string
 	// Invalid is set, instead of everything else, when the library rejected the definition.
 	Invalid string
+	// Duration is how long the library's run() took for this execution (Node's clock, without
+	// starting Node or validating the definition).
+	Duration time.Duration
 }
 
 // Failed reports whether the execution failed.
@@ -169,6 +173,7 @@ func RunAll(t testing.TB, cases []Case) []Result {
 			Cause    string          `json:"cause"`
 			Invalid  *string         `json:"invalid"`
 			Internal bool            `json:"internal"`
+			NS       int64           `json:"ns"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			t.Fatalf("localsfn: unreadable runner output %q: %v", sc.Text(), err)
@@ -180,9 +185,9 @@ func RunAll(t testing.TB, cases []Case) []Result {
 			if line.Internal {
 				t.Logf("localsfn: case %d: the library failed outside an execution: %s: %s", len(results), *line.Error, line.Cause)
 			}
-			results = append(results, Result{Error: *line.Error, Cause: line.Cause})
+			results = append(results, Result{Error: *line.Error, Cause: line.Cause, Duration: time.Duration(line.NS)})
 		default:
-			results = append(results, Result{Output: line.Output})
+			results = append(results, Result{Output: line.Output, Duration: time.Duration(line.NS)})
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -94,6 +94,7 @@ async function main() {
       continue;
     }
     let line;
+    const t0 = process.hrtime.bigint();
     try {
       const opts = c.noSleep ? { overrides: noSleepOverrides(c.definition) } : undefined;
       const out = await sm.run(c.input, opts).result;
@@ -101,6 +102,7 @@ async function main() {
     } catch (err) {
       line = describe(err);
     }
+    line.ns = Number(process.hrtime.bigint() - t0);
     process.stdout.write(JSON.stringify(line) + '\n');
   }
 }
