@@ -13,17 +13,19 @@ import (
 // at once (errors.Join of *check.FieldError): names, transitions, reachability, terminal states,
 // ranges, and the definition's size estimated with long placeholder ARNs.
 func (d *Definition) Validate() error {
-	return validateAll("", d, Standard)
+	return validateAll("", d, Standard, true)
 }
 
-func validateAll(name string, d *Definition, typ ExecutionType) error {
+// validateAll validates d; estimate also renders it with placeholder ARNs to check its size
+// before deployment (Render skips that: it checks the size of the real rendering).
+func validateAll(name string, d *Definition, typ ExecutionType, estimate bool) error {
 	c := check.New("workflow", name)
 	if d == nil {
 		c.Add("Definition", "must not be nil", nil)
 		return c.Err()
 	}
 	validate(c, d, typ == Express)
-	if c.Len() == 0 {
+	if c.Len() == 0 && estimate {
 		r := &renderer{collect: true}
 		b, err := marshal(r.machine(d), false)
 		if err != nil {
@@ -40,7 +42,7 @@ func validateAll(name string, d *Definition, typ ExecutionType) error {
 // same rendering the Workflow component applies once the ARNs of its targets are resolved, so
 // tests, golden files and local engines can use it without Pulumi.
 func (d *Definition) Render() ([]byte, error) {
-	if err := d.Validate(); err != nil {
+	if err := validateAll("", d, Standard, false); err != nil {
 		return nil, err
 	}
 	r := &renderer{collect: true}

@@ -24,10 +24,17 @@ func (s self) arn(kind, rest string) string {
 func statements(r *renderer, me self) []policy.Statement {
 	var out []policy.Statement
 	seen := map[any]bool{}
-	once := func(t any) bool {
+	// once reports whether a target is seen for the first time; targets that cannot be map keys
+	// (a comparable type holding an incomparable value) are simply never deduplicated.
+	once := func(t any) (first bool) {
 		if t == nil {
 			return false
 		}
+		defer func() {
+			if recover() != nil {
+				first = true
+			}
+		}()
 		if reflect.TypeOf(t).Comparable() {
 			if seen[t] {
 				return false

@@ -143,7 +143,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	if err := policyCheck(args.Statements); err != nil {
 		c.Join(err)
 	}
-	if err := validateAll(name, &args.Definition, typ); err != nil {
+	if err := validateAll(name, &args.Definition, typ, true); err != nil {
 		c.Join(err)
 	}
 	if err := c.Err(); err != nil {
