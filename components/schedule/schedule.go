@@ -188,9 +188,10 @@ type Schedule struct {
 	// DeadLetterArn is the dead-letter queue's ARN; empty when DeadLetter.Disabled.
 	DeadLetterArn pulumi.StringOutput `pulumi:"deadLetterArn"`
 	// Expression is the canonical expression sent to AWS; TimeZone and State what was applied.
-	Expression string `pulumi:"expression"`
-	TimeZone   string `pulumi:"timeZone"`
-	State      State  `pulumi:"state"`
+	// They are registered as the outputs expression, timeZone and state.
+	Expression string
+	TimeZone   string
+	State      State
 
 	Schedule   *scheduler.Schedule
 	Role       *iam.Role
