@@ -1,0 +1,114 @@
+// Package sfnlocal runs Step Functions state machines locally, in process, in Go: the very
+// definition skein deploys (Amazon States Language, JSONPath), Distributed Map included, against
+// the real Lambda handlers (aws-lambda-go lambda.Handler values) or executables, and against
+// local stores for S3 and SQS. The CLI is in cmd/sfnlocal.
+//
+//	def, err := sfnlocal.Parse(definitionJSON) // every problem at once, as *DefinitionError
+//	fns := &sfnlocal.Functions{}
+//	_ = fns.RegisterFunc("resize", handler.Handle) // wrapped by lambda.NewHandler, as in production
+//	eng, err := sfnlocal.New(def, &sfnlocal.Options{Functions: fns, TimeScale: 0.001})
+//	out, err := eng.Execute(ctx, inputJSON)    // *ExecutionError{Name, Cause} when it fails
+//
+// # What runs
+//
+// Every state type (Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map); InputPath,
+// Parameters, ItemSelector (and the older Map Parameters), ResultSelector, ResultPath,
+// OutputPath, null paths; JSONPath through github.com/ohler55/ojg (definite paths give one
+// value, paths with wildcards, descents, filters or slices give an array); the context object
+// ($$.Execution.Id/Input/Name/RoleArn/StartTime/RedriveCount, $$.State.Name/EnteredTime/RetryCount,
+// $$.StateMachine.Id/Name, $$.Map.Item.Index/Value in ItemSelector); every intrinsic function
+// (States.Format, StringToJson, JsonToString, Array, ArrayPartition, ArrayContains, ArrayRange,
+// ArrayGetItem, ArrayLength, ArrayUnique, Base64Encode, Base64Decode, Hash, JsonMerge, MathRandom,
+// MathAdd, StringSplit, UUID); every Choice operator with its Path form, And/Or/Not and the Is*
+// tests; Task TimeoutSeconds/TimeoutSecondsPath and the definition's TimeoutSeconds; Retry
+// (ErrorEquals, IntervalSeconds, MaxAttempts, BackoffRate, MaxDelaySeconds, JitterStrategy FULL)
+// and Catch (ResultPath of {"Error","Cause"}).
+// https://states-language.net/spec.html, https://docs.aws.amazon.com/step-functions/latest/dg/concepts-amazon-states-language.html
+//
+// Errors carry the names AWS uses: States.Runtime (paths that select nothing, bad intrinsic
+// arguments; never retried or caught, not even by States.ALL), States.TaskFailed (matches any
+// error but States.Timeout in ErrorEquals), States.Timeout, States.NoChoiceMatched,
+// States.ResultPathMatchFailure, States.ExceedToleratedFailureThreshold,
+// States.ItemReaderFailed, States.ResultWriterFailed, States.DataLimitExceeded (256 KiB task
+// payloads), Lambda.ResourceNotFoundException, and a Lambda function's own errorType.
+// https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+//
+// Tasks: a Lambda function ARN (qualified or not) or arn:aws:states:::lambda:invoke (Parameters
+// FunctionName and Payload; the result is AWS's {"ExecutedVersion","Payload","SdkHttpMetadata",
+// "SdkResponseMetadata","StatusCode"}), resolved through [Functions]; a Go handler's errors are
+// named as AWS names them (aws-lambda-go's rule: the Go type name without package and pointer, so
+// errors.New gives "errorString"; messages.InvokeResponse_Error sets the type), with the JSON
+// error payload as the cause; arn:aws:states:::sqs:sendMessage into a [MessageSender];
+// arn:aws:states:::aws-sdk:s3:getObject/putObject and arn:aws:states:::s3:getObject/putObject
+// against an [ObjectStore]; arn:aws:states:::states:startExecution (fire and forget; Execute
+// waits for such children before returning), .sync (Output as JSON text) and .sync:2 (Output as
+// JSON) with nested state machines from Options.StateMachines; a failed synchronous child fails
+// the task with States.TaskFailed and the child's description as the cause.
+// https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html
+//
+// Distributed Map (ItemProcessor.ProcessorConfig.Mode DISTRIBUTED): ItemReader from the
+// ObjectStore (s3:listObjectsV2 listing with Etag/Key/LastModified/Size/StorageClass items;
+// s3:getObject with ReaderConfig.InputType JSON, JSONL, CSV with CSVHeaderLocation FIRST_ROW or
+// GIVEN and CSVDelimiter, MANIFEST for S3 Inventory manifests with gzipped CSV files; MaxItems),
+// ItemSelector with $$.Map.Item, ItemBatcher ({"BatchInput":...,"Items":[...]}, MaxItemsPerBatch,
+// MaxInputBytesPerBatch up to 256 KiB counted on the serialised child input), child executions
+// (EXPRESS unless ProcessorConfig.ExecutionType says STANDARD; their own ARNs and history
+// events), MaxConcurrency (up to 10,000), ToleratedFailurePercentage/Count and their Path forms
+// (exceeding either fails the Map with States.ExceedToleratedFailureThreshold; with neither set,
+// one failure does), and ResultWriter: <Prefix>/<map run id>/manifest.json plus SUCCEEDED_0.json,
+// FAILED_0.json and PENDING_0.json (children not run because the threshold stopped the run), the
+// Map's result then being {"MapRunArn":...,"ResultWriterDetails":{"Bucket","Key"}};
+// WriterConfig OutputType JSON/JSONL and Transformation NONE/COMPACT/FLATTEN.
+// https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html,
+// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html,
+// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html,
+// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html,
+// https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html
+//
+// Watching: history events named as GetExecutionHistory names them (ExecutionStarted,
+// TaskStateEntered, LambdaFunctionScheduled/Started/Succeeded/Failed, MapStateStarted,
+// MapIterationStarted/Succeeded/Failed, MapRunStarted/Succeeded/Failed, TaskTimedOut,
+// ExecutionSucceeded/Failed/TimedOut...) go to Options.OnEvent and, as JSON Lines, to
+// Options.EventLog; Options.Progress draws a one-line display (items done of total, in flight,
+// failed, transitions, items/s).
+// https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html
+//
+// # Defaults
+//
+// Options' zero value: real-time sleeps (TimeScale 1), no Lambda functions (every Lambda task
+// fails with Lambda.ResourceNotFoundException), a fresh in-memory ObjectStore and queues per
+// Engine, state machine name "local" in region us-east-1 and account 123456789012, no events, no
+// progress display, and 1000 child executions in flight for a Distributed Map whose MaxConcurrency
+// is 0 (AWS allows up to 10,000). An inline Map's MaxConcurrency 0 means every item at once. Retry
+// fields default as the specification says: IntervalSeconds 1, MaxAttempts 3, BackoffRate 2.0, no
+// MaxDelaySeconds, no jitter. TimeScale scales Wait and Retry sleeps only: timeouts bound real
+// handler time.
+//
+// # IAM
+//
+// Nothing here calls AWS, so no IAM policy is evaluated: a task the deployed role could not
+// perform (States.Permissions in AWS) succeeds locally. The workflow component derives the role's
+// policy from the same definition; check it there.
+//
+// # Escape hatches
+//
+// Plug your own [ObjectStore] (for example one backed by aws-sdk-go-v2 against a local S3 server
+// or a real bucket) and [MessageSender]; register any [Invoker] (lambda.Handler is one) or an
+// [Executable] per function; Options.TaskOverrides replaces any Task's resource by state name
+// (the CLI's -t); Options.OnEvent sees every event. [Definition] values can be shared by many
+// engines and executions.
+//
+// # Known limitations
+//
+//   - Values are decoded into Go maps, which do not keep the document's key order: a descent
+//     ($..) or wildcard over an object yields its matches in another order than AWS's Jayway
+//     JSONPath (document order), and objects are written with sorted keys.
+//   - Not supported: JSONata (Parse rejects QueryLanguage JSONata), Variables (Parse rejects
+//     Assign as an unknown field), callback tasks (.waitForTaskToken) and activities, service
+//     integrations other than those above (Parse rejects their resources), ItemReader's
+//     ItemsPointer for JSON objects (ignored), ResultWriter file splitting (one file per status,
+//     whatever its size), redrive.
+//   - HeartbeatSeconds is validated but not enforced (no heartbeats locally).
+//   - A Task's handler that ignores its context keeps running after its TimeoutSeconds; the state
+//     fails with States.Timeout on time.
+package sfnlocal
