@@ -517,7 +517,7 @@ func dlqNames(mapName string) (item, process, send, captured string) {
 //	"<map>: dead letter" Task      sqs:sendMessage {"input","error","cause"}, ResultPath null
 //	"<map>: captured"    Pass      {"error","cause"}, End
 func processorOf(mapName string, m *Map) Definition {
-	if m.DeadLetter == nil {
+	if nilTarget(m.DeadLetter) {
 		return m.Processor
 	}
 	item, process, send, captured := dlqNames(mapName)

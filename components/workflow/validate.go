@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 	"unicode"
@@ -45,7 +46,11 @@ type validator struct {
 func validate(c *check.Errors, d *Definition, express bool) {
 	v := &validator{c: c, names: map[string]string{}}
 	if d.Timeout != 0 {
-		c.Duration("Definition.Timeout", d.Timeout, time.Second, maxTimeout, time.Second)
+		hi := maxTimeout
+		if express {
+			hi = 5 * time.Minute // Express executions run at most five minutes
+		}
+		c.Duration("Definition.Timeout", d.Timeout, time.Second, hi, time.Second)
 	}
 	v.scope("Definition", d, express)
 }
@@ -419,18 +424,20 @@ func (v *validator) task(f string, t *Task, scope States, express bool) {
 	case nil:
 		v.add(f+".Call", "must be Invoke, SendMessage, StartWorkflow or Service", nil)
 	case Invoke:
-		if c.Worker == nil {
+		if nilTarget(c.Worker) {
 			v.add(f+".Call.Worker", "must be the worker (function) to invoke", nil)
+		} else if ft, ok := c.Worker.(interface{ FunctionTimeout() time.Duration }); ok && t.Timeout != 0 && t.Timeout < ft.FunctionTimeout() {
+			v.add(f+".Timeout", fmt.Sprintf("must be at least the worker's function timeout (%v), or the state gives up (and retries) while the function still runs", ft.FunctionTimeout()), t.Timeout)
 		}
 	case SendMessage:
-		if c.Queue == nil {
+		if nilTarget(c.Queue) {
 			v.add(f+".Call.Queue", "must be the queue to send to", nil)
 		}
 		if len(c.MessageGroupID) > 128 {
 			v.add(f+".Call.MessageGroupID", "must be at most 128 characters", len(c.MessageGroupID))
 		}
 	case StartWorkflow:
-		if c.Workflow == nil {
+		if nilTarget(c.Workflow) {
 			v.add(f+".Call.Workflow", "must be the state machine to start", nil)
 		}
 		if c.Wait && express {
@@ -472,6 +479,9 @@ func (v *validator) mapState(f, name string, m *Map, scope States, express bool)
 	} else {
 		v.c.Int(f+".MaxConcurrency", m.MaxConcurrency, 0, MaxDistributedConcurrency)
 		v.distributed(f+".Distributed", name, m, express)
+	}
+	if m.DeadLetter != nil && nilTarget(m.DeadLetter) {
+		v.add(f+".DeadLetter", "must be a queue, not a nil pointer", nil)
 	}
 	if m.DeadLetter != nil {
 		item, process, send, captured := dlqNames(name)
@@ -547,6 +557,19 @@ func (v *validator) distributed(f, name string, m *Map, express bool) {
 	if w := d.Writer; w != nil && w.Bucket == nil {
 		v.add(f+".Writer.Bucket", "must be the bucket's name", nil)
 	}
+}
+
+// nilTarget reports a nil target, including a typed nil pointer (a *worker.Worker never built).
+func nilTarget(t any) bool {
+	if t == nil {
+		return true
+	}
+	v := reflect.ValueOf(t)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func:
+		return v.IsNil()
+	}
+	return false
 }
 
 func badLabelRune(r rune) bool {

@@ -120,7 +120,32 @@ func validationRows() []errRow {
 		{"parallel no branches", one(&Parallel{End: true}), "Branches", "at least one branch"},
 		{"nil state", Definition{StartAt: "A", States: States{"A": (*Task)(nil)}}, `States["A"]`, "must be a state"},
 		{"dead letter names too long", inlineMap(&Map{DeadLetter: dlq}), "", ""}, // placeholder, replaced below
+		{"typed nil worker", one(&Task{Call: Invoke{Worker: (*slowWorker)(nil)}, End: true}), "Call.Worker", "worker"},
+		{"typed nil dead letter", inlineMap(&Map{DeadLetter: (*slowWorker)(nil)}), "DeadLetter", "not a nil pointer"},
+		{"timeout below function timeout", one(&Task{Call: Invoke{Worker: &slowWorker{ExistingFunction(fetchArn), time.Minute}}, Timeout: 30 * time.Second, End: true}),
+			`States["A"].Timeout must be at least the worker's function timeout (1m0s)`, "got 30s"},
 		{"workflow timeout", Definition{StartAt: "A", States: States{"A": task("")}, Timeout: 500 * time.Millisecond}, "Definition.Timeout", "got 500ms"},
+	}
+}
+
+// slowWorker is a target that tells its function timeout, as skein workers do.
+type slowWorker struct {
+	Existing
+	timeout time.Duration
+}
+
+func (w *slowWorker) FunctionTimeout() time.Duration { return w.timeout }
+
+func TestExpressLimits(t *testing.T) {
+	d := Definition{StartAt: "A", Timeout: 10 * time.Minute, States: States{"A": &Task{Call: StartWorkflow{Workflow: child, Wait: true}, End: true}}}
+	err := validateAll("fast", &d, Express, true)
+	for _, want := range []string{"Definition.Timeout must be 1s..5m0s, got 10m0s", `States["A"].Call.Wait must be false in Express executions`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+	if err := validateAll("slow", &d, Standard, true); err != nil {
+		t.Errorf("the same definition is valid for a Standard workflow: %v", err)
 	}
 }
 
@@ -128,10 +153,15 @@ func TestValidationRules(t *testing.T) {
 	rows := validationRows()
 	// A Map whose name leaves no room for the states DeadLetter adds.
 	longMap := strings.Repeat("m", 75)
-	rows[len(rows)-2] = errRow{"dead letter names too long",
-		Definition{StartAt: longMap, States: States{longMap: &Map{DeadLetter: dlq, End: true,
-			Processor: Definition{StartAt: "W", States: States{"W": task("")}}}}},
-		"DeadLetter", "shorten the Map's name"}
+	for i := range rows {
+		if rows[i].name != "dead letter names too long" {
+			continue
+		}
+		rows[i] = errRow{"dead letter names too long",
+			Definition{StartAt: longMap, States: States{longMap: &Map{DeadLetter: dlq, End: true,
+				Processor: Definition{StartAt: "W", States: States{"W": task("")}}}}},
+			"DeadLetter", "shorten the Map's name"}
+	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			err := row.def.Validate()
