@@ -161,7 +161,7 @@ func parseTimestamp(s string) (time.Time, bool) {
 
 // eval reports whether the rule matches. A Variable (or operand path) that selects nothing is a
 // States.Runtime error, except for IsPresent.
-func (r *choiceRule) eval(input any, ctx func() any) (bool, error) {
+func (r *choiceRule) eval(input any, ctx ctxSource) (bool, error) {
 	switch {
 	case r.and != nil:
 		for _, s := range r.and {

@@ -17,7 +17,7 @@ import (
 
 // readItems runs the ItemReader
 // (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
-func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf func() any) ([]any, error) {
+func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf ctxSource) ([]any, error) {
 	pv, err := r.params.eval(eff, cf)
 	if err != nil {
 		return nil, err
@@ -190,7 +190,7 @@ func (x *execution) readManifest(ctx context.Context, bucket, key string, body [
 
 // makeBatches groups selected items into child inputs {"BatchInput":...,"Items":[...]}
 // (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html).
-func (x *execution) makeBatches(b *itemBatcher, eff any, cf func() any, items []any) ([]any, [][2]int, error) {
+func (x *execution) makeBatches(b *itemBatcher, eff any, cf ctxSource, items []any) ([]any, [][2]int, error) {
 	maxItems, maxBytes := b.maxItems, b.maxBytes
 	if b.maxItemsPath != nil {
 		v, ok := b.maxItemsPath.get(eff, cf)
@@ -508,7 +508,7 @@ type included struct {
 // FAILED_0.json, PENDING_0.json (JSON arrays of execution records, or JSON Lines), and the Map
 // state's result is {"MapRunArn":...,"ResultWriterDetails":{"Bucket":...,"Key":...manifest.json}}.
 // With WriterConfig alone the result is the transformed outputs.
-func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, cf func() any, mapRunArn, runID string, recs []childRecord) (any, error) {
+func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, cf ctxSource, mapRunArn, runID string, recs []childRecord) (any, error) {
 	// entry is what a file holds for a child: its output (COMPACT and FLATTEN, for succeeded
 	// children) or its execution record.
 	entry := func(r *childRecord) any {

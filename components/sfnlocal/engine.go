@@ -314,9 +314,11 @@ func (c *stateCtx) get() any {
 	return m
 }
 
-func (c *stateCtx) fn() func() any { return c.get }
+func (c *stateCtx) fn() ctxSource { return c }
 
-func applyPath(p optPathC, v any, ctx func() any, field string) (any, error) {
+func (c *stateCtx) mapItem() *mapItem { return c.item }
+
+func applyPath(p optPathC, v any, ctx ctxSource, field string) (any, error) {
 	if p.null {
 		return map[string]any{}, nil
 	}

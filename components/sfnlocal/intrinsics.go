@@ -207,7 +207,7 @@ func ifail(name, format string, args ...any) *ExecutionError {
 	return &ExecutionError{Name: ErrRuntime, Cause: "Invalid arguments in " + name + ": " + fmt.Sprintf(format, args...)}
 }
 
-func (c *icall) eval(input any, ctx func() any) (any, error) {
+func (c *icall) eval(input any, ctx ctxSource) (any, error) {
 	args := make([]any, len(c.args))
 	for i, a := range c.args {
 		switch {

@@ -352,7 +352,7 @@ func selectItems(s *state, eff any, items []any, sc *stateCtx) ([]any, error) {
 	return out, nil
 }
 
-func (x *execution) concurrency(s *state, eff any, cf func() any) (int, error) {
+func (x *execution) concurrency(s *state, eff any, cf ctxSource) (int, error) {
 	if s.maxConcPath == nil {
 		return s.maxConc, nil
 	}
@@ -364,7 +364,13 @@ func (x *execution) concurrency(s *state, eff any, cf func() any) (int, error) {
 	return int(n), nil
 }
 
-// forEach calls fn for 0..n-1 with at most conc calls in flight (0 means all at once). The first
+// maxWorkers bounds the goroutines of a Map whose MaxConcurrency is 0 ("as many as possible"):
+// AWS itself runs about 40 inline iterations at a time, and a goroutine per item for 100,000
+// items costs more than it gives.
+const maxWorkers = 1024
+
+// forEach calls fn for 0..n-1 with at most conc calls in flight (0 means as many as possible,
+// up to maxWorkers). The first
 // error cancels the calls not yet finished (their context ends with errBranchCancelled) and is
 // returned once every call has returned.
 func forEach(ctx context.Context, n, conc int, fn func(context.Context, int) error) error {
@@ -372,7 +378,7 @@ func forEach(ctx context.Context, n, conc int, fn func(context.Context, int) err
 		return nil
 	}
 	if conc <= 0 || conc > n {
-		conc = n
+		conc = min(n, maxWorkers)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -15,6 +15,17 @@ type jpath struct {
 	context  bool
 	root     bool // "$" or "$$" alone
 	definite bool // selects at most one node (no wildcard, descent, filter, slice or union)
+	// itemField is "Index" or "Value" for $$.Map.Item.Index and $$.Map.Item.Value[...] paths,
+	// which are answered from the current item without building the context object; itemRest
+	// is the rest of a Value path (nil for the value itself).
+	itemField string
+	itemRest  jp.Expr
+}
+
+// ctxSource provides the context object ($$) to path evaluation, built only when needed.
+type ctxSource interface {
+	get() any
+	mapItem() *mapItem
 }
 
 func compilePath(src string) (*jpath, error) {
@@ -37,6 +48,22 @@ func compilePath(src string) (*jpath, error) {
 		return nil, fmt.Errorf("path %q: %v", src, err)
 	}
 	p.expr = x
+	if p.context && len(x) >= 4 {
+		c1, ok1 := x[1].(jp.Child)
+		c2, ok2 := x[2].(jp.Child)
+		c3, ok3 := x[3].(jp.Child)
+		if ok1 && ok2 && ok3 && c1 == "Map" && c2 == "Item" {
+			switch {
+			case c3 == "Index" && len(x) == 4:
+				p.itemField = "Index"
+			case c3 == "Value":
+				p.itemField = "Value"
+				if len(x) > 4 {
+					p.itemRest = append(jp.Expr{x[0]}, x[4:]...)
+				}
+			}
+		}
+	}
 	p.definite = true
 	for _, f := range x {
 		switch f.(type) {
@@ -54,10 +81,28 @@ func compilePath(src string) (*jpath, error) {
 func (p *jpath) isReference() bool { return p.definite && !p.context }
 
 // get evaluates the path. found is false when a definite path matches nothing.
-func (p *jpath) get(input any, ctx func() any) (v any, found bool) {
+func (p *jpath) get(input any, ctx ctxSource) (v any, found bool) {
 	data := input
 	if p.context {
-		data = ctx()
+		if p.itemField != "" {
+			if it := ctx.mapItem(); it != nil {
+				if p.itemField == "Index" {
+					return int64(it.index), true
+				}
+				if p.itemRest == nil {
+					return it.value, true
+				}
+				if p.definite {
+					return p.itemRest.FirstFound(it.value)
+				}
+				res := p.itemRest.Get(it.value)
+				if res == nil {
+					res = []any{}
+				}
+				return res, true
+			}
+		}
+		data = ctx.get()
 	}
 	if p.root {
 		return data, true
@@ -204,7 +249,7 @@ func compileTemplate(v any, where string) (*template, []string) {
 }
 
 // eval builds the template's value against input and the context object.
-func (tp *template) eval(input any, ctx func() any) (any, error) {
+func (tp *template) eval(input any, ctx ctxSource) (any, error) {
 	switch {
 	case tp.isObj:
 		out := make(map[string]any, len(tp.fields))
@@ -248,9 +293,9 @@ func (tp *template) eval(input any, ctx func() any) (any, error) {
 	}
 }
 
-func pick(context bool, input any, ctx func() any) any {
+func pick(context bool, input any, ctx ctxSource) any {
 	if context {
-		return ctx()
+		return ctx.get()
 	}
 	return input
 }

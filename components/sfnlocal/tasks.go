@@ -53,7 +53,7 @@ func classifyResource(arn string) (resourceKind, error) {
 }
 
 // runTask performs a Task state's work on its effective input.
-func (x *execution) runTask(ctx context.Context, s *state, eff any, cf func() any) (any, error) {
+func (x *execution) runTask(ctx context.Context, s *state, eff any, cf ctxSource) (any, error) {
 	timeout := s.timeout
 	if s.timeoutPath != nil {
 		v, ok := s.timeoutPath.get(eff, cf)
