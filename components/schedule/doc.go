@@ -111,7 +111,8 @@
 //     IANA name of at most 50 characters:
 //     https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
 //   - Flexible window 1..1440 minutes; retries 0..185; event age 60..86,400 s; description at
-//     most 512 characters; FIFO message group id 1..128 characters:
+//     most 512 characters; FIFO message group id 1..128 characters; input at most 256 KB
+//     (https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html):
 //     https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html
 //     https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html
 //     https://docs.aws.amazon.com/scheduler/latest/APIReference/API_FlexibleTimeWindow.html

@@ -38,6 +38,9 @@ const (
 	MaxEventAge          = 86400 * time.Second
 	MaxDescriptionLength = 512
 	MaxMessageGroupID    = 128
+	// MaxInputBytes is Scheduler's payload quota for a target's input (256 KB).
+	// https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html
+	MaxInputBytes = 256 * 1024
 	// MaxNameLength keeps every child's auto-name within AWS's limits: the role (name-role plus
 	// 8 characters, IAM's 64), the owned group (name-group plus 8, Scheduler's 64), the schedule
 	// (name plus 8, Scheduler's 64) and the dead-letter queue (name-dlq, the queue component's 63).
@@ -346,8 +349,13 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	}
 	if a.Target != nil {
 		in, err := buildInput(a.Target, a.Input, a.ContextKey)
-		if err != nil {
-			c.Add("Input", "must marshal to JSON: "+err.Error(), nil)
+		switch {
+		case err != nil:
+			c.Add("Input", "must marshal to JSON (or the target's ScheduleInput failed): "+err.Error(), nil)
+		case in == "":
+			c.Add("Input", "must not be empty (the target's ScheduleInput returned nothing)", nil)
+		case len(in) > MaxInputBytes:
+			c.Add("Input", fmt.Sprintf("must be at most %d bytes once merged with the context attributes", MaxInputBytes), len(in))
 		}
 		a.input = in
 	}

@@ -575,6 +575,8 @@ func TestValidation(t *testing.T) {
 		{"message group too long", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupID = tg.fifo, strings.Repeat("g", 129) }, []string{"MessageGroupID must be 1..128 characters"}},
 		{"input key taken", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"schedule": 1} }, []string{`Input must not use the key "schedule"`}},
 		{"input not JSON", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"f": func() {}} }, []string{"Input must marshal to JSON"}},
+		{"input too large", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"blob": strings.Repeat("b", 262144)} }, []string{"Input must be at most 262144 bytes", "got 262356"}},
+		{"empty input from the target", "s", func(a *ScheduleArgs, _ *targets) { a.Target = emptyInput{} }, []string{"Input must not be empty"}},
 		{"dead letter both", "s", func(a *ScheduleArgs, tg *targets) { a.DeadLetter = DeadLetterArgs{Disabled: true, Queue: tg.jobs} }, []string{"DeadLetter.Queue conflicts with DeadLetter.Disabled"}},
 		{"dead letter transform", "s", func(a *ScheduleArgs, _ *targets) {
 			a.DeadLetter.Disabled, a.Transform.DeadLetterQueue = true, func(*queue.QueueArgs) {}
@@ -652,3 +654,10 @@ func (wildcard) TargetArn() pulumi.StringOutput {
 func (wildcard) DeliverStatements() []policy.Statement {
 	return []policy.Statement{{Actions: []string{"states:*"}, Resources: policy.Strings("*")}}
 }
+
+type emptyInput struct{ wildcard }
+
+func (emptyInput) DeliverStatements() []policy.Statement {
+	return []policy.Statement{{Actions: []string{"states:StartExecution"}, Resources: policy.Strings("arn:aws:states:us-east-1:123456789012:stateMachine:x")}}
+}
+func (emptyInput) ScheduleInput(map[string]any) (string, error) { return "", nil }
