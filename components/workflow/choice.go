@@ -72,7 +72,9 @@ var Ops = []Op{
 	IsNull, IsPresent, IsNumeric, IsString, IsBoolean, IsTimestamp,
 }
 
-// Compare tests the input value at Variable with Op against Value.
+// Compare tests the input value at Variable with Op against Value. Comparing a field that is
+// absent fails the execution with States.Runtime: when a field may be missing, test it with
+// IsPresent first, in an And (And stops at the first condition that does not hold).
 type Compare struct {
 	// Variable is a path into the input, such as "$.status"; required.
 	Variable string

@@ -12,8 +12,8 @@ import (
 // Validate checks every plain value of a Standard workflow's definition and reports every problem
 // at once (errors.Join of *check.FieldError): names, transitions, reachability, terminal states,
 // ranges, and the definition's size estimated with long placeholder ARNs.
-func (d *Definition) Validate() error {
-	return validateAll("", d, Standard, true)
+func (d Definition) Validate() error {
+	return validateAll("", &d, Standard, true)
 }
 
 // validateAll validates d; estimate also renders it with placeholder ARNs to check its size
@@ -41,12 +41,12 @@ func validateAll(name string, d *Definition, typ ExecutionType, estimate bool) e
 // ([Existing] targets, pulumi.String bucket names) and returns its ASL JSON, compact. It is the
 // same rendering the Workflow component applies once the ARNs of its targets are resolved, so
 // tests, golden files and local engines can use it without Pulumi.
-func (d *Definition) Render() ([]byte, error) {
-	if err := validateAll("", d, Standard, false); err != nil {
+func (d Definition) Render() ([]byte, error) {
+	if err := validateAll("", &d, Standard, false); err != nil {
 		return nil, err
 	}
 	r := &renderer{collect: true}
-	r.machine(d)
+	r.machine(&d)
 	vals := make([]string, len(r.slots))
 	for i, s := range r.slots {
 		switch {
@@ -64,7 +64,7 @@ func (d *Definition) Render() ([]byte, error) {
 			vals[i] = string(str)
 		}
 	}
-	return renderWith(d, vals)
+	return renderWith(&d, vals)
 }
 
 // RenderWith renders a definition with the given resolved values, one per slot in rendering order.
@@ -85,9 +85,9 @@ func renderWith(d *Definition, vals []string) ([]byte, error) {
 
 // Targets lists what a definition calls, in rendering order: every worker, queue and state
 // machine its tasks name (dead-letter queues included).
-func (d *Definition) Targets() []policy.Target {
+func (d Definition) Targets() []policy.Target {
 	r := &renderer{collect: true}
-	r.machine(d)
+	r.machine(&d)
 	var out []policy.Target
 	for _, s := range r.slots {
 		if s.target != nil {
