@@ -111,8 +111,9 @@
 //     IANA name of at most 50 characters:
 //     https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
 //   - Flexible window 1..1440 minutes; retries 0..185; event age 60..86,400 s; description at
-//     most 512 characters; FIFO message group id 1..128 characters; input at most 256 KB
-//     (https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html):
+//     most 512 characters; FIFO message group id 1..128 characters; a standard (not FIFO)
+//     dead-letter queue; input at most 256 KB (Step Functions' input limit, which skein applies
+//     to every target so one input fits any of them):
 //     https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html
 //     https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html
 //     https://docs.aws.amazon.com/scheduler/latest/APIReference/API_FlexibleTimeWindow.html
@@ -125,6 +126,6 @@
 //     https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
 //   - Scheduler invokes Lambda asynchronously:
 //     https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html
-//   - Dead-letter queue through the execution role:
+//   - Dead-letter queue (standard SQS, written through the execution role):
 //     https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html
 package schedule

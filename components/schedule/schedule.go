@@ -38,8 +38,9 @@ const (
 	MaxEventAge          = 86400 * time.Second
 	MaxDescriptionLength = 512
 	MaxMessageGroupID    = 128
-	// MaxInputBytes is Scheduler's payload quota for a target's input (256 KB).
-	// https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html
+	// MaxInputBytes bounds a target's input to 256 KB: Step Functions' execution input limit,
+	// the queue component's message size and Lambda's classic asynchronous payload limit, so
+	// one input fits every kind of target.
 	MaxInputBytes = 256 * 1024
 	// MaxNameLength keeps every child's auto-name within AWS's limits: the role (name-role plus
 	// 8 characters, IAM's 64), the owned group (name-group plus 8, Scheduler's 64), the schedule
@@ -363,6 +364,9 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	// Dead-letter queue.
 	if a.DeadLetter.Disabled && a.DeadLetter.Queue != nil {
 		c.Add("DeadLetter.Queue", "conflicts with DeadLetter.Disabled", nil)
+	}
+	if q := a.DeadLetter.Queue; q != nil && q.FIFO() {
+		c.Add("DeadLetter.Queue", "must be a standard queue: Scheduler's dead-letter queue cannot be FIFO", "FIFO")
 	}
 	if a.DeadLetter.Disabled && a.Transform.DeadLetterQueue != nil {
 		c.Add("Transform.DeadLetterQueue", "has no queue to change: DeadLetter.Disabled", nil)

@@ -577,6 +577,7 @@ func TestValidation(t *testing.T) {
 		{"input not JSON", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"f": func() {}} }, []string{"Input must marshal to JSON"}},
 		{"input too large", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"blob": strings.Repeat("b", 262144)} }, []string{"Input must be at most 262144 bytes", "got 262356"}},
 		{"empty input from the target", "s", func(a *ScheduleArgs, _ *targets) { a.Target = emptyInput{} }, []string{"Input must not be empty"}},
+		{"FIFO dead-letter queue", "s", func(a *ScheduleArgs, tg *targets) { a.DeadLetter.Queue = tg.fifo }, []string{"DeadLetter.Queue must be a standard queue", `"FIFO"`}},
 		{"dead letter both", "s", func(a *ScheduleArgs, tg *targets) { a.DeadLetter = DeadLetterArgs{Disabled: true, Queue: tg.jobs} }, []string{"DeadLetter.Queue conflicts with DeadLetter.Disabled"}},
 		{"dead letter transform", "s", func(a *ScheduleArgs, _ *targets) {
 			a.DeadLetter.Disabled, a.Transform.DeadLetterQueue = true, func(*queue.QueueArgs) {}
