@@ -51,14 +51,15 @@
 // rules. A failed delivery is worth retrying for as long as it still makes sense, which for a
 // periodic job is until the next run is due: beyond that, a late run would overlap the next
 // one, so it belongs in the dead-letter queue, where the alarm calls a human and the message
-// (which carries the scheduled time) can be redriven. The price of retrying is the ambiguous
+// (the target's input, with the scheduled time, plus Scheduler's error attributes) says which
+// run to start again. The price of retrying is the ambiguous
 // failure: a call that timed out after the target accepted it is retried and starts a second
 // run. Step Functions deduplicates StartExecution only by execution name, and Scheduler sets
 // none, so skein cannot rely on that; instead every input carries the scheduled time, which is
 // the same for every attempt of one invocation (the execution id is not): use it as the
 // idempotency key of the run (for example as the name of the output object). For a job that
-// must never run twice and has no such key, set RetryAttempts to Retries(0) and redrive from
-// the dead-letter queue by hand.
+// must never run twice and has no such key, set RetryAttempts to Retries(0) and start a failed
+// run again by hand from its dead-letter message.
 //
 // Warnings, not errors: an at() in the past, a cron() whose years are over, or an EndDate
 // passed are legal for AWS and would block every later deployment of the stack once the
