@@ -216,3 +216,48 @@ func TestWithoutRetryThrottlesFail(t *testing.T) {
 		t.Errorf("output %s lacks the captured error", res.Output)
 	}
 }
+
+// TestNestedFanOutUnderLocalStepFunctions runs the nested fan-out golden definition: regions x
+// accounts, with a per-account Catch that records a skip instead of failing the region.
+func TestNestedFanOutUnderLocalStepFunctions(t *testing.T) {
+	b, err := nestedFanOut().Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inflight, peak atomic.Int64
+	res := localsfn.Run(t, b, []byte(`{"regions":["eu-west-1","us-east-1"],"accounts":["a","b","c","d","e","f","g","h","i","j","k","l"]}`), map[string]localsfn.Func{
+		fetchArn: func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+			n := inflight.Add(1)
+			defer inflight.Add(-1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			time.Sleep(20 * time.Millisecond)
+			var in struct{ Region, Account string }
+			if err := json.Unmarshal(payload, &in); err != nil {
+				return nil, err
+			}
+			if in.Account == "c" && in.Region == "us-east-1" {
+				return nil, gone{in.Account}
+			}
+			return json.Marshal(map[string]string{"fetched": in.Region + "/" + in.Account})
+		},
+	})
+	if res.Failed() || res.Invalid != "" {
+		t.Fatalf("execution: %s", res)
+	}
+	var out [][]map[string]any
+	if err := json.Unmarshal(res.Output, &out); err != nil {
+		t.Fatalf("output %s: %v", res.Output, err)
+	}
+	if len(out) != 2 || len(out[0]) != 12 || len(out[1]) != 12 {
+		t.Fatalf("output shape: %s", res.Output)
+	}
+	if out[0][2]["fetched"] != "eu-west-1/c" || out[1][2]["skipped"] != true || out[1][2]["error"] != "AccountGone" {
+		t.Errorf("results: %v / %v", out[0][2], out[1][2])
+	}
+	// 4 regions at a time x 10 accounts at a time, with 2 regions: at most 20.
+	if p := peak.Load(); p > 20 || p < 2 {
+		t.Errorf("peak concurrency %d, want 2..20", p)
+	}
+	t.Logf("nested fan-out peak concurrency %d (bound 2 x 10)", peak.Load())
+}

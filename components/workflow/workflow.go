@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -140,6 +141,9 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	c := check.New("workflow", name)
 	c.OneOf("Type", string(typ), string(Standard), string(Express))
 	c.OneOf("LogLevel", string(level), string(LogAll), string(LogError), string(LogFatal), string(LogOff))
+	if strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" || name == "" {
+		c.Add("name", "must use only letters, digits, - and _ (it becomes part of the state machine's name)", name)
+	}
 	if err := policyCheck(args.Statements); err != nil {
 		c.Join(err)
 	}

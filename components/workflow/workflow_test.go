@@ -398,6 +398,7 @@ func TestComponentRejectsBadArgsBeforeAnyResource(t *testing.T) {
 		field, value string
 	}{
 		{"nil args (empty definition)", nil, "Definition.States", "got 0"},
+		{"name", &workflow.WorkflowArgs{Definition: ok}, "name must use only letters", `got "bad name"`},
 		{"type", &workflow.WorkflowArgs{Definition: ok, Type: "BATCH"}, "Type must be one of STANDARD, EXPRESS", `got "BATCH"`},
 		{"log level", &workflow.WorkflowArgs{Definition: ok, LogLevel: "DEBUG"}, "LogLevel", `got "DEBUG"`},
 		{"distributed in express", &workflow.WorkflowArgs{Definition: dist, Type: workflow.Express}, `States["M"].Distributed is not supported in an Express workflow`, `got "M"`},
@@ -406,7 +407,11 @@ func TestComponentRejectsBadArgsBeforeAnyResource(t *testing.T) {
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			p, err := plan.Run(func(ctx *pulumi.Context) error {
-				_, err := workflow.NewWorkflow(ctx, "bad", row.args)
+				name := "bad"
+				if row.name == "name" {
+					name = "bad name"
+				}
+				_, err := workflow.NewWorkflow(ctx, name, row.args)
 				return err
 			}, plan.Options{})
 			if err == nil {
