@@ -527,6 +527,14 @@ func TestWarnings(t *testing.T) {
 			t.Errorf("%s: warnings %q, want %q", a.Expression, got, c.want)
 		}
 	}
+	// A warning does not stop the deployment: the schedule is still created.
+	p := run(t, nil, "", func(ctx *pulumi.Context, tg *targets) error {
+		_, err := NewSchedule(ctx, "fired", &ScheduleArgs{Expression: "at(2027-05-31T23:59:00)", Target: tg.flow, Clock: now})
+		return err
+	})
+	if got := find(t, p, scheduleType, "fired").String("scheduleExpression"); got != "at(2027-05-31T23:59:00)" {
+		t.Errorf("past at() schedule: %q", got)
+	}
 }
 
 func TestValidation(t *testing.T) {
