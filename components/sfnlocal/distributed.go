@@ -256,7 +256,7 @@ func (x *execution) makeBatches(b *itemBatcher, eff any, cf ctxSource, items []a
 
 // childRecord is one child execution as ResultWriter writes it.
 type childRecord struct {
-	name, arn   string
+	ran         bool // the child execution ran (its name is <run id prefix>_<index>)
 	input, out  any
 	err         *ExecutionError
 	start, stop time.Time
@@ -398,7 +398,7 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 		mu.Lock()
 		defer mu.Unlock()
 		rec := &records[i]
-		rec.name, rec.arn, rec.start, rec.stop = name, childArn, start, stop
+		rec.ran, rec.start, rec.stop = true, start, stop
 		if err != nil {
 			if cctx.Err() != nil && !isExecErr(err) {
 				return nil // aborted because the run stopped: stays PENDING
@@ -428,7 +428,7 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 
 	var result any
 	if d.writer != nil {
-		result, err = x.writeResults(ctx, d.writer, eff, cf, mapRunArn, runID, records)
+		result, err = x.writeResults(ctx, d.writer, eff, cf, mapRunArn, runID, execPrefix, records)
 		if err != nil {
 			x.emit("MapRunFailed", map[string]any{"error": ErrResultWriterFailed})
 			return nil, err
@@ -508,15 +508,21 @@ type included struct {
 // FAILED_0.json, PENDING_0.json (JSON arrays of execution records, or JSON Lines), and the Map
 // state's result is {"MapRunArn":...,"ResultWriterDetails":{"Bucket":...,"Key":...manifest.json}}.
 // With WriterConfig alone the result is the transformed outputs.
-func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, cf ctxSource, mapRunArn, runID string, recs []childRecord) (any, error) {
+func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, cf ctxSource, mapRunArn, runID, execPrefix string, recs []childRecord) (any, error) {
 	// entry is what a file holds for a child: its output (COMPACT and FLATTEN, for succeeded
 	// children) or its execution record.
-	entry := func(r *childRecord) any {
+	entry := func(i int) any {
+		r := &recs[i]
 		if w.transformation != "NONE" && r.status == "SUCCEEDED" {
 			return r.out
 		}
+		var name, arn string
+		if r.ran {
+			name = fmt.Sprintf("%s_%d", runID[:8], i)
+			arn = execPrefix + ":" + runID + ":" + name
+		}
 		rec := &resultRecord{
-			ExecutionArn: r.arn, Name: r.name, Input: jsonText(r.input), InputDetails: included{true},
+			ExecutionArn: arn, Name: name, Input: jsonText(r.input), InputDetails: included{true},
 			StateMachineArn: x.smArn, Status: r.status, RedriveStatus: "NOT_REDRIVABLE",
 			RedriveStatusReason: "Execution is " + r.status + " and cannot be redriven",
 		}
@@ -543,7 +549,7 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 		all := []any{}
 		for i := range recs {
 			if recs[i].status != "PENDING" {
-				all = flatten(entry(&recs[i]), all)
+				all = flatten(entry(i), all)
 			}
 		}
 		return all, nil
@@ -568,11 +574,21 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 	if w.outputType == "JSONL" {
 		ext = ".jsonl"
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
 	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
-		buf.Reset()
+		// Each file is encoded record by record into chunks, then copied once into a buffer
+		// of the exact size: a growing buffer would hold up to twice the file at its peak.
+		var chunks [][]byte
+		var chunk bytes.Buffer
+		enc := json.NewEncoder(&chunk)
+		enc.SetEscapeHTML(false)
+		size := 0
+		flush := func() {
+			if chunk.Len() > 0 {
+				chunks = append(chunks, append([]byte(nil), chunk.Bytes()...))
+				size += chunk.Len()
+				chunk.Reset()
+			}
+		}
 		n := 0
 		for i := range recs {
 			r := &recs[i]
@@ -581,33 +597,42 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 			}
 			var vals []any
 			if status == "SUCCEEDED" {
-				vals = flatten(entry(r), nil)
+				vals = flatten(entry(i), nil)
 			} else {
-				vals = []any{entry(r)}
+				vals = []any{entry(i)}
 			}
 			for _, v := range vals {
 				if w.outputType != "JSONL" {
 					if n == 0 {
-						buf.WriteByte('[')
+						chunk.WriteByte('[')
 					} else {
-						buf.WriteByte(',')
+						chunk.WriteByte(',')
 					}
 				}
 				if err := enc.Encode(v); err != nil {
 					return nil, newErr(ErrResultWriterFailed, "encoding a %s result: %v", status, err)
 				}
 				if w.outputType != "JSONL" {
-					buf.Truncate(buf.Len() - 1) // the encoder's newline
+					chunk.Truncate(chunk.Len() - 1) // the encoder's newline
 				}
 				n++
+				if chunk.Len() > 1<<20 {
+					flush()
+				}
 			}
 		}
 		if n == 0 {
 			continue
 		}
 		if w.outputType != "JSONL" {
-			buf.WriteByte(']')
+			chunk.WriteByte(']')
 		}
+		flush()
+		buf := bytes.NewBuffer(make([]byte, 0, size))
+		for _, c := range chunks {
+			buf.Write(c)
+		}
+		chunks = nil
 		key := fmt.Sprintf("%s/%s_0%s", base, status, ext)
 		if _, err := store.PutObject(ctx, bucket, key, buf.Bytes()); err != nil {
 			return nil, newErr(ErrResultWriterFailed, "writing s3://%s/%s: %v", bucket, key, err)

@@ -7,36 +7,32 @@ import (
 
 // Error names Step Functions uses (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
 const (
-	ErrAll                          = "States.ALL"
-	ErrRuntime                      = "States.Runtime"
-	ErrTaskFailed                   = "States.TaskFailed"
-	ErrTimeout                      = "States.Timeout"
-	ErrHeartbeatTimeout             = "States.HeartbeatTimeout"
-	ErrPermissions                  = "States.Permissions"
-	ErrResultPathMatchFailure       = "States.ResultPathMatchFailure"
-	ErrParameterPathFailure         = "States.ParameterPathFailure"
-	ErrBranchFailed                 = "States.BranchFailed"
-	ErrNoChoiceMatched              = "States.NoChoiceMatched"
-	ErrIntrinsicFailure             = "States.IntrinsicFailure"
-	ErrExceedToleratedFailure       = "States.ExceedToleratedFailureThreshold"
-	ErrItemReaderFailed             = "States.ItemReaderFailed"
-	ErrResultWriterFailed           = "States.ResultWriterFailed"
-	ErrDataLimitExceeded            = "States.DataLimitExceeded"
-	ErrLambdaServiceException       = "Lambda.ServiceException"
-	ErrLambdaResourceNotFound       = "Lambda.ResourceNotFoundException"
-	ErrLambdaTooManyRequests        = "Lambda.TooManyRequestsException"
-	ErrLambdaUnknown                = "Lambda.Unknown"
-	ErrExecutionAlreadyExists       = "StepFunctions.ExecutionAlreadyExistsException"
-	ErrStateMachineDoesNotExist     = "StepFunctions.StateMachineDoesNotExistException"
-	ErrS3NoSuchKey                  = "S3.NoSuchKeyException"
-	ErrS3NoSuchBucket               = "S3.NoSuchBucketException"
-	ErrSQSQueueDoesNotExist         = "SQS.QueueDoesNotExistException"
-	errExecutionAbortedPseudoName   = "ExecutionAborted"
-	maxPayloadBytes                 = 256 * 1024
-	maxDistributedConcurrency       = 10000
-	defaultDistributedConcurrency   = 1000
-	maxToleratedFailurePercent      = 100.0
-	defaultTaskTimeoutSecondsNotSet = 0
+	ErrAll                        = "States.ALL"
+	ErrRuntime                    = "States.Runtime"
+	ErrTaskFailed                 = "States.TaskFailed"
+	ErrTimeout                    = "States.Timeout"
+	ErrHeartbeatTimeout           = "States.HeartbeatTimeout"
+	ErrPermissions                = "States.Permissions"
+	ErrResultPathMatchFailure     = "States.ResultPathMatchFailure"
+	ErrParameterPathFailure       = "States.ParameterPathFailure"
+	ErrBranchFailed               = "States.BranchFailed"
+	ErrNoChoiceMatched            = "States.NoChoiceMatched"
+	ErrExceedToleratedFailure     = "States.ExceedToleratedFailureThreshold"
+	ErrItemReaderFailed           = "States.ItemReaderFailed"
+	ErrResultWriterFailed         = "States.ResultWriterFailed"
+	ErrDataLimitExceeded          = "States.DataLimitExceeded"
+	ErrLambdaServiceException     = "Lambda.ServiceException"
+	ErrLambdaResourceNotFound     = "Lambda.ResourceNotFoundException"
+	ErrLambdaTooManyRequests      = "Lambda.TooManyRequestsException"
+	ErrLambdaUnknown              = "Lambda.Unknown"
+	ErrExecutionAlreadyExists     = "StepFunctions.ExecutionAlreadyExistsException"
+	ErrStateMachineDoesNotExist   = "StepFunctions.StateMachineDoesNotExistException"
+	ErrS3NoSuchKey                = "S3.NoSuchKeyException"
+	ErrS3NoSuchBucket             = "S3.NoSuchBucketException"
+	ErrSQSQueueDoesNotExist       = "SQS.QueueDoesNotExistException"
+	maxPayloadBytes               = 256 * 1024
+	maxDistributedConcurrency     = 10000
+	defaultDistributedConcurrency = 1000
 )
 
 // ExecutionError is how an execution (or a state) failed: the error name and cause Step Functions

@@ -3,7 +3,6 @@ package sfnlocal
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -413,5 +412,3 @@ func forEach(ctx context.Context, n, conc int, fn func(context.Context, int) err
 	}
 	return context.Cause(ctx)
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
