@@ -454,3 +454,79 @@ func TestMaxConcurrencyExact(t *testing.T) {
 		}
 	}
 }
+
+// WriterConfig (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html):
+// COMPACT keeps only the outputs, FLATTEN also flattens array outputs, JSONL writes one result
+// per line; with WriterConfig alone nothing is exported and the Map's result is the outputs.
+func TestDistributedWriterConfig(t *testing.T) {
+	proc := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"v.$":"$","twice.$":"States.Array($, $)"},"OutputPath":"$.twice","End":true}}}`
+	t.Run("preview-flatten", func(t *testing.T) {
+		e := mustEngine(t, distMap(`"ResultWriter":{"WriterConfig":{"Transformation":"FLATTEN","OutputType":"JSON"}},`, proc), nil)
+		out, err := e.Execute(context.Background(), []byte(`[1,2]`))
+		if err != nil || string(out) != `[1,1,2,2]` {
+			t.Fatalf("got %s %v, want [1,1,2,2]", out, err)
+		}
+	})
+	t.Run("preview-compact", func(t *testing.T) {
+		e := mustEngine(t, distMap(`"ResultWriter":{"WriterConfig":{"Transformation":"COMPACT","OutputType":"JSON"}},`, proc), nil)
+		out, err := e.Execute(context.Background(), []byte(`[1,2]`))
+		if err != nil || string(out) != `[[1,1],[2,2]]` {
+			t.Fatalf("got %s %v, want [[1,1],[2,2]]", out, err)
+		}
+	})
+	t.Run("s3-jsonl-compact", func(t *testing.T) {
+		store := sfnlocal.NewMemStore()
+		e := mustEngine(t, distMap(`"MaxConcurrency":1,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"r","Prefix":"p"},"WriterConfig":{"Transformation":"COMPACT","OutputType":"JSONL"}},`, proc),
+			&sfnlocal.Options{Store: store})
+		out, err := e.Execute(context.Background(), []byte(`[1,2]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o struct{ ResultWriterDetails struct{ Bucket, Key string } }
+		_ = json.Unmarshal(out, &o)
+		key := strings.Replace(o.ResultWriterDetails.Key, "manifest.json", "SUCCEEDED_0.jsonl", 1)
+		b, err := store.GetObject(context.Background(), "r", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != "[1,1]\n[2,2]\n" {
+			t.Errorf("%s = %q", key, b)
+		}
+	})
+}
+
+// Distributed Map child executions have their own ARNs in the history.
+func TestDistributedChildEvents(t *testing.T) {
+	var mu sync.Mutex
+	arns := map[string]bool{}
+	var types []string
+	e := mustEngine(t, distMap(`"Label":"Fan",`, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), &sfnlocal.Options{
+		Name: "pipe",
+		OnEvent: func(ev sfnlocal.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			arns[ev.ExecutionArn] = true
+			types = append(types, ev.Type)
+		}})
+	if _, err := e.Execute(context.Background(), []byte(`[1,2,3]`)); err != nil {
+		t.Fatal(err)
+	}
+	if len(arns) != 4 {
+		t.Errorf("%d execution ARNs in the history, want the parent's and 3 children's: %v", len(arns), arns)
+	}
+	child := 0
+	for a := range arns {
+		if strings.Contains(a, ":express:pipe/Fan:") {
+			child++
+		}
+	}
+	if child != 3 {
+		t.Errorf("child ARNs %v, want arn:aws:states:...:express:pipe/Fan:<run>:<name>", arns)
+	}
+	joined := strings.Join(types, ",")
+	for _, want := range []string{"MapRunStarted", "MapRunSucceeded", "ExecutionStarted", "ExecutionSucceeded"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no %s in %s", want, joined)
+		}
+	}
+}
