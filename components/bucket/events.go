@@ -193,16 +193,18 @@ func (b *Bucket) on(name, detailType string, args *EventArgs) (*Event, error) {
 }
 
 func validSuffixName(s string) bool {
-	if s == "" || len(s) > 40 || !(s[0] >= 'a' && s[0] <= 'z') || strings.HasSuffix(s, "-") {
+	if s == "" || len(s) > 40 || s[0] < 'a' || s[0] > 'z' || strings.HasSuffix(s, "-") {
 		return false
 	}
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+		if !nameRune(r) {
 			return false
 		}
 	}
 	return true
 }
+
+func nameRune(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' }
 
 // ServicePermitter is a target that admits a service through its own resource policy, such as a
 // worker (a lambda.Permission). SendTo calls AllowService with events.amazonaws.com and the

@@ -32,7 +32,7 @@ func NameProblems(name string) []string {
 		p = append(p, fmt.Sprintf("must be %d..%d characters long (it has %d)", MinNameLength, MaxNameLength, n))
 	}
 	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+		if !nameRune(r) && r != '.' {
 			p = append(p, fmt.Sprintf("must contain only lowercase letters, digits, periods and hyphens (found %q)", r))
 			break
 		}
