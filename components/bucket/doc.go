@@ -72,6 +72,16 @@
 // queue, then SendTo); anything else (a workflow) gets a role that only events.amazonaws.com may
 // assume for this rule and account, holding the target's DeliverStatements.
 //
+// A FIFO queue target ([FIFOTarget]) needs [TargetArgs.MessageGroupID]. Every target gets an
+// explicit retry policy (185 retries over 24 hours unless set) and, when given, an SQS
+// dead-letter queue for events EventBridge could not deliver; that queue, too, must admit
+// events.amazonaws.com from the rule.
+//
+// Children are named from the component name: "<name>" (the bucket), "<name>-public-access-block",
+// "<name>-ownership", "<name>-key", "<name>-encryption", "<name>-versioning", "<name>-lifecycle",
+// "<name>-logging", "<name>-policy", "<name>-notifications", "<name>-<event>" (rules),
+// "<name>-<event>-<target>" (targets) and "<name>-<event>-<target>-role" (delivery roles).
+//
 // S3 never invokes a function directly, so the bucket does not depend on the function that
 // writes to it: the circular dependency of S3 → Lambda notifications cannot occur.
 //
