@@ -64,9 +64,8 @@ func Mermaid(definition []byte) (string, error) {
 }
 
 type graph struct {
-	b     strings.Builder
-	n     int
-	edges []string
+	b strings.Builder
+	n int
 }
 
 func (g *graph) id() string {

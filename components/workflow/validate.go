@@ -269,7 +269,7 @@ func (v *validator) template(field string, m map[string]any) {
 		f := field + "[" + fmt.Sprintf("%q", k) + "]"
 		if strings.HasSuffix(k, ".$") {
 			s, ok := val.(string)
-			if !ok || !(strings.HasPrefix(s, "$") || strings.HasPrefix(s, "States.")) {
+			if !ok || (!strings.HasPrefix(s, "$") && !strings.HasPrefix(s, "States.")) {
 				v.add(f, `must be a path ("$...", "$$...") or an intrinsic function ("States.Format(...)") because the key ends in ".$"`, val)
 			}
 			continue
