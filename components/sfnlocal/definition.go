@@ -283,6 +283,36 @@ func (c *compiler) machine(rm *rawMachine, where string, processor bool) *machin
 			m.states[n] = s
 		}
 	}
+	// every state must be reachable from StartAt, as AWS requires
+	if _, ok := m.states[rm.StartAt]; ok && len(m.states) == len(rm.States) {
+		seen := map[string]bool{rm.StartAt: true}
+		queue := []string{rm.StartAt}
+		for len(queue) > 0 {
+			s := m.states[queue[0]]
+			queue = queue[1:]
+			if s == nil {
+				continue
+			}
+			targets := []string{s.next, s.deflt}
+			for _, ch := range s.choices {
+				targets = append(targets, ch.next)
+			}
+			for _, ct := range s.catch {
+				targets = append(targets, ct.next)
+			}
+			for _, t := range targets {
+				if t != "" && !seen[t] {
+					seen[t] = true
+					queue = append(queue, t)
+				}
+			}
+		}
+		for _, n := range names {
+			if !seen[n] {
+				c.bad(strings.TrimPrefix(where+".States."+n, "."), "the state cannot be reached from StartAt %q", rm.StartAt)
+			}
+		}
+	}
 	// transitions must name states of this machine
 	for _, n := range names {
 		s := m.states[n]

@@ -406,9 +406,6 @@ func (x *execution) stateBody(ctx context.Context, s *state, input any, sc *stat
 			}
 			ee.Cause = str
 		}
-		if x.listening() {
-			x.emit("FailStateEntered", nil)
-		}
 		return nil, "", ee
 	case "Choice":
 		eff, err := applyPath(s.inputPath, input, cf, "InputPath")
