@@ -530,3 +530,23 @@ func TestDistributedChildEvents(t *testing.T) {
 		}
 	}
 }
+
+// ItemSelector sees $$.Map.Item.Index and .Value and the state input; batches are formed from
+// the selected items.
+func TestDistributedItemSelectorWithBatches(t *testing.T) {
+	r := &recorder{}
+	fs, _ := setup(t, r)
+	e := mustEngine(t, distMap(`"ItemsPath":"$.list","ItemSelector":{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value.n","tag.$":"$.tag"},"ItemBatcher":{"MaxItemsPerBatch":2},"MaxConcurrency":1,`, ""),
+		&sfnlocal.Options{Functions: fs})
+	if _, err := e.Execute(context.Background(), []byte(`{"tag":"t","list":[{"n":"a"},{"n":"b"},{"n":"c"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, p := range r.payloads {
+		got += string(p) + "\n"
+	}
+	want := `{"Items":[{"i":0,"tag":"t","v":"a"},{"i":1,"tag":"t","v":"b"}]}` + "\n" + `{"Items":[{"i":2,"tag":"t","v":"c"}]}` + "\n"
+	if got != want {
+		t.Errorf("children received\n%s\nwant\n%s", got, want)
+	}
+}
