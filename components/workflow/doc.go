@@ -33,7 +33,9 @@
 //     MaxItems up to 100,000,000;
 //   - retriers: Interval >= 1 s, BackoffRate >= 1.0, MaxAttempts >= 0, MaxDelay >= Interval, and
 //     States.ALL alone and last; Choice operators with values of the right type;
-//   - no Distributed Map and no .sync task in Express executions;
+//   - no Distributed Map and no .sync task in Express executions, whose Timeout is at most 5 min;
+//   - a Task's Timeout not below the invoked worker's function timeout (a worker that tells it);
+//     a FIFO queue gets a MessageGroupID, and a dead-letter queue is a standard queue;
 //   - the rendered definition within the 1,048,576-byte CreateStateMachine limit, estimated with
 //     long placeholder ARNs before deployment and checked again on the real one.
 //

@@ -433,6 +433,9 @@ func (v *validator) task(f string, t *Task, scope States, express bool) {
 		if nilTarget(c.Queue) {
 			v.add(f+".Call.Queue", "must be the queue to send to", nil)
 		}
+		if f2, ok := c.Queue.(interface{ FIFO() bool }); ok && !nilTarget(c.Queue) && f2.FIFO() && c.MessageGroupID == "" {
+			v.add(f+".Call.MessageGroupID", "must be set to send to a FIFO queue", "")
+		}
 		if len(c.MessageGroupID) > 128 {
 			v.add(f+".Call.MessageGroupID", "must be at most 128 characters", len(c.MessageGroupID))
 		}
@@ -482,6 +485,8 @@ func (v *validator) mapState(f, name string, m *Map, scope States, express bool)
 	}
 	if m.DeadLetter != nil && nilTarget(m.DeadLetter) {
 		v.add(f+".DeadLetter", "must be a queue, not a nil pointer", nil)
+	} else if fq, ok := m.DeadLetter.(interface{ FIFO() bool }); ok && fq.FIFO() {
+		v.add(f+".DeadLetter", "must be a standard queue (failed items of concurrent iterations have no message group or order)", "FIFO queue")
 	}
 	if m.DeadLetter != nil {
 		item, process, send, captured := dlqNames(name)

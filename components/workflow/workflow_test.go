@@ -66,7 +66,7 @@ func distributed(w *worker.Worker, q *queue.Queue) *workflow.WorkflowArgs {
 	return &workflow.WorkflowArgs{Definition: workflow.Definition{
 		StartAt: "Each",
 		States: workflow.States{
-			"Each": &workflow.Map{MaxConcurrency: 500, End: true,
+			"Each": &workflow.Map{MaxConcurrency: 500, End: true, DeadLetter: q,
 				Distributed: &workflow.Distributed{
 					Reader:                     &workflow.ItemReader{Source: workflow.JSONLines, Bucket: pulumi.String("in-bucket"), Key: "lists/items.jsonl"},
 					Batcher:                    &workflow.ItemBatcher{MaxItemsPerBatch: 10},
@@ -267,6 +267,7 @@ func TestDistributedRoleJudgedByIAMSimulator(t *testing.T) {
 		{req("s3:PutObject", "arn:aws:s3:::in-bucket/lists/items.jsonl", nil), judge.ImplicitlyDenied},
 		{req("lambda:InvokeFunction", p.Find(fnType, "fetch").Arn(), nil), judge.Allowed},
 		{req("lambda:InvokeFunction", p.Find(fnType, "other").Arn(), nil), judge.ImplicitlyDenied},
+		{req("sqs:SendMessage", p.Find(queueType, "failed").Arn(), nil), judge.Allowed},
 	}
 	reqs := make([]judge.IAMRequest, len(cases))
 	for i, c := range cases {
@@ -432,6 +433,27 @@ func TestComponentRejectsBadArgsBeforeAnyResource(t *testing.T) {
 	}, plan.Options{})
 	if !errors.As(err, &fe) || fe.Field != "Type" {
 		t.Errorf("errors.As *check.FieldError: %v", err)
+	}
+}
+
+func TestFIFOQueues(t *testing.T) {
+	_, err := plan.Run(func(ctx *pulumi.Context) error {
+		q, err := queue.NewQueue(ctx, "ordered", &queue.QueueArgs{FIFO: true, ContentBasedDeduplication: true})
+		if err != nil {
+			return err
+		}
+		w := workflow.ExistingFunction("arn:aws:lambda:us-east-1:123456789012:function:f")
+		_, err = workflow.NewWorkflow(ctx, "fifo", &workflow.WorkflowArgs{Definition: workflow.Definition{StartAt: "Each", States: workflow.States{
+			"Each": &workflow.Map{DeadLetter: q, Next: "Send",
+				Processor: workflow.Definition{StartAt: "F", States: workflow.States{"F": &workflow.Task{Call: workflow.Invoke{Worker: w}, End: true}}}},
+			"Send": &workflow.Task{Call: workflow.SendMessage{Queue: q}, End: true},
+		}}})
+		return err
+	}, plan.Options{})
+	for _, want := range []string{`States["Each"].DeadLetter must be a standard queue`, `States["Send"].Call.MessageGroupID must be set to send to a FIFO queue`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
 	}
 }
 
