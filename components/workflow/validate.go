@@ -409,7 +409,11 @@ func (v *validator) task(f string, t *Task, scope States, express bool) {
 	v.template(f+".Parameters", t.Parameters)
 	v.template(f+".ResultSelector", t.ResultSelector)
 	if t.Timeout != 0 {
-		v.c.Duration(f+".Timeout", t.Timeout, time.Second, maxTimeout, time.Second)
+		hi := maxTimeout
+		if express {
+			hi = 5 * time.Minute // the whole Express execution ends after five minutes
+		}
+		v.c.Duration(f+".Timeout", t.Timeout, time.Second, hi, time.Second)
 	}
 	if t.Heartbeat != 0 {
 		v.c.Duration(f+".Heartbeat", t.Heartbeat, time.Second, maxTimeout, time.Second)

@@ -124,6 +124,8 @@ func validationRows() []errRow {
 		{"typed nil dead letter", inlineMap(&Map{DeadLetter: (*slowWorker)(nil)}), "DeadLetter", "not a nil pointer"},
 		{"timeout below function timeout", one(&Task{Call: Invoke{Worker: &slowWorker{ExistingFunction(fetchArn), time.Minute}}, Timeout: 30 * time.Second, End: true}),
 			`States["A"].Timeout must be at least the worker's function timeout (1m0s)`, "got 30s"},
+		{"task timeout in express children", inlineMap(&Map{Distributed: &Distributed{}, Processor: Definition{StartAt: "W", States: States{
+			"W": &Task{Call: Invoke{Worker: fetch}, Timeout: 10 * time.Minute, End: true}}}}), `Processor.States["W"].Timeout must be 1s..5m0s`, "got 10m0s"},
 		{"workflow timeout", Definition{StartAt: "A", States: States{"A": task("")}, Timeout: 500 * time.Millisecond}, "Definition.Timeout", "got 500ms"},
 	}
 }
