@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -54,6 +55,15 @@ type Result struct {
 // Invoke runs the named handler once with payload and a deadline timeout from now.
 func Invoke(t testing.TB, name string, payload []byte, timeout time.Duration) Result {
 	t.Helper()
+	return InvokeCommand(t, []string{os.Args[0], "-test.run=^$"}, []string{envHandler + "=" + name}, payload, timeout, nil)
+}
+
+// InvokeCommand runs argv (a handler binary, or the test binary) as a Lambda runtime with env
+// added to the test's environment, sends it one invocation of payload and returns what it
+// posted back. stdout, when not nil, receives the process's standard output (its logs).
+func InvokeCommand(t testing.TB, argv, env []string, payload []byte, timeout time.Duration, stdout io.Writer) Result {
+	t.Helper()
+	name := filepath.Base(argv[0])
 	done := make(chan Result, 1)
 	var served atomic.Bool
 	mux := http.NewServeMux()
@@ -87,9 +97,9 @@ func Invoke(t testing.TB, name string, payload []byte, timeout time.Duration) Re
 
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envHandler+"="+name,
-		"AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(srv.URL, "http://"))
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = append(append(os.Environ(), env...), "AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(srv.URL, "http://"))
+	cmd.Stdout = stdout
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -100,6 +110,8 @@ func Invoke(t testing.TB, name string, payload []byte, timeout time.Duration) Re
 	go func() { exited <- cmd.Wait() }()
 	select {
 	case r := <-done:
+		_ = cmd.Process.Kill()
+		<-exited // the output is copied in full before Wait returns
 		return r
 	case err := <-exited:
 		t.Fatalf("lambdatest: the runtime exited before answering: %v\n%s", err, stderr.String())

@@ -1,0 +1,120 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/skeinhq/skein/functions/internal/lambdatest"
+	"github.com/skeinhq/skein/functions/pipeline"
+	"github.com/skeinhq/skein/functions/s3local"
+	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
+)
+
+const secret = "tok-8f1c2d"
+
+// The deployed binary, built as the worker component builds it, run under the real runtime loop:
+// its environment wiring (SSM token with decryption, S3 endpoint override and path-style, vendor
+// URL), its JSON logs (request id on every line, no token anywhere) and its start-up validation.
+func TestBinary(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+
+	v, err := vendortest.Start(vendortest.Options{Latency: -1, Token: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	s3srv, err := s3local.Start("data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s3srv.Close()
+	ssm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Name           string
+			WithDecryption bool
+		}
+		b, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(b, &in)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if in.Name != "/skein/dev/vendor-token" || !in.WithDecryption {
+			w.WriteHeader(400)
+			_, _ = w.Write([]byte(`{"__type":"ParameterNotFound","message":"no"}`))
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": in.Name, "Type": "SecureString", "Value": secret}})
+	}))
+	defer ssm.Close()
+
+	env := []string{
+		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_SESSION_TOKEN=",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SSM=" + ssm.URL, "S3_USE_PATH_STYLE=true",
+		"DATA_BUCKET=data", "VENDOR_URL=" + v.URL, "VENDOR_TOKEN_PARAM=/skein/dev/vendor-token", "LOG_LEVEL=DEBUG",
+	}
+	payload := []byte(`{"Items":[{"date":"2026-11-23","group":"g0001","device":"g0001-d0001"},` +
+		`{"date":"2026-11-23","group":"g0001","device":"g0001-d0002"}],"BatchInput":{"executionId":"exec-1"}}`)
+	var logs bytes.Buffer
+	r := lambdatest.InvokeCommand(t, []string{bin}, env, payload, 20*time.Second, &logs)
+	if r.ErrorType != "" {
+		t.Fatalf("%s: %s\n%s", r.ErrorType, r.ErrorMessage, logs.String())
+	}
+	var out pipeline.FetchOutput
+	if err := json.Unmarshal(r.Payload, &out); err != nil || out.Succeeded != 2 {
+		t.Fatalf("response %s: %v", r.Payload, err)
+	}
+	obj, err := s3srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("data"),
+		Key: aws.String("raw/date=2026-11-23/group=g0001/device=g0001-d0002.json")})
+	if err != nil {
+		t.Fatalf("the binary did not write to the local S3: %v", err)
+	}
+	_ = obj.Body.Close()
+	if v.Stats().Unauthorized != 0 || v.Stats().MetricsServed != 2 {
+		t.Errorf("vendor stats %+v (the token from SSM must reach the vendor)", v.Stats())
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) < 3 {
+		t.Fatalf("want a line per item and one for the batch, got:\n%s", logs.String())
+	}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Errorf("not JSON: %s", l)
+			continue
+		}
+		if m["requestId"] != "req-1" || m["correlationId"] != "exec-1" || m["function"] != "fetch-metrics" {
+			t.Errorf("line without its ids: %s", l)
+		}
+	}
+	if strings.Contains(logs.String(), secret) {
+		t.Error("the token appears in the logs")
+	}
+
+	// Start-up validation: every problem at once, and the process exits before serving.
+	cmd := exec.Command(bin)
+	cmd.Env = []string{"BATCH_CONCURRENCY=0", "LOG_LEVEL=INFO", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"}
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Run(); err == nil {
+		t.Error("started without its configuration")
+	}
+	for _, want := range []string{"DATA_BUCKET is required", "VENDOR_URL is required", "VENDOR_TOKEN_PARAM is required", "BATCH_CONCURRENCY must be an integer 1..100"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("start-up error lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
