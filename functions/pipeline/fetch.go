@@ -81,8 +81,9 @@ type RawObject struct {
 }
 
 // FetchMetrics is the fetch-metrics handler. For each item of the batch it fetches the device's
-// metrics and writes a RawObject to RawKey(item). Items run Concurrency at a time; the
-// workflow's MaxConcurrency times Concurrency is what the vendor sees at most.
+// metrics and writes a RawObject to RawKey(item). At most Concurrency vendor calls of a batch
+// are in flight at once (an item's S3 write overlaps the next item's call); the workflow's
+// MaxConcurrency times Concurrency is what the vendor sees at most.
 //
 // A batch either succeeds whole (FetchOutput) or fails with a typed error after every item was
 // tried and every success stored: *RetryableBatchError when any failure may pass,
@@ -167,8 +168,10 @@ func (h *FetchMetrics) Handle(ctx context.Context, in FetchInput) (*FetchOutput,
 			continue
 		}
 		wg.Go(func() {
-			defer func() { <-sem }()
-			res, err := h.one(ctx, it, checkExisting, in.BatchInput)
+			var once sync.Once
+			release := func() { once.Do(func() { <-sem }) }
+			defer release()
+			res, err := h.one(ctx, it, checkExisting, in.BatchInput, release)
 			if err != nil {
 				failures[i] = &ItemFailure{Item: it, Error: errorName(err), Message: err.Error()}
 				log.WarnContext(ctx, "item failed", "device", it.Device, "group", it.Group, "date", it.Date,
@@ -212,7 +215,10 @@ func (h *FetchMetrics) Handle(ctx context.Context, in FetchInput) (*FetchOutput,
 	return out, nil
 }
 
-func (h *FetchMetrics) one(ctx context.Context, it Item, checkExisting bool, bi BatchInput) (ItemResult, error) {
+// one stores one item. release frees the item's vendor slot: it is called as soon as the
+// vendor has answered, so the next item's call overlaps this item's S3 write and the vendor
+// budget is spent on vendor calls only.
+func (h *FetchMetrics) one(ctx context.Context, it Item, checkExisting bool, bi BatchInput, release func()) (ItemResult, error) {
 	key := RawKey(it)
 	if checkExisting {
 		meta, ok, err := head(ctx, h.Store, h.Bucket, key)
@@ -224,6 +230,7 @@ func (h *FetchMetrics) one(ctx context.Context, it Item, checkExisting bool, bi 
 		}
 	}
 	m, err := h.Vendor.Metrics(ctx, it.Device, it.Date)
+	release()
 	if err != nil {
 		return ItemResult{}, err
 	}

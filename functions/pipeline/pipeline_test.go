@@ -68,7 +68,7 @@ func TestErrorNamesAsTheLambdaRuntimeReportsThem(t *testing.T) {
 	}
 }
 
-func fixture(t *testing.T, name string, v any) []byte {
+func fixture(t testing.TB, name string, v any) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
