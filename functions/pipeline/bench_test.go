@@ -66,6 +66,9 @@ func BenchmarkExportWorkflow(b *testing.B) {
 			_ = fns.RegisterFunc("fetch-metrics", (&pipeline.FetchMetrics{Vendor: c, Store: st, Bucket: bucket}).Handle)
 			var def map[string]any
 			fixture(b, "export.asl.json", &def)
+			// The listing calls share the vendor budget too: the inline Map may use all of it,
+			// since it finishes before the Distributed Map starts.
+			def["States"].(map[string]any)["ListDevices"].(map[string]any)["MaxConcurrency"] = min(sz.budget, 40)
 			fetch := def["States"].(map[string]any)["FetchAll"].(map[string]any)
 			fetch["MaxConcurrency"] = sz.budget
 			fetch["ItemBatcher"].(map[string]any)["MaxItemsPerBatch"] = sz.batch
