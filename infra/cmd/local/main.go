@@ -1,0 +1,98 @@
+// Command local runs the reference pipeline end to end on this machine (make local): the stage's
+// own program planned offline, its export workflow on components/sfnlocal with the real
+// handlers in-process, a fake vendor API at the stage's budget, a local S3 server, and the
+// transform path fed in SQS-shaped batches. It ends with one line of JSON (ARCHITECTURE.md) and
+// exits 1 when any item is lost or the vendor saw more calls at once than its budget.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"time"
+
+	"github.com/skeinhq/skein/infra/local"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("local", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o local.Options
+	fs.StringVar(&o.Stack, "stack", "dev", "the stage whose program runs (Pulumi.<stage>.yaml)")
+	fs.StringVar(&o.Date, "date", "", "run date yyyy-mm-dd; zero means yesterday in the stage's time zone")
+	fs.IntVar(&o.Groups, "groups", 20, "the fake vendor's groups")
+	fs.IntVar(&o.DevicesPerGroup, "devices", 50, "devices per group")
+	fs.DurationVar(&o.Latency, "latency", 20*time.Millisecond, "latency of every vendor call")
+	fs.Float64Var(&o.FailFraction, "fail", 0.01, "fraction of devices whose metrics always fail (404); 0 for none")
+	fs.Float64Var(&o.DuplicateFraction, "duplicates", 0, "fraction of transform messages delivered twice")
+	fs.Float64Var(&o.PoisonFraction, "poison", 0, "fraction of raw objects whose transform always fails")
+	logs := fs.String("logs", "", "write the handlers' JSON logs to this file")
+	quiet := fs.Bool("quiet", false, "no live progress")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.FailFraction == 0 {
+		o.FailFraction = -1 // the flag's 0 means none
+	}
+	if !*quiet {
+		o.Progress = stderr
+	}
+	if *logs != "" {
+		f, err := os.Create(*logs)
+		if err != nil {
+			fmt.Fprintln(stderr, "local:", err)
+			return 1
+		}
+		defer f.Close()
+		o.Log = f
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	fmt.Fprintf(stderr, "local: planning stage %s offline...\n", o.Stack)
+	env, err := local.Start(o)
+	if err != nil {
+		fmt.Fprintln(stderr, "local:", err)
+		return 1
+	}
+	defer env.Close()
+	fmt.Fprintf(stderr, "local: exporting %s: %d groups x %d devices, vendor budget %d (%d batches of %d at once x %d calls each), latency %v\n",
+		env.RunDate(), o.Groups, o.DevicesPerGroup, env.Config.VendorBudget, env.Config.MapConcurrency(), env.Config.BatchSize, env.Config.BatchConcurrency, o.Latency)
+	rep, err := env.Run(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "local:", err)
+		return 1
+	}
+	fmt.Fprintln(stderr)
+	if rep.ExecutionError != nil {
+		fmt.Fprintf(stderr, "local: the export execution failed: %v\n", rep.ExecutionError)
+	}
+	fmt.Fprintf(stderr, "local: vendor calls %d (throttled %d, failed %d), peak %d at once; transform: %d messages, %d deliveries (%d duplicates, %d redeliveries), %d dead-lettered\n",
+		rep.Vendor.Total, rep.Vendor.Throttled, rep.Vendor.Failed, rep.Vendor.PeakInFlight,
+		rep.Transform.Messages, rep.Transform.Deliveries, rep.Transform.Duplicates, rep.Transform.Redeliveries, rep.Transform.DeadLettered)
+	devs := make([]string, 0, len(rep.Captured))
+	for d := range rep.Captured {
+		devs = append(devs, d)
+	}
+	sort.Strings(devs)
+	for _, d := range devs {
+		c := rep.Captured[d]
+		fmt.Fprintf(stderr, "local: failed %s: %s in %s (%s)\n", d, c.Error, c.Location, c.Cause)
+	}
+	for _, d := range rep.Lost {
+		fmt.Fprintf(stderr, "local: LOST %s: neither processed nor captured\n", d)
+	}
+	line, _ := json.Marshal(rep.Summary)
+	fmt.Fprintln(stdout, string(line))
+	if rep.Summary.Lost > 0 || rep.Summary.PeakConcurrency > int64(rep.Summary.MaxConcurrency) {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,748 @@
+package cost
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// DefaultItems is the workload of a state machine Options.Workloads does not name.
+const DefaultItems = 1000
+
+// DefaultDuration is the duration of one Lambda invocation when the workload gives none.
+const DefaultDuration = 100 * time.Millisecond
+
+// DefaultExpressMemoryMB is the memory an Express execution is billed for when the workload
+// gives none: the smallest unit, enough for a definition and payload of a few hundred KB
+// (the pricing page estimates 50 MB + definition size + payload size x Map/Parallel steps).
+const DefaultExpressMemoryMB = 64
+
+// DefaultResultWriterPuts is the number of S3 PUT requests one ResultWriter export makes when
+// the workload gives none: manifest.json plus one SUCCEEDED, FAILED and PENDING file each (the
+// conservative reading: AWS writes a file per status that has results, each up to 5 GB).
+const DefaultResultWriterPuts = 4
+
+// Function is a Lambda function a definition invokes.
+type Function struct {
+	// Name is the logical name, the key of Workload.Durations; zero means the name in the ARN.
+	Name string `json:"name"`
+	// MemoryMB is the configured memory; zero means 128 (Lambda's default).
+	MemoryMB int `json:"memoryMB"`
+	// Architecture is "arm64" or "x86_64"; zero means x86_64 (Lambda's default).
+	Architecture string `json:"architecture"`
+}
+
+// PerItem are data requests made for every item, outside the workflow (by the workers, or by
+// a queue consumer): for example 1 raw PUT, 1 GET and 1 processed PUT in S3, and a send,
+// receive and delete in SQS. Zero means none.
+type PerItem struct {
+	S3Puts      float64 `json:"s3Puts"`
+	S3Gets      float64 `json:"s3Gets"`
+	SQSRequests float64 `json:"sqsRequests"`
+}
+
+// Workload is what one execution processes, and how long its work takes.
+type Workload struct {
+	// Type is the state machine's type, STANDARD or EXPRESS; zero means STANDARD (Marshal
+	// takes it from the resource).
+	Type string `json:"type"`
+	// Items is the number of items one run fans out over; zero means DefaultItems.
+	Items int `json:"items"`
+	// MapItems are iteration counts by Map state name; zero means the items that reach the
+	// Map (Items at the top level, the share of an enclosing iteration inside one). An
+	// iteration of a Map with n iterations carries 1/n of the Map's items.
+	MapItems map[string]int `json:"mapItems,omitempty"`
+	// FixedMapItems names Map states whose iterations do not grow with the items when the
+	// workload is scaled to a million items (a listing over a fixed set of groups): the
+	// per-million figure is then the cost of a million more items at the same groups. Zero
+	// means every MapItems entry scales in proportion.
+	FixedMapItems map[string]bool `json:"fixedMapItems,omitempty"`
+	// BatchSizes override ItemBatcher.MaxItemsPerBatch by Map state name; zero means the
+	// definition's MaxItemsPerBatch (required when the definition gives only a path).
+	BatchSizes map[string]int `json:"batchSizes,omitempty"`
+	// Choices are the branch each Choice state takes, by state name (the name of the next
+	// state); zero means its Default, or the first rule's Next when there is no Default.
+	Choices map[string]string `json:"choices,omitempty"`
+	// Retries are extra attempts per entry of a Task state, by state name; zero means none.
+	// Each attempt is one more transition and one more invocation.
+	Retries map[string]int `json:"retries,omitempty"`
+	// Durations are the fixed duration of one invocation, by function logical name; zero
+	// means DefaultDuration, or no fixed part when PerItemDurations names the function.
+	Durations map[string]time.Duration `json:"-"`
+	// PerItemDurations add a duration per item the invocation handles (a batch's items, or
+	// an inline iteration's share), by function logical name; zero means none.
+	PerItemDurations map[string]time.Duration `json:"-"`
+	// ExpressMemoryMB is the memory of an Express execution, rounded up to 64 MB; zero means
+	// DefaultExpressMemoryMB.
+	ExpressMemoryMB int `json:"expressMemoryMB"`
+	// ResultWriterPuts are the S3 PUTs of one ResultWriter export; zero means
+	// DefaultResultWriterPuts.
+	ResultWriterPuts int `json:"resultWriterPuts"`
+	// PerItem are data requests per item; zero means none.
+	PerItem PerItem `json:"perItem"`
+}
+
+func (w Workload) withDefaults() Workload {
+	if w.Type == "" {
+		w.Type = "STANDARD"
+	}
+	w.Type = strings.ToUpper(w.Type)
+	if w.Items == 0 {
+		w.Items = DefaultItems
+	}
+	if w.ExpressMemoryMB == 0 {
+		w.ExpressMemoryMB = DefaultExpressMemoryMB
+	}
+	w.ExpressMemoryMB = (w.ExpressMemoryMB + 63) / 64 * 64
+	if w.ResultWriterPuts == 0 {
+		w.ResultWriterPuts = DefaultResultWriterPuts
+	}
+	return w
+}
+
+func (w Workload) validate() error {
+	var errs []error
+	bad := func(field string, v any, allowed string) {
+		errs = append(errs, fmt.Errorf("cost: Workload.%s must be %s, got %v", field, allowed, v))
+	}
+	if w.Type != "STANDARD" && w.Type != "EXPRESS" {
+		bad("Type", w.Type, "STANDARD or EXPRESS")
+	}
+	if w.Items < 0 {
+		bad("Items", w.Items, "at least 0")
+	}
+	if w.ExpressMemoryMB < 0 {
+		bad("ExpressMemoryMB", w.ExpressMemoryMB, "at least 0")
+	}
+	if w.ResultWriterPuts < 0 {
+		bad("ResultWriterPuts", w.ResultWriterPuts, "at least 0")
+	}
+	for _, k := range sortedKeys(w.MapItems) {
+		if w.MapItems[k] < 0 {
+			bad(fmt.Sprintf("MapItems[%q]", k), w.MapItems[k], "at least 0")
+		}
+	}
+	for _, k := range sortedKeys(w.BatchSizes) {
+		if w.BatchSizes[k] < 0 {
+			bad(fmt.Sprintf("BatchSizes[%q]", k), w.BatchSizes[k], "at least 0")
+		}
+	}
+	for _, k := range sortedKeys(w.Retries) {
+		if w.Retries[k] < 0 {
+			bad(fmt.Sprintf("Retries[%q]", k), w.Retries[k], "at least 0")
+		}
+	}
+	for _, k := range sortedKeys(w.Durations) {
+		if w.Durations[k] < 0 {
+			bad(fmt.Sprintf("Durations[%q]", k), w.Durations[k], "at least 0")
+		}
+	}
+	for _, k := range sortedKeys(w.PerItemDurations) {
+		if w.PerItemDurations[k] < 0 {
+			bad(fmt.Sprintf("PerItemDurations[%q]", k), w.PerItemDurations[k], "at least 0")
+		}
+	}
+	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 {
+		bad("PerItem", w.PerItem, "at least 0 in every field")
+	}
+	return errors.Join(errs...)
+}
+
+// perMillion scales the workload to 1,000,000 items, MapItems in proportion (at least 1) unless
+// FixedMapItems keeps them.
+func (w Workload) perMillion() Workload {
+	f := 1e6 / float64(w.Items)
+	out := w
+	out.Items = 1_000_000
+	if w.MapItems != nil {
+		out.MapItems = map[string]int{}
+		for k, v := range w.MapItems {
+			if v == 0 {
+				continue
+			}
+			if w.FixedMapItems[k] {
+				out.MapItems[k] = v
+				continue
+			}
+			out.MapItems[k] = max(1, int(math.Round(float64(v)*f)))
+		}
+	}
+	return out
+}
+
+// Breakdown is the cost of one state machine: one run, per million items, and the naive design.
+type Breakdown struct {
+	// Type is STANDARD or EXPRESS.
+	Type string `json:"type"`
+	// Run is one execution of the workload; PerMillionItems one execution with the workload
+	// scaled to 1,000,000 items. Month is Run times the runs a month (set by Marshal; nil
+	// when no schedule starts the machine).
+	Run             Scope  `json:"run"`
+	Month           *Scope `json:"month"`
+	PerMillionItems Scope  `json:"perMillionItems"`
+	// MapRuns describe each Distributed Map of one run.
+	MapRuns []MapRun `json:"mapRuns"`
+	// Naive is the same processing with every Map an inline Map of a Standard workflow, one
+	// item per iteration, one invocation per item.
+	Naive Naive `json:"naive"`
+	// Ratio is Naive.PerMillionItems.Orchestration.Total / PerMillionItems.Orchestration.Total
+	// (0 when ours costs nothing).
+	Ratio float64 `json:"ratio"`
+
+	run, perMillion, naiveRun tally
+	prices                    Prices
+}
+
+// Naive is the naive design's cost.
+type Naive struct {
+	Run             Scope  `json:"run"`
+	Month           *Scope `json:"month"`
+	PerMillionItems Scope  `json:"perMillionItems"`
+}
+
+// MapRun is one Distributed Map state's Map Run(s) in one execution.
+type MapRun struct {
+	// State is the Map state's name; Runs how many Map Runs it starts per execution (more
+	// than one inside an iteration).
+	State string  `json:"state"`
+	Runs  float64 `json:"runs"`
+	// Items is the iterations of one Map Run; BatchSize the items per child (1 without an
+	// ItemBatcher); ChildExecutions the children of all Runs.
+	Items           int     `json:"items"`
+	BatchSize       int     `json:"batchSize"`
+	ChildExecutions float64 `json:"childExecutions"`
+	// ExecutionType is the children's type, EXPRESS or STANDARD.
+	ExecutionType string `json:"executionType"`
+	// TransitionsPerChild is the state transitions of one child (billed only for STANDARD);
+	// BilledMillisecondsPerChild the billed duration of one EXPRESS child (0 for STANDARD),
+	// both averaged over the children.
+	TransitionsPerChild        float64 `json:"transitionsPerChild"`
+	BilledMillisecondsPerChild float64 `json:"billedMillisecondsPerChild"`
+}
+
+// Scope is the usage and cost of one scope (a run, a month, a million items).
+type Scope struct {
+	Usage         Usage         `json:"usage"`
+	Orchestration Orchestration `json:"orchestration"`
+	Compute       Compute       `json:"compute"`
+	Data          Data          `json:"data"`
+	// Total is the sum of the three sections' totals.
+	Total float64 `json:"total"`
+}
+
+// Usage counts the billed units.
+type Usage struct {
+	// StateTransitions are billed Standard transitions (parent, Standard children).
+	StateTransitions float64 `json:"stateTransitions"`
+	// ChildExecutions are Distributed Map children started.
+	ChildExecutions float64 `json:"childExecutions"`
+	// ExpressRequests and ExpressGBSeconds are Express executions and their billed duration.
+	ExpressRequests  float64 `json:"expressRequests"`
+	ExpressGBSeconds float64 `json:"expressGBSeconds"`
+	// Lambda lists the invoked functions, by logical name.
+	Lambda []LambdaUsage `json:"lambda"`
+	// S3PutRequests count PUT, COPY, POST and LIST requests; S3GetRequests GET requests.
+	S3PutRequests float64 `json:"s3PutRequests"`
+	S3GetRequests float64 `json:"s3GetRequests"`
+	SQSRequests   float64 `json:"sqsRequests"`
+}
+
+// LambdaUsage is one function's invocations and billed GB-seconds.
+type LambdaUsage struct {
+	Function     string  `json:"function"`
+	MemoryMB     int     `json:"memoryMB"`
+	Architecture string  `json:"architecture"`
+	Invocations  float64 `json:"invocations"`
+	GBSeconds    float64 `json:"gbSeconds"`
+}
+
+// Orchestration is what Step Functions and Lambda charge per request.
+type Orchestration struct {
+	StateTransitions float64 `json:"stateTransitions"`
+	ExpressRequests  float64 `json:"expressRequests"`
+	ExpressDuration  float64 `json:"expressDuration"`
+	LambdaRequests   float64 `json:"lambdaRequests"`
+	Total            float64 `json:"total"`
+}
+
+// Compute is Lambda duration, by function logical name.
+type Compute struct {
+	Functions map[string]float64 `json:"functions"`
+	Total     float64            `json:"total"`
+}
+
+// Data is S3 and SQS requests.
+type Data struct {
+	S3Put float64 `json:"s3Put"`
+	S3Get float64 `json:"s3Get"`
+	SQS   float64 `json:"sqs"`
+	Total float64 `json:"total"`
+}
+
+// Estimate costs one definition (ASL JSON) under a workload. fns are the functions it may
+// invoke, by ARN; an ARN not in fns is costed at the defaults of Function. It returns every
+// problem of the definition at once, as *DefinitionError values.
+func Estimate(definition []byte, fns map[string]Function, w Workload, pr Prices) (Breakdown, error) {
+	w = w.withDefaults()
+	pr = pr.withDefaults()
+	if err := errors.Join(w.validate(), pr.validate()); err != nil {
+		return Breakdown{}, err
+	}
+	m, err := parse(definition)
+	if err != nil {
+		return Breakdown{}, err
+	}
+	if errs := validate(m, nil, w.BatchSizes); len(errs) > 0 {
+		return Breakdown{}, errors.Join(errs...)
+	}
+	b := Breakdown{Type: w.Type, prices: pr}
+	ours := func(w Workload, naive bool) (tally, error) {
+		e := &estimator{w: w, fns: fns, naive: naive}
+		t, err := e.top(m)
+		if err != nil {
+			return tally{}, err
+		}
+		return t, nil
+	}
+	if b.run, err = ours(w, false); err != nil {
+		return Breakdown{}, err
+	}
+	if b.perMillion, err = ours(w.perMillion(), false); err != nil {
+		return Breakdown{}, err
+	}
+	if b.naiveRun, err = ours(w, true); err != nil {
+		return Breakdown{}, err
+	}
+	naivePerMillion, err := ours(w.perMillion(), true)
+	if err != nil {
+		return Breakdown{}, err
+	}
+	b.Run = b.run.scope(pr, 1)
+	b.PerMillionItems = b.perMillion.scope(pr, 1)
+	b.MapRuns = b.run.mapRunsRounded()
+	b.Naive = Naive{Run: b.naiveRun.scope(pr, 1), PerMillionItems: naivePerMillion.scope(pr, 1)}
+	if o := b.perMillion.orchestration(pr); o > 0 {
+		b.Ratio = round6(naivePerMillion.orchestration(pr) / o)
+	}
+	return b, nil
+}
+
+// withRuns sets Month and Naive.Month to runs executions.
+func (b *Breakdown) withRuns(runs float64) {
+	m := b.run.scope(b.prices, runs)
+	n := b.naiveRun.scope(b.prices, runs)
+	b.Month, b.Naive.Month = &m, &n
+}
+
+func (p Prices) validate() error {
+	var errs []error
+	for name, v := range map[string]float64{
+		"StandardTransition": p.StandardTransition, "ExpressRequest": p.ExpressRequest,
+		"ExpressGBSecond": p.ExpressGBSecond, "LambdaRequest": p.LambdaRequest,
+		"LambdaGBSecondX86": p.LambdaGBSecondX86, "LambdaGBSecondArm64": p.LambdaGBSecondArm64,
+		"S3Put": p.S3Put, "S3Get": p.S3Get, "SQSRequest": p.SQSRequest,
+	} {
+		if v < 0 {
+			errs = append(errs, fmt.Errorf("cost: Prices.%s must be positive, got %v", name, v))
+		}
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
+}
+
+// tally is unrounded usage.
+type tally struct {
+	transitions     float64
+	children        float64
+	expressRequests float64
+	expressGBs      float64
+	lambda          map[string]*lambdaTally // by logical name
+	s3Puts, s3Gets  float64
+	sqs             float64
+	durationMs      float64 // sum of Task and Wait durations, for Express billing
+	mapRuns         []MapRun
+}
+
+type lambdaTally struct {
+	fn          Function
+	invocations float64
+	gbs         float64
+}
+
+func (t *tally) add(o tally, k float64) {
+	t.transitions += k * o.transitions
+	t.children += k * o.children
+	t.expressRequests += k * o.expressRequests
+	t.expressGBs += k * o.expressGBs
+	t.s3Puts += k * o.s3Puts
+	t.s3Gets += k * o.s3Gets
+	t.sqs += k * o.sqs
+	t.durationMs += k * o.durationMs
+	for _, name := range sortedKeys(o.lambda) {
+		l := o.lambda[name]
+		t.invoke(l.fn, k*l.invocations, k*l.gbs)
+	}
+	for _, r := range o.mapRuns {
+		r.Runs *= k
+		r.ChildExecutions *= k
+		t.mapRuns = append(t.mapRuns, r)
+	}
+}
+
+func (t *tally) invoke(fn Function, n, gbs float64) {
+	if t.lambda == nil {
+		t.lambda = map[string]*lambdaTally{}
+	}
+	l := t.lambda[fn.Name]
+	if l == nil {
+		l = &lambdaTally{fn: fn}
+		t.lambda[fn.Name] = l
+	}
+	l.invocations += n
+	l.gbs += gbs
+}
+
+func (t tally) lambdaRequests() float64 {
+	n := 0.0
+	for _, l := range t.lambda {
+		n += l.invocations
+	}
+	return n
+}
+
+func (t tally) orchestration(pr Prices) float64 {
+	return t.transitions*pr.StandardTransition + t.expressRequests*pr.ExpressRequest +
+		t.expressGBs*pr.ExpressGBSecond + t.lambdaRequests()*pr.LambdaRequest
+}
+
+func gbSecondPrice(fn Function, pr Prices) float64 {
+	if fn.Architecture == "arm64" {
+		return pr.LambdaGBSecondArm64
+	}
+	return pr.LambdaGBSecondX86
+}
+
+// scope prices k times the tally, rounding every figure to 1e-6.
+func (t tally) scope(pr Prices, k float64) Scope {
+	var s Scope
+	names := make([]string, 0, len(t.lambda))
+	for n := range t.lambda {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	s.Usage = Usage{
+		StateTransitions: round6(k * t.transitions),
+		ChildExecutions:  round6(k * t.children),
+		ExpressRequests:  round6(k * t.expressRequests),
+		ExpressGBSeconds: round6(k * t.expressGBs),
+		Lambda:           []LambdaUsage{},
+		S3PutRequests:    round6(k * t.s3Puts),
+		S3GetRequests:    round6(k * t.s3Gets),
+		SQSRequests:      round6(k * t.sqs),
+	}
+	s.Compute.Functions = map[string]float64{}
+	compute := 0.0
+	for _, n := range names {
+		l := t.lambda[n]
+		s.Usage.Lambda = append(s.Usage.Lambda, LambdaUsage{
+			Function: n, MemoryMB: l.fn.MemoryMB, Architecture: l.fn.Architecture,
+			Invocations: round6(k * l.invocations), GBSeconds: round6(k * l.gbs),
+		})
+		c := k * l.gbs * gbSecondPrice(l.fn, pr)
+		s.Compute.Functions[n] = round6(c)
+		compute += c
+	}
+	s.Compute.Total = round6(compute)
+	orch := k * t.orchestration(pr)
+	s.Orchestration = Orchestration{
+		StateTransitions: round6(k * t.transitions * pr.StandardTransition),
+		ExpressRequests:  round6(k * t.expressRequests * pr.ExpressRequest),
+		ExpressDuration:  round6(k * t.expressGBs * pr.ExpressGBSecond),
+		LambdaRequests:   round6(k * t.lambdaRequests() * pr.LambdaRequest),
+		Total:            round6(orch),
+	}
+	data := k * (t.s3Puts*pr.S3Put + t.s3Gets*pr.S3Get + t.sqs*pr.SQSRequest)
+	s.Data = Data{
+		S3Put: round6(k * t.s3Puts * pr.S3Put),
+		S3Get: round6(k * t.s3Gets * pr.S3Get),
+		SQS:   round6(k * t.sqs * pr.SQSRequest),
+		Total: round6(data),
+	}
+	s.Total = round6(orch + compute + data)
+	return s
+}
+
+func (t tally) mapRunsRounded() []MapRun {
+	out := []MapRun{}
+	for _, r := range t.mapRuns {
+		r.Runs = round6(r.Runs)
+		r.ChildExecutions = round6(r.ChildExecutions)
+		r.TransitionsPerChild = round6(r.TransitionsPerChild)
+		r.BilledMillisecondsPerChild = round6(r.BilledMillisecondsPerChild)
+		out = append(out, r)
+	}
+	return out
+}
+
+func round6(x float64) float64 {
+	r := math.Round(x*1e6) / 1e6
+	if r == 0 {
+		return 0 // no -0 in the output
+	}
+	return r
+}
+
+// estimator walks a definition for one workload.
+type estimator struct {
+	w     Workload
+	fns   map[string]Function
+	naive bool
+}
+
+// top walks the state machine and bills it as its type.
+func (e *estimator) top(m *machine) (tally, error) {
+	t, err := e.walk(m, float64(e.w.Items), nil)
+	if err != nil {
+		return tally{}, err
+	}
+	if e.w.Type == "EXPRESS" && !e.naive {
+		t.transitions = 0
+		t.expressRequests++
+		t.expressGBs += e.expressGBs(t.durationMs)
+	}
+	per := e.w.PerItem
+	n := float64(e.w.Items)
+	t.s3Puts += n * per.S3Puts
+	t.s3Gets += n * per.S3Gets
+	t.sqs += n * per.SQSRequests
+	return t, nil
+}
+
+// expressGBs is the billed GB-seconds of one Express execution lasting ms milliseconds:
+// rounded up to 100 ms (at least 100 ms), at ExpressMemoryMB.
+func (e *estimator) expressGBs(ms float64) float64 {
+	billed := math.Max(100, math.Ceil(ms/100-1e-9)*100)
+	return billed / 1000 * float64(e.w.ExpressMemoryMB) / 1024
+}
+
+func (e *estimator) function(target string) Function {
+	fn, ok := e.fns[target]
+	if !ok {
+		// An ARN with a version or alias qualifier: arn:aws:lambda:r:a:function:name:qualifier.
+		if parts := strings.Split(target, ":"); len(parts) == 8 {
+			fn, ok = e.fns[strings.Join(parts[:7], ":")]
+		}
+	}
+	if !ok && !strings.HasPrefix(target, "arn:") {
+		// A bare function name, as lambda:invoke accepts.
+		for _, arn := range sortedKeys(e.fns) {
+			if strings.HasSuffix(arn, ":function:"+target) {
+				fn = e.fns[arn]
+				break
+			}
+		}
+	}
+	if fn.Name == "" {
+		fn.Name = target
+		if i := strings.Index(target, ":function:"); i >= 0 {
+			fn.Name = strings.SplitN(target[i+len(":function:"):], ":", 2)[0]
+		}
+	}
+	if fn.MemoryMB == 0 {
+		fn.MemoryMB = 128
+	}
+	if fn.Architecture == "" {
+		fn.Architecture = "x86_64"
+	}
+	return fn
+}
+
+// walk follows one path through m for an execution (or iteration) carrying items items.
+func (e *estimator) walk(m *machine, items float64, in []string) (tally, error) {
+	var t tally
+	seen := map[string]bool{}
+	for name := m.StartAt; name != ""; {
+		if seen[name] {
+			return tally{}, &DefinitionError{State: name, In: in, Problem: "entered twice on the costed path (a loop): set Workload.Choices to leave it"}
+		}
+		seen[name] = true
+		s := m.States[name]
+		t.transitions++
+		next := s.Next
+		switch s.Type {
+		case "Task":
+			e.task(&t, name, s, items)
+		case "Wait":
+			if s.Seconds != nil {
+				t.durationMs += *s.Seconds * 1000
+			}
+		case "Choice":
+			next = s.Default
+			if next == "" {
+				next = s.Choices[0].Next
+			}
+			if c, ok := e.w.Choices[name]; ok {
+				if _, exists := m.States[c]; !exists {
+					return tally{}, &DefinitionError{State: name, In: in, Problem: fmt.Sprintf("Workload.Choices names %q, which is no state here", c)}
+				}
+				next = c
+			}
+		case "Parallel":
+			for _, b := range s.Branches {
+				bt, err := e.walk(b, items, append(append([]string(nil), in...), name))
+				if err != nil {
+					return tally{}, err
+				}
+				t.add(bt, 1)
+			}
+		case "Map":
+			if err := e.mapState(&t, name, s, items, in); err != nil {
+				return tally{}, err
+			}
+		case "Succeed", "Fail":
+			next = ""
+		}
+		if s.End {
+			next = ""
+		}
+		name = next
+	}
+	return t, nil
+}
+
+func (e *estimator) task(t *tally, name string, s *state, items float64) {
+	attempts := float64(1 + e.w.Retries[name])
+	t.transitions += attempts - 1
+	if target := s.lambdaTarget(); target != "" {
+		fn := e.function(target)
+		d := e.w.Durations[fn.Name]
+		per := e.w.PerItemDurations[fn.Name]
+		if d == 0 && per == 0 {
+			d = DefaultDuration
+		}
+		ms := float64(d)/float64(time.Millisecond) + items*float64(per)/float64(time.Millisecond)
+		billed := math.Max(1, math.Ceil(ms-1e-9))
+		t.invoke(fn, attempts, attempts*billed/1000*float64(fn.MemoryMB)/1024)
+		t.durationMs += attempts * ms
+		return
+	}
+	r := strings.ToLower(s.Resource)
+	switch {
+	case strings.Contains(r, ":sqs:sendmessage"):
+		t.sqs += attempts
+	case strings.Contains(r, ":s3:putobject"), strings.Contains(r, ":s3:copyobject"), strings.Contains(r, ":s3:listobjects"):
+		t.s3Puts += attempts
+	case strings.Contains(r, ":s3:getobject"), strings.Contains(r, ":s3:headobject"):
+		t.s3Gets += attempts
+	}
+}
+
+// iterations is a Map's iteration count for items items reaching it.
+func (e *estimator) iterations(name string, items float64) int {
+	if n := e.w.MapItems[name]; n > 0 {
+		return n
+	}
+	return int(math.Ceil(items - 1e-9))
+}
+
+func (e *estimator) mapState(t *tally, name string, s *state, items float64, in []string) error {
+	p := s.processor()
+	n := e.iterations(name, items)
+	if n == 0 {
+		return nil
+	}
+	share := items / float64(n) // items one iteration carries
+	sub := append(append([]string(nil), in...), name)
+	first := len(t.mapRuns) // where this Map's own MapRun goes, before its nested ones
+	if !s.distributed() || e.naive {
+		it, err := e.walk(&p.machine, share, sub)
+		if err != nil {
+			return err
+		}
+		t.add(it, float64(n))
+		return nil
+	}
+	batch := 1
+	if b := s.ItemBatcher; b != nil {
+		if b.MaxItemsPerBatch != nil {
+			batch = *b.MaxItemsPerBatch
+		}
+		if v := e.w.BatchSizes[name]; v > 0 {
+			batch = v
+		}
+	}
+	if r := s.ItemReader; r != nil {
+		res := strings.ToLower(r.Resource)
+		switch {
+		case strings.Contains(res, "listobjects"):
+			t.s3Puts += math.Ceil(float64(n) / 1000) // LIST pages of 1,000 keys
+		case strings.Contains(res, "getobject"):
+			t.s3Gets++
+			if strings.EqualFold(r.ReaderConfig.InputType, "MANIFEST") {
+				t.s3Gets++ // the inventory manifest, then its data file
+			}
+		}
+	}
+	if s.ResultWriter != nil && s.ResultWriter.Resource != "" {
+		t.s3Puts += float64(e.w.ResultWriterPuts)
+	}
+	express := s.childExpress()
+	run := MapRun{State: name, Runs: 1, Items: n, BatchSize: batch, ExecutionType: "STANDARD"}
+	if express {
+		run.ExecutionType = "EXPRESS"
+	}
+	groups := []struct {
+		count float64
+		size  int
+	}{{float64(n / batch), batch}}
+	if r := n % batch; r > 0 {
+		groups = append(groups, struct {
+			count float64
+			size  int
+		}{1, r})
+	}
+	var children, childTransitions, childMs float64
+	for _, g := range groups {
+		if g.count == 0 {
+			continue
+		}
+		ct, err := e.walk(&p.machine, float64(g.size)*share, sub)
+		if err != nil {
+			return err
+		}
+		children += g.count
+		childTransitions += g.count * ct.transitions
+		if express {
+			gbs := e.expressGBs(ct.durationMs)
+			childMs += g.count * gbs * 1000 * 1024 / float64(e.w.ExpressMemoryMB)
+			ct.transitions = 0 // Express bills requests and duration, not transitions
+			ct.expressRequests++
+			ct.expressGBs += gbs
+		}
+		ct.durationMs = 0
+		t.add(ct, g.count)
+	}
+	// One transition of the parent for each child execution started (concepts-transitions).
+	t.transitions += children
+	t.children += children
+	run.ChildExecutions = children
+	run.TransitionsPerChild = childTransitions / children
+	if express {
+		run.BilledMillisecondsPerChild = childMs / children
+	}
+	// Nested Map Runs were appended by add; this one goes before them.
+	t.mapRuns = append(t.mapRuns[:first], append([]MapRun{run}, t.mapRuns[first:]...)...)
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,550 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/components/sfnlocal"
+	"github.com/skeinhq/skein/functions/pipeline"
+	"github.com/skeinhq/skein/functions/s3local"
+	"github.com/skeinhq/skein/functions/vendorapi"
+	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
+	"github.com/skeinhq/skein/infra/stack"
+)
+
+// Options configure a local run. The zero value of each field is the default its comment names.
+type Options struct {
+	// Root is the module root holding Pulumi.<stage>.yaml; zero means the module above ".".
+	Root string
+	// Stack is the stage whose program runs; zero means "dev".
+	Stack string
+	// Date is the run date (yyyy-mm-dd); zero means what the schedule would export today:
+	// yesterday in the stage's time zone.
+	Date string
+	// Groups and DevicesPerGroup size the fake vendor; zero means 20 and 50.
+	Groups, DevicesPerGroup int
+	// Latency of every vendor call; zero means 20 ms.
+	Latency time.Duration
+	// FailFraction of devices whose metrics call always fails (HTTP 404): zero means 0.01;
+	// negative means none.
+	FailFraction float64
+	// Storms are windows during which the vendor answers every call with 429.
+	Storms []vendortest.Window
+	// RetryAfter is the vendor's Retry-After on 429; zero means 1 s.
+	RetryAfter time.Duration
+	// DuplicateFraction of the transform queue's messages SQS delivers twice (at-least-once);
+	// zero means none.
+	DuplicateFraction float64
+	// PoisonFraction of raw objects whose transform always fails (so that they end in the
+	// dead-letter queue after maxReceiveCount receives); zero means none.
+	PoisonFraction float64
+	// TimeScale multiplies the workflow's Retry waits (sfnlocal.Options.TimeScale); zero means
+	// 0.05, so a 2 s backoff waits 100 ms. Vendor latency and Retry-After are real.
+	TimeScale float64
+	// Seed varies the failing devices; zero is a valid seed.
+	Seed uint64
+	// Progress receives a live one-line display; nil means none.
+	Progress io.Writer
+	// Log receives the handlers' JSON log lines; nil means none.
+	Log io.Writer
+}
+
+// Summary is the last line of make local (ARCHITECTURE.md).
+type Summary struct {
+	Items           int     `json:"items"`
+	Succeeded       int     `json:"succeeded"`
+	Failed          int     `json:"failed"`
+	Lost            int     `json:"lost"`
+	PeakConcurrency int64   `json:"peakConcurrency"`
+	MaxConcurrency  int     `json:"maxConcurrency"`
+	WallSeconds     float64 `json:"wallSeconds"`
+	IdealSeconds    float64 `json:"idealSeconds"`
+}
+
+// Report is everything a run found, for tests and the command's detail lines.
+type Report struct {
+	Summary Summary
+	Date    string
+	// Bucket is the data bucket's (plan) name.
+	Bucket string
+	// Captured maps each failed device to where it was captured and its error.
+	Captured map[string]Capture
+	// Lost lists the devices neither processed nor captured.
+	Lost []string
+	// Processed maps processed/ keys to their bytes.
+	Processed map[string][]byte
+	// Raw maps raw/ keys to their bytes.
+	Raw map[string][]byte
+	// Vendor is the fake vendor's statistics.
+	Vendor vendortest.Stats
+	// Transform is the queue simulation's statistics.
+	Transform QueueStats
+	// ExecutionError is the export execution's error, if it failed.
+	ExecutionError error
+	// Budget is the vendor budget; MapConcurrency and BatchConcurrency how it is shared.
+	Budget, MapConcurrency, BatchConcurrency int
+}
+
+// Capture says where a failed item is kept for an operator.
+type Capture struct {
+	// Where is "results" (a ResultWriter FAILED/PENDING file) or "dlq" (the transform's
+	// dead-letter queue).
+	Where string `json:"where"`
+	// Location is the result file's key or the dead-letter message id.
+	Location string `json:"location"`
+	// Error is the error name; Cause its message.
+	Error string `json:"error"`
+	Cause string `json:"cause,omitempty"`
+}
+
+// Environment is a running local environment: the plan of the stage, the fake vendor, the
+// local S3 server and the engine running the stage's own export definition against the real
+// handlers. Run it once or more (a re-run, a redrive) and Close it.
+type Environment struct {
+	opts      Options
+	Plan      *plan.Plan
+	Config    *stack.Config
+	Vendor    *vendortest.Server
+	S3        *s3local.Server
+	Engine    *sfnlocal.Engine
+	Bucket    string
+	Functions map[string]map[string]string // logical worker name -> environment variables
+	transform *pipeline.Transform
+	queueCfg  QueueConfig
+	log       *slog.Logger
+	timeZone  string
+}
+
+// Start plans the stage offline and starts everything a run needs on this machine.
+func Start(opts Options) (*Environment, error) {
+	if opts.Stack == "" {
+		opts.Stack = "dev"
+	}
+	if opts.Root == "" {
+		r, err := stack.ModuleRoot(".")
+		if err != nil {
+			return nil, err
+		}
+		opts.Root = r
+	}
+	if opts.TimeScale == 0 {
+		opts.TimeScale = 0.05
+	}
+	switch {
+	case opts.FailFraction == 0:
+		opts.FailFraction = 0.01
+	case opts.FailFraction < 0:
+		opts.FailFraction = 0
+	}
+	off, err := stack.Offline(opts.Root, opts.Stack)
+	if err != nil {
+		return nil, err
+	}
+	e := &Environment{opts: opts, Plan: off.Plan, Config: off.Config, Functions: map[string]map[string]string{}, timeZone: off.Stage.TimeZone}
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	e.log = slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	sm := e.Plan.Find("aws:sfn/stateMachine:StateMachine", stack.WorkflowName)
+	if sm == nil {
+		return nil, errors.New("local: the plan has no export state machine")
+	}
+	def, err := sfnlocal.Parse([]byte(sm.String("definition")))
+	if err != nil {
+		return nil, fmt.Errorf("local: the planned export definition: %w", err)
+	}
+	for _, fn := range e.Plan.OfType("aws:lambda/function:Function") {
+		env := map[string]string{}
+		if vars, ok := fn.Get("environment.variables").(map[string]any); ok {
+			for k, v := range vars {
+				env[k] = fmt.Sprint(v)
+			}
+		}
+		env["name"] = fn.String("name")
+		if env["name"] == "" {
+			env["name"], _ = fn.Outputs["name"].(string)
+		}
+		e.Functions[fn.Name] = env
+	}
+	e.Bucket = e.Functions[stack.FetchName]["DATA_BUCKET"]
+	if e.Bucket == "" {
+		return nil, errors.New("local: fetch-metrics has no DATA_BUCKET in the plan")
+	}
+	if e.queueCfg, err = queueConfig(e.Plan); err != nil {
+		return nil, err
+	}
+
+	e.Vendor, err = vendortest.Start(vendortest.Options{
+		Groups: opts.Groups, DevicesPerGroup: opts.DevicesPerGroup, Latency: opts.Latency,
+		ConcurrencyLimit: e.Config.VendorBudget, FailFraction: opts.FailFraction, FailStatus: 404,
+		Storms: opts.Storms, RetryAfter: opts.RetryAfter, Seed: opts.Seed, Token: "local-token",
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.S3, err = s3local.Start(e.Bucket)
+	if err != nil {
+		e.Vendor.Close()
+		return nil, err
+	}
+	fns, err := e.handlers()
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.Engine, err = sfnlocal.New(def, &sfnlocal.Options{
+		Functions: fns, Store: &s3local.Store{Client: e.S3.Client()}, TimeScale: opts.TimeScale,
+		Progress: opts.Progress, Name: sm.String("name"), Region: off.Stage.Region, Account: plan.DefaultAccount,
+	})
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// handlers builds the real handlers with the settings the plan gives each function.
+func (e *Environment) handlers() (*sfnlocal.Functions, error) {
+	st := e.S3.Client()
+	envInt := func(fn, key string) int {
+		n, _ := strconv.Atoi(e.Functions[fn][key])
+		return n
+	}
+	vendor, err := vendorapi.New(vendorapi.Config{BaseURL: e.Vendor.URL, Token: "local-token",
+		MaxAttempts: envInt(stack.FetchName, "VENDOR_MAX_ATTEMPTS"), PageSize: envInt(stack.FetchName, "VENDOR_PAGE_SIZE")})
+	if err != nil {
+		return nil, err
+	}
+	logFor := func(name string) *slog.Logger { return e.log.With("function", name) }
+	fetch := &pipeline.FetchMetrics{Vendor: vendor, Store: st, Bucket: e.Bucket, Concurrency: envInt(stack.FetchName, "BATCH_CONCURRENCY"), Log: logFor(stack.FetchName)}
+	if err := fetch.Validate(); err != nil {
+		return nil, err
+	}
+	e.transform = &pipeline.Transform{Store: st, Bucket: e.Functions[stack.TransformName]["DATA_BUCKET"], Concurrency: envInt(stack.TransformName, "TRANSFORM_CONCURRENCY"), Log: logFor(stack.TransformName)}
+	fns := &sfnlocal.Functions{}
+	for name, h := range map[string]any{
+		stack.ListGroupsName:  (&pipeline.ListGroups{Vendor: vendor, Log: logFor(stack.ListGroupsName)}).Handle,
+		stack.ListDevicesName: (&pipeline.ListDevices{Vendor: vendor, Store: st, Bucket: e.Bucket, Log: logFor(stack.ListDevicesName)}).Handle,
+		stack.MergeName:       (&pipeline.MergeManifests{Store: st, Bucket: e.Bucket, Log: logFor(stack.MergeName)}).Handle,
+		stack.FetchName:       fetch.Handle,
+	} {
+		physical := e.Functions[name]["name"]
+		if physical == "" {
+			return nil, fmt.Errorf("local: the plan has no function %s", name)
+		}
+		if err := fns.RegisterFunc(physical, h); err != nil {
+			return nil, err
+		}
+	}
+	return fns, nil
+}
+
+// Close stops the servers.
+func (e *Environment) Close() {
+	if e.S3 != nil {
+		_ = e.S3.Close()
+	}
+	if e.Vendor != nil {
+		_ = e.Vendor.Close()
+	}
+}
+
+// RunDate is the date a run exports: Options.Date, or yesterday in the stage's time zone.
+func (e *Environment) RunDate() string {
+	if e.opts.Date != "" {
+		return e.opts.Date
+	}
+	loc, err := time.LoadLocation(e.timeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return time.Now().In(loc).AddDate(0, 0, -1).Format(time.DateOnly)
+}
+
+// Run executes the export for the run date, then feeds every raw object's S3 event through the
+// simulated queue to the transform handler, and accounts for every device.
+func (e *Environment) Run(ctx context.Context) (*Report, error) {
+	date := e.RunDate()
+	input, _ := json.Marshal(map[string]string{"date": date})
+	return e.run(ctx, date, input)
+}
+
+// Redrive runs the export again over the FAILED and PENDING result files of an earlier report:
+// only the failed items are fetched again.
+func (e *Environment) Redrive(ctx context.Context, earlier *Report) (*Report, error) {
+	files, err := e.resultFiles(ctx, earlier.Date)
+	if err != nil {
+		return nil, err
+	}
+	var failed []pipeline.ObjectRef
+	for _, f := range files {
+		failed = append(failed, pipeline.ObjectRef{Bucket: e.Bucket, Key: f})
+	}
+	if len(failed) == 0 {
+		return nil, errors.New("local: nothing to redrive")
+	}
+	input, _ := json.Marshal(map[string]any{"date": earlier.Date, "failed": failed})
+	return e.run(ctx, earlier.Date, input)
+}
+
+func (e *Environment) run(ctx context.Context, date string, input []byte) (*Report, error) {
+	start := time.Now()
+	before := e.Vendor.Stats()
+	rep := &Report{Date: date, Bucket: e.Bucket, Captured: map[string]Capture{}, Budget: e.Config.VendorBudget,
+		MapConcurrency: e.Config.MapConcurrency(), BatchConcurrency: e.Config.BatchConcurrency}
+	// Results of earlier runs of the same day are not this run's: start from a clean results/.
+	if err := e.deletePrefix(ctx, stack.ResultsPrefix+"export/"); err != nil {
+		return nil, err
+	}
+	_, rep.ExecutionError = e.Engine.Execute(ctx, input)
+
+	raw, err := e.objects(ctx, "raw/date="+date+"/")
+	if err != nil {
+		return nil, err
+	}
+	rep.Raw = raw
+	if err := e.captureResults(ctx, date, rep); err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	qs := newQueueSim(e.queueCfg, e.transform, e.opts.DuplicateFraction, e.opts.PoisonFraction, e.opts.Seed)
+	dlq := qs.run(ctx, e.Bucket, keys)
+	rep.Transform = qs.stats
+	for _, m := range dlq {
+		dev := deviceOfKey(m.key)
+		if _, taken := rep.Captured[dev]; !taken {
+			rep.Captured[dev] = Capture{Where: "dlq", Location: m.id, Error: m.err}
+		}
+	}
+	processed, err := e.objects(ctx, "processed/date="+date+"/")
+	if err != nil {
+		return nil, err
+	}
+	rep.Processed = processed
+	rep.Vendor = e.Vendor.Stats()
+
+	succeeded := map[string]bool{}
+	for k := range processed {
+		succeeded[deviceOfKey(k)] = true
+	}
+	all := e.Vendor.Devices()
+	s := &rep.Summary
+	s.Items = len(all)
+	for _, d := range all {
+		switch {
+		case succeeded[d]:
+			s.Succeeded++
+			delete(rep.Captured, d) // captured by an earlier attempt, then processed
+		case rep.Captured[d] != Capture{}:
+			s.Failed++
+		default:
+			s.Lost++
+			rep.Lost = append(rep.Lost, d)
+		}
+	}
+	s.PeakConcurrency = rep.Vendor.PeakInFlight
+	s.MaxConcurrency = e.Config.VendorBudget
+	s.WallSeconds = round3(time.Since(start).Seconds())
+	calls := rep.Vendor.Total - before.Total
+	lat := e.Vendor.Options().Latency
+	s.IdealSeconds = round3(float64(calls) * lat.Seconds() / float64(e.Config.VendorBudget))
+	return rep, nil
+}
+
+// captureResults reads the ResultWriter's FAILED and PENDING files: every record's Input is the
+// batch, its Cause names each failed item with its error.
+func (e *Environment) captureResults(ctx context.Context, date string, rep *Report) error {
+	files, err := e.resultFiles(ctx, date)
+	if err != nil {
+		return err
+	}
+	for _, key := range files {
+		b, err := e.get(ctx, key)
+		if err != nil {
+			return err
+		}
+		var recs []struct{ Input, Error, Cause string }
+		if err := json.Unmarshal(b, &recs); err != nil {
+			return fmt.Errorf("local: %s: %w", key, err)
+		}
+		for _, r := range recs {
+			var in pipeline.FetchInput
+			if err := json.Unmarshal([]byte(r.Input), &in); err != nil {
+				return fmt.Errorf("local: %s: a record's Input is not a batch: %w", key, err)
+			}
+			for _, it := range in.Items {
+				if _, stored := rep.Raw[rawKey(date, it.Group, it.Device)]; stored {
+					continue // the batch failed, but this item of it was stored
+				}
+				rep.Captured[it.Device] = Capture{Where: "results", Location: key, Error: r.Error, Cause: causeOf(r.Cause, it.Device)}
+			}
+		}
+	}
+	return nil
+}
+
+// resultFiles lists the FAILED and PENDING files the ResultWriter wrote under results/export/.
+func (e *Environment) resultFiles(ctx context.Context, date string) ([]string, error) {
+	objs, err := e.list(ctx, stack.ResultsKeyPrefix+"/")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, k := range objs {
+		base := k[strings.LastIndex(k, "/")+1:]
+		if strings.HasPrefix(base, "FAILED_") || strings.HasPrefix(base, "PENDING_") {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// causeOf returns the part of a batch's cause about one device (the whole cause when it is
+// not the handler's per-item list).
+func causeOf(cause, device string) string {
+	i := strings.Index(cause, "[")
+	if i < 0 {
+		return cause
+	}
+	var items []struct {
+		Item    struct{ Device string } `json:"item"`
+		Error   string                  `json:"error"`
+		Message string                  `json:"message"`
+	}
+	if json.Unmarshal([]byte(cause[i:]), &items) != nil {
+		return cause
+	}
+	for _, it := range items {
+		if it.Item.Device == device {
+			return it.Error + ": " + it.Message
+		}
+	}
+	return cause
+}
+
+func rawKey(date, group, device string) string {
+	return "raw/date=" + date + "/group=" + group + "/device=" + device + ".json"
+}
+
+// deviceOfKey returns the device of a raw/ or processed/ key.
+func deviceOfKey(key string) string {
+	i := strings.LastIndex(key, "/device=")
+	if i < 0 {
+		return key
+	}
+	return strings.TrimSuffix(key[i+len("/device="):], ".json")
+}
+
+func (e *Environment) list(ctx context.Context, prefix string) ([]string, error) {
+	c := e.S3.Client()
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(e.Bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+func (e *Environment) get(ctx context.Context, key string) ([]byte, error) {
+	out, err := e.S3.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(e.Bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, err
+	}
+	defer out.Body.Close()
+	return io.ReadAll(out.Body)
+}
+
+func (e *Environment) objects(ctx context.Context, prefix string) (map[string][]byte, error) {
+	keys, err := e.list(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(keys))
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for _, k := range keys {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			b, err := e.get(ctx, k)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && first == nil {
+				first = err
+			}
+			out[k] = b
+		}()
+	}
+	wg.Wait()
+	return out, first
+}
+
+func (e *Environment) deletePrefix(ctx context.Context, prefix string) error {
+	keys, err := e.list(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := e.S3.Client().DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(e.Bucket), Key: aws.String(k)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+// objectCreated is the EventBridge event S3 sends for a new object (what the transform reads
+// from each SQS message body).
+func objectCreated(bucketName, key string, size int, seq int) ([]byte, error) {
+	ev := events.EventBridgeEvent{
+		Version: "0", ID: fmt.Sprintf("local-%08d", seq), DetailType: "Object Created", Source: "aws.s3",
+		AccountID: plan.DefaultAccount, Time: time.Now().UTC(), Region: "local",
+		Resources: []string{"arn:aws:s3:::" + bucketName},
+	}
+	detail := map[string]any{
+		"version": "0", "bucket": map[string]string{"name": bucketName},
+		"object": map[string]any{"key": key, "size": size, "sequencer": fmt.Sprintf("%016X", seq)},
+		"reason": "PutObject",
+	}
+	var err error
+	if ev.Detail, err = json.Marshal(detail); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err = enc.Encode(ev)
+	return bytes.TrimSpace(buf.Bytes()), err
+}

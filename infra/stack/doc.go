@@ -1,0 +1,38 @@
+// Package stack is the reference pipeline's Pulumi program, one stack per stage: a scheduled,
+// rate-limited export from a monitoring vendor's API (groups, then each group's devices, then
+// each device's metrics) into S3, then a transform of every raw object at a capped concurrency.
+// infra/main.go runs [Program] with pulumi.Run; `make plan` and `make local` run it offline
+// under the plan harness (components/plan).
+//
+// # Defaults
+//
+// Settings live under `pipeline:` in Pulumi.<stage>.yaml (see [Config]; an unknown key is an
+// error). The vendor budget (default 10 calls at once) bounds both phases: the inline Map over
+// the groups runs ListConcurrency listings at once (at most 40, at most the budget), and the
+// Distributed Map runs VendorBudget/BatchConcurrency batches at once, each fetching
+// BatchConcurrency devices at a time. The schedule is on in production stages only.
+//
+// # Nothing is lost
+//
+//   - A batch that still fails after its retries is written by the ResultWriter to
+//     results/export/.../FAILED_n.json with its input (every device) and the error of every
+//     failed device; feeding {"date","failed":[<FAILED/PENDING files>]} to the same workflow
+//     fetches only those devices again.
+//   - A group whose listing still fails fails the execution (ExecutionsFailed alarm); its
+//     redrive (aws stepfunctions redrive-execution) resumes from the failed state.
+//   - A raw object whose transform keeps failing is redelivered up to the queue's
+//     maxReceiveCount, then kept in the dead-letter queue (alarm; redriveCommand output).
+//
+// # IAM
+//
+// Each worker can read only what it reads and write only what it writes: list-devices writes
+// manifests/, merge-manifests reads and writes manifests/ and reads results/, fetch-metrics
+// reads and writes raw/ (reads are HeadObject checks on retries), transform reads raw/ and
+// writes processed/; the three vendor workers may read the token parameter. The workflow's role
+// is derived from its definition by components/workflow.
+//
+// # Escape hatches
+//
+// [New] takes a *stage.Stage and a *Config built by hand, for programs that compose the
+// pipeline into a larger stack; [ExportDefinition] is the definition alone.
+package stack

@@ -1,0 +1,98 @@
+package stack
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/components/stage"
+	"github.com/skeinhq/skein/infra/cost"
+)
+
+// PlanSecretPlaceholder stands in for secrets the offline plan cannot decrypt or that the stack
+// file does not hold yet; resources.json shows it as "[secret]".
+const PlanSecretPlaceholder = "plan-secret"
+
+// Offline runs the stage's program under the plan harness, from Pulumi.<stackName>.yaml in root
+// (the module root): no CLI, no credentials, no network. A vendor token missing from the file
+// (it is set with `pulumi config set --secret`, often only in the deploying account's backend)
+// is replaced by a placeholder secret, so every stage can be planned from a fresh clone.
+func Offline(root, stackName string) (*OfflineRun, error) {
+	opts, err := plan.StackConfig(root, stackName)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no stage %q: %s does not exist", stackName, filepath.Join(root, "Pulumi."+stackName+".yaml"))
+		}
+		return nil, err
+	}
+	key := Namespace + ":" + KeyVendorToken
+	if _, ok := opts.Config[key]; !ok {
+		opts.Config[key] = PlanSecretPlaceholder
+		opts.SecretKeys = append(opts.SecretKeys, key)
+	}
+	run := &OfflineRun{}
+	run.Plan, err = plan.Run(func(ctx *pulumi.Context) error {
+		return program(ctx, func(st *stage.Stage, cfg *Config) { run.Stage, run.Config = st, cfg })
+	}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// OfflineRun is an offline run of a stage: what it registered, and the settings it used.
+type OfflineRun struct {
+	Plan   *plan.Plan
+	Stage  *stage.Stage
+	Config *Config
+}
+
+// ModuleRoot returns the nearest directory at or above dir holding go.mod.
+func ModuleRoot(dir string) (string, error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no go.mod at or above %s", dir)
+		}
+		d = parent
+	}
+}
+
+// CostOptions sizes the cost model's run of the export workflow from the stage's settings: the
+// expected groups and devices, the vendor latency for the workers' durations, and the data
+// requests each device causes downstream (the raw PUT, the transform's GET and PUT, and the
+// SQS send, receive and delete of its event, received ten at a time).
+func (r *OfflineRun) CostOptions() cost.Options {
+	c := r.Config
+	lat := c.VendorLatency
+	perItem := lat/time.Duration(c.BatchConcurrency) + 10*time.Millisecond // + the raw PUT
+	return cost.Options{Workloads: map[string]cost.Workload{
+		WorkflowName: {
+			Items:    c.ExpectedDevices,
+			MapItems: map[string]int{"ListDevices": c.ExpectedGroups},
+			// A million devices are costed as more devices per group: the listing's cost
+			// is per group, the fan-out's per device.
+			FixedMapItems: map[string]bool{"ListDevices": true},
+			Durations: map[string]time.Duration{
+				ListGroupsName:  lat + 50*time.Millisecond,
+				ListDevicesName: 2*lat + 50*time.Millisecond, // a page or two, then the manifest PUT
+				MergeName:       time.Duration(c.ExpectedGroups)*10*time.Millisecond + 100*time.Millisecond,
+				FetchName:       50 * time.Millisecond,
+			},
+			PerItemDurations: map[string]time.Duration{FetchName: perItem},
+			PerItem:          cost.PerItem{S3Puts: 2, S3Gets: 1, SQSRequests: 1 + 2.0/10},
+		},
+	}}
+}

@@ -1,0 +1,320 @@
+package stack
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/bucket"
+	"github.com/skeinhq/skein/components/policy"
+	"github.com/skeinhq/skein/components/queue"
+	"github.com/skeinhq/skein/components/schedule"
+	"github.com/skeinhq/skein/components/stage"
+	"github.com/skeinhq/skein/components/worker"
+	"github.com/skeinhq/skein/components/workflow"
+	"github.com/skeinhq/skein/functions/pipeline"
+)
+
+// Logical names of what the program creates; make local and the tests find resources by them.
+const (
+	BucketName      = "data"
+	ParameterName   = "vendor-token"
+	WorkflowName    = "export"
+	ScheduleName    = "export-daily"
+	QueueName       = "transform"
+	RawEventName    = "raw-created"
+	ListGroupsName  = "list-groups"
+	ListDevicesName = "list-devices"
+	MergeName       = "merge-manifests"
+	FetchName       = "fetch-metrics"
+	TransformName   = "transform"
+)
+
+// Key prefixes of the data bucket (functions/README.md lists every key).
+const (
+	RawPrefix       = "raw/"
+	ProcessedPrefix = "processed/"
+	ResultsPrefix   = "results/"
+	ManifestsPrefix = "manifests/"
+	// ResultsKeyPrefix is where the Distributed Map's ResultWriter writes.
+	ResultsKeyPrefix = ResultsPrefix + "export"
+)
+
+// Program is the reference pipeline for one stage: infra/main.go runs it with pulumi.Run, and
+// make plan and make local under the plan harness.
+func Program(ctx *pulumi.Context) error { return program(ctx, nil) }
+
+// program is Program, telling seen the stage and settings it loaded (for the offline runs).
+func program(ctx *pulumi.Context, seen func(*stage.Stage, *Config)) error {
+	st, stErr := stage.Load(ctx)
+	production := st != nil && st.Production
+	cfg, cfgErr := LoadConfig(ctx, production)
+	if err := errors.Join(stErr, cfgErr); err != nil {
+		return err
+	}
+	if seen != nil {
+		seen(st, cfg)
+	}
+	p, err := New(ctx, st, cfg)
+	if err != nil {
+		return err
+	}
+	p.Export(ctx)
+	return nil
+}
+
+// Pipeline is what the program created, for the exports and for tests.
+type Pipeline struct {
+	Bucket    *bucket.Bucket
+	Token     *ssm.Parameter
+	Workers   map[string]*worker.Worker
+	Workflow  *workflow.Workflow
+	Schedule  *schedule.Schedule
+	Queue     *queue.Queue
+	RawEvents *bucket.Event
+}
+
+// New composes the pipeline: the data bucket, the vendor token parameter, five workers, the
+// export workflow, its daily schedule, and the transform path (S3 events through EventBridge to
+// a queue consumed at a capped concurrency).
+func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
+	p := &Pipeline{Workers: map[string]*worker.Worker{}}
+	var err error
+	p.Bucket, err = bucket.NewBucket(ctx, BucketName, &bucket.BucketArgs{
+		Stage: st,
+		// Results and manifests are what an operator redrives from; they are kept for 90 days.
+		Expirations: []bucket.Expiration{{Prefix: ResultsPrefix, Days: 90}, {Prefix: ManifestsPrefix, Days: 90}},
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// The token never reaches an environment variable, a log or the plan: a SecureString
+	// parameter (encrypted with the account's aws/ssm key) read once by the workers at start-up.
+	paramName := fmt.Sprintf("/%s/%s/vendor-token", st.Project, st.Name)
+	p.Token, err = ssm.NewParameter(ctx, ParameterName, &ssm.ParameterArgs{
+		Name:        pulumi.String(paramName),
+		Type:        pulumi.String("SecureString"),
+		Value:       cfg.VendorToken,
+		Description: pulumi.String("The vendor API token of the " + st.Name + " export pipeline"),
+		Tags:        st.TagsFor("pipeline"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	readToken := policy.Statement{Sid: "ReadVendorToken", Actions: []string{"ssm:GetParameter"}, Resources: []pulumi.StringInput{p.Token.Arn}}
+	vendorEnv := map[string]string{"VENDOR_URL": cfg.VendorURL, "VENDOR_TOKEN_PARAM": paramName}
+	data := map[string]pulumi.StringInput{"DATA_BUCKET": p.Bucket.Name}
+
+	type spec struct {
+		name, desc string
+		timeout    time.Duration
+		env        map[string]string
+		vendor     bool
+	}
+	specs := []spec{
+		{ListGroupsName, "Lists the vendor's groups for a run date", time.Minute, nil, true},
+		{ListDevicesName, "Lists one group's devices and writes the group's manifest", 2 * time.Minute, nil, true},
+		{MergeName, "Merges the group manifests (or failed results) into one manifest", 2 * time.Minute, nil, false},
+		{FetchName, "Fetches a batch of devices' metrics into raw/", cfg.FetchTimeout(), map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency)}, true},
+		{TransformName, "Summarises raw objects into processed/", 30 * time.Second, nil, false},
+	}
+	for _, s := range specs {
+		env := map[string]string{}
+		var stmts []policy.Statement
+		if s.vendor {
+			for k, v := range vendorEnv {
+				env[k] = v
+			}
+			stmts = append(stmts, readToken)
+		}
+		for k, v := range s.env {
+			env[k] = v
+		}
+		envIn := data
+		if s.name == ListGroupsName {
+			envIn = nil
+		}
+		w, err := worker.NewWorker(ctx, s.name, &worker.WorkerArgs{
+			Stage:             st,
+			Package:           "./functions/" + s.name,
+			Timeout:           s.timeout,
+			Environment:       env,
+			EnvironmentInputs: envIn,
+			Statements:        stmts,
+			Description:       s.desc,
+		})
+		if err != nil {
+			return nil, err
+		}
+		p.Workers[s.name] = w
+	}
+	grants := []struct {
+		w      string
+		access bucket.Access
+		prefix string
+	}{
+		{ListDevicesName, bucket.Write, ManifestsPrefix},
+		{MergeName, bucket.ReadWrite, ManifestsPrefix},
+		{MergeName, bucket.Read, ResultsPrefix},
+		{FetchName, bucket.ReadWrite, RawPrefix},
+		{TransformName, bucket.Read, RawPrefix},
+		{TransformName, bucket.Write, ProcessedPrefix},
+	}
+	for _, g := range grants {
+		if err := p.Bucket.Grant(p.Workers[g.w], g.access, g.prefix); err != nil {
+			return nil, err
+		}
+	}
+
+	p.Workflow, err = workflow.NewWorkflow(ctx, WorkflowName, &workflow.WorkflowArgs{
+		Stage:      st,
+		Definition: ExportDefinition(cfg, p.Workers, p.Bucket.Name),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	state := schedule.StateDisabled
+	if *cfg.ScheduleEnabled {
+		state = schedule.StateEnabled
+	}
+	p.Schedule, err = schedule.NewSchedule(ctx, ScheduleName, &schedule.ScheduleArgs{
+		Stage:      st,
+		Expression: cfg.Schedule,
+		State:      state,
+		Target:     p.Workflow,
+		// list-groups reads the scheduled time in the stage's zone and exports DaysBack before.
+		Input:       map[string]any{"time": schedule.AttrScheduledTime, "timeZone": st.TimeZone, "daysBack": *cfg.DaysBack},
+		ContextKey:  schedule.NoContext,
+		Description: "Starts the daily vendor export",
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	p.RawEvents, err = p.Bucket.OnObjectCreated(RawEventName, &bucket.EventArgs{Prefix: RawPrefix, Suffix: ".json"})
+	if err != nil {
+		return nil, err
+	}
+	p.Queue, err = queue.NewQueue(ctx, QueueName, &queue.QueueArgs{
+		Stage:        st,
+		Consumer:     p.Workers[TransformName],
+		Subscription: &queue.SubscribeArgs{MaxConcurrency: cfg.TransformConcurrency},
+		Senders:      []queue.Sender{{Service: "events.amazonaws.com", SourceArn: p.RawEvents.RuleArn}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.RawEvents.SendTo(p.Queue, nil); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ExportDefinition is the export workflow (functions/README.md, "The export workflow, step by
+// step"): list the groups, list each group's devices (inline Map), merge the group manifests,
+// then fetch every device's metrics in batches (Distributed Map) at the vendor budget. An input
+// with "failed" (ResultWriter FAILED/PENDING files) skips the listing and fetches only those
+// items again.
+func ExportDefinition(cfg *Config, workers map[string]*worker.Worker, bucketName pulumi.StringInput) workflow.Definition {
+	targets := map[string]policy.Target{}
+	for k, w := range workers {
+		targets[k] = w
+	}
+	return exportDefinition(cfg, targets, bucketName)
+}
+
+func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi.StringInput) workflow.Definition {
+	retry := []workflow.Retry{{
+		ErrorEquals: append([]string(nil), pipeline.RetryableErrorNames...),
+		Interval:    2 * time.Second,
+		BackoffRate: 2,
+		MaxAttempts: workflow.Attempts(4),
+		MaxDelay:    30 * time.Second,
+		FullJitter:  true,
+	}}
+	task := func(name string, timeout time.Duration, params map[string]any, next string) *workflow.Task {
+		t := &workflow.Task{
+			Call:       workflow.Invoke{Worker: w[name], Integration: true},
+			Parameters: params,
+			AlsoRetry:  retry,
+			Timeout:    timeout + TaskMargin,
+			Next:       next,
+		}
+		t.End = next == ""
+		return t
+	}
+	return workflow.Definition{
+		Comment: "Exports every device's metrics of a day from the vendor API at its rate limit (skein reference pipeline)",
+		StartAt: "Route",
+		States: workflow.States{
+			"Route": &workflow.Choice{
+				Comment: "A redrive input names the FAILED/PENDING result files of an earlier run",
+				Choices: []workflow.Rule{{Condition: workflow.Cmp("$.failed", workflow.IsPresent, true), Next: "MergeFailures"}},
+				Default: "ListGroups",
+			},
+			"ListGroups": task(ListGroupsName, time.Minute, nil, "ListDevices"),
+			"ListDevices": &workflow.Map{
+				Comment:   "A group that still fails after its retries fails the run: its devices would otherwise be missing from the manifest",
+				ItemsPath: "$.groups",
+				ItemSelector: map[string]any{
+					"group.$": "$$.Map.Item.Value", "date.$": "$.date", "executionId.$": "$$.Execution.Id",
+				},
+				MaxConcurrency: cfg.ListConcurrency,
+				ResultPath:     "$.groups",
+				Processor: workflow.Definition{StartAt: "ListDevicesOfGroup", States: workflow.States{
+					"ListDevicesOfGroup": task(ListDevicesName, 2*time.Minute, nil, ""),
+				}},
+				Next: "MergeManifests",
+			},
+			"MergeManifests": task(MergeName, 2*time.Minute, map[string]any{
+				"date.$": "$.date", "groups.$": "$.groups", "executionId.$": "$$.Execution.Id",
+			}, "FetchAll"),
+			"MergeFailures": task(MergeName, 2*time.Minute, nil, "FetchAll"),
+			"FetchAll": &workflow.Map{
+				Comment:        fmt.Sprintf("At most %d batches at once x %d calls each = the vendor budget of %d", cfg.MapConcurrency(), cfg.BatchConcurrency, cfg.VendorBudget),
+				MaxConcurrency: cfg.MapConcurrency(),
+				Distributed: &workflow.Distributed{
+					Reader: &workflow.ItemReader{Source: workflow.JSONArray, Bucket: bucketName, KeyPath: "$.manifest.key", Prefix: ManifestsPrefix},
+					Batcher: &workflow.ItemBatcher{MaxItemsPerBatch: cfg.BatchSize, BatchInput: map[string]any{
+						"executionId.$":  "$$.Execution.Id",
+						"skipExisting.$": "$.skipExisting",
+						"redriveCount.$": "$$.Execution.RedriveCount",
+					}},
+					Writer:                     &workflow.ResultWriter{Bucket: bucketName, Prefix: ResultsKeyPrefix},
+					ToleratedFailurePercentage: cfg.ToleratedFailurePercent,
+					Label:                      "Fetch",
+				},
+				Processor: workflow.Definition{StartAt: "Fetch", States: workflow.States{
+					"Fetch": task(FetchName, cfg.FetchTimeout(), map[string]any{
+						"Items.$": "$.Items", "BatchInput.$": "$.BatchInput", "RetryCount.$": "$$.State.RetryCount",
+					}, ""),
+				}},
+				End: true,
+			},
+		},
+	}
+}
+
+// Export registers the stack outputs other stacks read through a stack reference.
+func (p *Pipeline) Export(ctx *pulumi.Context) {
+	ctx.Export("bucketName", p.Bucket.Name)
+	ctx.Export("bucketArn", p.Bucket.Arn)
+	ctx.Export("stateMachineArn", p.Workflow.Arn)
+	ctx.Export("stateMachineConsoleUrl", p.Workflow.ConsoleURL)
+	ctx.Export("scheduleArn", p.Schedule.Arn)
+	ctx.Export("queueArn", p.Queue.Arn)
+	ctx.Export("queueUrl", p.Queue.Url)
+	ctx.Export("deadLetterQueueUrl", p.Queue.DeadLetterUrl)
+	ctx.Export("redriveCommand", p.Queue.RedriveCommand)
+	ctx.Export("vendorTokenParameter", p.Token.Name)
+	fns := pulumi.StringMap{}
+	for name, w := range p.Workers {
+		fns[name] = w.Arn
+	}
+	ctx.Export("functionArns", fns)
+}

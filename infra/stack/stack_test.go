@@ -1,0 +1,271 @@
+package stack_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/infra/stack"
+)
+
+func root(t *testing.T) string {
+	t.Helper()
+	r, err := stack.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// planWith runs the program with the dev stage's file plus overrides (an empty value deletes).
+func planWith(t *testing.T, overrides map[string]string) (*plan.Plan, error) {
+	t.Helper()
+	opts, err := plan.StackConfig(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Config["pipeline:vendorToken"] = "s3cr3t-token-value"
+	opts.SecretKeys = append(opts.SecretKeys, "pipeline:vendorToken")
+	for k, v := range overrides {
+		if v == "" {
+			delete(opts.Config, k)
+			continue
+		}
+		opts.Config[k] = v
+	}
+	return plan.Run(stack.Program, opts)
+}
+
+func TestStagesPlan(t *testing.T) {
+	for _, stage := range []string{"dev", "prod"} {
+		t.Run(stage, func(t *testing.T) {
+			off, err := stack.Offline(root(t), stage)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := off.Plan
+			for _, typ := range []string{"skein:aws:Bucket", "skein:aws:Workflow", "skein:aws:Schedule", "skein:aws:Queue"} {
+				if len(p.OfType(typ)) == 0 {
+					t.Errorf("no %s", typ)
+				}
+			}
+			if n := len(p.OfType("skein:aws:Worker")); n != 5 {
+				t.Errorf("%d workers, want 5", n)
+			}
+			// Every taggable resource carries the stage's tags.
+			for _, r := range p.Resources() {
+				tags, ok := r.Inputs["tags"].(map[string]any)
+				if !r.Custom || !ok {
+					continue
+				}
+				for _, k := range []string{"skein:project", "skein:stage", "skein:component"} {
+					if tags[k] == nil || tags[k] == "" {
+						t.Errorf("%s %s has no %s tag", r.Type, r.Name, k)
+					}
+				}
+				if tags["skein:stage"] != stage {
+					t.Errorf("%s %s: skein:stage %v", r.Type, r.Name, tags["skein:stage"])
+				}
+			}
+			sched := p.Find("aws:scheduler/schedule:Schedule", stack.ScheduleName)
+			if sched == nil {
+				t.Fatal("no schedule")
+			}
+			want := map[string]string{"dev": "DISABLED", "prod": "ENABLED"}[stage]
+			if got := sched.String("state"); got != want {
+				t.Errorf("schedule state %s, want %s", got, want)
+			}
+			if got := sched.String("scheduleExpressionTimezone"); got != "Europe/Paris" {
+				t.Errorf("schedule time zone %q", got)
+			}
+			bucketRes := p.OfType("aws:s3/bucketV2:BucketV2")
+			if len(bucketRes) != 1 {
+				t.Fatalf("%d buckets", len(bucketRes))
+			}
+			if stage == "prod" && !bucketRes[0].Protect {
+				t.Error("the prod data bucket is not protected")
+			}
+		})
+	}
+}
+
+// The token reaches only the SecureString parameter, as a secret: never an environment variable,
+// never the plan's text.
+func TestVendorTokenStaysSecret(t *testing.T) {
+	p, err := planWith(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.MarshalResources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("s3cr3t-token-value")) {
+		t.Fatal("the vendor token appears in the plan")
+	}
+	param := p.Find("aws:ssm/parameter:Parameter", stack.ParameterName)
+	if param == nil || param.String("type") != "SecureString" || param.Get("value") != plan.Secret {
+		t.Fatalf("parameter: %+v", param)
+	}
+	for _, fn := range p.OfType("aws:lambda/function:Function") {
+		vars, _ := fn.Get("environment.variables").(map[string]any)
+		for k, v := range vars {
+			if v == plan.Secret || strings.Contains(strings.ToLower(k), "token") && k != "VENDOR_TOKEN_PARAM" {
+				t.Errorf("%s: environment %s=%v", fn.Name, k, v)
+			}
+		}
+	}
+}
+
+// Each worker's role reaches exactly its prefixes of the bucket and, for the vendor workers, the
+// token parameter.
+func TestWorkerGrants(t *testing.T) {
+	p, err := planWith(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		stack.ListGroupsName:  {"ssm"},
+		stack.ListDevicesName: {"ssm", "manifests/*"},
+		stack.MergeName:       {"manifests/*", "results/*"},
+		stack.FetchName:       {"ssm", "raw/*"},
+		stack.TransformName:   {"raw/*", "processed/*"},
+	}
+	for name, needs := range want {
+		var all strings.Builder
+		for _, r := range p.OfType("aws:iam/rolePolicy:RolePolicy") {
+			if strings.HasPrefix(r.Name, name+"-") && (r.Parent == nil || r.Parent.Name == name || strings.HasPrefix(r.Name, name+"-")) {
+				all.WriteString(r.String("policy"))
+			}
+		}
+		text := all.String()
+		for _, n := range needs {
+			if !strings.Contains(text, n) {
+				t.Errorf("%s's policies lack %s:\n%s", name, n, text)
+			}
+		}
+		for _, prefix := range []string{"raw/*", "processed/*", "manifests/*", "results/*"} {
+			has := false
+			for _, n := range needs {
+				has = has || n == prefix
+			}
+			if !has && strings.Contains(text, prefix) {
+				t.Errorf("%s may touch %s, which it does not use", name, prefix)
+			}
+		}
+		if strings.Contains(text, `"s3:*"`) || strings.Contains(text, `"Action":"*"`) {
+			t.Errorf("%s has a wildcard action", name)
+		}
+	}
+}
+
+// asl-validator judges the export definition the plan renders.
+func TestExportDefinitionValid(t *testing.T) {
+	p, err := planWith(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := p.Find("aws:sfn/stateMachine:StateMachine", stack.WorkflowName)
+	if sm == nil {
+		t.Fatal("no state machine")
+	}
+	def := sm.String("definition")
+	file := filepath.Join(t.TempDir(), "export.asl.json")
+	if err := os.WriteFile(file, []byte(def), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(root(t), ".tools", "node_modules", ".bin")
+	if _, err := os.Stat(filepath.Join(bin, "asl-validator")); err != nil {
+		t.Fatalf("asl-validator is not installed (run make tools): %v", err)
+	}
+	cmd := exec.Command(filepath.Join(bin, "asl-validator"), "--json-path", file)
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("asl-validator rejects the export definition: %v\n%s\n%s", err, out, def)
+	}
+	var d struct {
+		States map[string]json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(def), &d); err != nil {
+		t.Fatal(err)
+	}
+	var fetch struct {
+		MaxConcurrency int
+		ItemBatcher    struct{ MaxItemsPerBatch int }
+		ItemReader     struct{ Parameters map[string]any }
+	}
+	if err := json.Unmarshal(d.States["FetchAll"], &fetch); err != nil {
+		t.Fatal(err)
+	}
+	// Pulumi.dev.yaml: budget 10, batch size 5, one call at a time per batch.
+	if fetch.MaxConcurrency != 10 || fetch.ItemBatcher.MaxItemsPerBatch != 5 || fetch.ItemReader.Parameters["Key.$"] != "$.manifest.key" {
+		t.Errorf("FetchAll: %+v", fetch)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		overrides map[string]string
+		fields    []string
+	}{
+		{"unknown key", map[string]string{"pipeline:vendorBudgett": "3"}, []string{"pipeline:vendorBudgett"}},
+		{"budget range", map[string]string{"pipeline:vendorBudget": "0"}, []string{"pipeline:vendorBudget"}},
+		{"budget not a number", map[string]string{"pipeline:vendorBudget": "ten"}, []string{"pipeline:vendorBudget"}},
+		{"http url", map[string]string{"pipeline:vendorUrl": "http://api.vendor.example"}, []string{"pipeline:vendorUrl"}},
+		{"no url", map[string]string{"pipeline:vendorUrl": ""}, []string{"pipeline:vendorUrl"}},
+		{"no token", map[string]string{"pipeline:vendorToken": ""}, []string{"pipeline:vendorToken"}},
+		{"bad schedule", map[string]string{"pipeline:schedule": "cron(0 2 * * * *)"}, []string{"pipeline:schedule"}},
+		{"batch too long for express", map[string]string{"pipeline:batchSize": "1000", "pipeline:vendorLatencyMs": "500"}, []string{"pipeline:batchSize"}},
+		{"batch concurrency above budget", map[string]string{"pipeline:batchConcurrency": "20"}, []string{"pipeline:batchConcurrency"}},
+		{"list concurrency above inline limit", map[string]string{"pipeline:vendorBudget": "100", "pipeline:listConcurrency": "41"}, []string{"pipeline:listConcurrency"}},
+		{"tolerance", map[string]string{"pipeline:toleratedFailurePercent": "101"}, []string{"pipeline:toleratedFailurePercent"}},
+		{"transform concurrency", map[string]string{"pipeline:transformConcurrency": "1"}, []string{"pipeline:transformConcurrency"}},
+		{"every problem at once", map[string]string{"pipeline:vendorBudget": "0", "pipeline:transformConcurrency": "1", "skein:logRetentionDays": "13"},
+			[]string{"pipeline:vendorBudget", "pipeline:transformConcurrency", "skein:logRetentionDays"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planWith(t, tt.overrides)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if p.Len() != 0 {
+				t.Errorf("%d resources registered despite the error", p.Len())
+			}
+			for _, f := range tt.fields {
+				if !hasField(err, f) {
+					t.Errorf("no FieldError for %s in: %v", f, err)
+				}
+			}
+		})
+	}
+}
+
+func hasField(err error, field string) bool {
+	var fe *check.FieldError
+	if errors.As(err, &fe) && fe.Field == field {
+		return true
+	}
+	var children []error
+	switch j := err.(type) {
+	case interface{ Unwrap() []error }:
+		children = j.Unwrap()
+	case interface{ WrappedErrors() []error }: // the SDK's multierror around a program's error
+		children = j.WrappedErrors()
+	}
+	for _, e := range children {
+		if hasField(e, field) {
+			return true
+		}
+	}
+	return false
+}
