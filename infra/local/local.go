@@ -33,6 +33,9 @@ type Options struct {
 	Root string
 	// Stack is the stage whose program runs; zero means "dev".
 	Stack string
+	// Config overrides keys of Pulumi.<stage>.yaml for this run ("pipeline:batchSize": "10");
+	// zero means the file as it is.
+	Config map[string]string
 	// Date is the run date (yyyy-mm-dd); zero means what the schedule would export today:
 	// yesterday in the stage's time zone.
 	Date string
@@ -62,6 +65,9 @@ type Options struct {
 	Progress io.Writer
 	// Log receives the handlers' JSON log lines; nil means none.
 	Log io.Writer
+	// KeepObjects reads every raw/ and processed/ object of the run into the Report (tests
+	// compare re-runs byte for byte); zero means keys only.
+	KeepObjects bool
 }
 
 // Summary is the last line of make local (ARCHITECTURE.md).
@@ -86,9 +92,9 @@ type Report struct {
 	Captured map[string]Capture
 	// Lost lists the devices neither processed nor captured.
 	Lost []string
-	// Processed maps processed/ keys to their bytes.
+	// Processed maps processed/ keys to their bytes (nil bytes without Options.KeepObjects).
 	Processed map[string][]byte
-	// Raw maps raw/ keys to their bytes.
+	// Raw maps raw/ keys to their bytes (nil bytes without Options.KeepObjects).
 	Raw map[string][]byte
 	// Vendor is the fake vendor's statistics.
 	Vendor vendortest.Stats
@@ -96,6 +102,9 @@ type Report struct {
 	Transform QueueStats
 	// ExecutionError is the export execution's error, if it failed.
 	ExecutionError error
+	// ExportSeconds is the export execution's wall time; TransformSeconds the time until the
+	// transform path (running alongside) has drained its queue, from the same start.
+	ExportSeconds, TransformSeconds float64
 	// Budget is the vendor budget; MapConcurrency and BatchConcurrency how it is shared.
 	Budget, MapConcurrency, BatchConcurrency int
 }
@@ -125,6 +134,7 @@ type Environment struct {
 	Bucket    string
 	Functions map[string]map[string]string // logical worker name -> environment variables
 	transform *pipeline.Transform
+	raw       *notifier
 	queueCfg  QueueConfig
 	log       *slog.Logger
 	timeZone  string
@@ -151,7 +161,7 @@ func Start(opts Options) (*Environment, error) {
 	case opts.FailFraction < 0:
 		opts.FailFraction = 0
 	}
-	off, err := stack.Offline(opts.Root, opts.Stack)
+	off, err := stack.Offline(opts.Root, opts.Stack, opts.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +243,8 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 		return nil, err
 	}
 	logFor := func(name string) *slog.Logger { return e.log.With("function", name) }
-	fetch := &pipeline.FetchMetrics{Vendor: vendor, Store: st, Bucket: e.Bucket, Concurrency: envInt(stack.FetchName, "BATCH_CONCURRENCY"), Log: logFor(stack.FetchName)}
+	e.raw = &notifier{Client: st, bucket: e.Bucket}
+	fetch := &pipeline.FetchMetrics{Vendor: vendor, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(stack.FetchName, "BATCH_CONCURRENCY"), Log: logFor(stack.FetchName)}
 	if err := fetch.Validate(); err != nil {
 		return nil, err
 	}
@@ -254,6 +265,35 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 		}
 	}
 	return fns, nil
+}
+
+// notifier is the S3 client the fetch worker writes with: every successful PUT under raw/ sends
+// the object's "Object Created" event to the transform queue, as the bucket's EventBridge
+// notifications and rule do in AWS.
+type notifier struct {
+	*s3.Client
+	mu     sync.Mutex
+	sink   func(bucket, key string)
+	bucket string
+}
+
+func (n *notifier) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	out, err := n.Client.PutObject(ctx, in, opts...)
+	if err == nil && strings.HasPrefix(aws.ToString(in.Key), stack.RawPrefix) && strings.HasSuffix(aws.ToString(in.Key), ".json") {
+		n.mu.Lock()
+		sink := n.sink
+		n.mu.Unlock()
+		if sink != nil {
+			sink(aws.ToString(in.Bucket), aws.ToString(in.Key))
+		}
+	}
+	return out, err
+}
+
+func (n *notifier) setSink(f func(bucket, key string)) {
+	n.mu.Lock()
+	n.sink = f
+	n.mu.Unlock()
 }
 
 // Close stops the servers.
@@ -283,6 +323,11 @@ func (e *Environment) RunDate() string {
 func (e *Environment) Run(ctx context.Context) (*Report, error) {
 	date := e.RunDate()
 	input, _ := json.Marshal(map[string]string{"date": date})
+	// Results of earlier runs are not this run's: start from a clean results/ (a redrive keeps
+	// them: they are its input).
+	if err := e.deletePrefix(ctx, stack.ResultsKeyPrefix+"/"); err != nil {
+		return nil, err
+	}
 	return e.run(ctx, date, input)
 }
 
@@ -309,11 +354,25 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 	before := e.Vendor.Stats()
 	rep := &Report{Date: date, Bucket: e.Bucket, Captured: map[string]Capture{}, Budget: e.Config.VendorBudget,
 		MapConcurrency: e.Config.MapConcurrency(), BatchConcurrency: e.Config.BatchConcurrency}
-	// Results of earlier runs of the same day are not this run's: start from a clean results/.
-	if err := e.deletePrefix(ctx, stack.ResultsPrefix+"export/"); err != nil {
+	// The transform path runs while the export writes, as S3 events flow in AWS.
+	qs := newQueueSim(e.queueCfg, e.transform, e.opts.DuplicateFraction, e.opts.PoisonFraction, e.opts.Seed)
+	qs.start(ctx)
+	e.raw.setSink(qs.send)
+	_, rep.ExecutionError = e.Engine.Execute(ctx, input)
+	e.raw.setSink(nil)
+	rep.ExportSeconds = round3(time.Since(start).Seconds())
+	// S3 emits an event for every PUT, including those of batches still finishing when a
+	// failed Map run returned: send the events of raw objects the queue has not seen.
+	rawKeys, err := e.list(ctx, "raw/date="+date+"/")
+	if err != nil {
 		return nil, err
 	}
-	_, rep.ExecutionError = e.Engine.Execute(ctx, input)
+	for _, k := range rawKeys {
+		qs.sendOnce(e.Bucket, k)
+	}
+	dlq := qs.drain()
+	rep.TransformSeconds = round3(time.Since(start).Seconds())
+	rep.Transform = qs.stats
 
 	raw, err := e.objects(ctx, "raw/date="+date+"/")
 	if err != nil {
@@ -323,14 +382,6 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 	if err := e.captureResults(ctx, date, rep); err != nil {
 		return nil, err
 	}
-	keys := make([]string, 0, len(raw))
-	for k := range raw {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	qs := newQueueSim(e.queueCfg, e.transform, e.opts.DuplicateFraction, e.opts.PoisonFraction, e.opts.Seed)
-	dlq := qs.run(ctx, e.Bucket, keys)
-	rep.Transform = qs.stats
 	for _, m := range dlq {
 		dev := deviceOfKey(m.key)
 		if _, taken := rep.Captured[dev]; !taken {
@@ -423,6 +474,10 @@ func (e *Environment) resultFiles(ctx context.Context, date string) ([]string, e
 // causeOf returns the part of a batch's cause about one device (the whole cause when it is
 // not the handler's per-item list).
 func causeOf(cause, device string) string {
+	var lambdaErr struct{ ErrorMessage string }
+	if json.Unmarshal([]byte(cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
+		cause = lambdaErr.ErrorMessage // the lambda:invoke integration's cause is the error JSON
+	}
 	i := strings.Index(cause, "[")
 	if i < 0 {
 		return cause
@@ -488,6 +543,12 @@ func (e *Environment) objects(ctx context.Context, prefix string) (map[string][]
 		return nil, err
 	}
 	out := make(map[string][]byte, len(keys))
+	if !e.opts.KeepObjects {
+		for _, k := range keys {
+			out[k] = nil
+		}
+		return out, nil
+	}
 	var mu sync.Mutex
 	var first error
 	var wg sync.WaitGroup

@@ -99,6 +99,16 @@ type queueSim struct {
 	stats      QueueStats
 	inFlight   atomic.Int64
 	deliveries atomic.Int64
+
+	mu          sync.Mutex
+	visible     chan *message
+	done        chan struct{}
+	seq         int
+	outstanding int
+	closed      bool
+	finished    bool
+	dead        []*message
+	sent        map[string]bool
 }
 
 func newQueueSim(cfg QueueConfig, h *pipeline.Transform, dup, poison float64, seed uint64) *queueSim {
@@ -115,57 +125,111 @@ func (q *queueSim) pick(kind, key string, fraction float64) bool {
 	return float64(h.Sum64()%1_000_000)/1_000_000 < fraction
 }
 
-// run delivers one message per key until every message is deleted or dead-lettered, and returns
-// the dead-lettered ones.
-func (q *queueSim) run(ctx context.Context, bucketName string, keys []string) []*message {
-	var pending []*message
-	for i, k := range keys {
-		body, err := objectCreated(bucketName, k, 0, i)
-		if err != nil {
-			continue
-		}
-		pending = append(pending, &message{id: fmt.Sprintf("msg-%06d", i), key: k, body: string(body)})
-		if q.pick("dup", k, q.dup) {
-			// SQS delivers at least once: the same message, under the same id, may arrive twice.
-			pending = append(pending, &message{id: fmt.Sprintf("msg-%06d", i), key: k, body: string(body)})
-			q.stats.Duplicates++
-		}
-	}
-	q.stats.Messages = len(keys)
-	var dead []*message
-	var mu sync.Mutex
-	for len(pending) > 0 {
-		var batches [][]*message
-		for i := 0; i < len(pending); i += q.cfg.BatchSize {
-			batches = append(batches, pending[i:min(i+q.cfg.BatchSize, len(pending))])
-		}
-		var next []*message
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, q.cfg.MaxConcurrency)
-		for _, b := range batches {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				failed := q.deliver(ctx, b)
-				mu.Lock()
-				defer mu.Unlock()
+// start runs the consumers: up to MaxConcurrency invocations at once, each taking up to
+// BatchSize visible messages. Failed messages become visible again (receive count + 1) until
+// the count reaches maxReceiveCount, then go to the dead-letter queue.
+func (q *queueSim) start(ctx context.Context) {
+	q.visible = make(chan *message, 1<<20)
+	q.done = make(chan struct{})
+	var wg sync.WaitGroup
+	for range q.cfg.MaxConcurrency {
+		wg.Go(func() {
+			for {
+				m, ok := <-q.visible
+				if !ok {
+					return
+				}
+				batch := []*message{m}
+			fill:
+				for len(batch) < q.cfg.BatchSize {
+					select {
+					case m, ok := <-q.visible:
+						if !ok {
+							break fill
+						}
+						batch = append(batch, m)
+					default:
+						break fill
+					}
+				}
+				failed := q.deliver(ctx, batch)
+				q.mu.Lock()
 				for _, m := range failed {
 					if m.receives >= q.cfg.MaxReceiveCount {
-						dead = append(dead, m)
+						q.dead = append(q.dead, m)
+						q.outstanding--
 						continue
 					}
 					q.stats.Redeliveries++
-					next = append(next, m)
+					q.visible <- m
 				}
-			}()
-		}
-		wg.Wait()
-		pending = next
+				q.outstanding -= len(batch) - len(failed)
+				if q.closed && q.outstanding == 0 && !q.finished {
+					q.finished = true
+					close(q.visible)
+				}
+				q.mu.Unlock()
+			}
+		})
 	}
+	go func() { wg.Wait(); close(q.done) }()
+}
+
+// send is S3's event for a new object under raw/, through EventBridge into the queue.
+func (q *queueSim) send(bucketName, key string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.sendLocked(bucketName, key)
+}
+
+// sendOnce sends the event of key unless one was sent already.
+func (q *queueSim) sendOnce(bucketName, key string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.sent[key] {
+		q.sendLocked(bucketName, key)
+	}
+}
+
+func (q *queueSim) sendLocked(bucketName, key string) {
+	if q.closed {
+		return
+	}
+	if q.sent == nil {
+		q.sent = map[string]bool{}
+	}
+	q.sent[key] = true
+	q.seq++
+	body, err := objectCreated(bucketName, key, 0, q.seq)
+	if err != nil {
+		return
+	}
+	id := fmt.Sprintf("msg-%06d", q.seq)
+	q.stats.Messages++
+	q.outstanding++
+	q.visible <- &message{id: id, key: key, body: string(body)}
+	if q.pick("dup", key, q.dup) {
+		// SQS delivers at least once: the same message, under the same id, may arrive twice.
+		q.outstanding++
+		q.stats.Duplicates++
+		q.visible <- &message{id: id, key: key, body: string(body)}
+	}
+}
+
+// drain waits until every message sent is deleted or dead-lettered, and returns the
+// dead-lettered ones.
+func (q *queueSim) drain() []*message {
+	q.mu.Lock()
+	q.closed = true
+	if q.outstanding == 0 && !q.finished {
+		q.finished = true
+		close(q.visible)
+	}
+	q.mu.Unlock()
+	<-q.done
 	q.stats.Deliveries = q.deliveries.Load()
-	q.stats.DeadLettered = len(dead)
-	return dead
+	q.stats.DeadLettered = len(q.dead)
+	return q.dead
 }
 
 // poisoned fails the records of poisoned keys before the real handler sees them: a stand-in for

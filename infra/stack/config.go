@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -182,11 +183,8 @@ func LoadConfig(ctx *pulumi.Context, production bool) (*Config, error) {
 			c.Add(key, "is not a pipeline setting; known keys are "+Namespace+":"+strings.Join(knownKeys, ", "+Namespace+":"), nil)
 		}
 	}
-	if c.Len() > 0 {
-		return nil, c.Err()
-	}
 	out.applyDefaults(production, tolerated)
-	if err := out.Validate(ctx.Stack()); err != nil {
+	if err := errors.Join(c.Err(), out.Validate(ctx.Stack())); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -22,13 +22,25 @@ const PlanSecretPlaceholder = "plan-secret"
 // (the module root): no CLI, no credentials, no network. A vendor token missing from the file
 // (it is set with `pulumi config set --secret`, often only in the deploying account's backend)
 // is replaced by a placeholder secret, so every stage can be planned from a fresh clone.
-func Offline(root, stackName string) (*OfflineRun, error) {
+//
+// overrides replace keys of the file ("pipeline:batchSize": "10"), for local runs and tests
+// that vary a setting; an empty value removes the key.
+func Offline(root, stackName string, overrides ...map[string]string) (*OfflineRun, error) {
 	opts, err := plan.StackConfig(root, stackName)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no stage %q: %s does not exist", stackName, filepath.Join(root, "Pulumi."+stackName+".yaml"))
 		}
 		return nil, err
+	}
+	for _, o := range overrides {
+		for k, v := range o {
+			if v == "" {
+				delete(opts.Config, k)
+				continue
+			}
+			opts.Config[k] = v
+		}
 	}
 	key := Namespace + ":" + KeyVendorToken
 	if _, ok := opts.Config[key]; !ok {

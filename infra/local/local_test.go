@@ -1,0 +1,159 @@
+package local_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
+	"github.com/skeinhq/skein/infra/local"
+)
+
+// The dev stage's own program and handlers, with faults injected everywhere: devices whose
+// metrics always fail (404), a 429 storm while the export runs, SQS delivering a fifth of the
+// transform's messages twice, and raw objects the transform can never process. Nothing may be
+// lost, every failure is captured with its error, the vendor never sees more calls at once than
+// the budget, and a re-run of the day writes the same bytes.
+func TestFaultsLoseNothing(t *testing.T) {
+	env, err := local.Start(local.Options{
+		Date: "2026-11-23", Groups: 6, DevicesPerGroup: 20, Latency: 2 * time.Millisecond,
+		FailFraction: 0.05, Storms: []vendortest.Window{{After: 150 * time.Millisecond, For: 300 * time.Millisecond}},
+		RetryAfter: -1, DuplicateFraction: 0.2, PoisonFraction: 0.03, Seed: 7, KeepObjects: true,
+		// A batch with one failing device fails whole: 5% of devices fail about 23% of the
+		// batches of 5, which this run tolerates (the next test does not).
+		Config: map[string]string{"pipeline:toleratedFailurePercent": "60"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	ctx := context.Background()
+	rep, err := env.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Summary
+	t.Logf("summary %+v; vendor %+v; transform %+v", s, rep.Vendor, rep.Transform)
+	if rep.ExecutionError != nil {
+		t.Fatalf("the export failed: %v", rep.ExecutionError)
+	}
+	if s.Items != 120 || s.Lost != 0 || s.Succeeded+s.Failed != s.Items {
+		t.Fatalf("summary %+v, lost %v", s, rep.Lost)
+	}
+	if s.PeakConcurrency > int64(s.MaxConcurrency) {
+		t.Errorf("the vendor saw %d calls at once, budget %d", s.PeakConcurrency, s.MaxConcurrency)
+	}
+	if rep.Vendor.Throttled == 0 {
+		t.Error("the storm throttled nothing: the test does not test retries")
+	}
+	if rep.Transform.Duplicates == 0 || rep.Transform.DeadLettered == 0 {
+		t.Errorf("no duplicates or no dead letters injected: %+v", rep.Transform)
+	}
+	failing := map[string]bool{}
+	for _, d := range env.Vendor.FailingDevices() {
+		failing[d] = true
+		c, ok := rep.Captured[d]
+		if !ok || c.Where != "results" || c.Error != "ItemsFailedError" || !strings.Contains(c.Cause, "404") {
+			t.Errorf("failing device %s: captured %+v", d, c)
+		}
+	}
+	dlq := 0
+	for d, c := range rep.Captured {
+		if c.Where == "dlq" {
+			dlq++
+			if failing[d] || !strings.Contains(c.Error, "always fails") {
+				t.Errorf("%s in the dead-letter queue: %+v", d, c)
+			}
+		}
+	}
+	// A duplicate of a poisoned message is dead-lettered too: messages >= devices.
+	if dlq == 0 || dlq > rep.Transform.DeadLettered || len(rep.Captured) != s.Failed {
+		t.Errorf("%d dead-lettered devices, %d captured, summary %+v, transform %+v", dlq, len(rep.Captured), s, rep.Transform)
+	}
+	if len(rep.Processed)+dlq != len(rep.Raw) {
+		t.Errorf("%d raw objects, %d processed, %d dead-lettered", len(rep.Raw), len(rep.Processed), dlq)
+	}
+
+	// Re-running the day overwrites the same keys with the same bytes.
+	again, err := env.Run(ctx)
+	if err != nil || again.ExecutionError != nil {
+		t.Fatal(err, again.ExecutionError)
+	}
+	if again.Summary.Lost != 0 || len(again.Raw) != len(rep.Raw) || len(again.Processed) != len(rep.Processed) {
+		t.Fatalf("re-run: %+v (%d raw, %d processed)", again.Summary, len(again.Raw), len(again.Processed))
+	}
+	for k, b := range rep.Raw {
+		if !bytes.Equal(again.Raw[k], b) {
+			t.Errorf("a re-run changed %s", k)
+		}
+	}
+	for k, b := range rep.Processed {
+		if !bytes.Equal(again.Processed[k], b) {
+			t.Errorf("a re-run changed %s", k)
+		}
+	}
+}
+
+// A redrive from the FAILED results fetches only the failed devices again.
+func TestRedriveFetchesOnlyFailedItems(t *testing.T) {
+	env, err := local.Start(local.Options{Date: "2026-11-24", Groups: 3, DevicesPerGroup: 20, Latency: -1, FailFraction: 0.1, Seed: 3,
+		Config: map[string]string{"pipeline:toleratedFailurePercent": "100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	ctx := context.Background()
+	rep, err := env.Run(ctx)
+	if err != nil || rep.ExecutionError != nil {
+		t.Fatal(err, rep.ExecutionError)
+	}
+	failing := env.Vendor.FailingDevices()
+	if len(failing) == 0 || rep.Summary.Failed != len(failing) || rep.Summary.Lost != 0 {
+		t.Fatalf("summary %+v with %d failing devices", rep.Summary, len(failing))
+	}
+	before := env.Vendor.Stats().Calls[vendortest.EndpointMetrics]
+	red, err := env.Redrive(ctx, rep)
+	if err != nil || red.ExecutionError != nil {
+		t.Fatal(err, red.ExecutionError)
+	}
+	if got := env.Vendor.Stats().Calls[vendortest.EndpointMetrics] - before; got != int64(len(failing)) {
+		t.Errorf("the redrive made %d metric calls, want %d", got, len(failing))
+	}
+}
+
+// When the failures exceed the tolerance the Map run fails, and still nothing is lost: the
+// failed batches are in FAILED files and the ones never started in PENDING files, each with its
+// items, where a redrive picks them up.
+func TestToleranceExceededLosesNothing(t *testing.T) {
+	env, err := local.Start(local.Options{Date: "2026-11-25", Groups: 4, DevicesPerGroup: 25, Latency: time.Millisecond,
+		FailFraction: 0.2, Seed: 11, Config: map[string]string{"pipeline:toleratedFailurePercent": "5"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	ctx := context.Background()
+	rep, err := env.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ExecutionError == nil || !strings.Contains(rep.ExecutionError.Error(), "States.ExceedToleratedFailureThreshold") {
+		t.Fatalf("execution error %v, want the tolerance exceeded", rep.ExecutionError)
+	}
+	if s := rep.Summary; s.Lost != 0 || s.Failed == 0 || s.Succeeded+s.Failed != s.Items {
+		t.Fatalf("summary %+v, lost %v", s, rep.Lost)
+	}
+	pending := 0
+	for d, c := range rep.Captured {
+		if c.Where != "results" || c.Location == "" {
+			t.Errorf("%s captured as %+v", d, c)
+		}
+		if c.Error == "" {
+			pending++ // a PENDING record: never run, so no error
+		}
+	}
+	if pending == 0 {
+		t.Error("no PENDING items: the run did not stop early, the test tests nothing")
+	}
+}
