@@ -33,7 +33,11 @@ test: tools ## vet and run every test (installs what the tests need first)
 
 .PHONY: bench
 bench: tools ## run the benchmarks and print their figures
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
+	$(GO) test -run '^$$' -bench . -skip BenchmarkLocal -benchmem -benchtime 3x ./...
+
+.PHONY: bench-local
+bench-local: ## make local's wall time against the ideal, at the default size and the talk's (400 groups, ~25,000 calls)
+	$(GO) test -run '^$$' -bench BenchmarkLocal -benchtime 1x -timeout 30m ./infra/local/
 
 .PHONY: lint
 lint: ## gofmt, go vet, golangci-lint and actionlint at pinned versions
