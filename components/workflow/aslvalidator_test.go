@@ -41,11 +41,19 @@ func aslValidate(t *testing.T, cases []aslCase) []aslVerdict {
 }
 
 // TestCorpusPassesASLValidator renders every definition the plain tests use, plus a 1,000-state
-// definition, and lets asl-validator judge them all in one Node process. A hand-written
-// definition our validation would never let through rides along, to prove the judge is
-// listening.
+// definition, and lets asl-validator judge them all in one Node process. Hand-written
+// definitions our validation would never let through ride along, to prove the judge is
+// listening (also to the ItemReader's "Key.$").
 func TestCorpusPassesASLValidator(t *testing.T) {
-	cases := []aslCase{{Name: "dangling (must be rejected)", Definition: json.RawMessage(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nowhere"}}}`)}}
+	// Hand-written definitions our validation would never let through; the judge must reject them.
+	rejected := []aslCase{
+		{Name: "dangling (must be rejected)", Definition: json.RawMessage(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nowhere"}}}`)},
+		// ItemReader.KeyPath that is not a path: asl-validator checks "Key.$" in a reader's Parameters.
+		{Name: "reader Key.$ not a path (must be rejected)", Definition: json.RawMessage(`{"StartAt":"E","States":{"E":{"Type":"Map","End":true,` +
+			`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"in","Key.$":"list.key"}},` +
+			`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}}}}`)},
+	}
+	cases := append([]aslCase(nil), rejected...)
 	for _, c := range corpus() {
 		b, err := c.def.Render()
 		if err != nil {
@@ -60,15 +68,17 @@ func TestCorpusPassesASLValidator(t *testing.T) {
 	}
 	cases = append(cases, aslCase{Name: "chain-1000", Definition: b})
 	verdicts := aslValidate(t, cases)
-	if verdicts[0].IsValid {
-		t.Error("asl-validator accepted a transition to a state that does not exist")
+	for _, v := range verdicts[:len(rejected)] {
+		if v.IsValid {
+			t.Errorf("asl-validator accepted %s", v.Name)
+		}
 	}
-	for _, v := range verdicts[1:] {
+	for _, v := range verdicts[len(rejected):] {
 		if !v.IsValid {
 			t.Errorf("asl-validator rejects %s: %+v", v.Name, v.Errors)
 		}
 	}
-	t.Logf("asl-validator accepted %d generated definitions", len(verdicts)-1)
+	t.Logf("asl-validator accepted %d generated definitions and rejected %d hand-written ones", len(verdicts)-len(rejected), len(rejected))
 }
 
 // Exported for the external tests of the component (package workflow_test).

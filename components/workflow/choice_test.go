@@ -7,14 +7,10 @@ import (
 	"github.com/skeinhq/skein/components/internal/localsfn"
 )
 
-// TestChoiceRoutesUnderLocalStepFunctions renders Choice rules (comparisons with and without
-// paths, And, Or, Not, type tests) and lets aws-local-stepfunctions route inputs through them: the
-// engine, not our code, decides which rule matches. As on AWS, comparing a field that is absent
-// fails the execution (States.Runtime), so every comparison is guarded by IsPresent first (aws-local-stepfunctions also fails the type
-// tests IsNumeric, IsTimestamp... on an absent field; IsPresent is the one test that tolerates it).
-func TestChoiceRoutesUnderLocalStepFunctions(t *testing.T) {
+// choiceRouting routes by kind, number, timestamp and flag, each comparison guarded by IsPresent.
+func choiceRouting() Definition {
 	route := func(name string) *Pass { return &Pass{Result: name, End: true} }
-	def := Definition{StartAt: "Route", States: States{
+	return Definition{StartAt: "Route", States: States{
 		"Route": &Choice{Choices: []Rule{
 			{Condition: And{Cmp("$.kind", IsPresent, true), Cmp("$.kind", StringMatches, "acct-*"), Not{Cmp("$.skip", IsPresent, true)}}, Next: "account"},
 			{Condition: And{Cmp("$.n", IsPresent, true), Cmp("$.n", IsNumeric, true), Or{Cmp("$.n", NumericGreaterThan, 100), And{Cmp("$.floor", IsPresent, true), Cmp("$.n", NumericLessThanPath, "$.floor")}}}, Next: "outlier"},
@@ -23,6 +19,15 @@ func TestChoiceRoutesUnderLocalStepFunctions(t *testing.T) {
 		}, Default: "other"},
 		"account": route("account"), "outlier": route("outlier"), "old": route("old"), "off": route("off"), "other": route("other"),
 	}}
+}
+
+// TestChoiceRoutesUnderLocalStepFunctions renders Choice rules (comparisons with and without
+// paths, And, Or, Not, type tests) and lets aws-local-stepfunctions route inputs through them: the
+// engine, not our code, decides which rule matches. As on AWS, comparing a field that is absent
+// fails the execution (States.Runtime), so every comparison is guarded by IsPresent first (aws-local-stepfunctions also fails the type
+// tests IsNumeric, IsTimestamp... on an absent field; IsPresent is the one test that tolerates it).
+func TestChoiceRoutesUnderLocalStepFunctions(t *testing.T) {
+	def := choiceRouting()
 	b, err := def.Render()
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +43,7 @@ func TestChoiceRoutesUnderLocalStepFunctions(t *testing.T) {
 	}
 	unguarded := Definition{StartAt: "Route", States: States{
 		"Route": &Choice{Choices: []Rule{{Condition: Cmp("$.kind", StringEquals, "x"), Next: "x"}}, Default: "x"},
-		"x":     route("x"),
+		"x":     &Pass{Result: "x", End: true},
 	}}
 	ub, err := unguarded.Render()
 	if err != nil {

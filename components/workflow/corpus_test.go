@@ -173,13 +173,19 @@ func readers() []corpusCase {
 	var out []corpusCase
 	for _, r := range []ItemReader{
 		{Source: ListObjects, Bucket: pulumi.String("in"), Prefix: "raw/"},
+		{Source: JSONArray, Bucket: pulumi.String("in"), KeyPath: "$.list.key", Prefix: "lists/"},
+		{Source: CSV, Bucket: pulumi.String("in"), KeyPath: "$$.Execution.Input.csv"},
 		{Source: JSONArray, Bucket: pulumi.String("in"), Key: "items.json"},
 		{Source: JSONLines, Bucket: pulumi.String("in"), Key: "items.jsonl", MaxItems: 10},
 		{Source: CSV, Bucket: pulumi.String("in"), Key: "items.csv", CSVHeaders: []string{"id", "name"}, CSVDelimiter: "SEMICOLON"},
 		{Source: Manifest, Bucket: pulumi.String("inventory"), Key: "in/cfg/2026-11-22T01-00Z/manifest.json"},
 	} {
 		r := r
-		out = append(out, corpusCase{name: "reader-" + string(r.Source), def: Definition{StartAt: "Each", States: States{
+		name := "reader-" + string(r.Source)
+		if r.KeyPath != "" {
+			name += "-key-path"
+		}
+		out = append(out, corpusCase{name: name, def: Definition{StartAt: "Each", States: States{
 			"Each": &Map{Distributed: &Distributed{Reader: &r, ExecutionType: Standard}, DeadLetter: dlq,
 				Processor: Definition{StartAt: "Work", States: States{"Work": &Task{Call: Invoke{Worker: fetch}, End: true}}},
 				End:       true},
@@ -201,6 +207,7 @@ func corpus() []corpusCase {
 		{name: "nested-fan-out", def: nestedFanOut(), golden: true},
 		{name: "distributed-fan-out", def: distributedFanOut(), golden: true},
 		{name: "every-choice", def: everyChoice()},
+		{name: "choice-routing", def: choiceRouting()},
 		{name: "every-state", def: everyState(), golden: true},
 		{name: "map-without-retry", def: noRetryMap()},
 		{name: "chain-30", def: chain(30)},

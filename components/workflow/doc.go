@@ -33,7 +33,8 @@
 //     MaxItems up to 100,000,000;
 //   - retriers: Interval >= 1 s, BackoffRate >= 1.0, MaxAttempts >= 0, MaxDelay >= Interval, and
 //     States.ALL alone and last; Choice operators with values of the right type;
-//   - no Distributed Map and no .sync task in Express executions, whose Timeout is at most 5 min;
+//   - no Distributed Map and no .sync task in Express executions, whose Timeout, task Timeouts and
+//     Wait Seconds are at most 5 min;
 //   - a Task's Timeout not below the invoked worker's function timeout (a worker that tells it);
 //     a FIFO queue gets a MessageGroupID, and a dead-letter queue is a standard queue;
 //   - the rendered definition within the 1,048,576-byte CreateStateMachine limit, estimated with
@@ -100,7 +101,9 @@
 //     (https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html);
 //   - item readers: s3:ListBucket on the bucket, limited to the prefix with an s3:prefix
 //     condition, or s3:GetObject on the object read (for an inventory manifest, also on the
-//     inventory's data/ folder next to the manifest's date folder);
+//     inventory's data/ folder next to the manifest's date folder); a reader whose key comes
+//     from the state input (ItemReader.KeyPath) gets s3:GetObject on bucket/Prefix*, the whole
+//     bucket when Prefix is empty;
 //   - result writers: s3:PutObject, s3:GetObject, s3:ListMultipartUploadParts and
 //     s3:AbortMultipartUpload on bucket/prefix/*;
 //   - a Distributed Map: states:StartExecution on the state machine itself and

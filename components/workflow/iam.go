@@ -97,7 +97,12 @@ func statements(r *renderer, me self) []policy.Statement {
 			}
 			out = append(out, policy.Statement{Actions: []string{"s3:GetObject"}, Resources: res})
 		default:
-			out = append(out, policy.Statement{Actions: []string{"s3:GetObject"}, Resources: []pulumi.StringInput{bucketArn(rd.Bucket, "/"+rd.Key)}})
+			key := "/" + rd.Key
+			if rd.KeyPath != "" {
+				// The key is only known at run time: every key under Prefix.
+				key = "/" + rd.Prefix + "*"
+			}
+			out = append(out, policy.Statement{Actions: []string{"s3:GetObject"}, Resources: []pulumi.StringInput{bucketArn(rd.Bucket, key)}})
 		}
 	}
 	for _, w := range r.writers {

@@ -479,7 +479,11 @@ func (r *renderer) reader(rd *ItemReader) *wireReader {
 		}
 	} else {
 		w.Resource = s3GetResource
-		w.Parameters["Key"] = rd.Key
+		if rd.KeyPath != "" {
+			w.Parameters["Key.$"] = rd.KeyPath
+		} else {
+			w.Parameters["Key"] = rd.Key
+		}
 		cfg["InputType"] = string(rd.Source)
 		if rd.Source == CSV {
 			if len(rd.CSVHeaders) > 0 {

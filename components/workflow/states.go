@@ -173,9 +173,17 @@ type ItemReader struct {
 	Source ReaderSource
 	// Bucket is the bucket name (not its ARN); required.
 	Bucket pulumi.StringInput
-	// Key is the object key of the file (JSON, JSONL, CSV, manifest); required for those.
+	// Key is the object key of the file (JSON, JSONL, CSV, manifest); for those, exactly one of
+	// Key and KeyPath is required.
 	Key string
-	// Prefix restricts ListObjects to keys under it; zero means the whole bucket.
+	// KeyPath reads the object key from the state input at run time (a reference path such as
+	// "$.manifest.key", rendered as "Key.$"), for files whose key is only known then (a manifest
+	// per day). Not for Manifest, whose data folder the role must know in advance. Zero means
+	// Key.
+	KeyPath string
+	// Prefix restricts ListObjects to keys under it; zero means the whole bucket. With KeyPath it
+	// is the prefix every key the path can hold starts with, and scopes the role's s3:GetObject
+	// to bucket/Prefix*; zero then means any key of the bucket.
 	Prefix string
 	// CSVHeaders are the column names when the file has no header row; zero means the first row
 	// holds them.
@@ -257,7 +265,9 @@ type Pass struct {
 type Wait struct {
 	Comment string
 	IO
-	// Seconds to wait (0..31,536,000); used when the other fields are zero.
+	// Seconds to wait (0..99,999,999, and at most 300 in Express executions, which end after
+	// five minutes; a Standard execution ends after a year); used when the other fields are
+	// zero.
 	Seconds int
 	// Timestamp waits until an RFC 3339 time.
 	Timestamp string

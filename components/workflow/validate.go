@@ -378,7 +378,13 @@ func (v *validator) state(f, name string, s State, scope States, express bool) {
 		if set > 1 {
 			v.add(f, "must set only one of Seconds, Timestamp, SecondsPath and TimestampPath", set)
 		}
-		v.c.Int(f+".Seconds", x.Seconds, 0, maxWaitSeconds)
+		if express {
+			// "the maximum wait time that you can specify for ... Express workflows is ... five
+			// minutes" (amazon-states-language-wait-state.html)
+			v.c.Int(f+".Seconds", x.Seconds, 0, 300)
+		} else {
+			v.c.Int(f+".Seconds", x.Seconds, 0, maxWaitSeconds)
+		}
 		if x.Timestamp != "" {
 			if _, err := time.Parse(time.RFC3339, x.Timestamp); err != nil {
 				v.add(f+".Timestamp", "must be an RFC 3339 time such as 2026-01-02T15:04:05Z", x.Timestamp)
@@ -540,11 +546,23 @@ func (v *validator) distributed(f, name string, m *Map, express bool) {
 			if r.Key != "" {
 				v.add(rf+".Key", "must be empty for ListObjects (use Prefix)", r.Key)
 			}
-		} else if r.Key == "" {
-			v.add(rf+".Key", "must name the object to read for "+string(r.Source), nil)
-		}
-		if r.Source != ListObjects && r.Prefix != "" {
-			v.add(rf+".Prefix", "is only for ListObjects (use Key)", r.Prefix)
+			if r.KeyPath != "" {
+				v.add(rf+".KeyPath", "must be empty for ListObjects (use Prefix)", r.KeyPath)
+			}
+		} else {
+			switch {
+			case r.Key == "" && r.KeyPath == "":
+				v.add(rf+".Key", "must name the object to read for "+string(r.Source)+" (or set KeyPath)", nil)
+			case r.Key != "" && r.KeyPath != "":
+				v.add(rf+".KeyPath", "must be empty when Key is set (one of them names the object)", r.KeyPath)
+			case r.KeyPath != "" && r.Source == Manifest:
+				v.add(rf+".KeyPath", "is not supported for MANIFEST: the role must know the inventory's data folder (use Key)", r.KeyPath)
+			case r.KeyPath != "" && !strings.HasPrefix(r.KeyPath, "$"):
+				v.add(rf+".KeyPath", "must be a path starting with $ (\"$.manifest.key\")", r.KeyPath)
+			}
+			if r.Prefix != "" && r.KeyPath == "" {
+				v.add(rf+".Prefix", "is only for ListObjects, or with KeyPath to scope the keys it can name (use Key)", r.Prefix)
+			}
 		}
 		if r.Source != CSV && (len(r.CSVHeaders) > 0 || r.CSVDelimiter != "") {
 			v.add(rf+".CSVHeaders", "and CSVDelimiter are only for CSV", string(r.Source))

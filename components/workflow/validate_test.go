@@ -1,7 +1,9 @@
 package workflow
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -90,7 +92,24 @@ func validationRows() []errRow {
 		{"batch items", distMap(&Distributed{Batcher: &ItemBatcher{MaxItemsPerBatch: -5}}), "MaxItemsPerBatch", "got -5"},
 		{"reader source", distMap(&Distributed{Reader: &ItemReader{Source: "XML", Bucket: pulumi.String("b"), Key: "k"}}), "Reader.Source", `got "XML"`},
 		{"reader bucket", distMap(&Distributed{Reader: &ItemReader{Source: JSONArray, Key: "k"}}), "Reader.Bucket", "bucket's name"},
-		{"reader key", distMap(&Distributed{Reader: &ItemReader{Source: CSV, Bucket: pulumi.String("b")}}), "Reader.Key", "must name the object"},
+		{"reader key", distMap(&Distributed{Reader: &ItemReader{Source: CSV, Bucket: pulumi.String("b")}}), "Reader.Key", "must name the object to read for CSV (or set KeyPath)"},
+		{"reader key path on listing", distMap(&Distributed{Reader: &ItemReader{Source: ListObjects, Bucket: pulumi.String("b"), KeyPath: "$.key"}}),
+			"Reader.KeyPath must be empty for ListObjects", `got "$.key"`},
+		{"reader key and key path", distMap(&Distributed{Reader: &ItemReader{Source: JSONArray, Bucket: pulumi.String("b"), Key: "k", KeyPath: "$.key"}}),
+			"Reader.KeyPath must be empty when Key is set", `got "$.key"`},
+		{"reader key path for a manifest", distMap(&Distributed{Reader: &ItemReader{Source: Manifest, Bucket: pulumi.String("b"), KeyPath: "$.manifest"}}),
+			"Reader.KeyPath is not supported for MANIFEST", `got "$.manifest"`},
+		{"reader key path not a path", distMap(&Distributed{Reader: &ItemReader{Source: JSONLines, Bucket: pulumi.String("b"), KeyPath: "manifest.key"}}),
+			"Reader.KeyPath must be a path starting with $", `got "manifest.key"`},
+		{"reader key path discard", distMap(&Distributed{Reader: &ItemReader{Source: CSV, Bucket: pulumi.String("b"), KeyPath: Discard}}),
+			"Reader.KeyPath must be a path starting with $", `got "null"`},
+		{"reader prefix with a fixed key", distMap(&Distributed{Reader: &ItemReader{Source: CSV, Bucket: pulumi.String("b"), Key: "k.csv", Prefix: "in/"}}),
+			"Reader.Prefix is only for ListObjects, or with KeyPath", `got "in/"`},
+		{"reader csv options on json", distMap(&Distributed{Reader: &ItemReader{Source: JSONArray, Bucket: pulumi.String("b"), Key: "k", CSVHeaders: []string{"id"}}}),
+			"Reader.CSVHeaders and CSVDelimiter are only for CSV", `got "JSON"`},
+		{"items path with a reader", inlineMap(&Map{ItemsPath: "$.items", Distributed: &Distributed{Reader: &ItemReader{Source: JSONArray, Bucket: pulumi.String("b"), Key: "k"}}}),
+			`States["A"].ItemsPath must be empty when Distributed.Reader reads the items from S3`, `got "$.items"`},
+		{"items path not a path", inlineMap(&Map{ItemsPath: "items"}), `States["A"].ItemsPath must be a path`, `got "items"`},
 		{"reader key on listing", distMap(&Distributed{Reader: &ItemReader{Source: ListObjects, Bucket: pulumi.String("b"), Key: "k"}}), "Reader.Key", `got "k"`},
 		{"reader max items", distMap(&Distributed{Reader: &ItemReader{Source: JSONArray, Bucket: pulumi.String("b"), Key: "k", MaxItems: 100000001}}), "Reader.MaxItems", "got 100000001"},
 		{"csv delimiter", distMap(&Distributed{Reader: &ItemReader{Source: CSV, Bucket: pulumi.String("b"), Key: "k", CSVDelimiter: "COLON"}}), "Reader.CSVDelimiter", `got "COLON"`},
@@ -106,6 +125,25 @@ func validationRows() []errRow {
 		{"retry no errors", one(&Task{Call: Invoke{Worker: fetch}, End: true, Retry: []Retry{{}}}), "Retry[0].ErrorEquals", "got 0"},
 		{"States.ALL not last", one(&Task{Call: Invoke{Worker: fetch}, End: true, Retry: []Retry{{ErrorEquals: []string{"States.ALL"}}, {ErrorEquals: []string{"E"}}}}),
 			"Retry[0].ErrorEquals", "States.ALL must appear alone"},
+		{"empty error name", one(&Task{Call: Invoke{Worker: fetch}, End: true, AlsoRetry: []Retry{{ErrorEquals: []string{""}}}}),
+			"Retry[0].ErrorEquals must not contain an empty error name", `got ""`},
+		{"catch without next", one(&Task{Call: Invoke{Worker: fetch}, End: true, Catch: []Catch{{ErrorEquals: []string{"States.ALL"}}}}),
+			"Catch[0].Next", "must name the state to go to"},
+		{"catch result path", Definition{StartAt: "A", States: States{"A": &Task{Call: Invoke{Worker: fetch}, End: true,
+			Catch: []Catch{{ErrorEquals: []string{"States.ALL"}, ResultPath: "error", Next: "B"}}}, "B": &Succeed{}}},
+			"Catch[0].ResultPath must be a path", `got "error"`},
+		{"choice rule without next", Definition{StartAt: "C", States: States{"C": &Choice{Choices: []Rule{{Condition: Cmp("$.x", IsPresent, true)}}, Default: "D"}, "D": &Succeed{}}},
+			"Choices[0].Next", "must name the state to go to"},
+		{"choice nil condition", Definition{StartAt: "C", States: States{"C": &Choice{Choices: []Rule{{Next: "D"}}}, "D": &Succeed{}}},
+			"Choices[0].Condition", "must be a Compare, And, Or or Not"},
+		{"empty Or", Definition{StartAt: "C", States: States{"C": &Choice{Choices: []Rule{{Condition: Or{}, Next: "D"}}}, "D": &Succeed{}}},
+			"Condition.Or must hold at least one condition", "got 0"},
+		{"wait negative", one(&Wait{Seconds: -1, End: true}), `States["A"].Seconds must be 0..99999999`, "got -1"},
+		{"wait path discard", one(&Wait{SecondsPath: Discard, End: true}), `States["A"].SecondsPath cannot be Discard`, `got "null"`},
+		{"fail cause both", one(&Fail{Cause: "c", CausePath: "$.c"}), "CausePath must not be set together with Cause", `got "$.c"`},
+		{"start without workflow", one(&Task{Call: StartWorkflow{}, End: true}), "Call.Workflow", "must be the state machine to start"},
+		{"message group too long", one(&Task{Call: SendMessage{Queue: dlq, MessageGroupID: strings.Repeat("g", 129)}, End: true}),
+			"Call.MessageGroupID must be at most 128 characters", "got 129"},
 		{"task without call", one(&Task{End: true}), `States["A"].Call`, "must be Invoke"},
 		{"invoke without worker", one(&Task{Call: Invoke{}, End: true}), "Call.Worker", "worker"},
 		{"send without queue", one(&Task{Call: SendMessage{}, End: true}), "Call.Queue", "queue"},
@@ -148,6 +186,20 @@ func TestExpressLimits(t *testing.T) {
 	}
 	if err := validateAll("slow", &d, Standard, true); err != nil {
 		t.Errorf("the same definition is valid for a Standard workflow: %v", err)
+	}
+	wait := Definition{StartAt: "A", States: States{"A": &Wait{Seconds: 301, End: true}}}
+	if err := validateAll("fast", &wait, Express, true); err == nil || !strings.Contains(err.Error(), `States["A"].Seconds must be 0..300, got 301`) {
+		t.Errorf("a Wait above five minutes in an Express workflow: %v", err)
+	}
+	if err := validateAll("slow", &wait, Standard, true); err != nil {
+		t.Errorf("a Wait of 301 s in a Standard workflow: %v", err)
+	}
+	sync := Definition{StartAt: "A", States: States{"A": &Task{Call: Service{Resource: "arn:aws:states:::ecs:runTask.sync"}, End: true}}}
+	if err := validateAll("fast", &sync, Express, true); err == nil || !strings.Contains(err.Error(), `States["A"].Call.Resource must not use .sync or .waitForTaskToken in Express executions, got "arn:aws:states:::ecs:runTask.sync"`) {
+		t.Errorf("a .sync integration in an Express workflow: %v", err)
+	}
+	if err := validateAll("slow", &sync, Standard, true); err != nil {
+		t.Errorf("a .sync integration in a Standard workflow: %v", err)
 	}
 }
 
@@ -221,5 +273,49 @@ func TestDefinitionSizeLimit(t *testing.T) {
 	err := d.Validate()
 	if err == nil || !strings.Contains(err.Error(), "at most 1048576 bytes") {
 		t.Fatalf("want the size error, got %v", err)
+	}
+}
+
+// TestItemReaderKeyPath: a reader whose key comes from the state input renders "Key.$" with the
+// path (and neither "Key" nor Prefix, which s3:getObject does not take) and still sets the
+// InputType; asl-validator judges the same definitions in TestCorpusPassesASLValidator.
+func TestItemReaderKeyPath(t *testing.T) {
+	seen := 0
+	defer func() {
+		if seen < 2 {
+			t.Errorf("the corpus holds %d readers with KeyPath, want 2", seen)
+		}
+	}()
+	for _, c := range corpus() {
+		each, _ := c.def.States["Each"].(*Map)
+		if each == nil || each.Distributed == nil || each.Distributed.Reader == nil || each.Distributed.Reader.KeyPath == "" {
+			continue
+		}
+		rd := each.Distributed.Reader
+		seen++
+		b, err := c.def.Render()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var def struct {
+			States map[string]struct {
+				ItemReader struct {
+					Resource     string
+					ReaderConfig map[string]any
+					Parameters   map[string]any
+				}
+			}
+		}
+		if err := json.Unmarshal(b, &def); err != nil {
+			t.Fatal(err)
+		}
+		got := def.States["Each"].ItemReader
+		want := map[string]any{"Bucket": "in", "Key.$": rd.KeyPath}
+		if !reflect.DeepEqual(got.Parameters, want) {
+			t.Errorf("%s: ItemReader.Parameters = %v, want %v", c.name, got.Parameters, want)
+		}
+		if got.Resource != s3GetResource || got.ReaderConfig["InputType"] != string(rd.Source) {
+			t.Errorf("%s: ItemReader = %+v", c.name, got)
+		}
 	}
 }

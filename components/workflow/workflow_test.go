@@ -534,3 +534,61 @@ func compact(t *testing.T, b []byte) string {
 	}
 	return buf.String()
 }
+
+// keyPathProgram reads each day's list from a key given in the execution input.
+func keyPathProgram(prefix string) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		w := workflow.ExistingFunction("arn:aws:lambda:us-east-1:123456789012:function:f")
+		_, err := workflow.NewWorkflow(ctx, "daily", &workflow.WorkflowArgs{Definition: workflow.Definition{StartAt: "Each", States: workflow.States{
+			"Each": &workflow.Map{End: true, Distributed: &workflow.Distributed{
+				Reader: &workflow.ItemReader{Source: workflow.JSONLines, Bucket: pulumi.String("in-bucket"), KeyPath: "$.list.key", Prefix: prefix}},
+				Processor: workflow.Definition{StartAt: "F", States: workflow.States{"F": &workflow.Task{Call: workflow.Invoke{Worker: w}, End: true}}}},
+		}}})
+		return err
+	}
+}
+
+// TestKeyPathReaderScopedToPrefix: with ItemReader.KeyPath the role may read any key under
+// Prefix of the reader's bucket, and nothing else; without a Prefix, any key of that bucket.
+func TestKeyPathReaderScopedToPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		prefix string
+		cases  map[string]string // resource -> verdict for s3:GetObject
+	}{
+		{"lists/", map[string]string{
+			"arn:aws:s3:::in-bucket/lists/2026-11-22.jsonl":    judge.Allowed,
+			"arn:aws:s3:::in-bucket/lists/eu/2026-11-22.jsonl": judge.Allowed,
+			"arn:aws:s3:::in-bucket/private/secrets.jsonl":     judge.ImplicitlyDenied,
+			"arn:aws:s3:::in-bucket/lists":                     judge.ImplicitlyDenied,
+			"arn:aws:s3:::other-bucket/lists/2026-11-22.jsonl": judge.ImplicitlyDenied,
+		}},
+		{"", map[string]string{
+			"arn:aws:s3:::in-bucket/anything/at/all.jsonl": judge.Allowed,
+			"arn:aws:s3:::other-bucket/x.jsonl":            judge.ImplicitlyDenied,
+		}},
+	} {
+		t.Run("prefix="+tc.prefix, func(t *testing.T) {
+			p := run(t, keyPathProgram(tc.prefix), nil)
+			if def := p.Find(smType, "daily").String("definition"); !strings.Contains(def, `"Parameters":{"Bucket":"in-bucket","Key.$":"$.list.key"}`) {
+				t.Errorf("definition does not read the key from the input:\n%s", def)
+			}
+			pols := rolePolicies(t, p, "daily")
+			role := p.Find(roleType, "daily-role").Arn()
+			var reqs []judge.IAMRequest
+			var want []string
+			for res, verdict := range tc.cases {
+				reqs = append(reqs, judge.IAMRequest{Principal: role, Action: "s3:GetObject", Resource: res, IdentityPolicies: pols})
+				want = append(want, verdict)
+			}
+			reqs = append(reqs,
+				judge.IAMRequest{Principal: role, Action: "s3:PutObject", Resource: "arn:aws:s3:::in-bucket/lists/x.jsonl", IdentityPolicies: pols},
+				judge.IAMRequest{Principal: role, Action: "s3:ListBucket", Resource: "arn:aws:s3:::in-bucket", IdentityPolicies: pols})
+			want = append(want, judge.ImplicitlyDenied, judge.ImplicitlyDenied)
+			for i, got := range judge.Simulate(t, reqs...) {
+				if got != want[i] {
+					t.Errorf("%s on %s: %s, want %s", reqs[i].Action, reqs[i].Resource, got, want[i])
+				}
+			}
+		})
+	}
+}

@@ -23,6 +23,13 @@ var benchExprs = []struct {
 	{"lord-howe-every-minute", "cron(* * * * ? *)", "Australia/Lord_Howe", ""},
 	{"rate", "rate(5 minutes)", "UTC", ""},
 	{"at", "at(2030-01-01T00:00:00)", "Europe/Berlin", ""},
+	// Sparsest of all: a wall-clock time inside the spring gap every year, so Next looks at
+	// every year up to 2199 and finds nothing; offsets after 2037 come from the zone table.
+	{"new-york-always-in-gap", "cron(30 2 ? 3 1#2 *)", "America/New_York", ""},
+	{"new-york-gap-every-minute", "cron(* 2 ? 3 1#2 *)", "America/New_York", ""},
+	{"berlin-always-in-gap", "cron(30 2 ? 3 1L *)", "Europe/Berlin", ""},
+	{"lord-howe-always-in-gap", "cron(* 2 ? 10 1#1 *)", "Australia/Lord_Howe", ""},
+	{"new-york-leap-day-2196", "cron(0 0 29 2 ? 2196)", "America/New_York", ""},
 }
 
 // BenchmarkNext measures one Next call per expression. The target is under 50 µs for any accepted
@@ -71,6 +78,19 @@ func BenchmarkParse(b *testing.B) {
 				if _, err := Parse(s); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkZoneTable measures the one-time cost of a location's offset table (zonetable.go),
+// paid by the first Next in that location.
+func BenchmarkZoneTable(b *testing.B) {
+	for _, name := range []string{"America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"} {
+		loc := mustLoc(b, name)
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				buildZone(loc)
 			}
 		})
 	}

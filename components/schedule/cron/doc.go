@@ -118,10 +118,17 @@
 //   - FuzzParse: no panics; the canonical form re-parses to the same schedule.
 //   - BenchmarkNext: Next never scans minute by minute; it moves from the year down, field by
 //     field, so a sparse schedule such as cron(0 0 29 2 ? 2196) or cron(0 0 ? * 6#5 *) costs
-//     about 0.1 µs, and one that can never fire (cron(0 0 30 2 ? *)) is answered at parse time.
-//     A daylight-saving gap, or a repeated hour whose first pass is over, is skipped in one step,
-//     so the slowest measured case, a minute-by-minute schedule asked just before New York's
-//     spring gap, stays under 1 µs.
+//     well under 1 µs, and one that can never fire (cron(0 0 30 2 ? *)) is answered at parse
+//     time. A daylight-saving gap, or a repeated hour whose first pass is over, is skipped in
+//     one step. The sparsest case is a time inside the spring gap every year
+//     (cron(30 2 ? 3 1#2 *) in New York never fires): Next reads offsets from a per-location
+//     table (zonetable.go; time.Location would re-parse the zone's TZ rule for every offset
+//     after 2037, which cost milliseconds per Next), and from 2038, where zones follow a yearly
+//     rule, skips the years whose calendar (weekday of 1 January, leap year) it has already
+//     scanned without a fire, so it answers in about 20 µs on the loaded 2-core build machine.
+//     The table is built once per *time.Location (about 0.2 ms for a zone with daylight
+//     saving). TestZoneTableMatchesLocation checks the table against time.Location,
+//     TestSkipBarrenYearsChangesNothing the skipping against a scan of every year.
 //
 // [EventBridge cron and rate expressions]: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
 // [Scheduler schedule types]: https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html

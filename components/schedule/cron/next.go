@@ -9,8 +9,55 @@ type civil struct {
 	y, mo, d, h, mi, s int
 }
 
+// utcUnix reads c as a UTC time and returns its Unix seconds. Day, hour, minute and second may
+// overflow their ranges (minute 60, day 32), as with time.Date; the month must be 1-12.
 func (c civil) utcUnix() int64 {
-	return time.Date(c.y, time.Month(c.mo), c.d, c.h, c.mi, c.s, 0, time.UTC).Unix()
+	return daysFromCivil(c.y, c.mo, 1)*86400 + int64(c.d-1)*86400 + int64(c.h)*3600 + int64(c.mi)*60 + int64(c.s)
+}
+
+// daysFromCivil returns the days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+// (Howard Hinnant's days_from_civil), integer arithmetic only: Next calls it in its inner loop.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400 // 0..399
+	mp := (m + 9) % 12 // March = 0
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// civilAt is the wall-clock time of instant u at offset off (Hinnant's civil_from_days).
+func civilAt(u, off int64) civil {
+	t := u + off
+	days, secs := t/86400, t%86400
+	if secs < 0 {
+		days, secs = days-1, secs+86400
+	}
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	y := yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	return civil{y: int(y), mo: int(m), d: int(d), h: int(secs / 3600), mi: int(secs % 3600 / 60), s: int(secs % 60)}
 }
 
 func civilOf(t time.Time) civil {
@@ -174,26 +221,19 @@ func (c *cronSpec) nextCivil(s civil) (civil, bool) {
 // forward) has no instant, and a wall-clock time that happens twice (clocks move back) has only
 // its first instant.
 func resolve(c civil, loc *time.Location) (time.Time, bool) {
-	u0 := c.utcUnix()
 	if loc == time.UTC {
-		return time.Unix(u0, 0).In(loc), true
+		return time.Unix(c.utcUnix(), 0).In(loc), true
 	}
-	best, found := int64(0), false
-	for _, probe := range [...]int64{u0 - 86400, u0, u0 + 86400} {
-		_, off := time.Unix(probe, 0).In(loc).Zone()
-		u := u0 - int64(off)
-		if _, off2 := time.Unix(u, 0).In(loc).Zone(); off2 != off {
-			continue
-		}
-		if !found || u < best {
-			best, found = u, true
-		}
-	}
-	if !found {
+	u, ok := zoneOf(loc).resolve(c)
+	if !ok {
 		return time.Time{}, false
 	}
-	return time.Unix(best, 0).In(loc), true
+	return time.Unix(u, 0).In(loc), true
 }
+
+// skipBarrenYears lets Next skip years whose calendar it has seen without a fire; tests turn it
+// off to check that skipping changes no answer.
+var skipBarrenYears = true
 
 // maxSteps bounds the loop in nextCron. Each step skips at least one wall-clock minute that is
 // skipped or repeated by a daylight-saving change, and no change in the time zone database skips
@@ -268,17 +308,36 @@ func (c *cronSpec) next(after time.Time, loc *time.Location) (time.Time, bool) {
 	if c.never {
 		return time.Time{}, false
 	}
-	s := civilOf(after.In(loc))
+	z := zoneOf(loc)
+	s := z.civil(after, loc)
 	s.s = 0
 	s.mi++ // the first candidate is the wall-clock minute after the one holding `after`
+	// Years scanned whole without a fire, by calendar type: where the zone follows a yearly rule
+	// (z.repeatFrom on), another year of the same calendar cannot fire either, so a schedule
+	// whose time falls in a daylight-saving gap every year, or whose day never exists in some
+	// calendars (a fifth Sunday of February), is answered after a few dozen years, not 230.
+	var barren [14]bool
+	whole := 0 // the year being scanned from its first minute
 	for i := 0; i < maxSteps; i++ {
 		w, ok := c.nextCivil(s)
 		if !ok {
 			return time.Time{}, false
 		}
-		t, exists := resolve(w, loc)
-		if exists && t.After(after) {
-			return t, true
+		if w.y > s.y && skipBarrenYears {
+			if whole == s.y && s.y >= z.repeatFrom {
+				barren[calendarType(s.y)] = true
+			}
+			for ok && w.y >= z.repeatFrom && barren[calendarType(w.y)] {
+				w, ok = c.nextCivil(civil{y: w.y + 1, mo: 1, d: 1})
+			}
+			if !ok {
+				return time.Time{}, false
+			}
+			whole = w.y
+		}
+		u, exists := z.resolve(w)
+		if exists && time.Unix(u, 0).After(after) {
+			return time.Unix(u, 0).In(loc), true
 		}
 		s = w
 		s.mi++
@@ -286,9 +345,9 @@ func (c *cronSpec) next(after time.Time, loc *time.Location) (time.Time, bool) {
 		// in one step instead of minute by minute.
 		var jump civil
 		if exists {
-			jump, ok = repeatEnd(t, after, loc)
+			jump, ok = z.repeatEnd(u, after)
 		} else {
-			jump, ok = gapEnd(w, loc)
+			jump, ok = z.gapEnd(w)
 		}
 		if ok && jump.after(w) {
 			s = jump
@@ -307,33 +366,4 @@ func (c civil) after(d civil) bool {
 		}
 	}
 	return false
-}
-
-// gapEnd returns the first wall-clock time after the daylight-saving gap that holds w (a
-// wall-clock time that does not exist in loc): the wall-clock time of the transition.
-func gapEnd(w civil, loc *time.Location) (civil, bool) {
-	u0 := w.utcUnix()
-	_, before := time.Unix(u0-86400, 0).In(loc).Zone()
-	start, _ := time.Unix(u0-int64(before), 0).In(loc).ZoneBounds()
-	if start.IsZero() {
-		return civil{}, false
-	}
-	return civilOf(start.In(loc)), true
-}
-
-// repeatEnd handles a wall-clock time whose first occurrence t is not after `after`: when clocks
-// moved back at the end of t's zone period and `after` is past that change, every wall-clock
-// time up to the end of the repeated interval has already fired, so the search resumes at the
-// interval's end: the transition's wall-clock time in the old offset.
-func repeatEnd(t, after time.Time, loc *time.Location) (civil, bool) {
-	_, end := t.ZoneBounds()
-	if end.IsZero() || after.Before(end) {
-		return civil{}, false
-	}
-	_, oldOff := t.Zone()
-	_, newOff := end.In(loc).Zone()
-	if newOff >= oldOff {
-		return civil{}, false
-	}
-	return civilOf(end.Add(time.Duration(oldOff) * time.Second).UTC()), true
 }

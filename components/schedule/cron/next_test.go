@@ -295,6 +295,12 @@ func TestNextMatchesNaive(t *testing.T) {
 		{"Australia/Lord_Howe", "2026-10-02T00:00:00Z"},
 		{"Europe/London", "2027-03-26T00:00:00Z"},
 		{"UTC", "2028-02-27T00:00:00Z"},
+		// after 2037, where time.Location derives offsets from the zone's TZ rule and Next
+		// reads them from its own table (zonetable.go)
+		{"America/New_York", "2150-03-06T00:00:00Z"},
+		{"America/New_York", "2150-10-30T00:00:00Z"},
+		{"Europe/Berlin", "2190-03-26T00:00:00Z"},
+		{"Australia/Lord_Howe", "2100-04-02T00:00:00Z"},
 	}
 	total := 0
 	defer func() {
@@ -327,6 +333,42 @@ func TestNextMatchesNaive(t *testing.T) {
 					break
 				}
 			}
+		}
+	}
+}
+
+// TestNextAlwaysInGap: schedules whose wall-clock time falls in the spring-forward gap every
+// year never fire (AWS: the invocation "gets skipped"), and Next says so after looking at every
+// year up to 2199; the same rule in a zone whose change falls on another Sunday fires normally.
+// New York moves at 02:00 on the second Sunday of March, Berlin at 02:00 on the last Sunday of
+// March, Lord Howe Island at 02:00 (by 30 minutes) on the first Sunday of October.
+func TestNextAlwaysInGap(t *testing.T) {
+	from := mustTime(t, "2026-11-23T00:00:00Z")
+	tests := []struct {
+		expr, zone string
+		want       string // RFC 3339, "" = never
+	}{
+		{"cron(30 2 ? 3 1#2 *)", "America/New_York", ""},
+		{"cron(* 2 ? 3 1#2 *)", "America/New_York", ""},
+		{"cron(30 2 ? 3 1#2 *)", "Europe/Berlin", "2027-03-14T02:30:00+01:00"},
+		{"cron(30 2 ? 3 1L *)", "Europe/Berlin", ""},
+		{"cron(30 2 ? 3,4 1L *)", "Europe/Berlin", "2027-04-25T02:30:00+02:00"},
+		{"cron(* 2 ? 10 1#1 *)", "Australia/Lord_Howe", "2027-10-03T02:30:00+11:00"},
+		{"cron(15 2 ? 10 1#1 *)", "Australia/Lord_Howe", ""},
+		{"cron(30 2 ? 3 1#2 2150)", "America/New_York", ""},
+		{"cron(30 3 ? 3 1#2 2150)", "America/New_York", "2150-03-08T03:30:00-04:00"},
+	}
+	for _, tt := range tests {
+		e, loc := mustParse(t, tt.expr), mustLoc(t, tt.zone)
+		got, ok := e.Next(from, loc)
+		if tt.want == "" {
+			if ok {
+				t.Errorf("%s in %s fires at %s, want never", tt.expr, tt.zone, got.Format(time.RFC3339))
+			}
+			continue
+		}
+		if !ok || got.Format(time.RFC3339) != tt.want {
+			t.Errorf("%s in %s: %s (%v), want %s", tt.expr, tt.zone, got.Format(time.RFC3339), ok, tt.want)
 		}
 	}
 }

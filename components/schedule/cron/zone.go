@@ -3,6 +3,7 @@ package cron
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	// The embedded IANA time zone database: LoadLocation works on machines without one (such as
@@ -30,9 +31,18 @@ func LoadLocation(name string) (*time.Location, error) {
 	case strings.ContainsAny(name, " \\") || strings.HasPrefix(name, "/") || strings.Contains(name, ".."):
 		return nil, bad("must be an IANA time zone name such as UTC or America/New_York")
 	}
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, bad("is not in the IANA time zone database (names are case-sensitive, such as Europe/London)")
 	}
-	return loc, nil
+	// One *time.Location per name (time.LoadLocation makes a new one at each call), so that the
+	// offset table Next builds for a location (zonetable.go) is built once per zone.
+	loc2, _ := locations.LoadOrStore(name, loc)
+	return loc2.(*time.Location), nil
 }
+
+// locations caches LoadLocation's answers by name; a *time.Location is immutable.
+var locations sync.Map
