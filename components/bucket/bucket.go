@@ -312,7 +312,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 		return nil, err
 	}
 	parent := pulumi.Parent(b)
-	tags := st.TagsFor(Type)
+	tags := st.TagsFor(name)
 
 	bucketArgs := &s3.BucketV2Args{
 		ForceDestroy: pulumi.Bool(!st.Production && !a.RetainObjects),

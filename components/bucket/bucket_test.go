@@ -88,7 +88,7 @@ func TestDefaults(t *testing.T) {
 	if b.Protect {
 		t.Error("protected outside production")
 	}
-	if b.String("tags.skein:component") != Type || b.String("tags.skein:stage") != "test" {
+	if b.String("tags.skein:component") != "raw" || b.String("tags.skein:stage") != "test" {
 		t.Errorf("tags = %v", b.Get("tags"))
 	}
 	for _, k := range []string{"acl", "policy", "grants", "lifecycleRules", "versionings", "serverSideEncryptionConfigurations", "loggings"} {

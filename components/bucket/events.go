@@ -179,7 +179,7 @@ func (b *Bucket) on(name, detailType string, args *EventArgs) (*Event, error) {
 	ruleArgs := &cloudwatch.EventRuleArgs{
 		Description:  pulumi.String(desc),
 		EventPattern: pattern,
-		Tags:         b.st.TagsFor(Type),
+		Tags:         b.st.TagsFor(b.name),
 	}
 	if a.Transform.Rule != nil {
 		a.Transform.Rule(ruleArgs)
@@ -393,7 +393,7 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		roleArgs := &iam.RoleArgs{
 			Description:      pulumi.Sprintf("EventBridge delivery of %s events of bucket %s to %s", e.name, b.name, a.Name),
 			AssumeRolePolicy: trust.JSON(),
-			Tags:             b.st.TagsFor(Type),
+			Tags:             b.st.TagsFor(b.name),
 		}
 		if a.Transform.Role != nil {
 			a.Transform.Role(roleArgs)

@@ -18,7 +18,8 @@
 //
 // # Defaults
 //
-// Zero Options mean project "skein", stack "test", region us-east-1 and account 123456789012.
+// Zero Options mean project "skein", stack "test", region us-east-1 and account 123456789012
+// (the config's skein:accountId when it sets one).
 // Physical names follow Pulumi's auto-naming shape (logical name, a dash, seven hex digits), but
 // the suffix is a hash of stack, type and name rather than random, so plans are reproducible.
 //

@@ -37,7 +37,8 @@ type Options struct {
 	Config map[string]string
 	// SecretKeys lists config keys whose values are secret.
 	SecretKeys []string
-	// Account is the account id in ARNs; zero means DefaultAccount.
+	// Account is the account id in ARNs; zero means the config's skein:accountId, or
+	// DefaultAccount when the config has none.
 	Account string
 	// Calls answers invokes the built-in table does not know, by token.
 	Calls map[string]func(args resource.PropertyMap) (resource.PropertyMap, error)
@@ -86,6 +87,11 @@ func Run(program pulumi.RunFunc, opts Options) (*Plan, error) {
 	}
 	if opts.Stack == "" {
 		opts.Stack = "test"
+	}
+	if opts.Account == "" {
+		// A stage that names its account (skein:accountId) gets ARNs in that account, so that
+		// the ARNs and the stage's aws:SourceAccount conditions agree.
+		opts.Account = opts.Config["skein:accountId"]
 	}
 	if opts.Account == "" {
 		opts.Account = DefaultAccount

@@ -126,3 +126,24 @@ func TestStackConfig(t *testing.T) {
 		t.Errorf("secret keys = %v", o.SecretKeys)
 	}
 }
+
+// A stage that names its account gets ARNs and a caller identity in that account.
+func TestConfiguredAccount(t *testing.T) {
+	var caller string
+	p, err := Run(func(ctx *pulumi.Context) error {
+		st, err := stage.Load(ctx)
+		if err != nil {
+			return err
+		}
+		if caller, err = st.Account(ctx); err != nil {
+			return err
+		}
+		return program(ctx)
+	}, Options{Config: map[string]string{"aws:region": "eu-west-1", "skein:accountId": "210987654321"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arn := p.Find("aws:sqs/queue:Queue", "thing-q").Arn(); !strings.HasPrefix(arn, "arn:aws:sqs:eu-west-1:210987654321:") || caller != "210987654321" {
+		t.Errorf("queue ARN %s, stage account %s; want both in 210987654321", arn, caller)
+	}
+}

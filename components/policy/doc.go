@@ -13,9 +13,9 @@
 // # IAM
 //
 // [Document.Validate] rejects what skein promises never to emit: an Allow statement whose action
-// is "*" or a whole-service wildcard such as "s3:*", statements without actions, and Allow
-// statements without resources in identity policies. Deny statements may use service wildcards
-// (a TLS-only guard must deny every action).
+// is a pattern of any kind ("*", "s3:*", "s3:Get*", "s3:?etObject"), statements without
+// actions, and Allow statements without resources in identity policies. Deny statements may use
+// service wildcards (a TLS-only guard must deny every action).
 //
 // A [Grantee] is anything that can hold identity policy: a worker's role, or any role the user
 // wraps with [NewRoleGrantee]. A [Target] is anything a service (EventBridge Scheduler, Step

@@ -91,7 +91,9 @@ func (d Document) Validate() error {
 			if s.Effect == Deny {
 				continue
 			}
-			if a == "*" || strings.HasSuffix(a, ":*") {
+			// Any pattern ("s3:*", "s3:Get*", "s3:?etObject") grants actions nobody listed,
+			// including ones AWS adds later.
+			if strings.ContainsAny(a, "*?") {
 				errs = append(errs, fmt.Errorf("policy: %s: Allow action %q is a wildcard; list the exact actions", where, a))
 			}
 			if !strings.Contains(a, ":") && a != "*" {

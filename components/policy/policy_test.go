@@ -44,6 +44,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{"star", Statement{Actions: []string{"*"}, Resources: Strings("r")}, `"*" is a wildcard`},
 		{"service star", Statement{Actions: []string{"s3:*"}, Resources: Strings("r")}, `"s3:*" is a wildcard`},
+		{"prefix pattern", Statement{Actions: []string{"s3:Get*"}, Resources: Strings("r")}, `"s3:Get*" is a wildcard`},
+		{"inner pattern", Statement{Actions: []string{"s3:*Object"}, Resources: Strings("r")}, `"s3:*Object" is a wildcard`},
+		{"single character pattern", Statement{Actions: []string{"s3:?etObject"}, Resources: Strings("r")}, `"s3:?etObject" is a wildcard`},
 		{"no actions", Statement{Resources: Strings("r")}, "at least one action"},
 		{"no resources", Statement{Actions: []string{"s3:GetObject"}}, "at least one resource"},
 		{"bad action", Statement{Actions: []string{"GetObject"}, Resources: Strings("r")}, "service:Action"},

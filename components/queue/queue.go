@@ -362,7 +362,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	if err := ctx.RegisterComponentResource(Type, name, q, opts...); err != nil {
 		return nil, err
 	}
-	tags := st.TagsFor("queue")
+	tags := st.TagsFor(name)
 	q.tags = tags
 	child := append([]pulumi.ResourceOption{pulumi.Parent(q)}, st.Protect()...)
 

@@ -148,7 +148,7 @@ func TestDefaults(t *testing.T) {
 		if r.Get("fifoQueue") != nil {
 			t.Errorf("%s: fifoQueue set on a standard queue", r.Name)
 		}
-		if r.String("tags.skein:component") != "queue" || r.String("tags.skein:stage") != "test" {
+		if r.String("tags.skein:component") != "jobs" || r.String("tags.skein:stage") != "test" {
 			t.Errorf("%s tags %v", r.Name, r.Get("tags"))
 		}
 		if r.Parent == nil || r.Parent.Type != Type || r.Parent.Name != "jobs" {

@@ -43,7 +43,7 @@ func TestSubscribeDefaults(t *testing.T) {
 	if got := list(esm.Get("functionResponseTypes")); !slices.Equal(got, []string{"ReportBatchItemFailures"}) {
 		t.Errorf("functionResponseTypes %v", got)
 	}
-	if esm.String("tags.skein:component") != "queue" {
+	if esm.String("tags.skein:component") != "jobs" {
 		t.Errorf("mapping tags %v", esm.Get("tags"))
 	}
 	if esm.Parent == nil || esm.Parent.Type != Type {

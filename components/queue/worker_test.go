@@ -2,6 +2,7 @@ package queue
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,5 +69,35 @@ func TestRealWorker(t *testing.T) {
 	assertFieldError(t, qErr, "Subscription.MaxConcurrency", "5")
 	if p.Find(Type, "jobs") != nil || len(p.OfType(queueType)) != 1 { // the worker's own DLQ only
 		t.Errorf("queue resources registered despite the error")
+	}
+}
+
+// A skein worker hands back the consume policy it attaches.
+var _ PolicyResourceAttacher = (*worker.Worker)(nil)
+
+// With a real worker, the event source mapping depends on exactly the consume policy on the
+// worker's role (Lambda checks the role when the mapping is created), on every run.
+func TestRealWorkerMappingWaitsForItsPolicy(t *testing.T) {
+	for i := range 5 {
+		d := &deps{byName: map[string][]string{}}
+		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+			w, err := worker.NewWorker(ctx, "fetch", &worker.WorkerArgs{Package: "./functions/sqsbatch/example", Root: judge.Root(t)})
+			if err != nil {
+				return err
+			}
+			_, err = NewQueue(ctx, "jobs", &QueueArgs{Consumer: w})
+			return err
+		}, pulumi.WithMocks("skein", "test", d), func(info *pulumi.RunInfo) {
+			info.Config = map[string]string{"aws:region": "us-east-1", "skein:accountId": "123456789012"}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := d.byName["jobs-subscription"]
+		if !slices.ContainsFunc(got, func(u string) bool {
+			return strings.HasSuffix(u, "$aws:iam/rolePolicy:RolePolicy::fetch-jobs-subscription")
+		}) {
+			t.Fatalf("run %d: the mapping depends on %v, not on the worker's consume policy", i, got)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,10 @@ const (
 	KeyTags             = "tags"
 	KeyAccountID        = "accountId"
 )
+
+// regionRe is the shape of every AWS region code (eu-west-1, ap-southeast-7, us-gov-west-1,
+// cn-north-1); it catches typos such as "eu-west1" before they end up in every ARN.
+var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 
 var knownKeys = []string{KeyProduction, KeyLogRetentionDays, KeyTimeZone, KeyAlarmTopicArn, KeyTags, KeyAccountID}
 
@@ -93,6 +98,8 @@ func Load(ctx *pulumi.Context) (*Stage, error) {
 	s.Region, _ = ctx.GetConfig("aws:region")
 	if s.Region == "" {
 		c.Add("aws:region", "is required (pulumi config set aws:region eu-west-1)", nil)
+	} else if !regionRe.MatchString(s.Region) {
+		c.Add("aws:region", "must be an AWS region code such as eu-west-1 or us-gov-west-1", s.Region)
 	}
 	s.Partition = PartitionOf(s.Region)
 	s.Production = isProductionName(s.Name)
@@ -110,9 +117,11 @@ func Load(ctx *pulumi.Context) (*Stage, error) {
 	if v, ok := get(KeyLogRetentionDays); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			c.Add(Namespace+":"+KeyLogRetentionDays, "must be a whole number of days", v)
+			// Reported once here; the default stands in so that validate does not repeat it.
+			c.Add(Namespace+":"+KeyLogRetentionDays, "must be a whole number of days, one of "+joinInts(RetentionDays), v)
+		} else {
+			s.LogRetentionDays = n
 		}
-		s.LogRetentionDays = n
 	}
 	s.TimeZone = "UTC"
 	if v, ok := get(KeyTimeZone); ok {
@@ -234,17 +243,18 @@ func isProductionName(stack string) bool {
 	return false
 }
 
-// TagsFor returns the tags every taggable resource of a component carries: skein:project,
-// skein:stage, skein:component, plus the stage's own tags.
+// TagsFor returns the tags every taggable resource of a component carries: the stage's own
+// tags, then skein:project, skein:stage and skein:component (component is the component
+// instance's name, such as "jobs", so that the tag finds every resource of that instance). The
+// skein:* tags always win, even over a hand-built Stage's Tags.
 func (s *Stage) TagsFor(component string) pulumi.StringMap {
-	m := pulumi.StringMap{
-		"skein:project":   pulumi.String(s.Project),
-		"skein:stage":     pulumi.String(s.Name),
-		"skein:component": pulumi.String(component),
-	}
+	m := pulumi.StringMap{}
 	for k, v := range s.Tags {
 		m[k] = pulumi.String(v)
 	}
+	m["skein:project"] = pulumi.String(s.Project)
+	m["skein:stage"] = pulumi.String(s.Name)
+	m["skein:component"] = pulumi.String(component)
 	return m
 }
 

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/skeinhq/skein/components/check"
 )
 
 // Architecture is the instruction set a worker runs on.
@@ -82,12 +84,18 @@ type buildResult struct {
 var builds sync.Map // buildKey -> *buildResult: each package is built at most once per process
 
 // Build compiles a main package of the module rooted at root (zero: the module above the working
-// directory) for linux on arch and zips it reproducibly. Results are cached in the process and on
-// disk under <root>/out/.build/<source hash>/, so an unchanged handler is neither rebuilt nor
-// re-zipped, and its zip keeps the same bytes.
+// directory) for linux on arch (zero: arm64; anything but arm64 and x86_64 is an error) and zips
+// it reproducibly. Results are cached in the process and on disk under
+// <root>/out/.build/<source hash>/, so an unchanged handler is neither rebuilt nor re-zipped,
+// and its zip keeps the same bytes.
 func Build(ctx context.Context, root, pkg string, arch Architecture) (*Artifact, error) {
 	if arch == "" {
 		arch = Arm64
+	}
+	if arch != Arm64 && arch != X86_64 {
+		c := check.New("worker build", pkg)
+		c.OneOf("Architecture", string(arch), string(Arm64), string(X86_64))
+		return nil, c.Err()
 	}
 	if root == "" {
 		r, err := ModuleRoot()
@@ -143,7 +151,7 @@ func build(ctx context.Context, root, pkg string, arch Architecture) (*Artifact,
 			return nil, err
 		}
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 	bin := filepath.Join(tmp, "bootstrap")
 	args := append([]string{"build"}, BuildFlags...)
 	args = append(args, "-o", bin, pkg)
@@ -199,6 +207,31 @@ func Zip(bootstrap []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+var toolchains sync.Map // root -> version of the go command that builds there
+
+// toolchainVersion is the version of the go command that compiles in root (GOTOOLCHAIN and the
+// go.mod toolchain line can select another than the one running this program), so that upgrading
+// Go invalidates the cached zips.
+func toolchainVersion(ctx context.Context, root string, arch Architecture) (string, error) {
+	if v, ok := toolchains.Load(root); ok {
+		return v.(string), nil
+	}
+	cmd := exec.CommandContext(ctx, "go", "env", "GOVERSION")
+	cmd.Dir, cmd.Env = root, goEnv(arch)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", &BuildError{Package: "go env GOVERSION", Output: stderr.String(), Err: err}
+	}
+	v := strings.TrimSpace(string(out))
+	if v == "" {
+		v = runtime.Version()
+	}
+	toolchains.Store(root, v)
+	return v, nil
+}
+
 // sourceHash hashes everything the binary depends on: the contents of the module's own packages
 // that pkg imports, the path@version of every other module, the Go version, target and flags.
 func sourceHash(ctx context.Context, root, pkg string, arch Architecture) (string, error) {
@@ -211,8 +244,12 @@ func sourceHash(ctx context.Context, root, pkg string, arch Architecture) (strin
 	if err != nil {
 		return "", &BuildError{Package: pkg, Output: stderr.String(), Err: err}
 	}
+	gover, err := toolchainVersion(ctx, root, arch)
+	if err != nil {
+		return "", err
+	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n", runtime.Version(), arch, strings.Join(BuildFlags, " "))
+	_, _ = fmt.Fprintf(h, "%s\n%s\n%s\n", gover, arch, strings.Join(BuildFlags, " "))
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	sort.Strings(lines)
 	for _, line := range lines {
@@ -221,7 +258,7 @@ func sourceHash(ctx context.Context, root, pkg string, arch Architecture) (strin
 			continue
 		}
 		importPath, dir, mod, files := f[0], f[1], f[2], f[3]
-		fmt.Fprintf(h, "%s %s\n", importPath, mod)
+		_, _ = fmt.Fprintf(h, "%s %s\n", importPath, mod)
 		if !strings.HasSuffix(mod, "@main") {
 			continue // a module version's contents are immutable
 		}
@@ -233,14 +270,14 @@ func sourceHash(ctx context.Context, root, pkg string, arch Architecture) (strin
 			if err != nil {
 				return "", err
 			}
-			fmt.Fprintf(h, "%s %d\n", name, len(b))
+			_, _ = fmt.Fprintf(h, "%s %d\n", name, len(b))
 			h.Write(b)
 		}
 	}
 	for _, f := range []string{"go.mod", "go.sum"} {
 		if fh, err := os.Open(filepath.Join(root, f)); err == nil {
 			_, _ = io.Copy(h, fh)
-			fh.Close()
+			_ = fh.Close()
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

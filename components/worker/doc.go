@@ -34,18 +34,24 @@
 // xray:PutTelemetryRecords on "*" when tracing (X-Ray accepts no narrower resource);
 // sqs:SendMessage on its dead-letter queue (or the OnFailure target's own delivery statements).
 // No AWS managed policies. Grants from other components add inline policies through
-// AttachPolicy. [Worker.DeliverStatements] gives callers lambda:InvokeFunction on the function
-// and its versions and aliases.
+// AttachPolicy ("<worker>-<grant>"); [Worker.AttachPolicyResource] returns the policy it created,
+// so that an SQS event source mapping depends on exactly the permission Lambda checks when the
+// mapping is created. [Worker.DeliverStatements] and [Worker.GrantInvoke] give callers
+// lambda:InvokeFunction on the function and its versions and aliases; [Worker.AllowService]
+// admits one service principal for one source ARN through the function's resource policy.
 //
 // # Escape hatches
 //
-// WorkerArgs.Transform changes the arguments of each child (role, log group, function, dead-letter
-// queue, event invoke config, alarm) just before it is created; WorkerArgs.Statements adds
+// WorkerArgs.Transform changes the arguments of each child (role, base role policy, log group,
+// function, dead-letter queue and its policy, event invoke config, alarm, AllowService
+// permissions) just before it is created; WorkerArgs.Statements adds
 // identity statements; the children are exported (Function, Role, LogGroup, DeadLetterQueue).
 //
 // Limits enforced: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 // (memory 128..10240 MB, timeout 1..900 s, /tmp 512..10240 MB, 4 KB of environment variables),
 // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html (retries 0..2,
-// event age 60..21600 s), reserved variables:
+// event age 60..21600 s), names (1..51 letters, digits, - or _: the function and the role are
+// auto-named from the worker's name, and Lambda function and IAM role names hold 64 characters),
+// reserved variables:
 // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html.
 package worker

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -37,15 +38,19 @@ const (
 // Limits Lambda enforces, checked before anything is created.
 // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 const (
-	MinMemoryMB           = 128
-	MaxMemoryMB           = 10240
-	MaxTimeout            = 900 * time.Second
-	MinEphemeralMB        = 512
-	MaxEphemeralMB        = 10240
-	MaxAsyncRetries       = 2
-	MinEventAge           = 60 * time.Second
-	MaxEventAge           = 6 * time.Hour
-	MaxEnvironmentBytes   = 4096
+	MinMemoryMB         = 128
+	MaxMemoryMB         = 10240
+	MaxTimeout          = 900 * time.Second
+	MinEphemeralMB      = 512
+	MaxEphemeralMB      = 10240
+	MaxAsyncRetries     = 2
+	MinEventAge         = 60 * time.Second
+	MaxEventAge         = 6 * time.Hour
+	MaxEnvironmentBytes = 4096
+	// MaxNameLength bounds a worker's name: Pulumi auto-names its role "<name>-role-<7 hex>",
+	// and IAM role names hold at most 64 characters (the function's "<name>-<7 hex>" fits
+	// Lambda's 64 too).
+	MaxNameLength         = 51
 	DLQRetention          = 14 * 24 * time.Hour
 	defaultTimeout        = 30 * time.Second
 	defaultMemoryMB       = 128
@@ -97,14 +102,29 @@ type WorkerArgs struct {
 	Transform Transform
 }
 
-// Transform holds one optional hook per child resource, for what skein did not foresee.
+// Transform holds one optional hook per child resource, for what skein did not foresee. Each runs
+// right before its child is created, after skein's choices, and is not re-validated. A nil hook
+// leaves the child as skein built it.
 type Transform struct {
-	Role              func(*iam.RoleArgs)
-	LogGroup          func(*cloudwatch.LogGroupArgs)
-	Function          func(*lambda.FunctionArgs)
-	DeadLetterQueue   func(*sqs.QueueArgs)
+	// Role is the execution role ("<worker>-role").
+	Role func(*iam.RoleArgs)
+	// RolePolicy is the role's base inline policy ("<worker>-base": logs, tracing, failures,
+	// Statements); grants attach policies of their own.
+	RolePolicy func(*iam.RolePolicyArgs)
+	// LogGroup is the function's log group ("<worker>-logs").
+	LogGroup func(*cloudwatch.LogGroupArgs)
+	// Function is the Lambda function ("<worker>").
+	Function func(*lambda.FunctionArgs)
+	// DeadLetterQueue is the owned on-failure queue ("<worker>-dlq"), when OnFailure is nil.
+	DeadLetterQueue func(*sqs.QueueArgs)
+	// DeadLetterQueuePolicy is that queue's TLS-only policy ("<worker>-dlq-policy").
+	DeadLetterQueuePolicy func(*sqs.QueuePolicyArgs)
+	// EventInvokeConfig is the asynchronous invocation configuration ("<worker>-async").
 	EventInvokeConfig func(*lambda.FunctionEventInvokeConfigArgs)
-	Alarm             func(*cloudwatch.MetricAlarmArgs)
+	// Alarm is the alarm on the owned dead-letter queue ("<worker>-dlq-alarm").
+	Alarm func(*cloudwatch.MetricAlarmArgs)
+	// Permission is each resource-policy permission AllowService adds ("<worker>-<name>").
+	Permission func(*lambda.PermissionArgs)
 }
 
 // Worker is a Go Lambda function with its role, log group and failure destination.
@@ -129,10 +149,11 @@ type Worker struct {
 	// Artifact is the built deployment package.
 	Artifact *Artifact
 
-	ctx      *pulumi.Context
-	name     string
-	timeout  time.Duration
-	reserved int
+	ctx       *pulumi.Context
+	name      string
+	timeout   time.Duration
+	reserved  int
+	transform Transform
 }
 
 var (
@@ -141,7 +162,11 @@ var (
 	_ policy.Grantee           = (*Worker)(nil)
 )
 
-var envKey = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]*$`)
+var (
+	envKey    = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]*$`)
+	nameRe    = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+	serviceRe = regexp.MustCompile(`^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$`)
+)
 
 // reservedEnv are the variables the Lambda runtime sets itself.
 // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
@@ -186,6 +211,9 @@ func withDefaults(args *WorkerArgs, st *stage.Stage) WorkerArgs {
 
 func validate(name string, a WorkerArgs) error {
 	c := check.New("worker", name)
+	if len(name) > MaxNameLength || !nameRe.MatchString(name) {
+		c.Add("name", fmt.Sprintf("must be 1..%d letters, digits, - or _ (the function and its role are auto-named from it: Lambda function names allow only those characters, IAM role names at most 64)", MaxNameLength), name)
+	}
 	if strings.TrimSpace(a.Package) == "" {
 		c.Add("Package", "is required: the functions/ package to build, e.g. ./functions/transform", nil)
 	}
@@ -241,12 +269,15 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	if args == nil {
 		args = &WorkerArgs{}
 	}
-	st, err := stage.FromContext(ctx, args.Stage)
-	if err != nil {
-		return nil, err
+	// A bad stage and bad arguments are reported together: the arguments are checked against a
+	// stand-in stage (whose retention is valid) when the real one does not load.
+	st, stErr := stage.FromContext(ctx, args.Stage)
+	defaultsFrom := st
+	if st == nil {
+		defaultsFrom = &stage.Stage{LogRetentionDays: stage.RetentionDays[0]}
 	}
-	a := withDefaults(args, st)
-	if err := validate(name, a); err != nil {
+	a := withDefaults(args, defaultsFrom)
+	if err := errors.Join(validate(name, a), stErr); err != nil {
 		return nil, err
 	}
 	art, err := Build(context.Background(), a.Root, a.Package, a.Architecture)
@@ -254,7 +285,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		return nil, err
 	}
 
-	w := &Worker{ctx: ctx, name: name, timeout: a.Timeout, reserved: a.ReservedConcurrency, Artifact: art}
+	w := &Worker{ctx: ctx, name: name, timeout: a.Timeout, reserved: a.ReservedConcurrency, Artifact: art, transform: a.Transform}
 	if err := ctx.RegisterComponentResource(Type, name, w, opts...); err != nil {
 		return nil, err
 	}
@@ -321,10 +352,14 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	}
 	statements = append(statements, failureStatements...)
 	statements = append(statements, a.Statements...)
-	base, err := iam.NewRolePolicy(ctx, name+"-base", &iam.RolePolicyArgs{
+	baseArgs := &iam.RolePolicyArgs{
 		Role:   w.Role.Name,
 		Policy: policy.Document{Statements: statements}.JSON(),
-	}, parent)
+	}
+	if a.Transform.RolePolicy != nil {
+		a.Transform.RolePolicy(baseArgs)
+	}
+	base, err := iam.NewRolePolicy(ctx, name+"-base", baseArgs, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +458,7 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*
 	if err != nil {
 		return nil, err
 	}
-	if _, err := sqs.NewQueuePolicy(w.ctx, w.name+"-dlq-policy", &sqs.QueuePolicyArgs{
+	qpArgs := &sqs.QueuePolicyArgs{
 		QueueUrl: q.Url,
 		Policy: policy.Document{Statements: []policy.Statement{{
 			Sid:        "DenyInsecureTransport",
@@ -433,7 +468,11 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*
 			Resources:  []pulumi.StringInput{q.Arn},
 			Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
 		}}}.JSON(),
-	}, parent); err != nil {
+	}
+	if a.Transform.DeadLetterQueuePolicy != nil {
+		a.Transform.DeadLetterQueuePolicy(qpArgs)
+	}
+	if _, err := sqs.NewQueuePolicy(w.ctx, w.name+"-dlq-policy", qpArgs, parent); err != nil {
 		return nil, err
 	}
 	alarmArgs := &cloudwatch.MetricAlarmArgs{
@@ -476,7 +515,21 @@ func (w *Worker) DeliverStatements() []policy.Statement {
 // AttachPolicy implements policy.Grantee: an inline policy on the worker's role, named
 // "<worker>-<name>" and parented to the worker.
 func (w *Worker) AttachPolicy(name string, doc policy.Document) error {
-	return policy.NewRoleGrantee(w.ctx, w.name, w.Role.Name, w).AttachPolicy(name, doc)
+	_, err := w.AttachPolicyResource(name, doc)
+	return err
+}
+
+// AttachPolicyResource is AttachPolicy returning the inline policy it created, so that a
+// resource which needs the permission when it is created (an SQS event source mapping: Lambda
+// checks the role then) can depend on exactly that policy (queue.PolicyResourceAttacher).
+func (w *Worker) AttachPolicyResource(name string, doc policy.Document) (pulumi.Resource, error) {
+	if err := doc.Validate(); err != nil {
+		return nil, err
+	}
+	return iam.NewRolePolicy(w.ctx, w.name+"-"+name, &iam.RolePolicyArgs{
+		Role:   w.Role.Name,
+		Policy: doc.JSON(),
+	}, pulumi.Parent(w))
 }
 
 // GrantInvoke lets g invoke this worker: lambda:InvokeFunction on it and its versions.
@@ -484,15 +537,31 @@ func (w *Worker) GrantInvoke(g policy.Grantee) error {
 	return g.AttachPolicy(w.name+"-invoke", policy.Document{Statements: w.DeliverStatements()})
 }
 
-// AllowService adds a resource-policy permission for a service principal
-// ("events.amazonaws.com") to invoke the worker, only from sourceArn (confused-deputy safe).
+// AllowService adds a resource-policy permission (a lambda.Permission named "<worker>-<name>")
+// for a service principal ("events.amazonaws.com") to call lambda:InvokeFunction on the worker,
+// only on behalf of sourceArn (confused-deputy safe). sourceArn is required: a service allowed
+// without it could invoke the worker for any customer's resource.
 func (w *Worker) AllowService(name, service string, sourceArn pulumi.StringInput) error {
-	_, err := lambda.NewPermission(w.ctx, w.name+"-"+name, &lambda.PermissionArgs{
+	c := check.New("worker", w.name)
+	if !serviceRe.MatchString(service) {
+		c.Add("AllowService.service", "must be a service principal such as events.amazonaws.com", service)
+	}
+	if sourceArn == nil {
+		c.Add("AllowService.sourceArn", "is required: the resource the service invokes for (confused-deputy protection)", nil)
+	}
+	if err := c.Err(); err != nil {
+		return err
+	}
+	args := &lambda.PermissionArgs{
 		Function:  w.Function.Name,
 		Action:    pulumi.String("lambda:InvokeFunction"),
 		Principal: pulumi.String(service),
 		SourceArn: sourceArn,
-	}, pulumi.Parent(w))
+	}
+	if w.transform.Permission != nil {
+		w.transform.Permission(args)
+	}
+	_, err := lambda.NewPermission(w.ctx, w.name+"-"+name, args, pulumi.Parent(w))
 	return err
 }
 

@@ -185,6 +185,7 @@ func TestOptions(t *testing.T) {
 
 func TestInvalidArgs(t *testing.T) {
 	two := 3
+	minusOne := -1
 	long := strings.Repeat("x", 5000)
 	tests := []struct {
 		name  string
@@ -207,6 +208,14 @@ func TestInvalidArgs(t *testing.T) {
 		{"env key", WorkerArgs{Package: echo, Environment: map[string]string{"1BAD": "x"}}, "Environment[1BAD]", `"1BAD"`},
 		{"env reserved", WorkerArgs{Package: echo, Environment: map[string]string{"AWS_REGION": "x"}}, "Environment[AWS_REGION]", "reserved"},
 		{"env size", WorkerArgs{Package: echo, Environment: map[string]string{"BIG": long}}, "Environment", "5003"},
+		{"env twice", WorkerArgs{Package: echo, Environment: map[string]string{"BUCKET": "a"}, EnvironmentInputs: map[string]pulumi.StringInput{"BUCKET": pulumi.String("b")}}, "Environment[BUCKET]", "also set in EnvironmentInputs"},
+		{"env input key", WorkerArgs{Package: echo, EnvironmentInputs: map[string]pulumi.StringInput{"my-bucket": pulumi.String("b")}}, "Environment[my-bucket]", `"my-bucket"`},
+		{"env input reserved", WorkerArgs{Package: echo, EnvironmentInputs: map[string]pulumi.StringInput{"_HANDLER": pulumi.String("b")}}, "Environment[_HANDLER]", "reserved"},
+		{"negative timeout", WorkerArgs{Package: echo, Timeout: -time.Second}, "Timeout", "-1s"},
+		{"ephemeral high", WorkerArgs{Package: echo, EphemeralStorageMB: 10241}, "EphemeralStorageMB", "10241"},
+		{"event age high", WorkerArgs{Package: echo, MaxEventAge: 6*time.Hour + time.Second}, "MaxEventAge", "6h0m1s"},
+		{"negative retries", WorkerArgs{Package: echo, MaxRetries: &minusOne}, "MaxRetries", "-1"},
+		{"partial wildcard statement", WorkerArgs{Package: echo, Statements: []policy.Statement{{Actions: []string{"s3:Get*"}, Resources: policy.Strings("arn:aws:s3:::b/*")}}}, "s3:Get*", "wildcard"},
 		{"description", WorkerArgs{Package: echo, Description: long}, "Description", "5000"},
 		{"statement", WorkerArgs{Package: echo, Statements: []policy.Statement{{Actions: []string{"s3:*"}, Resources: policy.Strings("*")}}}, "s3:*", ""},
 	}
@@ -313,7 +322,7 @@ func TestBuildIsReproducible(t *testing.T) {
 	rc, _ := zr.File[0].Open()
 	head := make([]byte, 20)
 	_, _ = rc.Read(head)
-	rc.Close()
+	_ = rc.Close()
 	// An ELF executable for AArch64 (e_machine 183).
 	if string(head[1:4]) != "ELF" || head[18] != 183 {
 		t.Errorf("bootstrap is not a linux/arm64 ELF binary: % x", head)

@@ -29,24 +29,33 @@ func main() {
 	}
 }
 
+// handlers lists every main package under ./functions, as ./functions/<path>.
+func handlers(root string) ([]string, error) {
+	cmd := exec.Command("go", "list", "-f", "{{if eq .Name \"main\"}}{{.Dir}}{{end}}", "./functions/...")
+	cmd.Dir = root
+	b, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("listing ./functions: %w", err)
+	}
+	var pkgs []string
+	for _, dir := range strings.Fields(string(b)) {
+		rel, err := filepath.Rel(root, dir)
+		if err != nil {
+			return nil, err
+		}
+		pkgs = append(pkgs, "./"+filepath.ToSlash(rel))
+	}
+	return pkgs, nil
+}
+
 func run(arch, out string, pkgs []string) error {
 	root, err := worker.ModuleRoot()
 	if err != nil {
 		return err
 	}
 	if len(pkgs) == 0 {
-		cmd := exec.Command("go", "list", "-f", "{{if eq .Name \"main\"}}{{.Dir}}{{end}}", "./functions/...")
-		cmd.Dir = root
-		b, err := cmd.Output()
-		if err != nil {
-			return fmt.Errorf("listing ./functions: %w", err)
-		}
-		for _, dir := range strings.Fields(string(b)) {
-			rel, err := filepath.Rel(root, dir)
-			if err != nil {
-				return err
-			}
-			pkgs = append(pkgs, "./"+filepath.ToSlash(rel))
+		if pkgs, err = handlers(root); err != nil {
+			return err
 		}
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {

@@ -1,0 +1,133 @@
+package worker
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/internal/judge"
+	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/components/policy"
+)
+
+type iamRow struct {
+	what string
+	req  judge.IAMRequest
+	want string
+}
+
+func simulate(t *testing.T, rows []iamRow) {
+	t.Helper()
+	reqs := make([]judge.IAMRequest, len(rows))
+	for i, r := range rows {
+		reqs[i] = r.req
+	}
+	got := judge.Simulate(t, reqs...)
+	for i, r := range rows {
+		if got[i] != r.want {
+			t.Errorf("%s: %s on %s: simulator says %s, want %s", r.what, r.req.Action, r.req.Resource, got[i], r.want)
+		}
+	}
+}
+
+func secureTransport(on bool) map[string]any {
+	if on {
+		return map[string]any{"aws:SecureTransport": "true"}
+	}
+	return map[string]any{"aws:SecureTransport": "false"}
+}
+
+// The worker's dead-letter queue admits its own role over TLS only, and the role reaches X-Ray
+// by default; judged by the IAM simulator with the queue policy the worker wrote.
+func TestDeadLetterQueueAndTracingSimulated(t *testing.T) {
+	p, _ := newPlan(t, &WorkerArgs{Package: echo, Root: root(t)})
+	role := p.Find("aws:iam/role:Role", "echo-role").Arn()
+	dlq := p.Find("aws:sqs/queue:Queue", "echo-dlq").Arn()
+	base := []json.RawMessage{json.RawMessage(p.Find("aws:iam/rolePolicy:RolePolicy", "echo-base").String("policy"))}
+	dlqPolicy := json.RawMessage(p.Find("aws:sqs/queuePolicy:QueuePolicy", "echo-dlq-policy").String("policy"))
+	if len(dlqPolicy) == 0 {
+		t.Fatal("the dead-letter queue has no policy")
+	}
+	anyone := []json.RawMessage{json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}`)}
+	req := func(principal, action, res string, ids []json.RawMessage, rp json.RawMessage, tls bool) judge.IAMRequest {
+		return judge.IAMRequest{Principal: principal, Action: action, Resource: res, IdentityPolicies: ids, ResourcePolicy: rp, Context: secureTransport(tls)}
+	}
+	simulate(t, []iamRow{
+		{"failed event to the DLQ", req(role, "sqs:SendMessage", dlq, base, dlqPolicy, true), judge.Allowed},
+		{"failed event over plain HTTP", req(role, "sqs:SendMessage", dlq, base, dlqPolicy, false), judge.ExplicitlyDenied},
+		{"an admin of the account over plain HTTP", req("arn:aws:iam::123456789012:role/admin", "sqs:ReceiveMessage", dlq, anyone, dlqPolicy, false), judge.ExplicitlyDenied},
+		{"an admin of the account over TLS", req("arn:aws:iam::123456789012:role/admin", "sqs:ReceiveMessage", dlq, anyone, dlqPolicy, true), judge.Allowed},
+		{"the worker purging its DLQ", req(role, "sqs:PurgeQueue", dlq, base, dlqPolicy, true), judge.ImplicitlyDenied},
+		{"trace segments", req(role, "xray:PutTraceSegments", "*", base, nil, true), judge.Allowed},
+		{"telemetry", req(role, "xray:PutTelemetryRecords", "*", base, nil, true), judge.Allowed},
+		{"reading traces", req(role, "xray:GetTraceSummaries", "*", base, nil, true), judge.ImplicitlyDenied},
+		{"creating log groups", req(role, "logs:CreateLogGroup", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x", base, nil, true), judge.ImplicitlyDenied},
+	})
+}
+
+// No AWS managed policy, no policy attachment: the role's only permissions are its inline
+// policies, and the role trusts Lambda alone.
+func TestRoleHasOnlyInlinePolicies(t *testing.T) {
+	p, _ := newPlan(t, &WorkerArgs{Package: echo, Root: root(t)})
+	for _, typ := range []string{"aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment", "aws:iam/policy:Policy"} {
+		if n := len(p.OfType(typ)); n != 0 {
+			t.Errorf("%d %s", n, typ)
+		}
+	}
+	role := p.Find("aws:iam/role:Role", "echo-role")
+	if v := role.Get("managedPolicyArns"); v != nil {
+		t.Errorf("managedPolicyArns = %v", v)
+	}
+	if n := len(p.OfType("aws:iam/rolePolicy:RolePolicy")); n != 1 {
+		t.Errorf("%d inline policies, want the base one only", n)
+	}
+	trust := json.RawMessage(role.String("assumeRolePolicy"))
+	simulate(t, []iamRow{
+		{"Lambda assumes the role", judge.IAMRequest{Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: role.Arn(), ResourcePolicy: trust}, judge.Allowed},
+		{"EC2 assumes the role", judge.IAMRequest{Principal: "ec2.amazonaws.com", Action: "sts:AssumeRole", Resource: role.Arn(), ResourcePolicy: trust}, judge.ImplicitlyDenied},
+	})
+}
+
+// GrantInvoke lets another role invoke this worker (and its versions and aliases), not another
+// function, and nothing else on this one.
+func TestGrantInvokeSimulated(t *testing.T) {
+	r := root(t)
+	p, err := plan.Run(func(ctx *pulumi.Context) error {
+		w, err := NewWorker(ctx, "echo", &WorkerArgs{Package: echo, Root: r})
+		if err != nil {
+			return err
+		}
+		if _, err := NewWorker(ctx, "other", &WorkerArgs{Package: echo, Root: r}); err != nil {
+			return err
+		}
+		caller, err := iam.NewRole(ctx, "caller", &iam.RoleArgs{AssumeRolePolicy: pulumi.String(`{}`)})
+		if err != nil {
+			return err
+		}
+		return w.GrantInvoke(policy.NewRoleGrantee(ctx, "caller", caller.Name, nil))
+	}, plan.Options{Config: map[string]string{"aws:region": "eu-west-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grant := p.Find("aws:iam/rolePolicy:RolePolicy", "caller-echo-invoke")
+	if grant == nil {
+		t.Fatal("no caller-echo-invoke policy")
+	}
+	caller := p.Find("aws:iam/role:Role", "caller").Arn()
+	fn := p.Find("aws:lambda/function:Function", "echo").Arn()
+	other := p.Find("aws:lambda/function:Function", "other").Arn()
+	ids := []json.RawMessage{json.RawMessage(grant.String("policy"))}
+	req := func(action, res string) judge.IAMRequest {
+		return judge.IAMRequest{Principal: caller, Action: action, Resource: res, IdentityPolicies: ids}
+	}
+	simulate(t, []iamRow{
+		{"invoke", req("lambda:InvokeFunction", fn), judge.Allowed},
+		{"invoke an alias", req("lambda:InvokeFunction", fn+":live"), judge.Allowed},
+		{"invoke a version", req("lambda:InvokeFunction", fn+":3"), judge.Allowed},
+		{"invoke another worker", req("lambda:InvokeFunction", other), judge.ImplicitlyDenied},
+		{"replace the code", req("lambda:UpdateFunctionCode", fn), judge.ImplicitlyDenied},
+		{"read the configuration", req("lambda:GetFunctionConfiguration", fn), judge.ImplicitlyDenied},
+	})
+}
