@@ -122,7 +122,8 @@ func compileChoice(raw map[string]any, where string, top bool) (*choiceRule, []s
 			bad("%s: %v", op, err)
 		}
 		r.opPath = pp
-		if strings.HasPrefix(r.op, "Is") {
+		if strings.HasPrefix(r.op, "Is") || r.op == "StringMatches" {
+			// the specification lists no Path form for StringMatches or the Is* tests
 			bad("%s has no Path variant", r.op)
 		}
 		return r, problems

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,7 +48,7 @@ func loadCorpus(t *testing.T) []corpusCase {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var cases []corpusCase
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 1<<20), 1<<20)
@@ -330,5 +329,3 @@ func TestDifferentialCorpus(t *testing.T) {
 	}
 	t.Logf("%d cases: %d agree with aws-local-stepfunctions, %d documented divergences", len(cases), agree, diverge)
 }
-
-var _ = atomic.Int64{}

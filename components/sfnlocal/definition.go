@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -183,6 +184,8 @@ type state struct {
 	failCause     string
 	failErrPath   *jpath
 	failCausePath *jpath
+	failErrCall   *icall // ErrorPath given as an intrinsic function
+	failCauseCall *icall // CausePath given as an intrinsic function
 	branches      []*machine
 	processor     *machine
 	itemsPath     *jpath
@@ -215,6 +218,9 @@ func Parse(definition []byte) (*Definition, error) {
 
 type compiler struct {
 	problems []string
+	// names records where each state name is defined: AWS requires state names to be unique in
+	// the whole state machine, Parallel branches and Map item processors included.
+	names map[string]string
 }
 
 func (c *compiler) bad(where, format string, args ...any) {
@@ -277,6 +283,15 @@ func (c *compiler) machine(rm *rawMachine, where string, processor bool) *machin
 	for _, n := range names {
 		if len(n) > 80 {
 			c.bad(strings.TrimPrefix(where+".States", "."), "state name %q is longer than 80 characters", n)
+		}
+		sw := strings.TrimPrefix(where+".States."+n, ".")
+		if prev, dup := c.names[n]; dup {
+			c.bad(sw, "state names must be unique in the whole state machine (nested branches and item processors included); %q is also defined at %s", n, prev)
+		} else {
+			if c.names == nil {
+				c.names = map[string]string{}
+			}
+			c.names[n] = sw
 		}
 		s := c.state(n, rm.States[n], strings.TrimPrefix(where+".States."+n, "."))
 		if s != nil {
@@ -350,6 +365,19 @@ func (c *compiler) path(where, field, src string) *jpath {
 		return nil
 	}
 	return p
+}
+
+// pathOrCall compiles a field that holds a path or an intrinsic function.
+func (c *compiler) pathOrCall(where, field, src string) (*jpath, *icall) {
+	if src == "" || strings.HasPrefix(src, "$") {
+		return c.path(where, field, src), nil
+	}
+	call, err := parseIntrinsic(src)
+	if err != nil {
+		c.bad(where, "%s must be a path or an intrinsic function: %v", field, err)
+		return nil, nil
+	}
+	return nil, call
 }
 
 func (c *compiler) optPath(where, field string, o optPath, reference bool) optPathC {
@@ -460,6 +488,18 @@ func (c *compiler) state(name string, raw json.RawMessage, where string) *state 
 		s.catch = append(s.catch, catcher{errors: ct.ErrorEquals, next: ct.Next,
 			resultPath: c.optPath(w, "ResultPath", ct.ResultPath, true)})
 	}
+	// States.ALL must be in the last retrier and the last catcher
+	// (https://states-language.net/spec.html#retrying-after-error)
+	for i, r := range rs.Retry {
+		if i < len(rs.Retry)-1 && slices.Contains(r.ErrorEquals, ErrAll) {
+			c.bad(fmt.Sprintf("%s.Retry[%d]", where, i), "States.ALL must appear only in the last retrier (%d retriers given)", len(rs.Retry))
+		}
+	}
+	for i, ct := range rs.Catch {
+		if i < len(rs.Catch)-1 && slices.Contains(ct.ErrorEquals, ErrAll) {
+			c.bad(fmt.Sprintf("%s.Catch[%d]", where, i), "States.ALL must appear only in the last catcher (%d catchers given)", len(rs.Catch))
+		}
+	}
 	switch rs.Type {
 	case "Task":
 		c.task(where, &rs, s)
@@ -517,8 +557,10 @@ func (c *compiler) state(name string, raw json.RawMessage, where string) *state 
 			c.bad(where, "Cause and CausePath are alternatives")
 		}
 		s.failError, s.failCause = rs.Error, rs.Cause
-		s.failErrPath = c.path(where, "ErrorPath", rs.ErrorPath)
-		s.failCausePath = c.path(where, "CausePath", rs.CausePath)
+		// ErrorPath and CausePath take a path or an intrinsic function that returns a string
+		// (https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html)
+		s.failErrPath, s.failErrCall = c.pathOrCall(where, "ErrorPath", rs.ErrorPath)
+		s.failCausePath, s.failCauseCall = c.pathOrCall(where, "CausePath", rs.CausePath)
 	case "Parallel":
 		if len(rs.Branches) == 0 {
 			c.bad(where, "Branches must hold at least one branch")

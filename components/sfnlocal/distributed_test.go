@@ -228,14 +228,26 @@ func TestDistributedItemReaders(t *testing.T) {
 			var got []string
 			for _, p := range r.payloads {
 				if c.name == "listing" {
+					// the AWS documentation's listing item:
+					// {"Etag":"\"05704fbdccb224cb01c59005bebbad28\"","Key":"...","LastModified":1668699881,"Size":34785,"StorageClass":"STANDARD"}
 					var o struct {
-						Key  string
-						Size int
-						Etag string
+						Key          string
+						Size         int
+						Etag         string
+						LastModified json.Number
+						StorageClass string
 					}
-					_ = json.Unmarshal(p, &o)
-					if o.Etag == "" {
-						t.Errorf("listing item without Etag: %s", p)
+					dec := json.NewDecoder(bytes.NewReader(p))
+					dec.UseNumber()
+					_ = dec.Decode(&o)
+					if len(o.Etag) != 34 || o.Etag[0] != '"' || o.Etag[33] != '"' {
+						t.Errorf("listing item Etag is not a quoted MD5: %s", p)
+					}
+					if sec, err := o.LastModified.Int64(); err != nil || time.Since(time.Unix(sec, 0)) > time.Hour || time.Since(time.Unix(sec, 0)) < -time.Minute {
+						t.Errorf("listing item LastModified is not Unix seconds: %s", p)
+					}
+					if o.StorageClass != "STANDARD" {
+						t.Errorf("listing item StorageClass: %s", p)
 					}
 					got = append(got, fmt.Sprintf("%s:%d", o.Key, o.Size))
 					continue
@@ -548,5 +560,171 @@ func TestDistributedItemSelectorWithBatches(t *testing.T) {
 	want := `{"Items":[{"i":0,"tag":"t","v":"a"},{"i":1,"tag":"t","v":"b"}]}` + "\n" + `{"Items":[{"i":2,"tag":"t","v":"c"}]}` + "\n"
 	if got != want {
 		t.Errorf("children received\n%s\nwant\n%s", got, want)
+	}
+}
+
+// When the tolerated failure threshold is exceeded the Map Run stops starting children, fails
+// with States.ExceedToleratedFailureThreshold, and ResultWriter still writes what happened:
+// SUCCEEDED and FAILED records for the children that ran, PENDING records for the items that
+// never started (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
+func TestDistributedResultWriterPendingAfterThreshold(t *testing.T) {
+	r := &recorder{failIf: func(in json.RawMessage) error {
+		var n int
+		_ = json.Unmarshal(in, &n)
+		if n%3 == 0 {
+			return fmt.Errorf("item %d is divisible by 3", n)
+		}
+		return nil
+	}}
+	fs, store := setup(t, r)
+	def := distMap(`"ItemsPath":"$.items","MaxConcurrency":1,"ToleratedFailureCount":1,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"results","Prefix":"runs"}},`, "")
+	e := mustEngine(t, def, &sfnlocal.Options{Functions: fs, Store: store, Name: "orders"})
+	// 0 fails (1 failure, tolerated), 1 and 2 succeed, 3 fails (2 > 1): 4..9 never start
+	_, err := e.Execute(context.Background(), []byte(`{"items":[0,1,2,3,4,5,6,7,8,9]}`))
+	var ee *sfnlocal.ExecutionError
+	if !errors.As(err, &ee) || ee.Name != sfnlocal.ErrExceedToleratedFailure {
+		t.Fatalf("got %v, want %s", err, sfnlocal.ErrExceedToleratedFailure)
+	}
+	if len(r.payloads) != 4 {
+		t.Errorf("%d children ran, want 4 (the run stops at the second failure)", len(r.payloads))
+	}
+	objs, err := store.ListObjects(context.Background(), "results", "runs/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifestKey string
+	for _, o := range objs {
+		if strings.HasSuffix(o.Key, "/manifest.json") {
+			manifestKey = o.Key
+		}
+	}
+	if manifestKey == "" {
+		t.Fatalf("no manifest.json among %v", objs)
+	}
+	mb, _ := store.GetObject(context.Background(), "results", manifestKey)
+	var manifest struct {
+		ResultFiles map[string][]struct{ Key string }
+	}
+	if err := json.Unmarshal(mb, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"SUCCEEDED": {`1`, `2`}, "FAILED": {`0`, `3`}, "PENDING": {`4`, `5`, `6`, `7`, `8`, `9`}}
+	for status, inputs := range want {
+		files := manifest.ResultFiles[status]
+		if len(files) != 1 || !strings.HasSuffix(files[0].Key, "/"+status+"_0.json") {
+			t.Fatalf("%s files %v in %s", status, files, mb)
+		}
+		b, err := store.GetObject(context.Background(), "results", files[0].Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var recs []struct{ Input, Status, StateMachineArn, ExecutionArn, Error string }
+		if err := json.Unmarshal(b, &recs); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, rec := range recs {
+			got = append(got, rec.Input)
+			if rec.Status != status {
+				t.Errorf("%s record has Status %s", status, rec.Status)
+			}
+			if rec.StateMachineArn != "arn:aws:states:us-east-1:123456789012:stateMachine:orders/Map" {
+				t.Errorf("%s record StateMachineArn %q, want the child state machine's", status, rec.StateMachineArn)
+			}
+			ran := status != "PENDING"
+			if ran != strings.HasPrefix(rec.ExecutionArn, "arn:aws:states:us-east-1:123456789012:express:orders/Map:") {
+				t.Errorf("%s record ExecutionArn %q", status, rec.ExecutionArn)
+			}
+			if (status == "FAILED") != (rec.Error == "errorString") {
+				t.Errorf("%s record Error %q", status, rec.Error)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(inputs, ",") {
+			t.Errorf("%s inputs %v, want %v", status, got, inputs)
+		}
+	}
+}
+
+// COMPACT JSON files hold the outputs themselves, however short.
+func TestDistributedResultWriterCompactJSON(t *testing.T) {
+	for _, n := range []int{1, 3, 1500} {
+		var items []string
+		for i := 0; i < n; i++ {
+			items = append(items, fmt.Sprint(i%10))
+		}
+		store := sfnlocal.NewMemStore()
+		e := mustEngine(t, distMap(`"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"r","Prefix":"p"},"WriterConfig":{"OutputType":"JSON","Transformation":"COMPACT"}},`,
+			`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), &sfnlocal.Options{Store: store})
+		out, err := e.Execute(context.Background(), []byte(`[`+strings.Join(items, ",")+`]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o struct{ ResultWriterDetails struct{ Key string } }
+		_ = json.Unmarshal(out, &o)
+		b, err := store.GetObject(context.Background(), "r", strings.Replace(o.ResultWriterDetails.Key, "manifest.json", "SUCCEEDED_0.json", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `[` + strings.Join(items, ",") + `]`; string(b) != want {
+			t.Errorf("%d items: SUCCEEDED_0.json = %.80s..., want %.80s...", n, b, want)
+		}
+	}
+}
+
+// Large result files are encoded in parts and joined: every record is there once, in item order,
+// for JSON arrays and JSON Lines, with FLATTEN dropping empty arrays.
+func TestDistributedResultWriterLargeFiles(t *testing.T) {
+	const n = 1500
+	var items []string
+	for i := 0; i < n; i++ {
+		items = append(items, fmt.Sprint(i))
+	}
+	in := []byte(`[` + strings.Join(items, ",") + `]`)
+	// item i yields i%3 copies of itself: [], [i], [i,i]
+	proc := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"r.$":"States.ArrayPartition(States.Array($, $), 1)","n.$":"$"},"Next":"C"},
+		"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":0,"Next":"Zero"}],"Default":"K"},
+		"Zero":{"Type":"Pass","Result":[],"End":true},
+		"K":{"Type":"Pass","OutputPath":"$.r","End":true}}}`
+	for _, c := range []struct{ writer, file string }{
+		{`"WriterConfig":{"OutputType":"JSON","Transformation":"NONE"}`, "SUCCEEDED_0.json"},
+		{`"WriterConfig":{"OutputType":"JSONL","Transformation":"FLATTEN"}`, "SUCCEEDED_0.jsonl"},
+	} {
+		store := sfnlocal.NewMemStore()
+		e := mustEngine(t, distMap(`"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"r","Prefix":"p"},`+c.writer+`},`, proc), &sfnlocal.Options{Store: store})
+		out, err := e.Execute(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o struct{ ResultWriterDetails struct{ Key string } }
+		_ = json.Unmarshal(out, &o)
+		b, err := store.GetObject(context.Background(), "r", strings.Replace(o.ResultWriterDetails.Key, "manifest.json", c.file, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(c.file, ".json") {
+			var recs []struct{ Input, Output string }
+			if err := json.Unmarshal(b, &recs); err != nil {
+				t.Fatalf("%s is not a JSON array: %v", c.file, err)
+			}
+			if len(recs) != n {
+				t.Fatalf("%d records, want %d", len(recs), n)
+			}
+			for i, r := range recs {
+				if r.Input != fmt.Sprint(i) {
+					t.Fatalf("record %d has Input %s", i, r.Input)
+				}
+			}
+			continue
+		}
+		// FLATTEN: each non-zero item i contributes its elements [i] and [i], zero contributes nothing
+		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		if len(lines) != 2*(n-1) {
+			t.Fatalf("%d lines, want %d", len(lines), 2*(n-1))
+		}
+		for j, l := range lines {
+			if want := fmt.Sprintf("[%d]", j/2+1); l != want {
+				t.Fatalf("line %d is %s, want %s", j, l, want)
+			}
+		}
 	}
 }

@@ -19,10 +19,11 @@
 // $$.StateMachine.Id/Name, $$.Map.Item.Index/Value in ItemSelector); every intrinsic function
 // (States.Format, StringToJson, JsonToString, Array, ArrayPartition, ArrayContains, ArrayRange,
 // ArrayGetItem, ArrayLength, ArrayUnique, Base64Encode, Base64Decode, Hash, JsonMerge, MathRandom,
-// MathAdd, StringSplit, UUID); every Choice operator with its Path form, And/Or/Not and the Is*
-// tests; Task TimeoutSeconds/TimeoutSecondsPath and the definition's TimeoutSeconds; Retry
+// MathAdd, StringSplit, UUID); every Choice operator with its Path form (StringMatches and the
+// Is* tests have none), And/Or/Not; state names unique in the whole definition, as AWS requires; Task TimeoutSeconds/TimeoutSecondsPath and the definition's TimeoutSeconds; Retry
 // (ErrorEquals, IntervalSeconds, MaxAttempts, BackoffRate, MaxDelaySeconds, JitterStrategy FULL)
-// and Catch (ResultPath of {"Error","Cause"}).
+// and Catch (ResultPath of {"Error","Cause"}; States.ALL only alone and in the last rule); Fail
+// ErrorPath and CausePath as paths or intrinsic functions.
 // https://states-language.net/spec.html, https://docs.aws.amazon.com/step-functions/latest/dg/concepts-amazon-states-language.html
 //
 // Errors carry the names AWS uses: States.Runtime (paths that select nothing, bad intrinsic
@@ -66,8 +67,10 @@
 // https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html
 //
 // Watching: history events named as GetExecutionHistory names them (ExecutionStarted,
-// TaskStateEntered, LambdaFunctionScheduled/Started/Succeeded/Failed, MapStateStarted,
-// MapIterationStarted/Succeeded/Failed, MapRunStarted/Succeeded/Failed, TaskTimedOut,
+// TaskStateEntered, LambdaFunctionScheduled/Started/Succeeded/Failed/TimedOut for a function ARN,
+// TaskScheduled/Started/Succeeded/Failed/TimedOut for lambda:invoke and sqs, MapStateStarted,
+// MapIterationStarted/Succeeded/Failed, MapRunStarted/Succeeded/Failed,
+// ParallelStateStarted/Succeeded/Failed,
 // ExecutionSucceeded/Failed/TimedOut...) go to Options.OnEvent and, as JSON Lines, to
 // Options.EventLog; Options.Progress draws a one-line display (items done of total, in flight,
 // failed, transitions, items/s).
@@ -109,6 +112,9 @@
 //     ItemsPointer for JSON objects (ignored), ResultWriter file splitting (one file per status,
 //     whatever its size), redrive.
 //   - HeartbeatSeconds is validated but not enforced (no heartbeats locally).
+//   - Not checked against a real account: children still running when a tolerated failure
+//     threshold stops a Map Run are recorded as PENDING; without ResultWriter a failed child's
+//     place in the Map's output holds {"Error","Cause"}.
 //   - A Task's handler that ignores its context keeps running after its TimeoutSeconds; the state
 //     fails with States.Timeout on time.
 package sfnlocal

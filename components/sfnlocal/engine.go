@@ -61,7 +61,6 @@ type Engine struct {
 	def    *Definition
 	opts   Options
 	arn    string
-	execN  atomic.Int64
 	rngMu  sync.Mutex
 	rng    *mrand.Rand
 	engine *Engine // root engine for nested machines
@@ -390,21 +389,34 @@ func (x *execution) stateBody(ctx context.Context, s *state, input any, sc *stat
 		return out, "", err
 	case "Fail":
 		ee := &ExecutionError{Name: s.failError, Cause: s.failCause}
-		if s.failErrPath != nil {
-			v, _ := s.failErrPath.get(input, cf)
+		dynamic := func(field string, p *jpath, call *icall, dst *string) error {
+			var v any
+			src := ""
+			switch {
+			case p != nil:
+				v, _ = p.get(input, cf)
+				src = p.src
+			case call != nil:
+				var err error
+				if v, err = call.eval(input, cf); err != nil {
+					return err
+				}
+				src = call.src
+			default:
+				return nil
+			}
 			str, ok := v.(string)
 			if !ok {
-				return nil, "", newErr(ErrRuntime, "The ErrorPath %s did not select a string", s.failErrPath.src)
+				return newErr(ErrRuntime, "The %s %s did not select a string", field, src)
 			}
-			ee.Name = str
+			*dst = str
+			return nil
 		}
-		if s.failCausePath != nil {
-			v, _ := s.failCausePath.get(input, cf)
-			str, ok := v.(string)
-			if !ok {
-				return nil, "", newErr(ErrRuntime, "The CausePath %s did not select a string", s.failCausePath.src)
-			}
-			ee.Cause = str
+		if err := dynamic("ErrorPath", s.failErrPath, s.failErrCall, &ee.Name); err != nil {
+			return nil, "", err
+		}
+		if err := dynamic("CausePath", s.failCausePath, s.failCauseCall, &ee.Cause); err != nil {
+			return nil, "", err
 		}
 		return nil, "", ee
 	case "Choice":
@@ -619,6 +631,7 @@ func (x *execution) attempt(ctx context.Context, s *state, input any, sc *stateC
 // runParallel runs every branch concurrently on the same input; the first failure cancels the
 // others and fails the state with the branch's error.
 func (x *execution) runParallel(ctx context.Context, s *state, input any) (any, error) {
+	x.emit("ParallelStateStarted", nil)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	results := make([]any, len(s.branches))
@@ -644,8 +657,10 @@ func (x *execution) runParallel(ctx context.Context, s *state, input any) (any, 
 	}
 	wg.Wait()
 	if firstErr != nil {
+		x.emit("ParallelStateFailed", nil)
 		return nil, firstErr
 	}
+	x.emit("ParallelStateSucceeded", nil)
 	return results, nil
 }
 

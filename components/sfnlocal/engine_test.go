@@ -289,6 +289,43 @@ func TestProgressDisplay(t *testing.T) {
 	if !strings.Contains(s, "items 5/5 done, 0 in flight, 0 failed") || !strings.HasSuffix(s, "\n") {
 		t.Errorf("progress output %q", s)
 	}
+	// failures are counted apart from the items done, and items still running show in flight
+	var buf2 syncBuffer
+	started := make(chan struct{})
+	release := make(chan struct{})
+	fs := &sfnlocal.Functions{}
+	_ = fs.RegisterFunc("work", func(n int) (int, error) {
+		switch n {
+		case 0:
+			return 0, errors.New("zero")
+		case 9:
+			close(started)
+			<-release
+		}
+		return n, nil
+	})
+	e = mustEngine(t, distMap(`"ItemsPath":"$","ToleratedFailureCount":1,"MaxConcurrency":1,`, ""), &sfnlocal.Options{Functions: fs, Progress: &buf2})
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Execute(context.Background(), []byte(`[0,1,2,3,4,5,6,7,8,9]`))
+		done <- err
+	}()
+	<-started
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(buf2.String(), "items 8/10 done, 1 in flight, 1 failed") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	s = buf2.String()
+	if !strings.Contains(s, "items 8/10 done, 1 in flight, 1 failed") || !strings.Contains(s, "items 9/10 done, 0 in flight, 1 failed") || !strings.HasSuffix(s, "\n") {
+		t.Errorf("progress output %q: want a redraw with 8/10 done, 1 in flight, 1 failed, then 9/10 done, 1 failed", s)
+	}
+	if strings.Count(s, "\n") != 1 {
+		t.Errorf("progress output %q: one line redrawn with carriage returns, ended by one newline", s)
+	}
 }
 
 type syncBuffer struct {
@@ -349,4 +386,19 @@ func ExampleEngine_Execute() {
 	out, err := eng.Execute(context.Background(), []byte(`{"Name":"Ada"}`))
 	fmt.Println(string(out), err)
 	// Output: "Hello, Ada" <nil>
+}
+
+// A Fail state's ErrorPath and CausePath may be intrinsic functions that return strings
+// (https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html).
+func TestFailErrorPathIntrinsic(t *testing.T) {
+	e := mustEngine(t, `{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"States.Format('Order.{}', $.kind)","CausePath":"$$.Execution.Input.why"}}}`, nil)
+	_, err := e.Execute(context.Background(), []byte(`{"kind":"Refused","why":"out of stock"}`))
+	var ee *sfnlocal.ExecutionError
+	if !errors.As(err, &ee) || ee.Name != "Order.Refused" || ee.Cause != "out of stock" {
+		t.Fatalf("got %v, want Order.Refused: out of stock", err)
+	}
+	e = mustEngine(t, `{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"States.ArrayLength($.list)"}}}`, nil)
+	if _, err := e.Execute(context.Background(), []byte(`{"list":[1]}`)); !errors.As(err, &ee) || ee.Name != sfnlocal.ErrRuntime {
+		t.Fatalf("got %v, want States.Runtime for an ErrorPath that is not a string", err)
+	}
 }

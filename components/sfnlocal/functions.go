@@ -126,7 +126,8 @@ func functionName(s string) string {
 // aws-local-stepfunctions' task overrides): the task input JSON is the last argument, the
 // program prints its result JSON on stdout. A non-zero exit fails the task: the error name and
 // cause come from a JSON object {"errorType":...,"errorMessage":...} on stderr when there is
-// one, otherwise the name is States.TaskFailed and the cause is stderr.
+// one (all of stderr, or its last line holding such an object), otherwise the name is
+// States.TaskFailed and the cause is stderr.
 type Executable struct {
 	Path string
 	Args []string
@@ -146,12 +147,8 @@ func (x *Executable) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 		if !errors.As(err, &exitErr) {
 			return nil, &ExecutionError{Name: ErrTaskFailed, Cause: fmt.Sprintf("running %s: %v", x.Path, err)}
 		}
-		var e struct {
-			ErrorType    string `json:"errorType"`
-			ErrorMessage string `json:"errorMessage"`
-		}
-		if jerr := json.Unmarshal(bytes.TrimSpace(stderr.Bytes()), &e); jerr == nil && e.ErrorType != "" {
-			return nil, &ExecutionError{Name: e.ErrorType, Cause: e.ErrorMessage}
+		if name, cause, ok := stderrError(stderr.Bytes()); ok {
+			return nil, &ExecutionError{Name: name, Cause: cause}
 		}
 		cause := strings.TrimSpace(stderr.String())
 		if cause == "" {
@@ -167,6 +164,30 @@ func (x *Executable) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 		return nil, &ExecutionError{Name: ErrTaskFailed, Cause: fmt.Sprintf("%s printed output that is not JSON: %s", x.Path, truncate(string(out), 200))}
 	}
 	return out, nil
+}
+
+// stderrError finds the {"errorType":...,"errorMessage":...} object an executable wrote on
+// stderr: the whole of stderr, or else its last line that is such an object (so log lines
+// before it do not hide it).
+func stderrError(stderr []byte) (name, cause string, ok bool) {
+	var e struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal(bytes.TrimSpace(stderr), &e) == nil && e.ErrorType != "" {
+		return e.ErrorType, e.ErrorMessage, true
+	}
+	lines := bytes.Split(bytes.TrimSpace(stderr), []byte("\n"))
+	for i := len(lines) - 1; i >= 0; i-- {
+		line := bytes.TrimSpace(lines[i])
+		if len(line) == 0 || line[0] != '{' {
+			continue
+		}
+		if json.Unmarshal(line, &e) == nil && e.ErrorType != "" {
+			return e.ErrorType, e.ErrorMessage, true
+		}
+	}
+	return "", "", false
 }
 
 // invokeHandler calls a handler, turning function errors and panics into ExecutionErrors named

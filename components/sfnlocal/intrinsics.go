@@ -18,8 +18,8 @@ import (
 )
 
 // Intrinsic functions (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html).
-// Failures are reported as States.IntrinsicFailure, or States.Runtime when a path argument
-// selects nothing, as AWS does.
+// Failures (bad argument types or values, a path argument that selects nothing) are reported as
+// States.Runtime, which no Retry or Catch handles.
 
 type iarg struct {
 	lit    any    // a literal (string, int64, float64, bool, nil)

@@ -20,6 +20,62 @@ type jpath struct {
 	// is the rest of a Value path (nil for the value itself).
 	itemField string
 	itemRest  jp.Expr
+	// simple and itemSimple hold the field names (string) and indices (int) of a definite path
+	// made only of those (the common "$.a.b[0]"), walked directly: ojg's FirstFound allocates
+	// about a kilobyte per call. nil when the path has other fragments.
+	simple, itemSimple []any
+}
+
+// simpleSteps returns the steps of an expression made only of the root, child names, indices
+// and bracket markers, or nil (and false) when it has anything else.
+func simpleSteps(x jp.Expr) ([]any, bool) {
+	steps := []any{}
+	for i, f := range x {
+		switch t := f.(type) {
+		case jp.Root, jp.At:
+			if i != 0 {
+				return nil, false
+			}
+		case jp.Bracket:
+		case jp.Child:
+			steps = append(steps, string(t))
+		case jp.Nth:
+			steps = append(steps, int(t))
+		default:
+			return nil, false
+		}
+	}
+	return steps, true
+}
+
+// walk follows simple steps from v; found is false when a step is missing. Negative indices
+// count from the end, as ojg's do.
+func walk(steps []any, v any) (any, bool) {
+	for _, st := range steps {
+		switch k := st.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			if v, ok = m[k]; !ok {
+				return nil, false
+			}
+		case int:
+			a, ok := v.([]any)
+			if !ok {
+				return nil, false
+			}
+			if k < 0 {
+				k += len(a)
+			}
+			if k < 0 || k >= len(a) {
+				return nil, false
+			}
+			v = a[k]
+		}
+	}
+	return v, true
 }
 
 // ctxSource provides the context object ($$) to path evaluation, built only when needed.
@@ -73,6 +129,16 @@ func compilePath(src string) (*jpath, error) {
 			p.definite = false
 		}
 	}
+	if p.definite {
+		if steps, ok := simpleSteps(x); ok {
+			p.simple = steps
+		}
+		if p.itemRest != nil {
+			if steps, ok := simpleSteps(p.itemRest); ok {
+				p.itemSimple = steps
+			}
+		}
+	}
 	return p, nil
 }
 
@@ -92,6 +158,9 @@ func (p *jpath) get(input any, ctx ctxSource) (v any, found bool) {
 				if p.itemRest == nil {
 					return it.value, true
 				}
+				if p.itemSimple != nil {
+					return walk(p.itemSimple, it.value)
+				}
 				if p.definite {
 					return p.itemRest.FirstFound(it.value)
 				}
@@ -106,6 +175,9 @@ func (p *jpath) get(input any, ctx ctxSource) (v any, found bool) {
 	}
 	if p.root {
 		return data, true
+	}
+	if p.simple != nil {
+		return walk(p.simple, data)
 	}
 	if p.definite {
 		return p.expr.FirstFound(data)

@@ -36,7 +36,7 @@ func newProgress(w io.Writer) *progress {
 				p.draw("\r")
 			case <-p.stop:
 				p.draw("\r")
-				fmt.Fprintln(p.w)
+				_, _ = fmt.Fprintln(p.w)
 				return
 			}
 		}
@@ -51,7 +51,7 @@ func (p *progress) draw(prefix string) {
 	if el > 0 {
 		rate = float64(done) / el
 	}
-	fmt.Fprintf(p.w, "%sitems %d/%d done, %d in flight, %d failed, %d transitions, %.1fs, %.0f items/s ",
+	_, _ = fmt.Fprintf(p.w, "%sitems %d/%d done, %d in flight, %d failed, %d transitions, %.1fs, %.0f items/s ",
 		prefix, done, p.total.Load(), p.inFlight.Load(), p.failed.Load(), p.transitions.Load(), el, rate)
 }
 

@@ -94,7 +94,14 @@ func (x *execution) runTask(ctx context.Context, s *state, eff any, cf ctxSource
 }
 
 func (x *execution) taskTimedOut(s *state, timeout float64) error {
-	x.emit("TaskTimedOut", map[string]any{"resource": s.resource, "error": ErrTimeout})
+	// a Task naming a Lambda function by its ARN reports LambdaFunctionTimedOut, service
+	// integrations TaskTimedOut (GetExecutionHistory's HistoryEventType)
+	if kind, err := classifyResource(s.resource); err == nil && kind == resLambdaARN {
+		x.emit("LambdaFunctionTimedOut", map[string]any{"error": ErrTimeout})
+	} else {
+		typ, action := integrationName(s.resource)
+		x.emit("TaskTimedOut", map[string]any{"resource": action, "resourceType": typ, "error": ErrTimeout})
+	}
 	return &ExecutionError{Name: ErrTimeout, Cause: fmt.Sprintf("The task %q did not finish within its TimeoutSeconds (%v)", s.name, timeout)}
 }
 
@@ -151,16 +158,32 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 	if len(body) > maxPayloadBytes {
 		return nil, newErr(ErrDataLimitExceeded, "The task input is %d bytes, more than the 262144-byte limit", len(body))
 	}
+	// a function named by its ARN reports LambdaFunction* events, the lambda:invoke
+	// integration Task* events (resourceType lambda, resource invoke), as in GetExecutionHistory
+	failed := func(ee *ExecutionError) {
+		if !x.listening() {
+			return
+		}
+		if wrap {
+			x.emit("TaskFailed", map[string]any{"resourceType": "lambda", "resource": "invoke", "error": ee.Name, "cause": ee.Cause})
+			return
+		}
+		x.emit("LambdaFunctionFailed", map[string]any{"error": ee.Name, "cause": ee.Cause})
+	}
 	if x.listening() {
-		x.emit("LambdaFunctionScheduled", map[string]any{"resource": resource, "input": string(body)})
-		x.emit("LambdaFunctionStarted", nil)
+		if wrap {
+			params := jsonText(map[string]any{"FunctionName": resource, "Payload": payload})
+			x.emit("TaskScheduled", map[string]any{"resourceType": "lambda", "resource": "invoke", "region": x.r.eng.opts.Region, "parameters": params})
+			x.emit("TaskStarted", map[string]any{"resourceType": "lambda", "resource": "invoke"})
+		} else {
+			x.emit("LambdaFunctionScheduled", map[string]any{"resource": resource, "input": string(body)})
+			x.emit("LambdaFunctionStarted", nil)
+		}
 	}
 	out, err := invokeHandler(ctx, h, body)
 	if err != nil {
 		ee := asExecErr(err, ErrTaskFailed)
-		if x.listening() {
-			x.emit("LambdaFunctionFailed", map[string]any{"error": ee.Name, "cause": ee.Cause})
-		}
+		failed(ee)
 		return nil, ee
 	}
 	if len(out) > maxPayloadBytes {
@@ -171,19 +194,17 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 		v = nil
 	} else if v, err = parseJSON(out); err != nil {
 		ee := newErr(ErrTaskFailed, "the function returned a result that is not JSON: %v", err)
-		if x.listening() {
-			x.emit("LambdaFunctionFailed", map[string]any{"error": ee.Name, "cause": ee.Cause})
-		}
+		failed(ee)
 		return nil, ee
 	}
-	if x.listening() {
-		x.emit("LambdaFunctionSucceeded", map[string]any{"output": string(out)})
-	}
 	if !wrap {
+		if x.listening() {
+			x.emit("LambdaFunctionSucceeded", map[string]any{"output": string(out)})
+		}
 		return v, nil
 	}
 	reqID := newUUID()
-	return map[string]any{
+	res := map[string]any{
 		"ExecutedVersion": "$LATEST",
 		"Payload":         v,
 		"SdkHttpMetadata": map[string]any{
@@ -195,7 +216,11 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 		},
 		"SdkResponseMetadata": map[string]any{"RequestId": reqID},
 		"StatusCode":          int64(200),
-	}, nil
+	}
+	if x.listening() {
+		x.emit("TaskSucceeded", map[string]any{"resourceType": "lambda", "resource": "invoke", "output": jsonText(res)})
+	}
+	return res, nil
 }
 
 func params(eff any, resource string) (map[string]any, error) {
@@ -395,4 +420,16 @@ func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind 
 		desc["Output"] = jsonText(out)
 	}
 	return desc, nil
+}
+
+// integrationName splits an arn:aws:states:::<service>:<action> resource into the resourceType
+// and resource that Task* history events report ("sqs", "sendMessage"; "lambda", "invoke").
+func integrationName(resource string) (resourceType, action string) {
+	rest, ok := strings.CutPrefix(resource, "arn:aws:states:::")
+	if !ok {
+		return "", resource
+	}
+	rest = strings.TrimPrefix(rest, "aws-sdk:")
+	typ, act, _ := strings.Cut(rest, ":")
+	return typ, act
 }

@@ -55,17 +55,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if *file == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: sfnlocal -f definition.json [-t StateName:executable]... < input.json")
+		_, _ = fmt.Fprintln(stderr, "usage: sfnlocal -f definition.json [-t StateName:executable]... < input.json")
 		return 1
 	}
 	raw, err := os.ReadFile(*file)
 	if err != nil {
-		fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
 		return 1
 	}
 	def, err := sfnlocal.Parse(raw)
 	if err != nil {
-		fmt.Fprintf(stderr, "sfnlocal: %s: %v\n", *file, err)
+		_, _ = fmt.Fprintf(stderr, "sfnlocal: %s: %v\n", *file, err)
 		return 1
 	}
 	opts := &sfnlocal.Options{TimeScale: *scale, Name: *name, TaskOverrides: map[string]sfnlocal.Invoker{}}
@@ -82,16 +82,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		bad = append(bad, fmt.Errorf("-time-scale must be >= 0, got %v", *scale))
 	}
 	if len(bad) > 0 {
-		fmt.Fprintf(stderr, "sfnlocal: %v\n", errors.Join(bad...))
+		_, _ = fmt.Fprintf(stderr, "sfnlocal: %v\n", errors.Join(bad...))
 		return 1
 	}
 	if *events != "" {
 		f, err := os.Create(*events)
 		if err != nil {
-			fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
+			_, _ = fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
 			return 1
 		}
-		defer f.Close()
+		defer func() {
+			// a history that could not be written completely is worth a warning, not another
+			// exit status: the status reports the execution
+			if cerr := f.Close(); cerr != nil {
+				_, _ = fmt.Fprintf(stderr, "sfnlocal: writing %s: %v\n", *events, cerr)
+			}
+		}()
 		opts.EventLog = f
 	}
 	if *prog {
@@ -99,16 +105,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	eng, err := sfnlocal.New(def, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
 		return 1
 	}
 	input, err := io.ReadAll(stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "sfnlocal: reading the input: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "sfnlocal: reading the input: %v\n", err)
 		return 1
 	}
 	if len(bytes.TrimSpace(input)) > 0 && !json.Valid(input) {
-		fmt.Fprintln(stderr, "sfnlocal: the input on stdin is not valid JSON")
+		_, _ = fmt.Fprintln(stderr, "sfnlocal: the input on stdin is not valid JSON")
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -120,9 +126,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			ee = &sfnlocal.ExecutionError{Name: "ExecutionAborted", Cause: err.Error()}
 		}
 		line, _ := json.Marshal(ee)
-		fmt.Fprintln(stdout, string(line))
+		_, _ = fmt.Fprintln(stdout, string(line))
 		return 2
 	}
-	fmt.Fprintln(stdout, string(out))
+	_, _ = fmt.Fprintln(stdout, string(out))
 	return 0
 }

@@ -60,6 +60,7 @@ func TestCLIContract(t *testing.T) {
 	add := writeFile(t, dir, "add.sh", "#!/bin/sh\n"+
 		`a=$(echo "$1" | sed 's/.*"a":\([0-9]*\).*/\1/'); b=$(echo "$1" | sed 's/.*"b":\([0-9]*\).*/\1/'); echo $((a+b))`+"\n", 0o755)
 	typed := writeFile(t, dir, "typed.sh", "#!/bin/sh\necho '{\"errorType\":\"Add.Refused\",\"errorMessage\":\"no adding today\"}' >&2\nexit 3\n", 0o755)
+	logged := writeFile(t, dir, "logged.sh", "#!/bin/sh\necho 'starting' >&2\necho '{\"errorType\":\"Add.Overflow\",\"errorMessage\":\"too big\"}' >&2\nexit 1\n", 0o755)
 	plain := writeFile(t, dir, "plain.sh", "#!/bin/sh\necho 'something went wrong' >&2\nexit 1\n", 0o755)
 
 	t.Run("success prints the output as one line and exits 0", func(t *testing.T) {
@@ -79,6 +80,14 @@ func TestCLIContract(t *testing.T) {
 		var got map[string]string
 		_ = json.Unmarshal([]byte(out), &got)
 		if code != 2 || got["error"] != "Add.Refused" || got["cause"] != "no adding today" {
+			t.Fatalf("code %d, stdout %q", code, out)
+		}
+	})
+	t.Run("the JSON error is found after log lines on stderr", func(t *testing.T) {
+		out, _, code := run(t, bin, `{}`, "-f", def, "-t", "Add:"+logged)
+		var got map[string]string
+		_ = json.Unmarshal([]byte(out), &got)
+		if code != 2 || got["error"] != "Add.Overflow" || got["cause"] != "too big" {
 			t.Fatalf("code %d, stdout %q", code, out)
 		}
 	})
