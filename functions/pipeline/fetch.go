@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,13 +63,27 @@ type ItemResult struct {
 	Device  string `json:"device"`
 	Key     string `json:"key"`
 	Skipped bool   `json:"skipped,omitempty"` // already stored by this execution (or SkipExisting)
+	// Failed is an item that failed permanently and was written to Key under
+	// FetchMetrics.FailedPrefix as a FailedObject, with its error.
+	Failed bool `json:"failed,omitempty"`
 }
 
 // FetchOutput is fetch-metrics' result when every item of the batch is stored.
 type FetchOutput struct {
-	Succeeded int          `json:"succeeded"`
-	Skipped   int          `json:"skipped"`
-	Items     []ItemResult `json:"items"`
+	Succeeded int `json:"succeeded"`
+	Skipped   int `json:"skipped"`
+	// Failed counts the items captured under FetchMetrics.FailedPrefix.
+	Failed int          `json:"failed,omitempty"`
+	Items  []ItemResult `json:"items"`
+}
+
+// FailedObject is what fetch-metrics writes under FailedPrefix for an item that failed
+// permanently: the item (the payload to fetch again) and its error. It holds nothing that varies
+// between runs but the error text, so a re-run rewrites it in place.
+type FailedObject struct {
+	Item    Item   `json:"item"`
+	Error   string `json:"error"`
+	Message string `json:"message"`
 }
 
 // RawObject is what fetch-metrics stores for an item: the vendor's answer with the item's
@@ -103,7 +118,16 @@ type FetchMetrics struct {
 	// Reserve is the time kept before the Lambda deadline: no item starts later than that, so
 	// the batch can still report which items it did not reach. Zero means 2s.
 	Reserve time.Duration
-	Log     *slog.Logger
+	// FailedPrefix, when set (env FAILED_PREFIX, such as "failed/"), captures each item that
+	// fails permanently (vendor 4xx, an answer that is not the documented JSON, an invalid item)
+	// as a FailedObject at FailedKey(FailedPrefix, item), and the batch goes on: it then fails
+	// only for failures that may pass, which its Retry retries. So one device the vendor no
+	// longer knows does not fail a whole batch, and the Distributed Map's tolerance (which counts
+	// every item of a failed batch) measures transient trouble, not a few dead devices. Zero
+	// means permanent failures fail the batch with *ItemsFailedError, for the ResultWriter's
+	// FAILED files.
+	FailedPrefix string
+	Log          *slog.Logger
 }
 
 // MaxBatchConcurrency bounds FetchMetrics.Concurrency.
@@ -123,6 +147,9 @@ func (h *FetchMetrics) Validate() error {
 	}
 	if h.Concurrency < 0 || h.Concurrency > MaxBatchConcurrency {
 		errs = append(errs, fmt.Errorf("pipeline: FetchMetrics.Concurrency must be 0..%d (0 means 1), got %d", MaxBatchConcurrency, h.Concurrency))
+	}
+	if h.FailedPrefix != "" && (!strings.HasSuffix(h.FailedPrefix, "/") || h.FailedPrefix == PrefixRaw || h.FailedPrefix == PrefixProcessed) {
+		errs = append(errs, fmt.Errorf("pipeline: FetchMetrics.FailedPrefix must end with / and differ from %s and %s (env FAILED_PREFIX), got %q", PrefixRaw, PrefixProcessed, h.FailedPrefix))
 	}
 	if h.Reserve < 0 || h.Reserve > time.Minute {
 		errs = append(errs, fmt.Errorf("pipeline: FetchMetrics.Reserve must be 0..1m (0 means 2s), got %v", h.Reserve))
@@ -185,15 +212,20 @@ func (h *FetchMetrics) Handle(ctx context.Context, in FetchInput) (*FetchOutput,
 	wg.Wait()
 
 	out := &FetchOutput{Items: []ItemResult{}}
+	if h.FailedPrefix != "" {
+		h.capture(ctx, items, failures, results)
+	}
 	var failed []ItemFailure
 	retryable := false
 	for i := range items {
+		if results[i].Failed {
+			out.Items = append(out.Items, results[i])
+			out.Failed++
+			continue
+		}
 		if f := failures[i]; f != nil {
 			failed = append(failed, *f)
-			switch f.Error {
-			case vendorapi.ErrNameThrottled, vendorapi.ErrNameServer, vendorapi.ErrNameTransport, ErrNameStorage:
-				retryable = true
-			}
+			retryable = retryable || retryableName(f.Error)
 			continue
 		}
 		out.Items = append(out.Items, results[i])
@@ -213,6 +245,34 @@ func (h *FetchMetrics) Handle(ctx context.Context, in FetchInput) (*FetchOutput,
 	}
 	log.InfoContext(ctx, "batch stored", "items", len(items), "succeeded", out.Succeeded, "skipped", out.Skipped, "retryCount", in.RetryCount)
 	return out, nil
+}
+
+// capture writes every permanent failure as a FailedObject and turns it into a Failed result;
+// a failure whose object cannot be written stays a failure, as a StorageError (retryable).
+func (h *FetchMetrics) capture(ctx context.Context, items []Item, failures []*ItemFailure, results []ItemResult) {
+	log := logger(h.Log)
+	for i, f := range failures {
+		if f == nil || retryableName(f.Error) || items[i].Validate("") != nil {
+			continue // an invalid item has no safe key: it fails the batch, for the FAILED files
+		}
+		key := FailedKey(h.FailedPrefix, items[i])
+		if _, err := putJSON(ctx, h.Store, h.Bucket, key, FailedObject{Item: items[i], Error: f.Error, Message: f.Message}, nil); err != nil {
+			log.ErrorContext(ctx, "capturing a failed item failed", "device", items[i].Device, "key", key, "error", err)
+			failures[i] = &ItemFailure{Item: items[i], Error: ErrNameStorage, Message: "capturing the failure (" + f.Error + ": " + f.Message + ") failed: " + err.Error()}
+			continue
+		}
+		log.WarnContext(ctx, "item captured as failed", "device", items[i].Device, "group", items[i].Group, "date", items[i].Date, "errorName", f.Error, "key", key)
+		failures[i] = nil
+		results[i] = ItemResult{Device: items[i].Device, Key: key, Failed: true}
+	}
+}
+
+func retryableName(name string) bool {
+	switch name {
+	case vendorapi.ErrNameThrottled, vendorapi.ErrNameServer, vendorapi.ErrNameTransport, ErrNameStorage:
+		return true
+	}
+	return false
 }
 
 // one stores one item. release frees the item's vendor slot: it is called as soon as the

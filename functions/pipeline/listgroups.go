@@ -31,6 +31,10 @@ type RunInput struct {
 	// ExecutionID is the workflow execution's id ($$.Execution.Id), used as the correlation id
 	// of the log lines. Empty means "date=<run date>".
 	ExecutionID string `json:"executionId,omitempty"`
+	// SkipExisting re-runs the day fetching only the devices without a raw object (the ones
+	// that failed, captured under failed/ or in ResultWriter files): it is passed on in the
+	// output, to merge-manifests and the Distributed Map's BatchInput. Zero means fetch all.
+	SkipExisting bool `json:"skipExisting,omitempty"`
 }
 
 // MaxDaysBack bounds RunInput.DaysBack.
@@ -78,6 +82,8 @@ func (in RunInput) RunDate(now time.Time) (string, error) {
 type ListGroupsOutput struct {
 	Date   string  `json:"date"`
 	Groups []Group `json:"groups"`
+	// SkipExisting is RunInput.SkipExisting, always present so that later states can read it.
+	SkipExisting bool `json:"skipExisting"`
 }
 
 // ListGroups is the list-groups handler: it resolves the run date and lists the vendor's groups.
@@ -124,7 +130,7 @@ func (h *ListGroups) Handle(ctx context.Context, in RunInput) (*ListGroupsOutput
 	if groups == nil {
 		groups = []Group{}
 	}
-	out := &ListGroupsOutput{Date: date, Groups: groups}
+	out := &ListGroupsOutput{Date: date, Groups: groups, SkipExisting: in.SkipExisting}
 	if err := fitsPayload(out, "list fewer groups per execution"); err != nil {
 		log.ErrorContext(ctx, "result too large", "error", err)
 		return nil, err

@@ -26,6 +26,9 @@ type MergeInput struct {
 	// put in a redrive manifest.
 	Failed      []ObjectRef `json:"failed,omitempty"`
 	ExecutionID string      `json:"executionId,omitempty"`
+	// SkipExisting is passed on to the output with Groups (a re-run of the day that fetches
+	// only the devices without a raw object); a redrive from Failed always skips them.
+	SkipExisting bool `json:"skipExisting,omitempty"`
 }
 
 // MergeOutput says where the single manifest is; it is the Distributed Map's ItemReader input.
@@ -149,7 +152,7 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 		groups[it.Group] = true
 	}
 	log.InfoContext(ctx, "wrote manifest", "key", key, "items", len(items), "groups", len(groups), "bytes", n, "redrive", redrive)
-	return &MergeOutput{Date: in.Date, Count: len(items), Groups: len(groups), Manifest: ObjectRef{Bucket: h.Bucket, Key: key}, SkipExisting: redrive}, nil
+	return &MergeOutput{Date: in.Date, Count: len(items), Groups: len(groups), Manifest: ObjectRef{Bucket: h.Bucket, Key: key}, SkipExisting: redrive || in.SkipExisting}, nil
 }
 
 func sortUnique(items []Item) []Item {

@@ -637,3 +637,79 @@ func mustSQS(t *testing.T, b []byte) events.SQSEvent {
 	}
 	return ev
 }
+
+// With FailedPrefix, permanent failures are captured one by one under failed/ with their error
+// and the batch succeeds; a transient failure in the same batch still fails it (retryable), and
+// an invalid item, which has no safe key, still fails it permanently.
+func TestFetchMetricsCapturesPermanentFailures(t *testing.T) {
+	e := newEnv(t, vendortest.Options{FailFraction: 0.2, FailStatus: 404, Seed: 3})
+	devices := e.vendor.Devices()[:40]
+	in := batchOf(devices...)
+	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, FailedPrefix: "failed/"}
+	if err := h.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatalf("the batch failed: %v", err)
+	}
+	var failing []string
+	for _, d := range devices {
+		if e.vendor.IsFailing(d) {
+			failing = append(failing, d)
+		}
+	}
+	if len(failing) == 0 || out.Failed != len(failing) || out.Succeeded != len(devices)-len(failing) {
+		t.Fatalf("output %+v, %d failing", out, len(failing))
+	}
+	for _, it := range in.Items {
+		if !e.vendor.IsFailing(it.Device) {
+			continue
+		}
+		var f pipeline.FailedObject
+		if err := json.Unmarshal(e.get(t, pipeline.FailedKey("failed/", it)), &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Item != it || f.Error != vendorapi.ErrNameClient || !strings.Contains(f.Message, "404") {
+			t.Errorf("%s captured as %+v", it.Device, f)
+		}
+	}
+	if n := len(e.keys(t, "failed/")); n != len(failing) {
+		t.Errorf("%d failed objects, want %d", n, len(failing))
+	}
+
+	bad := batchOf(devices[0])
+	bad.Items = append(bad.Items, pipeline.Item{Date: "2026-11-23", Group: "g0001", Device: "../etc"})
+	_, err = h.Handle(context.Background(), bad)
+	var ife *pipeline.ItemsFailedError
+	if !errors.As(err, &ife) || len(ife.Failures) != 1 || ife.Failures[0].Item.Device != "../etc" {
+		t.Errorf("an invalid item: %T %v", err, err)
+	}
+	if n := len(e.keys(t, "failed/")); n != len(failing) {
+		t.Errorf("the invalid item was written under failed/: %d objects", n)
+	}
+	for _, p := range []string{"failed", "raw/", "processed/"} {
+		if err := (&pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, FailedPrefix: p}).Validate(); err == nil {
+			t.Errorf("FailedPrefix %q accepted", p)
+		}
+	}
+}
+
+// Transient failures still fail the batch with RetryableBatchError even when FailedPrefix
+// captures permanent ones.
+func TestFetchMetricsTransientFailuresStillRetry(t *testing.T) {
+	e := newEnv(t, vendortest.Options{FailFraction: 0.2, FailStatus: 503, Seed: 3})
+	client, err := vendorapi.New(vendorapi.Config{BaseURL: e.vendor.URL, Token: "local", MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &pipeline.FetchMetrics{Vendor: client, Store: e.s3, Bucket: bucket, FailedPrefix: "failed/"}
+	_, err = h.Handle(context.Background(), batchOf(e.vendor.Devices()[:20]...))
+	var rbe *pipeline.RetryableBatchError
+	if !errors.As(err, &rbe) {
+		t.Fatalf("want RetryableBatchError, got %T %v", err, err)
+	}
+	if n := len(e.keys(t, "failed/")); n != 0 {
+		t.Errorf("%d transient failures captured as permanent", n)
+	}
+}

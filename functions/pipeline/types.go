@@ -89,6 +89,10 @@ func RawKey(it Item) string { return hiveKey(PrefixRaw, it) }
 // ProcessedKey is the transform's output for an item: processed/date=<d>/group=<g>/device=<id>.json.
 func ProcessedKey(it Item) string { return hiveKey(PrefixProcessed, it) }
 
+// FailedKey is where fetch-metrics captures an item that failed permanently (FetchMetrics.
+// FailedPrefix): <prefix>date=<d>/group=<g>/device=<id>.json.
+func FailedKey(prefix string, it Item) string { return hiveKey(prefix, it) }
+
 func hiveKey(prefix string, it Item) string {
 	return fmt.Sprintf("%sdate=%s/group=%s/device=%s.json", prefix, it.Date, it.Group, it.Device)
 }

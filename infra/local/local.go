@@ -43,9 +43,12 @@ type Options struct {
 	Groups, DevicesPerGroup int
 	// Latency of every vendor call; zero means 20 ms.
 	Latency time.Duration
-	// FailFraction of devices whose metrics call always fails (HTTP 404): zero means 0.01;
-	// negative means none.
+	// FailFraction of devices whose metrics call always fails: zero means 0.01; negative means
+	// none.
 	FailFraction float64
+	// FailStatus is those devices' HTTP status: zero means 404 (permanent: captured under
+	// failed/); a 5xx is transient: retried, then the batch lands in the FAILED files.
+	FailStatus int
 	// Storms are windows during which the vendor answers every call with 429.
 	Storms []vendortest.Window
 	// RetryAfter is the vendor's Retry-After on 429; zero means 1 s.
@@ -111,8 +114,9 @@ type Report struct {
 
 // Capture says where a failed item is kept for an operator.
 type Capture struct {
-	// Where is "results" (a ResultWriter FAILED/PENDING file) or "dlq" (the transform's
-	// dead-letter queue).
+	// Where is "failed" (an object under failed/, for a device that failed permanently),
+	// "results" (a ResultWriter FAILED/PENDING file) or "dlq" (the transform's dead-letter
+	// queue).
 	Where string `json:"where"`
 	// Location is the result file's key or the dead-letter message id.
 	Location string `json:"location"`
@@ -203,7 +207,7 @@ func Start(opts Options) (*Environment, error) {
 
 	e.Vendor, err = vendortest.Start(vendortest.Options{
 		Groups: opts.Groups, DevicesPerGroup: opts.DevicesPerGroup, Latency: opts.Latency,
-		ConcurrencyLimit: e.Config.VendorBudget, FailFraction: opts.FailFraction, FailStatus: 404,
+		ConcurrencyLimit: e.Config.VendorBudget, FailFraction: opts.FailFraction, FailStatus: cmpOr(opts.FailStatus, 404),
 		Storms: opts.Storms, RetryAfter: opts.RetryAfter, Seed: opts.Seed, Token: "local-token",
 	})
 	if err != nil {
@@ -244,7 +248,8 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 	}
 	logFor := func(name string) *slog.Logger { return e.log.With("function", name) }
 	e.raw = &notifier{Client: st, bucket: e.Bucket}
-	fetch := &pipeline.FetchMetrics{Vendor: vendor, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(stack.FetchName, "BATCH_CONCURRENCY"), Log: logFor(stack.FetchName)}
+	fetch := &pipeline.FetchMetrics{Vendor: vendor, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(stack.FetchName, "BATCH_CONCURRENCY"),
+		FailedPrefix: e.Functions[stack.FetchName]["FAILED_PREFIX"], Log: logFor(stack.FetchName)}
 	if err := fetch.Validate(); err != nil {
 		return nil, err
 	}
@@ -331,6 +336,13 @@ func (e *Environment) Run(ctx context.Context) (*Report, error) {
 	return e.run(ctx, date, input)
 }
 
+// Rerun runs the day of an earlier report again with skipExisting: only the devices without a
+// raw object (those captured under failed/, or in FAILED and PENDING files) are fetched again.
+func (e *Environment) Rerun(ctx context.Context, earlier *Report) (*Report, error) {
+	input, _ := json.Marshal(map[string]any{"date": earlier.Date, "skipExisting": true})
+	return e.run(ctx, earlier.Date, input)
+}
+
 // Redrive runs the export again over the FAILED and PENDING result files of an earlier report:
 // only the failed items are fetched again.
 func (e *Environment) Redrive(ctx context.Context, earlier *Report) (*Report, error) {
@@ -380,6 +392,9 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 	}
 	rep.Raw = raw
 	if err := e.captureResults(ctx, date, rep); err != nil {
+		return nil, err
+	}
+	if err := e.captureFailed(ctx, date, rep); err != nil {
 		return nil, err
 	}
 	for _, m := range dlq {
@@ -453,6 +468,37 @@ func (e *Environment) captureResults(ctx context.Context, date string, rep *Repo
 		}
 	}
 	return nil
+}
+
+// captureFailed reads the objects fetch-metrics wrote under failed/ for the run date.
+func (e *Environment) captureFailed(ctx context.Context, date string, rep *Report) error {
+	prefix := e.Functions[stack.FetchName]["FAILED_PREFIX"]
+	if prefix == "" {
+		return nil
+	}
+	objs, err := e.list(ctx, prefix+"date="+date+"/")
+	if err != nil {
+		return err
+	}
+	for _, key := range objs {
+		b, err := e.get(ctx, key)
+		if err != nil {
+			return err
+		}
+		var f pipeline.FailedObject
+		if err := json.Unmarshal(b, &f); err != nil {
+			return fmt.Errorf("local: %s: %w", key, err)
+		}
+		rep.Captured[f.Item.Device] = Capture{Where: "failed", Location: key, Error: f.Error, Cause: f.Message}
+	}
+	return nil
+}
+
+func cmpOr(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // resultFiles lists the FAILED and PENDING files the ResultWriter wrote under results/export/.

@@ -14,6 +14,12 @@
 //
 // # Nothing is lost
 //
+//   - A device the vendor answers with a 4xx (or an answer that is not the documented JSON) is
+//     written to failed/date=<d>/group=<g>/device=<id>.json with its error, and its batch goes
+//     on: so the Distributed Map's tolerance, which counts every item of a failed batch, measures
+//     transient trouble, not a few devices the vendor no longer knows. Starting the workflow
+//     with {"date":"<d>","skipExisting":true} re-runs the day and fetches only the devices
+//     without a raw object.
 //   - A batch that still fails after its retries is written by the ResultWriter to
 //     results/export/.../FAILED_n.json with its input (every device) and the error of every
 //     failed device; feeding {"date","failed":[<FAILED/PENDING files>]} to the same workflow
@@ -27,7 +33,7 @@
 //
 // Each worker can read only what it reads and write only what it writes: list-devices writes
 // manifests/, merge-manifests reads and writes manifests/ and reads results/, fetch-metrics
-// reads and writes raw/ (reads are HeadObject checks on retries), transform reads raw/ and
+// reads and writes raw/ (reads are HeadObject checks on retries) and writes failed/, transform reads raw/ and
 // writes processed/; the three vendor workers may read the token parameter. The workflow's role
 // is derived from its definition by components/workflow.
 //

@@ -39,6 +39,9 @@ const (
 	ProcessedPrefix = "processed/"
 	ResultsPrefix   = "results/"
 	ManifestsPrefix = "manifests/"
+	// FailedPrefix holds, per device, what fetch-metrics could never fetch (a vendor 4xx): the
+	// item and its error (functions/pipeline.FailedObject).
+	FailedPrefix = "failed/"
 	// ResultsKeyPrefix is where the Distributed Map's ResultWriter writes.
 	ResultsKeyPrefix = ResultsPrefix + "export"
 )
@@ -85,8 +88,9 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 	var err error
 	p.Bucket, err = bucket.NewBucket(ctx, BucketName, &bucket.BucketArgs{
 		Stage: st,
-		// Results and manifests are what an operator redrives from; they are kept for 90 days.
-		Expirations: []bucket.Expiration{{Prefix: ResultsPrefix, Days: 90}, {Prefix: ManifestsPrefix, Days: 90}},
+		// Results, manifests and failed items are what an operator redrives from; they are kept
+		// for 90 days.
+		Expirations: []bucket.Expiration{{Prefix: ResultsPrefix, Days: 90}, {Prefix: ManifestsPrefix, Days: 90}, {Prefix: FailedPrefix, Days: 90}},
 	})
 	if err != nil {
 		return nil, err
@@ -119,7 +123,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		{ListGroupsName, "Lists the vendor's groups for a run date", time.Minute, nil, true},
 		{ListDevicesName, "Lists one group's devices and writes the group's manifest", 2 * time.Minute, nil, true},
 		{MergeName, "Merges the group manifests (or failed results) into one manifest", 2 * time.Minute, nil, false},
-		{FetchName, "Fetches a batch of devices' metrics into raw/", cfg.FetchTimeout(), map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency)}, true},
+		{FetchName, "Fetches a batch of devices' metrics into raw/", cfg.FetchTimeout(), map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency), "FAILED_PREFIX": FailedPrefix}, true},
 		{TransformName, "Summarises raw objects into processed/", 30 * time.Second, nil, false},
 	}
 	for _, s := range specs {
@@ -161,6 +165,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		{MergeName, bucket.ReadWrite, ManifestsPrefix},
 		{MergeName, bucket.Read, ResultsPrefix},
 		{FetchName, bucket.ReadWrite, RawPrefix},
+		{FetchName, bucket.Write, FailedPrefix},
 		{TransformName, bucket.Read, RawPrefix},
 		{TransformName, bucket.Write, ProcessedPrefix},
 	}
@@ -272,7 +277,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi
 				Next: "MergeManifests",
 			},
 			"MergeManifests": task(MergeName, 2*time.Minute, map[string]any{
-				"date.$": "$.date", "groups.$": "$.groups", "executionId.$": "$$.Execution.Id",
+				"date.$": "$.date", "groups.$": "$.groups", "executionId.$": "$$.Execution.Id", "skipExisting.$": "$.skipExisting",
 			}, "FetchAll"),
 			"MergeFailures": task(MergeName, 2*time.Minute, nil, "FetchAll"),
 			"FetchAll": &workflow.Map{

@@ -135,7 +135,7 @@ func TestWorkerGrants(t *testing.T) {
 		stack.ListGroupsName:  {"ssm"},
 		stack.ListDevicesName: {"ssm", "manifests/*"},
 		stack.MergeName:       {"manifests/*", "results/*"},
-		stack.FetchName:       {"ssm", "raw/*"},
+		stack.FetchName:       {"ssm", "raw/*", "failed/*"},
 		stack.TransformName:   {"raw/*", "processed/*"},
 	}
 	for name, needs := range want {
@@ -151,7 +151,7 @@ func TestWorkerGrants(t *testing.T) {
 				t.Errorf("%s's policies lack %s:\n%s", name, n, text)
 			}
 		}
-		for _, prefix := range []string{"raw/*", "processed/*", "manifests/*", "results/*"} {
+		for _, prefix := range []string{"raw/*", "processed/*", "manifests/*", "results/*", "failed/*"} {
 			has := false
 			for _, n := range needs {
 				has = has || n == prefix
