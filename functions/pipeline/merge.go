@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/skeinhq/skein/functions/logx"
 )
@@ -55,6 +56,9 @@ type MergeManifests struct {
 	Log    *slog.Logger
 }
 
+// ManifestReaders is how many group manifests merge-manifests reads at once.
+const ManifestReaders = 16
+
 // MaxManifestItems bounds a manifest (the Distributed Map reads up to 100,000,000 items; this
 // handler holds them in memory, so it stops well before).
 const MaxManifestItems = 5_000_000
@@ -91,20 +95,37 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 	var key string
 	redrive := len(in.Failed) > 0
 	if !redrive {
-		for _, g := range in.Groups {
-			b, err := getObject(ctx, h.Store, g.Manifest.Bucket, g.Manifest.Key)
-			if err != nil {
-				log.ErrorContext(ctx, "reading a group manifest failed", "key", g.Manifest.Key, "error", err)
-				return nil, err
+		// The group manifests are read ManifestReaders at a time (one GET each, hundreds of
+		// groups), then checked and appended in the order of the groups.
+		parts := make([][]Item, len(in.Groups))
+		errs := make([]error, len(in.Groups))
+		sem := make(chan struct{}, ManifestReaders)
+		var wg sync.WaitGroup
+		for i, g := range in.Groups {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				b, err := getObject(ctx, h.Store, g.Manifest.Bucket, g.Manifest.Key)
+				if err != nil {
+					log.ErrorContext(ctx, "reading a group manifest failed", "key", g.Manifest.Key, "error", err)
+					errs[i] = err
+					return
+				}
+				if err := json.Unmarshal(b, &parts[i]); err != nil {
+					errs[i] = inputError("groups.manifest", "must be a JSON array of items", g.Manifest.Key+": "+err.Error())
+					return
+				}
+				if len(parts[i]) != g.Count {
+					errs[i] = inputError("groups.count", "must equal the manifest's length "+strconv.Itoa(len(parts[i])), g.Manifest.Key+": "+strconv.Itoa(g.Count))
+				}
+			})
+		}
+		wg.Wait()
+		for i := range in.Groups {
+			if errs[i] != nil {
+				return nil, errs[i]
 			}
-			var part []Item
-			if err := json.Unmarshal(b, &part); err != nil {
-				return nil, inputError("groups.manifest", "must be a JSON array of items", g.Manifest.Key+": "+err.Error())
-			}
-			if len(part) != g.Count {
-				return nil, inputError("groups.count", "must equal the manifest's length "+strconv.Itoa(len(part)), g.Manifest.Key+": "+strconv.Itoa(g.Count))
-			}
-			items = append(items, part...)
+			items = append(items, parts[i]...)
 		}
 		key = ManifestKey(in.Date)
 	} else {

@@ -28,6 +28,10 @@ const (
 	maxBodyBytes    = 8 << 20 // an answer larger than this is a DecodeError
 )
 
+// IdleConnections is how many idle connections to the vendor the default client keeps: as many
+// as a batch can have calls in flight (pipeline.MaxBatchConcurrency), or a whole local run.
+const IdleConnections = 100
+
 // Config configures a Client. The zero value of every field but BaseURL and Token is a default.
 type Config struct {
 	// BaseURL is the vendor API root, absolute http or https (e.g. "https://api.example.com/v1").
@@ -36,7 +40,9 @@ type Config struct {
 	// formatted by Config's String, GoString or LogValue.
 	Token string
 	// HTTPClient sends the requests. Nil means a client with no overall timeout (each call is
-	// bounded by its context instead) and the default transport.
+	// bounded by its context instead) on a transport of its own that keeps up to
+	// IdleConnections connections to the vendor open: the default transport keeps two, so a
+	// batch fetching ten devices at once would open (and close) eight connections per round.
 	HTTPClient *http.Client
 	// PageSize is the page size asked for on list calls, 1..1000. Zero means 100.
 	PageSize int
@@ -120,7 +126,10 @@ func New(cfg Config) (*Client, error) {
 		margin: cfg.SafetyMargin, maxWait: maxWait, backoff: cfg.BaseBackoff, userAgent: cfg.UserAgent, sleep: sleepCtx,
 	}
 	if cl.http == nil {
-		cl.http = &http.Client{}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = IdleConnections
+		t.MaxIdleConnsPerHost = IdleConnections
+		cl.http = &http.Client{Transport: t}
 	}
 	if cl.pageSize == 0 {
 		cl.pageSize = 100

@@ -105,6 +105,9 @@ type Report struct {
 	Transform QueueStats
 	// ExecutionError is the export execution's error, if it failed.
 	ExecutionError error
+	// Phases are the seconds from the run's start at which each top-level state of the export
+	// was entered, by state name (where the time goes).
+	Phases map[string]float64
 	// ExportSeconds is the export execution's wall time; TransformSeconds the time until the
 	// transform path (running alongside) has drained its queue, from the same start.
 	ExportSeconds, TransformSeconds float64
@@ -139,6 +142,10 @@ type Environment struct {
 	Functions map[string]map[string]string // logical worker name -> environment variables
 	transform *pipeline.Transform
 	raw       *notifier
+
+	phaseMu    sync.Mutex
+	phases     map[string]float64
+	phaseStart time.Time
 	queueCfg  QueueConfig
 	log       *slog.Logger
 	timeZone  string
@@ -224,7 +231,7 @@ func Start(opts Options) (*Environment, error) {
 		return nil, err
 	}
 	e.Engine, err = sfnlocal.New(def, &sfnlocal.Options{
-		Functions: fns, Store: &s3local.Store{Client: e.S3.Client()}, TimeScale: opts.TimeScale,
+		Functions: fns, Store: &s3local.Store{Client: e.S3.Client()}, TimeScale: opts.TimeScale, OnEvent: e.onEvent,
 		Progress: opts.Progress, Name: sm.String("name"), Region: off.Stage.Region, Account: plan.DefaultAccount,
 	})
 	if err != nil {
@@ -232,6 +239,21 @@ func Start(opts Options) (*Environment, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// onEvent records when each top-level state of the parent execution is entered.
+func (e *Environment) onEvent(ev sfnlocal.Event) {
+	if !strings.HasSuffix(ev.Type, "StateEntered") || strings.Contains(ev.ExecutionArn, "/") {
+		return
+	}
+	name, _ := ev.Details["name"].(string)
+	e.phaseMu.Lock()
+	defer e.phaseMu.Unlock()
+	if e.phases != nil {
+		if _, seen := e.phases[name]; !seen {
+			e.phases[name] = round3(ev.Timestamp.Sub(e.phaseStart).Seconds())
+		}
+	}
 }
 
 // handlers builds the real handlers with the settings the plan gives each function.
@@ -370,7 +392,13 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 	qs := newQueueSim(e.queueCfg, e.transform, e.opts.DuplicateFraction, e.opts.PoisonFraction, e.opts.Seed)
 	qs.start(ctx)
 	e.raw.setSink(qs.send)
+	e.phaseMu.Lock()
+	e.phases, e.phaseStart = map[string]float64{}, start
+	e.phaseMu.Unlock()
 	_, rep.ExecutionError = e.Engine.Execute(ctx, input)
+	e.phaseMu.Lock()
+	rep.Phases, e.phases = e.phases, nil
+	e.phaseMu.Unlock()
 	e.raw.setSink(nil)
 	rep.ExportSeconds = round3(time.Since(start).Seconds())
 	// S3 emits an event for every PUT, including those of batches still finishing when a

@@ -74,6 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if rep.ExecutionError != nil {
 		fmt.Fprintf(stderr, "local: the export execution failed: %v\n", rep.ExecutionError)
 	}
+	fmt.Fprintf(stderr, "local: states entered after (s): %v\n", rep.Phases)
 	fmt.Fprintf(stderr, "local: export done after %.2fs, transform queue drained after %.2fs\n", rep.ExportSeconds, rep.TransformSeconds)
 	fmt.Fprintf(stderr, "local: vendor calls %d (throttled %d, failed %d), peak %d at once; transform: %d messages, %d deliveries (%d duplicates, %d redeliveries), %d dead-lettered\n",
 		rep.Vendor.Total, rep.Vendor.Throttled, rep.Vendor.Failed, rep.Vendor.PeakInFlight,
