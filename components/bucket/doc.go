@@ -70,7 +70,10 @@
 // events.amazonaws.com from the rule's ARN; a queue must admit events.amazonaws.com with
 // aws:SourceArn equal to [Event.RuleArn] in its own policy (create the rule first, then the
 // queue, then SendTo); anything else (a workflow) gets a role that only events.amazonaws.com may
-// assume for this rule and account, holding the target's DeliverStatements.
+// assume for this rule and account, holding the target's DeliverStatements. A skein queue is
+// asked ([ServiceAdmitter]) whether its Senders admit the rule, and SendTo fails when they do
+// not, so a forgotten Sender is an error at deploy time rather than deliveries denied silently
+// ([TargetArgs.AdmittedElsewhere] skips the check for policies written elsewhere).
 //
 // A FIFO queue target ([FIFOTarget]) needs [TargetArgs.MessageGroupID]. Every target gets an
 // explicit retry policy (185 retries over 24 hours unless set) and, when given, an SQS

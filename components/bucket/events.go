@@ -214,6 +214,14 @@ type ServicePermitter interface {
 	AllowService(name, servicePrincipal string, sourceArn pulumi.StringInput) error
 }
 
+// ServiceAdmitter is a target whose own resource policy admits services, such as a skein queue
+// (its QueueArgs.Senders). SendTo asks it whether events.amazonaws.com may send on behalf of the
+// rule, and fails when it may not: without that statement EventBridge's deliveries would be
+// denied, silently, at run time.
+type ServiceAdmitter interface {
+	AdmitsService(servicePrincipal string, sourceArn pulumi.StringInput) bool
+}
+
 // FIFOTarget is a target that can tell whether it is a FIFO queue; EventBridge must then send a
 // message group id (TargetArgs.MessageGroupID).
 type FIFOTarget interface {
@@ -279,6 +287,10 @@ type TargetArgs struct {
 	// MaxEventAge is how long EventBridge keeps retrying an event; zero means 24h. 1m..24h, whole
 	// seconds.
 	MaxEventAge time.Duration
+	// AdmittedElsewhere says the target's resource policy admits the rule by means SendTo cannot
+	// see (a queue made outside skein, a policy written by hand); zero means SendTo checks a
+	// ServiceAdmitter target, such as a skein queue, and fails when it does not admit the rule.
+	AdmittedElsewhere bool
 	// MessageGroupID is the message group of every event sent to a FIFO queue target (1..128
 	// characters); required when the target is a FIFOTarget reporting FIFO, otherwise zero.
 	MessageGroupID string
@@ -356,6 +368,9 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 			if err := (policy.Document{Statements: t.DeliverStatements()}).Validate(); err != nil {
 				c.Add(field, "has DeliverStatements skein will not attach: "+err.Error(), nil)
 			}
+		}
+		if adm, ok := t.(ServiceAdmitter); ok && delivery == ByResourcePolicy && !a.AdmittedElsewhere && !adm.AdmitsService("events.amazonaws.com", e.RuleArn) {
+			c.Add(field, "needs the queue to admit events.amazonaws.com from this rule: add queue.Sender{Service: \"events.amazonaws.com\", SourceArn: <event>.RuleArn} to its QueueArgs.Senders (or set AdmittedElsewhere)", nil)
 		}
 		if f, ok := t.(FIFOTarget); ok && f.FIFO() && a.MessageGroupID == "" {
 			c.Add(field+".MessageGroupID", "is required for a FIFO queue target (1..128 characters)", a.MessageGroupID)

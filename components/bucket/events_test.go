@@ -425,3 +425,53 @@ func sendTo(b *Bucket, args *TargetArgs) error {
 	_, err = ev.SendTo(act("states:StartExecution"), args)
 	return err
 }
+
+// A skein queue that does not admit the rule is an error at SendTo, naming the fix; a queue
+// admitting another rule is not enough; AdmittedElsewhere is the escape hatch.
+func TestQueueMustAdmitTheRule(t *testing.T) {
+	run := func(admit func(ev, other *Event) []queue.Sender, args *TargetArgs) (*plan.Plan, error) {
+		return plan.Run(func(ctx *pulumi.Context) error {
+			b, err := NewBucket(ctx, "raw", nil)
+			if err != nil {
+				return err
+			}
+			ev, err := b.OnObjectCreated("in", nil)
+			if err != nil {
+				return err
+			}
+			other, err := b.OnObjectRemoved("gone", nil)
+			if err != nil {
+				return err
+			}
+			q, err := queue.NewQueue(ctx, "jobs", &queue.QueueArgs{Senders: admit(ev, other)})
+			if err != nil {
+				return err
+			}
+			_, err = ev.SendTo(q, args)
+			return err
+		}, plan.Options{})
+	}
+	none := func(ev, other *Event) []queue.Sender { return nil }
+	wrong := func(ev, other *Event) []queue.Sender {
+		return []queue.Sender{{Service: "events.amazonaws.com", SourceArn: other.RuleArn}}
+	}
+	right := func(ev, other *Event) []queue.Sender {
+		return []queue.Sender{{Service: "events.amazonaws.com", SourceArn: ev.RuleArn}}
+	}
+	for name, admit := range map[string]func(ev, other *Event) []queue.Sender{"no sender": none, "another rule": wrong} {
+		p, err := run(admit, nil)
+		var fe *check.FieldError
+		if !errors.As(err, &fe) || fe.Field != "OnObject(in).SendTo(target)" || !strings.Contains(fe.Rule, "QueueArgs.Senders") {
+			t.Errorf("%s: %v", name, err)
+		}
+		if p.Find(tTarget, "raw-in-target") != nil {
+			t.Errorf("%s: the target was created", name)
+		}
+	}
+	if _, err := run(right, nil); err != nil {
+		t.Errorf("an admitting queue: %v", err)
+	}
+	if _, err := run(none, &TargetArgs{AdmittedElsewhere: true}); err != nil {
+		t.Errorf("AdmittedElsewhere: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"reflect"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -201,6 +202,7 @@ type Queue struct {
 	maxReceive      int
 	kmsKey          pulumi.StringInput
 	subscriptions   map[string]bool
+	senders         []Sender
 	tags            pulumi.StringMap
 }
 
@@ -358,7 +360,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	}
 
 	q := &Queue{ctx: ctx, name: name, fifo: a.FIFO, visibility: visibility, visibilityGiven: visibilityGiven,
-		maxReceive: a.MaxReceiveCount, kmsKey: a.KmsKeyArn, subscriptions: map[string]bool{}}
+		maxReceive: a.MaxReceiveCount, kmsKey: a.KmsKeyArn, subscriptions: map[string]bool{}, senders: append([]Sender(nil), a.Senders...)}
 	if err := ctx.RegisterComponentResource(Type, name, q, opts...); err != nil {
 		return nil, err
 	}
@@ -573,6 +575,28 @@ func seconds(d time.Duration) int { return int(d / time.Second) }
 
 // VisibilityTimeout is the queue's visibility timeout, explicit or derived.
 func (q *Queue) VisibilityTimeout() time.Duration { return q.visibility }
+
+// AdmitsService reports whether the queue policy admits service sending on behalf of sourceArn:
+// one of QueueArgs.Senders names that service with that very source (the same output value, or
+// the same literal ARN). Event sources (components/bucket's SendTo) ask it, so that a queue that
+// forgot its Sender is an error at `pulumi up` time instead of events silently denied.
+func (q *Queue) AdmitsService(service string, sourceArn pulumi.StringInput) bool {
+	for _, s := range q.senders {
+		if s.Service == service && sameInput(s.SourceArn, sourceArn) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameInput compares two inputs without panicking on a user type that is not comparable.
+func sameInput(a, b pulumi.StringInput) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
+}
 
 // FIFO reports whether the queue is a FIFO queue.
 func (q *Queue) FIFO() bool { return q.fifo }
