@@ -80,7 +80,7 @@ func newGroup(ctx *pulumi.Context, st *stage.Stage, name string, tr GroupTransfo
 	if err := ctx.RegisterComponentResource(GroupType, name, g, opts...); err != nil {
 		return nil, err
 	}
-	ga := &scheduler.ScheduleGroupArgs{Tags: st.TagsFor("schedule")}
+	ga := &scheduler.ScheduleGroupArgs{Tags: st.TagsFor(name)}
 	if tr.Group != nil {
 		tr.Group(ga)
 	}

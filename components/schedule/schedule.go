@@ -566,7 +566,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	ra := &iam.RoleArgs{
 		Description:      pulumi.Sprintf("EventBridge Scheduler execution role of schedule %s", name),
 		AssumeRolePolicy: trust.JSON(),
-		Tags:             st.TagsFor("schedule"),
+		Tags:             st.TagsFor(name),
 	}
 	if f := a.Transform.Role; f != nil {
 		f(ra)

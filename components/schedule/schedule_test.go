@@ -148,9 +148,10 @@ func TestDefaults(t *testing.T) {
 	if a := find(t, p, "aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-dlq-age-alarm"); a.Get("threshold") != 60.0 {
 		t.Errorf("dead-letter alarm threshold = %v, want 60 s", a.Get("threshold"))
 	}
-	for _, r := range []*plan.Resource{group, role} {
-		if r.Get("tags.skein:component") != "schedule" || r.Get("tags.skein:stage") != "test" {
-			t.Errorf("%s tags = %v", r.Name, r.Get("tags"))
+	// skein:component is the component instance that owns the resource.
+	for r, want := range map[*plan.Resource]string{group: "nightly-group", role: "nightly"} {
+		if r.Get("tags.skein:component") != want || r.Get("tags.skein:stage") != "test" {
+			t.Errorf("%s tags = %v, want skein:component %s", r.Name, r.Get("tags"), want)
 		}
 	}
 	comp := find(t, p, Type, "nightly")

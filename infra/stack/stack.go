@@ -104,7 +104,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		Type:        pulumi.String("SecureString"),
 		Value:       cfg.VendorToken,
 		Description: pulumi.String("The vendor API token of the " + st.Name + " export pipeline"),
-		Tags:        st.TagsFor("pipeline"),
+		Tags:        st.TagsFor(ParameterName),
 	})
 	if err != nil {
 		return nil, err
