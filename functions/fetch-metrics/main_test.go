@@ -65,18 +65,27 @@ func TestBinary(t *testing.T) {
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SSM=" + ssm.URL, "S3_USE_PATH_STYLE=true",
 		"DATA_BUCKET=data", "VENDOR_URL=" + v.URL, "VENDOR_TOKEN_PARAM=/skein/dev/vendor-token", "LOG_LEVEL=DEBUG",
+		"FAILED_PREFIX=failed/",
 	}
+	// g0001-d9999 is unknown to the vendor (404): captured under FAILED_PREFIX, the batch goes on.
 	payload := []byte(`{"Items":[{"date":"2026-11-23","group":"g0001","device":"g0001-d0001"},` +
-		`{"date":"2026-11-23","group":"g0001","device":"g0001-d0002"}],"BatchInput":{"executionId":"exec-1"}}`)
+		`{"date":"2026-11-23","group":"g0001","device":"g0001-d0002"},` +
+		`{"date":"2026-11-23","group":"g0001","device":"g0001-d9999"}],"BatchInput":{"executionId":"exec-1"}}`)
 	var logs bytes.Buffer
 	r := lambdatest.InvokeCommand(t, []string{bin}, env, payload, 20*time.Second, &logs)
 	if r.ErrorType != "" {
 		t.Fatalf("%s: %s\n%s", r.ErrorType, r.ErrorMessage, logs.String())
 	}
 	var out pipeline.FetchOutput
-	if err := json.Unmarshal(r.Payload, &out); err != nil || out.Succeeded != 2 {
+	if err := json.Unmarshal(r.Payload, &out); err != nil || out.Succeeded != 2 || out.Failed != 1 {
 		t.Fatalf("response %s: %v", r.Payload, err)
 	}
+	dead, err := s3srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("data"),
+		Key: aws.String("failed/date=2026-11-23/group=g0001/device=g0001-d9999.json")})
+	if err != nil {
+		t.Fatalf("FAILED_PREFIX did not reach the handler: %v", err)
+	}
+	_ = dead.Body.Close()
 	obj, err := s3srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("data"),
 		Key: aws.String("raw/date=2026-11-23/group=g0001/device=g0001-d0002.json")})
 	if err != nil {

@@ -19,11 +19,7 @@ func main() {
 	log := logx.New(os.Stdout, v.Level()).With("function", "list-devices")
 	bucket := v.Required("DATA_BUCKET", "the data bucket's name")
 	pathStyle := v.Bool("S3_USE_PATH_STYLE")
-	cfg, err := awsenv.AWS(ctx)
-	if err != nil {
-		log.Error("start-up failed", "error", err)
-		os.Exit(1)
-	}
+	cfg := awsenv.AWS(v)
 	client, err := awsenv.Vendor(ctx, v, cfg)
 	if err != nil {
 		log.Error("start-up failed", "error", err)

@@ -17,11 +17,7 @@ func main() {
 	ctx := context.Background()
 	v := awsenv.FromOS()
 	log := logx.New(os.Stdout, v.Level()).With("function", "list-groups")
-	cfg, err := awsenv.AWS(ctx)
-	if err != nil {
-		log.Error("start-up failed", "error", err)
-		os.Exit(1)
-	}
+	cfg := awsenv.AWS(v)
 	client, err := awsenv.Vendor(ctx, v, cfg)
 	if err != nil {
 		log.Error("start-up failed", "error", err)

@@ -5,7 +5,6 @@
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -15,18 +14,13 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
 	v := awsenv.FromOS()
 	log := logx.New(os.Stdout, v.Level()).With("function", "transform")
 	bucket := v.Required("DATA_BUCKET", "the data bucket's name")
 	conc := v.Int("TRANSFORM_CONCURRENCY", 0, 1, 1000)
 	pathStyle := v.Bool("S3_USE_PATH_STYLE")
+	cfg := awsenv.AWS(v)
 	if err := v.Err(); err != nil {
-		log.Error("start-up failed", "error", err)
-		os.Exit(1)
-	}
-	cfg, err := awsenv.AWS(ctx)
-	if err != nil {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}

@@ -4,8 +4,12 @@
 //
 // # Defaults
 //
-// AWS configuration comes from the Lambda environment (config.LoadDefaultConfig): region,
-// credentials, and endpoint overrides such as AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SSM.
+// AWS configuration comes from the variables Lambda sets ([AWS]): region, the role's credentials,
+// and endpoint overrides such as AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SSM; retries are the
+// SDK's default retryer. Nothing is read from shared config or credentials files, and no other
+// credential provider is tried: config.LoadDefaultConfig and service/ssm (replaced by [SSM])
+// made every handler's zip about 0.8 MB larger.
+//
 // S3_USE_PATH_STYLE=true switches the S3 client to path-style addressing (local S3 servers).
 // LOG_LEVEL is DEBUG, INFO (default), WARN or ERROR.
 //
@@ -25,9 +29,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 // Vars reads environment variables and collects every problem.
@@ -100,37 +102,29 @@ func (v *Vars) Level() slog.Level {
 // Err returns every problem found, or nil.
 func (v *Vars) Err() error { return errors.Join(v.errs...) }
 
-// AWS loads the AWS configuration from the environment.
-func AWS(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("loading the AWS configuration: %w", err)
-	}
-	return cfg, nil
-}
-
 // S3 builds the S3 client; pathStyle for local S3-compatible servers.
 func S3(cfg aws.Config, pathStyle bool) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle })
 }
 
-// ParameterGetter reads SSM parameters (*ssm.Client).
+// ParameterGetter reads SSM parameters (*SSM).
 type ParameterGetter interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	GetParameter(ctx context.Context, name string, withDecryption bool) (*Parameter, error)
 }
 
 // VendorToken reads the SecureString parameter name with decryption. The value is returned,
-// never logged or put in an error.
+// never logged or put in an error. A missing parameter is a *ParameterNotFoundError and a
+// refusal an *AccessDeniedError, wrapped.
 func VendorToken(ctx context.Context, c ParameterGetter, name string) (string, error) {
-	out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+	p, err := c.GetParameter(ctx, name, true)
 	if err != nil {
 		return "", fmt.Errorf("reading the vendor token parameter %s: %w", name, err)
 	}
-	if out.Parameter == nil || aws.ToString(out.Parameter.Value) == "" {
+	if p == nil || p.Value == "" {
 		return "", fmt.Errorf("the vendor token parameter %s is empty", name)
 	}
-	if t := out.Parameter.Type; t != "" && t != "SecureString" {
-		return "", fmt.Errorf("the vendor token parameter %s must be a SecureString, it is a %s", name, t)
+	if p.Type != "" && p.Type != "SecureString" {
+		return "", fmt.Errorf("the vendor token parameter %s must be a SecureString, it is a %s", name, p.Type)
 	}
-	return aws.ToString(out.Parameter.Value), nil
+	return p.Value, nil
 }

@@ -3,20 +3,19 @@ package awsenv_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/skeinhq/skein/functions/internal/awsenv"
 )
 
-// fakeSSM answers GetParameter in the SSM JSON protocol, so the real SDK client is exercised.
-func fakeSSM(t *testing.T, typ, value string) *ssm.Client {
+// fakeSSM answers GetParameter in the SSM JSON protocol.
+func fakeSSM(t *testing.T, typ, value string) *awsenv.SSM {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Amz-Target") != "AmazonSSM.GetParameter" {
 			t.Errorf("target %q", r.Header.Get("X-Amz-Target"))
@@ -39,8 +38,8 @@ func fakeSSM(t *testing.T, typ, value string) *ssm.Client {
 		_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": in.Name, "Type": typ, "Value": value, "Version": 1}})
 	}))
 	t.Cleanup(srv.Close)
-	return ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")})
+	return &awsenv.SSM{Region: "us-east-1", Endpoint: srv.URL,
+		Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")}
 }
 
 func TestVendorToken(t *testing.T) {
@@ -54,7 +53,8 @@ func TestVendorToken(t *testing.T) {
 		t.Errorf("plain String parameter: %v", err)
 	}
 	_, err = awsenv.VendorToken(ctx, fakeSSM(t, "SecureString", "x"), "/other")
-	if err == nil || !strings.Contains(err.Error(), "/other") {
+	var nf *awsenv.ParameterNotFoundError
+	if err == nil || !strings.Contains(err.Error(), "/other") || !errors.As(err, &nf) || nf.Name != "/other" {
 		t.Errorf("missing parameter: %v", err)
 	}
 }

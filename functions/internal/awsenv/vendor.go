@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/skeinhq/skein/functions/vendorapi"
 )
 
@@ -22,7 +21,7 @@ func Vendor(ctx context.Context, v *Vars, cfg aws.Config) (*vendorapi.Client, er
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	token, err := VendorToken(ctx, ssm.NewFromConfig(cfg), param)
+	token, err := VendorToken(ctx, NewSSM(cfg), param)
 	if err != nil {
 		return nil, err
 	}
