@@ -1,9 +1,9 @@
 package queue
 
 import (
-	"reflect"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"time"
 

@@ -37,12 +37,12 @@ func TestBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer v.Close()
+	defer func() { _ = v.Close() }()
 	s3srv, err := s3local.Start("data")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s3srv.Close()
+	defer func() { _ = s3srv.Close() }()
 	ssm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			Name           string

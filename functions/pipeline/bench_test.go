@@ -26,9 +26,9 @@ func BenchmarkSummarize(b *testing.B) {
 // BenchmarkFetchBatch is the handler's own overhead per item: vendor with no latency, local S3.
 func BenchmarkFetchBatch(b *testing.B) {
 	v, _ := vendortest.Start(vendortest.Options{Latency: -1})
-	defer v.Close()
+	defer func() { _ = v.Close() }()
 	s, _ := s3local.Start(bucket)
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	c, _ := vendorapi.New(vendorapi.Config{BaseURL: v.URL, Token: "t"})
 	h := &pipeline.FetchMetrics{Vendor: c, Store: s.Client(), Bucket: bucket}
 	in := batchOf(v.Devices()[:25]...)
@@ -54,9 +54,9 @@ func BenchmarkExportWorkflow(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer v.Close()
+			defer func() { _ = v.Close() }()
 			s, _ := s3local.Start(bucket)
-			defer s.Close()
+			defer func() { _ = s.Close() }()
 			c, _ := vendorapi.New(vendorapi.Config{BaseURL: v.URL, Token: "t", PageSize: 100})
 			st := s.Client()
 			fns := &sfnlocal.Functions{}

@@ -141,7 +141,7 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 				return nil, inputError("failed", "must be ResultWriter files (JSON array or JSON Lines of execution records)", f.Key+": "+err.Error())
 			}
 			items = append(items, part...)
-			fmt.Fprintf(sum, "%s/%s\n", f.Bucket, f.Key)
+			_, _ = fmt.Fprintf(sum, "%s/%s\n", f.Bucket, f.Key)
 		}
 		key = RedriveManifestKey(in.Date, hex.EncodeToString(sum.Sum(nil))[:16])
 	}

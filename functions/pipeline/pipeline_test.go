@@ -116,7 +116,7 @@ func (e *env) get(t *testing.T, key string) []byte {
 	if err != nil {
 		t.Fatalf("get %s: %v", key, err)
 	}
-	defer out.Body.Close()
+	defer func() { _ = out.Body.Close() }()
 	b, _ := io.ReadAll(out.Body)
 	return b
 }
@@ -387,9 +387,7 @@ func TestFetchMetricsPermanentFailures(t *testing.T) {
 		t.Fatal("no failing devices: change the seed")
 	}
 	var devices []string
-	for _, d := range e.vendor.Devices()[:40] {
-		devices = append(devices, d)
-	}
+	devices = append(devices, e.vendor.Devices()[:40]...)
 	in := batchOf(devices...)
 	in.Items = append(in.Items, pipeline.Item{Date: "2026-11-23", Group: "g0001", Device: "../etc"})
 	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}

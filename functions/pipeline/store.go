@@ -67,7 +67,7 @@ func getObject(ctx context.Context, s ObjectGetter, bucket, key string) ([]byte,
 	if err != nil {
 		return nil, &StorageError{Op: "GetObject", Bucket: bucket, Key: key, Err: err}
 	}
-	defer out.Body.Close()
+	defer func() { _ = out.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(out.Body, maxObjectBytes+1))
 	if err != nil {
 		return nil, &StorageError{Op: "GetObject", Bucket: bucket, Key: key, Err: err}

@@ -39,7 +39,7 @@ func TestExportWorkflowEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer v.Close()
+	defer func() { _ = v.Close() }()
 	failing := v.FailingDevices()
 	if len(failing) == 0 {
 		t.Fatal("no failing devices: change the seed")
@@ -48,7 +48,7 @@ func TestExportWorkflowEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s3srv.Close()
+	defer func() { _ = s3srv.Close() }()
 	client, err := vendorapi.New(vendorapi.Config{BaseURL: v.URL, Token: "local", PageSize: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestExportWorkflowRetriesOnlyFailedItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer v.Close()
+	defer func() { _ = v.Close() }()
 	failing := v.FailingDevices()
 	if len(failing) == 0 || len(failing) == 20 {
 		t.Fatalf("%d failing: change the seed", len(failing))
@@ -164,7 +164,7 @@ func TestExportWorkflowRetriesOnlyFailedItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s3srv.Close()
+	defer func() { _ = s3srv.Close() }()
 	client, _ := vendorapi.New(vendorapi.Config{BaseURL: v.URL, Token: "local", MaxAttempts: 1})
 	st := s3srv.Client()
 	fns := &sfnlocal.Functions{}

@@ -29,7 +29,7 @@ func (s *Store) GetObject(ctx context.Context, bucket, key string) ([]byte, erro
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	defer out.Body.Close()
+	defer func() { _ = out.Body.Close() }()
 	return io.ReadAll(out.Body)
 }
 

@@ -359,7 +359,7 @@ func (c *Client) do(ctx context.Context, method, u string) ([]byte, int, http.He
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	if err != nil {
 		return nil, 0, nil, err

@@ -146,9 +146,9 @@ type Environment struct {
 	phaseMu    sync.Mutex
 	phases     map[string]float64
 	phaseStart time.Time
-	queueCfg  QueueConfig
-	log       *slog.Logger
-	timeZone  string
+	queueCfg   QueueConfig
+	log        *slog.Logger
+	timeZone   string
 }
 
 // Start plans the stage offline and starts everything a run needs on this machine.
@@ -222,7 +222,7 @@ func Start(opts Options) (*Environment, error) {
 	}
 	e.S3, err = s3local.Start(e.Bucket)
 	if err != nil {
-		e.Vendor.Close()
+		_ = e.Vendor.Close()
 		return nil, err
 	}
 	fns, err := e.handlers()
@@ -607,7 +607,7 @@ func (e *Environment) get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer out.Body.Close()
+	defer func() { _ = out.Body.Close() }()
 	return io.ReadAll(out.Body)
 }
 

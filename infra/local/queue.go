@@ -121,7 +121,7 @@ func (q *queueSim) pick(kind, key string, fraction float64) bool {
 		return false
 	}
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%d/%s", kind, q.seed, key)
+	_, _ = fmt.Fprintf(h, "%s/%d/%s", kind, q.seed, key)
 	return float64(h.Sum64()%1_000_000)/1_000_000 < fraction
 }
 

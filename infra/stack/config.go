@@ -238,7 +238,7 @@ func (p *Config) Validate(stackName string) error {
 	k := func(key string) string { return Namespace + ":" + key }
 	if p.VendorURL == "" {
 		c.Add(k(KeyVendorURL), "is required (the vendor API's base URL)", nil)
-	} else if u, err := url.Parse(p.VendorURL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+	} else if u, err := url.Parse(p.VendorURL); err != nil || u.Host == "" || (u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname()))) {
 		c.Add(k(KeyVendorURL), "must be an https:// URL (http:// only for a loopback host)", p.VendorURL)
 	}
 	c.Int(k(KeyVendorBudget), p.VendorBudget, 1, MaxVendorBudget)

@@ -56,7 +56,6 @@ type part struct {
 // field is one parsed cron field.
 type field struct {
 	parts []part
-	any   bool // ?
 }
 
 type domMode uint8

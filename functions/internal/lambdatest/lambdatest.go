@@ -111,7 +111,7 @@ func InvokeCommand(t testing.TB, argv, env []string, payload []byte, timeout tim
 	select {
 	case r := <-done:
 		_ = cmd.Process.Kill()
-		<-exited // the output is copied in full before Wait returns
+		<-exited //nolint:errcheck // Wait's error is expected (the process was just killed) and `_ = <-exited` trips staticcheck S1005; this waits so the output is copied in full before Wait returns
 		return r
 	case err := <-exited:
 		t.Fatalf("lambdatest: the runtime exited before answering: %v\n%s", err, stderr.String())

@@ -40,7 +40,7 @@ func get(t *testing.T, url, token string) (int, http.Header, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, b
 }
@@ -245,7 +245,7 @@ func BenchmarkServerMetrics(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	c, _ := vendorapi.New(vendorapi.Config{BaseURL: s.URL, Token: "x"})
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -21,7 +21,7 @@ import (
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o local.Options
@@ -47,36 +47,43 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *logs != "" {
 		f, err := os.Create(*logs)
 		if err != nil {
-			fmt.Fprintln(stderr, "local:", err)
+			_, _ = fmt.Fprintln(stderr, "local:", err)
 			return 1
 		}
-		defer f.Close()
+		defer func() {
+			if err := f.Close(); err != nil {
+				_, _ = fmt.Fprintln(stderr, "local:", err)
+				if code == 0 {
+					code = 1
+				}
+			}
+		}()
 		o.Log = f
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	fmt.Fprintf(stderr, "local: planning stage %s offline...\n", o.Stack)
+	_, _ = fmt.Fprintf(stderr, "local: planning stage %s offline...\n", o.Stack)
 	env, err := local.Start(o)
 	if err != nil {
-		fmt.Fprintln(stderr, "local:", err)
+		_, _ = fmt.Fprintln(stderr, "local:", err)
 		return 1
 	}
 	defer env.Close()
-	fmt.Fprintf(stderr, "local: exporting %s: %d groups x %d devices, vendor budget %d (%d batches of %d at once x %d calls each), latency %v\n",
+	_, _ = fmt.Fprintf(stderr, "local: exporting %s: %d groups x %d devices, vendor budget %d (%d batches of %d at once x %d calls each), latency %v\n",
 		env.RunDate(), o.Groups, o.DevicesPerGroup, env.Config.VendorBudget, env.Config.MapConcurrency(), env.Config.BatchSize, env.Config.BatchConcurrency, o.Latency)
 	rep, err := env.Run(ctx)
 	if err != nil {
-		fmt.Fprintln(stderr, "local:", err)
+		_, _ = fmt.Fprintln(stderr, "local:", err)
 		return 1
 	}
-	fmt.Fprintln(stderr)
+	_, _ = fmt.Fprintln(stderr)
 	if rep.ExecutionError != nil {
-		fmt.Fprintf(stderr, "local: the export execution failed: %v\n", rep.ExecutionError)
+		_, _ = fmt.Fprintf(stderr, "local: the export execution failed: %v\n", rep.ExecutionError)
 	}
-	fmt.Fprintf(stderr, "local: states entered after (s): %v\n", rep.Phases)
-	fmt.Fprintf(stderr, "local: export done after %.2fs, transform queue drained after %.2fs\n", rep.ExportSeconds, rep.TransformSeconds)
-	fmt.Fprintf(stderr, "local: vendor calls %d (throttled %d, failed %d), peak %d at once; transform: %d messages, %d deliveries (%d duplicates, %d redeliveries), %d dead-lettered\n",
+	_, _ = fmt.Fprintf(stderr, "local: states entered after (s): %v\n", rep.Phases)
+	_, _ = fmt.Fprintf(stderr, "local: export done after %.2fs, transform queue drained after %.2fs\n", rep.ExportSeconds, rep.TransformSeconds)
+	_, _ = fmt.Fprintf(stderr, "local: vendor calls %d (throttled %d, failed %d), peak %d at once; transform: %d messages, %d deliveries (%d duplicates, %d redeliveries), %d dead-lettered\n",
 		rep.Vendor.Total, rep.Vendor.Throttled, rep.Vendor.Failed, rep.Vendor.PeakInFlight,
 		rep.Transform.Messages, rep.Transform.Deliveries, rep.Transform.Duplicates, rep.Transform.Redeliveries, rep.Transform.DeadLettered)
 	devs := make([]string, 0, len(rep.Captured))
@@ -86,13 +93,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sort.Strings(devs)
 	for _, d := range devs {
 		c := rep.Captured[d]
-		fmt.Fprintf(stderr, "local: failed %s: %s in %s (%s)\n", d, c.Error, c.Location, c.Cause)
+		_, _ = fmt.Fprintf(stderr, "local: failed %s: %s in %s (%s)\n", d, c.Error, c.Location, c.Cause)
 	}
 	for _, d := range rep.Lost {
-		fmt.Fprintf(stderr, "local: LOST %s: neither processed nor captured\n", d)
+		_, _ = fmt.Fprintf(stderr, "local: LOST %s: neither processed nor captured\n", d)
 	}
 	line, _ := json.Marshal(rep.Summary)
-	fmt.Fprintln(stdout, string(line))
+	_, _ = fmt.Fprintln(stdout, string(line))
 	if rep.Summary.Lost > 0 || rep.Summary.PeakConcurrency > int64(rep.Summary.MaxConcurrency) {
 		return 1
 	}

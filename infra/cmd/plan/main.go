@@ -29,7 +29,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	root, err := stack.ModuleRoot(".")
 	if err != nil {
-		fmt.Fprintln(stderr, "plan:", err)
+		_, _ = fmt.Fprintln(stderr, "plan:", err)
 		return 1
 	}
 	dir := *out
@@ -38,7 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	off, err := stack.Offline(root, *stackName)
 	if err != nil {
-		fmt.Fprintln(stderr, "plan:", err)
+		_, _ = fmt.Fprintln(stderr, "plan:", err)
 		return 1
 	}
 	p := off.Plan
@@ -49,10 +49,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		func() error { return cost.Write(p, dir, off.CostOptions()) },
 	} {
 		if err := write(); err != nil {
-			fmt.Fprintln(stderr, "plan:", err)
+			_, _ = fmt.Fprintln(stderr, "plan:", err)
 			return 1
 		}
 	}
-	fmt.Fprintf(stdout, "plan: %d resources of stage %s written to %s\n", p.Len(), *stackName, dir)
+	_, _ = fmt.Fprintf(stdout, "plan: %d resources of stage %s written to %s\n", p.Len(), *stackName, dir)
 	return 0
 }
