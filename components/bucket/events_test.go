@@ -260,9 +260,9 @@ func TestQueueAdmitsOnlyItsRule(t *testing.T) {
 			ResourcePolicy: json.RawMessage(qp.String("policy")),
 		}
 	}
-	simulate(t, []iamCase{
-		{"its rule", send(p.Find(tRule, "raw-incoming").Arn()), judge.Allowed},
-		{"another rule", send(p.Find(tRule, "raw-manifests").Arn()), judge.ImplicitlyDenied},
+	judge.Expect(t, []judge.Case{
+		{What: "its rule", Req: send(p.Find(tRule, "raw-incoming").Arn()), Want: judge.Allowed},
+		{What: "another rule", Req: send(p.Find(tRule, "raw-manifests").Arn()), Want: judge.ImplicitlyDenied},
 	})
 }
 

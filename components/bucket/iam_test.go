@@ -2,7 +2,6 @@ package bucket
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,91 +65,6 @@ func secure(extra ...string) map[string]any {
 	return m
 }
 
-type iamCase struct {
-	name     string
-	req      judge.IAMRequest
-	decision string
-}
-
-func simulate(t *testing.T, cases []iamCase) {
-	t.Helper()
-	reqs := make([]judge.IAMRequest, 0, len(cases))
-	var anonymous []int
-	for i, c := range cases {
-		if c.req.Principal == "" {
-			anonymous = append(anonymous, i)
-			continue
-		}
-		reqs = append(reqs, c.req)
-	}
-	signed := judge.Simulate(t, reqs...)
-	anon := simulateAnonymous(t, anonymous, cases)
-	got := make([]string, len(cases))
-	for i := range cases {
-		if len(anonymous) > 0 && anonymous[0] == i {
-			got[i], anon, anonymous = anon[0], anon[1:], anonymous[1:]
-			continue
-		}
-		got[i], signed = signed[0], signed[1:]
-	}
-	for i, c := range cases {
-		if got[i] != c.decision {
-			t.Errorf("%s: %s on %s = %s, want %s", c.name, c.req.Action, c.req.Resource, got[i], c.decision)
-		}
-	}
-}
-
-// simulateAnonymous runs unsigned requests through the judge's simulator script. judge.Simulate
-// describes the anonymous principal as {"type":"anonymous"}, which iam-simulate 0.1.173 rejects
-// as invalid.principal (it accepts exactly {"type":"Anonymous"}); until that is fixed there, the
-// bucket builds those simulations itself.
-func simulateAnonymous(t *testing.T, idx []int, cases []iamCase) []string {
-	t.Helper()
-	if len(idx) == 0 {
-		return nil
-	}
-	sims := make([]map[string]any, len(idx))
-	for j, i := range idx {
-		r := cases[i].req
-		sim := map[string]any{
-			"request": map[string]any{
-				"action":           r.Action,
-				"principal":        map[string]any{"type": "Anonymous"},
-				"resource":         map[string]any{"resource": r.Resource, "accountId": judge.Account},
-				"contextVariables": r.Context,
-			},
-			"identityPolicies":        []any{},
-			"serviceControlPolicies":  []any{},
-			"resourceControlPolicies": []any{},
-			"resourcePolicy":          r.ResourcePolicy,
-		}
-		if r.BlockPublicAccess {
-			sim["additionalSettings"] = map[string]any{"s3": map[string]any{"blockPublicAccess": true}}
-		}
-		sims[j] = sim
-	}
-	in, err := json.Marshal(sims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := judge.RunNode(t, filepath.Join(judge.Root(t), "components", "internal", "judge", "testdata", "iamsim.js"), in)
-	var res []struct {
-		Result string          `json:"result"`
-		Errors json.RawMessage `json:"errors"`
-	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("iam-simulate output %q: %v", out, err)
-	}
-	got := make([]string, len(res))
-	for j, r := range res {
-		if r.Result == "Error" {
-			t.Fatalf("iam-simulate rejected anonymous request %s: %s", cases[idx[j]].name, r.Errors)
-		}
-		got[j] = r.Result
-	}
-	return got
-}
-
 func TestPolicySimulated(t *testing.T) {
 	_, arn, bucketPolicy, roles := grantedPlan(t, nil, map[string]func(*Bucket, policy.Grantee) error{
 		"reader":    func(b *Bucket, g policy.Grantee) error { return b.GrantRead(g, "raw/") },
@@ -171,44 +85,44 @@ func TestPolicySimulated(t *testing.T) {
 	anon := func(action, resource string, ctx map[string]any) judge.IAMRequest {
 		return judge.IAMRequest{Action: action, Resource: resource, Context: ctx, ResourcePolicy: bucketPolicy, BlockPublicAccess: true}
 	}
-	simulate(t, []iamCase{
+	judge.Expect(t, []judge.Case{
 		// The issue's four checks.
-		{"anonymous read", anon("s3:GetObject", obj("raw/a.json"), secure()), judge.ImplicitlyDenied},
-		{"plain HTTP", as("everyread", "s3:GetObject", obj("raw/a.json"), secure("aws:SecureTransport", "false")), judge.ExplicitlyDenied},
-		{"TLS 1.1", as("everyread", "s3:GetObject", obj("raw/a.json"), secure("s3:TlsVersion", "1.1")), judge.ExplicitlyDenied},
-		{"TLS 1.0", as("everyread", "s3:GetObject", obj("raw/a.json"), secure("s3:TlsVersion", "1.0")), judge.ExplicitlyDenied},
-		{"TLS 1.2", as("everyread", "s3:GetObject", obj("raw/a.json"), secure("s3:TlsVersion", "1.2")), judge.Allowed},
-		{"read under raw/", as("reader", "s3:GetObject", obj("raw/2026/a.json"), secure()), judge.Allowed},
-		{"read a version under raw/", as("reader", "s3:GetObjectVersion", obj("raw/a.json"), secure()), judge.Allowed},
-		{"read under processed/", as("reader", "s3:GetObject", obj("processed/a.json"), secure()), judge.ImplicitlyDenied},
-		{"read a sibling prefix", as("reader", "s3:GetObject", obj("raw-archive/a.json"), secure()), judge.ImplicitlyDenied},
-		{"reader deletes", as("reader", "s3:DeleteObject", obj("raw/a.json"), secure()), judge.ImplicitlyDenied},
-		{"reader writes", as("reader", "s3:PutObject", obj("raw/a.json"), secure()), judge.ImplicitlyDenied},
-		{"reader lists", as("reader", "s3:ListBucket", arn, secure("s3:prefix", "raw/")), judge.ImplicitlyDenied},
-		{"reader changes the policy", as("reader", "s3:PutBucketPolicy", arn, secure()), judge.ImplicitlyDenied},
+		{What: "anonymous read", Req: anon("s3:GetObject", obj("raw/a.json"), secure()), Want: judge.ImplicitlyDenied},
+		{What: "plain HTTP", Req: as("everyread", "s3:GetObject", obj("raw/a.json"), secure("aws:SecureTransport", "false")), Want: judge.ExplicitlyDenied},
+		{What: "TLS 1.1", Req: as("everyread", "s3:GetObject", obj("raw/a.json"), secure("s3:TlsVersion", "1.1")), Want: judge.ExplicitlyDenied},
+		{What: "TLS 1.0", Req: as("everyread", "s3:GetObject", obj("raw/a.json"), secure("s3:TlsVersion", "1.0")), Want: judge.ExplicitlyDenied},
+		{What: "TLS 1.2", Req: as("everyread", "s3:GetObject", obj("raw/a.json"), secure("s3:TlsVersion", "1.2")), Want: judge.Allowed},
+		{What: "read under raw/", Req: as("reader", "s3:GetObject", obj("raw/2026/a.json"), secure()), Want: judge.Allowed},
+		{What: "read a version under raw/", Req: as("reader", "s3:GetObjectVersion", obj("raw/a.json"), secure()), Want: judge.Allowed},
+		{What: "read under processed/", Req: as("reader", "s3:GetObject", obj("processed/a.json"), secure()), Want: judge.ImplicitlyDenied},
+		{What: "read a sibling prefix", Req: as("reader", "s3:GetObject", obj("raw-archive/a.json"), secure()), Want: judge.ImplicitlyDenied},
+		{What: "reader deletes", Req: as("reader", "s3:DeleteObject", obj("raw/a.json"), secure()), Want: judge.ImplicitlyDenied},
+		{What: "reader writes", Req: as("reader", "s3:PutObject", obj("raw/a.json"), secure()), Want: judge.ImplicitlyDenied},
+		{What: "reader lists", Req: as("reader", "s3:ListBucket", arn, secure("s3:prefix", "raw/")), Want: judge.ImplicitlyDenied},
+		{What: "reader changes the policy", Req: as("reader", "s3:PutBucketPolicy", arn, secure()), Want: judge.ImplicitlyDenied},
 		// Write.
-		{"write processed/", as("writer", "s3:PutObject", obj("processed/b.json"), secure()), judge.Allowed},
-		{"write tmp/", as("writer", "s3:PutObject", obj("tmp/b.json"), secure()), judge.Allowed},
-		{"abort an upload", as("writer", "s3:AbortMultipartUpload", obj("tmp/b.json"), secure()), judge.Allowed},
-		{"write raw/", as("writer", "s3:PutObject", obj("raw/b.json"), secure()), judge.ImplicitlyDenied},
-		{"writer reads", as("writer", "s3:GetObject", obj("processed/b.json"), secure()), judge.ImplicitlyDenied},
-		{"writer deletes", as("writer", "s3:DeleteObject", obj("processed/b.json"), secure()), judge.ImplicitlyDenied},
-		{"write over HTTP", as("writer", "s3:PutObject", obj("processed/b.json"), secure("aws:SecureTransport", "false")), judge.ExplicitlyDenied},
+		{What: "write processed/", Req: as("writer", "s3:PutObject", obj("processed/b.json"), secure()), Want: judge.Allowed},
+		{What: "write tmp/", Req: as("writer", "s3:PutObject", obj("tmp/b.json"), secure()), Want: judge.Allowed},
+		{What: "abort an upload", Req: as("writer", "s3:AbortMultipartUpload", obj("tmp/b.json"), secure()), Want: judge.Allowed},
+		{What: "write raw/", Req: as("writer", "s3:PutObject", obj("raw/b.json"), secure()), Want: judge.ImplicitlyDenied},
+		{What: "writer reads", Req: as("writer", "s3:GetObject", obj("processed/b.json"), secure()), Want: judge.ImplicitlyDenied},
+		{What: "writer deletes", Req: as("writer", "s3:DeleteObject", obj("processed/b.json"), secure()), Want: judge.ImplicitlyDenied},
+		{What: "write over HTTP", Req: as("writer", "s3:PutObject", obj("processed/b.json"), secure("aws:SecureTransport", "false")), Want: judge.ExplicitlyDenied},
 		// Read-write.
-		{"read-write reads", as("both", "s3:GetObject", obj("raw/c"), secure()), judge.Allowed},
-		{"read-write writes", as("both", "s3:PutObject", obj("raw/c"), secure()), judge.Allowed},
-		{"read-write elsewhere", as("both", "s3:PutObject", obj("processed/c"), secure()), judge.ImplicitlyDenied},
+		{What: "read-write reads", Req: as("both", "s3:GetObject", obj("raw/c"), secure()), Want: judge.Allowed},
+		{What: "read-write writes", Req: as("both", "s3:PutObject", obj("raw/c"), secure()), Want: judge.Allowed},
+		{What: "read-write elsewhere", Req: as("both", "s3:PutObject", obj("processed/c"), secure()), Want: judge.ImplicitlyDenied},
 		// List.
-		{"list raw/", as("lister", "s3:ListBucket", arn, secure("s3:prefix", "raw/")), judge.Allowed},
-		{"list raw/2026/", as("lister", "s3:ListBucket", arn, secure("s3:prefix", "raw/2026/")), judge.Allowed},
-		{"list processed/", as("lister", "s3:ListBucket", arn, secure("s3:prefix", "processed/")), judge.ImplicitlyDenied},
-		{"list everything", as("lister", "s3:ListBucket", arn, secure()), judge.ImplicitlyDenied},
-		{"list all granted", as("listall", "s3:ListBucket", arn, secure()), judge.Allowed},
-		{"lister reads", as("lister", "s3:GetObject", obj("raw/a"), secure()), judge.ImplicitlyDenied},
+		{What: "list raw/", Req: as("lister", "s3:ListBucket", arn, secure("s3:prefix", "raw/")), Want: judge.Allowed},
+		{What: "list raw/2026/", Req: as("lister", "s3:ListBucket", arn, secure("s3:prefix", "raw/2026/")), Want: judge.Allowed},
+		{What: "list processed/", Req: as("lister", "s3:ListBucket", arn, secure("s3:prefix", "processed/")), Want: judge.ImplicitlyDenied},
+		{What: "list everything", Req: as("lister", "s3:ListBucket", arn, secure()), Want: judge.ImplicitlyDenied},
+		{What: "list all granted", Req: as("listall", "s3:ListBucket", arn, secure()), Want: judge.Allowed},
+		{What: "lister reads", Req: as("lister", "s3:GetObject", obj("raw/a"), secure()), Want: judge.ImplicitlyDenied},
 		// Delete.
-		{"delete tmp/", as("deleter", "s3:DeleteObject", obj("tmp/x"), secure()), judge.Allowed},
-		{"delete a version", as("deleter", "s3:DeleteObjectVersion", obj("tmp/x"), secure()), judge.ImplicitlyDenied},
-		{"delete raw/", as("deleter", "s3:DeleteObject", obj("raw/x"), secure()), judge.ImplicitlyDenied},
+		{What: "delete tmp/", Req: as("deleter", "s3:DeleteObject", obj("tmp/x"), secure()), Want: judge.Allowed},
+		{What: "delete a version", Req: as("deleter", "s3:DeleteObjectVersion", obj("tmp/x"), secure()), Want: judge.ImplicitlyDenied},
+		{What: "delete raw/", Req: as("deleter", "s3:DeleteObject", obj("raw/x"), secure()), Want: judge.ImplicitlyDenied},
 	})
 }
 
@@ -231,15 +145,15 @@ func TestPolicySimulatedKMS(t *testing.T) {
 	as := func(role, action, resource string, ctx map[string]any, resPolicy json.RawMessage) judge.IAMRequest {
 		return judge.IAMRequest{Principal: roles[role].arn, Action: action, Resource: resource, Context: ctx, IdentityPolicies: roles[role].policies, ResourcePolicy: resPolicy}
 	}
-	simulate(t, []iamCase{
-		{"read object", as("reader", "s3:GetObject", arn+"/raw/a", secure(), bucketPolicy), judge.Allowed},
-		{"reader decrypts through S3", as("reader", "kms:Decrypt", key, via, keyPolicy), judge.Allowed},
-		{"reader decrypts directly", as("reader", "kms:Decrypt", key, map[string]any{}, keyPolicy), judge.ImplicitlyDenied},
-		{"reader decrypts through SQS", as("reader", "kms:Decrypt", key, other, keyPolicy), judge.ImplicitlyDenied},
-		{"reader makes data keys", as("reader", "kms:GenerateDataKey", key, via, keyPolicy), judge.ImplicitlyDenied},
-		{"writer makes data keys", as("writer", "kms:GenerateDataKey", key, via, keyPolicy), judge.Allowed},
-		{"writer decrypts (multipart)", as("writer", "kms:Decrypt", key, via, keyPolicy), judge.Allowed},
-		{"lister gets no key", as("lister", "kms:Decrypt", key, via, keyPolicy), judge.ImplicitlyDenied},
+	judge.Expect(t, []judge.Case{
+		{What: "read object", Req: as("reader", "s3:GetObject", arn+"/raw/a", secure(), bucketPolicy), Want: judge.Allowed},
+		{What: "reader decrypts through S3", Req: as("reader", "kms:Decrypt", key, via, keyPolicy), Want: judge.Allowed},
+		{What: "reader decrypts directly", Req: as("reader", "kms:Decrypt", key, map[string]any{}, keyPolicy), Want: judge.ImplicitlyDenied},
+		{What: "reader decrypts through SQS", Req: as("reader", "kms:Decrypt", key, other, keyPolicy), Want: judge.ImplicitlyDenied},
+		{What: "reader makes data keys", Req: as("reader", "kms:GenerateDataKey", key, via, keyPolicy), Want: judge.ImplicitlyDenied},
+		{What: "writer makes data keys", Req: as("writer", "kms:GenerateDataKey", key, via, keyPolicy), Want: judge.Allowed},
+		{What: "writer decrypts (multipart)", Req: as("writer", "kms:Decrypt", key, via, keyPolicy), Want: judge.Allowed},
+		{What: "lister gets no key", Req: as("lister", "kms:Decrypt", key, via, keyPolicy), Want: judge.ImplicitlyDenied},
 	})
 }
 
@@ -265,10 +179,10 @@ func TestPolicySimulatedStatements(t *testing.T) {
 			Context: secure("aws:SourceAccount", account), ResourcePolicy: bucketPolicy, BlockPublicAccess: true}
 	}
 	// The statement above names another bucket's ARN: nothing of this bucket is granted by it.
-	simulate(t, []iamCase{
-		{"partner, statement on another resource", cross("s3:GetObject", arn+"/shared/a", secure()), judge.ImplicitlyDenied},
-		{"log delivery from this account", logs(plan.DefaultAccount), judge.Allowed},
-		{"log delivery from another account", logs("210987654321"), judge.ImplicitlyDenied},
+	judge.Expect(t, []judge.Case{
+		{What: "partner, statement on another resource", Req: cross("s3:GetObject", arn+"/shared/a", secure()), Want: judge.ImplicitlyDenied},
+		{What: "log delivery from this account", Req: logs(plan.DefaultAccount), Want: judge.Allowed},
+		{What: "log delivery from another account", Req: logs("210987654321"), Want: judge.ImplicitlyDenied},
 	})
 
 	_, arn, bucketPolicy, _ = grantedPlan(t, &BucketArgs{
@@ -278,11 +192,11 @@ func TestPolicySimulatedStatements(t *testing.T) {
 			Actions:    []string{"s3:GetObject"},
 		}},
 	}, nil)
-	simulate(t, []iamCase{
-		{"partner reads", cross("s3:GetObject", arn+"/shared/a", secure()), judge.Allowed},
-		{"partner reads over HTTP", cross("s3:GetObject", arn+"/shared/a", secure("aws:SecureTransport", "false")), judge.ExplicitlyDenied},
-		{"partner with TLS 1.1", cross("s3:GetObject", arn+"/shared/a", secure("s3:TlsVersion", "1.1")), judge.ExplicitlyDenied},
-		{"partner writes", cross("s3:PutObject", arn+"/shared/a", secure()), judge.ImplicitlyDenied},
-		{"log delivery without the grant", logs(plan.DefaultAccount), judge.ImplicitlyDenied},
+	judge.Expect(t, []judge.Case{
+		{What: "partner reads", Req: cross("s3:GetObject", arn+"/shared/a", secure()), Want: judge.Allowed},
+		{What: "partner reads over HTTP", Req: cross("s3:GetObject", arn+"/shared/a", secure("aws:SecureTransport", "false")), Want: judge.ExplicitlyDenied},
+		{What: "partner with TLS 1.1", Req: cross("s3:GetObject", arn+"/shared/a", secure("s3:TlsVersion", "1.1")), Want: judge.ExplicitlyDenied},
+		{What: "partner writes", Req: cross("s3:PutObject", arn+"/shared/a", secure()), Want: judge.ImplicitlyDenied},
+		{What: "log delivery without the grant", Req: logs(plan.DefaultAccount), Want: judge.ImplicitlyDenied},
 	})
 }

@@ -69,32 +69,6 @@ func resourcePolicy(t *testing.T, p *plan.Plan, name string) json.RawMessage {
 	return json.RawMessage(p.Find(policyType, name).String("policy"))
 }
 
-type row struct {
-	what string
-	req  judge.IAMRequest
-	want string
-}
-
-func simulate(t *testing.T, rows []row) {
-	t.Helper()
-	reqs := make([]judge.IAMRequest, len(rows))
-	for i, r := range rows {
-		reqs[i] = r.req
-	}
-	got := judge.Simulate(t, reqs...)
-	for i, r := range rows {
-		if got[i] != r.want {
-			t.Errorf("%s: %s on %s: simulator says %s, want %s", r.what, r.req.Action, r.req.Resource, got[i], r.want)
-		}
-	}
-}
-
-func tls(on bool) map[string]any {
-	if on {
-		return map[string]any{"aws:SecureTransport": "true"}
-	}
-	return map[string]any{"aws:SecureTransport": "false"}
-}
 
 func TestIAMWithSimulator(t *testing.T) {
 	p := world(t, QueueArgs{})
@@ -108,42 +82,42 @@ func TestIAMWithSimulator(t *testing.T) {
 	redrive := []json.RawMessage{policyOf(t, p, "ops-jobs-redrive")}
 
 	req := func(principal, action, resource string, ids []json.RawMessage, rp json.RawMessage, secure bool) judge.IAMRequest {
-		return judge.IAMRequest{Principal: principal, Action: action, Resource: resource, IdentityPolicies: ids, ResourcePolicy: rp, Context: tls(secure)}
+		return judge.IAMRequest{Principal: principal, Action: action, Resource: resource, IdentityPolicies: ids, ResourcePolicy: rp, Context: judge.SecureTransport(secure)}
 	}
-	var rows []row
+	var rows []judge.Case
 	for _, a := range ConsumeActions {
-		rows = append(rows, row{"consumer on its queue", req(consumerRole, a, jobs, consume, jobsPol, true), judge.Allowed})
+		rows = append(rows, judge.Case{What: "consumer on its queue", Req: req(consumerRole, a, jobs, consume, jobsPol, true), Want: judge.Allowed})
 	}
 	rows = append(rows,
-		row{"consumer without TLS", req(consumerRole, "sqs:ReceiveMessage", jobs, consume, jobsPol, false), judge.ExplicitlyDenied},
-		row{"consumer on the dead-letter queue", req(consumerRole, "sqs:ReceiveMessage", dlq, consume, dlqPol, true), judge.ImplicitlyDenied},
-		row{"consumer on another queue", req(consumerRole, "sqs:ReceiveMessage", other, consume, otherPol, true), judge.ImplicitlyDenied},
-		row{"consumer on another queue", req(consumerRole, "sqs:DeleteMessage", other, consume, otherPol, true), judge.ImplicitlyDenied},
-		row{"consumer sending", req(consumerRole, "sqs:SendMessage", jobs, consume, jobsPol, true), judge.ImplicitlyDenied},
-		row{"consumer purging", req(consumerRole, "sqs:PurgeQueue", jobs, consume, jobsPol, true), judge.ImplicitlyDenied},
-		row{"consumer reconfiguring", req(consumerRole, "sqs:SetQueueAttributes", jobs, consume, jobsPol, true), judge.ImplicitlyDenied},
-		row{"consumer deleting the queue", req(consumerRole, "sqs:DeleteQueue", jobs, consume, jobsPol, true), judge.ImplicitlyDenied},
+		judge.Case{What: "consumer without TLS", Req: req(consumerRole, "sqs:ReceiveMessage", jobs, consume, jobsPol, false), Want: judge.ExplicitlyDenied},
+		judge.Case{What: "consumer on the dead-letter queue", Req: req(consumerRole, "sqs:ReceiveMessage", dlq, consume, dlqPol, true), Want: judge.ImplicitlyDenied},
+		judge.Case{What: "consumer on another queue", Req: req(consumerRole, "sqs:ReceiveMessage", other, consume, otherPol, true), Want: judge.ImplicitlyDenied},
+		judge.Case{What: "consumer on another queue", Req: req(consumerRole, "sqs:DeleteMessage", other, consume, otherPol, true), Want: judge.ImplicitlyDenied},
+		judge.Case{What: "consumer sending", Req: req(consumerRole, "sqs:SendMessage", jobs, consume, jobsPol, true), Want: judge.ImplicitlyDenied},
+		judge.Case{What: "consumer purging", Req: req(consumerRole, "sqs:PurgeQueue", jobs, consume, jobsPol, true), Want: judge.ImplicitlyDenied},
+		judge.Case{What: "consumer reconfiguring", Req: req(consumerRole, "sqs:SetQueueAttributes", jobs, consume, jobsPol, true), Want: judge.ImplicitlyDenied},
+		judge.Case{What: "consumer deleting the queue", Req: req(consumerRole, "sqs:DeleteQueue", jobs, consume, jobsPol, true), Want: judge.ImplicitlyDenied},
 
-		row{"producer", req(producerRole, "sqs:SendMessage", jobs, send, jobsPol, true), judge.Allowed},
-		row{"producer without TLS", req(producerRole, "sqs:SendMessage", jobs, send, jobsPol, false), judge.ExplicitlyDenied},
-		row{"producer receiving", req(producerRole, "sqs:ReceiveMessage", jobs, send, jobsPol, true), judge.ImplicitlyDenied},
-		row{"producer on the dead-letter queue", req(producerRole, "sqs:SendMessage", dlq, send, dlqPol, true), judge.ImplicitlyDenied},
+		judge.Case{What: "producer", Req: req(producerRole, "sqs:SendMessage", jobs, send, jobsPol, true), Want: judge.Allowed},
+		judge.Case{What: "producer without TLS", Req: req(producerRole, "sqs:SendMessage", jobs, send, jobsPol, false), Want: judge.ExplicitlyDenied},
+		judge.Case{What: "producer receiving", Req: req(producerRole, "sqs:ReceiveMessage", jobs, send, jobsPol, true), Want: judge.ImplicitlyDenied},
+		judge.Case{What: "producer on the dead-letter queue", Req: req(producerRole, "sqs:SendMessage", dlq, send, dlqPol, true), Want: judge.ImplicitlyDenied},
 
-		row{"ops starts a redrive", req(opsRole, "sqs:StartMessageMoveTask", dlq, redrive, dlqPol, true), judge.Allowed},
-		row{"ops lists redrives", req(opsRole, "sqs:ListMessageMoveTasks", dlq, redrive, dlqPol, true), judge.Allowed},
-		row{"ops cancels a redrive", req(opsRole, "sqs:CancelMessageMoveTask", dlq, redrive, dlqPol, true), judge.Allowed},
-		row{"ops reads dead letters", req(opsRole, "sqs:ReceiveMessage", dlq, redrive, dlqPol, true), judge.Allowed},
-		row{"redrive writes the source", req(opsRole, "sqs:SendMessage", jobs, redrive, jobsPol, true), judge.Allowed},
-		row{"ops without TLS", req(opsRole, "sqs:StartMessageMoveTask", dlq, redrive, dlqPol, false), judge.ExplicitlyDenied},
-		row{"ops cannot redrive the source", req(opsRole, "sqs:StartMessageMoveTask", jobs, redrive, jobsPol, true), judge.ImplicitlyDenied},
-		row{"ops cannot read the source", req(opsRole, "sqs:ReceiveMessage", jobs, redrive, jobsPol, true), judge.ImplicitlyDenied},
+		judge.Case{What: "ops starts a redrive", Req: req(opsRole, "sqs:StartMessageMoveTask", dlq, redrive, dlqPol, true), Want: judge.Allowed},
+		judge.Case{What: "ops lists redrives", Req: req(opsRole, "sqs:ListMessageMoveTasks", dlq, redrive, dlqPol, true), Want: judge.Allowed},
+		judge.Case{What: "ops cancels a redrive", Req: req(opsRole, "sqs:CancelMessageMoveTask", dlq, redrive, dlqPol, true), Want: judge.Allowed},
+		judge.Case{What: "ops reads dead letters", Req: req(opsRole, "sqs:ReceiveMessage", dlq, redrive, dlqPol, true), Want: judge.Allowed},
+		judge.Case{What: "redrive writes the source", Req: req(opsRole, "sqs:SendMessage", jobs, redrive, jobsPol, true), Want: judge.Allowed},
+		judge.Case{What: "ops without TLS", Req: req(opsRole, "sqs:StartMessageMoveTask", dlq, redrive, dlqPol, false), Want: judge.ExplicitlyDenied},
+		judge.Case{What: "ops cannot redrive the source", Req: req(opsRole, "sqs:StartMessageMoveTask", jobs, redrive, jobsPol, true), Want: judge.ImplicitlyDenied},
+		judge.Case{What: "ops cannot read the source", Req: req(opsRole, "sqs:ReceiveMessage", jobs, redrive, jobsPol, true), Want: judge.ImplicitlyDenied},
 
 		// Another account's role, even with an identity policy of its own, gets nothing: the
 		// queue policy grants no cross-account access.
-		row{"another account", req("arn:aws:iam::210987654321:role/intruder", "sqs:SendMessage", jobs,
-			[]json.RawMessage{json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}`)}, jobsPol, true), judge.ImplicitlyDenied},
+		judge.Case{What: "another account", Req: req("arn:aws:iam::210987654321:role/intruder", "sqs:SendMessage", jobs,
+			[]json.RawMessage{json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}`)}, jobsPol, true), Want: judge.ImplicitlyDenied},
 	)
-	simulate(t, rows)
+	judge.Expect(t, rows)
 }
 
 func TestSenderWithSimulator(t *testing.T) {
@@ -151,7 +125,7 @@ func TestSenderWithSimulator(t *testing.T) {
 	jobs, dlq := arnOf(t, p, queueType, "jobs"), arnOf(t, p, queueType, "jobs-dlq")
 	jobsPol, dlqPol := resourcePolicy(t, p, "jobs-policy"), resourcePolicy(t, p, "jobs-dlq-policy")
 	ctx := func(rule, account string, secure bool) map[string]any {
-		m := tls(secure)
+		m := judge.SecureTransport(secure)
 		m["aws:SourceArn"] = rule
 		m["aws:SourceAccount"] = account
 		return m
@@ -159,13 +133,13 @@ func TestSenderWithSimulator(t *testing.T) {
 	svc := func(action, resource string, rp json.RawMessage, c map[string]any) judge.IAMRequest {
 		return judge.IAMRequest{Principal: "events.amazonaws.com", Action: action, Resource: resource, ResourcePolicy: rp, Context: c}
 	}
-	simulate(t, []row{
-		{"the rule", svc("sqs:SendMessage", jobs, jobsPol, ctx(ruleArn, judge.Account, true)), judge.Allowed},
-		{"the rule without TLS", svc("sqs:SendMessage", jobs, jobsPol, ctx(ruleArn, judge.Account, false)), judge.ExplicitlyDenied},
-		{"another rule", svc("sqs:SendMessage", jobs, jobsPol, ctx("arn:aws:events:us-east-1:123456789012:rule/other", judge.Account, true)), judge.ImplicitlyDenied},
-		{"the rule's name in another account", svc("sqs:SendMessage", jobs, jobsPol, ctx("arn:aws:events:us-east-1:210987654321:rule/objects-created", "210987654321", true)), judge.ImplicitlyDenied},
-		{"the rule receiving", svc("sqs:ReceiveMessage", jobs, jobsPol, ctx(ruleArn, judge.Account, true)), judge.ImplicitlyDenied},
-		{"the rule on the dead-letter queue", svc("sqs:SendMessage", dlq, dlqPol, ctx(ruleArn, judge.Account, true)), judge.ImplicitlyDenied},
+	judge.Expect(t, []judge.Case{
+		{What: "the rule", Req: svc("sqs:SendMessage", jobs, jobsPol, ctx(ruleArn, judge.Account, true)), Want: judge.Allowed},
+		{What: "the rule without TLS", Req: svc("sqs:SendMessage", jobs, jobsPol, ctx(ruleArn, judge.Account, false)), Want: judge.ExplicitlyDenied},
+		{What: "another rule", Req: svc("sqs:SendMessage", jobs, jobsPol, ctx("arn:aws:events:us-east-1:123456789012:rule/other", judge.Account, true)), Want: judge.ImplicitlyDenied},
+		{What: "the rule's name in another account", Req: svc("sqs:SendMessage", jobs, jobsPol, ctx("arn:aws:events:us-east-1:210987654321:rule/objects-created", "210987654321", true)), Want: judge.ImplicitlyDenied},
+		{What: "the rule receiving", Req: svc("sqs:ReceiveMessage", jobs, jobsPol, ctx(ruleArn, judge.Account, true)), Want: judge.ImplicitlyDenied},
+		{What: "the rule on the dead-letter queue", Req: svc("sqs:SendMessage", dlq, dlqPol, ctx(ruleArn, judge.Account, true)), Want: judge.ImplicitlyDenied},
 	})
 }
 
@@ -185,15 +159,15 @@ func TestKMSGrantsWithSimulator(t *testing.T) {
 	r := func(principal, action, key string, ids []json.RawMessage) judge.IAMRequest {
 		return judge.IAMRequest{Principal: principal, Action: action, Resource: key, IdentityPolicies: ids, ResourcePolicy: keyPolicy}
 	}
-	simulate(t, []row{
-		{"consumer decrypts", r(consumerRole, "kms:Decrypt", keyArn, consume), judge.Allowed},
-		{"consumer cannot encrypt", r(consumerRole, "kms:GenerateDataKey", keyArn, consume), judge.ImplicitlyDenied},
-		{"consumer and another key", r(consumerRole, "kms:Decrypt", otherKey, consume), judge.ImplicitlyDenied},
-		{"producer encrypts", r(producerRole, "kms:GenerateDataKey", keyArn, send), judge.Allowed},
-		{"producer decrypts", r(producerRole, "kms:Decrypt", keyArn, send), judge.Allowed},
-		{"producer cannot manage the key", r(producerRole, "kms:ScheduleKeyDeletion", keyArn, send), judge.ImplicitlyDenied},
-		{"redrive decrypts", r(opsRole, "kms:Decrypt", keyArn, redrive), judge.Allowed},
-		{"redrive encrypts", r(opsRole, "kms:GenerateDataKey", keyArn, redrive), judge.Allowed},
+	judge.Expect(t, []judge.Case{
+		{What: "consumer decrypts", Req: r(consumerRole, "kms:Decrypt", keyArn, consume), Want: judge.Allowed},
+		{What: "consumer cannot encrypt", Req: r(consumerRole, "kms:GenerateDataKey", keyArn, consume), Want: judge.ImplicitlyDenied},
+		{What: "consumer and another key", Req: r(consumerRole, "kms:Decrypt", otherKey, consume), Want: judge.ImplicitlyDenied},
+		{What: "producer encrypts", Req: r(producerRole, "kms:GenerateDataKey", keyArn, send), Want: judge.Allowed},
+		{What: "producer decrypts", Req: r(producerRole, "kms:Decrypt", keyArn, send), Want: judge.Allowed},
+		{What: "producer cannot manage the key", Req: r(producerRole, "kms:ScheduleKeyDeletion", keyArn, send), Want: judge.ImplicitlyDenied},
+		{What: "redrive decrypts", Req: r(opsRole, "kms:Decrypt", keyArn, redrive), Want: judge.Allowed},
+		{What: "redrive encrypts", Req: r(opsRole, "kms:GenerateDataKey", keyArn, redrive), Want: judge.Allowed},
 	})
 }
 

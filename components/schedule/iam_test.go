@@ -12,25 +12,6 @@ import (
 	"github.com/skeinhq/skein/components/queue"
 )
 
-type row struct {
-	what string
-	req  judge.IAMRequest
-	want string
-}
-
-func simulate(t *testing.T, rows []row) {
-	t.Helper()
-	reqs := make([]judge.IAMRequest, len(rows))
-	for i, r := range rows {
-		reqs[i] = r.req
-	}
-	got := judge.Simulate(t, reqs...)
-	for i, r := range rows {
-		if got[i] != r.want {
-			t.Errorf("%s: %s on %s: %s, want %s", r.what, r.req.Action, r.req.Resource, got[i], r.want)
-		}
-	}
-}
 
 func deliverPolicy(t *testing.T, p *plan.Plan, name string) []json.RawMessage {
 	t.Helper()
@@ -62,14 +43,14 @@ func TestTrustPolicyWithSimulator(t *testing.T) {
 		}
 		return judge.IAMRequest{Principal: principal, Action: "sts:AssumeRole", Resource: role.Arn(), ResourcePolicy: trust, Context: c}
 	}
-	simulate(t, []row{
-		{"the scheduler for this group", assume(ServicePrincipal, judge.Account, group), judge.Allowed},
-		{"the scheduler for another group", assume(ServicePrincipal, judge.Account, other), judge.ImplicitlyDenied},
-		{"the scheduler for the same group name in another account", assume(ServicePrincipal, "210987654321", foreign), judge.ImplicitlyDenied},
-		{"the scheduler with this group but another account", assume(ServicePrincipal, "210987654321", group), judge.ImplicitlyDenied},
-		{"the scheduler without source", assume(ServicePrincipal, "", ""), judge.ImplicitlyDenied},
-		{"EventBridge rules", assume("events.amazonaws.com", judge.Account, group), judge.ImplicitlyDenied},
-		{"Lambda", assume("lambda.amazonaws.com", judge.Account, group), judge.ImplicitlyDenied},
+	judge.Expect(t, []judge.Case{
+		{What: "the scheduler for this group", Req: assume(ServicePrincipal, judge.Account, group), Want: judge.Allowed},
+		{What: "the scheduler for another group", Req: assume(ServicePrincipal, judge.Account, other), Want: judge.ImplicitlyDenied},
+		{What: "the scheduler for the same group name in another account", Req: assume(ServicePrincipal, "210987654321", foreign), Want: judge.ImplicitlyDenied},
+		{What: "the scheduler with this group but another account", Req: assume(ServicePrincipal, "210987654321", group), Want: judge.ImplicitlyDenied},
+		{What: "the scheduler without source", Req: assume(ServicePrincipal, "", ""), Want: judge.ImplicitlyDenied},
+		{What: "EventBridge rules", Req: assume("events.amazonaws.com", judge.Account, group), Want: judge.ImplicitlyDenied},
+		{What: "Lambda", Req: assume("lambda.amazonaws.com", judge.Account, group), Want: judge.ImplicitlyDenied},
 	})
 }
 
@@ -97,7 +78,7 @@ func TestDeliverPolicyWithSimulator(t *testing.T) {
 	fn := find(t, p, functionType, "echo").Arn()
 	jobs, ordered := find(t, p, queueType, "jobs").Arn(), find(t, p, queueType, "ordered").Arn()
 	otherFn := "arn:aws:lambda:us-east-1:123456789012:function:other"
-	var rows []row
+	var rows []judge.Case
 	for _, c := range []struct {
 		schedule string
 		allowed  [][2]string // action, resource
@@ -115,20 +96,20 @@ func TestDeliverPolicyWithSimulator(t *testing.T) {
 		allowed := map[[2]string]bool{}
 		for _, a := range c.allowed {
 			allowed[a] = true
-			rows = append(rows, row{c.schedule + ": its target", req(a[0], a[1]), judge.Allowed})
+			rows = append(rows, judge.Case{What: c.schedule + ": its target", Req: req(a[0], a[1]), Want: judge.Allowed})
 		}
-		rows = append(rows, row{c.schedule + ": its dead-letter queue", req("sqs:SendMessage", dlq), judge.Allowed})
+		rows = append(rows, judge.Case{What: c.schedule + ": its dead-letter queue", Req: req("sqs:SendMessage", dlq), Want: judge.Allowed})
 		for _, a := range [][2]string{
 			{"states:StartExecution", flow}, {"states:StartExecution", other}, {"states:StopExecution", strings.Replace(flow, ":stateMachine:", ":execution:", 1) + ":x"},
 			{"lambda:InvokeFunction", fn}, {"lambda:InvokeFunction", otherFn}, {"lambda:UpdateFunctionCode", fn},
 			{"sqs:SendMessage", jobs}, {"sqs:SendMessage", ordered}, {"sqs:ReceiveMessage", jobs}, {"sqs:ReceiveMessage", dlq}, {"sqs:PurgeQueue", dlq},
 		} {
 			if !allowed[a] {
-				rows = append(rows, row{c.schedule + ": not its target", req(a[0], a[1]), judge.ImplicitlyDenied})
+				rows = append(rows, judge.Case{What: c.schedule + ": not its target", Req: req(a[0], a[1]), Want: judge.ImplicitlyDenied})
 			}
 		}
 	}
-	simulate(t, rows)
+	judge.Expect(t, rows)
 }
 
 // TestKMSDeadLetterQueue: a KMS-encrypted shared dead-letter queue brings its key's actions
@@ -158,11 +139,11 @@ func TestKMSDeadLetterQueue(t *testing.T) {
 		r.ResourcePolicy = keyPolicy
 		return r
 	}
-	simulate(t, []row{
-		{"send to the encrypted queue", req("sqs:SendMessage", find(t, p, queueType, "encrypted-dlq").Arn()), judge.Allowed},
-		{"its key", onKey("kms:GenerateDataKey", key), judge.Allowed},
-		{"another key", onKey("kms:GenerateDataKey", "arn:aws:kms:us-east-1:123456789012:key/ffffffff-12ab-34cd-56ef-1234567890ab"), judge.ImplicitlyDenied},
-		{"managing its key", onKey("kms:ScheduleKeyDeletion", key), judge.ImplicitlyDenied},
-		{"the workflow", req("states:StartExecution", find(t, p, machineType, "export").Arn()), judge.Allowed},
+	judge.Expect(t, []judge.Case{
+		{What: "send to the encrypted queue", Req: req("sqs:SendMessage", find(t, p, queueType, "encrypted-dlq").Arn()), Want: judge.Allowed},
+		{What: "its key", Req: onKey("kms:GenerateDataKey", key), Want: judge.Allowed},
+		{What: "another key", Req: onKey("kms:GenerateDataKey", "arn:aws:kms:us-east-1:123456789012:key/ffffffff-12ab-34cd-56ef-1234567890ab"), Want: judge.ImplicitlyDenied},
+		{What: "managing its key", Req: onKey("kms:ScheduleKeyDeletion", key), Want: judge.ImplicitlyDenied},
+		{What: "the workflow", Req: req("states:StartExecution", find(t, p, machineType, "export").Arn()), Want: judge.Allowed},
 	})
 }

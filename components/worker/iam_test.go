@@ -12,32 +12,6 @@ import (
 	"github.com/skeinhq/skein/components/policy"
 )
 
-type iamRow struct {
-	what string
-	req  judge.IAMRequest
-	want string
-}
-
-func simulate(t *testing.T, rows []iamRow) {
-	t.Helper()
-	reqs := make([]judge.IAMRequest, len(rows))
-	for i, r := range rows {
-		reqs[i] = r.req
-	}
-	got := judge.Simulate(t, reqs...)
-	for i, r := range rows {
-		if got[i] != r.want {
-			t.Errorf("%s: %s on %s: simulator says %s, want %s", r.what, r.req.Action, r.req.Resource, got[i], r.want)
-		}
-	}
-}
-
-func secureTransport(on bool) map[string]any {
-	if on {
-		return map[string]any{"aws:SecureTransport": "true"}
-	}
-	return map[string]any{"aws:SecureTransport": "false"}
-}
 
 // The worker's dead-letter queue admits its own role over TLS only, and the role reaches X-Ray
 // by default; judged by the IAM simulator with the queue policy the worker wrote.
@@ -52,18 +26,18 @@ func TestDeadLetterQueueAndTracingSimulated(t *testing.T) {
 	}
 	anyone := []json.RawMessage{json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}`)}
 	req := func(principal, action, res string, ids []json.RawMessage, rp json.RawMessage, tls bool) judge.IAMRequest {
-		return judge.IAMRequest{Principal: principal, Action: action, Resource: res, IdentityPolicies: ids, ResourcePolicy: rp, Context: secureTransport(tls)}
+		return judge.IAMRequest{Principal: principal, Action: action, Resource: res, IdentityPolicies: ids, ResourcePolicy: rp, Context: judge.SecureTransport(tls)}
 	}
-	simulate(t, []iamRow{
-		{"failed event to the DLQ", req(role, "sqs:SendMessage", dlq, base, dlqPolicy, true), judge.Allowed},
-		{"failed event over plain HTTP", req(role, "sqs:SendMessage", dlq, base, dlqPolicy, false), judge.ExplicitlyDenied},
-		{"an admin of the account over plain HTTP", req("arn:aws:iam::123456789012:role/admin", "sqs:ReceiveMessage", dlq, anyone, dlqPolicy, false), judge.ExplicitlyDenied},
-		{"an admin of the account over TLS", req("arn:aws:iam::123456789012:role/admin", "sqs:ReceiveMessage", dlq, anyone, dlqPolicy, true), judge.Allowed},
-		{"the worker purging its DLQ", req(role, "sqs:PurgeQueue", dlq, base, dlqPolicy, true), judge.ImplicitlyDenied},
-		{"trace segments", req(role, "xray:PutTraceSegments", "*", base, nil, true), judge.Allowed},
-		{"telemetry", req(role, "xray:PutTelemetryRecords", "*", base, nil, true), judge.Allowed},
-		{"reading traces", req(role, "xray:GetTraceSummaries", "*", base, nil, true), judge.ImplicitlyDenied},
-		{"creating log groups", req(role, "logs:CreateLogGroup", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x", base, nil, true), judge.ImplicitlyDenied},
+	judge.Expect(t, []judge.Case{
+		{What: "failed event to the DLQ", Req: req(role, "sqs:SendMessage", dlq, base, dlqPolicy, true), Want: judge.Allowed},
+		{What: "failed event over plain HTTP", Req: req(role, "sqs:SendMessage", dlq, base, dlqPolicy, false), Want: judge.ExplicitlyDenied},
+		{What: "an admin of the account over plain HTTP", Req: req("arn:aws:iam::123456789012:role/admin", "sqs:ReceiveMessage", dlq, anyone, dlqPolicy, false), Want: judge.ExplicitlyDenied},
+		{What: "an admin of the account over TLS", Req: req("arn:aws:iam::123456789012:role/admin", "sqs:ReceiveMessage", dlq, anyone, dlqPolicy, true), Want: judge.Allowed},
+		{What: "the worker purging its DLQ", Req: req(role, "sqs:PurgeQueue", dlq, base, dlqPolicy, true), Want: judge.ImplicitlyDenied},
+		{What: "trace segments", Req: req(role, "xray:PutTraceSegments", "*", base, nil, true), Want: judge.Allowed},
+		{What: "telemetry", Req: req(role, "xray:PutTelemetryRecords", "*", base, nil, true), Want: judge.Allowed},
+		{What: "reading traces", Req: req(role, "xray:GetTraceSummaries", "*", base, nil, true), Want: judge.ImplicitlyDenied},
+		{What: "creating log groups", Req: req(role, "logs:CreateLogGroup", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x", base, nil, true), Want: judge.ImplicitlyDenied},
 	})
 }
 
@@ -84,9 +58,9 @@ func TestRoleHasOnlyInlinePolicies(t *testing.T) {
 		t.Errorf("%d inline policies, want the base one only", n)
 	}
 	trust := json.RawMessage(role.String("assumeRolePolicy"))
-	simulate(t, []iamRow{
-		{"Lambda assumes the role", judge.IAMRequest{Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: role.Arn(), ResourcePolicy: trust}, judge.Allowed},
-		{"EC2 assumes the role", judge.IAMRequest{Principal: "ec2.amazonaws.com", Action: "sts:AssumeRole", Resource: role.Arn(), ResourcePolicy: trust}, judge.ImplicitlyDenied},
+	judge.Expect(t, []judge.Case{
+		{What: "Lambda assumes the role", Req: judge.IAMRequest{Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: role.Arn(), ResourcePolicy: trust}, Want: judge.Allowed},
+		{What: "EC2 assumes the role", Req: judge.IAMRequest{Principal: "ec2.amazonaws.com", Action: "sts:AssumeRole", Resource: role.Arn(), ResourcePolicy: trust}, Want: judge.ImplicitlyDenied},
 	})
 }
 
@@ -122,12 +96,12 @@ func TestGrantInvokeSimulated(t *testing.T) {
 	req := func(action, res string) judge.IAMRequest {
 		return judge.IAMRequest{Principal: caller, Action: action, Resource: res, IdentityPolicies: ids}
 	}
-	simulate(t, []iamRow{
-		{"invoke", req("lambda:InvokeFunction", fn), judge.Allowed},
-		{"invoke an alias", req("lambda:InvokeFunction", fn+":live"), judge.Allowed},
-		{"invoke a version", req("lambda:InvokeFunction", fn+":3"), judge.Allowed},
-		{"invoke another worker", req("lambda:InvokeFunction", other), judge.ImplicitlyDenied},
-		{"replace the code", req("lambda:UpdateFunctionCode", fn), judge.ImplicitlyDenied},
-		{"read the configuration", req("lambda:GetFunctionConfiguration", fn), judge.ImplicitlyDenied},
+	judge.Expect(t, []judge.Case{
+		{What: "invoke", Req: req("lambda:InvokeFunction", fn), Want: judge.Allowed},
+		{What: "invoke an alias", Req: req("lambda:InvokeFunction", fn+":live"), Want: judge.Allowed},
+		{What: "invoke a version", Req: req("lambda:InvokeFunction", fn+":3"), Want: judge.Allowed},
+		{What: "invoke another worker", Req: req("lambda:InvokeFunction", other), Want: judge.ImplicitlyDenied},
+		{What: "replace the code", Req: req("lambda:UpdateFunctionCode", fn), Want: judge.ImplicitlyDenied},
+		{What: "read the configuration", Req: req("lambda:GetFunctionConfiguration", fn), Want: judge.ImplicitlyDenied},
 	})
 }

@@ -48,7 +48,8 @@ func Simulate(t testing.TB, reqs ...IAMRequest) []string {
 	for _, r := range reqs {
 		var principal any = r.Principal
 		if r.Principal == "" {
-			principal = map[string]any{"type": "anonymous"}
+			// iam-simulate accepts exactly this spelling for an unsigned request.
+			principal = map[string]any{"type": "Anonymous"}
 		}
 		account := r.ResourceAccount
 		if account == "" {
@@ -101,4 +102,33 @@ func Simulate(t testing.TB, reqs ...IAMRequest) []string {
 		decisions[i] = r.Result
 	}
 	return decisions
+}
+
+// Case is one question for the simulator and the decision a test expects.
+type Case struct {
+	// What names the case in failures.
+	What string
+	Req  IAMRequest
+	// Want is Allowed, ExplicitlyDenied or ImplicitlyDenied.
+	Want string
+}
+
+// Expect asks the simulator every case in one run and reports each decision that differs.
+func Expect(t testing.TB, cases []Case) {
+	t.Helper()
+	reqs := make([]IAMRequest, len(cases))
+	for i, c := range cases {
+		reqs[i] = c.Req
+	}
+	got := Simulate(t, reqs...)
+	for i, c := range cases {
+		if got[i] != c.Want {
+			t.Errorf("%s: %s on %s: simulator says %s, want %s", c.What, c.Req.Action, c.Req.Resource, got[i], c.Want)
+		}
+	}
+}
+
+// SecureTransport is the request context of a call over TLS (on) or plain HTTP.
+func SecureTransport(on bool) map[string]any {
+	return map[string]any{"aws:SecureTransport": map[bool]string{true: "true", false: "false"}[on]}
 }
