@@ -69,7 +69,6 @@ func resourcePolicy(t *testing.T, p *plan.Plan, name string) json.RawMessage {
 	return json.RawMessage(p.Find(policyType, name).String("policy"))
 }
 
-
 func TestIAMWithSimulator(t *testing.T) {
 	p := world(t, QueueArgs{})
 	jobs, dlq, other := arnOf(t, p, queueType, "jobs"), arnOf(t, p, queueType, "jobs-dlq"), arnOf(t, p, queueType, "other")

@@ -12,7 +12,6 @@ import (
 	"github.com/skeinhq/skein/components/queue"
 )
 
-
 func deliverPolicy(t *testing.T, p *plan.Plan, name string) []json.RawMessage {
 	t.Helper()
 	return []json.RawMessage{json.RawMessage(find(t, p, policyType, name+"-deliver").String("policy"))}

@@ -12,7 +12,6 @@ import (
 	"github.com/skeinhq/skein/components/policy"
 )
 
-
 // The worker's dead-letter queue admits its own role over TLS only, and the role reaches X-Ray
 // by default; judged by the IAM simulator with the queue policy the worker wrote.
 func TestDeadLetterQueueAndTracingSimulated(t *testing.T) {
