@@ -370,10 +370,6 @@ func (r *Resource) Arn() string {
 // MarshalResources renders resources.json: indented, sorted, with a trailing newline.
 func (p *Plan) MarshalResources() ([]byte, error) {
 	rs := p.Resources()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	list := make([]Resource, len(rs))
 	for i, r := range rs {
 		list[i] = *r
@@ -384,7 +380,18 @@ func (p *Plan) MarshalResources() ([]byte, error) {
 			list[i].Outputs = map[string]any{}
 		}
 	}
-	if err := enc.Encode(list); err != nil {
+	return MarshalArtifact(list)
+}
+
+// MarshalArtifact renders a plan artifact as JSON the same way every time: two-space indent,
+// no HTML escaping (ARNs and Scheduler's <aws.scheduler.…> placeholders stay readable), and a
+// trailing newline. resources.json, schedules.json and cost.json are written with it.
+func MarshalArtifact(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -1,8 +1,6 @@
 package schedule
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -80,14 +78,7 @@ func MarshalPlan(p *plan.Plan, ref time.Time) ([]byte, error) {
 		}
 		f.Schedules = append(f.Schedules, s)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(f); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return plan.MarshalArtifact(f)
 }
 
 // FireTimesOf returns up to n fire times strictly after ref of an expression in a time zone,

@@ -1,8 +1,6 @@
 package cost
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -154,14 +152,7 @@ func Marshal(p *plan.Plan, opts Options) ([]byte, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(f); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return plan.MarshalArtifact(f)
 }
 
 // Write writes dir/cost.json (see Marshal), only when its content changes.
