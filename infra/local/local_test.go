@@ -95,20 +95,8 @@ func TestFaultsLoseNothing(t *testing.T) {
 
 // A re-run of the day with skipExisting fetches only the devices captured under failed/.
 func TestRerunFetchesOnlyFailedItems(t *testing.T) {
-	env, err := local.Start(local.Options{Date: "2026-11-24", Groups: 3, DevicesPerGroup: 20, Latency: -1, FailFraction: 0.1, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env, rep, failing := runWithFailures(t, local.Options{Date: "2026-11-24", Groups: 3, DevicesPerGroup: 20, Latency: -1, FailFraction: 0.1, Seed: 3})
 	ctx := context.Background()
-	rep, err := env.Run(ctx)
-	if err != nil || rep.ExecutionError != nil {
-		t.Fatal(err, rep.ExecutionError)
-	}
-	failing := env.Vendor.FailingDevices()
-	if len(failing) == 0 || rep.Summary.Failed != len(failing) || rep.Summary.Lost != 0 {
-		t.Fatalf("summary %+v with %d failing devices", rep.Summary, len(failing))
-	}
 	before := env.Vendor.Stats().Calls[vendortest.EndpointMetrics]
 	again, err := env.Rerun(ctx, rep)
 	if err != nil || again.ExecutionError != nil {
@@ -125,21 +113,9 @@ func TestRerunFetchesOnlyFailedItems(t *testing.T) {
 // Transient failures (HTTP 503 after every retry) land with their batch in the FAILED files; a
 // redrive from those files fetches only the devices that did not make it.
 func TestRedriveFetchesOnlyFailedItems(t *testing.T) {
-	env, err := local.Start(local.Options{Date: "2026-11-24", Groups: 3, DevicesPerGroup: 20, Latency: -1, FailFraction: 0.1, FailStatus: 503, Seed: 3,
+	env, rep, failing := runWithFailures(t, local.Options{Date: "2026-11-24", Groups: 3, DevicesPerGroup: 20, Latency: -1, FailFraction: 0.1, FailStatus: 503, Seed: 3,
 		Config: map[string]string{"pipeline:toleratedFailurePercent": "100"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
 	ctx := context.Background()
-	rep, err := env.Run(ctx)
-	if err != nil || rep.ExecutionError != nil {
-		t.Fatal(err, rep.ExecutionError)
-	}
-	failing := env.Vendor.FailingDevices()
-	if len(failing) == 0 || rep.Summary.Failed != len(failing) || rep.Summary.Lost != 0 {
-		t.Fatalf("summary %+v with %d failing devices", rep.Summary, len(failing))
-	}
 	for _, d := range failing {
 		if c := rep.Captured[d]; c.Where != "results" || c.Error != "RetryableBatchError" {
 			t.Errorf("%s captured as %+v", d, c)
@@ -191,4 +167,24 @@ func TestToleranceExceededLosesNothing(t *testing.T) {
 	if pending == 0 {
 		t.Error("no PENDING items: the run did not stop early, the test tests nothing")
 	}
+}
+
+// runWithFailures runs one day and checks that exactly the vendor's failing devices failed and
+// nothing was lost.
+func runWithFailures(t *testing.T, o local.Options) (*local.Environment, *local.Report, []string) {
+	t.Helper()
+	env, err := local.Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.Close)
+	rep, err := env.Run(context.Background())
+	if err != nil || rep.ExecutionError != nil {
+		t.Fatal(err, rep.ExecutionError)
+	}
+	failing := env.Vendor.FailingDevices()
+	if len(failing) == 0 || rep.Summary.Failed != len(failing) || rep.Summary.Lost != 0 {
+		t.Fatalf("summary %+v with %d failing devices", rep.Summary, len(failing))
+	}
+	return env, rep, failing
 }
