@@ -40,8 +40,9 @@ type Options struct {
 	Groups int
 	// DevicesPerGroup is the number of devices in each group, 1..100000. Zero means 50.
 	DevicesPerGroup int
-	// Latency is added to every accepted call before it answers, 0..1m. Zero means 20ms; a
-	// negative value means none.
+	// Latency is every accepted call's response time, 0..1m: the answer is prepared at once and
+	// sent when Latency has passed since the request arrived. Zero means 20ms; a negative value
+	// means none.
 	Latency time.Duration
 	// Jitter adds a deterministic pseudo-random 0..Jitter to each call's latency, 0..1m.
 	// Zero means none.
@@ -368,16 +369,63 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	storeMax(&s.peakAccept, a)
 
-	if d := s.latency(r); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	d := s.latency(r)
+	if d <= 0 {
+		route(w, r)
+		return
 	}
-	route(w, r)
+	// The answer is prepared first and sent when the latency has passed since the request
+	// arrived, so that Latency is the vendor's whole response time, its own work included.
+	arrived := time.Now()
+	var buf bufferedResponse
+	route(&buf, r)
+	t := time.NewTimer(time.Until(arrived.Add(d)))
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		t.Stop()
+		return
+	}
+	buf.sendTo(w)
+}
+
+// bufferedResponse holds an answer until it is due.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (b *bufferedResponse) Header() http.Header {
+	if b.header == nil {
+		b.header = http.Header{}
+	}
+	return b.header
+}
+
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
+
+func (b *bufferedResponse) sendTo(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body)
 }
 
 func (s *Server) throttle(w http.ResponseWriter, why string) {
