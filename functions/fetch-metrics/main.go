@@ -28,7 +28,7 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &pipeline.FetchMetrics{Vendor: client, Store: awsenv.S3(cfg, pathStyle), Bucket: bucket, Concurrency: conc,
+	h := &pipeline.FetchMetrics{Vendor: client, Store: awsenv.NewS3(cfg, pathStyle), Bucket: bucket, Concurrency: conc,
 		FailedPrefix: os.Getenv("FAILED_PREFIX"), Log: log}
 	if err := h.Validate(); err != nil {
 		log.Error("start-up failed", "error", err)

@@ -25,6 +25,6 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &pipeline.ListDevices{Vendor: client, Store: awsenv.S3(cfg, pathStyle), Bucket: bucket, Log: log}
+	h := &pipeline.ListDevices{Vendor: client, Store: awsenv.NewS3(cfg, pathStyle), Bucket: bucket, Log: log}
 	lambda.Start(h.Handle)
 }

@@ -22,6 +22,6 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &pipeline.MergeManifests{Store: awsenv.S3(cfg, pathStyle), Bucket: bucket, Log: log}
+	h := &pipeline.MergeManifests{Store: awsenv.NewS3(cfg, pathStyle), Bucket: bucket, Log: log}
 	lambda.Start(h.Handle)
 }

@@ -24,6 +24,6 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &pipeline.Transform{Store: awsenv.S3(cfg, pathStyle), Bucket: bucket, Concurrency: conc, Log: log}
+	h := &pipeline.Transform{Store: awsenv.NewS3(cfg, pathStyle), Bucket: bucket, Concurrency: conc, Log: log}
 	lambda.Start(h.Handle)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
@@ -27,7 +28,8 @@ import (
 // files, SSO, web identity, STS assume-role, container and IMDS providers) costs every handler
 // about 0.55 MB of zip for providers a Lambda function never uses.
 func AWS(v *Vars) aws.Config {
-	cfg := aws.Config{}
+	// One HTTP client for every service client of the handler, as LoadDefaultConfig gives.
+	cfg := aws.Config{HTTPClient: awshttp.NewBuildableClient()}
 	cfg.Region = v.value("AWS_REGION")
 	if cfg.Region == "" {
 		cfg.Region = v.value("AWS_DEFAULT_REGION")

@@ -84,7 +84,7 @@ func TestS3EndpointOverride(t *testing.T) {
 	}))
 	defer srv.Close()
 	v := awsenv.FromMap(lambdaEnv(map[string]string{"AWS_ENDPOINT_URL_S3": srv.URL, "AWS_ENDPOINT_URL_SSM": "http://not-s3:1"}))
-	c := awsenv.S3(awsenv.AWS(v), true)
+	c := awsenv.NewS3(awsenv.AWS(v), true)
 	if _, err := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("data"), Key: aws.String("k")}); err != nil {
 		t.Fatal(err)
 	}

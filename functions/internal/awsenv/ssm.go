@@ -49,6 +49,9 @@ type SSM struct {
 // endpoint override.
 func NewSSM(cfg aws.Config) *SSM {
 	c := &SSM{Region: cfg.Region, Credentials: cfg.Credentials, HTTPClient: cfg.HTTPClient, Endpoint: endpoint(cfg, "SSM")}
+	if c.HTTPClient == nil {
+		c.HTTPClient = awshttp.NewBuildableClient()
+	}
 	if c.Endpoint == "" {
 		c.Endpoint = "https://ssm." + cfg.Region + "." + dnsSuffix(cfg.Region)
 	}
@@ -180,53 +183,16 @@ func (c *SSM) GetParameter(ctx context.Context, name string, withDecryption bool
 	if err != nil {
 		return nil, err
 	}
-	r := c.Retryer
-	if r == nil {
-		r = defaultRetryer("", 0)
+	var p *Parameter
+	err = withRetries(ctx, c.Retryer, "ssm: GetParameter", func() error {
+		var err error
+		p, err = c.attempt(ctx, body)
+		return err
+	})
+	if err != nil {
+		return nil, classify(name, err)
 	}
-	// The loop of the SDK's retry middleware (aws/retry.Attempt), without its metrics.
-	releaseRetry := func(error) error { return nil }
-	maxAttempts := r.MaxAttempts()
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		var releaseAttempt func(error) error
-		if r2, ok := r.(aws.RetryerV2); ok {
-			if releaseAttempt, err = r2.GetAttemptToken(ctx); err != nil {
-				return nil, fmt.Errorf("ssm: GetParameter: failed to get retry Send token, %w", err)
-			}
-		} else {
-			releaseAttempt = r.GetInitialToken()
-		}
-		p, err := c.attempt(ctx, body)
-		_ = releaseRetry(err)
-		_ = releaseAttempt(err)
-		if err == nil {
-			return p, nil
-		}
-		if !r.IsErrorRetryable(err) {
-			return nil, classify(name, err)
-		}
-		if maxAttempts > 0 && attempt >= maxAttempts {
-			return nil, classify(name, &retry.MaxAttemptsError{Attempt: attempt, Err: err})
-		}
-		var qerr error
-		if releaseRetry, qerr = r.GetRetryToken(ctx, err); qerr != nil {
-			return nil, classify(name, errors.Join(err, qerr))
-		}
-		delay, derr := r.RetryDelay(attempt, err)
-		if derr != nil {
-			return nil, classify(name, derr)
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, &aws.RequestCanceledError{Err: ctx.Err()}
-		case <-t.C:
-		}
-	}
+	return p, nil
 }
 
 // classify turns SSM's answers for the parameter into the typed errors.
