@@ -119,9 +119,10 @@ type FetchMetrics struct {
 	// the batch can still report which items it did not reach. Zero means 2s.
 	Reserve time.Duration
 	// FailedPrefix, when set (env FAILED_PREFIX, such as "failed/"), captures each item that
-	// fails permanently (vendor 4xx, an answer that is not the documented JSON, an invalid item)
-	// as a FailedObject at FailedKey(FailedPrefix, item), and the batch goes on: it then fails
-	// only for failures that may pass, which its Retry retries. So one device the vendor no
+	// fails permanently (vendor 4xx, an answer that is not the documented JSON) as a
+	// FailedObject at FailedKey(FailedPrefix, item), and the batch goes on: it then fails only
+	// for failures that may pass, which its Retry retries, and for invalid items, which have no
+	// safe key. So one device the vendor no
 	// longer knows does not fail a whole batch, and the Distributed Map's tolerance (which counts
 	// every item of a failed batch) measures transient trouble, not a few dead devices. Zero
 	// means permanent failures fail the batch with *ItemsFailedError, for the ResultWriter's
