@@ -345,8 +345,8 @@ func (e *Environment) RunDate() string {
 	return time.Now().In(loc).AddDate(0, 0, -1).Format(time.DateOnly)
 }
 
-// Run executes the export for the run date, then feeds every raw object's S3 event through the
-// simulated queue to the transform handler, and accounts for every device.
+// Run executes the export for the run date while every new raw object's S3 event flows through
+// the simulated queue to the transform handler, then accounts for every device.
 func (e *Environment) Run(ctx context.Context) (*Report, error) {
 	date := e.RunDate()
 	input, _ := json.Marshal(map[string]string{"date": date})
@@ -402,8 +402,9 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 	e.raw.setSink(nil)
 	rep.ExportSeconds = round3(time.Since(start).Seconds())
 	// S3 emits an event for every PUT, including those of batches still finishing when a
-	// failed Map run returned: send the events of raw objects the queue has not seen.
-	rawKeys, err := e.list(ctx, "raw/date="+date+"/")
+	// failed Map run returned: send the events of raw objects written since the run started
+	// that the queue has not seen (the local server's times have a precision of a millisecond).
+	rawKeys, err := e.listSince(ctx, "raw/date="+date+"/", start.Truncate(time.Millisecond))
 	if err != nil {
 		return nil, err
 	}
@@ -586,6 +587,11 @@ func deviceOfKey(key string) string {
 }
 
 func (e *Environment) list(ctx context.Context, prefix string) ([]string, error) {
+	return e.listSince(ctx, prefix, time.Time{})
+}
+
+// listSince lists the keys under prefix last modified at or after since, sorted.
+func (e *Environment) listSince(ctx context.Context, prefix string, since time.Time) ([]string, error) {
 	c := e.S3.Client()
 	var keys []string
 	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(e.Bucket), Prefix: aws.String(prefix)})
@@ -595,6 +601,9 @@ func (e *Environment) list(ctx context.Context, prefix string) ([]string, error)
 			return nil, err
 		}
 		for _, o := range page.Contents {
+			if o.LastModified != nil && o.LastModified.Before(since) {
+				continue
+			}
 			keys = append(keys, aws.ToString(o.Key))
 		}
 	}

@@ -108,6 +108,10 @@ func TestRerunFetchesOnlyFailedItems(t *testing.T) {
 	if again.Summary.Lost != 0 || again.Summary.Failed != len(failing) {
 		t.Errorf("re-run summary %+v", again.Summary)
 	}
+	// The re-run wrote no raw object, so S3 sent the transform nothing.
+	if again.Transform.Messages != 0 {
+		t.Errorf("the re-run sent %d transform messages, want 0", again.Transform.Messages)
+	}
 }
 
 // Transient failures (HTTP 503 after every retry) land with their batch in the FAILED files; a
