@@ -120,31 +120,11 @@ func (w Workload) validate() error {
 	if w.ResultWriterPuts < 0 {
 		bad("ResultWriterPuts", w.ResultWriterPuts, "at least 0")
 	}
-	for _, k := range sortedKeys(w.MapItems) {
-		if w.MapItems[k] < 0 {
-			bad(fmt.Sprintf("MapItems[%q]", k), w.MapItems[k], "at least 0")
-		}
-	}
-	for _, k := range sortedKeys(w.BatchSizes) {
-		if w.BatchSizes[k] < 0 {
-			bad(fmt.Sprintf("BatchSizes[%q]", k), w.BatchSizes[k], "at least 0")
-		}
-	}
-	for _, k := range sortedKeys(w.Retries) {
-		if w.Retries[k] < 0 {
-			bad(fmt.Sprintf("Retries[%q]", k), w.Retries[k], "at least 0")
-		}
-	}
-	for _, k := range sortedKeys(w.Durations) {
-		if w.Durations[k] < 0 {
-			bad(fmt.Sprintf("Durations[%q]", k), w.Durations[k], "at least 0")
-		}
-	}
-	for _, k := range sortedKeys(w.PerItemDurations) {
-		if w.PerItemDurations[k] < 0 {
-			bad(fmt.Sprintf("PerItemDurations[%q]", k), w.PerItemDurations[k], "at least 0")
-		}
-	}
+	nonNegative(bad, "MapItems", w.MapItems)
+	nonNegative(bad, "BatchSizes", w.BatchSizes)
+	nonNegative(bad, "Retries", w.Retries)
+	nonNegative(bad, "Durations", w.Durations)
+	nonNegative(bad, "PerItemDurations", w.PerItemDurations)
 	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 {
 		bad("PerItem", w.PerItem, "at least 0 in every field")
 	}
@@ -736,6 +716,15 @@ func (e *estimator) mapState(t *tally, name string, s *state, items float64, in 
 	// Nested Map Runs were appended by add; this one goes before them.
 	t.mapRuns = append(t.mapRuns[:first], append([]MapRun{run}, t.mapRuns[first:]...)...)
 	return nil
+}
+
+// nonNegative reports every negative value of m, by key in order, as field[key].
+func nonNegative[V int | time.Duration](bad func(field string, v any, allowed string), field string, m map[string]V) {
+	for _, k := range sortedKeys(m) {
+		if m[k] < 0 {
+			bad(fmt.Sprintf("%s[%q]", field, k), m[k], "at least 0")
+		}
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

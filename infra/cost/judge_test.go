@@ -7,25 +7,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/skeinhq/skein/components/worker"
 )
 
 // tools returns the repository's .tools/node_modules (installed by `make tools`). A missing
 // judge fails the test: a test that skips its judge proves nothing.
 func tools(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(".")
+	dir, err := worker.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package")
-		}
-		dir = parent
 	}
 	nm := filepath.Join(dir, ".tools", "node_modules")
 	for _, f := range []string{".bin/node", "asl-validator/package.json", "aws-local-stepfunctions/package.json"} {

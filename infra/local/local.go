@@ -20,6 +20,7 @@ import (
 
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/sfnlocal"
+	"github.com/skeinhq/skein/components/worker"
 	"github.com/skeinhq/skein/functions/pipeline"
 	"github.com/skeinhq/skein/functions/s3local"
 	"github.com/skeinhq/skein/functions/vendorapi"
@@ -141,6 +142,7 @@ type Environment struct {
 	Bucket    string
 	Functions map[string]map[string]string // logical worker name -> environment variables
 	transform *pipeline.Transform
+	physical  map[string]string // logical worker name -> the function's name in the plan
 	raw       *notifier
 
 	phaseMu    sync.Mutex
@@ -157,7 +159,7 @@ func Start(opts Options) (*Environment, error) {
 		opts.Stack = "dev"
 	}
 	if opts.Root == "" {
-		r, err := stack.ModuleRoot(".")
+		r, err := worker.ModuleRoot()
 		if err != nil {
 			return nil, err
 		}
@@ -176,7 +178,7 @@ func Start(opts Options) (*Environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Environment{opts: opts, Plan: off.Plan, Config: off.Config, Functions: map[string]map[string]string{}, timeZone: off.Stage.TimeZone}
+	e := &Environment{opts: opts, Plan: off.Plan, Config: off.Config, Functions: map[string]map[string]string{}, physical: map[string]string{}, timeZone: off.Stage.TimeZone}
 	logw := opts.Log
 	if logw == nil {
 		logw = io.Discard
@@ -198,11 +200,11 @@ func Start(opts Options) (*Environment, error) {
 				env[k] = fmt.Sprint(v)
 			}
 		}
-		env["name"] = fn.String("name")
-		if env["name"] == "" {
-			env["name"], _ = fn.Outputs["name"].(string)
-		}
 		e.Functions[fn.Name] = env
+		e.physical[fn.Name] = fn.String("name")
+		if e.physical[fn.Name] == "" {
+			e.physical[fn.Name], _ = fn.Outputs["name"].(string)
+		}
 	}
 	e.Bucket = e.Functions[stack.FetchName]["DATA_BUCKET"]
 	if e.Bucket == "" {
@@ -283,7 +285,7 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 		stack.MergeName:       (&pipeline.MergeManifests{Store: st, Bucket: e.Bucket, Log: logFor(stack.MergeName)}).Handle,
 		stack.FetchName:       fetch.Handle,
 	} {
-		physical := e.Functions[name]["name"]
+		physical := e.physical[name]
 		if physical == "" {
 			return nil, fmt.Errorf("local: the plan has no function %s", name)
 		}

@@ -17,15 +17,11 @@ import (
 // lost, every failure is captured with its error, the vendor never sees more calls at once than
 // the budget, and a re-run of the day writes the same bytes.
 func TestFaultsLoseNothing(t *testing.T) {
-	env, err := local.Start(local.Options{
+	env := start(t, local.Options{
 		Date: "2026-11-23", Groups: 6, DevicesPerGroup: 20, Latency: 2 * time.Millisecond,
 		FailFraction: 0.05, Storms: []vendortest.Window{{After: 150 * time.Millisecond, For: 300 * time.Millisecond}},
 		RetryAfter: -1, DuplicateFraction: 0.2, PoisonFraction: 0.03, Seed: 7, KeepObjects: true,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
 	ctx := context.Background()
 	rep, err := env.Run(ctx)
 	if err != nil {
@@ -142,12 +138,8 @@ func TestRedriveFetchesOnlyFailedItems(t *testing.T) {
 // failed batches are in FAILED files and the ones never started in PENDING files, each with its
 // items, where a redrive picks them up.
 func TestToleranceExceededLosesNothing(t *testing.T) {
-	env, err := local.Start(local.Options{Date: "2026-11-25", Groups: 4, DevicesPerGroup: 25, Latency: time.Millisecond,
+	env := start(t, local.Options{Date: "2026-11-25", Groups: 4, DevicesPerGroup: 25, Latency: time.Millisecond,
 		FailFraction: 0.2, FailStatus: 500, Seed: 11, Config: map[string]string{"pipeline:toleratedFailurePercent": "5"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
 	ctx := context.Background()
 	rep, err := env.Run(ctx)
 	if err != nil {
@@ -177,11 +169,7 @@ func TestToleranceExceededLosesNothing(t *testing.T) {
 // nothing was lost.
 func runWithFailures(t *testing.T, o local.Options) (*local.Environment, *local.Report, []string) {
 	t.Helper()
-	env, err := local.Start(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(env.Close)
+	env := start(t, o)
 	rep, err := env.Run(context.Background())
 	if err != nil || rep.ExecutionError != nil {
 		t.Fatal(err, rep.ExecutionError)
@@ -191,4 +179,15 @@ func runWithFailures(t *testing.T, o local.Options) (*local.Environment, *local.
 		t.Fatalf("summary %+v with %d failing devices", rep.Summary, len(failing))
 	}
 	return env, rep, failing
+}
+
+// start starts a local environment that the test closes when it ends.
+func start(t *testing.T, o local.Options) *local.Environment {
+	t.Helper()
+	env, err := local.Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.Close)
+	return env
 }

@@ -64,24 +64,6 @@ type OfflineRun struct {
 	Config *Config
 }
 
-// ModuleRoot returns the nearest directory at or above dir holding go.mod.
-func ModuleRoot(dir string) (string, error) {
-	d, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", fmt.Errorf("no go.mod at or above %s", dir)
-		}
-		d = parent
-	}
-}
-
 // CostOptions sizes the cost model's run of the export workflow from the stage's settings: the
 // expected groups and devices, the vendor latency for the workers' durations, and the data
 // requests each device causes downstream (the raw PUT, the transform's GET and PUT, and the

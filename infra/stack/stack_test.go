@@ -12,12 +12,13 @@ import (
 
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/components/worker"
 	"github.com/skeinhq/skein/infra/stack"
 )
 
 func root(t *testing.T) string {
 	t.Helper()
-	r, err := stack.ModuleRoot(".")
+	r, err := worker.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // withRetries calls attempt until it succeeds or r refuses another try: the loop of the SDK's
@@ -61,4 +66,35 @@ func withRetries(ctx context.Context, r aws.Retryer, what string, attempt func()
 		case <-t.C:
 		}
 	}
+}
+
+// signAndSend signs req for service with SigV4 over the payload's SHA-256 (hex) and sends it,
+// the one attempt of the S3 and SSM clients. A request that could not be sent is a
+// *smithyhttp.RequestSendError, which the retryer retries as a connection error; a canceled
+// context is a *smithy.CanceledError, which it does not.
+func signAndSend(ctx context.Context, hc aws.HTTPClient, creds aws.CredentialsProvider, signer *v4.Signer, now func() time.Time, req *http.Request, payloadHash, service, region string) (*http.Response, error) {
+	if creds == nil {
+		return nil, fmt.Errorf("%s: no credentials", service)
+	}
+	cr, err := creds.Retrieve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: retrieving credentials: %w", service, err)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if err := signer.SignHTTP(ctx, cr, req, payloadHash, service, region, now().UTC()); err != nil {
+		return nil, fmt.Errorf("%s: signing: %w", service, err)
+	}
+	if hc == nil {
+		hc = awshttp.NewBuildableClient()
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &smithy.CanceledError{Err: ctx.Err()}
+		}
+		return nil, &smithyhttp.RequestSendError{Err: err}
+	}
+	return resp, nil
 }

@@ -265,13 +265,6 @@ func (c *S3) do(ctx context.Context, op, method, bucket, key, query string, h ht
 
 // send signs and sends one request.
 func (c *S3) send(ctx context.Context, method string, u *url.URL, h http.Header, body []byte, sum string) (*http.Response, error) {
-	if c.Credentials == nil {
-		return nil, errors.New("s3: no credentials")
-	}
-	creds, err := c.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("s3: retrieving credentials: %w", err)
-	}
 	var rd io.Reader
 	if method == http.MethodPut {
 		rd = bytes.NewReader(body)
@@ -287,26 +280,8 @@ func (c *S3) send(ctx context.Context, method string, u *url.URL, h http.Header,
 	// Go's transport would otherwise ask for gzip and decompress, dropping Content-Length.
 	req.Header.Set("Accept-Encoding", "identity")
 	req.Header.Set("X-Amz-Content-Sha256", sum)
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
 	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }) // S3 signs the path as sent
-	if err := signer.SignHTTP(ctx, creds, req, sum, "s3", c.Region, now().UTC()); err != nil {
-		return nil, fmt.Errorf("s3: signing: %w", err)
-	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = awshttp.NewBuildableClient()
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, &smithy.CanceledError{Err: ctx.Err()}
-		}
-		return nil, &smithyhttp.RequestSendError{Err: err} // retried as a connection error
-	}
-	return resp, nil
+	return signAndSend(ctx, c.HTTPClient, c.Credentials, signer, c.Now, req, sum, "s3", c.Region)
 }
 
 // objectURL addresses bucket/key as service/s3's endpoint rules do.

@@ -211,13 +211,6 @@ func classify(name string, err error) error {
 
 // attempt signs and sends one request.
 func (c *SSM) attempt(ctx context.Context, body []byte) (*Parameter, error) {
-	if c.Credentials == nil {
-		return nil, errors.New("ssm: no credentials")
-	}
-	creds, err := c.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("ssm: retrieving credentials: %w", err)
-	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.Endpoint, "/")+"/", bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("ssm: %w", err)
@@ -225,23 +218,9 @@ func (c *SSM) attempt(ctx context.Context, body []byte) (*Parameter, error) {
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", getParameterTarget)
 	sum := sha256.Sum256(body)
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "ssm", c.Region, now().UTC()); err != nil {
-		return nil, fmt.Errorf("ssm: signing: %w", err)
-	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = awshttp.NewBuildableClient()
-	}
-	resp, err := hc.Do(req)
+	resp, err := signAndSend(ctx, c.HTTPClient, c.Credentials, v4.NewSigner(), c.Now, req, hex.EncodeToString(sum[:]), "ssm", c.Region)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, &smithy.CanceledError{Err: ctx.Err()}
-		}
-		return nil, &smithyhttp.RequestSendError{Err: err} // retried as a connection error
+		return nil, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/skeinhq/skein/components/schedule"
+	"github.com/skeinhq/skein/components/worker"
 	"github.com/skeinhq/skein/components/workflow"
 	"github.com/skeinhq/skein/infra/cost"
 	"github.com/skeinhq/skein/infra/stack"
@@ -27,7 +28,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	root, err := stack.ModuleRoot(".")
+	root, err := worker.ModuleRoot()
 	if err != nil {
 		_, _ = fmt.Fprintln(stderr, "plan:", err)
 		return 1
