@@ -134,18 +134,8 @@ func Load(ctx *pulumi.Context) (*Stage, error) {
 			c.Add(Namespace+":"+KeyTags, "must be an object of strings", v)
 		}
 	}
-	for _, k := range configKeys(ctx) {
-		ns, key, ok := strings.Cut(k, ":")
-		if !ok || ns != Namespace {
-			continue
-		}
-		known := false
-		for _, kk := range knownKeys {
-			known = known || key == kk
-		}
-		if !known {
-			c.Add(k, "is not a stage setting; known keys are "+Namespace+":"+strings.Join(knownKeys, ", "+Namespace+":"), nil)
-		}
+	for _, k := range UnknownKeys(ctx, Namespace, knownKeys) {
+		c.Add(k, UnknownKeyRule("stage setting", Namespace, knownKeys), nil)
 	}
 	c.Join(s.validate()...)
 	if err := c.Err(); err != nil {

@@ -170,18 +170,8 @@ func LoadConfig(ctx *pulumi.Context, production bool) (*Config, error) {
 		}
 		out.ScheduleEnabled = &b
 	}
-	for _, key := range stage.ConfigKeys(ctx) {
-		ns, name, ok := strings.Cut(key, ":")
-		if !ok || ns != Namespace {
-			continue
-		}
-		known := false
-		for _, kk := range knownKeys {
-			known = known || name == kk
-		}
-		if !known {
-			c.Add(key, "is not a pipeline setting; known keys are "+Namespace+":"+strings.Join(knownKeys, ", "+Namespace+":"), nil)
-		}
+	for _, key := range stage.UnknownKeys(ctx, Namespace, knownKeys) {
+		c.Add(key, stage.UnknownKeyRule("pipeline setting", Namespace, knownKeys), nil)
 	}
 	out.applyDefaults(production, tolerated)
 	if err := errors.Join(c.Err(), out.Validate(ctx.Stack())); err != nil {
