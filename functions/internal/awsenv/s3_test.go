@@ -371,40 +371,9 @@ func TestS3ErrorsMatchSDK(t *testing.T) {
 	}
 }
 
-// s3Server is server (ssm_test.go) for S3: an answer with status -1 drops the connection.
+// s3Server is server (ssm_test.go) for S3: no default content type.
 func s3Server(t *testing.T, answers ...answer) (*httptest.Server, func() []recorded) {
-	var mu sync.Mutex
-	var got []recorded
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, recorded{r.Method, r.URL.Path, r.Header.Clone(), b, r.Host})
-		a := answers[min(len(got), len(answers))-1]
-		mu.Unlock()
-		if a.status < 0 {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				_ = conn.Close()
-			}
-			return
-		}
-		for k, v := range a.header {
-			w.Header().Set(k, v)
-		}
-		if r.Method == http.MethodHead {
-			w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
-		}
-		w.WriteHeader(a.status)
-		_, _ = io.WriteString(w, a.body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, func() []recorded {
-		mu.Lock()
-		defer mu.Unlock()
-		out := got
-		got = nil
-		return out
-	}
+	return recordingServer(t, nil, answers...)
 }
 
 // Against a local S3 (gofakes3, path-style), with the SDK's client reading what ours wrote.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -41,8 +42,16 @@ type answer struct {
 	body   string
 }
 
-// server answers each request with the next answer (the last one repeats) and records it.
+// server answers each request with the next answer (the last one repeats), as SSM's JSON
+// protocol, and records it.
 func server(t *testing.T, answers ...answer) (*httptest.Server, func() []recorded) {
+	return recordingServer(t, map[string]string{"Content-Type": "application/x-amz-json-1.1"}, answers...)
+}
+
+// recordingServer answers each request with the next answer (the last one repeats), after the
+// default headers, and records it. An answer with status -1 drops the connection; a HEAD answer
+// carries its body's length.
+func recordingServer(t *testing.T, defaults map[string]string, answers ...answer) (*httptest.Server, func() []recorded) {
 	var mu sync.Mutex
 	var got []recorded
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,9 +60,21 @@ func server(t *testing.T, answers ...answer) (*httptest.Server, func() []recorde
 		got = append(got, recorded{r.Method, r.URL.Path, r.Header.Clone(), b, r.Host})
 		a := answers[min(len(got), len(answers))-1]
 		mu.Unlock()
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if a.status < 0 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				_ = conn.Close()
+			}
+			return
+		}
+		for k, v := range defaults {
+			w.Header().Set(k, v)
+		}
 		for k, v := range a.header {
 			w.Header().Set(k, v)
+		}
+		if r.Method == http.MethodHead {
+			w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
 		}
 		w.WriteHeader(a.status)
 		_, _ = io.WriteString(w, a.body)
