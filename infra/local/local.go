@@ -491,7 +491,7 @@ func (e *Environment) captureResults(ctx context.Context, date string, rep *Repo
 				return fmt.Errorf("local: %s: a record's Input is not a batch: %w", key, err)
 			}
 			for _, it := range in.Items {
-				if _, stored := rep.Raw[rawKey(date, it.Group, it.Device)]; stored {
+				if _, stored := rep.Raw[pipeline.RawKey(it)]; stored {
 					continue // the batch failed, but this item of it was stored
 				}
 				rep.Captured[it.Device] = Capture{Where: "results", Location: key, Error: r.Error, Cause: causeOf(r.Cause, it.Device)}
@@ -575,9 +575,6 @@ func causeOf(cause, device string) string {
 	return cause
 }
 
-func rawKey(date, group, device string) string {
-	return "raw/date=" + date + "/group=" + group + "/device=" + device + ".json"
-}
 
 // deviceOfKey returns the device of a raw/ or processed/ key.
 func deviceOfKey(key string) string {
