@@ -575,7 +575,6 @@ func causeOf(cause, device string) string {
 	return cause
 }
 
-
 // deviceOfKey returns the device of a raw/ or processed/ key.
 func deviceOfKey(key string) string {
 	i := strings.LastIndex(key, "/device=")
