@@ -9,5 +9,6 @@
 //
 // # Escape hatches
 //
-// [Server.Handler] is the raw gofakes3 handler; [ClientFor] points a client at any endpoint.
+// [Server.Handler] is the raw gofakes3 handler; [ClientFor] points a client at any endpoint;
+// [Server.List] and [Server.Get] read the store directly, for checks after a run.
 package s3local

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -42,6 +43,39 @@ func Start(buckets ...string) (*Server, error) {
 	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.done <- s.srv.Serve(ln) }()
 	return s, nil
+}
+
+// Object is a stored object as the server's store holds it.
+type Object struct {
+	Key          string
+	Size         int64
+	LastModified time.Time
+}
+
+// List returns the objects of bucket whose keys start with prefix, sorted by key, read from the
+// in-memory store in one pass: no S3 call, so no paging, XML or signing. A harness checks what a
+// run wrote with it; the code under test goes through the S3 API.
+func (s *Server) List(bucket, prefix string) ([]Object, error) {
+	p := &gofakes3.Prefix{HasPrefix: prefix != "", Prefix: prefix}
+	list, err := s.backend.ListBucket(bucket, p, gofakes3.ListBucketPage{})
+	if err != nil {
+		return nil, fmt.Errorf("s3local: listing s3://%s/%s: %w", bucket, prefix, err)
+	}
+	out := make([]Object, 0, len(list.Contents))
+	for _, c := range list.Contents {
+		out = append(out, Object{Key: c.Key, Size: c.Size, LastModified: c.LastModified.Time})
+	}
+	return out, nil
+}
+
+// Get returns an object's bytes from the in-memory store (no S3 call).
+func (s *Server) Get(bucket, key string) ([]byte, error) {
+	obj, err := s.backend.GetObject(bucket, key, nil)
+	if err != nil {
+		return nil, fmt.Errorf("s3local: reading s3://%s/%s: %w", bucket, key, err)
+	}
+	defer func() { _ = obj.Contents.Close() }()
+	return io.ReadAll(obj.Contents)
 }
 
 // Handler is the S3 API as an http.Handler.

@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -9,10 +10,11 @@ import (
 )
 
 // BenchmarkLocal runs the dev stage end to end at make local's default size and at the talk's
-// size (400 groups, about 25,000 metric calls), 20 ms per vendor call, and reports the export's
-// and the whole run's wall time against the ideal (vendor calls x latency / budget). Run it
-// with `make bench-local`.
+// size (400 groups, about 25,000 metric calls), 20 ms per vendor call, with make local's
+// GOMAXPROCS (local.Procs), and reports the export's and the whole run's wall time against the
+// ideal (vendor calls x latency / budget). Run it with `make bench-local`.
 func BenchmarkLocal(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(local.Procs())) // as make local runs
 	for _, size := range []struct {
 		name            string
 		groups, devices int

@@ -343,6 +343,7 @@ func storeMax(a *atomic.Int64, v int64) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
 	s.total.Add(1)
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
@@ -376,17 +377,34 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// The answer is prepared first and sent when the latency has passed since the request
 	// arrived, so that Latency is the vendor's whole response time, its own work included.
-	arrived := time.Now()
 	var buf bufferedResponse
 	route(&buf, r)
-	t := time.NewTimer(time.Until(arrived.Add(d)))
-	select {
-	case <-t.C:
-	case <-r.Context().Done():
-		t.Stop()
+	if !waitUntil(r.Context(), arrived.Add(d)) {
 		return
 	}
 	buf.sendTo(w)
+}
+
+// fineWait is the end of a wait that waitUntil sleeps exactly rather than on a runtime timer.
+const fineWait = 2 * time.Millisecond
+
+// waitUntil waits until due, or until ctx ends (false). The Go runtime's timers can fire up to
+// a millisecond late, more under load (its poller sleeps in whole milliseconds), which would
+// make every call slower than Latency: the last fineWait is slept with the OS's own sleep.
+func waitUntil(ctx context.Context, due time.Time) bool {
+	if d := time.Until(due) - fineWait; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		}
+	}
+	if d := time.Until(due); d > 0 {
+		sleepExactly(d)
+	}
+	return ctx.Err() == nil
 }
 
 // bufferedResponse holds an answer until it is due.

@@ -13,13 +13,17 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"sort"
 	"time"
 
 	"github.com/skeinhq/skein/infra/local"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	runtime.GOMAXPROCS(local.Procs())
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
