@@ -3,6 +3,7 @@ package local_test
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -190,4 +191,17 @@ func start(t *testing.T, o local.Options) *local.Environment {
 	}
 	t.Cleanup(env.Close)
 	return env
+}
+
+func TestProcsHonoursTheEnvironmentElseAtLeastMinProcs(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "3")
+	if got := local.Procs(); got != 3 {
+		t.Errorf("GOMAXPROCS=3: Procs() = %d, want 3", got)
+	}
+	for _, v := range []string{"", "0", "-2", "many"} {
+		t.Setenv("GOMAXPROCS", v)
+		if got := local.Procs(); got < local.MinProcs || got < runtime.GOMAXPROCS(0) {
+			t.Errorf("GOMAXPROCS=%q: Procs() = %d, want at least max(%d, %d)", v, got, local.MinProcs, runtime.GOMAXPROCS(0))
+		}
+	}
 }
