@@ -388,7 +388,7 @@ func (e *Environment) Rerun(ctx context.Context, earlier *Report) (*Report, erro
 // Redrive runs the export again over the FAILED and PENDING result files of an earlier report:
 // only the failed items are fetched again.
 func (e *Environment) Redrive(ctx context.Context, earlier *Report) (*Report, error) {
-	files, err := e.resultFiles(ctx, earlier.Date)
+	files, err := e.resultFiles(earlier.Date)
 	if err != nil {
 		return nil, err
 	}
@@ -424,7 +424,7 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 	// S3 emits an event for every PUT, including those of batches still finishing when a
 	// failed Map run returned: send the events of raw objects written since the run started
 	// that the queue has not seen (the local server's times have a precision of a millisecond).
-	rawKeys, err := e.listSince(ctx, "raw/date="+date+"/", start.Truncate(time.Millisecond))
+	rawKeys, err := e.listSince("raw/date="+date+"/", start.Truncate(time.Millisecond))
 	if err != nil {
 		return nil, err
 	}
@@ -435,15 +435,15 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 	rep.TransformSeconds = round3(time.Since(start).Seconds())
 	rep.Transform = qs.stats
 
-	raw, err := e.objects(ctx, "raw/date="+date+"/")
+	raw, err := e.objects("raw/date=" + date + "/")
 	if err != nil {
 		return nil, err
 	}
 	rep.Raw = raw
-	if err := e.captureResults(ctx, date, rep); err != nil {
+	if err := e.captureResults(date, rep); err != nil {
 		return nil, err
 	}
-	if err := e.captureFailed(ctx, date, rep); err != nil {
+	if err := e.captureFailed(date, rep); err != nil {
 		return nil, err
 	}
 	for _, m := range dlq {
@@ -452,7 +452,7 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 			rep.Captured[dev] = Capture{Where: "dlq", Location: m.id, Error: m.err}
 		}
 	}
-	processed, err := e.objects(ctx, "processed/date="+date+"/")
+	processed, err := e.objects("processed/date=" + date + "/")
 	if err != nil {
 		return nil, err
 	}
@@ -489,13 +489,13 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 
 // captureResults reads the ResultWriter's FAILED and PENDING files: every record's Input is the
 // batch, its Cause names each failed item with its error.
-func (e *Environment) captureResults(ctx context.Context, date string, rep *Report) error {
-	files, err := e.resultFiles(ctx, date)
+func (e *Environment) captureResults(date string, rep *Report) error {
+	files, err := e.resultFiles(date)
 	if err != nil {
 		return err
 	}
 	for _, key := range files {
-		b, err := e.get(ctx, key)
+		b, err := e.get(key)
 		if err != nil {
 			return err
 		}
@@ -520,17 +520,17 @@ func (e *Environment) captureResults(ctx context.Context, date string, rep *Repo
 }
 
 // captureFailed reads the objects fetch-metrics wrote under failed/ for the run date.
-func (e *Environment) captureFailed(ctx context.Context, date string, rep *Report) error {
+func (e *Environment) captureFailed(date string, rep *Report) error {
 	prefix := e.Functions[stack.FetchName]["FAILED_PREFIX"]
 	if prefix == "" {
 		return nil
 	}
-	objs, err := e.list(ctx, prefix+"date="+date+"/")
+	objs, err := e.list(prefix + "date=" + date + "/")
 	if err != nil {
 		return err
 	}
 	for _, key := range objs {
-		b, err := e.get(ctx, key)
+		b, err := e.get(key)
 		if err != nil {
 			return err
 		}
@@ -551,8 +551,8 @@ func cmpOr(v, def int) int {
 }
 
 // resultFiles lists the FAILED and PENDING files the ResultWriter wrote under results/export/.
-func (e *Environment) resultFiles(ctx context.Context, date string) ([]string, error) {
-	objs, err := e.list(ctx, stack.ResultsKeyPrefix+"/")
+func (e *Environment) resultFiles(date string) ([]string, error) {
+	objs, err := e.list(stack.ResultsKeyPrefix + "/")
 	if err != nil {
 		return nil, err
 	}
@@ -602,14 +602,14 @@ func deviceOfKey(key string) string {
 	return strings.TrimSuffix(key[i+len("/device="):], ".json")
 }
 
-func (e *Environment) list(ctx context.Context, prefix string) ([]string, error) {
-	return e.listSince(ctx, prefix, time.Time{})
+func (e *Environment) list(prefix string) ([]string, error) {
+	return e.listSince(prefix, time.Time{})
 }
 
 // listSince lists the keys under prefix last modified at or after since, sorted. It reads the
 // local server's store directly: checking what a run wrote is the harness's work, not the
 // pipeline's, and must not load the machine the pipeline's own S3 calls run on.
-func (e *Environment) listSince(_ context.Context, prefix string, since time.Time) ([]string, error) {
+func (e *Environment) listSince(prefix string, since time.Time) ([]string, error) {
 	objs, err := e.S3.List(e.Bucket, prefix)
 	if err != nil {
 		return nil, err
@@ -623,12 +623,12 @@ func (e *Environment) listSince(_ context.Context, prefix string, since time.Tim
 	return keys, nil
 }
 
-func (e *Environment) get(_ context.Context, key string) ([]byte, error) {
+func (e *Environment) get(key string) ([]byte, error) {
 	return e.S3.Get(e.Bucket, key)
 }
 
-func (e *Environment) objects(ctx context.Context, prefix string) (map[string][]byte, error) {
-	keys, err := e.list(ctx, prefix)
+func (e *Environment) objects(prefix string) (map[string][]byte, error) {
+	keys, err := e.list(prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -638,7 +638,7 @@ func (e *Environment) objects(ctx context.Context, prefix string) (map[string][]
 			out[k] = nil
 			continue
 		}
-		if out[k], err = e.get(ctx, k); err != nil {
+		if out[k], err = e.get(k); err != nil {
 			return nil, err
 		}
 	}
@@ -646,7 +646,7 @@ func (e *Environment) objects(ctx context.Context, prefix string) (map[string][]
 }
 
 func (e *Environment) deletePrefix(ctx context.Context, prefix string) error {
-	keys, err := e.list(ctx, prefix)
+	keys, err := e.list(prefix)
 	if err != nil {
 		return err
 	}
