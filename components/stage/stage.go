@@ -283,6 +283,9 @@ func configKeys(ctx *pulumi.Context) []string {
 	if obs, ok := ctx.Value(ctxKey{}).(Observer); ok {
 		return obs.ConfigKeys()
 	}
+	if keys, ok := runInfoConfigKeys(ctx); ok {
+		return keys
+	}
 	raw := os.Getenv(pulumi.EnvConfig)
 	if raw == "" {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
@@ -178,5 +179,38 @@ func TestPartitionOf(t *testing.T) {
 		if got := stage.PartitionOf(region); got != want {
 			t.Errorf("PartitionOf(%s) = %s, want %s", region, got, want)
 		}
+	}
+}
+
+// mocks answers every resource with its inputs: the bare minimum of a user's own
+// pulumi.WithMocks test, with no skein harness around it.
+type mocks struct{}
+
+func (mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	return args.Name + "_id", args.Inputs, nil
+}
+
+func (mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+// Under plain pulumi.WithMocks, with config given through a RunOption (PULUMI_CONFIG unset), a
+// mistyped stage key is still an error, and ConfigKeys lists what was set.
+func TestConfigKeysUnderPlainMocks(t *testing.T) {
+	t.Setenv(pulumi.EnvConfig, "")
+	withConfig := func(cfg map[string]string) pulumi.RunOption {
+		return func(info *pulumi.RunInfo) { info.Config = cfg }
+	}
+	var keys []string
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		keys = stage.ConfigKeys(ctx)
+		_, err := stage.Load(ctx)
+		return err
+	}, pulumi.WithMocks("nightly", "dev", mocks{}), withConfig(map[string]string{"aws:region": "eu-west-1", "skein:colour": "blue"}))
+	if err == nil || !strings.Contains(err.Error(), "skein:colour is not a stage setting") {
+		t.Errorf("a mistyped stage key under plain mocks: %v", err)
+	}
+	if strings.Join(keys, ",") != "aws:region,skein:colour" {
+		t.Errorf("ConfigKeys = %v", keys)
 	}
 }
