@@ -308,7 +308,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	}
 
 	lgArgs := &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/skein/" + st.Project + "/" + st.Name + "/" + name),
+		Name:            pulumi.String(st.LogGroupName(name)),
 		RetentionInDays: pulumi.Int(a.LogRetentionDays),
 		Tags:            tags,
 	}
