@@ -28,7 +28,10 @@
 //   - asynchronous invocations: 2 retries, events up to 6 h old, then the on-failure
 //     destination: a dead-letter queue owned by the worker (SQS-managed encryption, 14 days
 //     retention, a policy denying non-TLS access, an alarm as soon as it holds a message, to the
-//     stage's alarm topic when there is one). Nothing a caller sends asynchronously is lost.
+//     stage's alarm topic when there is one), "<worker>-async-dlq". Nothing a caller sends
+//     asynchronously is lost. A worker nothing invokes asynchronously (a workflow Task and an
+//     SQS event source mapping invoke synchronously) may set DisableDeadLetterQueue: no queue,
+//     no alarm, no destination.
 //   - unreserved concurrency.
 //
 // # IAM
