@@ -11,7 +11,7 @@ import (
 
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/stage"
-	"github.com/skeinhq/skein/infra/cost"
+	"github.com/skeinhq/skein/components/cost"
 )
 
 // PlanSecretPlaceholder stands in for secrets the offline plan cannot decrypt or that the stack

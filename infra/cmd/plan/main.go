@@ -14,7 +14,7 @@ import (
 	"github.com/skeinhq/skein/components/schedule"
 	"github.com/skeinhq/skein/components/worker"
 	"github.com/skeinhq/skein/components/workflow"
-	"github.com/skeinhq/skein/infra/cost"
+	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/infra/stack"
 )
 

@@ -1,4 +1,4 @@
-// Package cost is the cost model of the reference pipeline's workflows. `make plan STACK=<stage>`
+// Package cost is the cost model of Step Functions workflows. `make plan STACK=<stage>`
 // calls Write to put out/<stage>/cost.json beside resources.json: for every state machine of the
 // offline plan, what one run costs, what a month at its schedules costs, and what a million
 // items cost, read from the generated definition; beside it the same fan-out built the naive
