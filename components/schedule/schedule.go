@@ -409,17 +409,7 @@ func addCronErrors(c *check.Errors, field string, err error) {
 
 // nextFire is the first fire time strictly after `after`, within [start, end).
 func nextFire(e *cron.Expression, loc *time.Location, start, end, after time.Time) (time.Time, bool) {
-	var t time.Time
-	var ok bool
-	if start.IsZero() {
-		t, ok = e.Next(after, loc)
-	} else {
-		t, ok = e.NextFrom(start, after, loc)
-	}
-	if ok && !end.IsZero() && !t.Before(end) {
-		return time.Time{}, false
-	}
-	return t, ok
+	return e.NextWithin(loc, start, end, after)
 }
 
 // defaultEventAge is the shortest interval between two consecutive fire times, among the first
