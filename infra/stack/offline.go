@@ -9,9 +9,9 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/stage"
-	"github.com/skeinhq/skein/components/cost"
 )
 
 // PlanSecretPlaceholder stands in for secrets the offline plan cannot decrypt or that the stack
