@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/worker"
@@ -273,4 +275,61 @@ func hasField(err error, field string) bool {
 		}
 	}
 	return false
+}
+
+// The vendor's budget reaches every caller: the vendor worker reserves concurrency / batch
+// concurrency invocations and paces each at its share of the rate, the Distributed Map fans out
+// no further than the reserved invocations, the refetch consumer takes two, and budgets.json lists
+// the budget, its share and every user.
+func TestVendorBudget(t *testing.T) {
+	for stage, want := range map[string]struct {
+		reserved int
+		rate     string
+	}{"dev": {10, "98.0392156862745"}, "prod": {2, "49.01960784313725"}} {
+		t.Run(stage, func(t *testing.T) {
+			off, err := stack.Offline(root(t), stage)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := off.Plan
+			fn := p.Find("aws:lambda/function:Function", stack.VendorName)
+			if got := fn.Get("reservedConcurrentExecutions"); got != float64(want.reserved) {
+				t.Errorf("reserved concurrency %v, want %d", got, want.reserved)
+			}
+			if got := fn.Get("environment.variables.SKEIN_BUDGET_RATE"); got != want.rate {
+				t.Errorf("per-invocation rate %v, want %s", got, want.rate)
+			}
+			for _, other := range []string{stack.MergeName, stack.TransformName} {
+				if v := p.Find("aws:lambda/function:Function", other).Get("environment.variables.SKEIN_BUDGET"); v != nil {
+					t.Errorf("%s draws on a budget: %v", other, v)
+				}
+			}
+			esm := p.Find("aws:lambda/eventSourceMapping:EventSourceMapping", stack.RefetchName+"-subscription")
+			if esm == nil || esm.Get("scalingConfig.maximumConcurrency") != float64(2) || esm.String("functionName") != fn.Arn() {
+				t.Errorf("refetch subscription: %+v", esm)
+			}
+			b, err := budget.MarshalPlan(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var f budget.PlanFile
+			if err := json.Unmarshal(b, &f); err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Budgets) != 1 || f.Budgets[0].Name != stack.BudgetName || len(f.Budgets[0].Shares) != 1 {
+				t.Fatalf("budgets.json: %s", b)
+			}
+			users := map[string]int{}
+			for _, u := range f.Budgets[0].Users {
+				users[u.Kind+" "+u.Name+" "+u.State] = u.Concurrency
+			}
+			wantUsers := map[string]int{
+				"workflow export ListGroups": 1, "workflow export ListDevicesOfGroup": min(want.reserved, 40),
+				"workflow export Fetch": want.reserved, "queue refetch-subscription ": 2,
+			}
+			if fmt.Sprint(users) != fmt.Sprint(wantUsers) {
+				t.Errorf("users %v, want %v", users, wantUsers)
+			}
+		})
+	}
 }
