@@ -1,7 +1,8 @@
 // Command plan renders a stage of the reference pipeline offline (make plan STACK=<stage>): it
 // runs infra's program under the plan harness and writes out/<stage>/resources.json,
-// statemachines/<name>.asl.json and .mmd, schedules.json and cost.json. No credentials, no
-// network; the same inputs give byte-identical files. See plan.Main for the flags.
+// statemachines/<name>.asl.json and .mmd, schedules.json, cost.json and budgets.json. No
+// credentials, no network; the same inputs give byte-identical files. See plan.Main for the
+// flags.
 package main
 
 import (
