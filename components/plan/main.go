@@ -37,7 +37,7 @@ type Command struct {
 // network) for the project of the Pulumi.yaml at or above the working directory, with the stage
 // file next to it (or in its stackConfigDir), and writes the registered artefacts to
 // out/<stack>/ beside Pulumi.yaml: resources.json, and those of the packages the program uses
-// (statemachines/, schedules.json, cost.json...). Flags: -stack (zero: dev), -out, -C (the
+// (statemachines/, schedules.json, cost.json, budgets.json...). Flags: -stack (zero: dev), -out, -C (the
 // project directory). It exits 1 on any error, 2 on bad flags.
 func Main(program pulumi.RunFunc, writers ...Writer) {
 	os.Exit(Command{Program: program, Writers: writers}.Run(os.Args[1:], os.Stdout, os.Stderr))

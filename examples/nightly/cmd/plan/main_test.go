@@ -31,7 +31,7 @@ func TestPlanWritesEveryArtifact(t *testing.T) {
 			return err
 		})
 		sort.Strings(files)
-		want := "cost.json resources.json schedules.json statemachines/report.asl.json statemachines/report.mmd"
+		want := "budgets.json cost.json resources.json schedules.json statemachines/report.asl.json statemachines/report.mmd"
 		if strings.Join(files, " ") != want {
 			t.Errorf("%s: files %v, want %s", stack, files, want)
 		}
