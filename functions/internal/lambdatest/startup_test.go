@@ -204,5 +204,3 @@ func repoRoot(b *testing.B) string {
 	}
 	return filepath.Dir(strings.TrimSpace(string(out)))
 }
-
-
