@@ -1,15 +1,14 @@
 // Package awsenv is the start-up wiring shared by the handlers' main packages: reading and
-// validating environment variables (every problem at once), building the AWS clients, and
-// reading the vendor token from an SSM SecureString parameter once.
+// validating environment variables (every problem at once), building the AWS SDK's S3 and SSM
+// clients, and reading the vendor token from an SSM SecureString parameter once.
 //
 // # Defaults
 //
-// AWS configuration comes from the variables Lambda sets ([AWS]): region, the role's credentials,
-// and endpoint overrides such as AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SSM; retries are the
-// SDK's default retryer. Nothing is read from shared config or credentials files, and no other
-// credential provider is tried: config.LoadDefaultConfig and service/ssm (replaced by [SSM])
-// made every handler's zip about 0.8 MB larger, and service/s3's client (replaced by [S3], which
-// still takes service/s3's input and output structs) about 0.45 MB more.
+// [AWS] is config.LoadDefaultConfig: region, the role's credentials (environment variables, or
+// the container credentials endpoint that SnapStart functions use), AWS_ENDPOINT_URL_<SERVICE>
+// and AWS_ENDPOINT_URL overrides, AWS_RETRY_MODE and AWS_MAX_ATTEMPTS for the SDK's retryer, and
+// every other setting the SDK reads, exactly as a user's own handler gets them. [NewS3] and
+// [NewSSM] are service/s3's and service/ssm's clients from that configuration.
 //
 // S3_USE_PATH_STYLE=true switches the S3 client to path-style addressing (local S3 servers).
 // LOG_LEVEL is DEBUG, INFO (default), WARN or ERROR.
@@ -28,6 +27,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // Vars reads environment variables and collects every problem.
@@ -100,24 +103,27 @@ func (v *Vars) Level() slog.Level {
 // Err returns every problem found, or nil.
 func (v *Vars) Err() error { return errors.Join(v.errs...) }
 
-// ParameterGetter reads SSM parameters (*SSM).
+// ParameterGetter reads SSM parameters; *ssm.Client satisfies it.
 type ParameterGetter interface {
-	GetParameter(ctx context.Context, name string, withDecryption bool) (*Parameter, error)
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
 }
 
+var _ ParameterGetter = (*ssm.Client)(nil)
+
 // VendorToken reads the SecureString parameter name with decryption. The value is returned,
-// never logged or put in an error. A missing parameter is a *ParameterNotFoundError and a
-// refusal an *AccessDeniedError, wrapped.
+// never logged or put in an error. The SDK's errors are wrapped: a missing parameter is a
+// *types.ParameterNotFound, a refusal a smithy.APIError with the code AccessDeniedException
+// (the role lacks ssm:GetParameter on the parameter, or kms:Decrypt on its key).
 func VendorToken(ctx context.Context, c ParameterGetter, name string) (string, error) {
-	p, err := c.GetParameter(ctx, name, true)
+	out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
 	if err != nil {
 		return "", fmt.Errorf("reading the vendor token parameter %s: %w", name, err)
 	}
-	if p == nil || p.Value == "" {
+	if out == nil || out.Parameter == nil || aws.ToString(out.Parameter.Value) == "" {
 		return "", fmt.Errorf("the vendor token parameter %s is empty", name)
 	}
-	if p.Type != "" && p.Type != "SecureString" {
-		return "", fmt.Errorf("the vendor token parameter %s must be a SecureString, it is a %s", name, p.Type)
+	if t := out.Parameter.Type; t != "" && t != types.ParameterTypeSecureString {
+		return "", fmt.Errorf("the vendor token parameter %s must be a SecureString, it is a %s", name, t)
 	}
-	return p.Value, nil
+	return aws.ToString(out.Parameter.Value), nil
 }
