@@ -1,36 +1,27 @@
 // Package awsenv is the start-up wiring shared by the handlers' main packages: reading and
-// validating environment variables (every problem at once), building the AWS SDK's S3 and SSM
-// clients, and reading the vendor token from an SSM SecureString parameter once.
+// validating environment variables (every problem at once), and building the AWS configuration
+// and the SDK's S3 client. The vendor client and its token, read from SSM, are vendorenv's: a
+// handler that does not call the vendor does not link service/ssm.
 //
 // # Defaults
 //
-// [AWS] is config.LoadDefaultConfig: region, the role's credentials (environment variables, or
-// the container credentials endpoint that SnapStart functions use), AWS_ENDPOINT_URL_<SERVICE>
-// and AWS_ENDPOINT_URL overrides, AWS_RETRY_MODE and AWS_MAX_ATTEMPTS for the SDK's retryer, and
-// every other setting the SDK reads, exactly as a user's own handler gets them. [NewS3] and
-// [NewSSM] are service/s3's and service/ssm's clients from that configuration.
+// [AWS] is config.LoadDefaultConfig: the region and the role's credentials that Lambda puts in
+// the environment (else the SDK's other providers), AWS_ENDPOINT_URL_<SERVICE> and
+// AWS_ENDPOINT_URL overrides, AWS_RETRY_MODE and AWS_MAX_ATTEMPTS for the SDK's retryer, and
+// every other setting the SDK reads, exactly as a user's own handler gets them. [NewS3] is
+// service/s3's client from that configuration.
 //
 // S3_USE_PATH_STYLE=true switches the S3 client to path-style addressing (local S3 servers).
 // LOG_LEVEL is DEBUG, INFO (default), WARN or ERROR.
-//
-// # IAM
-//
-// [VendorToken] calls ssm:GetParameter with decryption: the function's role needs
-// ssm:GetParameter on the parameter and kms:Decrypt on its key (aws/ssm by default).
 package awsenv
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // Vars reads environment variables and collects every problem.
@@ -102,28 +93,3 @@ func (v *Vars) Level() slog.Level {
 
 // Err returns every problem found, or nil.
 func (v *Vars) Err() error { return errors.Join(v.errs...) }
-
-// ParameterGetter reads SSM parameters; *ssm.Client satisfies it.
-type ParameterGetter interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-}
-
-var _ ParameterGetter = (*ssm.Client)(nil)
-
-// VendorToken reads the SecureString parameter name with decryption. The value is returned,
-// never logged or put in an error. The SDK's errors are wrapped: a missing parameter is a
-// *types.ParameterNotFound, a refusal a smithy.APIError with the code AccessDeniedException
-// (the role lacks ssm:GetParameter on the parameter, or kms:Decrypt on its key).
-func VendorToken(ctx context.Context, c ParameterGetter, name string) (string, error) {
-	out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
-	if err != nil {
-		return "", fmt.Errorf("reading the vendor token parameter %s: %w", name, err)
-	}
-	if out == nil || out.Parameter == nil || aws.ToString(out.Parameter.Value) == "" {
-		return "", fmt.Errorf("the vendor token parameter %s is empty", name)
-	}
-	if t := out.Parameter.Type; t != "" && t != types.ParameterTypeSecureString {
-		return "", fmt.Errorf("the vendor token parameter %s must be a SecureString, it is a %s", name, t)
-	}
-	return aws.ToString(out.Parameter.Value), nil
-}

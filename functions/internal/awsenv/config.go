@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 // AWS loads the AWS configuration with config.LoadDefaultConfig, from the process's
@@ -34,6 +33,3 @@ func AWS(v *Vars) aws.Config {
 func NewS3(cfg aws.Config, pathStyle bool) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle })
 }
-
-// NewSSM is service/ssm's client from cfg.
-func NewSSM(cfg aws.Config) *ssm.Client { return ssm.NewFromConfig(cfg) }

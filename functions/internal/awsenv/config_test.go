@@ -2,6 +2,7 @@ package awsenv_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -59,6 +60,23 @@ func (h *hits) count() int {
 	return h.n
 }
 
+// parameter answers every GetParameter with a parameter of that value.
+func parameter(value string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = fmt.Fprintf(w, `{"Parameter":{"Name":"/p","Type":"String","Value":%q}}`, value)
+	}
+}
+
+// getParameter reads a parameter with service/ssm's client from cfg.
+func getParameter(ctx context.Context, t *testing.T, cfg aws.Config) string {
+	out, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/p")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.Parameter.Value)
+}
+
 func TestAWSFromLambdaEnvironment(t *testing.T) {
 	lambdaEnv(t, nil)
 	v := awsenv.FromMap(nil)
@@ -84,8 +102,8 @@ func TestAWSEndpointOverrides(t *testing.T) {
 		}
 		w.Header().Set("Content-Length", "0")
 	})
-	ssmsrv := ssmHits.server(t, func(w http.ResponseWriter, _ *http.Request) { parameter("SecureString", "x")(w, tokenParam) })
-	global := globalHits.server(t, func(w http.ResponseWriter, _ *http.Request) { parameter("SecureString", "y")(w, tokenParam) })
+	ssmsrv := ssmHits.server(t, parameter("x"))
+	global := globalHits.server(t, parameter("y"))
 
 	lambdaEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": s3srv.URL, "AWS_ENDPOINT_URL_SSM": ssmsrv.URL, "AWS_ENDPOINT_URL": global.URL})
 	v := awsenv.FromMap(nil)
@@ -97,8 +115,8 @@ func TestAWSEndpointOverrides(t *testing.T) {
 	if _, err := awsenv.NewS3(cfg, true).HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("data"), Key: aws.String("k")}); err != nil {
 		t.Fatal(err)
 	}
-	if tok, err := awsenv.VendorToken(ctx, awsenv.NewSSM(cfg), tokenParam); err != nil || tok != "x" {
-		t.Fatalf("%q %v", tok, err)
+	if got := getParameter(ctx, t, cfg); got != "x" {
+		t.Fatalf("SSM answered %q", got)
 	}
 	if s3Hits.count() != 1 || ssmHits.count() != 1 || globalHits.count() != 0 {
 		t.Errorf("S3 %d, SSM %d, AWS_ENDPOINT_URL %d requests", s3Hits.count(), ssmHits.count(), globalHits.count())
@@ -106,8 +124,8 @@ func TestAWSEndpointOverrides(t *testing.T) {
 
 	lambdaEnv(t, map[string]string{"AWS_ENDPOINT_URL": global.URL})
 	v = awsenv.FromMap(nil)
-	if tok, err := awsenv.VendorToken(ctx, awsenv.NewSSM(awsenv.AWS(v)), tokenParam); err != nil || tok != "y" || v.Err() != nil {
-		t.Fatalf("through AWS_ENDPOINT_URL: %q %v %v", tok, err, v.Err())
+	if got := getParameter(ctx, t, awsenv.AWS(v)); got != "y" || v.Err() != nil {
+		t.Fatalf("through AWS_ENDPOINT_URL: %q %v", got, v.Err())
 	}
 }
 
@@ -130,7 +148,7 @@ func TestAWSRetrySettings(t *testing.T) {
 			t.Fatalf("%s: %v %q", tc.mode, err, cfg.RetryMode)
 		}
 		before := h.count()
-		_, err := awsenv.NewSSM(cfg).GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(tokenParam)},
+		_, err := ssm.NewFromConfig(cfg).GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/p")},
 			func(o *ssm.Options) { o.Retryer = noBackoff(o.Retryer) })
 		if err == nil {
 			t.Fatal("no error from a failing SSM")
