@@ -5,7 +5,8 @@
 // naming rule, not a copy of it.
 //
 // Use: in TestMain call Serve(handlers) first (it only acts in the child process), then in a
-// test call Invoke(t, "name", payload).
+// test call Invoke(t, "name", payload). InvokeCommand runs a built handler binary instead, and
+// Start does so in an environment of its own and times the start (BenchmarkHandlerStartup).
 package lambdatest
 
 import (

@@ -28,7 +28,7 @@ import (
 const startsPerRun = 20
 
 // BenchmarkHandlerStartup starts every handler under functions/ as Lambda would start it: its
-// bootstrap binary, built as the worker component builds it (-tags lambda.norpc -trimpath
+// bootstrap binary, built with the worker component's flags (-tags lambda.norpc -trimpath
 // -ldflags "-s -w", CGO_ENABLED=0) for linux on this machine's architecture, in an environment
 // holding only what Lambda sets and what the function configures, against a local stand-in of
 // the Runtime API ([lambdatest.Start]). Each start serves one small real invocation: the vendor
@@ -183,11 +183,16 @@ func startFixture(b *testing.B) fixture {
 	}
 }
 
+// buildFlags are components/worker's BuildFlags (not imported: that would bring the Pulumi SDK
+// into this test).
+var buildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid="}
+
 // buildBootstrap builds functions/<name> for linux on this machine's architecture with the
 // worker component's flags, to dir/bootstrap.
 func buildBootstrap(b *testing.B, root, name, dir string) string {
 	bin := filepath.Join(dir, "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", bin, "./functions/"+name)
+	args := append(append([]string{"build"}, buildFlags...), "-o", bin, "./functions/"+name)
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
 	if out, err := cmd.CombinedOutput(); err != nil {
