@@ -179,6 +179,8 @@ func startFixture(b *testing.B) fixture {
 			"merge-manifests": must(pipeline.MergeInput{Date: date, Groups: []pipeline.ListDevicesOutput{*listed}}),
 			"fetch-metrics":   must(fetch),
 			"transform":       must(sqs),
+			// The vendor worker's most frequent operation.
+			"vendor": must(pipeline.Request{Op: pipeline.OpFetchMetrics, Input: must(fetch)}),
 		},
 	}
 }
