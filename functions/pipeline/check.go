@@ -9,8 +9,8 @@ import (
 	"strconv"
 )
 
-// ErrNameTooManyFailures: more of a run's items were captured as failed than the run tolerates.
-// Do not retry: the run fails so that an operator looks (the captured items are under failed/,
+// ErrNameTooManyFailures is the error of a run that captured more failed items than it
+// tolerates. Do not retry: the run fails so that an operator looks (the captured items are under failed/,
 // and a re-run with skipExisting fetches them again once the cause is fixed).
 const ErrNameTooManyFailures = "TooManyFailuresError"
 
