@@ -11,32 +11,18 @@ import (
 
 // Operator grants: what a person or a tool that runs the workflow may do with it. Each lists the
 // exact actions it allows, on this state machine, its executions and its Map Runs only.
-//
 // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
-var (
-	// StartActions start executions: states:StartExecution (and states:StartSyncExecution, for
-	// Express state machines).
-	StartActions = []string{"states:StartExecution", "states:StartSyncExecution"}
-	// ReadActions read the state machine, its executions (with their history) and Map Runs:
-	// states:DescribeStateMachine, states:ListExecutions, states:DescribeExecution,
-	// states:DescribeStateMachineForExecution, states:GetExecutionHistory, states:ListMapRuns,
-	// states:DescribeMapRun.
-	ReadActions = []string{"states:DescribeStateMachine", "states:ListExecutions", "states:DescribeExecution",
-		"states:DescribeStateMachineForExecution", "states:GetExecutionHistory", "states:ListMapRuns", "states:DescribeMapRun"}
-	// RedriveActions redrive failed, aborted or timed-out executions from where they stopped,
-	// Distributed Map Runs included: states:RedriveExecution.
-	RedriveActions = []string{"states:RedriveExecution"}
-	// StopActions stop running executions: states:StopExecution.
-	StopActions = []string{"states:StopExecution"}
-)
 
-// GrantStart lets g start executions of the workflow (StartActions).
+// GrantStart lets g start executions of the workflow: states:StartExecution and
+// states:StartSyncExecution (Express) on the state machine.
 func (w *Workflow) GrantStart(g policy.Grantee) error {
-	return w.grant(g, "start", policy.Statement{Actions: StartActions, Resources: []pulumi.StringInput{w.Arn}})
+	return w.grant(g, "start", policy.Statement{Actions: []string{"states:StartExecution", "states:StartSyncExecution"}, Resources: []pulumi.StringInput{w.Arn}})
 }
 
-// GrantRead lets g read the workflow, its executions and their Map Runs (ReadActions), as the
-// Step Functions console does.
+// GrantRead lets g read the workflow, its executions and their Map Runs, as the Step Functions
+// console does: states:DescribeStateMachine and states:ListExecutions on the state machine;
+// states:DescribeExecution, states:DescribeStateMachineForExecution, states:GetExecutionHistory
+// and states:ListMapRuns on its executions; states:DescribeMapRun on its Map Runs.
 func (w *Workflow) GrantRead(g policy.Grantee) error {
 	return w.grant(g, "read",
 		policy.Statement{Actions: []string{"states:DescribeStateMachine", "states:ListExecutions"}, Resources: []pulumi.StringInput{w.Arn}},
@@ -46,15 +32,17 @@ func (w *Workflow) GrantRead(g policy.Grantee) error {
 	)
 }
 
-// GrantRedrive lets g redrive the workflow's executions (RedriveActions): only unsuccessful
-// states and child executions run again, in the same execution.
+// GrantRedrive lets g redrive the workflow's failed, aborted or timed-out executions, Map Runs
+// included (only unsuccessful states and child executions run again, in the same execution):
+// states:RedriveExecution on its executions.
 func (w *Workflow) GrantRedrive(g policy.Grantee) error {
-	return w.grant(g, "redrive", policy.Statement{Actions: RedriveActions, Resources: []pulumi.StringInput{w.arnOf("execution", ":*")}})
+	return w.grant(g, "redrive", policy.Statement{Actions: []string{"states:RedriveExecution"}, Resources: []pulumi.StringInput{w.arnOf("execution", ":*")}})
 }
 
-// GrantStop lets g stop the workflow's running executions (StopActions).
+// GrantStop lets g stop the workflow's running executions: states:StopExecution on its
+// executions.
 func (w *Workflow) GrantStop(g policy.Grantee) error {
-	return w.grant(g, "stop", policy.Statement{Actions: StopActions, Resources: []pulumi.StringInput{w.arnOf("execution", ":*")}})
+	return w.grant(g, "stop", policy.Statement{Actions: []string{"states:StopExecution"}, Resources: []pulumi.StringInput{w.arnOf("execution", ":*")}})
 }
 
 // arnOf turns the state machine's ARN into a pattern of another resource type: its executions
