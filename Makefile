@@ -50,8 +50,9 @@ bench-local: ## make local's wall time against the ideal, at the default size an
 	$(GO) test -run '^$$' -bench BenchmarkLocal -benchtime 1x -timeout 30m ./infra/local/
 
 .PHONY: lint
-lint: ## gofmt, go vet, golangci-lint and actionlint at pinned versions
+lint: ## gofmt, go mod tidy, go vet, golangci-lint (.golangci.yml) and actionlint at pinned versions
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
 	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
