@@ -180,7 +180,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		{TransformName, bucket.Write, ProcessedPrefix},
 	}
 	for _, g := range grants {
-		if err := p.Bucket.Grant(p.Workers[g.w], g.access, g.prefix); err != nil {
+		if _, err := p.Bucket.Grant(p.Workers[g.w], g.access, g.prefix); err != nil {
 			return nil, err
 		}
 	}
@@ -251,14 +251,14 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 // with "failed" (ResultWriter FAILED/PENDING files) skips the listing and fetches only those
 // items again.
 func ExportDefinition(cfg *Config, workers map[string]*worker.Worker, bucketName pulumi.StringInput) workflow.Definition {
-	targets := map[string]policy.Target{}
+	targets := map[string]policy.Function{}
 	for k, w := range workers {
 		targets[k] = w
 	}
 	return exportDefinition(cfg, targets, bucketName)
 }
 
-func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi.StringInput) workflow.Definition {
+func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulumi.StringInput) workflow.Definition {
 	retry := []workflow.Retry{{
 		ErrorEquals: append([]string(nil), pipeline.RetryableErrorNames...),
 		Interval:    2 * time.Second,
