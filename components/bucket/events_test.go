@@ -370,6 +370,14 @@ func TestEventValidation(t *testing.T) {
 			_, err = ev.SendTo(act("states:*"), nil)
 			return err
 		}, "SendTo(target)", "wildcard", 1},
+		{"typed nil target", func(b *Bucket) error {
+			ev, err := b.OnObjectCreated("in", nil)
+			if err != nil {
+				return err
+			}
+			_, err = ev.SendTo((*worker.Worker)(nil), nil)
+			return err
+		}, "OnObject(in).SendTo(target) needs a target", "", 1},
 		{"nil grantee", func(b *Bucket) error { return errOf(b.GrantRead(nil)) }, "GrantRead", "", 0},
 		{"grant prefix", func(b *Bucket) error {
 			return errOf(b.GrantRead(policy.NewRoleGrantee(b.ctx, "r", pulumi.String("r"), nil), "raw/*"))
