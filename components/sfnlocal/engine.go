@@ -140,7 +140,7 @@ func (e *Engine) Execute(ctx context.Context, input []byte) ([]byte, error) {
 // ExecuteNamed is Execute with an execution name (empty means a random UUID); it also returns
 // the execution's ARN.
 func (e *Engine) ExecuteNamed(ctx context.Context, name string, input []byte) (output []byte, executionArn string, err error) {
-	var in any = map[string]any{}
+	var in any = newObject(0)
 	if len(strings.TrimSpace(string(input))) > 0 {
 		v, perr := parseJSON(input)
 		if perr != nil {
@@ -295,19 +295,17 @@ func (c *stateCtx) get() any {
 	if c.built != nil {
 		return c.built
 	}
-	m := map[string]any{
-		"Execution": map[string]any{
-			"Id": c.x.arn, "Input": c.x.input, "Name": c.x.name, "RoleArn": c.x.r.roleArn(),
-			"StartTime": c.x.start.Format("2006-01-02T15:04:05.000Z"), "RedriveCount": int64(0),
-		},
-		"State": map[string]any{
-			"EnteredTime": c.entered.UTC().Format("2006-01-02T15:04:05.000Z"), "Name": c.s.name, "RetryCount": int64(c.retries),
-		},
-		"StateMachine": map[string]any{"Id": c.x.smArn, "Name": c.x.smName},
-		"Task":         map[string]any{},
-	}
+	// the order of the context object in AWS's documentation
+	m := obj(
+		"Execution", obj("Id", c.x.arn, "Input", c.x.input, "Name", c.x.name, "RoleArn", c.x.r.roleArn(),
+			"StartTime", c.x.start.Format("2006-01-02T15:04:05.000Z"), "RedriveCount", int64(0)),
+		"State", obj("EnteredTime", c.entered.UTC().Format("2006-01-02T15:04:05.000Z"), "Name", c.s.name,
+			"RetryCount", int64(c.retries)),
+		"StateMachine", obj("Id", c.x.smArn, "Name", c.x.smName),
+		"Task", newObject(0),
+	)
 	if c.item != nil {
-		m["Map"] = map[string]any{"Item": map[string]any{"Index": int64(c.item.index), "Value": c.item.value}}
+		m.add("Map", obj("Item", obj("Index", int64(c.item.index), "Value", c.item.value)))
 	}
 	c.built = m
 	return m
@@ -319,7 +317,7 @@ func (c *stateCtx) mapItem() *mapItem { return c.item }
 
 func applyPath(p optPathC, v any, ctx ctxSource, field string) (any, error) {
 	if p.null {
-		return map[string]any{}, nil
+		return newObject(0), nil
 	}
 	if p.path == nil {
 		return v, nil
@@ -509,6 +507,9 @@ func (r *run) sleep(ctx context.Context, d time.Duration) error {
 func errorMatches(names []string, err string) bool {
 	for _, n := range names {
 		switch {
+		case err == ErrRuntime:
+			// never caught or retried, even when named (AWS fails the execution)
+			return false
 		case n == err:
 			return true
 		case n == ErrAll && err != ErrRuntime && err != ErrDataLimitExceeded:
@@ -575,7 +576,7 @@ func (x *execution) withRetry(ctx context.Context, s *state, input any, sc *stat
 			if !errorMatches(c.errors, ee.Name) {
 				continue
 			}
-			errObj := map[string]any{"Error": ee.Name, "Cause": ee.Cause}
+			errObj := obj("Error", ee.Name, "Cause", ee.Cause)
 			out, perr := applyResultPath(c.resultPath, input, errObj)
 			if perr != nil {
 				return nil, "", perr

@@ -422,8 +422,8 @@ func (c *icall) apply(args []any) (any, error) {
 		h.Write([]byte(s))
 		return hex.EncodeToString(h.Sum(nil)), nil
 	case "States.JsonMerge":
-		a, ok1 := args[0].(map[string]any)
-		b, ok2 := args[1].(map[string]any)
+		a, ok1 := args[0].(*object)
+		b, ok2 := args[1].(*object)
 		if !ok1 || !ok2 {
 			return nil, ifail(n, "the first two arguments must be objects, got %s and %s", typeName(args[0]), typeName(args[1]))
 		}
@@ -434,9 +434,12 @@ func (c *icall) apply(args []any) (any, error) {
 		if deep {
 			return nil, ifail(n, "deep merge (true) is not supported by Step Functions; use false")
 		}
-		out := shallowCopyMap(a, len(b))
-		for k, v := range b {
-			out[k] = v
+		out := newObject(a.len() + b.len())
+		for _, e := range a.m {
+			out.add(e.key, e.val)
+		}
+		for _, e := range b.m {
+			out.add(e.key, e.val)
 		}
 		return out, nil
 	case "States.MathRandom":

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// The hand-written encoder must produce the same JSON values as encoding/json.
+// The hand-written encoder must produce the same JSON values as encoding/json (which sorts
+// object keys where ours keeps document order: the values are compared, not the bytes).
 func FuzzMarshalMatchesEncodingJSON(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2.5,"x\u0001\"\\\n",null,true]}`, `"\u2028 é \t"`, `1e21`, `1e-7`, `-0.000001`, `123456789012345678`, `{"b":{"c":[]},"a":{}}`} {
 		f.Add(s)
@@ -20,7 +21,7 @@ func FuzzMarshalMatchesEncodingJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		std, err := json.Marshal(v)
+		std, err := json.Marshal(toGo(v))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -117,13 +117,16 @@ func (x *execution) dispatchTask(ctx context.Context, s *state, eff any) (any, e
 	case resLambdaARN:
 		return x.callLambda(ctx, s, s.resource, eff, false)
 	case resLambdaInvoke:
-		p, ok := eff.(map[string]any)
-		fn, _ := p["FunctionName"].(string)
+		p, ok := eff.(*object)
+		var fn string
+		if ok {
+			fn, _ = p.str("FunctionName")
+		}
 		if !ok || fn == "" {
 			return nil, newErr(ErrRuntime, "arn:aws:states:::lambda:invoke needs Parameters.FunctionName (a function name or ARN)")
 		}
-		var payload any = map[string]any{}
-		if pl, has := p["Payload"]; has {
+		var payload any = newObject(0)
+		if pl, has := p.get("Payload"); has {
 			payload = pl
 		}
 		return x.callLambda(ctx, s, fn, payload, true)
@@ -204,7 +207,7 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 		return v, nil
 	}
 	reqID := newUUID()
-	res := map[string]any{
+	res := fromGo(map[string]any{
 		"ExecutedVersion": "$LATEST",
 		"Payload":         v,
 		"SdkHttpMetadata": map[string]any{
@@ -216,25 +219,27 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 		},
 		"SdkResponseMetadata": map[string]any{"RequestId": reqID},
 		"StatusCode":          int64(200),
-	}
+	}).(*object)
+	res = res.with("Payload", v) // v is already an execution value
 	if x.listening() {
 		x.emit("TaskSucceeded", map[string]any{"resourceType": "lambda", "resource": "invoke", "output": jsonText(res)})
 	}
 	return res, nil
 }
 
-func params(eff any, resource string) (map[string]any, error) {
-	p, ok := eff.(map[string]any)
+func params(eff any, resource string) (*object, error) {
+	p, ok := eff.(*object)
 	if !ok {
 		return nil, newErr(ErrRuntime, "%s needs Parameters (an object), got %s", resource, typeName(eff))
 	}
 	return p, nil
 }
 
-func strParam(p map[string]any, name, resource string) (string, error) {
-	s, ok := p[name].(string)
+func strParam(p *object, name, resource string) (string, error) {
+	v, _ := p.get(name)
+	s, ok := v.(string)
 	if !ok || s == "" {
-		return "", newErr(ErrRuntime, "%s needs Parameters.%s (a string), got %s", resource, name, mustJSONString(p[name]))
+		return "", newErr(ErrRuntime, "%s needs Parameters.%s (a string), got %s", resource, name, mustJSONString(v))
 	}
 	return s, nil
 }
@@ -249,7 +254,8 @@ func (x *execution) sqsSend(ctx context.Context, s *state, eff any) (any, error)
 		return nil, err
 	}
 	var body string
-	switch b := p["MessageBody"].(type) {
+	mb, _ := p.get("MessageBody")
+	switch b := mb.(type) {
 	case string:
 		body = b
 	case nil:
@@ -258,12 +264,13 @@ func (x *execution) sqsSend(ctx context.Context, s *state, eff any) (any, error)
 		body = mustJSONString(b)
 	}
 	m := Message{QueueURL: url, Body: body}
-	if a, ok := p["MessageAttributes"].(map[string]any); ok {
-		m.Attributes = a
+	if a, ok := p.get("MessageAttributes"); ok {
+		m.Attributes, _ = toGo(a).(map[string]any)
 	}
-	m.MessageGroupID, _ = p["MessageGroupId"].(string)
-	m.MessageDeduplicationID, _ = p["MessageDeduplicationId"].(string)
-	if d, ok := toInt(p["DelaySeconds"]); ok {
+	m.MessageGroupID, _ = p.str("MessageGroupId")
+	m.MessageDeduplicationID, _ = p.str("MessageDeduplicationId")
+	ds, _ := p.get("DelaySeconds")
+	if d, ok := toInt(ds); ok {
 		if d < 0 || d > 900 {
 			return nil, newErr("SQS.InvalidParameterValueException", "DelaySeconds must be in 0..900, got %d", d)
 		}
@@ -280,8 +287,8 @@ func (x *execution) sqsSend(ctx context.Context, s *state, eff any) (any, error)
 		return nil, ee
 	}
 	sum := md5.Sum([]byte(body))
-	out := map[string]any{"MD5OfMessageBody": hex.EncodeToString(sum[:]), "MessageId": id,
-		"SdkHttpMetadata": map[string]any{"HttpStatusCode": int64(200)}, "SdkResponseMetadata": map[string]any{"RequestId": newUUID()}}
+	out := fromGo(map[string]any{"MD5OfMessageBody": hex.EncodeToString(sum[:]), "MessageId": id,
+		"SdkHttpMetadata": map[string]any{"HttpStatusCode": int64(200)}, "SdkResponseMetadata": map[string]any{"RequestId": newUUID()}})
 	x.emit("TaskSucceeded", map[string]any{"resource": "sendMessage", "resourceType": "sqs", "output": jsonText(out)})
 	return out, nil
 }
@@ -317,10 +324,10 @@ func (x *execution) s3Get(ctx context.Context, s *state, eff any) (any, error) {
 		return nil, s3Err(err)
 	}
 	sum := md5.Sum(body)
-	return map[string]any{
+	return fromGo(map[string]any{
 		"Body": string(body), "ContentLength": int64(len(body)), "ContentType": "application/octet-stream",
 		"ETag": `"` + hex.EncodeToString(sum[:]) + `"`, "AcceptRanges": "bytes", "Metadata": map[string]any{},
-	}, nil
+	}), nil
 }
 
 func (x *execution) s3Put(ctx context.Context, s *state, eff any) (any, error) {
@@ -337,7 +344,8 @@ func (x *execution) s3Put(ctx context.Context, s *state, eff any) (any, error) {
 		return nil, err
 	}
 	var body []byte
-	switch b := p["Body"].(type) {
+	pb, _ := p.get("Body")
+	switch b := pb.(type) {
 	case string:
 		body = []byte(b)
 	case nil:
@@ -348,7 +356,7 @@ func (x *execution) s3Put(ctx context.Context, s *state, eff any) (any, error) {
 	if err != nil {
 		return nil, s3Err(err)
 	}
-	return map[string]any{"ETag": etag, "ServerSideEncryption": "AES256"}, nil
+	return obj("ETag", etag, "ServerSideEncryption", "AES256"), nil
 }
 
 func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind resourceKind) (any, error) {
@@ -372,8 +380,8 @@ func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind 
 		return nil, newErr(ErrStateMachineDoesNotExist, "State Machine Does Not Exist: '%s' (register it in Options.StateMachines)", target)
 	}
 	smArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", x.r.eng.opts.Region, x.r.eng.opts.Account, smName)
-	var input any = map[string]any{}
-	if in, ok := p["Input"]; ok {
+	var input any = newObject(0)
+	if in, ok := p.get("Input"); ok {
 		input = in
 		if str, isStr := in.(string); isStr {
 			if v, perr := parseJSON([]byte(str)); perr == nil {
@@ -381,7 +389,7 @@ func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind 
 			}
 		}
 	}
-	name, _ := p["Name"].(string)
+	name, _ := p.str("Name")
 	if name == "" {
 		name = newUUID()
 	}
@@ -393,7 +401,7 @@ func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind 
 			defer x.r.bg.Done()
 			_, _ = x.r.execute(context.WithoutCancel(ctx), def.m, smArn, smName, name, "", input, def.m.timeout)
 		}()
-		return map[string]any{"ExecutionArn": execArn, "StartDate": start.Format(time.RFC3339Nano)}, nil
+		return obj("ExecutionArn", execArn, "StartDate", start.Format(time.RFC3339Nano)), nil
 	}
 	out, err := x.r.execute(ctx, def.m, smArn, smName, name, "", input, def.m.timeout)
 	stop := time.Now().UTC()
@@ -409,17 +417,16 @@ func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind 
 		}
 		desc["Status"] = "FAILED"
 		desc["Error"], desc["Cause"] = ee.Name, ee.Cause
-		return nil, &ExecutionError{Name: ErrTaskFailed, Cause: jsonText(desc)}
+		return nil, &ExecutionError{Name: ErrTaskFailed, Cause: jsonText(fromGo(desc))}
 	}
 	desc["Status"] = "SUCCEEDED"
 	desc["OutputDetails"] = map[string]any{"Included": true}
 	if kind == resStartExecSync2 {
-		desc["Input"] = input
-		desc["Output"] = out
-	} else {
-		desc["Output"] = jsonText(out)
+		o := fromGo(desc).(*object)
+		return o.with("Input", input).with("Output", out), nil
 	}
-	return desc, nil
+	desc["Output"] = jsonText(out)
+	return fromGo(desc), nil
 }
 
 // integrationName splits an arn:aws:states:::<service>:<action> resource into the resourceType

@@ -13,40 +13,104 @@ import (
 	"github.com/ohler55/ojg/oj"
 )
 
-// parsers reuses ojg parsers (and their buffers) across documents.
-var parsers = sync.Pool{New: func() any { return &oj.Parser{} }}
+// tokenizers reuses ojg tokenizers (and their buffers) across documents.
+var tokenizers = sync.Pool{New: func() any { return &oj.Tokenizer{} }}
 
-// Values flowing through an execution are plain JSON trees: map[string]any, []any, string,
-// int64, float64, bool and nil. They are never modified in place once built: every state builds
-// new containers (copy on write), so branches and iterations can share their inputs safely.
+// Values flowing through an execution are plain JSON trees: *object (members in document
+// order), []any, string, int64, float64, bool and nil. They are never modified in place once
+// built: every state builds new containers (copy on write), so branches and iterations can share
+// their inputs safely.
 
-// parseJSON decodes a JSON document; integers become int64, other numbers float64.
+// parseJSON decodes one JSON document; integers that fit become int64, other numbers float64,
+// objects keep their members in document order.
 func parseJSON(b []byte) (any, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("empty JSON document")
 	}
-	p := parsers.Get().(*oj.Parser)
-	v, err := p.Parse(b)
-	parsers.Put(p)
+	t := tokenizers.Get().(*oj.Tokenizer)
+	h := &builder{}
+	err := t.Parse(b, h)
+	tokenizers.Put(t)
 	if err != nil {
 		return nil, err
 	}
-	return normalize(v), nil
+	if h.err != nil {
+		return nil, h.err
+	}
+	return h.result, nil
 }
 
-// normalize converts the number types a decoder may produce into int64 or float64.
-func normalize(v any) any {
+// builder receives an ojg tokenizer's tokens and builds the value.
+type builder struct {
+	frames []frame
+	result any
+	values int // top-level values seen
+	err    error
+}
+
+type frame struct {
+	o   *object
+	a   []any
+	key string
+}
+
+func (h *builder) value(v any) {
+	if n := len(h.frames); n > 0 {
+		f := &h.frames[n-1]
+		if f.o != nil {
+			f.o.add(f.key, v)
+		} else {
+			f.a = append(f.a, v)
+		}
+		return
+	}
+	h.values++
+	if h.values > 1 && h.err == nil {
+		h.err = fmt.Errorf("more than one JSON value in the document")
+	}
+	h.result = v
+}
+
+func (h *builder) Null()           { h.value(nil) }
+func (h *builder) Bool(b bool)     { h.value(b) }
+func (h *builder) Int(i int64)     { h.value(i) }
+func (h *builder) Float(f float64) { h.value(f) }
+func (h *builder) Number(s string) {
+	// beyond int64 and float64: the nearest float64, as Jackson's double would be
+	f, _ := strconv.ParseFloat(s, 64)
+	h.value(f)
+}
+func (h *builder) String(s string) { h.value(s) }
+func (h *builder) Key(k string)    { h.frames[len(h.frames)-1].key = k }
+func (h *builder) ObjectStart()    { h.frames = append(h.frames, frame{o: newObject(4)}) }
+func (h *builder) ObjectEnd() {
+	f := h.frames[len(h.frames)-1]
+	h.frames = h.frames[:len(h.frames)-1]
+	h.value(f.o)
+}
+func (h *builder) ArrayStart() { h.frames = append(h.frames, frame{a: []any{}}) }
+func (h *builder) ArrayEnd() {
+	f := h.frames[len(h.frames)-1]
+	h.frames = h.frames[:len(h.frames)-1]
+	h.value(f.a)
+}
+
+// fromGo converts a value built by encoding/json or by hand (map[string]any with sorted keys,
+// json.Number, int) into an execution value.
+func fromGo(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
-		for k, e := range t {
-			t[k] = normalize(e)
+		o := newObject(len(t))
+		for _, k := range sortedKeys(t) {
+			o.add(k, fromGo(t[k]))
 		}
-		return t
+		return o
 	case []any:
+		out := make([]any, len(t))
 		for i, e := range t {
-			t[i] = normalize(e)
+			out[i] = fromGo(e)
 		}
-		return t
+		return out
 	case json.Number:
 		if i, err := t.Int64(); err == nil {
 			return i
@@ -55,21 +119,13 @@ func normalize(v any) any {
 		return f
 	case int:
 		return int64(t)
-	case float64:
-		return t
-	case int64, string, bool, nil:
-		return t
 	default:
-		// big numbers and other exotic decoder types: keep their text.
-		if f, err := strconv.ParseFloat(fmt.Sprint(t), 64); err == nil {
-			return f
-		}
-		return fmt.Sprint(t)
+		return t
 	}
 }
 
-// marshalJSON encodes a value compactly without HTML escaping, object keys sorted (as
-// encoding/json does), numbers formatted as encoding/json formats them.
+// marshalJSON encodes a value compactly without HTML escaping, objects in member order (maps
+// with sorted keys, as encoding/json does), numbers formatted as encoding/json formats them.
 func marshalJSON(v any) ([]byte, error) {
 	return appendJSON(make([]byte, 0, 64), v)
 }
@@ -119,6 +175,20 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 			dst = append(dst, ':')
 			var err error
 			if dst, err = appendJSON(dst, t[k]); err != nil {
+				return nil, err
+			}
+		}
+		return append(dst, '}'), nil
+	case *object:
+		dst = append(dst, '{')
+		for i, e := range t.m {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, e.key)
+			dst = append(dst, ':')
+			var err error
+			if dst, err = appendJSON(dst, e.val); err != nil {
 				return nil, err
 			}
 		}
@@ -248,14 +318,14 @@ func isNumber(v any) bool { _, ok := toFloat(v); return ok }
 // jsonEqual compares two JSON values structurally, numbers by value.
 func jsonEqual(a, b any) bool {
 	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *object:
+		y, ok := b.(*object)
+		if !ok || len(x.m) != len(y.m) {
 			return false
 		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !jsonEqual(v, w) {
+		for _, e := range x.m {
+			w, ok := y.get(e.key)
+			if !ok || !jsonEqual(e.val, w) {
 				return false
 			}
 		}
@@ -289,7 +359,7 @@ func jsonEqual(a, b any) bool {
 // typeName names a JSON value's type for error messages.
 func typeName(v any) string {
 	switch v.(type) {
-	case map[string]any:
+	case *object, map[string]any:
 		return "object"
 	case []any:
 		return "array"
@@ -314,11 +384,24 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-// shallowCopyMap returns a copy of m with room for extra keys.
-func shallowCopyMap(m map[string]any, extra int) map[string]any {
-	c := make(map[string]any, len(m)+extra)
-	for k, v := range m {
-		c[k] = v
+
+// toGo converts an execution value into plain Go values (map[string]any for objects), for APIs
+// that take them.
+func toGo(v any) any {
+	switch t := v.(type) {
+	case *object:
+		m := make(map[string]any, len(t.m))
+		for _, e := range t.m {
+			m[e.key] = toGo(e.val)
+		}
+		return m
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = toGo(e)
+		}
+		return out
+	default:
+		return t
 	}
-	return c
 }
