@@ -384,7 +384,6 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-
 // toGo converts an execution value into plain Go values (map[string]any for objects), for APIs
 // that take them.
 func toGo(v any) any {
