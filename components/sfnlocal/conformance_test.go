@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/skeinhq/skein/components/sfnlocal"
@@ -41,6 +42,11 @@ type conformanceCase struct {
 	Input      json.RawMessage `json:"input"`
 	Output     json.RawMessage `json:"output"`
 	Error      string          `json:"error"`
+	// Cause, when set, is compared with the error's cause.
+	Cause string `json:"cause"`
+	// Replace rewrites the engine's output text before the comparison, each pair a regular
+	// expression and its replacement: the recordings mask ARNs, names and times.
+	Replace [][2]string `json:"replace"`
 	// OutputFields, when set, limits the comparison to these members of the output object (for
 	// outputs that hold AWS's prose causes).
 	OutputFields []string `json:"outputFields"`
@@ -70,6 +76,9 @@ type conformanceCase struct {
 		LargeString int             `json:"largeString"`
 		Error       string          `json:"error"`
 		Cause       string          `json:"cause"`
+		// Calls, when set, is how many times AWS invoked the function (counted from the
+		// recorded history's Lambda events).
+		Calls int `json:"calls"`
 	} `json:"functions"`
 }
 
@@ -156,23 +165,36 @@ func (c *conformanceCase) run() string {
 		return fmt.Sprintf("Parse: %v", err)
 	}
 	fns := &sfnlocal.Functions{}
+	calls := map[string]*atomic.Int64{}
 	for name, f := range c.Functions {
+		var h sfnlocal.Invoker
 		switch {
 		case f.Error != "":
-			fns.Register(name, failing{f.Error, f.Cause})
+			h = failing{f.Error, f.Cause}
 		case f.Echo:
-			fns.Register(name, echo{})
+			h = echo{}
 		case f.LargeString > 0:
-			fns.Register(name, answering(`"`+strings.Repeat("a", f.LargeString)+`"`))
+			h = answering(`"` + strings.Repeat("a", f.LargeString) + `"`)
 		default:
-			fns.Register(name, answering(f.Output))
+			h = answering(f.Output)
 		}
+		n := &atomic.Int64{}
+		calls[name] = n
+		fns.Register(name, counting{h, n})
 	}
 	e, err := sfnlocal.New(d, &sfnlocal.Options{TimeScale: 0.0001, Functions: fns})
 	if err != nil {
 		return err.Error()
 	}
 	out, err := e.Execute(context.Background(), input)
+	for name, f := range c.Functions {
+		if got := calls[name].Load(); f.Calls > 0 && got != int64(f.Calls) {
+			return fmt.Sprintf("function %s called %d times, AWS %d", name, got, f.Calls)
+		}
+	}
+	for _, r := range c.Replace {
+		out = regexp.MustCompile(r[0]).ReplaceAll(out, []byte(r[1]))
+	}
 	wantErr := c.Error
 	var want json.RawMessage
 	switch {
@@ -190,8 +212,8 @@ func (c *conformanceCase) run() string {
 		if !errors.As(err, &ee) {
 			return fmt.Sprintf("want error %s, got output %s (err %v)", wantErr, out, err)
 		}
-		if ee.Name != wantErr {
-			return fmt.Sprintf("want error %s, got %s: %s", wantErr, ee.Name, ee.Cause)
+		if ee.Name != wantErr || (c.Cause != "" && ee.Cause != c.Cause) {
+			return fmt.Sprintf("want error %s (cause %q), got %s: %s", wantErr, c.Cause, ee.Name, ee.Cause)
 		}
 		return ""
 	}
@@ -239,6 +261,16 @@ func (c *conformanceCase) run() string {
 type answering json.RawMessage
 
 func (a answering) Invoke(ctx context.Context, payload []byte) ([]byte, error) { return a, nil }
+
+type counting struct {
+	h sfnlocal.Invoker
+	n *atomic.Int64
+}
+
+func (c counting) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	c.n.Add(1)
+	return c.h.Invoke(ctx, payload)
+}
 
 type echo struct{}
 

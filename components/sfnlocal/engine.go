@@ -295,14 +295,19 @@ func (c *stateCtx) get() any {
 	if c.built != nil {
 		return c.built
 	}
-	// the order of the context object in AWS's documentation
+	// AWS's member order, as recorded in LocalStack's test_query_context_object_values; no
+	// Task object (AWS adds one only with a task token) and RetryCount only where a Retry can
+	// apply (Task, Parallel and Map states).
+	state := obj("Name", c.s.name, "EnteredTime", c.entered.UTC().Format("2006-01-02T15:04:05.000Z"))
+	switch c.s.typ {
+	case "Task", "Parallel", "Map":
+		state.add("RetryCount", int64(c.retries))
+	}
 	m := obj(
-		"Execution", obj("Id", c.x.arn, "Input", c.x.input, "Name", c.x.name, "RoleArn", c.x.r.roleArn(),
-			"StartTime", c.x.start.Format("2006-01-02T15:04:05.000Z"), "RedriveCount", int64(0)),
-		"State", obj("EnteredTime", c.entered.UTC().Format("2006-01-02T15:04:05.000Z"), "Name", c.s.name,
-			"RetryCount", int64(c.retries)),
+		"Execution", obj("Id", c.x.arn, "Input", c.x.input, "StartTime", c.x.start.Format("2006-01-02T15:04:05.000Z"),
+			"Name", c.x.name, "RoleArn", c.x.r.roleArn(), "RedriveCount", int64(0)),
 		"StateMachine", obj("Id", c.x.smArn, "Name", c.x.smName),
-		"Task", newObject(0),
+		"State", state,
 	)
 	if c.item != nil {
 		m.add("Map", obj("Item", obj("Index", int64(c.item.index), "Value", c.item.value)))
