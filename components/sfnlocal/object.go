@@ -121,3 +121,7 @@ func (o *object) Keys() []string {
 	}
 	return keys
 }
+
+// MarshalJSON writes the object in member order, should one reach encoding/json (event
+// details, a caller's value).
+func (o *object) MarshalJSON() ([]byte, error) { return marshalJSON(o) }
