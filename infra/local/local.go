@@ -224,7 +224,7 @@ func Start(opts Options) (*Environment, error) {
 			e.physical[fn.Name], _ = fn.Outputs["name"].(string)
 		}
 	}
-	e.Bucket = e.Functions[stack.FetchName]["DATA_BUCKET"]
+	e.Bucket = e.Functions[stack.VendorName]["DATA_BUCKET"]
 	if e.Bucket == "" {
 		return nil, errors.New("local: fetch-metrics has no DATA_BUCKET in the plan")
 	}
@@ -234,7 +234,7 @@ func Start(opts Options) (*Environment, error) {
 
 	e.Vendor, err = vendortest.Start(vendortest.Options{
 		Groups: opts.Groups, DevicesPerGroup: opts.DevicesPerGroup, Latency: opts.Latency,
-		ConcurrencyLimit: e.Config.VendorBudget, FailFraction: opts.FailFraction, FailStatus: cmpOr(opts.FailStatus, 404),
+		ConcurrencyLimit: e.Config.VendorConcurrency, FailFraction: opts.FailFraction, FailStatus: cmpOr(opts.FailStatus, 404),
 		Storms: opts.Storms, RetryAfter: opts.RetryAfter, Seed: opts.Seed, Token: "local-token",
 	})
 	if err != nil {
@@ -284,24 +284,27 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 		return n
 	}
 	vendor, err := vendorapi.New(vendorapi.Config{BaseURL: e.Vendor.URL, Token: "local-token",
-		MaxAttempts: envInt(stack.FetchName, "VENDOR_MAX_ATTEMPTS"), PageSize: envInt(stack.FetchName, "VENDOR_PAGE_SIZE")})
+		MaxAttempts: envInt(stack.VendorName, "VENDOR_MAX_ATTEMPTS"), PageSize: envInt(stack.VendorName, "VENDOR_PAGE_SIZE")})
 	if err != nil {
 		return nil, err
 	}
 	logFor := func(name string) *slog.Logger { return e.log.With("function", name) }
 	e.raw = &notifier{Client: st, bucket: e.Bucket}
-	fetch := &pipeline.FetchMetrics{Vendor: vendor, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(stack.FetchName, "BATCH_CONCURRENCY"),
-		FailedPrefix: e.Functions[stack.FetchName]["FAILED_PREFIX"], Log: logFor(stack.FetchName)}
+	fetch := &pipeline.FetchMetrics{Vendor: vendor, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(stack.VendorName, "BATCH_CONCURRENCY"),
+		FailedPrefix: e.Functions[stack.VendorName]["FAILED_PREFIX"], Log: logFor(stack.VendorName)}
 	if err := fetch.Validate(); err != nil {
 		return nil, err
 	}
 	e.transform = &pipeline.Transform{Store: st, Bucket: e.Functions[stack.TransformName]["DATA_BUCKET"], Concurrency: envInt(stack.TransformName, "TRANSFORM_CONCURRENCY"), Log: logFor(stack.TransformName)}
 	fns := &sfnlocal.Functions{}
+	router := &pipeline.Vendor{
+		ListGroups:   &pipeline.ListGroups{Vendor: vendor, Log: logFor(stack.VendorName)},
+		ListDevices:  &pipeline.ListDevices{Vendor: vendor, Store: st, Bucket: e.Bucket, Log: logFor(stack.VendorName)},
+		FetchMetrics: fetch,
+	}
 	for name, h := range map[string]any{
-		stack.ListGroupsName:  (&pipeline.ListGroups{Vendor: vendor, Log: logFor(stack.ListGroupsName)}).Handle,
-		stack.ListDevicesName: (&pipeline.ListDevices{Vendor: vendor, Store: st, Bucket: e.Bucket, Log: logFor(stack.ListDevicesName)}).Handle,
-		stack.MergeName:       (&pipeline.MergeManifests{Store: st, Bucket: e.Bucket, Log: logFor(stack.MergeName)}).Handle,
-		stack.FetchName:       fetch.Handle,
+		stack.VendorName: router.Handle,
+		stack.MergeName:  (&pipeline.MergeManifests{Store: st, Bucket: e.Bucket, Log: logFor(stack.MergeName)}).Handle,
 	} {
 		physical := e.physical[name]
 		if physical == "" {
@@ -406,7 +409,7 @@ func (e *Environment) Redrive(ctx context.Context, earlier *Report) (*Report, er
 func (e *Environment) run(ctx context.Context, date string, input []byte) (*Report, error) {
 	start := time.Now()
 	before := e.Vendor.Stats()
-	rep := &Report{Date: date, Bucket: e.Bucket, Captured: map[string]Capture{}, Budget: e.Config.VendorBudget,
+	rep := &Report{Date: date, Bucket: e.Bucket, Captured: map[string]Capture{}, Budget: e.Config.VendorConcurrency,
 		MapConcurrency: e.Config.MapConcurrency(), BatchConcurrency: e.Config.BatchConcurrency}
 	// The transform path runs while the export writes, as S3 events flow in AWS.
 	qs := newQueueSim(e.queueCfg, e.transform, e.opts.DuplicateFraction, e.opts.PoisonFraction, e.opts.Seed)
@@ -479,11 +482,11 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 		}
 	}
 	s.PeakConcurrency = rep.Vendor.PeakInFlight
-	s.MaxConcurrency = e.Config.VendorBudget
+	s.MaxConcurrency = e.Config.VendorConcurrency
 	s.WallSeconds = round3(time.Since(start).Seconds())
 	calls := rep.Vendor.Total - before.Total
 	lat := e.Vendor.Options().Latency
-	s.IdealSeconds = round3(float64(calls) * lat.Seconds() / float64(e.Config.VendorBudget))
+	s.IdealSeconds = round3(float64(calls) * lat.Seconds() / float64(e.Config.VendorConcurrency))
 	return rep, nil
 }
 
@@ -521,7 +524,7 @@ func (e *Environment) captureResults(date string, rep *Report) error {
 
 // captureFailed reads the objects fetch-metrics wrote under failed/ for the run date.
 func (e *Environment) captureFailed(date string, rep *Report) error {
-	prefix := e.Functions[stack.FetchName]["FAILED_PREFIX"]
+	prefix := e.Functions[stack.VendorName]["FAILED_PREFIX"]
 	if prefix == "" {
 		return nil
 	}

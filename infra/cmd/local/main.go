@@ -75,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	defer env.Close()
 	_, _ = fmt.Fprintf(stderr, "local: exporting %s: %d groups x %d devices, vendor budget %d (%d batches of %d at once x %d calls each), latency %v\n",
-		env.RunDate(), o.Groups, o.DevicesPerGroup, env.Config.VendorBudget, env.Config.MapConcurrency(), env.Config.BatchSize, env.Config.BatchConcurrency, o.Latency)
+		env.RunDate(), o.Groups, o.DevicesPerGroup, env.Config.VendorConcurrency, env.Config.MapConcurrency(), env.Config.BatchSize, env.Config.BatchConcurrency, o.Latency)
 	rep, err := env.Run(ctx)
 	if err != nil {
 		_, _ = fmt.Fprintln(stderr, "local:", err)
