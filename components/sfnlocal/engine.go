@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	mrand "math/rand/v2"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,9 +87,15 @@ func New(def *Definition, opts *Options) (*Engine, error) {
 	if o.Name != "" && (len(o.Name) > 80 || strings.ContainsAny(o.Name, " :/*?\"<>{}[]")) {
 		errs = append(errs, fmt.Errorf("sfnlocal: Options.Name must be 1..80 characters without spaces or :/*?\"<>{}[], got %q", o.Name))
 	}
-	for name, h := range o.TaskOverrides {
-		if h == nil {
+	tasks := map[string]bool{}
+	def.m.taskStates(tasks)
+	for _, name := range sortedKeysOf(o.TaskOverrides) {
+		if o.TaskOverrides[name] == nil {
 			errs = append(errs, fmt.Errorf("sfnlocal: Options.TaskOverrides[%q] is nil", name))
+		}
+		if !tasks[name] {
+			errs = append(errs, fmt.Errorf("sfnlocal: Options.TaskOverrides[%q]: the definition has no Task state of that name (its Task states: %s)",
+				name, strings.Join(sortedKeysOf(tasks), ", ")))
 		}
 	}
 	for name, d := range o.StateMachines {
@@ -679,4 +686,28 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// taskStates collects the names of m's Task states, branches and item processors included.
+func (m *machine) taskStates(into map[string]bool) {
+	for name, s := range m.states {
+		if s.typ == "Task" {
+			into[name] = true
+		}
+		for _, b := range s.branches {
+			b.taskStates(into)
+		}
+		if s.processor != nil {
+			s.processor.taskStates(into)
+		}
+	}
+}
+
+func sortedKeysOf[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
