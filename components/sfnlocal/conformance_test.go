@@ -84,9 +84,7 @@ type conformanceCase struct {
 
 // knownDivergences lists the cases where the engine still differs from AWS, with the reason.
 // The test fails when such a case agrees with AWS, so that it is removed from this list.
-var knownDivergences = map[string]string{
-	"DataLimitExceeded/pass-result-over-256KiB": "the engine checks the 256 KiB limit on task payloads and results only, not on every state's input and output",
-}
+var knownDivergences = map[string]string{}
 
 func loadConformance(t *testing.T) []conformanceCase {
 	t.Helper()

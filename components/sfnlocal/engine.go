@@ -54,6 +54,25 @@ type Options struct {
 	// MaxDistributedConcurrency caps a Distributed Map's child executions in flight when its
 	// MaxConcurrency is 0 (AWS allows up to 10,000). Zero means 1000.
 	MaxDistributedConcurrency int
+	// Limits are the AWS quotas the engine enforces. The zero value enforces AWS's.
+	Limits Limits
+}
+
+// Limits are AWS quotas (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html)
+// that the engine enforces, so that what fails in AWS fails locally.
+type Limits struct {
+	// PayloadBytes caps the execution input and every state's output, counted as their JSON:
+	// more fails with States.DataLimitExceeded (the execution input before anything runs; a
+	// state's output as that state's failure, which no Catch handles). Task payloads and
+	// results are capped at 256 KiB whatever this says. Zero means 262,144 (256 KiB, AWS's
+	// quota); negative means no cap.
+	PayloadBytes int
+	// HistoryEvents caps the history of a Standard execution (the top-level one, and Distributed
+	// Map children of ExecutionType STANDARD): an execution that would write another event than
+	// ExecutionSucceeded as event number HistoryEvents fails with States.Runtime (AWS names no
+	// error for it; its cause is AWS's message). Events are counted whether or not anyone
+	// listens. Zero means 25,000 (AWS's quota); negative means no cap.
+	HistoryEvents int
 }
 
 // Engine runs executions of one state machine definition. It is safe for concurrent use: each
@@ -127,6 +146,12 @@ func New(def *Definition, opts *Options) (*Engine, error) {
 	if o.MaxDistributedConcurrency == 0 {
 		o.MaxDistributedConcurrency = defaultDistributedConcurrency
 	}
+	if o.Limits.PayloadBytes == 0 {
+		o.Limits.PayloadBytes = maxPayloadBytes
+	}
+	if o.Limits.HistoryEvents == 0 {
+		o.Limits.HistoryEvents = maxHistoryEvents
+	}
 	e := &Engine{def: def, opts: o, rng: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 7))}
 	e.arn = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", o.Region, o.Account, o.Name)
 	e.engine = e
@@ -148,6 +173,10 @@ func (e *Engine) Execute(ctx context.Context, input []byte) ([]byte, error) {
 // the execution's ARN.
 func (e *Engine) ExecuteNamed(ctx context.Context, name string, input []byte) (output []byte, executionArn string, err error) {
 	var in any = newObject(0)
+	if lim := e.opts.Limits.PayloadBytes; lim > 0 && len(input) > lim {
+		return nil, "", &ExecutionError{Name: ErrDataLimitExceeded,
+			Cause: fmt.Sprintf("The execution input is %d bytes, more than the %d-byte limit", len(input), lim)}
+	}
 	if len(strings.TrimSpace(string(input))) > 0 {
 		v, perr := parseJSON(input)
 		if perr != nil {
@@ -201,9 +230,17 @@ type execution struct {
 	input     any
 	start     time.Time
 	lastEvent atomic.Int64
+	// events counts the history events of the execution, listened to or not; historyCap is
+	// the count it must stay under (0 for none: Express executions).
+	events     atomic.Int64
+	historyCap int64
 }
 
+// tally counts n events that were not emitted because nobody listens.
+func (x *execution) tally(n int64) { x.events.Add(n) }
+
 func (x *execution) emit(typ string, details map[string]any) {
+	x.events.Add(1)
 	if x.r.sink == nil {
 		return
 	}
@@ -216,12 +253,17 @@ func (x *execution) listening() bool { return x.r.sink != nil }
 // execute runs a (child) execution of m to completion, emitting Execution* events.
 func (r *run) execute(ctx context.Context, m *machine, smArn, smName, name, parentArn string, input any, timeout time.Duration) (any, error) {
 	x := &execution{r: r, smArn: smArn, smName: smName, name: name, input: input, start: time.Now().UTC()}
+	if lim := r.eng.opts.Limits.HistoryEvents; lim > 0 && m.execType != "EXPRESS" {
+		x.historyCap = int64(lim)
+	}
 	x.arn = r.execArn(smArn, name)
 	if parentArn != "" {
 		x.arn = parentArn
 	}
 	if x.listening() {
 		x.emit("ExecutionStarted", map[string]any{"input": jsonText(input), "roleArn": r.roleArn()})
+	} else {
+		x.tally(1)
 	}
 	var cancel context.CancelFunc
 	if timeout > 0 {
@@ -353,16 +395,27 @@ func applyResultPath(p optPathC, input, result any) (any, error) {
 
 // runState runs one state and returns its output and the next state's name ("" at an end).
 func (x *execution) runState(ctx context.Context, s *state, input any, item *mapItem) (any, string, error) {
+	if x.historyCap > 0 && x.events.Load() >= x.historyCap-1 {
+		// the next event would be the last one allowed, and it is not ExecutionSucceeded
+		return nil, "", newErr(ErrRuntime, "The execution reached the maximum number of history events (%d).", x.historyCap)
+	}
 	sc := &stateCtx{x: x, s: s, entered: time.Now(), item: item}
 	if x.listening() {
 		x.emit(s.typ+"StateEntered", map[string]any{"name": s.name, "input": jsonText(input)})
+	} else {
+		x.tally(1)
 	}
 	out, next, err := x.stateBody(ctx, s, input, sc)
 	if err != nil {
 		return nil, "", err
 	}
+	if lim := x.r.eng.opts.Limits.PayloadBytes; lim > 0 && !jsonFits(out, lim) {
+		return nil, "", newErr(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.name)
+	}
 	if x.listening() {
 		x.emit(s.typ+"StateExited", map[string]any{"name": s.name, "output": jsonText(out)})
+	} else {
+		x.tally(1)
 	}
 	return out, next, nil
 }

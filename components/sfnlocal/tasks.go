@@ -147,6 +147,8 @@ func (x *execution) callLambda(ctx context.Context, s *state, fn string, payload
 	if !ok {
 		if x.listening() {
 			x.emit("LambdaFunctionScheduleFailed", map[string]any{"resource": fn, "error": ErrLambdaResourceNotFound})
+		} else {
+			x.tally(1)
 		}
 		return nil, newErr(ErrLambdaResourceNotFound, "Function not found: %s (register it in Options.Functions)", fn)
 	}
@@ -165,6 +167,7 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 	// integration Task* events (resourceType lambda, resource invoke), as in GetExecutionHistory
 	failed := func(ee *ExecutionError) {
 		if !x.listening() {
+			x.tally(1)
 			return
 		}
 		if wrap {
@@ -182,6 +185,8 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 			x.emit("LambdaFunctionScheduled", map[string]any{"resource": resource, "input": string(body)})
 			x.emit("LambdaFunctionStarted", nil)
 		}
+	} else {
+		x.tally(2)
 	}
 	out, err := invokeHandler(ctx, h, body)
 	if err != nil {
@@ -190,7 +195,10 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 		return nil, ee
 	}
 	if len(out) > maxPayloadBytes {
-		return nil, newErr(ErrDataLimitExceeded, "The function result is %d bytes, more than the 262144-byte limit", len(out))
+		// AWS records the failure as the task's (TaskFailed, LambdaFunctionFailed)
+		ee := newErr(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", resource)
+		failed(ee)
+		return nil, ee
 	}
 	var v any
 	if len(strings.TrimSpace(string(out))) == 0 {
@@ -203,6 +211,8 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 	if !wrap {
 		if x.listening() {
 			x.emit("LambdaFunctionSucceeded", map[string]any{"output": string(out)})
+		} else {
+			x.tally(1)
 		}
 		return v, nil
 	}
@@ -223,6 +233,8 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 	res = res.with("Payload", v) // v is already an execution value
 	if x.listening() {
 		x.emit("TaskSucceeded", map[string]any{"resourceType": "lambda", "resource": "invoke", "output": jsonText(res)})
+	} else {
+		x.tally(1)
 	}
 	return res, nil
 }

@@ -404,3 +404,46 @@ func toGo(v any) any {
 		return t
 	}
 }
+
+// jsonFits reports whether v's compact JSON encoding is at most limit bytes, walking v without
+// encoding it and stopping as soon as the limit is passed.
+func jsonFits(v any, limit int) bool {
+	n := 0
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch t := v.(type) {
+		case nil:
+			n += 4
+		case bool:
+			n += 5
+		case string:
+			n += len(t) + 2 // escapes only add: an approximation from below, exact for plain text
+		case int64:
+			var buf [24]byte
+			n += len(strconv.AppendInt(buf[:0], t, 10))
+		case float64:
+			var buf [32]byte
+			b, _ := appendFloat(buf[:0], t)
+			n += len(b)
+		case []any:
+			n += 1 + len(t)
+			for _, e := range t {
+				if !walk(e) {
+					return false
+				}
+			}
+		case *object:
+			n += 1 + len(t.m)
+			for _, e := range t.m {
+				n += len(e.key) + 3
+				if !walk(e.val) {
+					return false
+				}
+			}
+		default:
+			n += 8
+		}
+		return n <= limit
+	}
+	return walk(v)
+}
