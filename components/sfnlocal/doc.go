@@ -115,7 +115,10 @@
 // fails with Lambda.ResourceNotFoundException), a fresh in-memory ObjectStore and queues per
 // Engine, state machine name "local" in region us-east-1 and account 123456789012, no events, no
 // progress display, and 1000 child executions in flight for a Distributed Map whose MaxConcurrency
-// is 0 (AWS allows up to 10,000). An inline Map's MaxConcurrency 0 means every item at once. Retry
+// is 0 (AWS allows up to 10,000); AWS's quotas enforced (Options.Limits): 256 KiB for the
+// execution input and every state's output (States.DataLimitExceeded), 25,000 history events
+// per Standard execution (States.Runtime, AWS naming no error for it). An inline Map's
+// MaxConcurrency 0 means every item at once. Retry
 // fields default as the specification says: IntervalSeconds 1, MaxAttempts 3, BackoffRate 2.0, no
 // MaxDelaySeconds, no jitter. TimeScale scales Wait and Retry sleeps only: timeouts bound real
 // handler time.
@@ -139,8 +142,6 @@
 //   - A payload template's output follows the template's order; AWS's recorded outputs show
 //     another (hash) order for Parameters, so comparisons with AWS should not depend on member
 //     order. Objects the engine builds (the lambda:invoke result, S3 responses) have sorted keys.
-//   - The 256 KiB limit (States.DataLimitExceeded) is checked on task payloads and results,
-//     not on every state's input and output.
 //   - Not supported: JSONata (Parse rejects QueryLanguage JSONata), Variables (Parse rejects
 //     Assign as an unknown field), callback tasks (.waitForTaskToken) and activities, service
 //     integrations other than those above (Parse rejects their resources), ItemReader's

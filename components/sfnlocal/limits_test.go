@@ -80,3 +80,26 @@ func TestPayloadLimit(t *testing.T) {
 		t.Errorf("without the cap: %v", err)
 	}
 }
+
+// $..a over 20,000 nested objects selects 20,000 subtrees whose JSON would be about 1 GB: the
+// state's output check stops at 256 KiB instead of encoding it (BenchmarkDeepDescent measures
+// the memory).
+func TestDeepDescentStopsAtTheLimit(t *testing.T) {
+	e := mustEngine(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"x.$":"$..a"},"End":true}}}`, nil)
+	_, err := e.Execute(context.Background(), []byte(deepInput(20000)))
+	wantErrName(t, err, sfnlocal.ErrDataLimitExceeded, "'P'")
+}
+
+func deepInput(depth int) string {
+	return strings.Repeat(`{"a":`, depth) + "1" + strings.Repeat("}", depth)
+}
+
+// BenchmarkDeepDescent reports the memory one $..a over 20,000 nested objects takes.
+func BenchmarkDeepDescent(b *testing.B) {
+	e := mustEngineB(b, `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"x.$":"$..a"},"End":true}}}`, nil)
+	in := []byte(deepInput(20000))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_, _ = e.Execute(context.Background(), in)
+	}
+}
