@@ -595,6 +595,8 @@ func appendJava(b *strings.Builder, v any) {
 		b.WriteString(strconv.FormatBool(t))
 	case int64:
 		b.WriteString(strconv.FormatInt(t, 10))
+	case bigInt:
+		b.WriteString(string(t))
 	case float64:
 		b.WriteString(javaDouble(t))
 	}

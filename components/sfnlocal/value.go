@@ -7,93 +7,13 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"sync"
 	"unicode/utf8"
-
-	"github.com/ohler55/ojg/oj"
 )
 
-// tokenizers reuses ojg tokenizers (and their buffers) across documents.
-var tokenizers = sync.Pool{New: func() any { return &oj.Tokenizer{} }}
-
 // Values flowing through an execution are plain JSON trees: *object (members in document
-// order), []any, string, int64, float64, bool and nil. They are never modified in place once
-// built: every state builds new containers (copy on write), so branches and iterations can share
-// their inputs safely.
-
-// parseJSON decodes one JSON document; integers that fit become int64, other numbers float64,
-// objects keep their members in document order.
-func parseJSON(b []byte) (any, error) {
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, fmt.Errorf("empty JSON document")
-	}
-	t := tokenizers.Get().(*oj.Tokenizer)
-	h := &builder{}
-	err := t.Parse(b, h)
-	tokenizers.Put(t)
-	if err != nil {
-		return nil, err
-	}
-	if h.err != nil {
-		return nil, h.err
-	}
-	return h.result, nil
-}
-
-// builder receives an ojg tokenizer's tokens and builds the value.
-type builder struct {
-	frames []frame
-	result any
-	values int // top-level values seen
-	err    error
-}
-
-type frame struct {
-	o   *object
-	a   []any
-	key string
-}
-
-func (h *builder) value(v any) {
-	if n := len(h.frames); n > 0 {
-		f := &h.frames[n-1]
-		if f.o != nil {
-			f.o.add(f.key, v)
-		} else {
-			f.a = append(f.a, v)
-		}
-		return
-	}
-	h.values++
-	if h.values > 1 && h.err == nil {
-		h.err = fmt.Errorf("more than one JSON value in the document")
-	}
-	h.result = v
-}
-
-func (h *builder) Null()           { h.value(nil) }
-func (h *builder) Bool(b bool)     { h.value(b) }
-func (h *builder) Int(i int64)     { h.value(i) }
-func (h *builder) Float(f float64) { h.value(f) }
-func (h *builder) Number(s string) {
-	// beyond int64 and float64: the nearest float64, as Jackson's double would be
-	f, _ := strconv.ParseFloat(s, 64)
-	h.value(f)
-}
-func (h *builder) String(s string) { h.value(s) }
-func (h *builder) Key(k string)    { h.frames[len(h.frames)-1].key = k }
-func (h *builder) ObjectStart()    { h.frames = append(h.frames, frame{o: newObject(4)}) }
-func (h *builder) ObjectEnd() {
-	f := h.frames[len(h.frames)-1]
-	h.frames = h.frames[:len(h.frames)-1]
-	h.value(f.o)
-}
-func (h *builder) ArrayStart() { h.frames = append(h.frames, frame{a: []any{}}) }
-func (h *builder) ArrayEnd() {
-	f := h.frames[len(h.frames)-1]
-	h.frames = h.frames[:len(h.frames)-1]
-	h.value(f.a)
-}
+// order), []any, string, int64, bigInt, float64, bool and nil. They are never modified in place
+// once built: every state builds new containers (copy on write), so branches and iterations can
+// share their inputs safely.
 
 // fromGo converts a value built by encoding/json or by hand (map[string]any with sorted keys,
 // json.Number, int) into an execution value.
@@ -145,6 +65,8 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 		return strconv.AppendInt(dst, t, 10), nil
 	case int:
 		return strconv.AppendInt(dst, int64(t), 10), nil
+	case bigInt:
+		return append(dst, t...), nil
 	case float64:
 		return appendFloat(dst, t)
 	case []any:
@@ -294,6 +216,9 @@ func toFloat(v any) (float64, bool) {
 		return n, true
 	case int:
 		return float64(n), true
+	case bigInt:
+		f, err := strconv.ParseFloat(string(n), 64)
+		return f, err == nil
 	}
 	return 0, false
 }
@@ -369,7 +294,7 @@ func typeName(v any) string {
 		return "boolean"
 	case nil:
 		return "null"
-	case int64, int, float64:
+	case int64, int, float64, bigInt:
 		return "number"
 	}
 	return fmt.Sprintf("%T", v)
@@ -418,6 +343,8 @@ func jsonFits(v any, limit int) bool {
 			n += 5
 		case string:
 			n += len(t) + 2 // escapes only add: an approximation from below, exact for plain text
+		case bigInt:
+			n += len(t)
 		case int64:
 			var buf [24]byte
 			n += len(strconv.AppendInt(buf[:0], t, 10))
