@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/skeinhq/skein/functions/internal/awsenv"
+	"github.com/skeinhq/skein/functions/internal/vendorenv"
 	"github.com/skeinhq/skein/functions/logx"
 	"github.com/skeinhq/skein/functions/pipeline"
 )
@@ -20,7 +21,7 @@ func main() {
 	bucket := v.Required("DATA_BUCKET", "the data bucket's name")
 	pathStyle := v.Bool("S3_USE_PATH_STYLE")
 	cfg := awsenv.AWS(v)
-	client, err := awsenv.Vendor(ctx, v, cfg)
+	client, err := vendorenv.Vendor(ctx, v, cfg)
 	if err != nil {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/skeinhq/skein/functions/internal/awsenv"
+	"github.com/skeinhq/skein/functions/internal/vendorenv"
 	"github.com/skeinhq/skein/functions/logx"
 	"github.com/skeinhq/skein/functions/pipeline"
 )
@@ -18,7 +19,7 @@ func main() {
 	v := awsenv.FromOS()
 	log := logx.New(os.Stdout, v.Level()).With("function", "list-groups")
 	cfg := awsenv.AWS(v)
-	client, err := awsenv.Vendor(ctx, v, cfg)
+	client, err := vendorenv.Vendor(ctx, v, cfg)
 	if err != nil {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)

@@ -234,6 +234,8 @@ func TestConfigErrors(t *testing.T) {
 		{"batch concurrency above budget", map[string]string{"pipeline:batchConcurrency": "20"}, []string{"pipeline:batchConcurrency"}},
 		{"list concurrency above inline limit", map[string]string{"pipeline:vendorConcurrency": "100", "pipeline:listConcurrency": "41"}, []string{"pipeline:listConcurrency"}},
 		{"list concurrency above the vendor worker's reserved", map[string]string{"pipeline:vendorConcurrency": "20", "pipeline:batchConcurrency": "5", "pipeline:listConcurrency": "5"}, []string{"pipeline:listConcurrency"}},
+		{"latency that would overflow", map[string]string{"pipeline:vendorLatencyMs": "18446744078710"}, []string{"pipeline:vendorLatencyMs"}},
+		{"latency above the limit", map[string]string{"pipeline:vendorLatencyMs": "10001"}, []string{"pipeline:vendorLatencyMs"}},
 		{"tolerance", map[string]string{"pipeline:toleratedFailurePercent": "101"}, []string{"pipeline:toleratedFailurePercent"}},
 		{"transform concurrency", map[string]string{"pipeline:transformConcurrency": "1"}, []string{"pipeline:transformConcurrency"}},
 		{"every problem at once", map[string]string{"pipeline:vendorConcurrency": "0", "pipeline:vendorRate": "x", "pipeline:transformConcurrency": "1", "skein:logRetentionDays": "13"},
@@ -331,5 +333,46 @@ func TestVendorBudget(t *testing.T) {
 				t.Errorf("users %v, want %v", users, wantUsers)
 			}
 		})
+	}
+}
+
+// A token written in plain text in a stage file is refused, without echoing it.
+func TestPlainTextTokenIsRefused(t *testing.T) {
+	opts, err := plan.StackConfig(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Config["pipeline:vendorToken"] = "pl41n-t0ken"
+	p, err := plan.Run(stack.Program, opts)
+	if err == nil || !hasField(err, "pipeline:vendorToken") || !strings.Contains(err.Error(), "must be a secret") {
+		t.Fatalf("plain-text token: %v", err)
+	}
+	if strings.Contains(err.Error(), "pl41n-t0ken") {
+		t.Errorf("the error echoes the token: %v", err)
+	}
+	if p.Len() != 0 {
+		t.Errorf("%d resources registered", p.Len())
+	}
+}
+
+// Hostile vendor URLs are refused, and the error never shows credentials or a query.
+func TestVendorURLIsCheckedAndRedacted(t *testing.T) {
+	for _, u := range []string{
+		"http://127.evil.example.com/v1",
+		"https://bob:hunter2@api.vendor.example/v1",
+		"https://api.vendor.example/v1?key=hunter2",
+		"https://api.vendor.example/v1#hunter2",
+	} {
+		_, err := planWith(t, map[string]string{"pipeline:vendorUrl": u})
+		if err == nil || !hasField(err, "pipeline:vendorUrl") {
+			t.Errorf("%s: %v", u, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: the error shows the secret: %v", u, err)
+		}
+	}
+	if _, err := planWith(t, map[string]string{"pipeline:vendorUrl": "http://127.0.0.1:8080/v1"}); err != nil {
+		t.Errorf("a loopback http URL: %v", err)
 	}
 }
