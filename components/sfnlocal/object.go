@@ -92,7 +92,8 @@ func (o *object) str(k string) (string, bool) {
 
 func (o *object) len() int { return len(o.m) }
 
-// with returns a copy of o with k set to v: in place of an existing k, else at the end.
+// with returns a copy of o with k set to v: in place of an existing k, else at the end. The copy
+// may share o's index, so it is a finished value like o: never add to it.
 func (o *object) with(k string, v any) *object {
 	c := &object{m: make([]member, len(o.m), len(o.m)+1)}
 	copy(c.m, o.m)
