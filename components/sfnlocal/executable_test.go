@@ -23,26 +23,26 @@ func script(t *testing.T, body string) string {
 	return p
 }
 
-func overrideEngine(t *testing.T, state string, x *sfnlocal.Executable, timeout int) *sfnlocal.Engine {
+func overrideEngine(t *testing.T, x *sfnlocal.Executable, timeout int) *sfnlocal.Engine {
 	t.Helper()
 	to := ""
 	if timeout > 0 {
 		to = `,"TimeoutSeconds":` + strconv.Itoa(timeout)
 	}
 	return mustEngine(t, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f"`+to+`,"End":true}}}`,
-		&sfnlocal.Options{TaskOverrides: map[string]sfnlocal.Invoker{state: x}})
+		&sfnlocal.Options{TaskOverrides: map[string]sfnlocal.Invoker{"T": x}})
 }
 
 // The payload goes on standard input, whatever its size, and also as the last argument while it
 // is under 128 KiB: a 200 KiB input used to fail with "argument list too long".
 func TestExecutablePayloadOnStdin(t *testing.T) {
-	e := overrideEngine(t, "T", &sfnlocal.Executable{Path: script(t, "cat\n")}, 0)
+	e := overrideEngine(t, &sfnlocal.Executable{Path: script(t, "cat\n")}, 0)
 	big := `{"s":"` + strings.Repeat("x", 200<<10) + `"}`
 	out, err := e.Execute(context.Background(), []byte(big))
 	if err != nil || string(out) != big {
 		t.Fatalf("200 KiB through stdin: %.80s... %v", out, err)
 	}
-	e = overrideEngine(t, "T", &sfnlocal.Executable{Path: script(t, `printf '%s' "$1"`)}, 0)
+	e = overrideEngine(t, &sfnlocal.Executable{Path: script(t, `printf '%s' "$1"`)}, 0)
 	if out, err := e.Execute(context.Background(), []byte(`{"a":1}`)); err != nil || string(out) != `{"a":1}` {
 		t.Fatalf("small payload as the argument: %s %v", out, err)
 	}
@@ -53,7 +53,7 @@ func TestExecutablePayloadOnStdin(t *testing.T) {
 func TestExecutableTimeoutKillsProcessGroup(t *testing.T) {
 	dir := t.TempDir()
 	x := &sfnlocal.Executable{Path: script(t, "sleep 300 &\necho $! > child.pid\nsleep 300\n"), Dir: dir}
-	e := overrideEngine(t, "T", x, 1)
+	e := overrideEngine(t, x, 1)
 	_, err := e.Execute(context.Background(), nil)
 	var ee *sfnlocal.ExecutionError
 	if !errors.As(err, &ee) || ee.Name != sfnlocal.ErrTimeout {
@@ -82,19 +82,19 @@ func TestExecutableTimeoutKillsProcessGroup(t *testing.T) {
 // Captured output is bounded: stderr keeps its last 64 KiB (where an error object is expected),
 // stdout beyond the 256 KiB payload limit fails the task with States.DataLimitExceeded.
 func TestExecutableOutputCapped(t *testing.T) {
-	e := overrideEngine(t, "T", &sfnlocal.Executable{Path: script(t,
+	e := overrideEngine(t, &sfnlocal.Executable{Path: script(t,
 		`head -c 10000000 /dev/zero | tr '\0' x >&2; echo >&2; echo '{"errorType":"Boom","errorMessage":"at the end"}' >&2; exit 1`)}, 0)
 	_, err := e.Execute(context.Background(), nil)
 	var ee *sfnlocal.ExecutionError
 	if !errors.As(err, &ee) || ee.Name != "Boom" || ee.Cause != "at the end" {
 		t.Fatalf("want Boom from the last stderr line, got %v", err)
 	}
-	e = overrideEngine(t, "T", &sfnlocal.Executable{Path: script(t, `head -c 10000000 /dev/zero | tr '\0' x >&2; exit 1`)}, 0)
+	e = overrideEngine(t, &sfnlocal.Executable{Path: script(t, `head -c 10000000 /dev/zero | tr '\0' x >&2; exit 1`)}, 0)
 	_, err = e.Execute(context.Background(), nil)
 	if !errors.As(err, &ee) || ee.Name != sfnlocal.ErrTaskFailed || len(ee.Cause) > 64<<10 {
 		t.Fatalf("want States.TaskFailed with at most 64 KiB of cause, got %s with %d bytes", ee.Name, len(ee.Cause))
 	}
-	e = overrideEngine(t, "T", &sfnlocal.Executable{Path: script(t, `printf '"'; head -c 300000 /dev/zero | tr '\0' x; printf '"'`)}, 0)
+	e = overrideEngine(t, &sfnlocal.Executable{Path: script(t, `printf '"'; head -c 300000 /dev/zero | tr '\0' x; printf '"'`)}, 0)
 	_, err = e.Execute(context.Background(), nil)
 	if !errors.As(err, &ee) || ee.Name != sfnlocal.ErrDataLimitExceeded {
 		t.Fatalf("want States.DataLimitExceeded for 300 KB on stdout, got %v", err)

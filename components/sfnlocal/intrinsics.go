@@ -240,10 +240,11 @@ func (c *icall) apply(args []any) (any, error) {
 		}
 		return s, nil
 	}
-	arr := func(i int) ([]any, error) {
-		a, ok := args[i].([]any)
+	// arr is the first argument as an array (the array functions take it first)
+	arr := func() ([]any, error) {
+		a, ok := args[0].([]any)
 		if !ok {
-			return nil, ifail(n, "argument %d must be an array, got %s", i+1, typeName(args[i]))
+			return nil, ifail(n, "argument 1 must be an array, got %s", typeName(args[0]))
 		}
 		return a, nil
 	}
@@ -300,7 +301,7 @@ func (c *icall) apply(args []any) (any, error) {
 	case "States.Array":
 		return append([]any{}, args...), nil
 	case "States.ArrayPartition":
-		a, err := arr(0)
+		a, err := arr()
 		if err != nil {
 			return nil, err
 		}
@@ -318,7 +319,7 @@ func (c *icall) apply(args []any) (any, error) {
 		}
 		return out, nil
 	case "States.ArrayContains":
-		a, err := arr(0)
+		a, err := arr()
 		if err != nil {
 			return nil, err
 		}
@@ -353,7 +354,7 @@ func (c *icall) apply(args []any) (any, error) {
 		}
 		return out, nil
 	case "States.ArrayGetItem":
-		a, err := arr(0)
+		a, err := arr()
 		if err != nil {
 			return nil, err
 		}
@@ -366,13 +367,13 @@ func (c *icall) apply(args []any) (any, error) {
 		}
 		return a[i], nil
 	case "States.ArrayLength":
-		a, err := arr(0)
+		a, err := arr()
 		if err != nil {
 			return nil, err
 		}
 		return int64(len(a)), nil
 	case "States.ArrayUnique":
-		a, err := arr(0)
+		a, err := arr()
 		if err != nil {
 			return nil, err
 		}

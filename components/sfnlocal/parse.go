@@ -267,11 +267,11 @@ func (p *jsonParser) strEscaped(start int) (string, error) {
 				return "", p.errorf("malformed \\u escape")
 			}
 			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
 				if p.i+1 < len(p.b) && p.b[p.i] == '\\' && p.b[p.i+1] == 'u' {
 					save := p.i
 					p.i += 2
-					if r2, ok = p.hex4(); !ok {
+					r2, ok := p.hex4()
+					if !ok {
 						return "", p.errorf("malformed \\u escape")
 					}
 					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {

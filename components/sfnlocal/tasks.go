@@ -107,7 +107,7 @@ func (x *execution) taskTimedOut(s *state, timeout float64) error {
 
 func (x *execution) dispatchTask(ctx context.Context, s *state, eff any) (any, error) {
 	if h, ok := x.r.eng.opts.TaskOverrides[s.name]; ok {
-		return x.callInvoker(ctx, s, h, s.resource, eff, false)
+		return x.callInvoker(ctx, h, s.resource, eff, false)
 	}
 	kind, err := classifyResource(s.resource)
 	if err != nil {
@@ -115,7 +115,7 @@ func (x *execution) dispatchTask(ctx context.Context, s *state, eff any) (any, e
 	}
 	switch kind {
 	case resLambdaARN:
-		return x.callLambda(ctx, s, s.resource, eff, false)
+		return x.callLambda(ctx, s.resource, eff, false)
 	case resLambdaInvoke:
 		p, ok := eff.(*object)
 		var fn string
@@ -129,7 +129,7 @@ func (x *execution) dispatchTask(ctx context.Context, s *state, eff any) (any, e
 		if pl, has := p.get("Payload"); has {
 			payload = pl
 		}
-		return x.callLambda(ctx, s, fn, payload, true)
+		return x.callLambda(ctx, fn, payload, true)
 	case resSQSSend:
 		return x.sqsSend(ctx, s, eff)
 	case resS3Get:
@@ -142,7 +142,7 @@ func (x *execution) dispatchTask(ctx context.Context, s *state, eff any) (any, e
 	return nil, newErr(ErrRuntime, "unsupported resource %q", s.resource)
 }
 
-func (x *execution) callLambda(ctx context.Context, s *state, fn string, payload any, wrap bool) (any, error) {
+func (x *execution) callLambda(ctx context.Context, fn string, payload any, wrap bool) (any, error) {
 	h, ok := x.r.eng.opts.Functions.Lookup(fn)
 	if !ok {
 		if x.listening() {
@@ -152,10 +152,10 @@ func (x *execution) callLambda(ctx context.Context, s *state, fn string, payload
 		}
 		return nil, newErr(ErrLambdaResourceNotFound, "Function not found: %s (register it in Options.Functions)", fn)
 	}
-	return x.callInvoker(ctx, s, h, fn, payload, wrap)
+	return x.callInvoker(ctx, h, fn, payload, wrap)
 }
 
-func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resource string, payload any, wrap bool) (any, error) {
+func (x *execution) callInvoker(ctx context.Context, h Invoker, resource string, payload any, wrap bool) (any, error) {
 	body, err := marshalJSON(payload)
 	if err != nil {
 		return nil, newErr(ErrRuntime, "the task input cannot be encoded: %v", err)
