@@ -60,3 +60,17 @@ func TestGrantsReturnTheirPolicyAndRefuseNil(t *testing.T) {
 		})
 	}
 }
+
+// Subscribe refuses a typed nil consumer (a worker never built) instead of panicking.
+func TestSubscribeTypedNilConsumer(t *testing.T) {
+	var subErr error
+	mustRun(t, func(ctx *pulumi.Context) error {
+		q, err := NewQueue(ctx, "jobs", nil)
+		if err != nil {
+			return err
+		}
+		_, subErr = q.Subscribe((*consumer)(nil), nil)
+		return nil
+	})
+	assertFieldError(t, subErr, "Subscribe.consumer", "")
+}

@@ -324,6 +324,9 @@ func validate(c *check.Errors, name string, a QueueArgs) {
 			c.Add("Alarms.OldestMessageAge", fmt.Sprintf("must be below MessageRetention (%v), or messages expire before the alarm fires", a.MessageRetention), a.Alarms.OldestMessageAge)
 		}
 	}
+	if a.Consumer != nil && policy.IsNil(a.Consumer) {
+		c.Add("Consumer", "must be a consumer, not a nil pointer (a worker never built)", nil)
+	}
 	if a.Subscription != nil && policy.IsNil(a.Consumer) {
 		c.Add("Subscription", "needs Consumer (or call Subscribe later)", nil)
 	}

@@ -397,6 +397,7 @@ func TestValidation(t *testing.T) {
 		{"alarm age low", "", QueueArgs{Alarms: AlarmArgs{OldestMessageAge: 30 * time.Second}}, "Alarms.OldestMessageAge", "30s"},
 		{"alarm age beyond retention", "", QueueArgs{MessageRetention: time.Hour, Alarms: AlarmArgs{OldestMessageAge: 2 * time.Hour}}, "Alarms.OldestMessageAge", "2h0m0s"},
 		{"subscription without consumer", "", QueueArgs{Subscription: &SubscribeArgs{}}, "Subscription", ""},
+		{"typed nil consumer", "", QueueArgs{Consumer: (*consumer)(nil)}, "Consumer", ""},
 		{"consumer timeout beyond Lambda's", "", QueueArgs{Consumer: &consumer{timeout: 2 * time.Hour}}, "Subscription.consumer", "2h0m0s"},
 	}
 	for _, tt := range tests {
