@@ -89,15 +89,21 @@ func TestVendorPacesEveryInvocation(t *testing.T) {
 		check  func(vendortest.Stats) bool
 	}{
 		{"one-call-in-flight", pace.Config{Calls: 1}, func(s vendortest.Stats) bool { return s.PeakInFlight == 1 }},
-		{"control-no-budget", pace.Config{}, func(s vendortest.Stats) bool { return s.PeakInFlight > 1 }},
+		{"control-no-budget", pace.Config{}, func(s vendortest.Stats) bool { return s.PeakInFlight > 1 && s.PeakRate > 6 }},
+		// 50 calls a second, burst 1: at most ceil(50 x 0.1) = 5 starts in any 100 ms, over
+		// both invocations (the second starts with an empty bucket), plus one for the
+		// difference between when a call starts and when it arrives.
+		{"rate", pace.Config{Rate: 50}, func(s vendortest.Stats) bool { return s.PeakRate <= 6 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, vendortest.Options{Groups: 1, DevicesPerGroup: 10, Latency: 20 * time.Millisecond})
+			e := newEnv(t, vendortest.Options{Groups: 1, DevicesPerGroup: 10, Latency: time.Millisecond, RateWindow: 100 * time.Millisecond})
 			h := vendorHandler(e, tc.budget, 5)
-			if _, err := h.Handle(context.Background(), json.RawMessage(batch)); err != nil {
-				t.Fatal(err)
+			for range 2 { // two invocations, one after the other
+				if _, err := h.Handle(context.Background(), json.RawMessage(batch)); err != nil {
+					t.Fatal(err)
+				}
 			}
-			if s := e.vendor.Stats(); !tc.check(s) || s.MetricsServed != 10 {
+			if s := e.vendor.Stats(); !tc.check(s) || s.MetricsServed != 20 {
 				t.Errorf("vendor stats %+v", s)
 			}
 		})
