@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/policy"
 )
@@ -161,7 +162,11 @@ func validateSubscribe(c *check.Errors, prefix string, a SubscribeArgs, con Cons
 	if reserved == 1 {
 		c.Add(prefix+"MaxConcurrency", "cannot be honoured: the consumer reserves 1 concurrent execution, and an SQS event source needs at least 2 (reserve 2 or more, or use a FIFO queue with one message group for strictly serial work)", a.MaxConcurrency)
 	} else if reserved > 0 && a.MaxConcurrency > reserved {
-		c.Add(prefix+"MaxConcurrency", fmt.Sprintf("must be at most the consumer's reserved concurrency (%d): above it Lambda throttles the function, and throttled batches count as receives toward the dead-letter queue", reserved), a.MaxConcurrency)
+		rule := fmt.Sprintf("must be at most the consumer's reserved concurrency (%d): above it Lambda throttles the function, and throttled batches count as receives toward the dead-letter queue", reserved)
+		if b, ok := con.(interface{ BudgetDraw() *budget.Draw }); ok && b.BudgetDraw() != nil {
+			rule += "; " + b.BudgetDraw().Describe()
+		}
+		c.Add(prefix+"MaxConcurrency", rule, a.MaxConcurrency)
 	}
 	if need := visibilityFor(timeout, a.BatchingWindow); timeout > 0 && timeout <= maxFunctionTimeout && visibility < need {
 		how := fmt.Sprintf("set QueueArgs.VisibilityTimeout to at least %v", need)

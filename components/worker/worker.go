@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/stage"
@@ -79,8 +80,15 @@ type WorkerArgs struct {
 	Environment map[string]string
 	// EnvironmentInputs are settings produced by other resources (a bucket's name).
 	EnvironmentInputs map[string]pulumi.StringInput
-	// ReservedConcurrency caps concurrent executions; zero means unreserved (the account pool).
+	// ReservedConcurrency caps concurrent executions; zero means the Budget's share when Budget
+	// is set, else unreserved (the account pool).
 	ReservedConcurrency int
+	// Budget is the downstream budget this worker's calls draw on (components/budget); nil means
+	// none. The worker must have a share in it: the share sets the function's reserved
+	// concurrency (ReservedConcurrency, when also set, must equal it) and the SKEIN_BUDGET_*
+	// variables (components/budget/budgetenv) from which functions/pace paces every call of
+	// each invocation. Workflows and queues that drive the worker are checked against it.
+	Budget *budget.Budget
 	// DisableTracing turns X-Ray active tracing off; zero means tracing on.
 	DisableTracing bool
 	// LogLevel is the application log level; zero means INFO.
@@ -153,6 +161,7 @@ type Worker struct {
 	name      string
 	timeout   time.Duration
 	reserved  int
+	draw      *budget.Draw
 	transform Transform
 }
 
@@ -207,6 +216,39 @@ func withDefaults(args *WorkerArgs, st *stage.Stage) WorkerArgs {
 		a.MaxEventAge = MaxEventAge
 	}
 	return a
+}
+
+// applyBudget applies the worker's share of its budget to a: reserved concurrency and the
+// SKEIN_BUDGET_* variables. Conflicts with what the caller set are errors.
+func applyBudget(name string, a *WorkerArgs) (*budget.Draw, error) {
+	if a.Budget == nil || a.Budget.Allocation == nil {
+		return nil, nil
+	}
+	c := check.New("worker", name)
+	draw, err := a.Budget.Draw(name)
+	if err != nil {
+		c.Add("Budget", err.Error(), nil)
+		return nil, c.Err()
+	}
+	switch a.ReservedConcurrency {
+	case 0:
+		a.ReservedConcurrency = draw.ReservedConcurrency
+	case draw.ReservedConcurrency:
+	default:
+		c.Add("ReservedConcurrency", fmt.Sprintf("must be 0 or %d, the worker's share of %s", draw.ReservedConcurrency, draw.Describe()), a.ReservedConcurrency)
+	}
+	env := make(map[string]string, len(a.Environment)+4)
+	for k, v := range a.Environment {
+		env[k] = v
+	}
+	for k, v := range draw.Environment() {
+		if _, set := env[k]; set {
+			c.Add("Environment["+k+"]", "is set by the worker's Budget", k)
+		}
+		env[k] = v
+	}
+	a.Environment = env
+	return draw, c.Err()
 }
 
 func validate(name string, a WorkerArgs) error {
@@ -277,7 +319,8 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		defaultsFrom = &stage.Stage{LogRetentionDays: stage.RetentionDays[0]}
 	}
 	a := withDefaults(args, defaultsFrom)
-	if err := errors.Join(validate(name, a), stErr); err != nil {
+	draw, budgetErr := applyBudget(name, &a)
+	if err := errors.Join(validate(name, a), budgetErr, stErr); err != nil {
 		return nil, err
 	}
 	art, err := Build(context.Background(), a.Root, a.Package, a.Architecture)
@@ -285,7 +328,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		return nil, err
 	}
 
-	w := &Worker{ctx: ctx, name: name, timeout: a.Timeout, reserved: a.ReservedConcurrency, Artifact: art, transform: a.Transform}
+	w := &Worker{ctx: ctx, name: name, timeout: a.Timeout, reserved: a.ReservedConcurrency, draw: draw, Artifact: art, transform: a.Transform}
 	if err := ctx.RegisterComponentResource(Type, name, w, opts...); err != nil {
 		return nil, err
 	}
@@ -570,3 +613,9 @@ func (w *Worker) FunctionTimeout() time.Duration { return w.timeout }
 
 // ReservedConcurrency is the function's reserved concurrency; 0 means unreserved.
 func (w *Worker) ReservedConcurrency() int { return w.reserved }
+
+// BudgetDraw is the worker's share of its budget; nil when it draws on none.
+func (w *Worker) BudgetDraw() *budget.Draw { return w.draw }
+
+// WorkerName is the worker's (logical) name, for other components' messages.
+func (w *Worker) WorkerName() string { return w.name }

@@ -19,12 +19,18 @@ func (d Definition) Validate() error {
 // validateAll validates d; estimate also renders it with placeholder ARNs to check its size
 // before deployment (Render skips that: it checks the size of the real rendering).
 func validateAll(name string, d *Definition, typ ExecutionType, estimate bool) error {
+	_, err := validateUses(name, d, typ, estimate)
+	return err
+}
+
+// validateUses is validateAll, also returning the definition's uses of budgeted workers.
+func validateUses(name string, d *Definition, typ ExecutionType, estimate bool) ([]Use, error) {
 	c := check.New("workflow", name)
 	if d == nil {
 		c.Add("Definition", "must not be nil", nil)
-		return c.Err()
+		return nil, c.Err()
 	}
-	validate(c, d, typ == Express)
+	uses := validate(c, d, typ == Express)
 	if c.Len() == 0 && estimate {
 		r := &renderer{collect: true}
 		b, err := marshal(r.machine(d), false)
@@ -34,7 +40,7 @@ func validateAll(name string, d *Definition, typ ExecutionType, estimate bool) e
 			c.Add("Definition", fmt.Sprintf("must render to at most %d bytes (the CreateStateMachine limit; estimated with %d-character ARNs)", MaxDefinitionBytes, len(placeholderArnForSizes)), len(b))
 		}
 	}
-	return c.Err()
+	return uses, c.Err()
 }
 
 // Render validates a definition whose targets and buckets are all known without deploying

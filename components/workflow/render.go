@@ -152,6 +152,9 @@ type renderer struct {
 	writers []*ResultWriter
 	// distributed is set when any Distributed Map exists.
 	distributed bool
+	// enclosing is the product of the MaxConcurrency of the Maps around the state being
+	// rendered (0 or 1 at the top).
+	enclosing int
 }
 
 type callRef struct {
@@ -286,9 +289,21 @@ func effectiveRetry(t *Task) []Retry {
 	case t.Retry != nil:
 		rs = append(rs, t.Retry...)
 	default:
-		switch t.Call.(type) {
-		case Invoke, *Invoke:
-			rs = append(rs, DefaultWorkerRetry())
+		switch c := derefCall(t.Call).(type) {
+		case Invoke:
+			if rv, ok := c.Worker.(reserver); ok && !nilTarget(c.Worker) && rv.ReservedConcurrency() > 0 {
+				// A throttle of a reserved worker is the budget at work: retried for longer.
+				transient := DefaultWorkerRetry()
+				transient.ErrorEquals = transient.ErrorEquals[:0]
+				for _, e := range LambdaTransientErrors {
+					if e != "Lambda.TooManyRequestsException" {
+						transient.ErrorEquals = append(transient.ErrorEquals, e)
+					}
+				}
+				rs = append(rs, transient, ThrottleRetry())
+			} else {
+				rs = append(rs, DefaultWorkerRetry())
+			}
 		case SendMessage, *SendMessage:
 			rs = append(rs, DefaultSendRetry())
 		}
@@ -384,48 +399,9 @@ func queueURL(arn string) string {
 	return fmt.Sprintf("https://sqs.%s.%s/%s/%s", p[3], suffix, p[4], p[5])
 }
 
-// maxConcurrency is the MaxConcurrency a Map runs with (see Map.MaxConcurrency).
-func maxConcurrency(m *Map) int {
-	if m.MaxConcurrency > 0 {
-		return m.MaxConcurrency
-	}
-	if n := smallestReserved(&m.Processor); n > 0 {
-		return n
-	}
-	if m.Distributed != nil {
-		return defaultDistributedMax
-	}
-	return defaultInlineMax
-}
-
-// reserver is implemented by workers that can tell their reserved concurrency (0 = unreserved).
-type reserver interface{ ReservedConcurrency() int }
-
-func smallestReserved(d *Definition) int {
-	best := 0
-	for _, s := range d.States {
-		switch x := s.(type) {
-		case *Task:
-			if c, ok := derefCall(x.Call).(Invoke); ok {
-				if rv, ok := c.Worker.(reserver); ok {
-					if n := rv.ReservedConcurrency(); n > 0 && (best == 0 || n < best) {
-						best = n
-					}
-				}
-			}
-		case *Parallel:
-			for i := range x.Branches {
-				if n := smallestReserved(&x.Branches[i]); n > 0 && (best == 0 || n < best) {
-					best = n
-				}
-			}
-		}
-	}
-	return best
-}
-
 func (r *renderer) mapState(name string, m *Map) *wire {
-	n := maxConcurrency(m)
+	enclosing := max(r.enclosing, 1)
+	n := mapConcurrency(m, enclosing)
 	w := &wire{Type: "Map", Comment: m.Comment, InputPath: pathOf(m.InputPath), OutputPath: pathOf(m.OutputPath),
 		ItemsPath: m.ItemsPath, ItemSelector: m.ItemSelector, MaxConcurrency: &n,
 		ResultSelector: m.ResultSelector, ResultPath: pathOf(m.ResultPath),
@@ -464,7 +440,9 @@ func (r *renderer) mapState(name string, m *Map) *wire {
 			w.ResultWriter = &wireWriter{Resource: s3PutResource, Parameters: params}
 		}
 	}
+	r.enclosing = enclosing * n
 	w.ItemProcessor.States = r.states(proc.States)
+	r.enclosing = enclosing
 	return w
 }
 

@@ -42,8 +42,9 @@ type validator struct {
 }
 
 // validate checks every plain value of the definition and reports every problem at once.
-// express says the top-level executions are Express.
-func validate(c *check.Errors, d *Definition, express bool) {
+// express says the top-level executions are Express. It returns the definition's uses of
+// budgeted workers.
+func validate(c *check.Errors, d *Definition, express bool) []Use {
 	v := &validator{c: c, names: map[string]string{}}
 	if d.Timeout != 0 {
 		hi := maxTimeout
@@ -53,6 +54,7 @@ func validate(c *check.Errors, d *Definition, express bool) {
 		c.Duration("Definition.Timeout", d.Timeout, time.Second, hi, time.Second)
 	}
 	v.scope("Definition", d, express)
+	return v.fanOut("Definition", d, 1, nil)
 }
 
 func (v *validator) add(field, rule string, value any) { v.c.Add(field, rule, value) }

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -89,6 +90,10 @@ type Workflow struct {
 	// Definition is the rendered ASL JSON.
 	Definition pulumi.StringOutput
 
+	// BudgetUses are the definition's fan-outs over workers that draw on a budget; the plan
+	// lists them in budgets.json (registered as the "budgetUses" output).
+	BudgetUses []Use
+
 	StateMachine *sfn.StateMachine
 	Role         *iam.Role
 	RolePolicy   *iam.RolePolicy
@@ -147,7 +152,8 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	if err := policyCheck(args.Statements); err != nil {
 		c.Join(err)
 	}
-	if err := validateAll(name, &args.Definition, typ, true); err != nil {
+	uses, err := validateUses(name, &args.Definition, typ, true)
+	if err != nil {
 		c.Join(err)
 	}
 	if err := c.Err(); err != nil {
@@ -317,13 +323,31 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 		}
 	}
 
-	if err := stage.RegisterOutputs(ctx, w, pulumi.Map{
+	outs := pulumi.Map{
 		"arn":        w.Arn,
 		"name":       w.Name,
 		"consoleUrl": w.ConsoleURL,
 		"roleArn":    w.RoleArn,
-	}); err != nil {
+	}
+	if len(uses) > 0 {
+		w.BudgetUses = uses
+		outs["budgetUses"] = plainOutput(uses)
+	}
+	if err := stage.RegisterOutputs(ctx, w, outs); err != nil {
 		return nil, err
 	}
 	return w, nil
+}
+
+// plainOutput turns a JSON-tagged Go value into an output of plain JSON values.
+func plainOutput(v any) pulumi.Input {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return pulumi.Any(nil)
+	}
+	var plain any
+	if err := json.Unmarshal(b, &plain); err != nil {
+		return pulumi.Any(nil)
+	}
+	return pulumi.Any(plain)
 }

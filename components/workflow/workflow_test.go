@@ -66,7 +66,7 @@ func distributed(w *worker.Worker, q *queue.Queue) *workflow.WorkflowArgs {
 	return &workflow.WorkflowArgs{Definition: workflow.Definition{
 		StartAt: "Each",
 		States: workflow.States{
-			"Each": &workflow.Map{MaxConcurrency: 500, End: true, DeadLetter: q,
+			"Each": &workflow.Map{MaxConcurrency: 8, End: true, DeadLetter: q,
 				Distributed: &workflow.Distributed{
 					Reader:                     &workflow.ItemReader{Source: workflow.JSONLines, Bucket: pulumi.String("in-bucket"), Key: "lists/items.jsonl"},
 					Batcher:                    &workflow.ItemBatcher{MaxItemsPerBatch: 10},

@@ -69,11 +69,14 @@ type Workload struct {
 	// Retries are extra attempts per entry of a Task state, by state name; zero means none.
 	// Each attempt is one more transition and one more invocation.
 	Retries map[string]int `json:"retries,omitempty"`
-	// Durations are the fixed duration of one invocation, by function logical name; zero
-	// means DefaultDuration, or no fixed part when PerItemDurations names the function.
+	// Durations are the fixed duration of one invocation, by Task state name or by function
+	// logical name (a state's entry, or PerItemDurations entry, wins: one function that several
+	// states invoke for different work); zero means DefaultDuration, or no fixed part when
+	// PerItemDurations names the function.
 	Durations map[string]time.Duration `json:"-"`
 	// PerItemDurations add a duration per item the invocation handles (a batch's items, or
-	// an inline iteration's share), by function logical name; zero means none.
+	// an inline iteration's share), by Task state name or function logical name; zero means
+	// none.
 	PerItemDurations map[string]time.Duration `json:"-"`
 	// ExpressMemoryMB is the memory of an Express execution, rounded up to 64 MB; zero means
 	// DefaultExpressMemoryMB.
@@ -598,8 +601,11 @@ func (e *estimator) task(t *tally, name string, s *state, items float64) {
 	t.transitions += attempts - 1
 	if target := s.lambdaTarget(); target != "" {
 		fn := e.function(target)
-		d := e.w.Durations[fn.Name]
-		per := e.w.PerItemDurations[fn.Name]
+		d, byState := e.w.Durations[name]
+		per, perByState := e.w.PerItemDurations[name]
+		if !byState && !perByState {
+			d, per = e.w.Durations[fn.Name], e.w.PerItemDurations[fn.Name]
+		}
 		if d == 0 && per == 0 {
 			d = DefaultDuration
 		}

@@ -193,5 +193,16 @@ func assumptions(w Workload, invoked []LambdaUsage) Assumptions {
 		a.DurationsMs[l.Function] = ms(d)
 		a.PerItemDurationsMs[l.Function] = ms(per)
 	}
+	// Entries by state name (a function several states invoke) are listed as they are.
+	for k, d := range w.Durations {
+		if _, ok := a.DurationsMs[k]; !ok {
+			a.DurationsMs[k] = ms(d)
+		}
+	}
+	for k, d := range w.PerItemDurations {
+		if _, ok := a.PerItemDurationsMs[k]; !ok {
+			a.PerItemDurationsMs[k] = ms(d)
+		}
+	}
 	return a
 }

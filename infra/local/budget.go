@@ -9,21 +9,25 @@ import (
 
 // Names in the stage's program that make local binds to.
 const (
-	vendorName  = "vendor"  // the worker every vendor call goes through
-	refetchName = "refetch" // the queue the vendor worker consumes
+	vendorName  = stack.VendorName  // the worker every vendor call goes through
+	refetchName = stack.RefetchName // the queue the vendor worker consumes
+)
+
+// Stage settings of the vendor's budget, for Options.Config.
+const (
+	KeyVendorConcurrency = stack.Namespace + ":" + stack.KeyVendorConcurrency
+	KeyVendorRate        = stack.Namespace + ":" + stack.KeyVendorRate
 )
 
 // vendorLimits is the vendor's budget from the stage's settings: its concurrency and its rate
 // (rate calls per per; rate 0 means none).
 func vendorLimits(c *stack.Config) (concurrency, rate int, per time.Duration) {
-	return c.VendorBudget, 0, time.Second
+	per = c.VendorRate.Per
+	if per == 0 {
+		per = time.Second
+	}
+	return c.VendorConcurrency, c.VendorRate.Requests, per
 }
-
-// Stage settings of the vendor's budget, for Options.Config.
-const (
-	KeyVendorConcurrency = "pipeline:vendorBudget"
-	KeyVendorRate        = "pipeline:vendorRate"
-)
 
 // BudgetString describes the vendor's budget: "10 at once, 200 per 1s".
 func (e *Environment) BudgetString() string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/schedule/cron"
 	"github.com/skeinhq/skein/components/stage"
@@ -23,7 +24,8 @@ const Namespace = "pipeline"
 const (
 	KeyVendorURL               = "vendorUrl"
 	KeyVendorToken             = "vendorToken"
-	KeyVendorBudget            = "vendorBudget"
+	KeyVendorConcurrency       = "vendorConcurrency"
+	KeyVendorRate              = "vendorRate"
 	KeyBatchSize               = "batchSize"
 	KeyBatchConcurrency        = "batchConcurrency"
 	KeyListConcurrency         = "listConcurrency"
@@ -37,17 +39,20 @@ const (
 	KeyExpectedDevices         = "expectedDevices"
 )
 
+// renamedVendorBudget is the old name of KeyVendorConcurrency: a stage file that still sets it
+// gets an error naming the new keys.
+const renamedVendorBudget = "vendorBudget"
+
 var knownKeys = []string{
-	KeyVendorURL, KeyVendorToken, KeyVendorBudget, KeyBatchSize, KeyBatchConcurrency, KeyListConcurrency,
+	KeyVendorURL, KeyVendorToken, KeyVendorConcurrency, KeyVendorRate, KeyBatchSize, KeyBatchConcurrency, KeyListConcurrency,
 	KeyToleratedFailurePercent, KeyTransformConcurrency, KeySchedule, KeyScheduleEnabled, KeyDaysBack,
 	KeyVendorLatencyMs, KeyExpectedGroups, KeyExpectedDevices,
 }
 
 // Limits of the settings.
 const (
-	// MaxVendorBudget is the most concurrent vendor calls: a Distributed Map runs at most 10,000
-	// child executions at once.
-	MaxVendorBudget = 10000
+	// MaxVendorConcurrency is the most concurrent vendor calls (budget.MaxConcurrency).
+	MaxVendorConcurrency = budget.MaxConcurrency
 	// MaxBatchSize keeps a batch's fetches (size x latency / batchConcurrency) well inside the
 	// five minutes of an Express child execution at the latencies vendors have.
 	MaxBatchSize = 1000
@@ -70,18 +75,26 @@ type Config struct {
 	// VendorToken is the vendor API token, a config secret; required. It is stored as an SSM
 	// SecureString parameter that the workers read at start-up, never as an environment variable.
 	VendorToken pulumi.StringOutput
-	// VendorBudget is the most vendor calls in flight at once, across the whole pipeline: the
-	// vendor's rate limit. Zero means 10; allowed 1..10,000.
-	VendorBudget int
+	// VendorConcurrency is the most vendor calls in flight at once that the vendor accepts, over
+	// every caller: every run, redrive and the refetch queue's consumer together (the vendor
+	// worker reserves VendorConcurrency / BatchConcurrency invocations). Zero means 10; allowed
+	// 1..10,000, and at least 2 x BatchConcurrency (the refetch queue's consumer needs two
+	// invocations).
+	VendorConcurrency int
+	// VendorRate is the vendor's published rate ("100/s", "3000/min"); every invocation of the
+	// vendor worker paces its calls to its share of it. Zero means none (concurrency only).
+	VendorRate budget.Rate
 	// BatchSize is the devices per Distributed Map batch (one fetch-metrics invocation). Zero
 	// means 25; allowed 1..1,000.
 	BatchSize int
 	// BatchConcurrency is how many of a batch's devices one invocation fetches at once. Zero
-	// means 1; allowed 1..100 and at most VendorBudget. The Distributed Map's MaxConcurrency is
-	// VendorBudget / BatchConcurrency, so the vendor never sees more than VendorBudget calls.
+	// means 1; allowed 1..100 and at most VendorConcurrency / 2. The vendor worker reserves
+	// VendorConcurrency / BatchConcurrency invocations, so the vendor never sees more than
+	// VendorConcurrency calls, whatever starts them.
 	BatchConcurrency int
 	// ListConcurrency is the inline Map's MaxConcurrency over the groups (one listing call each
-	// at a time). Zero means the budget, at most 40; allowed 1..min(40, VendorBudget).
+	// at a time). Zero means the vendor worker's reserved concurrency, at most 40; allowed
+	// 1..min(40, VendorConcurrency / BatchConcurrency).
 	ListConcurrency int
 	// ToleratedFailurePercent is the share of failed batches the Distributed Map tolerates
 	// before it fails the run; failed batches are captured either way. Zero means 5; allowed
@@ -131,7 +144,17 @@ func LoadConfig(ctx *pulumi.Context, production bool) (*Config, error) {
 	} else {
 		c.Add(k(KeyVendorToken), "is required (pulumi config set --secret "+k(KeyVendorToken)+" <token>)", nil)
 	}
-	out.VendorBudget = atoi(KeyVendorBudget, 0)
+	out.VendorConcurrency = atoi(KeyVendorConcurrency, 0)
+	if v, ok := get(KeyVendorRate); ok {
+		r, err := budget.ParseRate(v)
+		if err != nil {
+			c.Add(k(KeyVendorRate), "must be <requests>/<window>, such as 100/s, 3000/min or 20/10s", v)
+		}
+		out.VendorRate = r
+	}
+	if v, ok := get(renamedVendorBudget); ok {
+		c.Add(k(renamedVendorBudget), "was renamed to "+k(KeyVendorConcurrency)+" (the vendor's concurrency; its rate is "+k(KeyVendorRate)+")", v)
+	}
 	out.BatchSize = atoi(KeyBatchSize, 0)
 	out.BatchConcurrency = atoi(KeyBatchConcurrency, 0)
 	out.ListConcurrency = atoi(KeyListConcurrency, 0)
@@ -170,7 +193,7 @@ func LoadConfig(ctx *pulumi.Context, production bool) (*Config, error) {
 		}
 		out.ScheduleEnabled = &b
 	}
-	for _, key := range stage.UnknownKeys(ctx, Namespace, knownKeys) {
+	for _, key := range stage.UnknownKeys(ctx, Namespace, append(knownKeys, renamedVendorBudget)) {
 		c.Add(key, stage.UnknownKeyRule("pipeline setting", Namespace, knownKeys), nil)
 	}
 	out.applyDefaults(production, tolerated)
@@ -182,8 +205,8 @@ func LoadConfig(ctx *pulumi.Context, production bool) (*Config, error) {
 
 // applyDefaults is the one place the pipeline's defaults live.
 func (p *Config) applyDefaults(production, toleratedSet bool) {
-	if p.VendorBudget == 0 {
-		p.VendorBudget = 10
+	if p.VendorConcurrency == 0 {
+		p.VendorConcurrency = 10
 	}
 	if p.BatchSize == 0 {
 		p.BatchSize = 25
@@ -192,7 +215,7 @@ func (p *Config) applyDefaults(production, toleratedSet bool) {
 		p.BatchConcurrency = 1
 	}
 	if p.ListConcurrency == 0 {
-		p.ListConcurrency = min(p.VendorBudget, MaxListConcurrency)
+		p.ListConcurrency = min(max(p.Reserved(), 1), MaxListConcurrency)
 	}
 	if !toleratedSet {
 		p.ToleratedFailurePercent = 5
@@ -231,10 +254,15 @@ func (p *Config) Validate(stackName string) error {
 	} else if u, err := url.Parse(p.VendorURL); err != nil || u.Host == "" || (u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname()))) {
 		c.Add(k(KeyVendorURL), "must be an https:// URL (http:// only for a loopback host)", p.VendorURL)
 	}
-	c.Int(k(KeyVendorBudget), p.VendorBudget, 1, MaxVendorBudget)
+	c.Int(k(KeyVendorConcurrency), p.VendorConcurrency, 1, MaxVendorConcurrency)
 	c.Int(k(KeyBatchSize), p.BatchSize, 1, MaxBatchSize)
-	c.Int(k(KeyBatchConcurrency), p.BatchConcurrency, 1, min(pipeline.MaxBatchConcurrency, max(p.VendorBudget, 1)))
-	c.Int(k(KeyListConcurrency), p.ListConcurrency, 1, min(MaxListConcurrency, max(p.VendorBudget, 1)))
+	c.Int(k(KeyBatchConcurrency), p.BatchConcurrency, 1, min(pipeline.MaxBatchConcurrency, max(p.VendorConcurrency/2, 1)))
+	c.Int(k(KeyListConcurrency), p.ListConcurrency, 1, min(MaxListConcurrency, max(p.Reserved(), 1)))
+	if p.VendorConcurrency >= 1 && p.BatchConcurrency >= 1 && p.VendorConcurrency <= MaxVendorConcurrency {
+		if _, err := budget.Allocate(VendorName, p.BudgetArgs()); err != nil {
+			c.Add(k(KeyVendorRate), "must give every invocation of the vendor worker a share: "+err.Error(), p.VendorRate.String())
+		}
+	}
 	if !(p.ToleratedFailurePercent >= 0 && p.ToleratedFailurePercent <= 100) {
 		c.Add(k(KeyToleratedFailurePercent), "must be 0..100", p.ToleratedFailurePercent)
 	}
@@ -258,9 +286,28 @@ func (p *Config) Validate(stackName string) error {
 	return c.Err()
 }
 
-// MapConcurrency is the Distributed Map's MaxConcurrency: the budget shared by the batches, so
-// that MapConcurrency x BatchConcurrency never exceeds VendorBudget.
-func (p *Config) MapConcurrency() int { return max(1, p.VendorBudget/p.BatchConcurrency) }
+// Reserved is the vendor worker's reserved concurrency: VendorConcurrency / BatchConcurrency
+// invocations, each making up to BatchConcurrency calls at once.
+func (p *Config) Reserved() int { return p.VendorConcurrency / max(p.BatchConcurrency, 1) }
+
+// MapConcurrency is the Distributed Map's MaxConcurrency: the vendor worker's reserved
+// concurrency, so that one run alone uses the whole budget and overlapping runs are throttled
+// (and retried) instead of overrunning the vendor.
+func (p *Config) MapConcurrency() int { return max(1, p.Reserved()) }
+
+// BudgetArgs is the vendor's budget: its concurrency and rate, drawn on by the vendor worker alone
+// (every vendor call goes through it), BatchConcurrency calls per invocation.
+func (p *Config) BudgetArgs() *budget.BudgetArgs {
+	return &budget.BudgetArgs{
+		Concurrency: p.VendorConcurrency,
+		Rate:        p.VendorRate,
+		Shares:      []budget.Share{{Worker: VendorName, CallsPerInvocation: p.BatchConcurrency}},
+	}
+}
+
+// VendorTimeout is the vendor worker's timeout: the longest of its operations, fetching a batch
+// (FetchTimeout) and listing a group's devices (two minutes).
+func (p *Config) VendorTimeout() time.Duration { return max(p.FetchTimeout(), 2*time.Minute) }
 
 // FetchTimeout is the fetch worker's timeout: every item of a batch, BatchConcurrency at a time,
 // may take three tries at the vendor's latency, plus 10 s for the client's Retry-After waits and

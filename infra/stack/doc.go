@@ -7,10 +7,15 @@
 // # Defaults
 //
 // Settings live under `pipeline:` in Pulumi.<stage>.yaml (see [Config]; an unknown key is an
-// error). The vendor budget (default 10 calls at once) bounds both phases: the inline Map over
-// the groups runs ListConcurrency listings at once (at most 40, at most the budget), and the
-// Distributed Map runs VendorBudget/BatchConcurrency batches at once, each fetching
-// BatchConcurrency devices at a time. The schedule is on in production stages only.
+// error). Every vendor call goes through one worker, "vendor", which draws on the vendor's
+// budget (components/budget: VendorConcurrency, default 10 calls at once, and VendorRate): it
+// reserves VendorConcurrency/BatchConcurrency invocations, and each invocation paces its calls to
+// its share of the rate. So the vendor never sees more than its limits, whatever starts the
+// invocations: overlapping runs, a redrive, the refetch queue's consumer. The inline Map over the
+// groups runs ListConcurrency listings at once (at most 40, at most the reserved invocations),
+// and the Distributed Map runs as many batches as the worker reserves, each fetching
+// BatchConcurrency devices at a time; an overlapping run's invocations are throttled by Lambda
+// and retried (workflow.ThrottleRetry). The schedule is on in production stages only.
 //
 // # Nothing is lost
 //
@@ -31,10 +36,10 @@
 //
 // # IAM
 //
-// Each worker can read only what it reads and write only what it writes: list-devices writes
-// manifests/, merge-manifests reads and writes manifests/ and reads results/, fetch-metrics
-// reads and writes raw/ (reads are HeadObject checks on retries) and writes failed/, transform reads raw/ and
-// writes processed/; the three vendor workers may read the token parameter. The workflow's role
+// Each worker can read only what it reads and write only what it writes: vendor writes
+// manifests/ (a group's devices), reads and writes raw/ (reads are HeadObject checks on retries)
+// and writes failed/, and may read the token parameter; merge-manifests reads and writes
+// manifests/ and reads results/; transform reads raw/ and writes processed/. The workflow's role
 // is derived from its definition by components/workflow.
 //
 // # Escape hatches

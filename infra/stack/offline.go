@@ -79,13 +79,14 @@ func (r *OfflineRun) CostOptions() cost.Options {
 			// A million devices are costed as more devices per group: the listing's cost
 			// is per group, the fan-out's per device.
 			FixedMapItems: map[string]bool{"ListDevices": true},
+			// The vendor worker does three jobs; its durations are given per Task state.
 			Durations: map[string]time.Duration{
-				ListGroupsName:  lat + 50*time.Millisecond,
-				ListDevicesName: 2*lat + 50*time.Millisecond, // a page or two, then the manifest PUT
-				MergeName:       time.Duration(c.ExpectedGroups)*10*time.Millisecond + 100*time.Millisecond,
-				FetchName:       50 * time.Millisecond,
+				"ListGroups":         lat + 50*time.Millisecond,
+				"ListDevicesOfGroup": 2*lat + 50*time.Millisecond, // a page or two, then the manifest PUT
+				MergeName:            time.Duration(c.ExpectedGroups)*10*time.Millisecond + 100*time.Millisecond,
+				"Fetch":              50 * time.Millisecond,
 			},
-			PerItemDurations: map[string]time.Duration{FetchName: perItem},
+			PerItemDurations: map[string]time.Duration{"Fetch": perItem},
 			PerItem:          cost.PerItem{S3Puts: 2, S3Gets: 1, SQSRequests: 1 + 2.0/10},
 		},
 	}}

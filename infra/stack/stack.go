@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/bucket"
+	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/schedule"
@@ -20,17 +21,17 @@ import (
 
 // Logical names of what the program creates; make local and the tests find resources by them.
 const (
-	BucketName      = "data"
-	ParameterName   = "vendor-token"
-	WorkflowName    = "export"
-	ScheduleName    = "export-daily"
-	QueueName       = "transform"
-	RawEventName    = "raw-created"
-	ListGroupsName  = "list-groups"
-	ListDevicesName = "list-devices"
-	MergeName       = "merge-manifests"
-	FetchName       = "fetch-metrics"
-	TransformName   = "transform"
+	BucketName    = "data"
+	ParameterName = "vendor-token"
+	WorkflowName  = "export"
+	ScheduleName  = "export-daily"
+	QueueName     = "transform"
+	RawEventName  = "raw-created"
+	RefetchName   = "refetch"
+	BudgetName    = "vendor"
+	VendorName    = "vendor"
+	MergeName     = "merge-manifests"
+	TransformName = "transform"
 )
 
 // Key prefixes of the data bucket (functions/README.md lists every key).
@@ -42,6 +43,8 @@ const (
 	// FailedPrefix holds, per device, what fetch-metrics could never fetch (a vendor 4xx): the
 	// item and its error (functions/pipeline.FailedObject).
 	FailedPrefix = "failed/"
+	// RefetchReceives is the refetch queue's maxReceiveCount.
+	RefetchReceives = 20
 	// ResultsKeyPrefix is where the Distributed Map's ResultWriter writes.
 	ResultsKeyPrefix = ResultsPrefix + "export"
 )
@@ -71,21 +74,29 @@ func program(ctx *pulumi.Context, seen func(*stage.Stage, *Config)) error {
 
 // Pipeline is what the program created, for the exports and for tests.
 type Pipeline struct {
+	Budget    *budget.Budget
 	Bucket    *bucket.Bucket
 	Token     *ssm.Parameter
 	Workers   map[string]*worker.Worker
 	Workflow  *workflow.Workflow
 	Schedule  *schedule.Schedule
 	Queue     *queue.Queue
+	Refetch   *queue.Queue
 	RawEvents *bucket.Event
 }
 
-// New composes the pipeline: the data bucket, the vendor token parameter, five workers, the
-// export workflow, its daily schedule, and the transform path (S3 events through EventBridge to
-// a queue consumed at a capped concurrency).
+// New composes the pipeline: the vendor's budget, the data bucket, the vendor token parameter,
+// three workers (the vendor worker, through which every vendor call goes, merge-manifests and
+// transform), the export workflow, its daily schedule, the refetch queue (consumed by the vendor
+// worker within the same budget), and the transform path (S3 events through EventBridge to a
+// queue consumed at a capped concurrency).
 func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 	p := &Pipeline{Workers: map[string]*worker.Worker{}}
 	var err error
+	p.Budget, err = budget.NewBudget(ctx, BudgetName, cfg.BudgetArgs())
+	if err != nil {
+		return nil, err
+	}
 	p.Bucket, err = bucket.NewBucket(ctx, BucketName, &bucket.BucketArgs{
 		Stage: st,
 		// Results, manifests and failed items are what an operator redrives from; they are kept
@@ -120,10 +131,8 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		vendor     bool
 	}
 	specs := []spec{
-		{ListGroupsName, "Lists the vendor's groups for a run date", time.Minute, nil, true},
-		{ListDevicesName, "Lists one group's devices and writes the group's manifest", 2 * time.Minute, nil, true},
+		{VendorName, "Calls the vendor API within its budget: lists groups and devices, fetches batches of metrics into raw/", cfg.VendorTimeout(), map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency), "FAILED_PREFIX": FailedPrefix}, true},
 		{MergeName, "Merges the group manifests (or failed results) into one manifest", 2 * time.Minute, nil, false},
-		{FetchName, "Fetches a batch of devices' metrics into raw/", cfg.FetchTimeout(), map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency), "FAILED_PREFIX": FailedPrefix}, true},
 		{TransformName, "Summarises raw objects into processed/", 30 * time.Second, nil, false},
 	}
 	for _, s := range specs {
@@ -138,17 +147,18 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		for k, v := range s.env {
 			env[k] = v
 		}
-		envIn := data
-		if s.name == ListGroupsName {
-			envIn = nil
+		var draw *budget.Budget
+		if s.vendor {
+			draw = p.Budget
 		}
 		w, err := worker.NewWorker(ctx, s.name, &worker.WorkerArgs{
 			Stage:             st,
 			Package:           "./functions/" + s.name,
 			Timeout:           s.timeout,
 			Environment:       env,
-			EnvironmentInputs: envIn,
+			EnvironmentInputs: data,
 			Statements:        stmts,
+			Budget:            draw,
 			Description:       s.desc,
 		})
 		if err != nil {
@@ -161,11 +171,11 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		access bucket.Access
 		prefix string
 	}{
-		{ListDevicesName, bucket.Write, ManifestsPrefix},
+		{VendorName, bucket.Write, ManifestsPrefix},
 		{MergeName, bucket.ReadWrite, ManifestsPrefix},
 		{MergeName, bucket.Read, ResultsPrefix},
-		{FetchName, bucket.ReadWrite, RawPrefix},
-		{FetchName, bucket.Write, FailedPrefix},
+		{VendorName, bucket.ReadWrite, RawPrefix},
+		{VendorName, bucket.Write, FailedPrefix},
 		{TransformName, bucket.Read, RawPrefix},
 		{TransformName, bucket.Write, ProcessedPrefix},
 	}
@@ -217,6 +227,21 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 	if _, err := p.RawEvents.SendTo(p.Queue, nil); err != nil {
 		return nil, err
 	}
+	// Devices to fetch again, sent by an operator or another system as pipeline.Request messages
+	// ({"op":"fetch-metrics","input":{"Items":[...],"BatchInput":{...}}}): consumed by the vendor
+	// worker, so within the same budget as every run, two invocations at most. While runs keep
+	// every reserved invocation busy, Lambda throttles the consumer and each throttled receive
+	// counts toward the dead-letter queue: 20 receives (each after the visibility timeout) keep
+	// a message waiting through a run before it would be captured there.
+	p.Refetch, err = queue.NewQueue(ctx, RefetchName, &queue.QueueArgs{
+		Stage:           st,
+		Consumer:        p.Workers[VendorName],
+		MaxReceiveCount: RefetchReceives,
+		Subscription:    &queue.SubscribeArgs{BatchSize: 1, MaxConcurrency: queue.MinMaxConcurrency},
+	})
+	if err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -253,8 +278,16 @@ func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi
 		t.End = next == ""
 		return t
 	}
+	// Every vendor call goes through the vendor worker: {"op": ..., "input": ...}.
+	vendor := func(op string, input map[string]any, next string) *workflow.Task {
+		params := map[string]any{"op": op, "input.$": "$"}
+		if input != nil {
+			params = map[string]any{"op": op, "input": input}
+		}
+		return task(VendorName, cfg.VendorTimeout(), params, next)
+	}
 	return workflow.Definition{
-		Comment: "Exports every device's metrics of a day from the vendor API at its rate limit (skein reference pipeline)",
+		Comment: "Exports every device's metrics of a day from the vendor API within its budget (skein reference pipeline)",
 		StartAt: "Route",
 		States: workflow.States{
 			"Route": &workflow.Choice{
@@ -262,7 +295,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi
 				Choices: []workflow.Rule{{Condition: workflow.Cmp("$.failed", workflow.IsPresent, true), Next: "MergeFailures"}},
 				Default: "ListGroups",
 			},
-			"ListGroups": task(ListGroupsName, time.Minute, nil, "ListDevices"),
+			"ListGroups": vendor(pipeline.OpListGroups, nil, "ListDevices"),
 			"ListDevices": &workflow.Map{
 				Comment:   "A group that still fails after its retries fails the run: its devices would otherwise be missing from the manifest",
 				ItemsPath: "$.groups",
@@ -272,7 +305,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi
 				MaxConcurrency: cfg.ListConcurrency,
 				ResultPath:     "$.groups",
 				Processor: workflow.Definition{StartAt: "ListDevicesOfGroup", States: workflow.States{
-					"ListDevicesOfGroup": task(ListDevicesName, 2*time.Minute, nil, ""),
+					"ListDevicesOfGroup": vendor(pipeline.OpListDevices, nil, ""),
 				}},
 				Next: "MergeManifests",
 			},
@@ -281,7 +314,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi
 			}, "FetchAll"),
 			"MergeFailures": task(MergeName, 2*time.Minute, nil, "FetchAll"),
 			"FetchAll": &workflow.Map{
-				Comment:        fmt.Sprintf("At most %d batches at once x %d calls each = the vendor budget of %d", cfg.MapConcurrency(), cfg.BatchConcurrency, cfg.VendorBudget),
+				Comment:        fmt.Sprintf("At most %d batches at once x %d calls each = the vendor's concurrency of %d; overlapping runs share the vendor worker's %d reserved invocations", cfg.MapConcurrency(), cfg.BatchConcurrency, cfg.VendorConcurrency, cfg.Reserved()),
 				MaxConcurrency: cfg.MapConcurrency(),
 				Distributed: &workflow.Distributed{
 					Reader: &workflow.ItemReader{Source: workflow.JSONArray, Bucket: bucketName, KeyPath: "$.manifest.key", Prefix: ManifestsPrefix},
@@ -295,7 +328,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi
 					Label:                      "Fetch",
 				},
 				Processor: workflow.Definition{StartAt: "Fetch", States: workflow.States{
-					"Fetch": task(FetchName, cfg.FetchTimeout(), map[string]any{
+					"Fetch": vendor(pipeline.OpFetchMetrics, map[string]any{
 						"Items.$": "$.Items", "BatchInput.$": "$.BatchInput", "RetryCount.$": "$$.State.RetryCount",
 					}, ""),
 				}},
@@ -316,6 +349,7 @@ func (p *Pipeline) Export(ctx *pulumi.Context) {
 	ctx.Export("queueUrl", p.Queue.Url)
 	ctx.Export("deadLetterQueueUrl", p.Queue.DeadLetterUrl)
 	ctx.Export("redriveCommand", p.Queue.RedriveCommand)
+	ctx.Export("refetchQueueUrl", p.Refetch.Url)
 	ctx.Export("vendorTokenParameter", p.Token.Name)
 	fns := pulumi.StringMap{}
 	for name, w := range p.Workers {

@@ -57,8 +57,8 @@ func TestStagesPlan(t *testing.T) {
 					t.Errorf("no %s", typ)
 				}
 			}
-			if n := len(p.OfType("skein:aws:Worker")); n != 5 {
-				t.Errorf("%d workers, want 5", n)
+			if n := len(p.OfType("skein:aws:Worker")); n != 3 {
+				t.Errorf("%d workers, want 3", n)
 			}
 			// Every taggable resource carries the stage's tags.
 			for _, r := range p.Resources() {
@@ -133,11 +133,9 @@ func TestWorkerGrants(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]string{
-		stack.ListGroupsName:  {"ssm"},
-		stack.ListDevicesName: {"ssm", "manifests/*"},
-		stack.MergeName:       {"manifests/*", "results/*"},
-		stack.FetchName:       {"ssm", "raw/*", "failed/*"},
-		stack.TransformName:   {"raw/*", "processed/*"},
+		stack.MergeName:     {"manifests/*", "results/*"},
+		stack.VendorName:    {"ssm", "raw/*", "failed/*", "manifests/*"},
+		stack.TransformName: {"raw/*", "processed/*"},
 	}
 	for name, needs := range want {
 		var all strings.Builder
@@ -206,7 +204,7 @@ func TestExportDefinitionValid(t *testing.T) {
 	if err := json.Unmarshal(d.States["FetchAll"], &fetch); err != nil {
 		t.Fatal(err)
 	}
-	// Pulumi.dev.yaml: budget 10, batch size 5, one call at a time per batch.
+	// Pulumi.dev.yaml: concurrency 10, batch size 5, one call at a time per batch.
 	if fetch.MaxConcurrency != 10 || fetch.ItemBatcher.MaxItemsPerBatch != 5 || fetch.ItemReader.Parameters["Key.$"] != "$.manifest.key" {
 		t.Errorf("FetchAll: %+v", fetch)
 	}
@@ -218,20 +216,26 @@ func TestConfigErrors(t *testing.T) {
 		overrides map[string]string
 		fields    []string
 	}{
-		{"unknown key", map[string]string{"pipeline:vendorBudgett": "3"}, []string{"pipeline:vendorBudgett"}},
-		{"budget range", map[string]string{"pipeline:vendorBudget": "0"}, []string{"pipeline:vendorBudget"}},
-		{"budget not a number", map[string]string{"pipeline:vendorBudget": "ten"}, []string{"pipeline:vendorBudget"}},
+		{"unknown key", map[string]string{"pipeline:vendorConcurrencyy": "3"}, []string{"pipeline:vendorConcurrencyy"}},
+		{"renamed key", map[string]string{"pipeline:vendorBudget": "10"}, []string{"pipeline:vendorBudget"}},
+		{"concurrency range", map[string]string{"pipeline:vendorConcurrency": "0"}, []string{"pipeline:vendorConcurrency"}},
+		{"concurrency not a number", map[string]string{"pipeline:vendorConcurrency": "ten"}, []string{"pipeline:vendorConcurrency"}},
+		{"rate not a rate", map[string]string{"pipeline:vendorRate": "100 per second"}, []string{"pipeline:vendorRate"}},
+		{"rate window too short", map[string]string{"pipeline:vendorRate": "100/500ms"}, []string{"pipeline:vendorRate"}},
+		{"rate below one call per invocation", map[string]string{"pipeline:vendorRate": "5/s"}, []string{"pipeline:vendorRate"}},
+		{"one invocation cannot host the refetch consumer", map[string]string{"pipeline:batchConcurrency": "6"}, []string{"pipeline:batchConcurrency"}},
 		{"http url", map[string]string{"pipeline:vendorUrl": "http://api.vendor.example"}, []string{"pipeline:vendorUrl"}},
 		{"no url", map[string]string{"pipeline:vendorUrl": ""}, []string{"pipeline:vendorUrl"}},
 		{"no token", map[string]string{"pipeline:vendorToken": ""}, []string{"pipeline:vendorToken"}},
 		{"bad schedule", map[string]string{"pipeline:schedule": "cron(0 2 * * * *)"}, []string{"pipeline:schedule"}},
 		{"batch too long for express", map[string]string{"pipeline:batchSize": "1000", "pipeline:vendorLatencyMs": "500"}, []string{"pipeline:batchSize"}},
 		{"batch concurrency above budget", map[string]string{"pipeline:batchConcurrency": "20"}, []string{"pipeline:batchConcurrency"}},
-		{"list concurrency above inline limit", map[string]string{"pipeline:vendorBudget": "100", "pipeline:listConcurrency": "41"}, []string{"pipeline:listConcurrency"}},
+		{"list concurrency above inline limit", map[string]string{"pipeline:vendorConcurrency": "100", "pipeline:listConcurrency": "41"}, []string{"pipeline:listConcurrency"}},
+		{"list concurrency above the vendor worker's reserved", map[string]string{"pipeline:vendorConcurrency": "20", "pipeline:batchConcurrency": "5", "pipeline:listConcurrency": "5"}, []string{"pipeline:listConcurrency"}},
 		{"tolerance", map[string]string{"pipeline:toleratedFailurePercent": "101"}, []string{"pipeline:toleratedFailurePercent"}},
 		{"transform concurrency", map[string]string{"pipeline:transformConcurrency": "1"}, []string{"pipeline:transformConcurrency"}},
-		{"every problem at once", map[string]string{"pipeline:vendorBudget": "0", "pipeline:transformConcurrency": "1", "skein:logRetentionDays": "13"},
-			[]string{"pipeline:vendorBudget", "pipeline:transformConcurrency", "skein:logRetentionDays"}},
+		{"every problem at once", map[string]string{"pipeline:vendorConcurrency": "0", "pipeline:vendorRate": "x", "pipeline:transformConcurrency": "1", "skein:logRetentionDays": "13"},
+			[]string{"pipeline:vendorConcurrency", "pipeline:vendorRate", "pipeline:transformConcurrency", "skein:logRetentionDays"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

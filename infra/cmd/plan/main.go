@@ -1,6 +1,6 @@
 // Command plan renders a stage of the reference pipeline offline (make plan STACK=<stage>): it
 // runs infra's program under the plan harness and writes out/<stage>/resources.json,
-// statemachines/<name>.asl.json and .mmd, schedules.json and cost.json. No credentials, no
+// statemachines/<name>.asl.json and .mmd, schedules.json, cost.json and budgets.json. No credentials, no
 // network; the same inputs give byte-identical files.
 package main
 
@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/schedule"
 	"github.com/skeinhq/skein/components/worker"
 	"github.com/skeinhq/skein/components/workflow"
@@ -48,6 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		func() error { return workflow.WritePlanArtifacts(p, dir) },
 		func() error { return schedule.WritePlanArtifacts(p, dir) },
 		func() error { return cost.Write(p, dir, off.CostOptions()) },
+		func() error { return budget.WritePlanArtifacts(p, dir) },
 	} {
 		if err := write(); err != nil {
 			_, _ = fmt.Fprintln(stderr, "plan:", err)
