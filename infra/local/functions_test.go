@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skeinhq/skein/components/sfnlocal"
 )
@@ -68,5 +69,32 @@ func TestReservedConcurrencyThrottlesAsAWSDoes(t *testing.T) {
 	}
 	if _, err := (&function{inner: inner, reserved: -1}).Invoke(ctx, []byte(`{}`)); err != nil {
 		t.Errorf("unreserved: %v", err)
+	}
+}
+
+func TestOverBudget(t *testing.T) {
+	for _, tc := range []struct {
+		s    Summary
+		over bool
+	}{
+		{Summary{PeakConcurrency: 10, MaxConcurrency: 10, PeakRate: 200, RateLimit: 200}, false},
+		{Summary{PeakConcurrency: 11, MaxConcurrency: 10, PeakRate: 200, RateLimit: 200}, true},
+		{Summary{PeakConcurrency: 10, MaxConcurrency: 10, PeakRate: 201, RateLimit: 200}, true},
+		{Summary{PeakConcurrency: 10, MaxConcurrency: 10, PeakRate: 5000, RateLimit: 0}, false}, // no rate limit
+	} {
+		if got := tc.s.OverBudget(); got != tc.over {
+			t.Errorf("%+v: OverBudget() = %v", tc.s, got)
+		}
+	}
+	// The ideal is the binding limit's: 1000 calls at 20 ms, 10 at once take 2 s; at 200 a
+	// second, 5 s.
+	if got := Ideal(1000, 20*time.Millisecond, 10, 200, time.Second); got != 5*time.Second {
+		t.Errorf("Ideal at 200/s = %v", got)
+	}
+	if got := Ideal(1000, 20*time.Millisecond, 10, 10000, time.Second); got != 2*time.Second {
+		t.Errorf("Ideal at 10,000/s = %v", got)
+	}
+	if got := Ideal(3000, 20*time.Millisecond, 10, 3000, time.Minute); got != time.Minute {
+		t.Errorf("Ideal at 3000/min = %v", got)
 	}
 }

@@ -196,9 +196,9 @@ type Environment struct {
 	Engine    *sfnlocal.Engine
 	Bucket    string
 	Functions map[string]map[string]string // logical worker name -> environment variables
-	fns       map[string]*function          // logical worker name -> the local function
-	planned   map[string]*plan.Resource     // logical worker name -> its planned function
-	physical  map[string]string             // logical worker name -> the function's name in the plan
+	fns       map[string]*function         // logical worker name -> the local function
+	planned   map[string]*plan.Resource    // logical worker name -> its planned function
+	physical  map[string]string            // logical worker name -> the function's name in the plan
 	raw       *notifier
 	refetch   *QueueConfig // nil when the plan has no refetch queue
 
