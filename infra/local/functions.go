@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/sfnlocal"
@@ -20,6 +21,9 @@ type FunctionStats struct {
 	Throttles   int64 `json:"throttles"`
 	// PeakInFlight is the most invocations that ran at once.
 	PeakInFlight int64 `json:"peakInFlight"`
+	// BusySeconds is the invocations' time added up: with Reserved, BusySeconds / (Reserved x
+	// the wall time) is how much of its reserved concurrency the function used.
+	BusySeconds float64 `json:"busySeconds"`
 }
 
 // function is a local Lambda function with its reserved concurrency enforced as AWS does: an
@@ -31,7 +35,7 @@ type function struct {
 	inner    sfnlocal.Invoker
 	reserved int64 // -1: none
 
-	inFlight, peak, invocations, throttles atomic.Int64
+	inFlight, peak, invocations, throttles, busy atomic.Int64
 }
 
 // ThrottleCause is the cause of a local throttle, in the words Lambda's Invoke API uses.
@@ -53,11 +57,14 @@ func (f *function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	defer f.inFlight.Add(-1)
 	storeMax(&f.peak, n)
 	f.invocations.Add(1)
+	start := time.Now()
+	defer func() { f.busy.Add(int64(time.Since(start))) }()
 	return f.inner.Invoke(ctx, payload)
 }
 
 func (f *function) stats() FunctionStats {
-	return FunctionStats{Reserved: int(f.reserved), Invocations: f.invocations.Load(), Throttles: f.throttles.Load(), PeakInFlight: f.peak.Load()}
+	return FunctionStats{Reserved: int(f.reserved), Invocations: f.invocations.Load(), Throttles: f.throttles.Load(), PeakInFlight: f.peak.Load(),
+		BusySeconds: time.Duration(f.busy.Load()).Seconds()}
 }
 
 // reservedConcurrency is a planned function's ReservedConcurrentExecutions; -1 when it has none

@@ -63,7 +63,11 @@ type Options struct {
 	// dead-letter queue after maxReceiveCount receives); zero means none.
 	PoisonFraction float64
 	// TimeScale multiplies the workflow's Retry waits (sfnlocal.Options.TimeScale); zero means
-	// 0.05, so a 2 s backoff waits 100 ms. Vendor latency and Retry-After are real.
+	// 0.05 with one run, so a 2 s backoff waits 100 ms, and 0.25 with more. Vendor latency,
+	// Retry-After and rate are real: overlapping runs take real time to share the vendor, and
+	// a state throttled at the vendor worker's reserved concurrency retries within its Retry's
+	// window (24 attempts of up to 10 s in the dev stage, about 2 minutes on average), which
+	// 0.05 would shrink to about 5 s, less than three runs at a binding rate hold the worker.
 	TimeScale float64
 	// Seed varies the failing devices; zero is a valid seed.
 	Seed uint64
@@ -224,6 +228,9 @@ func Start(opts Options) (*Environment, error) {
 	}
 	if opts.TimeScale == 0 {
 		opts.TimeScale = 0.05
+		if opts.Runs > 1 {
+			opts.TimeScale = 0.25
+		}
 	}
 	switch {
 	case opts.FailFraction == 0:

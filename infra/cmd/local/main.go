@@ -39,6 +39,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	fs.Float64Var(&o.FailFraction, "fail", 0.01, "fraction of devices whose metrics always fail (404); 0 for none")
 	fs.Float64Var(&o.DuplicateFraction, "duplicates", 0, "fraction of transform messages delivered twice")
 	fs.Float64Var(&o.PoisonFraction, "poison", 0, "fraction of raw objects whose transform always fails")
+	fs.Float64Var(&o.TimeScale, "timescale", 0, "multiplies the workflow's Retry waits; 0 means the default (0.05, or 0.25 with -runs above 1)")
 	fs.IntVar(&o.Runs, "runs", 1, "executions of the same day started at once")
 	fs.IntVar(&o.Refetch, "refetch", 0, "devices sent to the refetch queue beside the runs (consumed by the vendor worker)")
 	rate := fs.String("rate", "", `the vendor's rate for this run, as pipeline:vendorRate ("200/s", "3000/min"); empty means the stage's`)
@@ -114,7 +115,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	sort.Strings(names)
 	for _, n := range names {
 		f := rep.Functions[n]
-		_, _ = fmt.Fprintf(stderr, "local: function %s: reserved concurrency %d, %d invocations (peak %d at once), %d throttled\n", n, f.Reserved, f.Invocations, f.PeakInFlight, f.Throttles)
+		_, _ = fmt.Fprintf(stderr, "local: function %s: reserved concurrency %d, %d invocations (peak %d at once, %.2f s busy), %d throttled\n", n, f.Reserved, f.Invocations, f.PeakInFlight, f.BusySeconds, f.Throttles)
 	}
 	if o.Refetch > 0 {
 		_, _ = fmt.Fprintf(stderr, "local: refetch queue: %d messages, %d processed, %d deliveries, %d throttled invocations, %d dead-lettered\n",
