@@ -61,7 +61,7 @@ func (r Rate) validate() error {
 	if r.Requests < 0 || r.Requests > MaxRequests {
 		return fmt.Errorf("requests must be 0..%d, got %d", MaxRequests, r.Requests)
 	}
-	if r.Requests > 0 && (r.Per < MinPer || r.Per > MaxPer || r.Per%time.Second != 0) {
+	if r.Requests > 0 && r.Per != 0 && (r.Per < MinPer || r.Per > MaxPer || r.Per%time.Second != 0) {
 		return fmt.Errorf("window must be %v..%v in whole seconds, got %v", MinPer, MaxPer, r.Per)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/internal/judge"
 	"github.com/skeinhq/skein/components/worker"
 )
@@ -99,5 +100,36 @@ func TestRealWorkerMappingWaitsForItsPolicy(t *testing.T) {
 		}) {
 			t.Fatalf("run %d: the mapping depends on %v, not on the worker's consume policy", i, got)
 		}
+	}
+}
+
+// A consumer that draws on a budget gets its MaxConcurrency from its reserved concurrency, and
+// asking for more names the budget and every share.
+func TestBudgetedConsumer(t *testing.T) {
+	var qErr error
+	p := mustRun(t, func(ctx *pulumi.Context) error {
+		b, err := budget.NewBudget(ctx, "vendor", &budget.BudgetArgs{Concurrency: 6, Shares: []budget.Share{{Worker: "fetch", Concurrency: 3}, {Worker: "export"}}})
+		if err != nil {
+			return err
+		}
+		w, err := worker.NewWorker(ctx, "fetch", &worker.WorkerArgs{Package: "./functions/sqsbatch/example", Root: judge.Root(t), Budget: b})
+		if err != nil {
+			return err
+		}
+		if _, err := NewQueue(ctx, "jobs", &QueueArgs{Consumer: w}); err != nil {
+			return err
+		}
+		_, qErr = NewQueue(ctx, "greedy", &QueueArgs{Consumer: w, Subscription: &SubscribeArgs{MaxConcurrency: 5}})
+		return nil
+	})
+	if got := num(p.Find(esmType, "jobs-subscription"), "scalingConfig.maximumConcurrency"); got != 3 {
+		t.Errorf("derived maximum concurrency %v, want the share's 3", got)
+	}
+	want := `Subscription.MaxConcurrency must be at most the consumer's reserved concurrency (3): above it Lambda throttles the function, and throttled batches count as receives toward the dead-letter queue; budget "vendor" (concurrency 6; shares: worker "fetch" 3 calls (3 invocations x 1), worker "export" 3 calls (3 invocations x 1)), got 5`
+	if qErr == nil || !strings.Contains(qErr.Error(), want) {
+		t.Errorf("error %v, want %q", qErr, want)
+	}
+	if p.Find(Type, "greedy") != nil {
+		t.Error("the greedy queue registered despite the error")
 	}
 }

@@ -46,6 +46,9 @@ type PlanSchedule struct {
 	Next []string `json:"next"`
 	// Error says why no fire time could be computed (an expression sent unchecked).
 	Error string `json:"error,omitempty"`
+	// Warning says that the schedule never fires after the reference: a reviewer sees it in
+	// the plan, beside the empty Next.
+	Warning string `json:"warning,omitempty"`
 }
 
 // MarshalPlan renders schedules.json for every schedule in the plan, with fire times after ref:
@@ -75,6 +78,9 @@ func MarshalPlan(p *plan.Plan, ref time.Time) ([]byte, error) {
 		}
 		for _, t := range next {
 			s.Next = append(s.Next, t.Format(time.RFC3339))
+		}
+		if len(s.Next) == 0 && s.Error == "" {
+			s.Warning = "never fires after " + f.Reference + ": check the expression, its years, EndDate and time zone"
 		}
 		f.Schedules = append(f.Schedules, s)
 	}

@@ -63,7 +63,9 @@
 //
 // Warnings, not errors: an at() in the past, a cron() whose years are over, or an EndDate
 // passed are legal for AWS and would block every later deployment of the stack once the
-// moment has gone, so NewSchedule logs a warning (ctx.Log.Warn) instead of failing.
+// moment has gone, so NewSchedule logs a warning (ctx.Log.Warn), keeps it in
+// Schedule.Warnings (output "warnings"), and schedules.json marks such a schedule with a
+// "warning". A cron() that can fire in no year at all (day 30 of February) is an error.
 // ScheduleArgs.Clock makes "now" injectable. StartDate and EndDate with at() are errors: they
 // apply to recurring schedules.
 //

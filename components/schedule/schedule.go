@@ -206,6 +206,9 @@ type Schedule struct {
 	DeadLetterQueue *queue.Queue
 	// ParsedExpression is the checked expression; nil with SkipExpressionCheck.
 	ParsedExpression *cron.Expression
+	// Warnings say why the schedule will not fire again (an at() in the past, a cron() whose
+	// years are over, an EndDate passed); registered as the "warnings" output and logged.
+	Warnings []string
 	// RetryAttempts and MaxEventAge are the retry policy applied.
 	RetryAttempts int
 	MaxEventAge   time.Duration
@@ -253,9 +256,13 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 		}
 	default:
 		e, err := cron.Parse(a.Expression)
-		if err != nil {
+		switch {
+		case err != nil:
 			addCronErrors(c, "Expression", err)
-		} else {
+		case e.Kind() == cron.KindCron && !firesEver(e):
+			// Legal for AWS, but it can never fire in any year: a typo such as day 30 of February.
+			c.Add("Expression", "never fires: no day matches its day-of-month and month fields in any year (such as day 30 of February)", a.Expression)
+		default:
 			a.expr = e
 		}
 	}
@@ -405,6 +412,12 @@ func addCronErrors(c *check.Errors, field string, err error) {
 	c.Join(err)
 }
 
+// firesEver reports whether a cron expression fires in any year it allows (from 1970).
+func firesEver(e *cron.Expression) bool {
+	_, ok := e.Next(time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.UTC)
+	return ok
+}
+
 // nextFire is the first fire time strictly after `after`, within [start, end).
 func nextFire(e *cron.Expression, loc *time.Location, start, end, after time.Time) (time.Time, bool) {
 	var t time.Time
@@ -523,6 +536,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	}
 
 	s := &Schedule{
+		Warnings:         a.warnings,
 		Expression:       a.expressionText(),
 		TimeZone:         a.TimeZone,
 		State:            a.State,
@@ -634,7 +648,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	if s.DeadLetterQueue != nil {
 		s.DeadLetterArn = s.DeadLetterQueue.Arn
 	}
-	return s, stage.RegisterOutputs(ctx, s, pulumi.Map{
+	outs := pulumi.Map{
 		"arn":           s.Arn,
 		"name":          s.Name,
 		"groupName":     s.GroupName,
@@ -643,7 +657,11 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 		"expression":    pulumi.String(s.Expression),
 		"timeZone":      pulumi.String(s.TimeZone),
 		"state":         pulumi.String(string(s.State)),
-	})
+	}
+	if len(s.Warnings) > 0 {
+		outs["warnings"] = pulumi.ToStringArray(s.Warnings)
+	}
+	return s, stage.RegisterOutputs(ctx, s, outs)
 }
 
 // TrustPolicy is a schedule execution role's trust policy: sts:AssumeRole for

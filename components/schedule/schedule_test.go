@@ -536,6 +536,22 @@ func TestWarnings(t *testing.T) {
 	if got := find(t, p, scheduleType, "fired").String("scheduleExpression"); got != "at(2027-05-31T23:59:00)" {
 		t.Errorf("past at() schedule: %q", got)
 	}
+	// The warning is visible to a program and in the plan, not only in the engine's log.
+	comp := find(t, p, Type, "fired")
+	if w, _ := comp.Outputs["warnings"].([]any); len(w) != 1 || !strings.Contains(w[0].(string), "will not fire again") {
+		t.Errorf("warnings output %v", comp.Outputs["warnings"])
+	}
+	b, err := MarshalPlan(p, now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f PlanFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Schedules) != 1 || len(f.Schedules[0].Next) != 0 || !strings.Contains(f.Schedules[0].Warning, "never fires after 2027-06-01T00:00:00Z") {
+		t.Errorf("schedules.json: %s", b)
+	}
 }
 
 func TestValidation(t *testing.T) {
@@ -552,6 +568,8 @@ func TestValidation(t *testing.T) {
 		{"every cron problem", "s", func(a *ScheduleArgs, _ *targets) { a.Expression = "cron(61 25 ? * * *)" }, []string{"(minutes)", `"61"`, "(hours)", `"25"`}},
 		{"rate plural", "s", func(a *ScheduleArgs, _ *targets) { a.Expression = "rate(5 hour)" }, []string{"Expression (rate unit)", `"hour"`}},
 		{"bad at", "s", func(a *ScheduleArgs, _ *targets) { a.Expression = "at(2026-02-30T10:00:00)" }, []string{"Expression (at)", "2026-02-30T10:00:00"}},
+		{"cron that can never fire", "s", func(a *ScheduleArgs, _ *targets) { a.Expression = "cron(0 0 30 2 ? *)" }, []string{"Expression never fires", "day 30 of February", `"cron(0 0 30 2 ? *)"`}},
+		{"cron on the 31st of short months only", "s", func(a *ScheduleArgs, _ *targets) { a.Expression = "cron(0 0 31 4,6,9,11 ? *)" }, []string{"Expression never fires"}},
 		{"unchecked too long", "s", func(a *ScheduleArgs, _ *targets) {
 			a.Expression, a.SkipExpressionCheck = "cron("+strings.Repeat("0", 260)+")", true
 		}, []string{"Expression must be 1..256 characters"}},

@@ -65,11 +65,17 @@
 //   - Every worker task retries Lambda.ServiceException, Lambda.AWSLambdaException,
 //     Lambda.SdkClientException, Lambda.ClientExecutionTimeoutException and
 //     Lambda.TooManyRequestsException: 6 retries from 1 s, doubling, capped at 30 s, full jitter
-//     ([DefaultWorkerRetry]). Task.Retry replaces it, Task.AlsoRetry extends it. SendMessage
-//     tasks retry SQS's transient errors 3 times ([DefaultSendRetry]).
+//     ([DefaultWorkerRetry]). A worker that reserves concurrency (its budget's share, see
+//     components/budget) has its throttles retried for longer instead ([ThrottleRetry]: up to
+//     215 s; its doc shows the arithmetic). Task.Retry replaces these, Task.AlsoRetry extends
+//     them. SendMessage tasks retry SQS's transient errors 3 times ([DefaultSendRetry]).
 //   - Map.MaxConcurrency zero means the smallest ReservedConcurrency of the workers the processor
-//     invokes, or else 40 inline and 1,000 distributed (the default Lambda concurrency quota), so
-//     a fan-out never overruns what it calls unless told to.
+//     invokes at any depth, divided by the iterations the enclosing Maps already run, or else 40
+//     inline and 1,000 distributed, so a fan-out never overruns what it calls unless told to.
+//     Checked before anything is created: a Task whose enclosing Maps run more invocations at
+//     once than its worker reserves (outer x inner), and a Distributed Map left at zero over a
+//     worker that reserves nothing. A workflow lists its fan-outs over budgeted workers in
+//     [Workflow.BudgetUses] (the plan's budgets.json).
 //   - Map.DeadLetter captures each item that still fails after its retries: the processor runs
 //     inside a one-branch Parallel whose Catch sends {"input","error","cause"} to the queue and
 //     ends the iteration with {"error","cause"}, so the other items go on. A Distributed Map also

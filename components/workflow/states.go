@@ -93,9 +93,10 @@ type Map struct {
 	Processor Definition
 	// MaxConcurrency bounds the iterations (child executions) running at once: 0..40 inline,
 	// 0..10,000 distributed. Zero means the smallest ReservedConcurrency of the workers the
-	// Processor invokes when they reserve any, otherwise 40 inline and 1,000 distributed (the
-	// default Lambda concurrency quota of an account), so that a fan-out never overruns what it
-	// calls by default.
+	// Processor invokes (at any depth) when they reserve any, divided by the iterations the
+	// Maps around this one run at once, otherwise 40 inline and 1,000 distributed (the default
+	// Lambda concurrency quota of an account), so that a fan-out never overruns what it calls
+	// by default. A Distributed Map over a worker that reserves nothing must set it.
 	MaxConcurrency int
 	// DeadLetter, when set, captures every item whose processing still fails after its retries:
 	// the item's input, error and cause are sent to this queue as {"input","error","cause"} and

@@ -78,6 +78,56 @@ func getObject(ctx context.Context, s ObjectGetter, bucket, key string) ([]byte,
 	return b, nil
 }
 
+// decodeObject streams an object's JSON into v without holding its bytes, reading at most limit
+// bytes: a larger object (by its Content-Length, or by what it turns out to hold) is an
+// *InputError, never retried, and is not read further. A missing object is a *StorageError
+// wrapping *types.NoSuchKey; JSON that does not decode is an *InputError.
+func decodeObject(ctx context.Context, s ObjectGetter, bucket, key string, limit int, v any) error {
+	out, err := s.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return &StorageError{Op: "GetObject", Bucket: bucket, Key: key, Err: err}
+	}
+	defer func() { _ = out.Body.Close() }()
+	tooLarge := func(n int64) error {
+		return inputError("object", fmt.Sprintf("must be at most %d bytes (what the function's memory allows for each record it runs at once)", limit), fmt.Sprintf("%s: %d bytes", key, n))
+	}
+	if n := aws.ToInt64(out.ContentLength); n > int64(limit) {
+		return tooLarge(n)
+	}
+	r := &cappedReader{r: out.Body, left: int64(limit)}
+	if err := json.NewDecoder(r).Decode(v); err != nil {
+		if r.over {
+			return tooLarge(int64(limit) + 1)
+		}
+		return inputError("object", "must be a raw metrics object", fmt.Sprintf("%s: %v", key, err))
+	}
+	return nil
+}
+
+// cappedReader fails once more than left bytes are read.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		c.over = true
+		return 0, errors.New("object above its size limit")
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		c.over = true
+		return n, errors.New("object above its size limit")
+	}
+	return n, err
+}
+
 // head returns an object's user metadata, or ok=false when there is no such object. A 403 counts
 // as absent too: without s3:ListBucket, S3 answers 403 for a missing key, and the caller's only
 // use of "absent" is to fetch the item again, which is safe.

@@ -18,12 +18,14 @@ func main() {
 	log := logx.New(os.Stdout, v.Level()).With("function", "transform")
 	bucket := v.Required("DATA_BUCKET", "the data bucket's name")
 	conc := v.Int("TRANSFORM_CONCURRENCY", 0, 1, 1000)
+	// Lambda sets the function's memory; it bounds the raw objects each record may read.
+	memory := v.Int("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 128, 128, 10240)
 	pathStyle := v.Bool("S3_USE_PATH_STYLE")
 	cfg := awsenv.AWS(v)
 	if err := v.Err(); err != nil {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &pipeline.Transform{Store: awsenv.NewS3(cfg, pathStyle), Bucket: bucket, Concurrency: conc, Log: log}
+	h := &pipeline.Transform{Store: awsenv.NewS3(cfg, pathStyle), Bucket: bucket, Concurrency: conc, MemoryMB: memory, Log: log}
 	lambda.Start(h.Handle)
 }

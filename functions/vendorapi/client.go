@@ -34,7 +34,8 @@ const IdleConnections = 100
 
 // Config configures a Client. The zero value of every field but BaseURL and Token is a default.
 type Config struct {
-	// BaseURL is the vendor API root, absolute http or https (e.g. "https://api.example.com/v1").
+	// BaseURL is the vendor API root: absolute https, http only for a loopback host, without user
+	// info, query or fragment (e.g. "https://api.example.com/v1"; see CheckBaseURL).
 	BaseURL string
 	// Token is the bearer token sent in the Authorization header. Required. It is never
 	// formatted by Config's String, GoString or LogValue.
@@ -95,12 +96,11 @@ type Client struct {
 // New validates cfg (every problem at once) and returns a client.
 func New(cfg Config) (*Client, error) {
 	c := check.New("vendor", "client")
-	u, err := url.Parse(cfg.BaseURL)
-	switch {
-	case cfg.BaseURL == "":
-		c.Add("BaseURL", "is required (absolute http or https URL)", nil)
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		c.Add("BaseURL", "must be an absolute http or https URL", cfg.BaseURL)
+	u, _ := url.Parse(strings.TrimSpace(cfg.BaseURL))
+	if cfg.BaseURL == "" {
+		c.Add("BaseURL", "is required (absolute https URL)", nil)
+	} else if problem, shown := CheckBaseURL(cfg.BaseURL); problem != "" {
+		c.Add("BaseURL", problem, shown)
 	}
 	if cfg.Token == "" {
 		c.Add("Token", "is required (bearer token)", nil)

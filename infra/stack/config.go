@@ -3,7 +3,6 @@ package stack
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/skeinhq/skein/components/schedule/cron"
 	"github.com/skeinhq/skein/components/stage"
 	"github.com/skeinhq/skein/functions/pipeline"
+	"github.com/skeinhq/skein/functions/vendorapi"
 )
 
 // Namespace is the Pulumi config namespace of the reference pipeline's settings.
@@ -141,6 +141,10 @@ func LoadConfig(ctx *pulumi.Context, production bool) (*Config, error) {
 	out.VendorURL, _ = get(KeyVendorURL)
 	if v, ok := get(KeyVendorToken); ok && v != "" {
 		out.VendorToken = pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+		if !ctx.IsConfigSecret(k(KeyVendorToken)) {
+			// The value is not echoed: it is a token in plain text in a stage file.
+			c.Add(k(KeyVendorToken), "must be a secret, not plain text in the stage file (remove it, then pulumi config set --secret "+k(KeyVendorToken)+" <token>)", nil)
+		}
 	} else {
 		c.Add(k(KeyVendorToken), "is required (pulumi config set --secret "+k(KeyVendorToken)+" <token>)", nil)
 	}
@@ -170,7 +174,8 @@ func LoadConfig(ctx *pulumi.Context, production bool) (*Config, error) {
 	}
 	if v, ok := get(KeyVendorLatencyMs); ok {
 		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
+		// Checked before the multiplication: 18446744078710 ms would wrap to 5 s.
+		if err != nil || n <= 0 || int64(n) > MaxVendorLatency.Milliseconds() {
 			c.Add(k(KeyVendorLatencyMs), fmt.Sprintf("must be 1..%d milliseconds", MaxVendorLatency.Milliseconds()), v)
 		} else {
 			out.VendorLatency = time.Duration(n) * time.Millisecond
@@ -251,8 +256,8 @@ func (p *Config) Validate(stackName string) error {
 	k := func(key string) string { return Namespace + ":" + key }
 	if p.VendorURL == "" {
 		c.Add(k(KeyVendorURL), "is required (the vendor API's base URL)", nil)
-	} else if u, err := url.Parse(p.VendorURL); err != nil || u.Host == "" || (u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname()))) {
-		c.Add(k(KeyVendorURL), "must be an https:// URL (http:// only for a loopback host)", p.VendorURL)
+	} else if problem, shown := vendorapi.CheckBaseURL(p.VendorURL); problem != "" {
+		c.Add(k(KeyVendorURL), problem, shown)
 	}
 	c.Int(k(KeyVendorConcurrency), p.VendorConcurrency, 1, MaxVendorConcurrency)
 	c.Int(k(KeyBatchSize), p.BatchSize, 1, MaxBatchSize)
@@ -316,8 +321,4 @@ func (p *Config) FetchTimeout() time.Duration {
 	rounds := (p.BatchSize + p.BatchConcurrency - 1) / p.BatchConcurrency
 	t := time.Duration(rounds)*3*p.VendorLatency + 10*time.Second
 	return (t + time.Second - 1).Truncate(time.Second)
-}
-
-func isLoopback(host string) bool {
-	return host == "localhost" || strings.HasPrefix(host, "127.") || host == "::1"
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/worker"
@@ -232,6 +234,8 @@ func TestConfigErrors(t *testing.T) {
 		{"batch concurrency above budget", map[string]string{"pipeline:batchConcurrency": "20"}, []string{"pipeline:batchConcurrency"}},
 		{"list concurrency above inline limit", map[string]string{"pipeline:vendorConcurrency": "100", "pipeline:listConcurrency": "41"}, []string{"pipeline:listConcurrency"}},
 		{"list concurrency above the vendor worker's reserved", map[string]string{"pipeline:vendorConcurrency": "20", "pipeline:batchConcurrency": "5", "pipeline:listConcurrency": "5"}, []string{"pipeline:listConcurrency"}},
+		{"latency that would overflow", map[string]string{"pipeline:vendorLatencyMs": "18446744078710"}, []string{"pipeline:vendorLatencyMs"}},
+		{"latency above the limit", map[string]string{"pipeline:vendorLatencyMs": "10001"}, []string{"pipeline:vendorLatencyMs"}},
 		{"tolerance", map[string]string{"pipeline:toleratedFailurePercent": "101"}, []string{"pipeline:toleratedFailurePercent"}},
 		{"transform concurrency", map[string]string{"pipeline:transformConcurrency": "1"}, []string{"pipeline:transformConcurrency"}},
 		{"every problem at once", map[string]string{"pipeline:vendorConcurrency": "0", "pipeline:vendorRate": "x", "pipeline:transformConcurrency": "1", "skein:logRetentionDays": "13"},
@@ -273,4 +277,102 @@ func hasField(err error, field string) bool {
 		}
 	}
 	return false
+}
+
+// The vendor's budget reaches every caller: the vendor worker reserves concurrency / batch
+// concurrency invocations and paces each at its share of the rate, the Distributed Map fans out
+// no further than the reserved invocations, the refetch consumer takes two, and budgets.json lists
+// the budget, its share and every user.
+func TestVendorBudget(t *testing.T) {
+	for stage, want := range map[string]struct {
+		reserved int
+		rate     string
+	}{"dev": {10, "98.0392156862745"}, "prod": {2, "49.01960784313725"}} {
+		t.Run(stage, func(t *testing.T) {
+			off, err := stack.Offline(root(t), stage)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := off.Plan
+			fn := p.Find("aws:lambda/function:Function", stack.VendorName)
+			if got := fn.Get("reservedConcurrentExecutions"); got != float64(want.reserved) {
+				t.Errorf("reserved concurrency %v, want %d", got, want.reserved)
+			}
+			if got := fn.Get("environment.variables.SKEIN_BUDGET_RATE"); got != want.rate {
+				t.Errorf("per-invocation rate %v, want %s", got, want.rate)
+			}
+			for _, other := range []string{stack.MergeName, stack.TransformName} {
+				if v := p.Find("aws:lambda/function:Function", other).Get("environment.variables.SKEIN_BUDGET"); v != nil {
+					t.Errorf("%s draws on a budget: %v", other, v)
+				}
+			}
+			esm := p.Find("aws:lambda/eventSourceMapping:EventSourceMapping", stack.RefetchName+"-subscription")
+			if esm == nil || esm.Get("scalingConfig.maximumConcurrency") != float64(2) || esm.String("functionName") != fn.Arn() {
+				t.Errorf("refetch subscription: %+v", esm)
+			}
+			b, err := budget.MarshalPlan(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var f budget.PlanFile
+			if err := json.Unmarshal(b, &f); err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Budgets) != 1 || f.Budgets[0].Name != stack.BudgetName || len(f.Budgets[0].Shares) != 1 {
+				t.Fatalf("budgets.json: %s", b)
+			}
+			users := map[string]int{}
+			for _, u := range f.Budgets[0].Users {
+				users[u.Kind+" "+u.Name+" "+u.State] = u.Concurrency
+			}
+			wantUsers := map[string]int{
+				"workflow export ListGroups": 1, "workflow export ListDevicesOfGroup": min(want.reserved, 40),
+				"workflow export Fetch": want.reserved, "queue refetch-subscription ": 2,
+			}
+			if fmt.Sprint(users) != fmt.Sprint(wantUsers) {
+				t.Errorf("users %v, want %v", users, wantUsers)
+			}
+		})
+	}
+}
+
+// A token written in plain text in a stage file is refused, without echoing it.
+func TestPlainTextTokenIsRefused(t *testing.T) {
+	opts, err := plan.StackConfig(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Config["pipeline:vendorToken"] = "pl41n-t0ken"
+	p, err := plan.Run(stack.Program, opts)
+	if err == nil || !hasField(err, "pipeline:vendorToken") || !strings.Contains(err.Error(), "must be a secret") {
+		t.Fatalf("plain-text token: %v", err)
+	}
+	if strings.Contains(err.Error(), "pl41n-t0ken") {
+		t.Errorf("the error echoes the token: %v", err)
+	}
+	if p.Len() != 0 {
+		t.Errorf("%d resources registered", p.Len())
+	}
+}
+
+// Hostile vendor URLs are refused, and the error never shows credentials or a query.
+func TestVendorURLIsCheckedAndRedacted(t *testing.T) {
+	for _, u := range []string{
+		"http://127.evil.example.com/v1",
+		"https://bob:hunter2@api.vendor.example/v1",
+		"https://api.vendor.example/v1?key=hunter2",
+		"https://api.vendor.example/v1#hunter2",
+	} {
+		_, err := planWith(t, map[string]string{"pipeline:vendorUrl": u})
+		if err == nil || !hasField(err, "pipeline:vendorUrl") {
+			t.Errorf("%s: %v", u, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: the error shows the secret: %v", u, err)
+		}
+	}
+	if _, err := planWith(t, map[string]string{"pipeline:vendorUrl": "http://127.0.0.1:8080/v1"}); err != nil {
+		t.Errorf("a loopback http URL: %v", err)
+	}
 }
