@@ -36,7 +36,7 @@ bench: tools ## run the benchmarks and print their figures
 	$(GO) test -run '^$$' -bench . -skip BenchmarkLocal -benchmem -benchtime 3x ./...
 
 .PHONY: bench-local
-bench-local: ## make local's wall time against the ideal, at the default size and the talk's (400 groups, ~25,000 calls)
+bench-local: ## make local's wall time against the ideal: one run and three at once, at a binding and a non-binding rate, and at the talk's size
 	$(GO) test -run '^$$' -bench BenchmarkLocal -benchtime 1x -timeout 30m ./infra/local/
 
 .PHONY: lint
