@@ -454,7 +454,7 @@ func (e *Environment) Run(ctx context.Context) (*Report, error) {
 	for i := range inputs {
 		inputs[i] = input
 	}
-	return e.run(ctx, date, inputs, e.refetchBodies(date))
+	return e.run(ctx, date, inputs, e.refetchBodies(date, e.opts.Refetch))
 }
 
 // Rerun runs the day of an earlier report again with skipExisting: only the devices without a
@@ -494,18 +494,14 @@ func (e *Environment) RedriveInput(earlier *Report) ([]byte, error) {
 // RunInputs runs the given workflow inputs at once (a day's run beside its redrive, say), with
 // n refetch devices on the refetch queue beside them, and accounts for every device of date.
 func (e *Environment) RunInputs(ctx context.Context, date string, inputs [][]byte, refetch int) (*Report, error) {
-	o := e.opts.Refetch
-	e.opts.Refetch = refetch
-	bodies := e.refetchBodies(date)
-	e.opts.Refetch = o
-	return e.run(ctx, date, inputs, bodies)
+	return e.run(ctx, date, inputs, e.refetchBodies(date, refetch))
 }
 
-// refetchBodies are the refetch queue's messages for Options.Refetch of the day's devices,
-// spread evenly over them: fetch-metrics Requests of up to RefetchBatch devices.
-func (e *Environment) refetchBodies(date string) []string {
+// refetchBodies are the refetch queue's messages for n of the day's devices, spread evenly
+// over them: fetch-metrics Requests of up to RefetchBatch devices.
+func (e *Environment) refetchBodies(date string, n int) []string {
 	all := e.Vendor.Devices()
-	n := min(e.opts.Refetch, len(all))
+	n = min(n, len(all))
 	if n <= 0 {
 		return nil
 	}
