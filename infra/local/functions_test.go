@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/skeinhq/skein/components/sfnlocal"
 )
 
@@ -96,5 +98,49 @@ func TestOverBudget(t *testing.T) {
 	}
 	if got := Ideal(3000, 20*time.Millisecond, 10, 3000, time.Minute); got != time.Minute {
 		t.Errorf("Ideal at 3000/min = %v", got)
+	}
+}
+
+// An SQS event source whose function is at its reserved concurrency gets throttled: the batch
+// comes back after the visibility timeout with a receive spent, and is processed once a place
+// is free; with maxReceiveCount 1 the throttled message goes to the dead-letter queue, the risk
+// AWS warns of for consumers that ask for more than the function's reserved concurrency.
+func TestQueueConsumerThrottledByReservedConcurrency(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		maxReceive, deleted int
+		deadLettered        int
+	}{{"redelivered", 5, 2, 0}, {"dead-lettered", 1, 1, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			started, release := make(chan struct{}, 2), make(chan struct{})
+			inner, err := invoker(func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+				started <- struct{}{}
+				<-release
+				return events.SQSEventResponse{}, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := &function{name: "vendor", inner: inner, reserved: 1}
+			q := newQueueSim(QueueConfig{Name: "refetch", BatchSize: 1, MaxConcurrency: 2, PartialFailures: true,
+				MaxReceiveCount: tc.maxReceive, VisibilityTimeout: time.Second}, f, 0.01, 0, 0, 0)
+			q.start(context.Background())
+			q.sendBody("a", `{}`)
+			<-started // the one reserved invocation holds "a"
+			q.sendBody("b", `{}`)
+			for f.throttles.Load() == 0 { // the second consumer is refused while "a" runs
+				time.Sleep(time.Millisecond)
+			}
+			close(release)
+			dead := q.drain()
+			if q.stats.Throttled < 1 || q.stats.Deleted != tc.deleted || len(dead) != tc.deadLettered || q.stats.Messages != 2 {
+				t.Errorf("stats %+v, %d dead-lettered", q.stats, len(dead))
+			}
+			for _, m := range dead {
+				if m.err != sfnlocal.ErrLambdaTooManyRequests {
+					t.Errorf("dead-lettered with %q", m.err)
+				}
+			}
+		})
 	}
 }
