@@ -59,6 +59,9 @@ func BenchmarkLocal(b *testing.B) {
 				b.ReportMetric(float64(vf.Throttles), "throttles")
 				// how much of its reserved concurrency the vendor worker used while the runs ran
 				b.ReportMetric(vf.BusySeconds/(float64(vf.Reserved)*rep.ExportSeconds), "vendor-busy")
+				// a vendor worker invocation's time per vendor call: the 20 ms latency, the
+				// pacer's waits, and what this machine adds
+				b.ReportMetric(vf.BusySeconds*1000/float64(rep.Vendor.Total), "ms/call")
 			}
 		})
 	}
