@@ -35,13 +35,24 @@ test: tools ## vet and run every test (installs what the tests need first)
 bench: tools ## run the benchmarks and print their figures
 	$(GO) test -run '^$$' -bench . -skip BenchmarkLocal -benchmem -benchtime 3x ./...
 
+.PHONY: bench-handlers
+bench-handlers: ## each handler's zip (arm64, as the worker deploys it) beside its start-up: medians of 20 starts to ready and to the first response
+	@{ $(GO) test -run '^$$' -bench 'BenchmarkHandlerZipSize' -benchtime 1x ./components/worker/ && \
+	   $(GO) test -run '^$$' -bench 'BenchmarkHandlerStartup' -benchtime 1x ./functions/internal/lambdatest/; } | awk ' \
+	  /^(FAIL|panic|---)/ || /_test.go:/ { print; next } \
+	  /^BenchmarkHandler(ZipSize|Startup)\// { split($$1, p, "/"); n = p[2]; sub(/-[0-9]+$$/, "", n); names[n] = 1; \
+	    for (i = 3; i < NF; i += 2) m[n, $$(i+1)] = $$i } \
+	  END { printf "%-18s %10s %14s %22s\n", "handler", "zip MB", "ms to ready", "ms to first response"; \
+	    for (n in names) printf "%-18s %10.2f %14.1f %22.1f\n", n, m[n, "zip-bytes"] / 1e6, m[n, "ms-to-ready"], m[n, "ms-to-first-response"] | "sort" }'
+
 .PHONY: bench-local
 bench-local: ## make local's wall time against the ideal: one run and three at once, at a binding and a non-binding rate, and at the talk's size
 	$(GO) test -run '^$$' -bench BenchmarkLocal -benchtime 1x -timeout 30m ./infra/local/
 
 .PHONY: lint
-lint: ## gofmt, go vet, golangci-lint and actionlint at pinned versions
+lint: ## gofmt, go mod tidy, go vet, golangci-lint (.golangci.yml) and actionlint at pinned versions
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
 	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)

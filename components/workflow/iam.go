@@ -125,6 +125,10 @@ func statements(r *renderer, me self) []policy.Statement {
 			// names the state machine's own executions, <name>:<id>.
 			policy.Statement{Actions: []string{"states:DescribeExecution", "states:StopExecution"},
 				Resources: policy.Strings(me.arn("execution", me.name+"/*"), me.arn("execution", me.name+":*"))},
+			// Redriving an execution redrives its Map Runs, which redrive their unsuccessful
+			// child executions as the state machine's role.
+			// https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html
+			policy.Statement{Actions: []string{"states:RedriveExecution"}, Resources: policy.Strings(me.arn("execution", me.name+"/*"))},
 		)
 	}
 	return out

@@ -30,8 +30,9 @@ type State interface {
 	stateType() string
 }
 
-// Discard, given as an InputPath, OutputPath or ResultPath, renders as JSON null: the state
-// receives {}, emits {}, or discards its result and passes its input through (ResultPath).
+// Discard is the path that renders as JSON null. Given as an InputPath, OutputPath or ResultPath,
+// the state receives {}, emits {}, or discards its result and passes its input through
+// (ResultPath).
 const Discard = "null"
 
 // IO holds the input and output processing fields shared by most states. Each zero value means

@@ -256,6 +256,9 @@ func TestDistributedRoleJudgedByIAMSimulator(t *testing.T) {
 		{req("states:StartExecution", sm, nil), judge.Allowed},
 		{req("states:DescribeExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), judge.Allowed},
 		{req("states:StopExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), judge.Allowed},
+		// Redriving a Map Run redrives its child executions as this role.
+		{req("states:RedriveExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), judge.Allowed},
+		{req("states:RedriveExecution", "arn:aws:states:us-east-1:123456789012:execution:someone-else/items:0f3c6a1e", nil), judge.ImplicitlyDenied},
 		{req("states:DescribeExecution", exec+":7c1e0d2a-run", nil), judge.Allowed},
 		{req("states:DescribeExecution", exec+"-other:7c1e0d2a-run", nil), judge.ImplicitlyDenied},
 		{req("states:StartExecution", "arn:aws:states:us-east-1:123456789012:stateMachine:someone-else", nil), judge.ImplicitlyDenied},

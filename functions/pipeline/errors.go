@@ -36,7 +36,7 @@ const (
 var RetryableErrorNames = append(append([]string(nil), vendorapi.RetryableErrorNames...), ErrNameStorage, ErrNameRetryableBatch)
 
 // PermanentErrorNames lists the error names that must not be retried.
-var PermanentErrorNames = append(append([]string(nil), vendorapi.PermanentErrorNames...), ErrNameInput, ErrNameItemsFailed, ErrNamePayloadTooLarge)
+var PermanentErrorNames = append(append([]string(nil), vendorapi.PermanentErrorNames...), ErrNameInput, ErrNameItemsFailed, ErrNamePayloadTooLarge, ErrNameTooManyFailures)
 
 // Problem is one invalid input field.
 type Problem struct {

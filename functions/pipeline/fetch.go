@@ -256,6 +256,11 @@ func (h *FetchMetrics) capture(ctx context.Context, items []Item, failures []*It
 		if f == nil || retryableName(f.Error) || items[i].Validate("") != nil {
 			continue // an invalid item has no safe key: it fails the batch, for the FAILED files
 		}
+		if f.Error == vendorapi.ErrNameAuth {
+			// A refused token is not this device's failure: the batch fails, and with every
+			// batch failing, so does the run (the Distributed Map's tolerance).
+			continue
+		}
 		key := FailedKey(h.FailedPrefix, items[i])
 		if _, err := putJSON(ctx, h.Store, h.Bucket, key, FailedObject{Item: items[i], Error: f.Error, Message: f.Message}, nil); err != nil {
 			log.ErrorContext(ctx, "capturing a failed item failed", "device", items[i].Device, "key", key, "error", err)

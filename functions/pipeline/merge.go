@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -30,6 +28,9 @@ type MergeInput struct {
 	// SkipExisting is passed on to the output with Groups (a re-run of the day that fetches
 	// only the devices without a raw object); a redrive from Failed always skips them.
 	SkipExisting bool `json:"skipExisting,omitempty"`
+	// Check, instead of Groups or Failed, checks a finished fetch run: the output's Check counts
+	// its items, or the call fails with TooManyFailuresError.
+	Check *CheckInput `json:"check,omitempty"`
 }
 
 // MergeOutput says where the single manifest is; it is the Distributed Map's ItemReader input.
@@ -41,6 +42,8 @@ type MergeOutput struct {
 	// SkipExisting is true for a redrive manifest: fetch-metrics should skip items whose raw
 	// object exists (pass it on in the ItemBatcher's BatchInput).
 	SkipExisting bool `json:"skipExisting"`
+	// Check is the outcome of a Check input.
+	Check *CheckOutput `json:"check,omitempty"`
 }
 
 // MergeManifests is the merge-manifests handler. It reads every group manifest named in its
@@ -85,11 +88,29 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 			errs = append(errs, inputError("failed["+strconv.Itoa(i)+"]", "must name a bucket and a key", f.Bucket+"/"+f.Key))
 		}
 	}
+	if c := in.Check; c != nil {
+		if len(in.Groups)+len(in.Failed) > 0 {
+			errs = append(errs, inputError("check", "is an alternative to groups and failed", ""))
+		}
+		if c.Results.Bucket == "" || c.Results.Key == "" {
+			errs = append(errs, inputError("check.results", "must name a bucket and a key (the ResultWriterDetails)", c.Results.Bucket+"/"+c.Results.Key))
+		}
+		if c.Items < 0 || !(c.TolerancePercent >= 0 && c.TolerancePercent <= 100) {
+			errs = append(errs, inputError("check", "must have items >= 0 and tolerancePercent 0..100", fmt.Sprintf("%d, %v", c.Items, c.TolerancePercent)))
+		}
+	}
 	if err := joinInput(errs...); err != nil {
 		log.ErrorContext(ctx, "invalid input", "error", err)
 		return nil, err
 	}
 	ctx = logx.WithCorrelation(ctx, correlation(ctx, in.ExecutionID, "date="+in.Date))
+	if in.Check != nil {
+		out, err := h.check(ctx, *in.Check)
+		if err != nil {
+			return nil, err
+		}
+		return &MergeOutput{Date: in.Date, Count: out.Items, Check: out}, nil
+	}
 
 	var items []Item
 	var key string
@@ -201,35 +222,16 @@ func sortUnique(items []Item) []Item {
 // (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
 type resultRecord struct {
 	Input  string `json:"Input"`
+	Output string `json:"Output"`
 	Status string `json:"Status"`
 }
 
 // itemsFromResults extracts the items of every record that did not succeed. A record's Input
 // is the child execution's input as JSON text: a batch {"Items":[...]} or a single item.
 func itemsFromResults(b []byte) ([]Item, error) {
-	var recs []resultRecord
-	trimmed := bytes.TrimSpace(b)
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		if err := json.Unmarshal(trimmed, &recs); err != nil {
-			return nil, err
-		}
-	} else {
-		sc := bufio.NewScanner(bytes.NewReader(trimmed))
-		sc.Buffer(make([]byte, 1<<20), maxObjectBytes)
-		for sc.Scan() {
-			line := bytes.TrimSpace(sc.Bytes())
-			if len(line) == 0 {
-				continue
-			}
-			var r resultRecord
-			if err := json.Unmarshal(line, &r); err != nil {
-				return nil, err
-			}
-			recs = append(recs, r)
-		}
-		if err := sc.Err(); err != nil {
-			return nil, err
-		}
+	recs, err := resultRecords(b)
+	if err != nil {
+		return nil, err
 	}
 	var items []Item
 	for i, r := range recs {

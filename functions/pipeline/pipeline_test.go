@@ -31,6 +31,7 @@ var pipelineErrors = map[string]error{
 	pipeline.ErrNameRetryableBatch:  &pipeline.RetryableBatchError{Failures: []pipeline.ItemFailure{{Error: "ThrottledError"}}, Total: 2},
 	pipeline.ErrNameItemsFailed:     &pipeline.ItemsFailedError{Failures: []pipeline.ItemFailure{{Error: "ClientError"}}, Total: 2},
 	pipeline.ErrNamePayloadTooLarge: &pipeline.PayloadTooLargeError{Bytes: 300000, Limit: pipeline.MaxPayloadBytes},
+	pipeline.ErrNameTooManyFailures: &pipeline.TooManyFailuresError{Check: pipeline.CheckOutput{Items: 2, Captured: 2, CapturedPercent: 100}, Tolerated: 5},
 }
 
 func TestMain(m *testing.M) {

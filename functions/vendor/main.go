@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/skeinhq/skein/functions/internal/awsenv"
+	"github.com/skeinhq/skein/functions/internal/vendorenv"
 	"github.com/skeinhq/skein/functions/logx"
 	"github.com/skeinhq/skein/functions/pace"
 	"github.com/skeinhq/skein/functions/pipeline"
@@ -31,7 +32,7 @@ func main() {
 	pathStyle := v.Bool("S3_USE_PATH_STYLE")
 	budget, budgetErr := pace.FromEnv(os.LookupEnv)
 	cfg := awsenv.AWS(v)
-	client, err := awsenv.Vendor(ctx, v, cfg)
+	client, err := vendorenv.Vendor(ctx, v, cfg)
 	if err != nil || budgetErr != nil {
 		log.Error("start-up failed", "error", errors.Join(err, budgetErr))
 		os.Exit(1)

@@ -321,6 +321,8 @@ func (c *Client) get(ctx context.Context, u string, out any) error {
 		case status >= 500:
 			retryAfter = parseRetryAfter(header.Get("Retry-After"), time.Now())
 			failure = &ServerError{Method: method, URL: u, StatusCode: status, RetryAfter: retryAfter, Attempts: attempt, Body: snippet(body)}
+		case status == http.StatusUnauthorized || status == http.StatusForbidden:
+			return &AuthError{Method: method, URL: u, StatusCode: status, Body: snippet(body)}
 		case status >= 400:
 			return &ClientError{Method: method, URL: u, StatusCode: status, Body: snippet(body)}
 		case status < 200 || status > 299:

@@ -24,6 +24,7 @@ var errorsByName = map[string]error{
 	vendorapi.ErrNameServer:    &vendorapi.ServerError{Method: "GET", URL: "u", StatusCode: 503, Attempts: 3},
 	vendorapi.ErrNameTransport: &vendorapi.TransportError{Method: "GET", URL: "u", Attempts: 3, Err: errors.New("refused")},
 	vendorapi.ErrNameClient:    &vendorapi.ClientError{Method: "GET", URL: "u", StatusCode: 404},
+	vendorapi.ErrNameAuth:      &vendorapi.AuthError{Method: "GET", URL: "u", StatusCode: 401},
 	vendorapi.ErrNameDecode:    &vendorapi.DecodeError{Method: "GET", URL: "u", Err: errors.New("bad json")},
 }
 
@@ -193,7 +194,8 @@ func TestStatusMapping(t *testing.T) {
 		{"429 persists", []int{429}, 3, 3, isType[*vendorapi.ThrottledError]},
 		{"502 persists", []int{502}, 2, 2, isType[*vendorapi.ServerError]},
 		{"404 not retried", []int{404, 200}, 3, 1, isType[*vendorapi.ClientError]},
-		{"401 not retried", []int{401}, 3, 1, isType[*vendorapi.ClientError]},
+		{"401 not retried", []int{401}, 3, 1, isType[*vendorapi.AuthError]},
+		{"403 not retried", []int{403, 200}, 3, 1, isType[*vendorapi.AuthError]},
 		{"one attempt", []int{429, 200}, 1, 1, isType[*vendorapi.ThrottledError]},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ const (
 	ErrNameServer    = "ServerError"    // HTTP 5xx: retry with backoff
 	ErrNameTransport = "TransportError" // no HTTP answer (connection, timeout): retry with backoff
 	ErrNameClient    = "ClientError"    // other HTTP 4xx: do not retry
+	ErrNameAuth      = "AuthError"      // HTTP 401/403: do not retry, and fail the whole batch
 	ErrNameDecode    = "DecodeError"    // a 2xx answer that is not the documented JSON: do not retry
 )
 
@@ -22,7 +23,7 @@ const (
 var RetryableErrorNames = []string{ErrNameThrottled, ErrNameServer, ErrNameTransport}
 
 // PermanentErrorNames are the error names a workflow should not retry (catch them instead).
-var PermanentErrorNames = []string{ErrNameClient, ErrNameDecode}
+var PermanentErrorNames = []string{ErrNameClient, ErrNameAuth, ErrNameDecode}
 
 // ThrottledError is an HTTP 429 answer that is still there after the client's own bounded
 // retries. RetryAfter is the vendor's Retry-After (zero when absent).
@@ -62,6 +63,20 @@ type ClientError struct {
 
 func (e *ClientError) Error() string {
 	return fmt.Sprintf("vendor: %s %s: client error (HTTP %d), not retried; body: %q", e.Method, e.URL, e.StatusCode, e.Body)
+}
+
+// AuthError is an HTTP 401 or 403 answer: the token is missing, revoked or lacks access. It is
+// never retried, and it is about the caller, not the item: a handler must not capture it as one
+// item's failure, or a revoked token would turn a whole run into "failed devices" and a green
+// execution.
+type AuthError struct {
+	Method, URL string
+	StatusCode  int
+	Body        string
+}
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("vendor: %s %s: not authorised (HTTP %d), not retried: check the token and its access; body: %q", e.Method, e.URL, e.StatusCode, e.Body)
 }
 
 // TransportError is a call that got no HTTP answer: connection refused or reset, or the call's
@@ -110,6 +125,8 @@ func Name(err error) string {
 		return ErrNameTransport
 	case *ClientError:
 		return ErrNameClient
+	case *AuthError:
+		return ErrNameAuth
 	case *DecodeError:
 		return ErrNameDecode
 	}

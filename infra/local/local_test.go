@@ -93,7 +93,9 @@ func TestFaultsLoseNothing(t *testing.T) {
 
 // A re-run of the day with skipExisting fetches only the devices captured under failed/.
 func TestRerunFetchesOnlyFailedItems(t *testing.T) {
-	env, rep, failing := runWithFailures(t, local.Options{Date: "2026-11-24", Groups: 3, DevicesPerGroup: 20, Latency: -1, FailFraction: 0.1, Seed: 3})
+	// A tenth of the devices fail: above the stage's 5%, so the run tolerates 20% here.
+	env, rep, failing := runWithFailures(t, local.Options{Date: "2026-11-24", Groups: 3, DevicesPerGroup: 20, Latency: -1, FailFraction: 0.1, Seed: 3,
+		Config: map[string]string{"pipeline:toleratedFailurePercent": "20"}})
 	ctx := context.Background()
 	before := env.Vendor.Stats().Calls[vendortest.EndpointMetrics]
 	again, err := env.Rerun(ctx, rep)
@@ -109,6 +111,22 @@ func TestRerunFetchesOnlyFailedItems(t *testing.T) {
 	// The re-run wrote no raw object, so S3 sent the transform nothing.
 	if again.Transform.Messages != 0 {
 		t.Errorf("the re-run sent %d transform messages, want 0", again.Transform.Messages)
+	}
+}
+
+// A vendor that refuses more devices than the stage tolerates fails the run (CheckFailures), even
+// though every refused device is captured and no batch failed.
+func TestTooManyCapturedFailuresFailTheRun(t *testing.T) {
+	env := start(t, local.Options{Date: "2026-11-24", Groups: 3, DevicesPerGroup: 20, Latency: -1, FailFraction: 1, Seed: 3})
+	rep, err := env.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ExecutionError == nil || !strings.Contains(rep.ExecutionError.Error(), "TooManyFailuresError") || !strings.Contains(rep.ExecutionError.Error(), "60 of 60 items") {
+		t.Errorf("execution error %v", rep.ExecutionError)
+	}
+	if rep.Summary.Succeeded != 0 || rep.Summary.Lost != 0 || rep.Summary.Failed != 60 {
+		t.Errorf("summary %+v", rep.Summary)
 	}
 }
 

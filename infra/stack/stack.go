@@ -332,8 +332,18 @@ func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi
 						"Items.$": "$.Items", "BatchInput.$": "$.BatchInput", "RetryCount.$": "$$.State.RetryCount",
 					}, ""),
 				}},
-				End: true,
+				ResultPath: "$.fetch",
+				Next:       "CheckFailures",
 			},
+			// Devices the vendor refuses are captured without failing their batch, so the Map's
+			// tolerance does not see them: this step fails the run when more of them were
+			// captured than the stage tolerates (a vendor refusing everything is not green).
+			"CheckFailures": task(MergeName, 2*time.Minute, map[string]any{
+				"date.$": "$.date", "executionId.$": "$$.Execution.Id",
+				"check": map[string]any{
+					"results.$": "$.fetch.ResultWriterDetails", "items.$": "$.count", "tolerancePercent": cfg.ToleratedFailurePercent,
+				},
+			}, ""),
 		},
 	}
 }

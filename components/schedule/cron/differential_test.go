@@ -329,16 +329,16 @@ func genDOM(r *rand.Rand) string {
 
 func genDOW(r *rand.Rand) string {
 	useNames := r.IntN(2) == 0
-	day := func() (int, string) {
+	day := func() string {
 		w := 1 + r.IntN(7)
-		return w, genValue(r, w, 1, defDOW.names, useNames)
+		return genValue(r, w, 1, defDOW.names, useNames)
 	}
 	switch r.IntN(7) {
 	case 0:
-		_, s := day()
+		s := day()
 		return s + "L"
 	case 1:
-		_, s := day()
+		s := day()
 		return s + "#" + strconv.Itoa(1+r.IntN(5))
 	case 2:
 		return "*"

@@ -1,27 +1,21 @@
 // Package awsenv is the start-up wiring shared by the handlers' main packages: reading and
-// validating environment variables (every problem at once), building the AWS clients, and
-// reading the vendor token from an SSM SecureString parameter once.
+// validating environment variables (every problem at once), and building the AWS configuration
+// and the SDK's S3 client. The vendor client and its token, read from SSM, are vendorenv's: a
+// handler that does not call the vendor does not link service/ssm.
 //
 // # Defaults
 //
-// AWS configuration comes from the variables Lambda sets ([AWS]): region, the role's credentials,
-// and endpoint overrides such as AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SSM; retries are the
-// SDK's default retryer. Nothing is read from shared config or credentials files, and no other
-// credential provider is tried: config.LoadDefaultConfig and service/ssm (replaced by [SSM])
-// made every handler's zip about 0.8 MB larger, and service/s3's client (replaced by [S3], which
-// still takes service/s3's input and output structs) about 0.45 MB more.
+// [AWS] is config.LoadDefaultConfig: the region and the role's credentials that Lambda puts in
+// the environment (else the SDK's other providers), AWS_ENDPOINT_URL_<SERVICE> and
+// AWS_ENDPOINT_URL overrides, AWS_RETRY_MODE and AWS_MAX_ATTEMPTS for the SDK's retryer, and
+// every other setting the SDK reads, exactly as a user's own handler gets them. [NewS3] is
+// service/s3's client from that configuration.
 //
 // S3_USE_PATH_STYLE=true switches the S3 client to path-style addressing (local S3 servers).
 // LOG_LEVEL is DEBUG, INFO (default), WARN or ERROR.
-//
-// # IAM
-//
-// [VendorToken] calls ssm:GetParameter with decryption: the function's role needs
-// ssm:GetParameter on the parameter and kms:Decrypt on its key (aws/ssm by default).
 package awsenv
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -99,25 +93,3 @@ func (v *Vars) Level() slog.Level {
 
 // Err returns every problem found, or nil.
 func (v *Vars) Err() error { return errors.Join(v.errs...) }
-
-// ParameterGetter reads SSM parameters (*SSM).
-type ParameterGetter interface {
-	GetParameter(ctx context.Context, name string, withDecryption bool) (*Parameter, error)
-}
-
-// VendorToken reads the SecureString parameter name with decryption. The value is returned,
-// never logged or put in an error. A missing parameter is a *ParameterNotFoundError and a
-// refusal an *AccessDeniedError, wrapped.
-func VendorToken(ctx context.Context, c ParameterGetter, name string) (string, error) {
-	p, err := c.GetParameter(ctx, name, true)
-	if err != nil {
-		return "", fmt.Errorf("reading the vendor token parameter %s: %w", name, err)
-	}
-	if p == nil || p.Value == "" {
-		return "", fmt.Errorf("the vendor token parameter %s is empty", name)
-	}
-	if p.Type != "" && p.Type != "SecureString" {
-		return "", fmt.Errorf("the vendor token parameter %s must be a SecureString, it is a %s", name, p.Type)
-	}
-	return p.Value, nil
-}

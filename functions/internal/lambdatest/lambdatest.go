@@ -5,7 +5,8 @@
 // naming rule, not a copy of it.
 //
 // Use: in TestMain call Serve(handlers) first (it only acts in the child process), then in a
-// test call Invoke(t, "name", payload).
+// test call Invoke(t, "name", payload). InvokeCommand runs a built handler binary instead, and
+// Start does so in an environment of its own and times the start (BenchmarkHandlerStartup).
 package lambdatest
 
 import (
@@ -63,12 +64,43 @@ func Invoke(t testing.TB, name string, payload []byte, timeout time.Duration) Re
 // posted back. stdout, when not nil, receives the process's standard output (its logs).
 func InvokeCommand(t testing.TB, argv, env []string, payload []byte, timeout time.Duration, stdout io.Writer) Result {
 	t.Helper()
+	r, _, err := run(argv, append(os.Environ(), env...), payload, timeout, stdout)
+	if err != nil {
+		t.Fatalf("lambdatest: %v", err)
+	}
+	return r
+}
+
+// Timing is how long a runtime took from the start of its process (the fork and exec included).
+type Timing struct {
+	// Ready is until its first poll of /2018-06-01/runtime/invocation/next: its init phase.
+	Ready time.Duration
+	// Served is until it posted the first invocation's response or error.
+	Served time.Duration
+}
+
+// Start runs argv as a Lambda runtime with exactly env (nothing inherited: Lambda's environment
+// holds only what it sets and what the function configures), sends it one invocation of payload
+// and returns what it posted back and how long that took. The process is killed once it has
+// answered; an error says why it did not.
+func Start(argv, env []string, payload []byte, timeout time.Duration) (Result, Timing, error) {
+	return run(argv, env, payload, timeout, nil)
+}
+
+// run is Start with stdout.
+func run(argv, env []string, payload []byte, timeout time.Duration, stdout io.Writer) (Result, Timing, error) {
 	name := filepath.Base(argv[0])
-	done := make(chan Result, 1)
+	type answer struct {
+		r  Result
+		at time.Time
+	}
+	done := make(chan answer, 1)
 	var served atomic.Bool
+	var ready atomic.Int64 // UnixNano of the first poll
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
-		if served.Swap(true) { // one invocation only: hold the next poll until the test ends
+		ready.CompareAndSwap(0, time.Now().UnixNano())
+		if served.Swap(true) { // one invocation only: hold the next poll until the end
 			<-r.Context().Done()
 			return
 		}
@@ -79,7 +111,7 @@ func InvokeCommand(t testing.TB, argv, env []string, payload []byte, timeout tim
 	})
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/req-1/response", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		done <- Result{Payload: b}
+		done <- answer{Result{Payload: b}, time.Now()}
 		w.WriteHeader(http.StatusAccepted)
 	})
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/req-1/error", func(w http.ResponseWriter, r *http.Request) {
@@ -89,7 +121,7 @@ func InvokeCommand(t testing.TB, argv, env []string, payload []byte, timeout tim
 			Message string `json:"errorMessage"`
 		}
 		_ = json.Unmarshal(b, &e)
-		done <- Result{ErrorType: e.Type, ErrorMessage: e.Message}
+		done <- answer{Result{ErrorType: e.Type, ErrorMessage: e.Message}, time.Now()}
 		w.WriteHeader(http.StatusAccepted)
 	})
 	srv := httptest.NewServer(mux)
@@ -98,25 +130,25 @@ func InvokeCommand(t testing.TB, argv, env []string, payload []byte, timeout tim
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = append(append(os.Environ(), env...), "AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(srv.URL, "http://"))
+	cmd.Env = append(env[:len(env):len(env)], "AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(srv.URL, "http://"))
 	cmd.Stdout = stdout
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("lambdatest: starting the runtime: %v", err)
+		return Result{}, Timing{}, fmt.Errorf("starting the runtime: %w", err)
 	}
 	exited := make(chan error, 1)
 	defer func() { _ = cmd.Process.Kill() }()
 	go func() { exited <- cmd.Wait() }()
 	select {
-	case r := <-done:
+	case a := <-done:
 		_ = cmd.Process.Kill()
 		<-exited //nolint:errcheck // Wait's error is expected (the process was just killed) and `_ = <-exited` trips staticcheck S1005; this waits so the output is copied in full before Wait returns
-		return r
+		return a.r, Timing{Ready: time.Unix(0, ready.Load()).Sub(start), Served: a.at.Sub(start)}, nil
 	case err := <-exited:
-		t.Fatalf("lambdatest: the runtime exited before answering: %v\n%s", err, stderr.String())
+		return Result{}, Timing{}, fmt.Errorf("the runtime exited before answering: %v\n%s", err, stderr.String())
 	case <-ctx.Done():
-		t.Fatalf("lambdatest: no answer from the runtime\n%s", stderr.String())
+		return Result{}, Timing{}, fmt.Errorf("no answer from the runtime\n%s", stderr.String())
 	}
-	return Result{}
 }
