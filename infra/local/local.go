@@ -477,7 +477,7 @@ func (e *Environment) Redrive(ctx context.Context, earlier *Report) (*Report, er
 // RedriveInput is the workflow input that redrives an earlier report's FAILED and PENDING
 // result files.
 func (e *Environment) RedriveInput(earlier *Report) ([]byte, error) {
-	files, err := e.resultFiles(earlier.Date)
+	files, err := e.resultFiles()
 	if err != nil {
 		return nil, err
 	}
@@ -590,7 +590,7 @@ func (e *Environment) run(ctx context.Context, date string, inputs [][]byte, ref
 		return nil, err
 	}
 	rep.Raw = raw
-	if err := e.captureResults(date, rep); err != nil {
+	if err := e.captureResults(rep); err != nil {
 		return nil, err
 	}
 	if err := e.captureFailed(date, rep); err != nil {
@@ -654,8 +654,8 @@ func Ideal(calls int64, latency time.Duration, concurrency, rate int, per time.D
 
 // captureResults reads the ResultWriter's FAILED and PENDING files: every record's Input is the
 // batch, its Cause names each failed item with its error.
-func (e *Environment) captureResults(date string, rep *Report) error {
-	files, err := e.resultFiles(date)
+func (e *Environment) captureResults(rep *Report) error {
+	files, err := e.resultFiles()
 	if err != nil {
 		return err
 	}
@@ -716,7 +716,7 @@ func cmpOr(v, def int) int {
 }
 
 // resultFiles lists the FAILED and PENDING files the ResultWriter wrote under results/export/.
-func (e *Environment) resultFiles(date string) ([]string, error) {
+func (e *Environment) resultFiles() ([]string, error) {
 	objs, err := e.list(stack.ResultsKeyPrefix + "/")
 	if err != nil {
 		return nil, err
