@@ -27,9 +27,10 @@ build: ## build every handler under functions/ to out/functions/<name>.zip (same
 	$(GO) run ./components/worker/cmd/skein-build -o out/functions
 
 .PHONY: test
-test: tools ## vet and run every test (installs what the tests need first)
+test: tools ## vet and run every test, the example stack's too (installs what the tests need first)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	cd examples/nightly && $(GO) vet ./... && $(GO) test -count=1 -timeout 10m ./...
 
 .PHONY: bench
 bench: tools ## run the benchmarks and print their figures

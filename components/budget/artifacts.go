@@ -154,6 +154,9 @@ func MarshalPlan(p *plan.Plan) ([]byte, error) {
 	return plan.MarshalArtifact(f)
 }
 
+// A plan command of a program with workers (which import budget) writes budgets.json.
+func init() { plan.Register(plan.Writer{Name: "budgets.json", Write: WritePlanArtifacts}) }
+
 // WritePlanArtifacts writes dir/budgets.json.
 func WritePlanArtifacts(p *plan.Plan, dir string) error {
 	b, err := MarshalPlan(p)

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,10 +11,11 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// StackConfig reads Pulumi.<stack>.yaml in dir into Options.Config. Object values become JSON
-// strings, as Pulumi passes them to programs. Encrypted values (`secure:`) cannot be decrypted
-// offline: they are replaced by the placeholder "plan-secret" and listed in SecretKeys, so that
-// the plan shows where secrets flow ("[secret]") without ever holding one.
+// StackConfig reads Pulumi.<stack>.yaml in dir into Options.Config, with Options.Project the
+// name in dir's Pulumi.yaml when there is one (zero otherwise: Run's default). Object values
+// become JSON strings, as Pulumi passes them to programs. Encrypted values (`secure:`) cannot be
+// decrypted offline: they are replaced by the placeholder "plan-secret" and listed in
+// SecretKeys, so that the plan shows where secrets flow ("[secret]") without ever holding one.
 func StackConfig(dir, stack string) (Options, error) {
 	path := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	b, err := os.ReadFile(path)
@@ -27,35 +29,47 @@ func StackConfig(dir, stack string) (Options, error) {
 		return Options{}, fmt.Errorf("%s: %w", path, err)
 	}
 	opts := Options{Stack: stack, Config: map[string]string{}}
+	if pr, err := LoadProject(dir); err == nil {
+		opts.Project = pr.Name
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return Options{}, err
+	}
 	keys := make([]string, 0, len(doc.Config))
 	for k := range doc.Config {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		switch v := doc.Config[k].(type) {
-		case string:
-			opts.Config[k] = v
-		case map[string]any:
-			if _, ok := v["secure"]; ok && len(v) == 1 {
-				opts.Config[k] = "plan-secret"
-				opts.SecretKeys = append(opts.SecretKeys, k)
-				continue
-			}
-			j, err := json.Marshal(v)
-			if err != nil {
-				return Options{}, fmt.Errorf("%s: %s: %w", path, k, err)
-			}
-			opts.Config[k] = string(j)
-		case []any:
-			j, err := json.Marshal(v)
-			if err != nil {
-				return Options{}, fmt.Errorf("%s: %s: %w", path, k, err)
-			}
-			opts.Config[k] = string(j)
-		default:
-			opts.Config[k] = fmt.Sprint(v)
+		v, secret, err := configValue(doc.Config[k])
+		if err != nil {
+			return Options{}, fmt.Errorf("%s: %s: %w", path, k, err)
 		}
+		if secret {
+			opts.Config[k] = PlaceholderSecret
+			opts.SecretKeys = append(opts.SecretKeys, k)
+			continue
+		}
+		opts.Config[k] = v
 	}
 	return opts, nil
+}
+
+// configValue is a config value as Pulumi passes it to programs: strings as they are, objects
+// and arrays as JSON, anything else printed; secret is true for an encrypted value.
+func configValue(v any) (s string, secret bool, err error) {
+	switch v := v.(type) {
+	case string:
+		return v, false, nil
+	case map[string]any:
+		if _, ok := v["secure"]; ok && len(v) == 1 {
+			return "", true, nil
+		}
+		j, err := json.Marshal(v)
+		return string(j), false, err
+	case []any:
+		j, err := json.Marshal(v)
+		return string(j), false, err
+	default:
+		return fmt.Sprint(v), false, nil
+	}
 }

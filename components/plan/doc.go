@@ -16,10 +16,21 @@
 // {"type","name","parent","id","inputs","outputs"} sorted by type then name, secrets as
 // "[secret]", byte-identical for identical inputs.
 //
+// [Main] is the whole main function of a plan command for any Pulumi Go program:
+//
+//	func main() { plan.Main(app.Program) }
+//
+// `go run ./cmd/plan -stack dev` reads the project's name from the nearest Pulumi.yaml (and its
+// project-wide config), the stage file beside it (or in its stackConfigDir), runs the program
+// offline and writes out/<stage>/: resources.json, plus the artefacts the packages the program
+// uses register ([Register]: statemachines/ from workflow, cost.json with it, schedules.json from
+// schedule, budgets.json from budget). [Command] adds or replaces writers and gives placeholder secrets.
+//
 // # Defaults
 //
-// Zero Options mean project "skein", stack "test", region us-east-1 and account 123456789012
-// (the config's skein:accountId when it sets one).
+// Zero Options mean the project of the Pulumi.yaml at or above the working directory ("skein"
+// when there is none), stack "test", region us-east-1 and account 123456789012 (the config's
+// skein:accountId, or <project>:accountId, when it sets one).
 // Physical names follow Pulumi's auto-naming shape (logical name, a dash, seven hex digits), but
 // the suffix is a hash of stack, type and name rather than random, so plans are reproducible.
 //

@@ -26,9 +26,16 @@ const DefaultAccount = "123456789012"
 // Secret is how secret values appear in a plan.
 const Secret = "[secret]"
 
+// Reference is the fixed instant plans compute time-dependent artefacts after (schedules' fire
+// times, a month of runs), so that a plan writes the same bytes on every run:
+// 2026-01-01T00:00:00Z.
+var Reference = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // Options describe the stack a program is planned for.
 type Options struct {
-	// Project is the Pulumi project; zero means "skein".
+	// Project is the Pulumi project; zero means the name in the Pulumi.yaml at or above the
+	// working directory (the program's own project, as `pulumi up` would run it), or "skein"
+	// when there is none.
 	Project string
 	// Stack is the stage; zero means "test".
 	Stack string
@@ -83,15 +90,19 @@ type Plan struct {
 // register nothing when their arguments are invalid; tests check Len() == 0).
 func Run(program pulumi.RunFunc, opts Options) (*Plan, error) {
 	if opts.Project == "" {
-		opts.Project = "skein"
+		opts.Project = defaultProject()
 	}
 	if opts.Stack == "" {
 		opts.Stack = "test"
 	}
 	if opts.Account == "" {
-		// A stage that names its account (skein:accountId) gets ARNs in that account, so that
-		// the ARNs and the stage's aws:SourceAccount conditions agree.
+		// A stage that names its account (skein:accountId, or under the project's namespace)
+		// gets ARNs in that account, so that the ARNs and the stage's aws:SourceAccount
+		// conditions agree.
 		opts.Account = opts.Config["skein:accountId"]
+		if opts.Account == "" {
+			opts.Account = opts.Config[opts.Project+":accountId"]
+		}
 	}
 	if opts.Account == "" {
 		opts.Account = DefaultAccount
@@ -103,7 +114,9 @@ func Run(program pulumi.RunFunc, opts Options) (*Plan, error) {
 	if cfg["aws:region"] == "" {
 		cfg["aws:region"] = "us-east-1"
 	}
-	if _, ok := cfg["skein:accountId"]; !ok {
+	_, skeinAccount := cfg["skein:accountId"]
+	_, projectAccount := cfg[opts.Project+":accountId"]
+	if !skeinAccount && !projectAccount {
 		cfg["skein:accountId"] = opts.Account
 	}
 	opts.Config = cfg

@@ -71,6 +71,8 @@
 // QueueArgs.Transform and SubscribeArgs.Transform change any child's arguments right before it
 // is created (queue, dead-letter queue, both policies, the redrive-allow policy, both alarms, the
 // event source mapping). The children are exported on Queue, and Subscribe returns the mapping.
+// QueueArgs.DisableDeadLetterQueue is for a queue that is itself a dead-letter queue (a
+// schedule's): no dead-letter queue, redrive policy or dead-letter alarm of its own.
 //
 // # Limits enforced
 //

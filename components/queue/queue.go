@@ -154,6 +154,14 @@ type QueueArgs struct {
 	// queues at least MessageRetention (a standard message's age counts from its first enqueue,
 	// so a shorter dead-letter retention would delete messages as they arrive).
 	DeadLetterRetention time.Duration
+	// DisableDeadLetterQueue is for a queue that is itself a dead-letter queue (a schedule's, a
+	// pipe's): it gets no dead-letter queue of its own, no redrive policy, no dead-letter alarm
+	// (the oldest-message alarm watches it: set Alarms.OldestMessageAge low to hear of the first
+	// message), and its DeadLetter outputs and RedriveCommand are empty. Zero means a
+	// dead-letter queue, "<name>-dlq". Conflicts with Consumer, Subscription, MaxReceiveCount,
+	// DeadLetterRetention and the dead-letter Transform hooks; Subscribe and GrantRedrive refuse
+	// such a queue.
+	DisableDeadLetterQueue bool
 
 	// KmsKeyArn, when set, encrypts both queues with that customer managed KMS key (its ARN, not
 	// an alias, so grants can name it); nil means SQS-managed encryption (SSE-SQS). The key
@@ -200,6 +208,7 @@ type Queue struct {
 	visibility      time.Duration
 	visibilityGiven bool
 	maxReceive      int
+	noDeadLetter    bool
 	kmsKey          pulumi.StringInput
 	subscriptions   map[string]bool
 	senders         []Sender
@@ -333,6 +342,19 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	a := withDefaults(args)
 	c := check.New("queue", name)
 	validate(c, name, a)
+	if args.DisableDeadLetterQueue {
+		conflict := func(field string, set bool, v any) {
+			if set {
+				c.Add(field, "conflicts with DisableDeadLetterQueue (a queue without a dead-letter queue)", v)
+			}
+		}
+		conflict("Consumer", args.Consumer != nil, nil)
+		conflict("Subscription", args.Subscription != nil, nil)
+		conflict("MaxReceiveCount", args.MaxReceiveCount != 0, args.MaxReceiveCount)
+		conflict("DeadLetterRetention", args.DeadLetterRetention != 0, args.DeadLetterRetention)
+		tr := args.Transform
+		conflict("Transform", tr.DeadLetterQueue != nil || tr.DeadLetterQueuePolicy != nil || tr.RedriveAllowPolicy != nil || tr.DeadLetterAlarm != nil, nil)
+	}
 
 	visibility := a.VisibilityTimeout
 	visibilityGiven := visibility != 0
@@ -360,7 +382,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	}
 
 	q := &Queue{ctx: ctx, name: name, fifo: a.FIFO, visibility: visibility, visibilityGiven: visibilityGiven,
-		maxReceive: a.MaxReceiveCount, kmsKey: a.KmsKeyArn, subscriptions: map[string]bool{}, senders: append([]Sender(nil), a.Senders...)}
+		maxReceive: a.MaxReceiveCount, noDeadLetter: a.DisableDeadLetterQueue, kmsKey: a.KmsKeyArn, subscriptions: map[string]bool{}, senders: append([]Sender(nil), a.Senders...)}
 	if err := ctx.RegisterComponentResource(Type, name, q, opts...); err != nil {
 		return nil, err
 	}
@@ -378,6 +400,10 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		if a.FIFO {
 			qa.FifoQueue = pulumi.Bool(true)
 		}
+	}
+
+	if a.DisableDeadLetterQueue {
+		return q, q.withoutDeadLetterQueue(ctx, st, a, tags, child, encrypt)
 	}
 
 	dlqArgs := &sqs.QueueArgs{
@@ -441,20 +467,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		return nil, err
 	}
 
-	mainDoc := policy.Document{Statements: []policy.Statement{denyInsecure(q.Queue.Arn)}}
-	for i, s := range a.Senders {
-		mainDoc.Statements = append(mainDoc.Statements, policy.Statement{
-			Sid:        fmt.Sprintf("AllowSender%d", i),
-			Principals: []policy.Principal{policy.Service(s.Service)},
-			Actions:    []string{"sqs:SendMessage"},
-			Resources:  []pulumi.StringInput{q.Queue.Arn},
-			Conditions: []policy.Condition{
-				{Test: "ArnEquals", Variable: "aws:SourceArn", Values: []pulumi.StringInput{s.SourceArn}},
-				{Test: "StringEquals", Variable: "aws:SourceAccount", Values: policy.Strings(account)},
-			},
-		})
-	}
-	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: mainDoc.JSON()}
+	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).JSON()}
 	if f := a.Transform.QueuePolicy; f != nil {
 		f(pa)
 	}
@@ -492,6 +505,62 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	})
 }
 
+// withoutDeadLetterQueue creates the rest of a queue that is itself a dead-letter queue: the
+// queue, its TLS-only policy (and senders), its oldest-message alarm.
+func (q *Queue) withoutDeadLetterQueue(ctx *pulumi.Context, st *stage.Stage, a QueueArgs, tags pulumi.StringMap, child []pulumi.ResourceOption, encrypt func(*sqs.QueueArgs)) error {
+	qArgs := &sqs.QueueArgs{
+		MessageRetentionSeconds:  pulumi.Int(seconds(a.MessageRetention)),
+		DelaySeconds:             pulumi.Int(seconds(a.Delay)),
+		MaxMessageSize:           pulumi.Int(a.MaxMessageSize),
+		ReceiveWaitTimeSeconds:   pulumi.Int(seconds(a.ReceiveWaitTime)),
+		VisibilityTimeoutSeconds: pulumi.Int(seconds(q.visibility)),
+		Tags:                     tags,
+	}
+	encrypt(qArgs)
+	if a.FIFO {
+		qArgs.ContentBasedDeduplication = pulumi.Bool(a.ContentBasedDeduplication)
+		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
+		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
+	}
+	if f := a.Transform.Queue; f != nil {
+		f(qArgs)
+	}
+	var err error
+	if q.Queue, err = sqs.NewQueue(ctx, q.name, qArgs, child...); err != nil {
+		return err
+	}
+	empty := pulumi.String("").ToStringOutput()
+	q.Arn, q.Url, q.Name = q.Queue.Arn, q.Queue.Url, q.Queue.Name
+	q.DeadLetterArn, q.DeadLetterUrl, q.DeadLetterName, q.RedriveCommand = empty, empty, empty, empty
+	account := ""
+	if len(a.Senders) > 0 {
+		if account, err = st.Account(ctx); err != nil {
+			return err
+		}
+	}
+	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).JSON()}
+	if f := a.Transform.QueuePolicy; f != nil {
+		f(pa)
+	}
+	if q.Policy, err = sqs.NewQueuePolicy(ctx, q.name+"-policy", pa, pulumi.Parent(q)); err != nil {
+		return err
+	}
+	if !a.Alarms.Disabled {
+		if err := q.ageAlarm(st, a, tags); err != nil {
+			return err
+		}
+	}
+	return stage.RegisterOutputs(ctx, q, pulumi.Map{
+		"arn":            q.Arn,
+		"url":            q.Url,
+		"name":           q.Name,
+		"deadLetterArn":  q.DeadLetterArn,
+		"deadLetterUrl":  q.DeadLetterUrl,
+		"deadLetterName": q.DeadLetterName,
+		"redriveCommand": q.RedriveCommand,
+	})
+}
+
 type redrivePolicy struct {
 	DeadLetterTargetArn string `json:"deadLetterTargetArn"`
 	MaxReceiveCount     int    `json:"maxReceiveCount"`
@@ -500,6 +569,24 @@ type redrivePolicy struct {
 type redriveAllowPolicy struct {
 	RedrivePermission string   `json:"redrivePermission"`
 	SourceQueueArns   []string `json:"sourceQueueArns"`
+}
+
+// mainPolicy is the queue's resource policy: TLS only, and each sender for its source only.
+func (q *Queue) mainPolicy(senders []Sender, account string) policy.Document {
+	doc := policy.Document{Statements: []policy.Statement{denyInsecure(q.Queue.Arn)}}
+	for i, s := range senders {
+		doc.Statements = append(doc.Statements, policy.Statement{
+			Sid:        fmt.Sprintf("AllowSender%d", i),
+			Principals: []policy.Principal{policy.Service(s.Service)},
+			Actions:    []string{"sqs:SendMessage"},
+			Resources:  []pulumi.StringInput{q.Queue.Arn},
+			Conditions: []policy.Condition{
+				{Test: "ArnEquals", Variable: "aws:SourceArn", Values: []pulumi.StringInput{s.SourceArn}},
+				{Test: "StringEquals", Variable: "aws:SourceAccount", Values: policy.Strings(account)},
+			},
+		})
+	}
+	return doc
 }
 
 // denyInsecure is the guard every skein queue policy starts with: any request not made over TLS
@@ -547,6 +634,19 @@ func (q *Queue) alarms(st *stage.Stage, a QueueArgs, tags pulumi.StringMap) erro
 	if q.DeadLetterAlarm, err = cloudwatch.NewMetricAlarm(q.ctx, q.name+"-dlq-alarm", dl, pulumi.Parent(q)); err != nil {
 		return err
 	}
+	return q.ageAlarm(st, a, tags)
+}
+
+// ageAlarm alarms when the oldest message waits longer than Alarms.OldestMessageAge.
+func (q *Queue) ageAlarm(st *stage.Stage, a QueueArgs, tags pulumi.StringMap) error {
+	topic := a.Alarms.TopicArn
+	if topic == nil && st.AlarmTopicArn != "" {
+		topic = pulumi.String(st.AlarmTopicArn)
+	}
+	actions := pulumi.Array{}
+	if topic != nil {
+		actions = pulumi.Array{topic}
+	}
 	age := &cloudwatch.MetricAlarmArgs{
 		AlarmDescription: pulumi.Sprintf("The oldest message of %s has waited more than %v: consumers are failing or too slow.",
 			q.name, a.Alarms.OldestMessageAge),
@@ -567,6 +667,7 @@ func (q *Queue) alarms(st *stage.Stage, a QueueArgs, tags pulumi.StringMap) erro
 	if f := a.Transform.OldestMessageAgeAlarm; f != nil {
 		f(age)
 	}
+	var err error
 	q.OldestMessageAgeAlarm, err = cloudwatch.NewMetricAlarm(q.ctx, q.name+"-age-alarm", age, pulumi.Parent(q))
 	return err
 }
@@ -680,6 +781,11 @@ func (q *Queue) GrantConsume(g policy.Grantee) error {
 func (q *Queue) GrantRedrive(g policy.Grantee) error {
 	if err := grantee("GrantRedrive", g, q.name); err != nil {
 		return err
+	}
+	if q.noDeadLetter {
+		c := check.New("queue", q.name)
+		c.Add("GrantRedrive", "needs a dead-letter queue to redrive from; this queue has DisableDeadLetterQueue", nil)
+		return c.Err()
 	}
 	return g.AttachPolicy(q.name+"-redrive", policy.Document{Statements: append([]policy.Statement{
 		{Sid: "ReadDeadLetters", Actions: RedriveActions, Resources: []pulumi.StringInput{q.DeadLetterArn}},

@@ -195,6 +195,9 @@ func (q *Queue) Subscribe(con Consumer, args *SubscribeArgs) (*lambda.EventSourc
 	a = subscribeDefaults(a, con)
 	c := check.New("queue", q.name)
 	validateSubscribe(c, "Subscribe.", a, con, q.fifo, q.visibility, q.visibilityGiven, q.maxReceive)
+	if q.noDeadLetter {
+		c.Add("Subscribe", "needs a dead-letter queue for the messages the consumer keeps failing; this queue has DisableDeadLetterQueue", nil)
+	}
 	if q.subscriptions[a.Name] {
 		c.Add("Subscribe.Name", "must be unique among the queue's subscriptions (set SubscribeArgs.Name)", a.Name)
 	}

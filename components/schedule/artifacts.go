@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"fmt"
 	"path/filepath"
 	"time"
 
@@ -19,7 +18,7 @@ const FireTimes = 5
 // plan` writes the same bytes on every run: 2026-01-01T00:00:00Z. A schedule with a StartDate
 // fires no earlier than it; a rate() schedule without one is shown as if created at this instant.
 // It also anchors the default MaxEventAge computation. Change it only with the plan's goldens.
-var PlanReference = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+var PlanReference = plan.Reference
 
 // PlanFile is schedules.json.
 type PlanFile struct {
@@ -88,39 +87,14 @@ func MarshalPlan(p *plan.Plan, ref time.Time) ([]byte, error) {
 }
 
 // FireTimesOf returns up to n fire times strictly after ref of an expression in a time zone,
-// within the optional RFC 3339 start and end dates (end exclusive), in that time zone.
+// within the optional RFC 3339 start and end dates (end exclusive), in that time zone
+// (cron.FireTimes).
 func FireTimesOf(expr, tz, startDate, endDate string, ref time.Time, n int) ([]time.Time, error) {
-	e, err := cron.Parse(expr)
-	if err != nil {
-		return nil, err
-	}
-	loc, err := cron.LoadLocation(tz)
-	if err != nil {
-		return nil, err
-	}
-	var start, end time.Time
-	if startDate != "" {
-		if start, err = time.Parse(time.RFC3339, startDate); err != nil {
-			return nil, fmt.Errorf("startDate: %w", err)
-		}
-	}
-	if endDate != "" {
-		if end, err = time.Parse(time.RFC3339, endDate); err != nil {
-			return nil, fmt.Errorf("endDate: %w", err)
-		}
-	}
-	var out []time.Time
-	after := ref
-	for len(out) < n {
-		t, ok := nextFire(e, loc, start, end, after)
-		if !ok {
-			break
-		}
-		out = append(out, t.In(loc))
-		after = t
-	}
-	return out, nil
+	return cron.FireTimes(expr, tz, startDate, endDate, ref, n)
 }
+
+// A plan command of a program with schedules writes schedules.json.
+func init() { plan.Register(plan.Writer{Name: "schedules.json", Write: WritePlanArtifacts}) }
 
 // WritePlanArtifacts writes dir/schedules.json (see MarshalPlan) with fire times after
 // PlanReference. The file is only rewritten when its content changes.

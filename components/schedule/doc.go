@@ -12,8 +12,8 @@
 //	})
 //
 // A schedule has four children besides its group: the aws:scheduler/schedule:Schedule, an
-// execution role (name-role) with one inline policy (name-deliver), and a dead-letter queue
-// (name-dlq, a queue component).
+// execution role (name-exec) with one inline policy (name-deliver), and a dead-letter queue
+// (name-schedule-dlq, a queue component with no dead-letter queue of its own).
 //
 // # Defaults
 //

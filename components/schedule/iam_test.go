@@ -24,7 +24,7 @@ func TestTrustPolicyWithSimulator(t *testing.T) {
 		_, err := NewSchedule(ctx, "nightly", daily(tg))
 		return err
 	})
-	role := find(t, p, roleType, "nightly-role")
+	role := find(t, p, roleType, "nightly-exec")
 	trust := json.RawMessage(role.String("assumeRolePolicy"))
 	group := find(t, p, groupType, "nightly-group").Arn()
 	if !strings.HasPrefix(group, "arn:aws:scheduler:us-east-1:123456789012:schedule-group/nightly-group") {
@@ -86,9 +86,9 @@ func TestDeliverPolicyWithSimulator(t *testing.T) {
 		{"to-fn", [][2]string{{"lambda:InvokeFunction", fn}, {"lambda:InvokeFunction", fn + ":live"}}},
 		{"to-jobs", [][2]string{{"sqs:SendMessage", jobs}}},
 	} {
-		role := find(t, p, roleType, c.schedule+"-role").Arn()
+		role := find(t, p, roleType, c.schedule+"-exec").Arn()
 		pols := deliverPolicy(t, p, c.schedule)
-		dlq := find(t, p, queueType, c.schedule+"-dlq").Arn()
+		dlq := find(t, p, queueType, c.schedule+"-schedule-dlq").Arn()
 		req := func(action, resource string) judge.IAMRequest {
 			return judge.IAMRequest{Principal: role, Action: action, Resource: resource, IdentityPolicies: pols}
 		}
@@ -125,7 +125,7 @@ func TestKMSDeadLetterQueue(t *testing.T) {
 		_, err = NewSchedule(ctx, "s", a)
 		return err
 	})
-	role := find(t, p, roleType, "s-role").Arn()
+	role := find(t, p, roleType, "s-exec").Arn()
 	pols := deliverPolicy(t, p, "s")
 	req := func(action, resource string) judge.IAMRequest {
 		return judge.IAMRequest{Principal: role, Action: action, Resource: resource, IdentityPolicies: pols}

@@ -42,9 +42,10 @@ const (
 	// the queue component's message size and Lambda's classic asynchronous payload limit, so
 	// one input fits every kind of target.
 	MaxInputBytes = 256 * 1024
-	// MaxNameLength keeps every child's auto-name within AWS's limits: the role (name-role plus
+	// MaxNameLength keeps every child's auto-name within AWS's limits: the role (name-exec plus
 	// 8 characters, IAM's 64), the owned group (name-group plus 8, Scheduler's 64), the schedule
-	// (name plus 8, Scheduler's 64) and the dead-letter queue (name-dlq, the queue component's 63).
+	// (name plus 8, Scheduler's 64) and the dead-letter queue (name-schedule-dlq, the queue
+	// component's 63).
 	MaxNameLength = 50
 )
 
@@ -110,7 +111,8 @@ type DeadLetterArgs struct {
 	// Zero means a dead-letter queue.
 	Disabled bool
 	// Queue is an existing queue (for example one shared by every schedule of a stage); nil
-	// means the schedule creates its own, name-dlq, with 14 days retention and an alarm.
+	// means the schedule creates its own, name-schedule-dlq, with 14 days retention, no
+	// dead-letter queue of its own and an alarm on its first message.
 	Queue *queue.Queue
 }
 
@@ -420,17 +422,7 @@ func firesEver(e *cron.Expression) bool {
 
 // nextFire is the first fire time strictly after `after`, within [start, end).
 func nextFire(e *cron.Expression, loc *time.Location, start, end, after time.Time) (time.Time, bool) {
-	var t time.Time
-	var ok bool
-	if start.IsZero() {
-		t, ok = e.Next(after, loc)
-	} else {
-		t, ok = e.NextFrom(start, after, loc)
-	}
-	if ok && !end.IsZero() && !t.Before(end) {
-		return time.Time{}, false
-	}
-	return t, ok
+	return e.NextWithin(loc, start, end, after)
 }
 
 // defaultEventAge is the shortest interval between two consecutive fire times, among the first
@@ -560,16 +552,22 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	// Dead-letter queue.
 	s.DeadLetterQueue = a.DeadLetter.Queue
 	if !a.DeadLetter.Disabled && s.DeadLetterQueue == nil {
+		// A dead-letter queue gets no dead-letter queue of its own; its one-minute age alarm
+		// fires on the first message.
 		qa := &queue.QueueArgs{
-			Stage:               st,
-			MessageRetention:    queue.MaxRetention,
-			DeadLetterRetention: queue.MaxRetention,
-			Alarms:              queue.AlarmArgs{OldestMessageAge: time.Minute},
+			Stage:                  st,
+			MessageRetention:       queue.MaxRetention,
+			DisableDeadLetterQueue: true,
+			Alarms:                 queue.AlarmArgs{OldestMessageAge: time.Minute},
 		}
 		if f := a.Transform.DeadLetterQueue; f != nil {
 			f(qa)
 		}
-		if s.DeadLetterQueue, err = queue.NewQueue(ctx, name+"-dlq", qa, parent); err != nil {
+		// "-schedule-dlq", not "-dlq": a queue component named like the schedule owns
+		// "<name>-dlq". The alias (inherited by the children, whose names start with the
+		// component's) keeps the queue of stacks deployed before the rename.
+		if s.DeadLetterQueue, err = queue.NewQueue(ctx, name+"-schedule-dlq", qa, parent,
+			pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-dlq")}})); err != nil {
 			return nil, err
 		}
 	}
@@ -585,7 +583,9 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	if f := a.Transform.Role; f != nil {
 		f(ra)
 	}
-	if s.Role, err = iam.NewRole(ctx, name+"-role", ra, parent); err != nil {
+	// "-exec" (the scheduler's execution role), not "-role": a worker named like the schedule
+	// owns "<name>-role". The alias keeps the role of stacks deployed before the rename.
+	if s.Role, err = iam.NewRole(ctx, name+"-exec", ra, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-role")}})); err != nil {
 		return nil, err
 	}
 	deliver := DeliverPolicy(a.Target, s.DeadLetterQueue)

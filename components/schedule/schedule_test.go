@@ -107,8 +107,8 @@ func TestDefaults(t *testing.T) {
 	})
 	sch := find(t, p, scheduleType, "nightly")
 	group := find(t, p, groupType, "nightly-group")
-	role := find(t, p, roleType, "nightly-role")
-	dlq := find(t, p, queueType, "nightly-dlq")
+	role := find(t, p, roleType, "nightly-exec")
+	dlq := find(t, p, queueType, "nightly-schedule-dlq")
 	flow := find(t, p, machineType, "export")
 	for path, want := range map[string]any{
 		"scheduleExpression":                      "cron(0 6 * * ? *)",
@@ -139,13 +139,13 @@ func TestDefaults(t *testing.T) {
 	if gc := find(t, p, GroupType, "nightly-group"); gc.Parent == nil || gc.Parent.Name != "nightly" {
 		t.Errorf("group component parent = %+v", gc.Parent)
 	}
-	if qc := find(t, p, queue.Type, "nightly-dlq"); qc.Parent == nil || qc.Parent.Name != "nightly" {
+	if qc := find(t, p, queue.Type, "nightly-schedule-dlq"); qc.Parent == nil || qc.Parent.Name != "nightly" {
 		t.Errorf("dead-letter queue parent = %+v", qc.Parent)
 	}
 	if dlq.Get("messageRetentionSeconds") != 1209600.0 {
 		t.Errorf("dead-letter retention = %v, want 14 days", dlq.Get("messageRetentionSeconds"))
 	}
-	if a := find(t, p, "aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-dlq-age-alarm"); a.Get("threshold") != 60.0 {
+	if a := find(t, p, "aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-schedule-dlq-age-alarm"); a.Get("threshold") != 60.0 {
 		t.Errorf("dead-letter alarm threshold = %v, want 60 s", a.Get("threshold"))
 	}
 	// skein:component is the component instance that owns the resource.
@@ -437,13 +437,13 @@ func TestSharedGroupAndDeadLetterQueue(t *testing.T) {
 			t.Errorf("%s group = %v", n, sch.Get("groupName"))
 		}
 		var trust struct{ Statement []map[string]any }
-		if err := find(t, p, roleType, n+"-role").JSON("assumeRolePolicy", &trust); err != nil {
+		if err := find(t, p, roleType, n+"-exec").JSON("assumeRolePolicy", &trust); err != nil {
 			t.Fatal(err)
 		}
 		if got := trust.Statement[0]["Condition"].(map[string]any)["ArnEquals"].(map[string]any)["aws:SourceArn"]; got != group.Arn() {
 			t.Errorf("%s trust aws:SourceArn = %v, want the group %s", n, got, group.Arn())
 		}
-		if p.Find(queue.Type, n+"-dlq") != nil {
+		if p.Find(queue.Type, n+"-schedule-dlq") != nil {
 			t.Errorf("%s created its own dead-letter queue", n)
 		}
 	}
@@ -477,7 +477,7 @@ func TestTransforms(t *testing.T) {
 	})
 	for _, c := range []struct{ typ, name, path, want string }{
 		{scheduleType, "s", "kmsKeyArn", "arn:aws:kms:us-east-1:123456789012:key/k"},
-		{roleType, "s-role", "path", "/schedules/"},
+		{roleType, "s-exec", "path", "/schedules/"},
 		{policyType, "s-deliver", "name", "deliver"},
 		{groupType, "s-group", "name", "nightly-group"},
 	} {
@@ -485,7 +485,7 @@ func TestTransforms(t *testing.T) {
 			t.Errorf("%s %s %s = %q, want %q", c.typ, c.name, c.path, got, c.want)
 		}
 	}
-	if got := find(t, p, queueType, "s-dlq").Get("messageRetentionSeconds"); got != 604800.0 {
+	if got := find(t, p, queueType, "s-schedule-dlq").Get("messageRetentionSeconds"); got != 604800.0 {
 		t.Errorf("transformed dead-letter retention = %v", got)
 	}
 }

@@ -142,6 +142,13 @@ func TestServiceIntegrations(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].Body != `{"n":21}` || msgs[0].MessageGroupID != "g" {
 		t.Errorf("messages %+v", msgs)
 	}
+	// The queue's ARN, as components and stack outputs give it, names the same queue.
+	if byArn := queues.Messages("arn:aws:sqs:us-east-1:123456789012:q"); len(byArn) != 1 || byArn[0].Body != `{"n":21}` {
+		t.Errorf("messages by ARN %+v", byArn)
+	}
+	if other := queues.Messages("arn:aws:sqs:eu-west-1:123456789012:q"); len(other) != 0 {
+		t.Errorf("a queue of the same name in another region got %+v", other)
+	}
 }
 
 // Retry waits IntervalSeconds x BackoffRate^n capped by MaxDelaySeconds, scaled by TimeScale.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -151,9 +152,49 @@ func (q *MemQueues) SendMessage(_ context.Context, m Message) (string, error) {
 	return fmt.Sprintf("00000000-0000-4000-8000-%012d", n), nil
 }
 
-// Messages returns the messages sent to a queue URL, in order.
-func (q *MemQueues) Messages(queueURL string) []Message {
+// Messages returns the messages sent to a queue, in order. The queue is named by its ARN (as
+// skein's components and stack outputs give it) or by its URL (as the definition's QueueUrl
+// holds it); both name the same queue.
+func (q *MemQueues) Messages(queue string) []Message {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return append([]Message(nil), q.msgs[queueURL]...)
+	var out []Message
+	want := queueKey(queue)
+	urls := make([]string, 0, len(q.msgs))
+	for u := range q.msgs {
+		urls = append(urls, u)
+	}
+	sort.Strings(urls) // the same queue under two spellings: one deterministic order
+	for _, u := range urls {
+		if u == queue || queueKey(u) == want {
+			out = append(out, q.msgs[u]...)
+		}
+	}
+	return out
+}
+
+// queueKey is what an SQS queue ARN (arn:PART:sqs:REGION:ACCOUNT:NAME) and its URL
+// (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, or the legacy REGION.queue.amazonaws.com host)
+// have in common: region, account and name. Anything else is its own key.
+func queueKey(s string) string {
+	if p := strings.Split(s, ":"); len(p) == 6 && p[0] == "arn" && p[2] == "sqs" {
+		return p[3] + "/" + p[4] + "/" + p[5]
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return s
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	host := strings.Split(u.Host, ".")
+	region := ""
+	switch {
+	case len(host) > 2 && host[0] == "sqs":
+		region = host[1]
+	case len(host) > 2 && host[1] == "queue":
+		region = host[0]
+	}
+	if len(parts) != 2 || region == "" {
+		return s
+	}
+	return region + "/" + parts[0] + "/" + parts[1]
 }

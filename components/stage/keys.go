@@ -14,12 +14,13 @@ func ConfigKeys(ctx *pulumi.Context) []string { return configKeys(ctx) }
 
 // UnknownKeys returns the keys set in namespace that are not among known (without the
 // namespace), sorted, so that programs reject a mistyped setting of their own namespace as Load
-// does for skein:.
+// does for skein:. In the project's own namespace the stage settings ([Keys]) are known too,
+// since Load reads them there.
 func UnknownKeys(ctx *pulumi.Context, namespace string, known []string) []string {
 	var out []string
 	for _, k := range configKeys(ctx) {
 		ns, key, ok := strings.Cut(k, ":")
-		if ok && ns == namespace && !slices.Contains(known, key) {
+		if ok && ns == namespace && !slices.Contains(known, key) && (ns != ctx.Project() || !slices.Contains(knownKeys, key)) {
 			out = append(out, k)
 		}
 	}

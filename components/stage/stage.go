@@ -29,13 +29,26 @@ const (
 	KeyAlarmTopicArn    = "alarmTopicArn"
 	KeyTags             = "tags"
 	KeyAccountID        = "accountId"
+	KeyNamePrefix       = "namePrefix"
+	KeyLogGroupPrefix   = "logGroupPrefix"
+	KeyTagNamespace     = "tagNamespace"
 )
 
 // regionRe is the shape of every AWS region code (eu-west-1, ap-southeast-7, us-gov-west-1,
 // cn-north-1); it catches typos such as "eu-west1" before they end up in every ARN.
 var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 
-var knownKeys = []string{KeyProduction, KeyLogRetentionDays, KeyTimeZone, KeyAlarmTopicArn, KeyTags, KeyAccountID}
+var knownKeys = []string{KeyProduction, KeyLogRetentionDays, KeyTimeZone, KeyAlarmTopicArn, KeyTags, KeyAccountID, KeyNamePrefix, KeyLogGroupPrefix, KeyTagNamespace}
+
+// Keys returns the stage settings' keys, without a namespace. They are read under skein: and
+// under the project's own namespace.
+func Keys() []string { return append([]string(nil), knownKeys...) }
+
+var (
+	namePrefixRe     = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,40}$`)
+	logGroupPrefixRe = regexp.MustCompile(`^[a-zA-Z0-9_./#-]{1,400}$`)
+	tagNamespaceRe   = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)
+)
 
 // RetentionDays are the values CloudWatch Logs accepts for a log group's retention.
 // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
@@ -64,6 +77,19 @@ type Stage struct {
 	AlarmTopicArn string
 	// Tags are added to every taggable resource.
 	Tags map[string]string
+	// NamePrefix starts the physical names skein chooses because AWS makes it (state machines
+	// and their log groups): "<NamePrefix>-<name>". Zero means "<Project>-<Name>". Allowed 1..40
+	// letters, digits, - and _. Other resources are auto-named by Pulumi from their logical
+	// names (see pulumi:autonaming to change that).
+	NamePrefix string
+	// LogGroupPrefix starts every worker's log group: "<LogGroupPrefix>/<worker>". Zero means
+	// "/skein/<Project>/<Name>". Allowed: CloudWatch Logs' characters (letters, digits, _ - . /
+	// #), not ending in /.
+	LogGroupPrefix string
+	// TagNamespace is the namespace of the tags skein puts on every taggable resource
+	// ("<TagNamespace>:project", ":stage", ":component") and of the tag keys Tags may not set.
+	// Zero means "skein". Allowed 1..64 letters, digits, _ . and -, not aws.
+	TagNamespace string
 }
 
 type ctxKey struct{}
@@ -93,7 +119,22 @@ func RegisterOutputs(ctx *pulumi.Context, res pulumi.ComponentResource, outs pul
 func Load(ctx *pulumi.Context) (*Stage, error) {
 	s := &Stage{Project: ctx.Project(), Name: ctx.Stack()}
 	c := check.New("stage", ctx.Stack())
-	get := func(k string) (string, bool) { return ctx.GetConfig(Namespace + ":" + k) }
+	// Every setting is read under skein: and under the project's own namespace (nightly:timeZone
+	// in a project named nightly); setting both to different values is an error.
+	get := func(k string) (string, bool) {
+		v, ok := ctx.GetConfig(Namespace + ":" + k)
+		if s.Project == "" || s.Project == Namespace {
+			return v, ok
+		}
+		pv, pok := ctx.GetConfig(s.Project + ":" + k)
+		switch {
+		case pok && ok && pv != v:
+			c.Add(s.Project+":"+k, "must not differ from "+Namespace+":"+k+" ("+strconv.Quote(v)+"): they are the same setting", pv)
+		case pok && !ok:
+			return pv, true
+		}
+		return v, ok
+	}
 
 	s.Region, _ = ctx.GetConfig("aws:region")
 	if s.Region == "" {
@@ -129,6 +170,9 @@ func Load(ctx *pulumi.Context) (*Stage, error) {
 	}
 	s.AlarmTopicArn, _ = get(KeyAlarmTopicArn)
 	s.AccountID, _ = get(KeyAccountID)
+	s.NamePrefix, _ = get(KeyNamePrefix)
+	s.LogGroupPrefix, _ = get(KeyLogGroupPrefix)
+	s.TagNamespace, _ = get(KeyTagNamespace)
 	if v, ok := get(KeyTags); ok {
 		if err := json.Unmarshal([]byte(v), &s.Tags); err != nil {
 			c.Add(Namespace+":"+KeyTags, "must be an object of strings", v)
@@ -172,9 +216,19 @@ func (s *Stage) validate() []error {
 	if s.AccountID != "" && (len(s.AccountID) != 12 || strings.Trim(s.AccountID, "0123456789") != "") {
 		c.Add(Namespace+":"+KeyAccountID, "must be 12 digits", s.AccountID)
 	}
+	if s.NamePrefix != "" && !namePrefixRe.MatchString(s.NamePrefix) {
+		c.Add(Namespace+":"+KeyNamePrefix, "must be 1..40 letters, digits, - or _ (it starts state machine names)", s.NamePrefix)
+	}
+	if s.LogGroupPrefix != "" && (!logGroupPrefixRe.MatchString(s.LogGroupPrefix) || strings.HasSuffix(s.LogGroupPrefix, "/")) {
+		c.Add(Namespace+":"+KeyLogGroupPrefix, "must be 1..400 of CloudWatch Logs' characters (letters, digits, _ - . / #), not ending in /", s.LogGroupPrefix)
+	}
+	if s.TagNamespace != "" && (!tagNamespaceRe.MatchString(s.TagNamespace) || strings.EqualFold(s.TagNamespace, "aws")) {
+		c.Add(Namespace+":"+KeyTagNamespace, "must be 1..64 letters, digits, _ . or -, and not aws (AWS reserves aws:)", s.TagNamespace)
+	}
+	ns := s.tagNamespace()
 	for k := range s.Tags {
-		if strings.HasPrefix(k, "skein:") || strings.HasPrefix(strings.ToLower(k), "aws:") {
-			c.Add(Namespace+":"+KeyTags, "must not set reserved keys (skein:*, aws:*)", k)
+		if strings.HasPrefix(k, ns+":") || strings.HasPrefix(strings.ToLower(k), "aws:") {
+			c.Add(Namespace+":"+KeyTags, "must not set reserved keys ("+ns+":*, aws:*)", k)
 		}
 	}
 	if err := c.Err(); err != nil {
@@ -234,18 +288,40 @@ func isProductionName(stack string) bool {
 }
 
 // TagsFor returns the tags every taggable resource of a component carries: the stage's own
-// tags, then skein:project, skein:stage and skein:component (component is the component
-// instance's name, such as "jobs", so that the tag finds every resource of that instance). The
-// skein:* tags always win, even over a hand-built Stage's Tags.
+// tags, then <ns>:project, <ns>:stage and <ns>:component, ns being TagNamespace (skein unless
+// set; component is the component instance's name, such as "jobs", so that the tag finds every
+// resource of that instance). These always win, even over a hand-built Stage's Tags.
 func (s *Stage) TagsFor(component string) pulumi.StringMap {
 	m := pulumi.StringMap{}
 	for k, v := range s.Tags {
 		m[k] = pulumi.String(v)
 	}
-	m["skein:project"] = pulumi.String(s.Project)
-	m["skein:stage"] = pulumi.String(s.Name)
-	m["skein:component"] = pulumi.String(component)
+	ns := s.tagNamespace()
+	m[ns+":project"] = pulumi.String(s.Project)
+	m[ns+":stage"] = pulumi.String(s.Name)
+	m[ns+":component"] = pulumi.String(component)
 	return m
+}
+
+// TagKey is the key of one of skein's own tags ("component" gives "skein:component" unless
+// TagNamespace says otherwise).
+func (s *Stage) TagKey(name string) string { return s.tagNamespace() + ":" + name }
+
+func (s *Stage) tagNamespace() string {
+	if s.TagNamespace != "" {
+		return s.TagNamespace
+	}
+	return Namespace
+}
+
+// LogGroupName is the log group of a component that AWS lets skein name: LogGroupPrefix (zero:
+// /skein/<project>/<stage>), a slash, and the component's name.
+func (s *Stage) LogGroupName(name string) string {
+	prefix := s.LogGroupPrefix
+	if prefix == "" {
+		prefix = "/skein/" + s.Project + "/" + s.Name
+	}
+	return prefix + "/" + name
 }
 
 // Protect returns pulumi.Protect for data stores in production stages, and nothing elsewhere.
@@ -256,10 +332,14 @@ func (s *Stage) Protect() []pulumi.ResourceOption {
 	return nil
 }
 
-// PhysicalName returns project-stage-name, shortened to max characters with a stable hash when it
-// is longer, for the few resources AWS makes us name.
+// PhysicalName returns NamePrefix-name (zero NamePrefix: project-stage-name), shortened to max
+// characters with a stable hash when it is longer, for the few resources AWS makes us name.
 func (s *Stage) PhysicalName(name string, max int) string {
-	full := s.Project + "-" + s.Name + "-" + name
+	prefix := s.NamePrefix
+	if prefix == "" {
+		prefix = s.Project + "-" + s.Name
+	}
+	full := prefix + "-" + name
 	if len(full) <= max {
 		return full
 	}
@@ -282,6 +362,9 @@ func (s *Stage) ConsoleRegionHost() string {
 func configKeys(ctx *pulumi.Context) []string {
 	if obs, ok := ctx.Value(ctxKey{}).(Observer); ok {
 		return obs.ConfigKeys()
+	}
+	if keys, ok := runInfoConfigKeys(ctx); ok {
+		return keys
 	}
 	raw := os.Getenv(pulumi.EnvConfig)
 	if raw == "" {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
@@ -178,5 +179,128 @@ func TestPartitionOf(t *testing.T) {
 		if got := stage.PartitionOf(region); got != want {
 			t.Errorf("PartitionOf(%s) = %s, want %s", region, got, want)
 		}
+	}
+}
+
+// mocks answers every resource with its inputs: the bare minimum of a user's own
+// pulumi.WithMocks test, with no skein harness around it.
+type mocks struct{}
+
+func (mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	return args.Name + "_id", args.Inputs, nil
+}
+
+func (mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+// Under plain pulumi.WithMocks, with config given through a RunOption (PULUMI_CONFIG unset), a
+// mistyped stage key is still an error, and ConfigKeys lists what was set.
+func TestConfigKeysUnderPlainMocks(t *testing.T) {
+	t.Setenv(pulumi.EnvConfig, "")
+	withConfig := func(cfg map[string]string) pulumi.RunOption {
+		return func(info *pulumi.RunInfo) { info.Config = cfg }
+	}
+	var keys []string
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		keys = stage.ConfigKeys(ctx)
+		_, err := stage.Load(ctx)
+		return err
+	}, pulumi.WithMocks("nightly", "dev", mocks{}), withConfig(map[string]string{"aws:region": "eu-west-1", "skein:colour": "blue"}))
+	if err == nil || !strings.Contains(err.Error(), "skein:colour is not a stage setting") {
+		t.Errorf("a mistyped stage key under plain mocks: %v", err)
+	}
+	if strings.Join(keys, ",") != "aws:region,skein:colour" {
+		t.Errorf("ConfigKeys = %v", keys)
+	}
+}
+
+// A team names things its way per stage: a prefix for the physical names AWS makes skein choose,
+// one for log groups, and its own tag namespace. Zero keeps skein's.
+func TestNamingIsTheTeams(t *testing.T) {
+	st, err := load(t, "dev", map[string]string{"aws:region": "eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.PhysicalName("export", 80); got != "skein-dev-export" {
+		t.Errorf("default physical name %q", got)
+	}
+	if got := st.LogGroupName("fetch"); got != "/skein/skein/dev/fetch" {
+		t.Errorf("default log group %q", got)
+	}
+	if tags := st.TagsFor("jobs"); len(tags) != 3 || tags["skein:component"] == nil || tags["skein:stage"] == nil || tags["skein:project"] == nil {
+		t.Errorf("default tags %v", tags)
+	}
+	st, err = load(t, "dev", map[string]string{
+		"aws:region":           "eu-west-1",
+		"skein:namePrefix":     "acme-dev",
+		"skein:logGroupPrefix": "/acme/data/dev",
+		"skein:tagNamespace":   "acme",
+		"skein:tags":           `{"skein:owner":"data"}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.PhysicalName("export", 80); got != "acme-dev-export" {
+		t.Errorf("physical name %q", got)
+	}
+	if got := st.LogGroupName("fetch"); got != "/acme/data/dev/fetch" {
+		t.Errorf("log group %q", got)
+	}
+	tags := st.TagsFor("jobs")
+	for _, k := range []string{"acme:project", "acme:stage", "acme:component", "skein:owner"} {
+		if tags[k] == nil {
+			t.Errorf("tags %v lack %s", tags, k)
+		}
+	}
+	if tags["skein:component"] != nil || st.TagKey("component") != "acme:component" {
+		t.Errorf("skein's tags under namespace acme: %v", tags)
+	}
+	_, err = load(t, "dev", map[string]string{
+		"aws:region":           "eu-west-1",
+		"skein:namePrefix":     "acme dev",
+		"skein:logGroupPrefix": "/acme/",
+		"skein:tagNamespace":   "AWS",
+	})
+	for _, want := range []string{"skein:namePrefix must be 1..40", "skein:logGroupPrefix must be", "skein:tagNamespace must be"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}
+
+// The stage settings are read under the project's own namespace too; the same setting under
+// both namespaces with two values is an error; the project's other keys are not stage keys.
+func TestSettingsUnderTheProjectsNamespace(t *testing.T) {
+	run := func(cfg map[string]string) (*stage.Stage, []string, error) {
+		var st *stage.Stage
+		var unknown []string
+		_, err := plan.Run(func(ctx *pulumi.Context) error {
+			unknown = stage.UnknownKeys(ctx, "nightly", []string{"reportBucket"})
+			var err error
+			st, err = stage.Load(ctx)
+			return err
+		}, plan.Options{Project: "nightly", Stack: "dev", Config: cfg})
+		return st, unknown, err
+	}
+	st, unknown, err := run(map[string]string{
+		"aws:region":           "eu-west-1",
+		"nightly:timeZone":     "Europe/Paris",
+		"nightly:tagNamespace": "nightly",
+		"nightly:reportBucket": "x",
+		"nightly:colour":       "blue",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TimeZone != "Europe/Paris" || st.TagKey("stage") != "nightly:stage" {
+		t.Errorf("stage = %+v", st)
+	}
+	if strings.Join(unknown, ",") != "nightly:colour" {
+		t.Errorf("unknown keys of the project's namespace = %v, want only nightly:colour", unknown)
+	}
+	_, _, err = run(map[string]string{"aws:region": "eu-west-1", "nightly:timeZone": "Europe/Paris", "skein:timeZone": "UTC"})
+	if err == nil || !strings.Contains(err.Error(), `nightly:timeZone must not differ from skein:timeZone ("UTC")`) {
+		t.Errorf("two values of one setting: %v", err)
 	}
 }

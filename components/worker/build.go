@@ -104,10 +104,35 @@ func Build(ctx context.Context, root, pkg string, arch Architecture) (*Artifact,
 		}
 		root = r
 	}
+	pkg, err := packagePath(root, pkg)
+	if err != nil {
+		return nil, err
+	}
 	v, _ := builds.LoadOrStore(buildKey{root, pkg, arch}, &buildResult{})
 	br := v.(*buildResult)
 	br.once.Do(func() { br.art, br.err = build(ctx, root, pkg, arch) })
 	return br.art, br.err
+}
+
+// packagePath returns pkg as the go command reads it. A path relative to the module root
+// written without "./" ("functions/transform") would be read as a standard library path; it
+// becomes "./functions/transform" when that directory exists, and is an error naming both
+// spellings otherwise. Paths starting with "." or "/" and import paths (their first element
+// holds a dot, "example.com/nightly/handlers/report") are kept.
+func packagePath(root, pkg string) (string, error) {
+	if pkg == "" || strings.HasPrefix(pkg, ".") || filepath.IsAbs(pkg) {
+		return pkg, nil
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	if strings.Contains(first, ".") {
+		return pkg, nil
+	}
+	if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(pkg))); err == nil && fi.IsDir() {
+		return "./" + pkg, nil
+	}
+	c := check.New("worker build", pkg)
+	c.Add("Package", "must be a directory relative to the module root "+root+" (./"+pkg+" does not exist) or an import path such as example.com/app/handlers/report", pkg)
+	return "", c.Err()
 }
 
 // ModuleRoot finds the directory holding go.mod at or above the working directory.
@@ -232,11 +257,25 @@ func toolchainVersion(ctx context.Context, root string, arch Architecture) (stri
 	return v, nil
 }
 
-// sourceHash hashes everything the binary depends on: the contents of the module's own packages
-// that pkg imports, the path@version of every other module, the Go version, target and flags.
+// listFormat prints, for every non-standard package pkg depends on (itself included): whether it
+// is pkg itself, its package name, import path, directory, module identity and source files. A
+// module whose contents are not pinned by a version and go.sum (the main module, a workspace
+// module, a module replaced by a local directory, a package outside any module) is marked
+// "@local": its files are hashed.
+const listFormat = "{{if not .Standard}}" +
+	"{{if .DepOnly}}dep{{else}}root{{end}}\t{{.Name}}\t{{.ImportPath}}\t{{.Dir}}\t" +
+	"{{with .Module}}{{.Path}}@{{.Version}}{{with .Replace}}=>{{.Path}}@{{.Version}}{{end}}" +
+	"{{if or .Main (not .Version) (and .Replace (not .Replace.Version))}}@local{{end}}{{else}}@local{{end}}\t" +
+	"{{join .GoFiles \",\"}},{{join .SFiles \",\"}},{{join .HFiles \",\"}},{{join .SysoFiles \",\"}},{{join .EmbedFiles \",\"}}" +
+	"{{end}}"
+
+// sourceHash hashes everything the binary depends on: the files of every package pkg imports
+// whose module is not pinned by a version (the main module's, a workspace module's, a module
+// replaced by a local directory's), the path@version (and replacement) of every other module,
+// the Go version, target and flags. It fails, before anything is built, when pkg is not a main
+// package.
 func sourceHash(ctx context.Context, root, pkg string, arch Architecture) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-tags", "lambda.norpc",
-		"-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}\t{{if .Module}}{{.Module.Path}}@{{.Module.Version}}{{if .Module.Main}}@main{{end}}{{end}}\t{{join .GoFiles \",\"}},{{join .EmbedFiles \",\"}}{{end}}", pkg)
+	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-tags", "lambda.norpc", "-f", listFormat, pkg)
 	cmd.Dir, cmd.Env = root, goEnv(arch)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -254,13 +293,18 @@ func sourceHash(ctx context.Context, root, pkg string, arch Architecture) (strin
 	sort.Strings(lines)
 	for _, line := range lines {
 		f := strings.Split(line, "\t")
-		if len(f) != 4 {
+		if len(f) != 6 {
 			continue
 		}
-		importPath, dir, mod, files := f[0], f[1], f[2], f[3]
-		_, _ = fmt.Fprintf(h, "%s %s\n", importPath, mod)
-		if !strings.HasSuffix(mod, "@main") {
-			continue // a module version's contents are immutable
+		role, name, importPath, dir, mod, files := f[0], f[1], f[2], f[3], f[4], f[5]
+		if role == "root" && name != "main" {
+			c := check.New("worker build", pkg)
+			c.Add("Package", "must be a main package (package main with func main): Lambda runs the binary it builds; "+importPath+" is package "+name, pkg)
+			return "", c.Err()
+		}
+		_, _ = fmt.Fprintf(h, "%s %s\n", importPath, strings.TrimSuffix(mod, "@local"))
+		if !strings.HasSuffix(mod, "@local") {
+			continue // a module version's contents are immutable, and go.sum pins them
 		}
 		for _, name := range strings.Split(files, ",") {
 			if name == "" {
@@ -274,7 +318,7 @@ func sourceHash(ctx context.Context, root, pkg string, arch Architecture) (strin
 			h.Write(b)
 		}
 	}
-	for _, f := range []string{"go.mod", "go.sum"} {
+	for _, f := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
 		if fh, err := os.Open(filepath.Join(root, f)); err == nil {
 			_, _ = io.Copy(h, fh)
 			_ = fh.Close()

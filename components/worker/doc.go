@@ -12,9 +12,13 @@
 // `-tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w -buildid="`, binary `bootstrap`
 // for the provided.al2023 runtime, zipped with a fixed timestamp and mode. The same sources give
 // the same zip bytes, hence the same source code hash and no diff in a preview. Builds are cached
-// by a hash of their inputs (the module's own sources the package imports, every dependency's
-// module version, go.mod, go.sum, the toolchain, the target and the flags) in the process and
-// under out/.build/. A compiler error is the component's error, as a *BuildError.
+// by a hash of their inputs (the sources of every package it imports that no version pins: the
+// main module's, a workspace module's, a module replaced by a local directory's; every other
+// dependency's module version; go.mod, go.sum, the toolchain, the target and the flags) in the
+// process and under out/.build/. A compiler error is the component's error, as a *BuildError;
+// a Package that is not package main, or a directory that does not exist, is a
+// *check.FieldError before anything is built. Package is "./dir" relative to the module root
+// ("dir" alone is read the same way) or an import path.
 //
 // # Defaults
 //
@@ -24,7 +28,10 @@
 //   - asynchronous invocations: 2 retries, events up to 6 h old, then the on-failure
 //     destination: a dead-letter queue owned by the worker (SQS-managed encryption, 14 days
 //     retention, a policy denying non-TLS access, an alarm as soon as it holds a message, to the
-//     stage's alarm topic when there is one). Nothing a caller sends asynchronously is lost.
+//     stage's alarm topic when there is one), "<worker>-async-dlq". Nothing a caller sends
+//     asynchronously is lost. A worker nothing invokes asynchronously (a workflow Task and an
+//     SQS event source mapping invoke synchronously) may set DisableDeadLetterQueue: no queue,
+//     no alarm, no destination.
 //   - unreserved concurrency.
 //
 // # IAM

@@ -17,9 +17,9 @@ import (
 func TestDeadLetterQueueAndTracingSimulated(t *testing.T) {
 	p, _ := newPlan(t, &WorkerArgs{Package: echo, Root: root(t)})
 	role := p.Find("aws:iam/role:Role", "echo-role").Arn()
-	dlq := p.Find("aws:sqs/queue:Queue", "echo-dlq").Arn()
+	dlq := p.Find("aws:sqs/queue:Queue", "echo-async-dlq").Arn()
 	base := []json.RawMessage{json.RawMessage(p.Find("aws:iam/rolePolicy:RolePolicy", "echo-base").String("policy"))}
-	dlqPolicy := json.RawMessage(p.Find("aws:sqs/queuePolicy:QueuePolicy", "echo-dlq-policy").String("policy"))
+	dlqPolicy := json.RawMessage(p.Find("aws:sqs/queuePolicy:QueuePolicy", "echo-async-dlq-policy").String("policy"))
 	if len(dlqPolicy) == 0 {
 		t.Fatal("the dead-letter queue has no policy")
 	}

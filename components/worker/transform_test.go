@@ -45,10 +45,10 @@ func TestEveryChildHasATransform(t *testing.T) {
 		{"aws:iam/rolePolicy:RolePolicy", "echo-base", "name"},
 		{"aws:cloudwatch/logGroup:LogGroup", "echo-logs", "retentionInDays"},
 		{"aws:lambda/function:Function", "echo", "description"},
-		{"aws:sqs/queue:Queue", "echo-dlq", "delaySeconds"},
-		{"aws:sqs/queuePolicy:QueuePolicy", "echo-dlq-policy", "policy"},
+		{"aws:sqs/queue:Queue", "echo-async-dlq", "delaySeconds"},
+		{"aws:sqs/queuePolicy:QueuePolicy", "echo-async-dlq-policy", "policy"},
 		{"aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "echo-async", "qualifier"},
-		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-dlq-alarm", "threshold"},
+		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-alarm", "threshold"},
 		{"aws:lambda/permission:Permission", "echo-nightly", "sourceAccount"},
 	} {
 		res := p.Find(c.typ, c.name)
@@ -123,7 +123,7 @@ func TestProductionDefaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := p.Find("aws:sqs/queue:Queue", "echo-dlq").Protect; got != tc.protect {
+			if got := p.Find("aws:sqs/queue:Queue", "echo-async-dlq").Protect; got != tc.protect {
 				t.Errorf("dead-letter queue protect = %v, want %v", got, tc.protect)
 			}
 			lg := p.Find("aws:cloudwatch/logGroup:LogGroup", "echo-logs")

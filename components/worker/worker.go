@@ -100,8 +100,15 @@ type WorkerArgs struct {
 	// MaxEventAge of asynchronous events: zero means 6 h; allowed 60 s..6 h.
 	MaxEventAge time.Duration
 	// OnFailure receives asynchronous invocations that still fail; nil means a dead-letter queue
-	// owned by the worker (SSE, 14 days retention, TLS-only policy, alarm when not empty).
+	// owned by the worker, "<worker>-async-dlq" (SSE, 14 days retention, TLS-only policy, alarm
+	// when not empty), unless DisableDeadLetterQueue.
 	OnFailure policy.Target
+	// DisableDeadLetterQueue, for a worker nothing invokes asynchronously (a workflow Task or an
+	// SQS event source mapping invokes synchronously, and their failures land in the workflow
+	// or the queue's dead-letter queue), creates no dead-letter queue and sets no on-failure
+	// destination: an asynchronous invocation that still fails after MaxRetries is dropped.
+	// Zero means the worker's own dead-letter queue. Conflicts with OnFailure.
+	DisableDeadLetterQueue bool
 	// Statements are extra identity statements for the worker's role.
 	Statements []policy.Statement
 	// Description of the function; at most 256 characters.
@@ -123,13 +130,14 @@ type Transform struct {
 	LogGroup func(*cloudwatch.LogGroupArgs)
 	// Function is the Lambda function ("<worker>").
 	Function func(*lambda.FunctionArgs)
-	// DeadLetterQueue is the owned on-failure queue ("<worker>-dlq"), when OnFailure is nil.
+	// DeadLetterQueue is the owned on-failure queue ("<worker>-async-dlq"), when OnFailure is
+	// nil.
 	DeadLetterQueue func(*sqs.QueueArgs)
-	// DeadLetterQueuePolicy is that queue's TLS-only policy ("<worker>-dlq-policy").
+	// DeadLetterQueuePolicy is that queue's TLS-only policy ("<worker>-async-dlq-policy").
 	DeadLetterQueuePolicy func(*sqs.QueuePolicyArgs)
 	// EventInvokeConfig is the asynchronous invocation configuration ("<worker>-async").
 	EventInvokeConfig func(*lambda.FunctionEventInvokeConfigArgs)
-	// Alarm is the alarm on the owned dead-letter queue ("<worker>-dlq-alarm").
+	// Alarm is the alarm on the owned dead-letter queue ("<worker>-async-dlq-alarm").
 	Alarm func(*cloudwatch.MetricAlarmArgs)
 	// Permission is each resource-policy permission AllowService adds ("<worker>-<name>").
 	Permission func(*lambda.PermissionArgs)
@@ -147,13 +155,14 @@ type Worker struct {
 	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
 	// LogGroupName is where the function logs.
 	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
-	// DeadLetterQueueUrl is the owned on-failure queue's URL; empty when OnFailure was given.
+	// DeadLetterQueueUrl is the owned on-failure queue's URL; empty when OnFailure was given or
+	// DisableDeadLetterQueue.
 	DeadLetterQueueUrl pulumi.StringOutput `pulumi:"deadLetterQueueUrl"`
 
 	Function        *lambda.Function
 	Role            *iam.Role
 	LogGroup        *cloudwatch.LogGroup
-	DeadLetterQueue *sqs.Queue // nil when OnFailure was given
+	DeadLetterQueue *sqs.Queue // nil when OnFailure was given or DisableDeadLetterQueue
 	// Artifact is the built deployment package.
 	Artifact *Artifact
 
@@ -301,6 +310,12 @@ func validate(name string, a WorkerArgs) error {
 	if size > MaxEnvironmentBytes {
 		c.Add("Environment", fmt.Sprintf("must total at most %d bytes (Lambda's limit)", MaxEnvironmentBytes), size)
 	}
+	if a.DisableDeadLetterQueue && a.OnFailure != nil {
+		c.Add("DisableDeadLetterQueue", "conflicts with OnFailure (a destination for failed asynchronous invocations)", true)
+	}
+	if a.DisableDeadLetterQueue && (a.Transform.DeadLetterQueue != nil || a.Transform.DeadLetterQueuePolicy != nil || a.Transform.Alarm != nil) {
+		c.Add("Transform", "changes a dead-letter queue, its policy or its alarm, but DisableDeadLetterQueue creates none", nil)
+	}
 	c.Join(policy.Document{Statements: a.Statements}.Validate())
 	return c.Err()
 }
@@ -351,7 +366,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	}
 
 	lgArgs := &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/skein/" + st.Project + "/" + st.Name + "/" + name),
+		Name:            pulumi.String(st.LogGroupName(name)),
 		RetentionInDays: pulumi.Int(a.LogRetentionDays),
 		Tags:            tags,
 	}
@@ -364,7 +379,9 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 
 	failure := a.OnFailure
 	var failureStatements []policy.Statement
-	if failure == nil {
+	if a.DisableDeadLetterQueue {
+		w.DeadLetterQueueUrl = pulumi.String("").ToStringOutput()
+	} else if failure == nil {
 		if w.DeadLetterQueue, err = w.newDLQ(st, a, tags); err != nil {
 			return nil, err
 		}
@@ -456,9 +473,11 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		FunctionName:             w.Function.Name,
 		MaximumRetryAttempts:     pulumi.Int(*a.MaxRetries),
 		MaximumEventAgeInSeconds: pulumi.Int(int(a.MaxEventAge / time.Second)),
-		DestinationConfig: &lambda.FunctionEventInvokeConfigDestinationConfigArgs{
+	}
+	if !a.DisableDeadLetterQueue {
+		eicArgs.DestinationConfig = &lambda.FunctionEventInvokeConfigDestinationConfigArgs{
 			OnFailure: &lambda.FunctionEventInvokeConfigDestinationConfigOnFailureArgs{Destination: failureArn(w, failure)},
-		},
+		}
 	}
 	if a.Transform.EventInvokeConfig != nil {
 		a.Transform.EventInvokeConfig(eicArgs)
@@ -497,7 +516,9 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*
 	if a.Transform.DeadLetterQueue != nil {
 		a.Transform.DeadLetterQueue(qArgs)
 	}
-	q, err := sqs.NewQueue(w.ctx, w.name+"-dlq", qArgs, append([]pulumi.ResourceOption{parent}, st.Protect()...)...)
+	// "-async-dlq", not "-dlq": a queue component named like the worker owns "<name>-dlq". The
+	// aliases keep the queues of stacks deployed before the rename.
+	q, err := sqs.NewQueue(w.ctx, w.name+"-async-dlq", qArgs, append([]pulumi.ResourceOption{parent, renamedFrom(w.name + "-dlq")}, st.Protect()...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -515,7 +536,7 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*
 	if a.Transform.DeadLetterQueuePolicy != nil {
 		a.Transform.DeadLetterQueuePolicy(qpArgs)
 	}
-	if _, err := sqs.NewQueuePolicy(w.ctx, w.name+"-dlq-policy", qpArgs, parent); err != nil {
+	if _, err := sqs.NewQueuePolicy(w.ctx, w.name+"-async-dlq-policy", qpArgs, parent, renamedFrom(w.name+"-dlq-policy")); err != nil {
 		return nil, err
 	}
 	alarmArgs := &cloudwatch.MetricAlarmArgs{
@@ -537,10 +558,15 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*
 	if a.Transform.Alarm != nil {
 		a.Transform.Alarm(alarmArgs)
 	}
-	if _, err := cloudwatch.NewMetricAlarm(w.ctx, w.name+"-dlq-alarm", alarmArgs, parent); err != nil {
+	if _, err := cloudwatch.NewMetricAlarm(w.ctx, w.name+"-async-dlq-alarm", alarmArgs, parent, renamedFrom(w.name+"-dlq-alarm")); err != nil {
 		return nil, err
 	}
 	return q, nil
+}
+
+// renamedFrom aliases a child to the logical name it had before, under the same parent.
+func renamedFrom(name string) pulumi.ResourceOption {
+	return pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name)}})
 }
 
 // TargetArn implements policy.Target.

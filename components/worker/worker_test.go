@@ -75,7 +75,7 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("retention = %v, want the stage default 14", lg.Get("retentionInDays"))
 	}
 	async := p.Find("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "echo-async")
-	dlq := p.Find("aws:sqs/queue:Queue", "echo-dlq")
+	dlq := p.Find("aws:sqs/queue:Queue", "echo-async-dlq")
 	if async.Get("maximumRetryAttempts") != 2.0 || async.Get("maximumEventAgeInSeconds") != 21600.0 {
 		t.Errorf("async config = %v", async.Inputs)
 	}
@@ -85,7 +85,7 @@ func TestDefaults(t *testing.T) {
 	if dlq.Get("messageRetentionSeconds") != 1209600.0 || dlq.Get("sqsManagedSseEnabled") != true {
 		t.Errorf("dlq = %v", dlq.Inputs)
 	}
-	if p.Find("aws:cloudwatch/metricAlarm:MetricAlarm", "echo-dlq-alarm") == nil {
+	if p.Find("aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-alarm") == nil {
 		t.Error("no alarm on the DLQ")
 	}
 	comp := p.Find(Type, "echo")
@@ -118,7 +118,7 @@ func TestRolePolicyIsLeastPrivilege(t *testing.T) {
 	}
 	role := p.Find("aws:iam/role:Role", "echo-role").Arn()
 	lg := p.Find("aws:cloudwatch/logGroup:LogGroup", "echo-logs").Arn()
-	dlq := p.Find("aws:sqs/queue:Queue", "echo-dlq").Arn()
+	dlq := p.Find("aws:sqs/queue:Queue", "echo-async-dlq").Arn()
 	pol := []json.RawMessage{json.RawMessage(base.String("policy"))}
 	req := func(action, res string) judge.IAMRequest {
 		return judge.IAMRequest{Principal: role, Action: action, Resource: res, IdentityPolicies: pol}
@@ -167,7 +167,7 @@ func TestOptions(t *testing.T) {
 			t.Errorf("function %s = %v, want %v", path, got, want)
 		}
 	}
-	if p.Find("aws:sqs/queue:Queue", "echo-dlq") != nil {
+	if p.Find("aws:sqs/queue:Queue", "echo-async-dlq") != nil {
 		t.Error("a DLQ was created although OnFailure was given")
 	}
 	async := p.Find("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "echo-async")
@@ -326,5 +326,31 @@ func TestBuildIsReproducible(t *testing.T) {
 	// An ELF executable for AArch64 (e_machine 183).
 	if string(head[1:4]) != "ELF" || head[18] != 183 {
 		t.Errorf("bootstrap is not a linux/arm64 ELF binary: % x", head)
+	}
+}
+
+// A worker nothing invokes asynchronously can have no dead-letter queue: no queue, no alarm, no
+// on-failure destination and no sqs:SendMessage in its role; OnFailure with it is an error.
+func TestDisableDeadLetterQueue(t *testing.T) {
+	p, w := newPlan(t, &WorkerArgs{Package: echo, Root: root(t), DisableDeadLetterQueue: true})
+	if len(p.OfType("aws:sqs/queue:Queue")) != 0 || len(p.OfType("aws:cloudwatch/metricAlarm:MetricAlarm")) != 0 || w.DeadLetterQueue != nil {
+		t.Errorf("queues %v, alarms %v", p.OfType("aws:sqs/queue:Queue"), p.OfType("aws:cloudwatch/metricAlarm:MetricAlarm"))
+	}
+	async := p.Find("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "echo-async")
+	if async.Get("destinationConfig") != nil {
+		t.Errorf("on-failure destination %v", async.Get("destinationConfig"))
+	}
+	if base := p.Find("aws:iam/rolePolicy:RolePolicy", "echo-base").String("policy"); strings.Contains(base, "sqs:") {
+		t.Errorf("policy = %s", base)
+	}
+	if out := p.Find(Type, "echo").Outputs["deadLetterQueueUrl"]; out != "" {
+		t.Errorf("deadLetterQueueUrl = %v", out)
+	}
+	_, err := plan.Run(func(ctx *pulumi.Context) error {
+		_, err := NewWorker(ctx, "echo", &WorkerArgs{Package: echo, Root: root(t), DisableDeadLetterQueue: true, OnFailure: w})
+		return err
+	}, plan.Options{})
+	if err == nil || !strings.Contains(err.Error(), "DisableDeadLetterQueue conflicts with OnFailure") {
+		t.Errorf("DisableDeadLetterQueue with OnFailure: %v", err)
 	}
 }

@@ -7,7 +7,14 @@ import (
 	"path/filepath"
 
 	"github.com/skeinhq/skein/components/plan"
+
+	// Every program with a workflow gets cost.json from a plan command (cost registers its
+	// writer).
+	_ "github.com/skeinhq/skein/components/cost"
 )
+
+// A plan command of a program with workflows writes statemachines/.
+func init() { plan.Register(plan.Writer{Name: "statemachines/", Write: WritePlanArtifacts}) }
 
 // StateMachineType is the Pulumi type of the state machines WritePlanArtifacts reads.
 const StateMachineType = "aws:sfn/stateMachine:StateMachine"

@@ -34,7 +34,8 @@
 //   - retriers: Interval >= 1 s, BackoffRate >= 1.0, MaxAttempts >= 0, MaxDelay >= Interval, and
 //     States.ALL alone and last; Choice operators with values of the right type;
 //   - no Distributed Map and no .sync task in Express executions, whose Timeout, task Timeouts and
-//     Wait Seconds are at most 5 min;
+//     Wait Seconds are at most 5 min, as is the function timeout of a worker a Task without a
+//     Timeout of its own invokes there;
 //   - a Task's Timeout not below the invoked worker's function timeout (a worker that tells it);
 //     a FIFO queue gets a MessageGroupID, and a dead-letter queue is a standard queue;
 //   - the rendered definition within the 1,048,576-byte CreateStateMachine limit, estimated with

@@ -440,6 +440,10 @@ func (v *validator) task(f string, t *Task, scope States, express bool) {
 			v.add(f+".Call.Worker", "must be the worker (function) to invoke", nil)
 		} else if ft, ok := c.Worker.(interface{ FunctionTimeout() time.Duration }); ok && t.Timeout != 0 && t.Timeout < ft.FunctionTimeout() {
 			v.add(f+".Timeout", fmt.Sprintf("must be at least the worker's function timeout (%v), or the state gives up (and retries) while the function still runs", ft.FunctionTimeout()), t.Timeout)
+		} else if ok && express && t.Timeout == 0 && ft.FunctionTimeout() > 5*time.Minute {
+			// Without a Timeout of its own the state waits as long as the function may run, but
+			// the Express execution around it ends after five minutes.
+			v.add(f+".Call.Worker", "must have a function timeout of at most 5m0s in Express executions, or the Task must set a Timeout of at most 5m0s (the execution ends after five minutes while the function may still run)", ft.FunctionTimeout())
 		}
 	case SendMessage:
 		if nilTarget(c.Queue) {

@@ -194,6 +194,24 @@ func TestExpressLimits(t *testing.T) {
 	if err := validateAll("slow", &wait, Standard, true); err != nil {
 		t.Errorf("a Wait of 301 s in a Standard workflow: %v", err)
 	}
+	// A worker that may run ten minutes, called with no Timeout of the Task's own, outlives the
+	// Express execution; with a Timeout of its own the Task gives up in time.
+	long := &slowWorker{timeout: 10 * time.Minute}
+	noTimeout := Definition{StartAt: "A", States: States{"A": &Task{Call: Invoke{Worker: long}, End: true}}}
+	if err := validateAll("fast", &noTimeout, Express, true); err == nil || !strings.Contains(err.Error(), `States["A"].Call.Worker must have a function timeout of at most 5m0s in Express executions`) || !strings.Contains(err.Error(), "got 10m0s") {
+		t.Errorf("a ten-minute worker without a Task Timeout in an Express workflow: %v", err)
+	}
+	if err := validateAll("slow", &noTimeout, Standard, true); err != nil {
+		t.Errorf("a ten-minute worker in a Standard workflow: %v", err)
+	}
+	inMap := Definition{StartAt: "M", States: States{"M": &Map{Distributed: &Distributed{}, Processor: Definition{StartAt: "A", States: States{"A": &Task{Call: Invoke{Worker: long}, End: true}}}, End: true}}}
+	if err := validateAll("slow", &inMap, Standard, true); err == nil || !strings.Contains(err.Error(), "must have a function timeout of at most 5m0s in Express executions") {
+		t.Errorf("a ten-minute worker in a Distributed Map's Express child executions: %v", err)
+	}
+	capped := Definition{StartAt: "A", States: States{"A": &Task{Call: Invoke{Worker: &slowWorker{timeout: 5 * time.Minute}}, End: true}}}
+	if err := validateAll("fast", &capped, Express, true); err != nil {
+		t.Errorf("a five-minute worker in an Express workflow: %v", err)
+	}
 	sync := Definition{StartAt: "A", States: States{"A": &Task{Call: Service{Resource: "arn:aws:states:::ecs:runTask.sync"}, End: true}}}
 	if err := validateAll("fast", &sync, Express, true); err == nil || !strings.Contains(err.Error(), `States["A"].Call.Resource must not use .sync or .waitForTaskToken in Express executions, got "arn:aws:states:::ecs:runTask.sync"`) {
 		t.Errorf("a .sync integration in an Express workflow: %v", err)

@@ -188,7 +188,9 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	if f := args.Transform.Role; f != nil {
 		f(roleArgs)
 	}
-	role, err := iam.NewRole(ctx, name+"-role", roleArgs, parent)
+	// "-states-role", not "-role": a worker named like the workflow owns "<name>-role". The
+	// alias keeps the role of stacks deployed before the rename.
+	role, err := iam.NewRole(ctx, name+"-states-role", roleArgs, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-role")}}))
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +204,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	if f := args.Transform.LogGroup; f != nil {
 		f(logGroupArgs)
 	}
-	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", logGroupArgs, parent)
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-states-logs", logGroupArgs, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-logs")}}))
 	if err != nil {
 		return nil, err
 	}

@@ -115,7 +115,7 @@ func TestWorkflowResources(t *testing.T) {
 			t.Errorf("%s = %v, want %v", path, got, want)
 		}
 	}
-	lg := p.Find("aws:cloudwatch/logGroup:LogGroup", "pipeline-logs")
+	lg := p.Find("aws:cloudwatch/logGroup:LogGroup", "pipeline-states-logs")
 	if lg.String("name") != "/aws/vendedlogs/states/skein-test-pipeline" || lg.Get("retentionInDays") != float64(14) {
 		t.Errorf("log group = %v", lg.Inputs)
 	}
@@ -166,7 +166,7 @@ func TestWorkflowResources(t *testing.T) {
 		t.Errorf("outputs = %v", comp.Outputs)
 	}
 
-	role := p.Find(roleType, "pipeline-role")
+	role := p.Find(roleType, "pipeline-states-role")
 	var trust struct {
 		Statement []struct {
 			Principal map[string]string
@@ -202,7 +202,7 @@ func TestInlineRoleJudgedByIAMSimulator(t *testing.T) {
 		return err
 	}, nil)
 	pols := rolePolicies(t, p, "pipeline")
-	role := p.Find(roleType, "pipeline-role").Arn()
+	role := p.Find(roleType, "pipeline-states-role").Arn()
 	fetch := p.Find(fnType, "fetch").Arn()
 	other := p.Find(fnType, "other").Arn()
 	q := p.Find(queueType, "failed").Arn()
@@ -243,7 +243,7 @@ func TestDistributedRoleJudgedByIAMSimulator(t *testing.T) {
 		return err
 	}, nil)
 	pols := rolePolicies(t, p, "pipeline")
-	role := p.Find(roleType, "pipeline-role").Arn()
+	role := p.Find(roleType, "pipeline-states-role").Arn()
 	sm := p.Find(smType, "pipeline").Arn()
 	exec := strings.Replace(sm, ":stateMachine:", ":execution:", 1)
 	req := func(action, res string, ctx map[string]any) judge.IAMRequest {
@@ -296,7 +296,7 @@ func listerProgram(ctx *pulumi.Context) error {
 func TestListingReaderScopedToPrefix(t *testing.T) {
 	p := run(t, listerProgram, nil)
 	pols := rolePolicies(t, p, "lister")
-	role := p.Find(roleType, "lister-role").Arn()
+	role := p.Find(roleType, "lister-states-role").Arn()
 	list := func(prefix string) judge.IAMRequest {
 		return judge.IAMRequest{Principal: role, Action: "s3:ListBucket", Resource: "arn:aws:s3:::raw", IdentityPolicies: pols,
 			Context: map[string]any{"s3:prefix": prefix}}
@@ -331,7 +331,7 @@ func TestNestedWorkflow(t *testing.T) {
 		t.Errorf("parent definition = %s", parent.String("definition"))
 	}
 	pols := rolePolicies(t, p, "parent")
-	role := p.Find(roleType, "parent-role").Arn()
+	role := p.Find(roleType, "parent-states-role").Arn()
 	exec := strings.Replace(child.Arn(), ":stateMachine:", ":execution:", 1) + ":run-1"
 	reqs := []judge.IAMRequest{
 		{Principal: role, Action: "states:StartExecution", Resource: child.Arn(), IdentityPolicies: pols},
@@ -370,7 +370,7 @@ func TestSettingsAndTransforms(t *testing.T) {
 		sm.Get("loggingConfiguration.includeExecutionData") != true || sm.Get("tracingConfiguration.enabled") != false || sm.Get("publish") != true {
 		t.Errorf("state machine = %v", sm.Inputs)
 	}
-	if p.Find("aws:cloudwatch/logGroup:LogGroup", "quiet-logs").Get("retentionInDays") != float64(90) {
+	if p.Find("aws:cloudwatch/logGroup:LogGroup", "quiet-states-logs").Get("retentionInDays") != float64(90) {
 		t.Error("LogGroup transform not applied")
 	}
 	if len(p.OfType("aws:cloudwatch/metricAlarm:MetricAlarm")) != 0 {
@@ -576,7 +576,7 @@ func TestKeyPathReaderScopedToPrefix(t *testing.T) {
 				t.Errorf("definition does not read the key from the input:\n%s", def)
 			}
 			pols := rolePolicies(t, p, "daily")
-			role := p.Find(roleType, "daily-role").Arn()
+			role := p.Find(roleType, "daily-states-role").Arn()
 			var reqs []judge.IAMRequest
 			var want []string
 			for res, verdict := range tc.cases {

@@ -9,27 +9,43 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/stage"
-	"github.com/skeinhq/skein/infra/cost"
 )
 
 // PlanSecretPlaceholder stands in for secrets the offline plan cannot decrypt or that the stack
 // file does not hold yet; resources.json shows it as "[secret]".
-const PlanSecretPlaceholder = "plan-secret"
+const PlanSecretPlaceholder = plan.PlaceholderSecret
 
-// Offline runs the stage's program under the plan harness, from Pulumi.<stackName>.yaml in root
-// (the module root): no CLI, no credentials, no network. A vendor token missing from the file
+// PlanCommand is `make plan`: the reference pipeline's program under plan.Command, with the
+// vendor token as a placeholder secret when the stage file lacks it, and cost.json sized from the
+// stage's settings (CostOptionsFor).
+func PlanCommand() plan.Command {
+	var cfg *Config
+	return plan.Command{
+		Program:            func(ctx *pulumi.Context) error { return program(ctx, func(_ *stage.Stage, c *Config) { cfg = c }) },
+		PlaceholderSecrets: []string{Namespace + ":" + KeyVendorToken},
+		Writers:            []plan.Writer{cost.Writer(func() cost.Options { return CostOptionsFor(cfg) })},
+	}
+}
+
+// Offline runs the stage's program under the plan harness, from the project whose Pulumi.yaml is
+// in root (its name, its stage files): no CLI, no credentials, no network. A vendor token missing from the file
 // (it is set with `pulumi config set --secret`, often only in the deploying account's backend)
 // is replaced by a placeholder secret, so every stage can be planned from a fresh clone.
 //
 // overrides replace keys of the file ("pipeline:batchSize": "10"), for local runs and tests
 // that vary a setting; an empty value removes the key.
 func Offline(root, stackName string, overrides ...map[string]string) (*OfflineRun, error) {
-	opts, err := plan.StackConfig(root, stackName)
+	pr, err := plan.LoadProject(root)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := pr.StackOptions(stackName)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no stage %q: %s does not exist", stackName, filepath.Join(root, "Pulumi."+stackName+".yaml"))
+			return nil, fmt.Errorf("no stage %q: %s does not exist", stackName, filepath.Join(pr.StackConfigDir, "Pulumi."+stackName+".yaml"))
 		}
 		return nil, err
 	}
@@ -68,8 +84,14 @@ type OfflineRun struct {
 // expected groups and devices, the vendor latency for the workers' durations, and the data
 // requests each device causes downstream (the raw PUT, the transform's GET and PUT, and the
 // SQS send, receive and delete of its event, received ten at a time).
-func (r *OfflineRun) CostOptions() cost.Options {
-	c := r.Config
+func (r *OfflineRun) CostOptions() cost.Options { return CostOptionsFor(r.Config) }
+
+// CostOptionsFor sizes the cost model from the stage's settings (see OfflineRun.CostOptions);
+// nil settings mean zero Options.
+func CostOptionsFor(c *Config) cost.Options {
+	if c == nil {
+		return cost.Options{}
+	}
 	lat := c.VendorLatency
 	perItem := lat/time.Duration(c.BatchConcurrency) + 10*time.Millisecond // + the raw PUT
 	return cost.Options{Workloads: map[string]cost.Workload{

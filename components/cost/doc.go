@@ -1,4 +1,4 @@
-// Package cost is the cost model of the reference pipeline's workflows. `make plan STACK=<stage>`
+// Package cost is the cost model of Step Functions workflows. `make plan STACK=<stage>`
 // calls Write to put out/<stage>/cost.json beside resources.json: for every state machine of the
 // offline plan, what one run costs, what a month at its schedules costs, and what a million
 // items cost, read from the generated definition; beside it the same fan-out built the naive
@@ -11,8 +11,8 @@
 // Estimate is the pure core: ASL JSON in, a Breakdown out. Marshal and Write read the plan:
 // aws:sfn/stateMachine:StateMachine (definition, type), aws:lambda/function:Function
 // (memorySize, architectures, by output arn) and aws:scheduler/schedule:Schedule (expression,
-// time zone, state, target.arn; runs per month are the fire times package schedule computes in
-// the MonthDays after schedule.PlanReference).
+// time zone, state, target.arn; runs per month are the fire times package schedule/cron computes in
+// the MonthDays after plan.Reference).
 //
 // Every scope (run, month, perMillionItems, and the same three under naive) has three sections,
 // each with its total, plus the usage it was priced from:
@@ -73,7 +73,7 @@
 //   - Per million items: the workload with Items 1,000,000 and MapItems scaled in proportion,
 //     except the Map states Workload.FixedMapItems names (a listing over a fixed set of groups).
 //   - Month: the fire times of every schedule targeting the machine in the 30 days after
-//     schedule.PlanReference, DISABLED schedules included and marked "scheduleState":"DISABLED"
+//     plan.Reference, DISABLED schedules included and marked "scheduleState":"DISABLED"
 //     (the month shows what enabling them costs); "month" is null when no schedule starts it.
 //
 // # Escape hatches

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/skeinhq/skein/infra/cost"
+	"github.com/skeinhq/skein/components/cost"
 )
 
 // A Distributed Map over 5,000 items in batches of 50, EXPRESS children, against the same

@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/skeinhq/skein/components/plan"
-	"github.com/skeinhq/skein/components/schedule"
+	"github.com/skeinhq/skein/components/schedule/cron"
 )
 
 // Resource types Marshal reads.
 const (
 	StateMachineType = "aws:sfn/stateMachine:StateMachine"
 	FunctionType     = "aws:lambda/function:Function"
-	ScheduleType     = schedule.ScheduleResourceType
+	ScheduleType     = "aws:scheduler/schedule:Schedule"
 )
 
 // MonthDays is the length of the month Marshal counts fire times in, after the reference.
@@ -28,7 +28,7 @@ type Options struct {
 	Workloads map[string]Workload
 	// Prices are the prices used; zero fields mean DefaultPrices.
 	Prices Prices
-	// Reference is the instant the month starts after; zero means schedule.PlanReference, so
+	// Reference is the instant the month starts after; zero means plan.Reference, so
 	// that `make plan` writes the same bytes on every run.
 	Reference time.Time
 }
@@ -83,7 +83,7 @@ type Assumptions struct {
 func Marshal(p *plan.Plan, opts Options) ([]byte, error) {
 	ref := opts.Reference
 	if ref.IsZero() {
-		ref = schedule.PlanReference
+		ref = plan.Reference
 	}
 	fns := map[string]Function{}
 	for _, r := range p.OfType(FunctionType) {
@@ -164,10 +164,27 @@ func Write(p *plan.Plan, dir string, opts Options) error {
 	return plan.WriteFile(filepath.Join(dir, "cost.json"), b)
 }
 
+// A plan command writes cost.json with default workloads; Writer gives it the program's own.
+func init() { plan.Register(Writer(nil)) }
+
+// Writer is the cost.json plan writer. options, when not nil, is called at write time, after
+// the program ran, so the workloads can follow the stage's settings the program read; nil means
+// zero Options (DefaultItems items, default durations). Pass it to plan.Command.Writers (or
+// plan.Main) to replace the registered default.
+func Writer(options func() Options) plan.Writer {
+	return plan.Writer{Name: "cost.json", Write: func(p *plan.Plan, dir string) error {
+		var o Options
+		if options != nil {
+			o = options()
+		}
+		return Write(p, dir, o)
+	}}
+}
+
 // runsPerMonth counts the fire times in the MonthDays after ref.
 func runsPerMonth(expr, tz, start, end string, ref time.Time) (int, error) {
 	const most = MonthDays*24*60 + 1 // Scheduler fires at most once a minute
-	times, err := schedule.FireTimesOf(expr, tz, start, end, ref, most)
+	times, err := cron.FireTimes(expr, tz, start, end, ref, most)
 	if err != nil {
 		return 0, err
 	}

@@ -147,7 +147,7 @@ func TestMarshalPlan(t *testing.T) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run go test ./infra/cost/ -run TestMarshalPlan -update)", err)
+		t.Fatalf("%v (run go test ./components/cost/ -run TestMarshalPlan -update)", err)
 	}
 	if !bytes.Equal(b, want) {
 		t.Errorf("cost.json differs from %s (rerun with -update and review the diff)", golden)

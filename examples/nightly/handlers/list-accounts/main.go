@@ -1,0 +1,22 @@
+// Command list-accounts is the nightly report's list-accounts worker (internal/report.ListAccounts).
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"example.com/nightly/handlers/internal/report"
+)
+
+func main() {
+	s3c, bucket, err := report.Client(context.Background())
+	if err != nil {
+		slog.Error("start-up failed", "error", err)
+		os.Exit(1)
+	}
+	h := &report.ListAccounts{S3: s3c, Bucket: bucket}
+	lambda.Start(h.Handle)
+}
