@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"runtime"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/skeinhq/skein/infra/local"
@@ -44,6 +45,15 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	fs.IntVar(&o.Refetch, "refetch", 0, "devices sent to the refetch queue beside the runs (consumed by the vendor worker)")
 	rate := fs.String("rate", "", `the vendor's rate for this run, as pipeline:vendorRate ("200/s", "3000/min"); empty means the stage's`)
 	concurrency := fs.Int("concurrency", 0, "the vendor's concurrency for this run, as pipeline:vendorConcurrency; 0 means the stage's")
+	sets := map[string]string{}
+	fs.Func("set", `overrides a stage setting for this run, key=value ("pipeline:batchSize=25"); repeatable`, func(v string) error {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want key=value, got %q", v)
+		}
+		sets[k] = val
+		return nil
+	})
 	logs := fs.String("logs", "", "write the handlers' JSON logs to this file")
 	quiet := fs.Bool("quiet", false, "no live progress")
 	if err := fs.Parse(args); err != nil {
@@ -56,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		_, _ = fmt.Fprintf(stderr, "local: -runs must be at least 1, got %d\n", o.Runs)
 		return 2
 	}
-	o.Config = map[string]string{}
+	o.Config = sets
 	if *rate != "" {
 		o.Config[local.KeyVendorRate] = *rate
 	}

@@ -37,7 +37,7 @@ func TestSummaryLine(t *testing.T) {
 }
 
 func TestBadFlag(t *testing.T) {
-	for _, args := range [][]string{{"-groups", "x"}, {"-runs", "0"}} {
+	for _, args := range [][]string{{"-groups", "x"}, {"-runs", "0"}, {"-set", "pipeline:batchSize"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, &stdout, &stderr); code != 2 {
 			t.Errorf("%v: exit %d", args, code)
