@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -34,6 +35,10 @@ type function struct {
 	name     string
 	inner    sfnlocal.Invoker
 	reserved int64 // -1: none
+	// timeout is the function's own timeout from the plan (zero: none): an invocation gets it as
+	// its context's deadline and, as Lambda stops a function at its timeout, fails with
+	// Sandbox.Timedout when it runs longer, whatever the state's own TimeoutSeconds.
+	timeout time.Duration
 
 	inFlight, peak, invocations, throttles, busy atomic.Int64
 }
@@ -59,7 +64,49 @@ func (f *function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	f.invocations.Add(1)
 	start := time.Now()
 	defer func() { f.busy.Add(int64(time.Since(start))) }()
-	return f.inner.Invoke(ctx, payload)
+	if f.timeout <= 0 {
+		return f.inner.Invoke(ctx, payload)
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	type answer struct {
+		out []byte
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		out, err := f.inner.Invoke(ctx, payload)
+		done <- answer{out, err}
+	}()
+	select {
+	case a := <-done:
+		if ctx.Err() == nil || time.Since(start) < f.timeout {
+			return a.out, a.err
+		}
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, ctx.Err()
+		}
+	}
+	return nil, &sfnlocal.ExecutionError{Name: ErrNameFunctionTimeout, Cause: fmt.Sprintf("Task timed out after %.2f seconds", f.timeout.Seconds())}
+}
+
+// ErrNameFunctionTimeout is the error a Task sees when its Lambda function runs past its own
+// timeout: the errorType Lambda reports for it.
+const ErrNameFunctionTimeout = "Sandbox.Timedout"
+
+// functionTimeout is a planned function's timeout; zero when it has none.
+func functionTimeout(fn *plan.Resource) time.Duration {
+	if fn == nil {
+		return 0
+	}
+	switch v := fn.Get("timeout").(type) {
+	case float64:
+		return time.Duration(v) * time.Second
+	case int:
+		return time.Duration(v) * time.Second
+	}
+	return 0
 }
 
 func (f *function) stats() FunctionStats {

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +143,33 @@ func TestQueueConsumerThrottledByReservedConcurrency(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A handler gets its function's own timeout as its deadline, and one that runs past it fails
+// with Sandbox.Timedout, as Lambda stops it, even when the state would wait longer.
+func TestFunctionTimeoutIsTheFunctionsOwn(t *testing.T) {
+	inner, err := invoker(func(ctx context.Context, in map[string]any) (map[string]any, error) {
+		dl, ok := ctx.Deadline()
+		if !ok {
+			return nil, nil
+		}
+		if in["slow"] == true {
+			time.Sleep(300 * time.Millisecond)
+		}
+		return map[string]any{"left": time.Until(dl).Seconds()}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &function{name: "fetch", inner: inner, reserved: -1, timeout: 200 * time.Millisecond}
+	out, err := f.Invoke(context.Background(), []byte(`{}`))
+	if err != nil || !strings.Contains(string(out), `"left":0.`) {
+		t.Errorf("a quick invocation: %s, %v (want a deadline under the timeout)", out, err)
+	}
+	_, err = f.Invoke(context.Background(), []byte(`{"slow":true}`))
+	var ee *sfnlocal.ExecutionError
+	if !errors.As(err, &ee) || ee.Name != ErrNameFunctionTimeout || !strings.Contains(ee.Cause, "Task timed out after 0.20 seconds") {
+		t.Errorf("a slow invocation: %v", err)
 	}
 }

@@ -381,7 +381,7 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 		if err != nil {
 			return nil, err
 		}
-		f := &function{name: name, inner: inv, reserved: reservedConcurrency(e.planned[name])}
+		f := &function{name: name, inner: inv, reserved: reservedConcurrency(e.planned[name]), timeout: functionTimeout(e.planned[name])}
 		e.fns[name] = f
 		fns.Register(physical, f)
 	}

@@ -18,8 +18,11 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
 	"github.com/skeinhq/skein/infra/local"
 )
 
@@ -59,12 +62,19 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if fs.NArg() > 0 {
+		_, _ = fmt.Fprintf(stderr, "local: unexpected arguments %q (every setting is a flag; -h lists them)\n", fs.Args())
+		return 2
+	}
+	if err := validate(o, *concurrency); err != nil {
+		_, _ = fmt.Fprintln(stderr, "local:", err)
+		return 2
+	}
 	if o.FailFraction == 0 {
 		o.FailFraction = -1 // the flag's 0 means none
 	}
-	if o.Runs < 1 {
-		_, _ = fmt.Fprintf(stderr, "local: -runs must be at least 1, got %d\n", o.Runs)
-		return 2
+	if o.Latency == 0 {
+		o.Latency = -1 // the flag's 0 means none (Options' zero is the 20 ms default)
 	}
 	o.Config = sets
 	if *rate != "" {
@@ -92,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		}()
 		o.Log = f
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	_, _ = fmt.Fprintf(stderr, "local: planning stage %s offline...\n", o.Stack)
@@ -105,6 +115,11 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	_, _ = fmt.Fprintf(stderr, "local: exporting %s %d time(s) at once: %d groups x %d devices, vendor budget %s (%d batches of %d at once x %d calls each per run), latency %v\n",
 		env.RunDate(), o.Runs, o.Groups, o.DevicesPerGroup, env.BudgetString(), env.Config.MapConcurrency(), env.Config.BatchSize, env.Config.BatchConcurrency, o.Latency)
 	rep, err := env.Run(ctx)
+	if ctx.Err() != nil {
+		// Whatever was in flight is neither lost nor done: say so, not "N devices lost".
+		_, _ = fmt.Fprintln(stderr, "\nlocal: interrupted: the run was stopped before it ended; nothing is reported as lost")
+		return 130
+	}
 	if err != nil {
 		_, _ = fmt.Fprintln(stderr, "local:", err)
 		return 1
@@ -145,8 +160,44 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	line, _ := json.Marshal(rep.Summary)
 	_, _ = fmt.Fprintln(stdout, string(line))
-	if rep.Summary.Lost > 0 || rep.Summary.OverBudget() {
+	switch {
+	case rep.Summary.Lost > 0 || rep.Summary.OverBudget():
+		return 1
+	case rep.ExecutionError != nil:
+		return 1 // the run failed (too many failures, a group that could not be listed...)
+	case rep.Summary.Items > 0 && rep.Summary.Succeeded == 0:
+		_, _ = fmt.Fprintln(stderr, "local: no device succeeded")
 		return 1
 	}
 	return 0
+}
+
+// validate checks every flag at once, naming the flag, the allowed range and the value given.
+func validate(o local.Options, concurrency int) error {
+	c := check.New("local", "flags")
+	c.Int("-groups", o.Groups, 1, vendortest.MaxGroups)
+	c.Int("-devices", o.DevicesPerGroup, 1, vendortest.MaxDevicesPerGroup)
+	if o.Latency < 0 || o.Latency > vendortest.MaxLatency {
+		c.Add("-latency", fmt.Sprintf("must be 0 (none)..%v", vendortest.MaxLatency), o.Latency)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"-fail", o.FailFraction}, {"-duplicates", o.DuplicateFraction}, {"-poison", o.PoisonFraction}} {
+		if !(f.v >= 0 && f.v <= 1) {
+			c.Add(f.name, "must be a fraction 0..1", f.v)
+		}
+	}
+	if !(o.TimeScale >= 0 && o.TimeScale <= 1000) {
+		c.Add("-timescale", "must be 0 (the default)..1000", o.TimeScale)
+	}
+	c.Int("-runs", o.Runs, 1, 100)
+	c.Int("-refetch", o.Refetch, 0, 1000000)
+	c.Int("-concurrency", concurrency, 0, 10000)
+	if o.Date != "" {
+		if _, err := time.Parse(time.DateOnly, o.Date); err != nil {
+			c.Add("-date", "must be a date yyyy-mm-dd", o.Date)
+		}
+	}
+	return c.Err()
 }
