@@ -42,3 +42,15 @@ func TestGrantInvokeNilGrantee(t *testing.T) {
 		})
 	}
 }
+
+// A typed nil OnFailure (a destination never built) is a FieldError, not a panic.
+func TestTypedNilOnFailure(t *testing.T) {
+	_, err := plan.Run(func(ctx *pulumi.Context) error {
+		_, err := NewWorker(ctx, "echo", &WorkerArgs{Package: echo, Root: root(t), OnFailure: (*Worker)(nil)})
+		return err
+	}, plan.Options{Config: map[string]string{"aws:region": "eu-west-1"}})
+	var fe *check.FieldError
+	if !errors.As(err, &fe) || fe.Field != "OnFailure" {
+		t.Errorf("OnFailure (*Worker)(nil): %v, want a *check.FieldError on OnFailure", err)
+	}
+}

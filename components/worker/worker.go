@@ -310,6 +310,9 @@ func validate(name string, a WorkerArgs) error {
 	if size > MaxEnvironmentBytes {
 		c.Add("Environment", fmt.Sprintf("must total at most %d bytes (Lambda's limit)", MaxEnvironmentBytes), size)
 	}
+	if a.OnFailure != nil && policy.IsNil(a.OnFailure) {
+		c.Add("OnFailure", "must be a destination, not a nil pointer (a queue never built)", nil)
+	}
 	if a.DisableDeadLetterQueue && a.OnFailure != nil {
 		c.Add("DisableDeadLetterQueue", "conflicts with OnFailure (a destination for failed asynchronous invocations)", true)
 	}
