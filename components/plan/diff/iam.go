@@ -258,11 +258,8 @@ func notes(s Statement, principals []string, account string, notAction, notResou
 			}
 		}
 		for _, r := range s.Resources {
-			switch {
-			case r == "*":
-				out = append(out, "any resource (*)")
-			case strings.Contains(r, "*"):
-				out = append(out, "wildcard resource "+r)
+			if n := wideResource(r); n != "" {
+				out = append(out, n)
 			}
 		}
 		if notAction {
@@ -287,4 +284,39 @@ func notes(s Statement, principals []string, account string, notAction, notResou
 		}
 	}
 	return out
+}
+
+// wideResource calls out a resource pattern wider than one resource or one key prefix: "*", a
+// wildcard in an ARN's partition, service, region or account, a resource id that starts with
+// one, or every object of a bucket. A wildcard at the end of a key prefix ("bucket/raw/*") or a
+// qualifier (":*" for a function's versions, a log group's streams) is how grants stay narrow,
+// and is not called out.
+func wideResource(r string) string {
+	if r == "*" {
+		return "any resource (*)"
+	}
+	if !strings.Contains(r, "*") {
+		return ""
+	}
+	parts := strings.SplitN(r, ":", 6)
+	if len(parts) < 6 {
+		return "wildcard resource " + r
+	}
+	for _, p := range parts[1:5] {
+		if strings.Contains(p, "*") {
+			return "wildcard resource " + r
+		}
+	}
+	id := parts[5]
+	if strings.HasPrefix(id, "*") {
+		return "wildcard resource " + r
+	}
+	if parts[2] == "s3" {
+		if bucket, key, ok := strings.Cut(id, "/"); ok && key == "*" {
+			return "every object of bucket " + bucket
+		} else if strings.Contains(bucket, "*") {
+			return "wildcard bucket " + r
+		}
+	}
+	return ""
 }
