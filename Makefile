@@ -84,6 +84,10 @@ diff: ## what the working tree changes in a stage against BASE, offline: out/$(S
 	$(GO) run ./components/plan/diff/cmd/plan-diff -stack $(STACK) -base "$$cache" -head out/$(STACK) \
 	  -base-ref "$(if $(BASE),$(BASE),merge base with main) ($${commit:0:12})"
 
+.PHONY: bench-diff
+bench-diff: ## make diff's own time beyond its two plans, on the reference stack (dev against prod, every section changed); target under one second
+	$(GO) test -run '^$$' -bench BenchmarkDiffReferenceStack -benchtime 20x ./infra/cmd/plan/
+
 .PHONY: local
 local: ## run the reference pipeline end to end on this machine
 	$(GO) run ./infra/cmd/local -stack $(STACK)
