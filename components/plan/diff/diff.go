@@ -406,6 +406,13 @@ func flatten(path string, v any, out map[string]string) {
 		for i, e := range x {
 			flatten(path+"["+strconv.Itoa(i)+"]", e, out)
 		}
+	case string:
+		// A JSON document held as a string (a schedule's input, an event pattern): its fields.
+		if parsed := parseJSONString(x); parsed != any(x) {
+			flatten(path, parsed, out)
+			return
+		}
+		out[path] = compact(x)
 	default:
 		out[path] = compact(x)
 	}

@@ -271,7 +271,7 @@ func signedUSD(v float64) string {
 func deltaCell(before, delta float64) string {
 	s := signedUSD(delta)
 	if before != 0 && delta != 0 {
-		s += fmt.Sprintf(" (%+.1f%%)", 100*delta/before)
+		s += strings.Replace(fmt.Sprintf(" (%+.1f%%)", 100*delta/before), "-", "−", 1)
 	}
 	return s
 }
