@@ -47,7 +47,7 @@ bench-handlers: ## each handler's zip (arm64, as the worker deploys it) beside i
 	    for (n in names) printf "%-18s %10.2f %14.1f %22.1f\n", n, m[n, "zip-bytes"] / 1e6, m[n, "ms-to-ready"], m[n, "ms-to-first-response"] | "sort" }'
 
 .PHONY: bench-local
-bench-local: ## make local's wall time against the ideal, at the default size and the talk's (400 groups, ~25,000 calls)
+bench-local: ## make local's wall time against the ideal: one run and three at once, at a binding and a non-binding rate, and at the talk's size
 	$(GO) test -run '^$$' -bench BenchmarkLocal -benchtime 1x -timeout 30m ./infra/local/
 
 .PHONY: lint

@@ -2,7 +2,9 @@ package budget
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -144,7 +146,7 @@ func MarshalPlan(p *plan.Plan) ([]byte, error) {
 				delete(most, k)
 			}
 		}
-		for _, w := range sortedKeys(asked) {
+		for _, w := range slices.Sorted(maps.Keys(asked)) {
 			if asked[w] > reserved[w] {
 				b.Notes = append(b.Notes, fmt.Sprintf("worker %q: one execution of each workflow and every queue consumer together ask for %d invocations at once (%s), and overlapping executions for more, above its reserved concurrency of %d: Lambda throttles the excess, workflows retry it (workflow.ThrottleRetry) and a queue's throttled receives count toward its dead-letter queue; the downstream never sees more than the budget", w, asked[w], strings.Join(parts[w], ", "), reserved[w]))
 			}
@@ -164,13 +166,4 @@ func WritePlanArtifacts(p *plan.Plan, dir string) error {
 		return err
 	}
 	return plan.WriteFile(filepath.Join(dir, "budgets.json"), b)
-}
-
-func sortedKeys(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -16,7 +16,39 @@ import (
 // become JSON strings, as Pulumi passes them to programs. Encrypted values (`secure:`) cannot be
 // decrypted offline: they are replaced by the placeholder "plan-secret" and listed in
 // SecretKeys, so that the plan shows where secrets flow ("[secret]") without ever holding one.
+//
+// The stage (or the project-wide config) must set aws:region: Run would plan us-east-1 while
+// pulumi up takes whatever region the environment gives.
 func StackConfig(dir, stack string) (Options, error) {
+	opts, err := readStackFile(dir, stack)
+	if err != nil {
+		return Options{}, err
+	}
+	if pr, err := LoadProject(dir); err == nil {
+		mergeProjectConfig(&opts, pr)
+	}
+	return opts, requireRegion(opts, dir, stack)
+}
+
+// mergeProjectConfig adds the project-wide config values the stage does not set.
+func mergeProjectConfig(opts *Options, pr *Project) {
+	for k, v := range pr.Config {
+		if _, set := opts.Config[k]; !set {
+			opts.Config[k] = v
+		}
+	}
+}
+
+func requireRegion(opts Options, dir, stack string) error {
+	if opts.Config["aws:region"] != "" {
+		return nil
+	}
+	return fmt.Errorf("%s: aws:region is required (pulumi config set aws:region <region> --stack %s)", filepath.Join(dir, "Pulumi."+stack+".yaml"), stack)
+}
+
+// readStackFile reads Pulumi.<stack>.yaml in dir (see StackConfig), without the project-wide
+// config.
+func readStackFile(dir, stack string) (Options, error) {
 	path := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	b, err := os.ReadFile(path)
 	if err != nil {

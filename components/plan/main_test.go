@@ -76,8 +76,12 @@ func TestProjectFromPulumiYaml(t *testing.T) {
 	if !strings.Contains(lg.Arn(), ":eu-west-1:") {
 		t.Errorf("ARN %s: want Pulumi.yaml's region", lg.Arn())
 	}
-	if o, err := StackConfig(filepath.Join(dir, "stages"), "dev"); err != nil || o.Project != "" {
+	if o, err := StackConfig(filepath.Join(dir, "stages"), "prod"); err != nil || o.Project != "" {
 		t.Errorf("a stage file without a Pulumi.yaml beside it: project %q (%v)", o.Project, err)
+	}
+	// Read alone, the dev stage has no region (Pulumi.yaml gives it): an error, never us-east-1.
+	if _, err := StackConfig(filepath.Join(dir, "stages"), "dev"); err == nil || !strings.Contains(err.Error(), "aws:region is required") {
+		t.Errorf("a stage without a region: %v", err)
 	}
 	if _, err := pr.Run(logged, "nope"); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "stages", "Pulumi.nope.yaml")) {
 		t.Errorf("a missing stage: %v", err)

@@ -106,17 +106,13 @@ func FindProject(dir string) (*Project, error) {
 // StackOptions reads the stage's file (StackConfigDir/Pulumi.<stack>.yaml) into Options for
 // that project and stage, over the project-wide config (see StackConfig).
 func (pr *Project) StackOptions(stack string) (Options, error) {
-	opts, err := StackConfig(pr.StackConfigDir, stack)
+	opts, err := readStackFile(pr.StackConfigDir, stack)
 	if err != nil {
 		return Options{}, err
 	}
 	opts.Project = pr.Name
-	for k, v := range pr.Config {
-		if _, set := opts.Config[k]; !set {
-			opts.Config[k] = v
-		}
-	}
-	return opts, nil
+	mergeProjectConfig(&opts, pr)
+	return opts, requireRegion(opts, pr.StackConfigDir, stack)
 }
 
 var cwdProjects sync.Map // working directory -> project name

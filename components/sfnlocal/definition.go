@@ -511,7 +511,7 @@ func (c *compiler) state(name string, raw json.RawMessage, where string) *state 
 			var m map[string]any
 			v, err := parseJSON(rc)
 			if err == nil {
-				m, _ = v.(map[string]any)
+				m, _ = toGo(v).(map[string]any)
 			}
 			if m == nil {
 				c.bad(where, "Choices[%d] must be an object", i)

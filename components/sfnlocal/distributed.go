@@ -23,10 +23,14 @@ func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf ct
 	if err != nil {
 		return nil, err
 	}
-	p, _ := pv.(map[string]any)
-	bucket, _ := p["Bucket"].(string)
+	p, _ := pv.(*object)
+	if p == nil {
+		p = newObject(0)
+	}
+	bucket, _ := p.str("Bucket")
 	if bucket == "" {
-		return nil, newErr(ErrItemReaderFailed, "ItemReader.Parameters.Bucket must be a non-empty string, got %s", mustJSONString(p["Bucket"]))
+		bv, _ := p.get("Bucket")
+		return nil, newErr(ErrItemReaderFailed, "ItemReader.Parameters.Bucket must be a non-empty string, got %s", mustJSONString(bv))
 	}
 	maxItems := r.maxItems
 	if r.maxItemsPath != nil {
@@ -43,20 +47,21 @@ func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf ct
 	}
 	var items []any
 	if r.inputType == "LISTING" {
-		prefix, _ := p["Prefix"].(string)
+		prefix, _ := p.str("Prefix")
 		objs, err := store.ListObjects(ctx, bucket, prefix)
 		if err != nil {
 			return nil, fail(err)
 		}
 		for _, o := range objs {
-			items = append(items, map[string]any{
-				"Etag": o.ETag, "Key": o.Key, "LastModified": o.LastModified.Unix(), "Size": o.Size, "StorageClass": o.StorageClass,
-			})
+			items = append(items, obj(
+				"Etag", o.ETag, "Key", o.Key, "LastModified", o.LastModified.Unix(), "Size", o.Size, "StorageClass", o.StorageClass,
+			))
 		}
 	} else {
-		key, _ := p["Key"].(string)
+		key, _ := p.str("Key")
 		if key == "" {
-			return nil, newErr(ErrItemReaderFailed, "ItemReader.Parameters.Key must be a non-empty string, got %s", mustJSONString(p["Key"]))
+			kv, _ := p.get("Key")
+			return nil, newErr(ErrItemReaderFailed, "ItemReader.Parameters.Key must be a non-empty string, got %s", mustJSONString(kv))
 		}
 		body, err := store.GetObject(ctx, bucket, key)
 		if err != nil {
@@ -127,12 +132,12 @@ func readCSV(body []byte, headerLoc string, given []string, delim rune) ([]any, 
 		if len(row) > len(headers) {
 			return nil, fmt.Errorf("row %d has %d fields but there are %d headers", i+1, len(row), len(headers))
 		}
-		m := make(map[string]any, len(headers))
+		m := newObject(len(headers))
 		for j, h := range headers {
 			if j < len(row) {
-				m[h] = row[j]
+				m.add(h, row[j])
 			} else {
-				m[h] = ""
+				m.add(h, "")
 			}
 		}
 		items = append(items, m)
@@ -147,11 +152,14 @@ func (x *execution) readManifest(ctx context.Context, bucket, key string, body [
 	if err != nil {
 		return nil, fmt.Errorf("manifest s3://%s/%s is not JSON: %v", bucket, key, err)
 	}
-	m, _ := v.(map[string]any)
-	if f, _ := m["fileFormat"].(string); f != "" && f != "CSV" {
+	m, _ := v.(*object)
+	if m == nil {
+		m = newObject(0)
+	}
+	if f, _ := m.str("fileFormat"); f != "" && f != "CSV" {
 		return nil, fmt.Errorf("manifest s3://%s/%s: only CSV inventories are supported, got fileFormat %q", bucket, key, f)
 	}
-	schema, _ := m["fileSchema"].(string)
+	schema, _ := m.str("fileSchema")
 	if schema == "" {
 		return nil, fmt.Errorf("manifest s3://%s/%s has no fileSchema", bucket, key)
 	}
@@ -159,11 +167,14 @@ func (x *execution) readManifest(ctx context.Context, bucket, key string, body [
 	for _, h := range strings.Split(schema, ",") {
 		headers = append(headers, strings.TrimSpace(h))
 	}
-	files, _ := m["files"].([]any)
+	fv, _ := m.get("files")
+	files, _ := fv.([]any)
 	var items []any
 	for _, f := range files {
-		fm, _ := f.(map[string]any)
-		fk, _ := fm["key"].(string)
+		var fk string
+		if fm, ok := f.(*object); ok {
+			fk, _ = fm.str("key")
+		}
 		data, err := x.r.eng.opts.Store.GetObject(ctx, bucket, fk)
 		if err != nil {
 			return nil, err
@@ -227,10 +238,11 @@ func (x *execution) makeBatches(b *itemBatcher, eff any, cf ctxSource, items []a
 	var spans [][2]int
 	start, size := 0, baseSize
 	flush := func(end int) {
-		m := map[string]any{"Items": append([]any{}, items[start:end]...)}
+		m := newObject(2)
 		if hasBI {
-			m["BatchInput"] = batchInput
+			m.add("BatchInput", batchInput)
 		}
+		m.add("Items", append([]any{}, items[start:end]...))
 		batches = append(batches, m)
 		spans = append(spans, [2]int{start, end})
 		start, size = end, baseSize
@@ -457,7 +469,7 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 		if r.status == "SUCCEEDED" {
 			out[i] = r.out
 		} else if r.err != nil {
-			out[i] = map[string]any{"Error": r.err.Name, "Cause": r.err.Cause}
+			out[i] = obj("Error", r.err.Name, "Cause", r.err.Cause)
 		}
 	}
 	return out, nil
@@ -498,7 +510,7 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 		if w.transformation != "NONE" && r.status == "SUCCEEDED" {
 			return r.out
 		}
-		return rn.record(r, i)
+		return fromGo(rn.record(r, i))
 	}
 	flatten := func(v any, dst []any) []any {
 		if arr, ok := v.([]any); ok && w.transformation == "FLATTEN" {
@@ -519,12 +531,16 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 	if err != nil {
 		return nil, err
 	}
-	p, _ := pv.(map[string]any)
-	bucket, _ := p["Bucket"].(string)
-	if bucket == "" {
-		return nil, newErr(ErrResultWriterFailed, "ResultWriter.Parameters.Bucket must be a non-empty string, got %s", mustJSONString(p["Bucket"]))
+	p, _ := pv.(*object)
+	if p == nil {
+		p = newObject(0)
 	}
-	prefix, _ := p["Prefix"].(string)
+	bucket, _ := p.str("Bucket")
+	if bucket == "" {
+		bv, _ := p.get("Bucket")
+		return nil, newErr(ErrResultWriterFailed, "ResultWriter.Parameters.Bucket must be a non-empty string, got %s", mustJSONString(bv))
+	}
+	prefix, _ := p.str("Prefix")
 	base := runID
 	if prefix != "" {
 		base = strings.TrimSuffix(prefix, "/") + "/" + runID
@@ -589,10 +605,7 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 	if _, err := store.PutObject(ctx, bucket, mkey, []byte(jsonText(manifest))); err != nil {
 		return nil, newErr(ErrResultWriterFailed, "writing s3://%s/%s: %v", bucket, mkey, err)
 	}
-	return map[string]any{
-		"MapRunArn":           mapRunArn,
-		"ResultWriterDetails": map[string]any{"Bucket": bucket, "Key": mkey},
-	}, nil
+	return obj("MapRunArn", mapRunArn, "ResultWriterDetails", obj("Bucket", bucket, "Key", mkey)), nil
 }
 
 // encodeResultFile encodes the entries of one ResultWriter file (a JSON array, or JSON Lines)

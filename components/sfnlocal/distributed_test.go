@@ -557,7 +557,8 @@ func TestDistributedItemSelectorWithBatches(t *testing.T) {
 	for _, p := range r.payloads {
 		got += string(p) + "\n"
 	}
-	want := `{"Items":[{"i":0,"tag":"t","v":"a"},{"i":1,"tag":"t","v":"b"}]}` + "\n" + `{"Items":[{"i":2,"tag":"t","v":"c"}]}` + "\n"
+	// the ItemSelector's order
+	want := `{"Items":[{"i":0,"v":"a","tag":"t"},{"i":1,"v":"b","tag":"t"}]}` + "\n" + `{"Items":[{"i":2,"v":"c","tag":"t"}]}` + "\n"
 	if got != want {
 		t.Errorf("children received\n%s\nwant\n%s", got, want)
 	}

@@ -13,10 +13,13 @@
 //
 // Every state type (Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map); InputPath,
 // Parameters, ItemSelector (and the older Map Parameters), ResultSelector, ResultPath,
-// OutputPath, null paths; JSONPath through github.com/ohler55/ojg (definite paths give one
-// value, paths with wildcards, descents, filters or slices give an array); the context object
-// ($$.Execution.Id/Input/Name/RoleArn/StartTime/RedriveCount, $$.State.Name/EnteredTime/RetryCount,
-// $$.StateMachine.Id/Name, $$.Map.Item.Index/Value in ItemSelector); every intrinsic function
+// OutputPath, null paths; JSONPath as Jayway JsonPath (which Step Functions uses) evaluates it,
+// parsed by github.com/ohler55/ojg (definite paths give one value; paths with wildcards,
+// descents, filters or slices give an array, in document order: an object's members in the
+// order they were read, a descent's matches parents first); the context object
+// ($$.Execution.Id/Input/StartTime/Name/RoleArn/RedriveCount, $$.StateMachine.Id/Name,
+// $$.State.Name/EnteredTime and, in Task, Parallel and Map states, RetryCount,
+// $$.Map.Item.Index/Value in ItemSelector); every intrinsic function
 // (States.Format, StringToJson, JsonToString, Array, ArrayPartition, ArrayContains, ArrayRange,
 // ArrayGetItem, ArrayLength, ArrayUnique, Base64Encode, Base64Decode, Hash, JsonMerge, MathRandom,
 // MathAdd, StringSplit, UUID); every Choice operator with its Path form (StringMatches and the
@@ -27,8 +30,9 @@
 // https://states-language.net/spec.html, https://docs.aws.amazon.com/step-functions/latest/dg/concepts-amazon-states-language.html
 //
 // Errors carry the names AWS uses: States.Runtime (paths that select nothing, bad intrinsic
-// arguments; never retried or caught, not even by States.ALL), States.TaskFailed (matches any
-// error but States.Timeout in ErrorEquals), States.Timeout, States.NoChoiceMatched,
+// arguments; never retried or caught, not even when a Retry or Catch names it), States.ALL
+// (matches every other error, States.DataLimitExceeded included), States.TaskFailed (matches
+// any error but States.Timeout in ErrorEquals), States.Timeout, States.NoChoiceMatched,
 // States.ResultPathMatchFailure, States.ExceedToleratedFailureThreshold,
 // States.ItemReaderFailed, States.ResultWriterFailed, States.DataLimitExceeded (256 KiB task
 // payloads), Lambda.ResourceNotFoundException, and a Lambda function's own errorType.
@@ -76,13 +80,45 @@
 // failed, transitions, items/s).
 // https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html
 //
+// Objects keep their members in document order throughout: the input's order, a payload
+// template's order (Parameters, ItemSelector, ResultSelector), ResultPath replacing a member in
+// place and appending a new one, JsonMerge's first object then the second's new members; the
+// JSON written (outputs, events, ResultWriter files) follows it. The same definition and input
+// give byte-identical output run after run, Map results in item order, and the same history
+// events (timestamps and generated ids aside; concurrent Map iterations and Parallel branches
+// interleave theirs).
+//
+// # Agreement with AWS
+//
+// testdata/conformance holds executions recorded against AWS (LocalStack's snapshot tests,
+// each case citing its test): intrinsic functions, every Choice operator, Retry, Catch,
+// States.Runtime, States.TaskFailed, States.DataLimitExceeded, ResultPath on errors, paths,
+// Pass, Fail and the context object; TestConformanceWithAWS replays them and lists what still
+// differs, with the reason. What the recordings decided: MathAdd and MathRandom round
+// non-integer arguments half up (1.5 to 2, -1.5 to -1); StringToJson of a blank string is null;
+// Format prints an object or array argument as Java prints a Map or List ({Arg1=1, Arg2=[]},
+// strings unquoted, doubles as Java's Double.toString); a Catch or Retry naming States.Runtime
+// does not catch it; States.ALL catches States.DataLimitExceeded of a task's result.
+// Where no recording or documentation decides, the engine keeps its behaviour:
+//   - ArrayGetItem with an index outside the array fails with States.Runtime;
+//   - Base64Decode needs padded input (unpadded fails with States.Runtime; Java's decoder,
+//     which AWS may use, accepts it);
+//   - string comparisons order by Unicode code point (UTF-8 bytes); Java compares UTF-16 code
+//     units, which orders characters above U+FFFF before U+E000..U+FFFF;
+//   - timestamps compare at full precision, below the millisecond included;
+//   - the number -0.0 is written -0 by JsonToString and Format (an integer -0 reads as 0);
+//   - MathAdd fails with States.Runtime when the sum leaves the 64-bit integer range.
+//
 // # Defaults
 //
 // Options' zero value: real-time sleeps (TimeScale 1), no Lambda functions (every Lambda task
 // fails with Lambda.ResourceNotFoundException), a fresh in-memory ObjectStore and queues per
 // Engine, state machine name "local" in region us-east-1 and account 123456789012, no events, no
 // progress display, and 1000 child executions in flight for a Distributed Map whose MaxConcurrency
-// is 0 (AWS allows up to 10,000). An inline Map's MaxConcurrency 0 means every item at once. Retry
+// is 0 (AWS allows up to 10,000); AWS's quotas enforced (Options.Limits): 256 KiB for the
+// execution input and every state's output (States.DataLimitExceeded), 25,000 history events
+// per Standard execution (States.Runtime, AWS naming no error for it). An inline Map's
+// MaxConcurrency 0 means every item at once. Retry
 // fields default as the specification says: IntervalSeconds 1, MaxAttempts 3, BackoffRate 2.0, no
 // MaxDelaySeconds, no jitter. TimeScale scales Wait and Retry sleeps only: timeouts bound real
 // handler time.
@@ -103,9 +139,9 @@
 //
 // # Known limitations
 //
-//   - Values are decoded into Go maps, which do not keep the document's key order: a descent
-//     ($..) or wildcard over an object yields its matches in another order than AWS's Jayway
-//     JSONPath (document order), and objects are written with sorted keys.
+//   - A payload template's output follows the template's order; AWS's recorded outputs show
+//     another (hash) order for Parameters, so comparisons with AWS should not depend on member
+//     order. Objects the engine builds (the lambda:invoke result, S3 responses) have sorted keys.
 //   - Not supported: JSONata (Parse rejects QueryLanguage JSONata), Variables (Parse rejects
 //     Assign as an unknown field), callback tasks (.waitForTaskToken) and activities, service
 //     integrations other than those above (Parse rejects their resources), ItemReader's

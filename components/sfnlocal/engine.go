@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	mrand "math/rand/v2"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,25 @@ type Options struct {
 	// MaxDistributedConcurrency caps a Distributed Map's child executions in flight when its
 	// MaxConcurrency is 0 (AWS allows up to 10,000). Zero means 1000.
 	MaxDistributedConcurrency int
+	// Limits are the AWS quotas the engine enforces. The zero value enforces AWS's.
+	Limits Limits
+}
+
+// Limits are AWS quotas (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html)
+// that the engine enforces, so that what fails in AWS fails locally.
+type Limits struct {
+	// PayloadBytes caps the execution input and every state's output, counted as their JSON:
+	// more fails with States.DataLimitExceeded (the execution input before anything runs; a
+	// state's output as that state's failure, which no Catch handles). Task payloads and
+	// results are capped at 256 KiB whatever this says. Zero means 262,144 (256 KiB, AWS's
+	// quota); negative means no cap.
+	PayloadBytes int
+	// HistoryEvents caps the history of a Standard execution (the top-level one, and Distributed
+	// Map children of ExecutionType STANDARD): an execution that would write another event than
+	// ExecutionSucceeded as event number HistoryEvents fails with States.Runtime (AWS names no
+	// error for it; its cause is AWS's message). Events are counted whether or not anyone
+	// listens. Zero means 25,000 (AWS's quota); negative means no cap.
+	HistoryEvents int
 }
 
 // Engine runs executions of one state machine definition. It is safe for concurrent use: each
@@ -86,9 +106,15 @@ func New(def *Definition, opts *Options) (*Engine, error) {
 	if o.Name != "" && (len(o.Name) > 80 || strings.ContainsAny(o.Name, " :/*?\"<>{}[]")) {
 		errs = append(errs, fmt.Errorf("sfnlocal: Options.Name must be 1..80 characters without spaces or :/*?\"<>{}[], got %q", o.Name))
 	}
-	for name, h := range o.TaskOverrides {
-		if h == nil {
+	tasks := map[string]bool{}
+	def.m.taskStates(tasks)
+	for _, name := range sortedKeysOf(o.TaskOverrides) {
+		if o.TaskOverrides[name] == nil {
 			errs = append(errs, fmt.Errorf("sfnlocal: Options.TaskOverrides[%q] is nil", name))
+		}
+		if !tasks[name] {
+			errs = append(errs, fmt.Errorf("sfnlocal: Options.TaskOverrides[%q]: the definition has no Task state of that name (its Task states: %s)",
+				name, strings.Join(sortedKeysOf(tasks), ", ")))
 		}
 	}
 	for name, d := range o.StateMachines {
@@ -120,6 +146,12 @@ func New(def *Definition, opts *Options) (*Engine, error) {
 	if o.MaxDistributedConcurrency == 0 {
 		o.MaxDistributedConcurrency = defaultDistributedConcurrency
 	}
+	if o.Limits.PayloadBytes == 0 {
+		o.Limits.PayloadBytes = maxPayloadBytes
+	}
+	if o.Limits.HistoryEvents == 0 {
+		o.Limits.HistoryEvents = maxHistoryEvents
+	}
 	e := &Engine{def: def, opts: o, rng: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 7))}
 	e.arn = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", o.Region, o.Account, o.Name)
 	e.engine = e
@@ -140,7 +172,11 @@ func (e *Engine) Execute(ctx context.Context, input []byte) ([]byte, error) {
 // ExecuteNamed is Execute with an execution name (empty means a random UUID); it also returns
 // the execution's ARN.
 func (e *Engine) ExecuteNamed(ctx context.Context, name string, input []byte) (output []byte, executionArn string, err error) {
-	var in any = map[string]any{}
+	var in any = newObject(0)
+	if lim := e.opts.Limits.PayloadBytes; lim > 0 && len(input) > lim {
+		return nil, "", &ExecutionError{Name: ErrDataLimitExceeded,
+			Cause: fmt.Sprintf("The execution input is %d bytes, more than the %d-byte limit", len(input), lim)}
+	}
 	if len(strings.TrimSpace(string(input))) > 0 {
 		v, perr := parseJSON(input)
 		if perr != nil {
@@ -194,9 +230,17 @@ type execution struct {
 	input     any
 	start     time.Time
 	lastEvent atomic.Int64
+	// events counts the history events of the execution, listened to or not; historyCap is
+	// the count it must stay under (0 for none: Express executions).
+	events     atomic.Int64
+	historyCap int64
 }
 
+// tally counts n events that were not emitted because nobody listens.
+func (x *execution) tally(n int64) { x.events.Add(n) }
+
 func (x *execution) emit(typ string, details map[string]any) {
+	x.events.Add(1)
 	if x.r.sink == nil {
 		return
 	}
@@ -209,12 +253,17 @@ func (x *execution) listening() bool { return x.r.sink != nil }
 // execute runs a (child) execution of m to completion, emitting Execution* events.
 func (r *run) execute(ctx context.Context, m *machine, smArn, smName, name, parentArn string, input any, timeout time.Duration) (any, error) {
 	x := &execution{r: r, smArn: smArn, smName: smName, name: name, input: input, start: time.Now().UTC()}
+	if lim := r.eng.opts.Limits.HistoryEvents; lim > 0 && m.execType != "EXPRESS" {
+		x.historyCap = int64(lim)
+	}
 	x.arn = r.execArn(smArn, name)
 	if parentArn != "" {
 		x.arn = parentArn
 	}
 	if x.listening() {
 		x.emit("ExecutionStarted", map[string]any{"input": jsonText(input), "roleArn": r.roleArn()})
+	} else {
+		x.tally(1)
 	}
 	var cancel context.CancelFunc
 	if timeout > 0 {
@@ -295,19 +344,22 @@ func (c *stateCtx) get() any {
 	if c.built != nil {
 		return c.built
 	}
-	m := map[string]any{
-		"Execution": map[string]any{
-			"Id": c.x.arn, "Input": c.x.input, "Name": c.x.name, "RoleArn": c.x.r.roleArn(),
-			"StartTime": c.x.start.Format("2006-01-02T15:04:05.000Z"), "RedriveCount": int64(0),
-		},
-		"State": map[string]any{
-			"EnteredTime": c.entered.UTC().Format("2006-01-02T15:04:05.000Z"), "Name": c.s.name, "RetryCount": int64(c.retries),
-		},
-		"StateMachine": map[string]any{"Id": c.x.smArn, "Name": c.x.smName},
-		"Task":         map[string]any{},
+	// AWS's member order, as recorded in LocalStack's test_query_context_object_values; no
+	// Task object (AWS adds one only with a task token) and RetryCount only where a Retry can
+	// apply (Task, Parallel and Map states).
+	state := obj("Name", c.s.name, "EnteredTime", c.entered.UTC().Format("2006-01-02T15:04:05.000Z"))
+	switch c.s.typ {
+	case "Task", "Parallel", "Map":
+		state.add("RetryCount", int64(c.retries))
 	}
+	m := obj(
+		"Execution", obj("Id", c.x.arn, "Input", c.x.input, "StartTime", c.x.start.Format("2006-01-02T15:04:05.000Z"),
+			"Name", c.x.name, "RoleArn", c.x.r.roleArn(), "RedriveCount", int64(0)),
+		"StateMachine", obj("Id", c.x.smArn, "Name", c.x.smName),
+		"State", state,
+	)
 	if c.item != nil {
-		m["Map"] = map[string]any{"Item": map[string]any{"Index": int64(c.item.index), "Value": c.item.value}}
+		m.add("Map", obj("Item", obj("Index", int64(c.item.index), "Value", c.item.value)))
 	}
 	c.built = m
 	return m
@@ -319,7 +371,7 @@ func (c *stateCtx) mapItem() *mapItem { return c.item }
 
 func applyPath(p optPathC, v any, ctx ctxSource, field string) (any, error) {
 	if p.null {
-		return map[string]any{}, nil
+		return newObject(0), nil
 	}
 	if p.path == nil {
 		return v, nil
@@ -343,16 +395,27 @@ func applyResultPath(p optPathC, input, result any) (any, error) {
 
 // runState runs one state and returns its output and the next state's name ("" at an end).
 func (x *execution) runState(ctx context.Context, s *state, input any, item *mapItem) (any, string, error) {
+	if x.historyCap > 0 && x.events.Load() >= x.historyCap-1 {
+		// the next event would be the last one allowed, and it is not ExecutionSucceeded
+		return nil, "", newErr(ErrRuntime, "The execution reached the maximum number of history events (%d).", x.historyCap)
+	}
 	sc := &stateCtx{x: x, s: s, entered: time.Now(), item: item}
 	if x.listening() {
 		x.emit(s.typ+"StateEntered", map[string]any{"name": s.name, "input": jsonText(input)})
+	} else {
+		x.tally(1)
 	}
 	out, next, err := x.stateBody(ctx, s, input, sc)
 	if err != nil {
 		return nil, "", err
 	}
+	if lim := x.r.eng.opts.Limits.PayloadBytes; lim > 0 && !jsonFits(out, lim) {
+		return nil, "", newErr(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.name)
+	}
 	if x.listening() {
 		x.emit(s.typ+"StateExited", map[string]any{"name": s.name, "output": jsonText(out)})
+	} else {
+		x.tally(1)
 	}
 	return out, next, nil
 }
@@ -503,17 +566,20 @@ func (r *run) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// errorMatches implements ErrorEquals matching: States.ALL matches every error except
-// States.Runtime and States.DataLimitExceeded (which cannot be retried or caught);
-// States.TaskFailed matches every error except States.Timeout.
+// errorMatches implements ErrorEquals matching. States.Runtime is never retried or caught, not
+// even when named (LocalStack's test_catch_states_runtime, recorded on AWS); States.ALL matches
+// every other error, States.DataLimitExceeded of a task's result included (test_states_errors'
+// ..._catch_state_all_data_limit_exceeded_... recordings); States.TaskFailed matches every
+// error but States.Timeout (and States.Runtime).
 func errorMatches(names []string, err string) bool {
+	if err == ErrRuntime {
+		return false
+	}
 	for _, n := range names {
 		switch {
-		case n == err:
+		case n == err, n == ErrAll:
 			return true
-		case n == ErrAll && err != ErrRuntime && err != ErrDataLimitExceeded:
-			return true
-		case n == ErrTaskFailed && err != ErrTimeout && err != ErrRuntime && err != ErrDataLimitExceeded:
+		case n == ErrTaskFailed && err != ErrTimeout:
 			return true
 		}
 	}
@@ -575,7 +641,7 @@ func (x *execution) withRetry(ctx context.Context, s *state, input any, sc *stat
 			if !errorMatches(c.errors, ee.Name) {
 				continue
 			}
-			errObj := map[string]any{"Error": ee.Name, "Cause": ee.Cause}
+			errObj := obj("Error", ee.Name, "Cause", ee.Cause)
 			out, perr := applyResultPath(c.resultPath, input, errObj)
 			if perr != nil {
 				return nil, "", perr
@@ -673,4 +739,28 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// taskStates collects the names of m's Task states, branches and item processors included.
+func (m *machine) taskStates(into map[string]bool) {
+	for name, s := range m.states {
+		if s.typ == "Task" {
+			into[name] = true
+		}
+		for _, b := range s.branches {
+			b.taskStates(into)
+		}
+		if s.processor != nil {
+			s.processor.taskStates(into)
+		}
+	}
+}
+
+func sortedKeysOf[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

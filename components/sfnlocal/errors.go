@@ -31,6 +31,7 @@ const (
 	ErrS3NoSuchBucket             = "S3.NoSuchBucketException"
 	ErrSQSQueueDoesNotExist       = "SQS.QueueDoesNotExistException"
 	maxPayloadBytes               = 256 * 1024
+	maxHistoryEvents              = 25000
 	maxDistributedConcurrency     = 10000
 	defaultDistributedConcurrency = 1000
 )

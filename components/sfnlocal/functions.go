@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
@@ -122,12 +123,15 @@ func functionName(s string) string {
 	return s
 }
 
-// Executable runs a program per invocation, the contract of the sfnlocal CLI's -t flag (and of
-// aws-local-stepfunctions' task overrides): the task input JSON is the last argument, the
-// program prints its result JSON on stdout. A non-zero exit fails the task: the error name and
-// cause come from a JSON object {"errorType":...,"errorMessage":...} on stderr when there is
-// one (all of stderr, or its last line holding such an object), otherwise the name is
-// States.TaskFailed and the cause is stderr.
+// Executable runs a program per invocation, the contract of the sfnlocal CLI's -t flag: the
+// program gets the task input JSON on standard input, and also as its last argument while that
+// is under 128 KiB (the most Linux passes in one argument); it prints its result JSON on
+// stdout. A non-zero exit fails the task: the error name and cause come from a JSON object
+// {"errorType":...,"errorMessage":...} on stderr when there is one (all of stderr, or its last
+// line holding such an object), otherwise the name is States.TaskFailed and the cause is
+// stderr. The program runs in a process group of its own, killed whole when the task times out
+// or the execution ends; stdout is read up to the 256 KiB payload limit (more fails the task
+// with States.DataLimitExceeded) and stderr keeps its last 64 KiB.
 type Executable struct {
 	Path string
 	Args []string
@@ -135,12 +139,29 @@ type Executable struct {
 	Dir string
 }
 
+const (
+	// maxArgPayload is the size from which the payload no longer goes as an argument.
+	maxArgPayload = 128 << 10
+	// maxStderr is how much of an executable's stderr is kept (the end).
+	maxStderr = 64 << 10
+	// waitDelay bounds the wait for output pipes that a killed program's children keep open.
+	waitDelay = 2 * time.Second
+)
+
 // Invoke implements Invoker.
 func (x *Executable) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, x.Path, append(append([]string(nil), x.Args...), string(payload))...)
+	args := append([]string(nil), x.Args...)
+	if len(payload) < maxArgPayload {
+		args = append(args, string(payload))
+	}
+	cmd := exec.CommandContext(ctx, x.Path, args...)
 	cmd.Dir = x.Dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdin = bytes.NewReader(payload)
+	stdout := &cappedBuffer{max: maxPayloadBytes}
+	stderr := &tailBuffer{max: maxStderr}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	ownGroup(cmd)
+	cmd.WaitDelay = waitDelay
 	err := cmd.Run()
 	if err != nil {
 		var exitErr *exec.ExitError
@@ -150,13 +171,16 @@ func (x *Executable) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 		if name, cause, ok := stderrError(stderr.Bytes()); ok {
 			return nil, &ExecutionError{Name: name, Cause: cause}
 		}
-		cause := strings.TrimSpace(stderr.String())
+		cause := strings.TrimSpace(string(stderr.Bytes()))
 		if cause == "" {
 			cause = fmt.Sprintf("%s exited with %v", x.Path, err)
 		}
 		return nil, &ExecutionError{Name: ErrTaskFailed, Cause: cause}
 	}
-	out := bytes.TrimSpace(stdout.Bytes())
+	if stdout.over {
+		return nil, newErr(ErrDataLimitExceeded, "%s printed more than the %d-byte payload limit", x.Path, maxPayloadBytes)
+	}
+	out := bytes.TrimSpace(stdout.b)
 	if len(out) == 0 {
 		return []byte("null"), nil
 	}
@@ -164,6 +188,44 @@ func (x *Executable) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 		return nil, &ExecutionError{Name: ErrTaskFailed, Cause: fmt.Sprintf("%s printed output that is not JSON: %s", x.Path, truncate(string(out), 200))}
 	}
 	return out, nil
+}
+
+// cappedBuffer keeps the first max bytes written to it and notes whether there were more.
+type cappedBuffer struct {
+	b    []byte
+	max  int
+	over bool
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if room := c.max - len(c.b); len(p) > room {
+		c.b = append(c.b, p[:max(room, 0)]...)
+		c.over = true
+	} else {
+		c.b = append(c.b, p...)
+	}
+	return len(p), nil
+}
+
+// tailBuffer keeps the last max bytes written to it (where an error object is expected).
+type tailBuffer struct {
+	b   []byte
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 2*t.max {
+		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) Bytes() []byte {
+	if len(t.b) > t.max {
+		return t.b[len(t.b)-t.max:]
+	}
+	return t.b
 }
 
 // stderrError finds the {"errorType":...,"errorMessage":...} object an executable wrote on

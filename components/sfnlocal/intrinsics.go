@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"math"
 	"math/big"
 	mrand "math/rand/v2"
 	"strconv"
@@ -239,10 +240,11 @@ func (c *icall) apply(args []any) (any, error) {
 		}
 		return s, nil
 	}
-	arr := func(i int) ([]any, error) {
-		a, ok := args[i].([]any)
+	// arr is the first argument as an array (the array functions take it first)
+	arr := func() ([]any, error) {
+		a, ok := args[0].([]any)
 		if !ok {
-			return nil, ifail(n, "argument %d must be an array, got %s", i+1, typeName(args[i]))
+			return nil, ifail(n, "argument 1 must be an array, got %s", typeName(args[0]))
 		}
 		return a, nil
 	}
@@ -252,6 +254,18 @@ func (c *icall) apply(args []any) (any, error) {
 			return 0, ifail(n, "argument %d must be an integer, got %s", i+1, mustJSONString(args[i]))
 		}
 		return v, nil
+	}
+	// rounded is an integer argument of MathAdd and MathRandom: AWS rounds a number with a
+	// fraction half up (1.5 to 2, -1.5 to -1, as Java's Math.round), recorded in LocalStack's
+	// test_math_operations against AWS.
+	rounded := func(i int) (int64, error) {
+		if f, ok := args[i].(float64); ok && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			r := math.Floor(f + 0.5)
+			if r >= -(1<<63) && r < 1<<63 {
+				return int64(r), nil
+			}
+		}
+		return integer(i)
 	}
 	switch n {
 	case "States.Format":
@@ -269,6 +283,10 @@ func (c *icall) apply(args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if strings.TrimSpace(s) == "" {
+			// AWS returns null for "" and " " (LocalStack's test_string_to_json, recorded on AWS)
+			return nil, nil
+		}
 		v, perr := parseJSON([]byte(s))
 		if perr != nil {
 			return nil, ifail(n, "the string is not JSON: %v", perr)
@@ -283,7 +301,7 @@ func (c *icall) apply(args []any) (any, error) {
 	case "States.Array":
 		return append([]any{}, args...), nil
 	case "States.ArrayPartition":
-		a, err := arr(0)
+		a, err := arr()
 		if err != nil {
 			return nil, err
 		}
@@ -301,7 +319,7 @@ func (c *icall) apply(args []any) (any, error) {
 		}
 		return out, nil
 	case "States.ArrayContains":
-		a, err := arr(0)
+		a, err := arr()
 		if err != nil {
 			return nil, err
 		}
@@ -336,7 +354,7 @@ func (c *icall) apply(args []any) (any, error) {
 		}
 		return out, nil
 	case "States.ArrayGetItem":
-		a, err := arr(0)
+		a, err := arr()
 		if err != nil {
 			return nil, err
 		}
@@ -349,13 +367,13 @@ func (c *icall) apply(args []any) (any, error) {
 		}
 		return a[i], nil
 	case "States.ArrayLength":
-		a, err := arr(0)
+		a, err := arr()
 		if err != nil {
 			return nil, err
 		}
 		return int64(len(a)), nil
 	case "States.ArrayUnique":
-		a, err := arr(0)
+		a, err := arr()
 		if err != nil {
 			return nil, err
 		}
@@ -422,8 +440,8 @@ func (c *icall) apply(args []any) (any, error) {
 		h.Write([]byte(s))
 		return hex.EncodeToString(h.Sum(nil)), nil
 	case "States.JsonMerge":
-		a, ok1 := args[0].(map[string]any)
-		b, ok2 := args[1].(map[string]any)
+		a, ok1 := args[0].(*object)
+		b, ok2 := args[1].(*object)
 		if !ok1 || !ok2 {
 			return nil, ifail(n, "the first two arguments must be objects, got %s and %s", typeName(args[0]), typeName(args[1]))
 		}
@@ -434,17 +452,20 @@ func (c *icall) apply(args []any) (any, error) {
 		if deep {
 			return nil, ifail(n, "deep merge (true) is not supported by Step Functions; use false")
 		}
-		out := shallowCopyMap(a, len(b))
-		for k, v := range b {
-			out[k] = v
+		out := newObject(a.len() + b.len())
+		for _, e := range a.m {
+			out.add(e.key, e.val)
+		}
+		for _, e := range b.m {
+			out.add(e.key, e.val)
 		}
 		return out, nil
 	case "States.MathRandom":
-		start, err := integer(0)
+		start, err := rounded(0)
 		if err != nil {
 			return nil, err
 		}
-		end, err := integer(1)
+		end, err := rounded(1)
 		if err != nil {
 			return nil, err
 		}
@@ -453,7 +474,7 @@ func (c *icall) apply(args []any) (any, error) {
 		}
 		var r *mrand.Rand
 		if len(args) == 3 {
-			seed, err := integer(2)
+			seed, err := rounded(2)
 			if err != nil {
 				return nil, err
 			}
@@ -465,15 +486,19 @@ func (c *icall) apply(args []any) (any, error) {
 		}
 		return start + r.Int64N(end-start+1), nil
 	case "States.MathAdd":
-		a, err := integer(0)
+		a, err := rounded(0)
 		if err != nil {
 			return nil, err
 		}
-		b, err := integer(1)
+		b, err := rounded(1)
 		if err != nil {
 			return nil, err
 		}
-		return a + b, nil
+		sum := a + b
+		if (a >= 0) == (b >= 0) && (sum >= 0) != (a >= 0) {
+			return nil, ifail(n, "the sum of %d and %d is outside the 64-bit integer range", a, b)
+		}
+		return sum, nil
 	case "States.StringSplit":
 		s, err := str(0)
 		if err != nil {
@@ -518,8 +543,10 @@ func formatTemplate(raw string, args []any) (any, error) {
 			switch v := args[next].(type) {
 			case string:
 				b.WriteString(v)
-			case map[string]any, []any:
-				return nil, ifail("States.Format", "argument %d is a %s; only strings, numbers, booleans and null can be formatted", next+2, typeName(v))
+			case *object, []any:
+				// AWS prints objects and arrays as Java prints a Map or a List: {Arg1=1, Arg2=[]}
+				// (LocalStack's test_format_2, recorded on AWS)
+				appendJava(&b, v)
 			default:
 				b.WriteString(mustJSONString(v))
 			}
@@ -535,4 +562,77 @@ func formatTemplate(raw string, args []any) (any, error) {
 		return nil, ifail("States.Format", "the template has %d {} placeholders but %d arguments were given", next, len(args))
 	}
 	return b.String(), nil
+}
+
+// appendJava writes v as Java's toString of the Map, List, String, Integer, Long, Double or
+// Boolean it decodes to: {k=v, k2=[1, a]}, strings without quotes, null as null.
+func appendJava(b *strings.Builder, v any) {
+	switch t := v.(type) {
+	case *object:
+		b.WriteByte('{')
+		for i, e := range t.m {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(e.key)
+			b.WriteByte('=')
+			appendJava(b, e.val)
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			appendJava(b, e)
+		}
+		b.WriteByte(']')
+	case string:
+		b.WriteString(t)
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(t))
+	case int64:
+		b.WriteString(strconv.FormatInt(t, 10))
+	case bigInt:
+		b.WriteString(string(t))
+	case float64:
+		b.WriteString(javaDouble(t))
+	}
+}
+
+// javaDouble formats f as Java's Double.toString does: the shortest digits that identify it, in
+// plain notation with at least one fractional digit for 1e-3 <= |f| < 1e7 (1.0, 0.001, -0.0),
+// else as d.dddE[-]n (1.0E7, 1.5E-4).
+func javaDouble(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	abs := math.Abs(f)
+	if abs >= 1e-3 && abs < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde+nn
+	mant, exp, _ := strings.Cut(s, "e")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
 }

@@ -281,6 +281,8 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 	}
 	if x.listening() {
 		x.emit("MapStateStarted", map[string]any{"length": int64(len(items))})
+	} else {
+		x.tally(1)
 	}
 	if p := x.r.prog; p != nil {
 		p.total.Add(int64(len(items)))
@@ -293,6 +295,8 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 		}
 		if x.listening() {
 			x.emit("MapIterationStarted", map[string]any{"name": s.name, "index": int64(i)})
+		} else {
+			x.tally(1)
 		}
 		out, err := x.runMachine(ctx, s.processor, inputs[i], nil)
 		if err != nil {
@@ -305,6 +309,8 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 					typ = "MapIterationAborted"
 				}
 				x.emit(typ, map[string]any{"name": s.name, "index": int64(i)})
+			} else {
+				x.tally(1)
 			}
 			return err
 		}
@@ -313,6 +319,8 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 		}
 		if x.listening() {
 			x.emit("MapIterationSucceeded", map[string]any{"name": s.name, "index": int64(i)})
+		} else {
+			x.tally(1)
 		}
 		results[i] = out
 		return nil
@@ -323,6 +331,8 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 	}
 	if x.listening() {
 		x.emit("MapStateSucceeded", nil)
+	} else {
+		x.tally(1)
 	}
 	return results, nil
 }

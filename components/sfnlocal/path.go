@@ -54,11 +54,11 @@ func walk(steps []any, v any) (any, bool) {
 	for _, st := range steps {
 		switch k := st.(type) {
 		case string:
-			m, ok := v.(map[string]any)
+			m, ok := v.(*object)
 			if !ok {
 				return nil, false
 			}
-			if v, ok = m[k]; !ok {
+			if v, ok = m.get(k); !ok {
 				return nil, false
 			}
 		case int:
@@ -161,14 +161,7 @@ func (p *jpath) get(input any, ctx ctxSource) (v any, found bool) {
 				if p.itemSimple != nil {
 					return walk(p.itemSimple, it.value)
 				}
-				if p.definite {
-					return p.itemRest.FirstFound(it.value)
-				}
-				res := p.itemRest.Get(it.value)
-				if res == nil {
-					res = []any{}
-				}
-				return res, true
+				return selectAll(p.itemRest, it.value, []any{}), true
 			}
 		}
 		data = ctx.get()
@@ -179,14 +172,161 @@ func (p *jpath) get(input any, ctx ctxSource) (v any, found bool) {
 	if p.simple != nil {
 		return walk(p.simple, data)
 	}
-	if p.definite {
-		return p.expr.FirstFound(data)
+	return selectAll(p.expr, data, []any{}), true
+}
+
+// selectAll appends the nodes x selects from v to out, in document order, as Jayway JsonPath
+// (which Step Functions uses) returns them: a wildcard gives an object's members or an array's
+// elements in order; a descent applies the rest of the path to the node and then to every node
+// below it, parents before children, members and elements in order; a filter keeps the
+// elements of an array that match it (on an object, the object itself when it matches).
+func selectAll(x jp.Expr, v any, out []any) []any {
+	for len(x) > 0 {
+		switch x[0].(type) {
+		case jp.Root, jp.At, jp.Bracket:
+			x = x[1:]
+			continue
+		}
+		break
 	}
-	res := p.expr.Get(data)
-	if res == nil {
-		res = []any{}
+	if len(x) == 0 {
+		return append(out, v)
 	}
-	return res, true
+	rest := x[1:]
+	switch f := x[0].(type) {
+	case jp.Child:
+		if o, ok := v.(*object); ok {
+			if c, ok := o.get(string(f)); ok {
+				return selectAll(rest, c, out)
+			}
+		}
+	case jp.Nth:
+		if a, ok := v.([]any); ok {
+			i := int(f)
+			if i < 0 {
+				i += len(a)
+			}
+			if i >= 0 && i < len(a) {
+				return selectAll(rest, a[i], out)
+			}
+		}
+	case jp.Wildcard:
+		switch t := v.(type) {
+		case *object:
+			for _, e := range t.m {
+				out = selectAll(rest, e.val, out)
+			}
+		case []any:
+			for _, e := range t {
+				out = selectAll(rest, e, out)
+			}
+		}
+	case jp.Descent:
+		out = selectAll(rest, v, out)
+		switch t := v.(type) {
+		case *object:
+			for _, e := range t.m {
+				if isContainer(e.val) {
+					out = selectAll(x, e.val, out)
+				}
+			}
+		case []any:
+			for _, e := range t {
+				if isContainer(e) {
+					out = selectAll(x, e, out)
+				}
+			}
+		}
+	case jp.Union:
+		for _, k := range f {
+			switch key := k.(type) {
+			case string:
+				out = selectAll(append(jp.Expr{jp.Child(key)}, rest...), v, out)
+			case int64:
+				out = selectAll(append(jp.Expr{jp.Nth(key)}, rest...), v, out)
+			}
+		}
+	case jp.Slice:
+		if a, ok := v.([]any); ok {
+			for _, i := range sliceIndices(f, len(a)) {
+				out = selectAll(rest, a[i], out)
+			}
+		}
+	case *jp.Filter:
+		switch t := v.(type) {
+		case []any:
+			for _, e := range t {
+				if f.Match(e) {
+					out = selectAll(rest, e, out)
+				}
+			}
+		case *object:
+			if f.Match(t) {
+				out = selectAll(rest, t, out)
+			}
+		}
+	}
+	return out
+}
+
+func isContainer(v any) bool {
+	switch v.(type) {
+	case *object, []any:
+		return true
+	}
+	return false
+}
+
+// sliceIndices lists the indices [start:end:step] selects from an array of n elements, with
+// negative bounds counted from the end and bounds clamped to the array (RFC 9535's rules).
+func sliceIndices(f jp.Slice, n int) []int {
+	get := func(i int) (int, bool) {
+		if i >= len(f) || f[i] == jp.SliceNotSet {
+			return 0, false
+		}
+		return f[i], true
+	}
+	step, ok := get(2)
+	if !ok {
+		step = 1
+	}
+	if step == 0 {
+		return nil
+	}
+	norm := func(i int) int {
+		if i < 0 {
+			return i + n
+		}
+		return i
+	}
+	var lo, hi int
+	start, hasStart := get(0)
+	end, hasEnd := get(1)
+	var idx []int
+	if step > 0 {
+		lo, hi = 0, n
+		if hasStart {
+			lo = min(max(norm(start), 0), n)
+		}
+		if hasEnd {
+			hi = min(max(norm(end), 0), n)
+		}
+		for i := lo; i < hi; i += step {
+			idx = append(idx, i)
+		}
+		return idx
+	}
+	lo, hi = -1, n-1
+	if hasStart {
+		hi = min(max(norm(start), -1), n-1)
+	}
+	if hasEnd {
+		lo = min(max(norm(end), -1), n-1)
+	}
+	for i := hi; i > lo; i += step {
+		idx = append(idx, i)
+	}
+	return idx
 }
 
 // set returns a copy of root with v placed at the reference path, creating missing objects on
@@ -212,22 +352,22 @@ func setFrags(node any, frags []jp.Frag, v any, src string) (any, error) {
 	}
 	switch f := frags[0].(type) {
 	case jp.Child:
-		var m map[string]any
+		var m *object
 		switch t := node.(type) {
-		case map[string]any:
-			m = shallowCopyMap(t, 1)
+		case *object:
+			m = t
 		case nil:
-			m = map[string]any{}
+			m = newObject(1)
 		default:
 			return nil, newErr(ErrResultPathMatchFailure,
 				"Unable to apply ResultPath %q: the value at %q is a %s, not an object", src, string(f), typeName(node))
 		}
-		child, err := setFrags(m[string(f)], frags[1:], v, src)
+		old, _ := m.get(string(f))
+		child, err := setFrags(old, frags[1:], v, src)
 		if err != nil {
 			return nil, err
 		}
-		m[string(f)] = child
-		return m, nil
+		return m.with(string(f), child), nil
 	case jp.Nth:
 		arr, ok := node.([]any)
 		i := int(f)
@@ -271,11 +411,11 @@ type tfield struct {
 
 func compileTemplate(v any, where string) (*template, []string) {
 	switch t := v.(type) {
-	case map[string]any:
+	case *object:
 		tp := &template{isObj: true}
 		var problems []string
-		for _, k := range sortedKeys(t) {
-			val := t[k]
+		for _, e := range t.m {
+			k, val := e.key, e.val
 			if strings.HasSuffix(k, ".$") {
 				s, ok := val.(string)
 				if !ok {
@@ -324,7 +464,7 @@ func compileTemplate(v any, where string) (*template, []string) {
 func (tp *template) eval(input any, ctx ctxSource) (any, error) {
 	switch {
 	case tp.isObj:
-		out := make(map[string]any, len(tp.fields))
+		out := newObject(len(tp.fields))
 		for _, f := range tp.fields {
 			switch {
 			case f.path != nil:
@@ -334,19 +474,19 @@ func (tp *template) eval(input any, ctx ctxSource) (any, error) {
 						"The JSONPath '%s' specified for the field '%s.$' could not be found in the input '%s'",
 						f.orig, f.key, truncate(mustJSONString(pick(f.path.context, input, ctx)), 256))
 				}
-				out[f.key] = v
+				out.add(f.key, v)
 			case f.call != nil:
 				v, err := f.call.eval(input, ctx)
 				if err != nil {
 					return nil, err
 				}
-				out[f.key] = v
+				out.add(f.key, v)
 			default:
 				v, err := f.sub.eval(input, ctx)
 				if err != nil {
 					return nil, err
 				}
-				out[f.key] = v
+				out.add(f.key, v)
 			}
 		}
 		return out, nil

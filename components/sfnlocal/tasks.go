@@ -107,7 +107,7 @@ func (x *execution) taskTimedOut(s *state, timeout float64) error {
 
 func (x *execution) dispatchTask(ctx context.Context, s *state, eff any) (any, error) {
 	if h, ok := x.r.eng.opts.TaskOverrides[s.name]; ok {
-		return x.callInvoker(ctx, s, h, s.resource, eff, false)
+		return x.callInvoker(ctx, h, s.resource, eff, false)
 	}
 	kind, err := classifyResource(s.resource)
 	if err != nil {
@@ -115,18 +115,21 @@ func (x *execution) dispatchTask(ctx context.Context, s *state, eff any) (any, e
 	}
 	switch kind {
 	case resLambdaARN:
-		return x.callLambda(ctx, s, s.resource, eff, false)
+		return x.callLambda(ctx, s.resource, eff, false)
 	case resLambdaInvoke:
-		p, ok := eff.(map[string]any)
-		fn, _ := p["FunctionName"].(string)
+		p, ok := eff.(*object)
+		var fn string
+		if ok {
+			fn, _ = p.str("FunctionName")
+		}
 		if !ok || fn == "" {
 			return nil, newErr(ErrRuntime, "arn:aws:states:::lambda:invoke needs Parameters.FunctionName (a function name or ARN)")
 		}
-		var payload any = map[string]any{}
-		if pl, has := p["Payload"]; has {
+		var payload any = newObject(0)
+		if pl, has := p.get("Payload"); has {
 			payload = pl
 		}
-		return x.callLambda(ctx, s, fn, payload, true)
+		return x.callLambda(ctx, fn, payload, true)
 	case resSQSSend:
 		return x.sqsSend(ctx, s, eff)
 	case resS3Get:
@@ -139,18 +142,20 @@ func (x *execution) dispatchTask(ctx context.Context, s *state, eff any) (any, e
 	return nil, newErr(ErrRuntime, "unsupported resource %q", s.resource)
 }
 
-func (x *execution) callLambda(ctx context.Context, s *state, fn string, payload any, wrap bool) (any, error) {
+func (x *execution) callLambda(ctx context.Context, fn string, payload any, wrap bool) (any, error) {
 	h, ok := x.r.eng.opts.Functions.Lookup(fn)
 	if !ok {
 		if x.listening() {
 			x.emit("LambdaFunctionScheduleFailed", map[string]any{"resource": fn, "error": ErrLambdaResourceNotFound})
+		} else {
+			x.tally(1)
 		}
 		return nil, newErr(ErrLambdaResourceNotFound, "Function not found: %s (register it in Options.Functions)", fn)
 	}
-	return x.callInvoker(ctx, s, h, fn, payload, wrap)
+	return x.callInvoker(ctx, h, fn, payload, wrap)
 }
 
-func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resource string, payload any, wrap bool) (any, error) {
+func (x *execution) callInvoker(ctx context.Context, h Invoker, resource string, payload any, wrap bool) (any, error) {
 	body, err := marshalJSON(payload)
 	if err != nil {
 		return nil, newErr(ErrRuntime, "the task input cannot be encoded: %v", err)
@@ -162,6 +167,7 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 	// integration Task* events (resourceType lambda, resource invoke), as in GetExecutionHistory
 	failed := func(ee *ExecutionError) {
 		if !x.listening() {
+			x.tally(1)
 			return
 		}
 		if wrap {
@@ -179,6 +185,8 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 			x.emit("LambdaFunctionScheduled", map[string]any{"resource": resource, "input": string(body)})
 			x.emit("LambdaFunctionStarted", nil)
 		}
+	} else {
+		x.tally(2)
 	}
 	out, err := invokeHandler(ctx, h, body)
 	if err != nil {
@@ -187,7 +195,10 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 		return nil, ee
 	}
 	if len(out) > maxPayloadBytes {
-		return nil, newErr(ErrDataLimitExceeded, "The function result is %d bytes, more than the 262144-byte limit", len(out))
+		// AWS records the failure as the task's (TaskFailed, LambdaFunctionFailed)
+		ee := newErr(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", resource)
+		failed(ee)
+		return nil, ee
 	}
 	var v any
 	if len(strings.TrimSpace(string(out))) == 0 {
@@ -200,11 +211,13 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 	if !wrap {
 		if x.listening() {
 			x.emit("LambdaFunctionSucceeded", map[string]any{"output": string(out)})
+		} else {
+			x.tally(1)
 		}
 		return v, nil
 	}
 	reqID := newUUID()
-	res := map[string]any{
+	res := fromGo(map[string]any{
 		"ExecutedVersion": "$LATEST",
 		"Payload":         v,
 		"SdkHttpMetadata": map[string]any{
@@ -216,25 +229,29 @@ func (x *execution) callInvoker(ctx context.Context, s *state, h Invoker, resour
 		},
 		"SdkResponseMetadata": map[string]any{"RequestId": reqID},
 		"StatusCode":          int64(200),
-	}
+	}).(*object)
+	res = res.with("Payload", v) // v is already an execution value
 	if x.listening() {
 		x.emit("TaskSucceeded", map[string]any{"resourceType": "lambda", "resource": "invoke", "output": jsonText(res)})
+	} else {
+		x.tally(1)
 	}
 	return res, nil
 }
 
-func params(eff any, resource string) (map[string]any, error) {
-	p, ok := eff.(map[string]any)
+func params(eff any, resource string) (*object, error) {
+	p, ok := eff.(*object)
 	if !ok {
 		return nil, newErr(ErrRuntime, "%s needs Parameters (an object), got %s", resource, typeName(eff))
 	}
 	return p, nil
 }
 
-func strParam(p map[string]any, name, resource string) (string, error) {
-	s, ok := p[name].(string)
+func strParam(p *object, name, resource string) (string, error) {
+	v, _ := p.get(name)
+	s, ok := v.(string)
 	if !ok || s == "" {
-		return "", newErr(ErrRuntime, "%s needs Parameters.%s (a string), got %s", resource, name, mustJSONString(p[name]))
+		return "", newErr(ErrRuntime, "%s needs Parameters.%s (a string), got %s", resource, name, mustJSONString(v))
 	}
 	return s, nil
 }
@@ -249,7 +266,8 @@ func (x *execution) sqsSend(ctx context.Context, s *state, eff any) (any, error)
 		return nil, err
 	}
 	var body string
-	switch b := p["MessageBody"].(type) {
+	mb, _ := p.get("MessageBody")
+	switch b := mb.(type) {
 	case string:
 		body = b
 	case nil:
@@ -258,12 +276,13 @@ func (x *execution) sqsSend(ctx context.Context, s *state, eff any) (any, error)
 		body = mustJSONString(b)
 	}
 	m := Message{QueueURL: url, Body: body}
-	if a, ok := p["MessageAttributes"].(map[string]any); ok {
-		m.Attributes = a
+	if a, ok := p.get("MessageAttributes"); ok {
+		m.Attributes, _ = toGo(a).(map[string]any)
 	}
-	m.MessageGroupID, _ = p["MessageGroupId"].(string)
-	m.MessageDeduplicationID, _ = p["MessageDeduplicationId"].(string)
-	if d, ok := toInt(p["DelaySeconds"]); ok {
+	m.MessageGroupID, _ = p.str("MessageGroupId")
+	m.MessageDeduplicationID, _ = p.str("MessageDeduplicationId")
+	ds, _ := p.get("DelaySeconds")
+	if d, ok := toInt(ds); ok {
 		if d < 0 || d > 900 {
 			return nil, newErr("SQS.InvalidParameterValueException", "DelaySeconds must be in 0..900, got %d", d)
 		}
@@ -280,8 +299,8 @@ func (x *execution) sqsSend(ctx context.Context, s *state, eff any) (any, error)
 		return nil, ee
 	}
 	sum := md5.Sum([]byte(body))
-	out := map[string]any{"MD5OfMessageBody": hex.EncodeToString(sum[:]), "MessageId": id,
-		"SdkHttpMetadata": map[string]any{"HttpStatusCode": int64(200)}, "SdkResponseMetadata": map[string]any{"RequestId": newUUID()}}
+	out := fromGo(map[string]any{"MD5OfMessageBody": hex.EncodeToString(sum[:]), "MessageId": id,
+		"SdkHttpMetadata": map[string]any{"HttpStatusCode": int64(200)}, "SdkResponseMetadata": map[string]any{"RequestId": newUUID()}})
 	x.emit("TaskSucceeded", map[string]any{"resource": "sendMessage", "resourceType": "sqs", "output": jsonText(out)})
 	return out, nil
 }
@@ -317,10 +336,10 @@ func (x *execution) s3Get(ctx context.Context, s *state, eff any) (any, error) {
 		return nil, s3Err(err)
 	}
 	sum := md5.Sum(body)
-	return map[string]any{
+	return fromGo(map[string]any{
 		"Body": string(body), "ContentLength": int64(len(body)), "ContentType": "application/octet-stream",
 		"ETag": `"` + hex.EncodeToString(sum[:]) + `"`, "AcceptRanges": "bytes", "Metadata": map[string]any{},
-	}, nil
+	}), nil
 }
 
 func (x *execution) s3Put(ctx context.Context, s *state, eff any) (any, error) {
@@ -337,7 +356,8 @@ func (x *execution) s3Put(ctx context.Context, s *state, eff any) (any, error) {
 		return nil, err
 	}
 	var body []byte
-	switch b := p["Body"].(type) {
+	pb, _ := p.get("Body")
+	switch b := pb.(type) {
 	case string:
 		body = []byte(b)
 	case nil:
@@ -348,7 +368,7 @@ func (x *execution) s3Put(ctx context.Context, s *state, eff any) (any, error) {
 	if err != nil {
 		return nil, s3Err(err)
 	}
-	return map[string]any{"ETag": etag, "ServerSideEncryption": "AES256"}, nil
+	return obj("ETag", etag, "ServerSideEncryption", "AES256"), nil
 }
 
 func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind resourceKind) (any, error) {
@@ -372,8 +392,8 @@ func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind 
 		return nil, newErr(ErrStateMachineDoesNotExist, "State Machine Does Not Exist: '%s' (register it in Options.StateMachines)", target)
 	}
 	smArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", x.r.eng.opts.Region, x.r.eng.opts.Account, smName)
-	var input any = map[string]any{}
-	if in, ok := p["Input"]; ok {
+	var input any = newObject(0)
+	if in, ok := p.get("Input"); ok {
 		input = in
 		if str, isStr := in.(string); isStr {
 			if v, perr := parseJSON([]byte(str)); perr == nil {
@@ -381,7 +401,7 @@ func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind 
 			}
 		}
 	}
-	name, _ := p["Name"].(string)
+	name, _ := p.str("Name")
 	if name == "" {
 		name = newUUID()
 	}
@@ -393,7 +413,7 @@ func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind 
 			defer x.r.bg.Done()
 			_, _ = x.r.execute(context.WithoutCancel(ctx), def.m, smArn, smName, name, "", input, def.m.timeout)
 		}()
-		return map[string]any{"ExecutionArn": execArn, "StartDate": start.Format(time.RFC3339Nano)}, nil
+		return obj("ExecutionArn", execArn, "StartDate", start.Format(time.RFC3339Nano)), nil
 	}
 	out, err := x.r.execute(ctx, def.m, smArn, smName, name, "", input, def.m.timeout)
 	stop := time.Now().UTC()
@@ -409,17 +429,16 @@ func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind 
 		}
 		desc["Status"] = "FAILED"
 		desc["Error"], desc["Cause"] = ee.Name, ee.Cause
-		return nil, &ExecutionError{Name: ErrTaskFailed, Cause: jsonText(desc)}
+		return nil, &ExecutionError{Name: ErrTaskFailed, Cause: jsonText(fromGo(desc))}
 	}
 	desc["Status"] = "SUCCEEDED"
 	desc["OutputDetails"] = map[string]any{"Included": true}
 	if kind == resStartExecSync2 {
-		desc["Input"] = input
-		desc["Output"] = out
-	} else {
-		desc["Output"] = jsonText(out)
+		o := fromGo(desc).(*object)
+		return o.with("Input", input).with("Output", out), nil
 	}
-	return desc, nil
+	desc["Output"] = jsonText(out)
+	return fromGo(desc), nil
 }
 
 // integrationName splits an arn:aws:states:::<service>:<action> resource into the resourceType

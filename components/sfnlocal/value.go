@@ -7,46 +7,30 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"sync"
 	"unicode/utf8"
-
-	"github.com/ohler55/ojg/oj"
 )
 
-// parsers reuses ojg parsers (and their buffers) across documents.
-var parsers = sync.Pool{New: func() any { return &oj.Parser{} }}
+// Values flowing through an execution are plain JSON trees: *object (members in document
+// order), []any, string, int64, bigInt, float64, bool and nil. They are never modified in place
+// once built: every state builds new containers (copy on write), so branches and iterations can
+// share their inputs safely.
 
-// Values flowing through an execution are plain JSON trees: map[string]any, []any, string,
-// int64, float64, bool and nil. They are never modified in place once built: every state builds
-// new containers (copy on write), so branches and iterations can share their inputs safely.
-
-// parseJSON decodes a JSON document; integers become int64, other numbers float64.
-func parseJSON(b []byte) (any, error) {
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, fmt.Errorf("empty JSON document")
-	}
-	p := parsers.Get().(*oj.Parser)
-	v, err := p.Parse(b)
-	parsers.Put(p)
-	if err != nil {
-		return nil, err
-	}
-	return normalize(v), nil
-}
-
-// normalize converts the number types a decoder may produce into int64 or float64.
-func normalize(v any) any {
+// fromGo converts a value built by encoding/json or by hand (map[string]any with sorted keys,
+// json.Number, int) into an execution value.
+func fromGo(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
-		for k, e := range t {
-			t[k] = normalize(e)
+		o := newObject(len(t))
+		for _, k := range sortedKeys(t) {
+			o.add(k, fromGo(t[k]))
 		}
-		return t
+		return o
 	case []any:
+		out := make([]any, len(t))
 		for i, e := range t {
-			t[i] = normalize(e)
+			out[i] = fromGo(e)
 		}
-		return t
+		return out
 	case json.Number:
 		if i, err := t.Int64(); err == nil {
 			return i
@@ -55,21 +39,13 @@ func normalize(v any) any {
 		return f
 	case int:
 		return int64(t)
-	case float64:
-		return t
-	case int64, string, bool, nil:
-		return t
 	default:
-		// big numbers and other exotic decoder types: keep their text.
-		if f, err := strconv.ParseFloat(fmt.Sprint(t), 64); err == nil {
-			return f
-		}
-		return fmt.Sprint(t)
+		return t
 	}
 }
 
-// marshalJSON encodes a value compactly without HTML escaping, object keys sorted (as
-// encoding/json does), numbers formatted as encoding/json formats them.
+// marshalJSON encodes a value compactly without HTML escaping, objects in member order (maps
+// with sorted keys, as encoding/json does), numbers formatted as encoding/json formats them.
 func marshalJSON(v any) ([]byte, error) {
 	return appendJSON(make([]byte, 0, 64), v)
 }
@@ -89,6 +65,8 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 		return strconv.AppendInt(dst, t, 10), nil
 	case int:
 		return strconv.AppendInt(dst, int64(t), 10), nil
+	case bigInt:
+		return append(dst, t...), nil
 	case float64:
 		return appendFloat(dst, t)
 	case []any:
@@ -119,6 +97,20 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 			dst = append(dst, ':')
 			var err error
 			if dst, err = appendJSON(dst, t[k]); err != nil {
+				return nil, err
+			}
+		}
+		return append(dst, '}'), nil
+	case *object:
+		dst = append(dst, '{')
+		for i, e := range t.m {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, e.key)
+			dst = append(dst, ':')
+			var err error
+			if dst, err = appendJSON(dst, e.val); err != nil {
 				return nil, err
 			}
 		}
@@ -224,6 +216,9 @@ func toFloat(v any) (float64, bool) {
 		return n, true
 	case int:
 		return float64(n), true
+	case bigInt:
+		f, err := strconv.ParseFloat(string(n), 64)
+		return f, err == nil
 	}
 	return 0, false
 }
@@ -248,14 +243,14 @@ func isNumber(v any) bool { _, ok := toFloat(v); return ok }
 // jsonEqual compares two JSON values structurally, numbers by value.
 func jsonEqual(a, b any) bool {
 	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *object:
+		y, ok := b.(*object)
+		if !ok || len(x.m) != len(y.m) {
 			return false
 		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !jsonEqual(v, w) {
+		for _, e := range x.m {
+			w, ok := y.get(e.key)
+			if !ok || !jsonEqual(e.val, w) {
 				return false
 			}
 		}
@@ -289,7 +284,7 @@ func jsonEqual(a, b any) bool {
 // typeName names a JSON value's type for error messages.
 func typeName(v any) string {
 	switch v.(type) {
-	case map[string]any:
+	case *object, map[string]any:
 		return "object"
 	case []any:
 		return "array"
@@ -299,7 +294,7 @@ func typeName(v any) string {
 		return "boolean"
 	case nil:
 		return "null"
-	case int64, int, float64:
+	case int64, int, float64, bigInt:
 		return "number"
 	}
 	return fmt.Sprintf("%T", v)
@@ -314,11 +309,68 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-// shallowCopyMap returns a copy of m with room for extra keys.
-func shallowCopyMap(m map[string]any, extra int) map[string]any {
-	c := make(map[string]any, len(m)+extra)
-	for k, v := range m {
-		c[k] = v
+// toGo converts an execution value into plain Go values (map[string]any for objects), for APIs
+// that take them.
+func toGo(v any) any {
+	switch t := v.(type) {
+	case *object:
+		m := make(map[string]any, len(t.m))
+		for _, e := range t.m {
+			m[e.key] = toGo(e.val)
+		}
+		return m
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = toGo(e)
+		}
+		return out
+	default:
+		return t
 	}
-	return c
+}
+
+// jsonFits reports whether v's compact JSON encoding is at most limit bytes, walking v without
+// encoding it and stopping as soon as the limit is passed.
+func jsonFits(v any, limit int) bool {
+	n := 0
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch t := v.(type) {
+		case nil:
+			n += 4
+		case bool:
+			n += 5
+		case string:
+			n += len(t) + 2 // escapes only add: an approximation from below, exact for plain text
+		case bigInt:
+			n += len(t)
+		case int64:
+			var buf [24]byte
+			n += len(strconv.AppendInt(buf[:0], t, 10))
+		case float64:
+			var buf [32]byte
+			b, _ := appendFloat(buf[:0], t)
+			n += len(b)
+		case []any:
+			n += 1 + len(t)
+			for _, e := range t {
+				if !walk(e) {
+					return false
+				}
+			}
+		case *object:
+			n += 1 + len(t.m)
+			for _, e := range t.m {
+				n += len(e.key) + 3
+				if !walk(e.val) {
+					return false
+				}
+			}
+		default:
+			n += 8
+		}
+		return n <= limit
+	}
+	return walk(v)
 }

@@ -40,6 +40,21 @@ var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 
 var knownKeys = []string{KeyProduction, KeyLogRetentionDays, KeyTimeZone, KeyAlarmTopicArn, KeyTags, KeyAccountID, KeyNamePrefix, KeyLogGroupPrefix, KeyTagNamespace}
 
+// awsProviderKeys are the config keys of the AWS provider (pulumi-aws v6's config package); any
+// other aws: key is a typo.
+var awsProviderKeys = []string{
+	"accessKey", "allowedAccountIds", "assumeRole", "assumeRoleWithWebIdentity", "customCaBundle", "defaultTags",
+	"ec2MetadataServiceEndpoint", "ec2MetadataServiceEndpointMode", "endpoints", "forbiddenAccountIds", "httpProxy",
+	"httpsProxy", "ignoreTags", "insecure", "maxRetries", "noProxy", "profile", "region", "retryMode",
+	"s3UsEast1RegionalEndpoint", "s3UsePathStyle", "secretKey", "sharedConfigFiles", "sharedCredentialsFiles",
+	"skipCredentialsValidation", "skipMetadataApiCheck", "skipRegionValidation", "skipRequestingAccountId", "stsRegion",
+	"token", "tokenBucketRateLimiterCapacity", "useDualstackEndpoint", "useFipsEndpoint",
+}
+
+// AWSProviderKeys returns the AWS provider's config keys, without the aws: namespace: Load
+// reports any other aws: key as a typo.
+func AWSProviderKeys() []string { return append([]string(nil), awsProviderKeys...) }
+
 // Keys returns the stage settings' keys, without a namespace. They are read under skein: and
 // under the project's own namespace.
 func Keys() []string { return append([]string(nil), knownKeys...) }
@@ -180,6 +195,11 @@ func Load(ctx *pulumi.Context) (*Stage, error) {
 	}
 	for _, k := range UnknownKeys(ctx, Namespace, knownKeys) {
 		c.Add(k, UnknownKeyRule("stage setting", Namespace, knownKeys), nil)
+	}
+	// The AWS provider ignores keys it does not know: aws:regoin would deploy to whatever region
+	// the environment gives.
+	for _, k := range UnknownKeys(ctx, "aws", awsProviderKeys) {
+		c.Add(k, UnknownKeyRule("setting of the AWS provider (pulumi-aws v6)", "aws", awsProviderKeys), nil)
 	}
 	c.Join(s.validate()...)
 	if err := c.Err(); err != nil {

@@ -2,6 +2,11 @@ package stage_test
 
 import (
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -87,6 +92,8 @@ func TestBadSettings(t *testing.T) {
 		{"skein:tags", `{"skein:stage":"x"}`, "must not set reserved keys"},
 		{"skein:tags", `{"aws:createdBy":"x"}`, "must not set reserved keys"},
 		{"skein:colour", "blue", "is not a stage setting"},
+		{"aws:regoin", "eu-west-3", "is not a setting of the AWS provider"},
+		{"aws:profil", "prod", "is not a setting of the AWS provider"},
 	}
 	for _, r := range rows {
 		t.Run(r.key+"="+r.value, func(t *testing.T) {
@@ -112,7 +119,7 @@ func TestBadSettings(t *testing.T) {
 			case `["team"]`:
 				shown = `team`
 			}
-			if r.key != "skein:colour" && !strings.Contains(msg, shown) {
+			if !strings.Contains(r.rule, "is not a") && !strings.Contains(msg, shown) {
 				t.Errorf("error %q does not show the value %q", msg, shown)
 			}
 			if n := strings.Count(msg, `stage "dev": `); n != 1 {
@@ -302,5 +309,31 @@ func TestSettingsUnderTheProjectsNamespace(t *testing.T) {
 	_, _, err = run(map[string]string{"aws:region": "eu-west-1", "nightly:timeZone": "Europe/Paris", "skein:timeZone": "UTC"})
 	if err == nil || !strings.Contains(err.Error(), `nightly:timeZone must not differ from skein:timeZone ("UTC")`) {
 		t.Errorf("two values of one setting: %v", err)
+	}
+}
+
+// The AWS provider's keys are what pulumi-aws v6's own config package reads, no more, no less.
+func TestAWSProviderKeysAreThePulumiAWSOnes(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi-aws/sdk/v6").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "go", "aws", "config", "config.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(`"aws:([A-Za-z0-9]+)"`).FindAllStringSubmatch(string(src), -1) {
+		seen[m[1]] = true
+	}
+	want := make([]string, 0, len(seen))
+	for k := range seen {
+		want = append(want, k)
+	}
+	sort.Strings(want)
+	got := stage.AWSProviderKeys()
+	sort.Strings(got)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("AWSProviderKeys %v\npulumi-aws reads %v", got, want)
 	}
 }

@@ -161,7 +161,7 @@ func TestThrottlesOfAReservedWorkerAreRetriedLonger(t *testing.T) {
 			t.Errorf("the transient retrier still takes throttles: %v", retry[0].ErrorEquals)
 		}
 	}
-	if r := retry[1]; strings.Join(r.ErrorEquals, ",") != "Lambda.TooManyRequestsException" || r.MaxAttempts != 24 || r.MaxDelaySeconds != 10 || r.JitterStrategy != "FULL" {
+	if r := retry[1]; strings.Join(r.ErrorEquals, ",") != "Lambda.TooManyRequestsException" || r.MaxAttempts != 100 || r.MaxDelaySeconds != 2 || r.JitterStrategy != "FULL" {
 		t.Errorf("throttle retrier %+v", r)
 	}
 }

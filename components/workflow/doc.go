@@ -68,8 +68,9 @@
 //     Lambda.TooManyRequestsException: 6 retries from 1 s, doubling, capped at 30 s, full jitter
 //     ([DefaultWorkerRetry]). A worker that reserves concurrency (its budget's share, see
 //     components/budget) has its throttles retried for longer instead ([ThrottleRetry]: up to
-//     215 s; its doc shows the arithmetic). Task.Retry replaces these, Task.AlsoRetry extends
-//     them. SendMessage tasks retry SQS's transient errors 3 times ([DefaultSendRetry]).
+//     199 s, at most 2 s apart; its doc shows the arithmetic). Task.Retry replaces these,
+//     Task.AlsoRetry extends them. SendMessage tasks retry SQS's transient errors 3 times
+//     ([DefaultSendRetry]).
 //   - Map.MaxConcurrency zero means the smallest ReservedConcurrency of the workers the processor
 //     invokes at any depth, divided by the iterations the enclosing Maps already run, or else 40
 //     inline and 1,000 distributed, so a fan-out never overruns what it calls unless told to.

@@ -98,26 +98,28 @@ func DefaultWorkerRetry() Retry {
 // Lambda.TooManyRequestsException, in place of DefaultWorkerRetry's six tries: a throttle there
 // is the budget working (overlapping executions, a redrive or a queue consumer asking for more
 // invocations than the worker reserves), not a failure. The first retry comes after up to 1 s,
-// doubling to at most 10 s apart, 24 retries with full jitter: up to 215 s of waiting in all
-// (1+2+4+8 + 20x10), about 108 s on average, which still fits an Express child execution's five
-// minutes beside a short invocation. A throttled invocation costs nothing (Lambda does not run
-// it, and an Express execution pays for duration, not transitions).
+// then at most 2 s apart, 100 retries with full jitter: up to 199 s of waiting in all, about
+// 100 s on average, which still fits an Express child execution's five minutes beside a short
+// invocation. The short cap keeps the worker busy: with n throttled states retrying every second
+// on average, a concurrency slot the worker frees waits about 1/n s for the next one. A
+// throttled invocation costs nothing (Lambda does not run it, and an Express execution pays for
+// duration, not transitions).
 //
 // The arithmetic of "a burst of overlapping runs never fails an item": k executions that each
 // keep N invocations of a worker reserving N in flight contend for N slots; a slot frees every
 // t/N on average (t: one invocation's duration) and goes to one of about (k-1)N waiting retries,
 // so a waiting item wins one of the N*W/t slots freed during the W seconds it retries with
-// probability 1-(1-1/((k-1)N))^(N*W/t), about 1-exp(-W/((k-1)t)). With W = 215 s, two
-// overlapping runs of 5 s invocations fail an item with probability about exp(-43), and three
-// with about exp(-21); invocations near a minute long need the budget's share to be split
+// probability 1-(1-1/((k-1)N))^(N*W/t), about 1-exp(-W/((k-1)t)). With W = 199 s, two
+// overlapping runs of 5 s invocations fail an item with probability about exp(-40), and three
+// with about exp(-20); invocations near a minute long need the budget's share to be split
 // between the runs instead (lower the Map's MaxConcurrency), or Standard child executions.
 func ThrottleRetry() Retry {
 	return Retry{
 		ErrorEquals: []string{"Lambda.TooManyRequestsException"},
 		Interval:    time.Second,
-		MaxAttempts: Attempts(24),
+		MaxAttempts: Attempts(100),
 		BackoffRate: 2,
-		MaxDelay:    10 * time.Second,
+		MaxDelay:    2 * time.Second,
 		FullJitter:  true,
 	}
 }

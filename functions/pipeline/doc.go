@@ -3,11 +3,17 @@
 // GetObject/PutObject/HeadObject). The deployables in functions/<name>/main.go only wire them;
 // `make local` registers the same types with components/sfnlocal, in-process.
 //
-//	list-groups      ListGroups      RunInput         -> ListGroupsOutput
-//	list-devices     ListDevices     ListDevicesInput -> ListDevicesOutput   (writes a group manifest)
+//	vendor           Vendor          Request{op,input} -> the op's output; SQS event -> partial batch response
+//	  list-groups    ListGroups      RunInput         -> ListGroupsOutput
+//	  list-devices   ListDevices     ListDevicesInput -> ListDevicesOutput   (writes a group manifest)
+//	  fetch-metrics  FetchMetrics    FetchInput       -> FetchOutput         (writes raw/ objects)
 //	merge-manifests  MergeManifests  MergeInput       -> MergeOutput         (writes the day's manifest)
-//	fetch-metrics    FetchMetrics    FetchInput       -> FetchOutput         (writes raw/ objects)
 //	transform        Transform       events.SQSEvent  -> events.SQSEventResponse (writes processed/)
+//
+// Every call to the vendor goes through the one vendor worker ([Vendor], ops [OpListGroups],
+// [OpListDevices], [OpFetchMetrics]), so that its reserved concurrency and each invocation's
+// share of the vendor's rate (package pace, a fresh pacer per invocation on the context the
+// vendor client waits for) bound every caller at once.
 //
 // functions/README.md gives every input and output, the error names for Retry and Catch, and
 // how the workflow wires them.
@@ -34,17 +40,19 @@
 //
 // # Defaults
 //
-// FetchMetrics runs one item of a batch at a time (Concurrency 0 means 1: the workflow's
-// MaxConcurrency is then exactly the vendor budget) and keeps 2 s before the Lambda deadline
-// (Reserve) in which no item starts. Transform uses sqsbatch's default record concurrency.
+// FetchMetrics runs one item of a batch at a time (Concurrency 0 means 1) and keeps 2 s before
+// the Lambda deadline (Reserve) in which no item starts. Vendor paces nothing with a zero
+// Budget and runs one SQS record at a time. Transform uses sqsbatch's default record
+// concurrency.
 // A nil Log means no logging; the mains pass logx.New.
 //
 // # IAM
 //
-// list-devices: s3:PutObject on manifests/*. merge-manifests: s3:GetObject and s3:PutObject on
-// manifests/* (and s3:GetObject on results/* for a redrive manifest). fetch-metrics:
-// s3:PutObject and s3:GetObject (HeadObject needs GetObject) on raw/*, ssm:GetParameter on the
-// token parameter, kms:Decrypt on its key. transform: s3:GetObject on raw/*, s3:PutObject on
+// vendor: s3:PutObject on manifests/* (list-devices), s3:PutObject and s3:GetObject (HeadObject
+// needs GetObject) on raw/* and s3:PutObject on failed/* (fetch-metrics), ssm:GetParameter on the
+// token parameter, kms:Decrypt on its key, and the SQS consumer actions of a queue subscribed to
+// it. merge-manifests: s3:GetObject and s3:PutObject on manifests/* (and s3:GetObject on
+// results/* for a redrive manifest). transform: s3:GetObject on raw/*, s3:PutObject on
 // processed/*. HeadObject of a missing key answers 403 instead of 404 without s3:ListBucket;
 // fetch-metrics (which heads keys only on retries) treats a 403 as "not stored" and fetches the
 // item again, so s3:ListBucket is not needed.

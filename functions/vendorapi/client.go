@@ -297,8 +297,16 @@ func (c *Client) get(ctx context.Context, u string, out any) error {
 		defer cancel()
 	}
 	const method = http.MethodGet
+	pacer := pacerFrom(ctx)
 	for attempt := 1; ; attempt++ {
+		release, err := pacer.Acquire(ctx)
+		if err != nil {
+			// the budget allows no call before the deadline, or the invocation ended: the
+			// workflow retries (or the caller reports what it did not reach)
+			return &TransportError{Method: method, URL: u, Attempts: attempt - 1, Err: err}
+		}
 		body, status, header, err := c.do(ctx, method, u)
+		release()
 		var failure error
 		var retryAfter time.Duration
 		switch {

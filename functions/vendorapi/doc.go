@@ -37,6 +37,14 @@
 // The context deadline is the Lambda invocation deadline (aws-lambda-go sets it on the handler's
 // context from the Lambda-Runtime-Deadline-Ms header).
 //
+// # Pacing
+//
+// A context made with [WithPacer] paces every HTTP request the client sends with it: each page
+// of a listing and each retry (after the Retry-After or the backoff) first waits for the
+// pacer, and frees its place when the answer is in. The vendor worker puts one fresh pacer
+// (functions/pace, the invocation's share of the vendor's budget) on each invocation's
+// context. A refused wait is a *TransportError, retryable.
+//
 // # Escape hatches
 //
 // Config.HTTPClient takes any *http.Client (proxies, TLS settings, instrumented transports).

@@ -22,6 +22,7 @@ import (
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/sfnlocal"
 	"github.com/skeinhq/skein/components/worker"
+	"github.com/skeinhq/skein/functions/pace"
 	"github.com/skeinhq/skein/functions/pipeline"
 	"github.com/skeinhq/skein/functions/s3local"
 	"github.com/skeinhq/skein/functions/vendorapi"
@@ -62,7 +63,11 @@ type Options struct {
 	// dead-letter queue after maxReceiveCount receives); zero means none.
 	PoisonFraction float64
 	// TimeScale multiplies the workflow's Retry waits (sfnlocal.Options.TimeScale); zero means
-	// 0.05, so a 2 s backoff waits 100 ms. Vendor latency and Retry-After are real.
+	// 0.05 with one run, so a 2 s backoff waits 100 ms, and 0.25 with more. Vendor latency,
+	// Retry-After and rate are real: overlapping runs take real time to share the vendor, and
+	// a state throttled at the vendor worker's reserved concurrency retries within its Retry's
+	// window (24 attempts of up to 10 s in the dev stage, about 2 minutes on average), which
+	// 0.05 would shrink to about 5 s, less than three runs at a binding rate hold the worker.
 	TimeScale float64
 	// Seed varies the failing devices; zero is a valid seed.
 	Seed uint64
@@ -73,7 +78,17 @@ type Options struct {
 	// KeepObjects reads every raw/ and processed/ object of the run into the Report (tests
 	// compare re-runs byte for byte); zero means keys only.
 	KeepObjects bool
+	// Runs is how many executions of the day Run starts at once (a Scheduler retry, an
+	// operator's start, a re-run overlapping the day's run); zero means 1.
+	Runs int
+	// Refetch is how many of the day's devices Run also sends to the refetch queue while the
+	// executions run (fetch-metrics Requests of up to RefetchBatch devices per message), for
+	// the vendor worker to consume at the subscription's concurrency; zero means none.
+	Refetch int
 }
+
+// RefetchBatch is the most devices one refetch message asks for.
+const RefetchBatch = 10
 
 // MinProcs is the fewest Go schedulers (GOMAXPROCS) a local run should have; see [Procs].
 const MinProcs = 4
@@ -92,16 +107,34 @@ func Procs() int {
 	return max(runtime.GOMAXPROCS(0), MinProcs)
 }
 
-// Summary is the last line of make local (ARCHITECTURE.md).
+// Summary is the last line of make local (ARCHITECTURE.md). Items are the day's devices, the
+// same for every run; the peaks are the vendor's over all the runs (and the refetch consumer)
+// together.
 type Summary struct {
-	Items           int     `json:"items"`
-	Succeeded       int     `json:"succeeded"`
-	Failed          int     `json:"failed"`
-	Lost            int     `json:"lost"`
-	PeakConcurrency int64   `json:"peakConcurrency"`
-	MaxConcurrency  int     `json:"maxConcurrency"`
-	WallSeconds     float64 `json:"wallSeconds"`
-	IdealSeconds    float64 `json:"idealSeconds"`
+	Items           int   `json:"items"`
+	Succeeded       int   `json:"succeeded"`
+	Failed          int   `json:"failed"`
+	Lost            int   `json:"lost"`
+	PeakConcurrency int64 `json:"peakConcurrency"`
+	MaxConcurrency  int   `json:"maxConcurrency"`
+	// WallSeconds is from the runs' start until every device is accounted for;
+	// IdealSeconds the larger of calls x latency / MaxConcurrency and calls / rate, over
+	// every vendor call of the runs.
+	WallSeconds  float64 `json:"wallSeconds"`
+	IdealSeconds float64 `json:"idealSeconds"`
+	// Runs is how many executions ran at once.
+	Runs int `json:"runs"`
+	// PeakRate is the most vendor calls started in any window of the rate's period (one
+	// second unless the stage's rate says per minute); RateLimit the vendor's rate in calls
+	// per that period, 0 when it has none.
+	PeakRate  int64 `json:"peakRate"`
+	RateLimit int   `json:"rateLimit"`
+}
+
+// OverBudget reports whether the vendor saw more calls at once than its concurrency or more
+// calls in a window than its rate.
+func (s Summary) OverBudget() bool {
+	return s.PeakConcurrency > int64(s.MaxConcurrency) || (s.RateLimit > 0 && s.PeakRate > int64(s.RateLimit))
 }
 
 // Report is everything a run found, for tests and the command's detail lines.
@@ -122,15 +155,23 @@ type Report struct {
 	Vendor vendortest.Stats
 	// Transform is the queue simulation's statistics.
 	Transform QueueStats
-	// ExecutionError is the export execution's error, if it failed.
+	// ExecutionError is the export executions' errors (joined), if any failed.
 	ExecutionError error
+	// Functions are the local Lambda functions' statistics, by logical name (invocations,
+	// throttles at their reserved concurrency).
+	Functions map[string]FunctionStats
+	// Refetch is the refetch queue's statistics (Options.Refetch).
+	Refetch QueueStats
+	// RatePer is the vendor's rate period (PeakRate's window).
+	RatePer time.Duration
 	// Phases are the seconds from the run's start at which each top-level state of the export
 	// was entered, by state name (where the time goes).
 	Phases map[string]float64
 	// ExportSeconds is the export execution's wall time; TransformSeconds the time until the
 	// transform path (running alongside) has drained its queue, from the same start.
 	ExportSeconds, TransformSeconds float64
-	// Budget is the vendor budget; MapConcurrency and BatchConcurrency how it is shared.
+	// Budget is the vendor's concurrency; MapConcurrency and BatchConcurrency how a run
+	// shares it.
 	Budget, MapConcurrency, BatchConcurrency int
 }
 
@@ -159,9 +200,11 @@ type Environment struct {
 	Engine    *sfnlocal.Engine
 	Bucket    string
 	Functions map[string]map[string]string // logical worker name -> environment variables
-	transform *pipeline.Transform
-	physical  map[string]string // logical worker name -> the function's name in the plan
+	fns       map[string]*function         // logical worker name -> the local function
+	planned   map[string]*plan.Resource    // logical worker name -> its planned function
+	physical  map[string]string            // logical worker name -> the function's name in the plan
 	raw       *notifier
+	refetch   *QueueConfig // nil when the plan has no refetch queue
 
 	phaseMu    sync.Mutex
 	phases     map[string]float64
@@ -185,6 +228,9 @@ func Start(opts Options) (*Environment, error) {
 	}
 	if opts.TimeScale == 0 {
 		opts.TimeScale = 0.05
+		if opts.Runs > 1 {
+			opts.TimeScale = 0.25
+		}
 	}
 	switch {
 	case opts.FailFraction == 0:
@@ -196,7 +242,8 @@ func Start(opts Options) (*Environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Environment{opts: opts, Plan: off.Plan, Config: off.Config, Functions: map[string]map[string]string{}, physical: map[string]string{}, timeZone: off.Stage.TimeZone}
+	e := &Environment{opts: opts, Plan: off.Plan, Config: off.Config, Functions: map[string]map[string]string{}, physical: map[string]string{},
+		fns: map[string]*function{}, planned: map[string]*plan.Resource{}, timeZone: off.Stage.TimeZone}
 	logw := opts.Log
 	if logw == nil {
 		logw = io.Discard
@@ -219,22 +266,34 @@ func Start(opts Options) (*Environment, error) {
 			}
 		}
 		e.Functions[fn.Name] = env
+		e.planned[fn.Name] = fn
 		e.physical[fn.Name] = fn.String("name")
 		if e.physical[fn.Name] == "" {
 			e.physical[fn.Name], _ = fn.Outputs["name"].(string)
 		}
 	}
-	e.Bucket = e.Functions[stack.VendorName]["DATA_BUCKET"]
+	e.Bucket = e.Functions[vendorName]["DATA_BUCKET"]
 	if e.Bucket == "" {
-		return nil, errors.New("local: fetch-metrics has no DATA_BUCKET in the plan")
+		return nil, fmt.Errorf("local: the plan has no %s worker with a DATA_BUCKET", vendorName)
 	}
-	if e.queueCfg, err = queueConfig(e.Plan); err != nil {
+	qc, ok, err := queueConfig(e.Plan, stack.QueueName)
+	if err != nil {
 		return nil, err
 	}
+	if !ok {
+		return nil, fmt.Errorf("local: the plan has no %s queue with its subscription", stack.QueueName)
+	}
+	e.queueCfg = qc
+	if qc, ok, err := queueConfig(e.Plan, refetchName); err != nil {
+		return nil, err
+	} else if ok {
+		e.refetch = &qc
+	}
 
+	conc, rate, per := vendorLimits(e.Config)
 	e.Vendor, err = vendortest.Start(vendortest.Options{
 		Groups: opts.Groups, DevicesPerGroup: opts.DevicesPerGroup, Latency: opts.Latency,
-		ConcurrencyLimit: e.Config.VendorConcurrency, FailFraction: opts.FailFraction, FailStatus: cmpOr(opts.FailStatus, 404),
+		ConcurrencyLimit: conc, RateLimit: rate, RateWindow: per, FailFraction: opts.FailFraction, FailStatus: cmpOr(opts.FailStatus, 404),
 		Storms: opts.Storms, RetryAfter: opts.RetryAfter, Seed: opts.Seed, Token: "local-token",
 	})
 	if err != nil {
@@ -276,43 +335,55 @@ func (e *Environment) onEvent(ev sfnlocal.Event) {
 	}
 }
 
-// handlers builds the real handlers with the settings the plan gives each function.
+// handlers builds the real handlers with the settings the plan gives each function, each
+// behind its planned reserved concurrency.
 func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 	st := e.S3.Client()
+	vendorEnv := e.Functions[vendorName]
 	envInt := func(fn, key string) int {
 		n, _ := strconv.Atoi(e.Functions[fn][key])
 		return n
 	}
-	vendor, err := vendorapi.New(vendorapi.Config{BaseURL: e.Vendor.URL, Token: "local-token",
-		MaxAttempts: envInt(stack.VendorName, "VENDOR_MAX_ATTEMPTS"), PageSize: envInt(stack.VendorName, "VENDOR_PAGE_SIZE")})
+	budget, err := pace.FromEnv(func(k string) (string, bool) { v, ok := vendorEnv[k]; return v, ok })
+	if err != nil {
+		return nil, fmt.Errorf("local: the %s worker's budget: %w", vendorName, err)
+	}
+	client, err := vendorapi.New(vendorapi.Config{BaseURL: e.Vendor.URL, Token: "local-token",
+		MaxAttempts: envInt(vendorName, "VENDOR_MAX_ATTEMPTS"), PageSize: envInt(vendorName, "VENDOR_PAGE_SIZE")})
 	if err != nil {
 		return nil, err
 	}
 	logFor := func(name string) *slog.Logger { return e.log.With("function", name) }
 	e.raw = &notifier{Client: st, bucket: e.Bucket}
-	fetch := &pipeline.FetchMetrics{Vendor: vendor, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(stack.VendorName, "BATCH_CONCURRENCY"),
-		FailedPrefix: e.Functions[stack.VendorName]["FAILED_PREFIX"], Log: logFor(stack.VendorName)}
-	if err := fetch.Validate(); err != nil {
+	vendor := &pipeline.Vendor{
+		ListGroups:  &pipeline.ListGroups{Vendor: client, Log: logFor(vendorName)},
+		ListDevices: &pipeline.ListDevices{Vendor: client, Store: st, Bucket: e.Bucket, Log: logFor(vendorName)},
+		Fetch: &pipeline.FetchMetrics{Vendor: client, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(vendorName, "BATCH_CONCURRENCY"),
+			FailedPrefix: vendorEnv["FAILED_PREFIX"], Log: logFor(vendorName)},
+		Budget: budget,
+		Log:    logFor(vendorName),
+	}
+	if err := vendor.Validate(); err != nil {
 		return nil, err
 	}
-	e.transform = &pipeline.Transform{Store: st, Bucket: e.Functions[stack.TransformName]["DATA_BUCKET"], Concurrency: envInt(stack.TransformName, "TRANSFORM_CONCURRENCY"), Log: logFor(stack.TransformName)}
+	transform := &pipeline.Transform{Store: st, Bucket: e.Functions[stack.TransformName]["DATA_BUCKET"], Concurrency: envInt(stack.TransformName, "TRANSFORM_CONCURRENCY"), Log: logFor(stack.TransformName)}
 	fns := &sfnlocal.Functions{}
-	router := &pipeline.Vendor{
-		ListGroups:   &pipeline.ListGroups{Vendor: vendor, Log: logFor(stack.VendorName)},
-		ListDevices:  &pipeline.ListDevices{Vendor: vendor, Store: st, Bucket: e.Bucket, Log: logFor(stack.VendorName)},
-		FetchMetrics: fetch,
-	}
 	for name, h := range map[string]any{
-		stack.VendorName: router.Handle,
-		stack.MergeName:  (&pipeline.MergeManifests{Store: st, Bucket: e.Bucket, Log: logFor(stack.MergeName)}).Handle,
+		vendorName:          vendor.Handle,
+		stack.MergeName:     (&pipeline.MergeManifests{Store: st, Bucket: e.Bucket, Log: logFor(stack.MergeName)}).Handle,
+		stack.TransformName: transform.Handle,
 	} {
 		physical := e.physical[name]
 		if physical == "" {
 			return nil, fmt.Errorf("local: the plan has no function %s", name)
 		}
-		if err := fns.RegisterFunc(physical, h); err != nil {
+		inv, err := invoker(h)
+		if err != nil {
 			return nil, err
 		}
+		f := &function{name: name, inner: inv, reserved: reservedConcurrency(e.planned[name]), timeout: functionTimeout(e.planned[name])}
+		e.fns[name] = f
+		fns.Register(physical, f)
 	}
 	return fns, nil
 }
@@ -368,8 +439,9 @@ func (e *Environment) RunDate() string {
 	return time.Now().In(loc).AddDate(0, 0, -1).Format(time.DateOnly)
 }
 
-// Run executes the export for the run date while every new raw object's S3 event flows through
-// the simulated queue to the transform handler, then accounts for every device.
+// Run executes the export for the run date (Options.Runs executions at once, and the refetch
+// consumer beside them with Options.Refetch) while every new raw object's S3 event flows
+// through the simulated queue to the transform handler, then accounts for every device.
 func (e *Environment) Run(ctx context.Context) (*Report, error) {
 	date := e.RunDate()
 	input, _ := json.Marshal(map[string]string{"date": date})
@@ -378,20 +450,34 @@ func (e *Environment) Run(ctx context.Context) (*Report, error) {
 	if err := e.deletePrefix(ctx, stack.ResultsKeyPrefix+"/"); err != nil {
 		return nil, err
 	}
-	return e.run(ctx, date, input)
+	inputs := make([][]byte, max(e.opts.Runs, 1))
+	for i := range inputs {
+		inputs[i] = input
+	}
+	return e.run(ctx, date, inputs, e.refetchBodies(date, e.opts.Refetch))
 }
 
 // Rerun runs the day of an earlier report again with skipExisting: only the devices without a
 // raw object (those captured under failed/, or in FAILED and PENDING files) are fetched again.
 func (e *Environment) Rerun(ctx context.Context, earlier *Report) (*Report, error) {
 	input, _ := json.Marshal(map[string]any{"date": earlier.Date, "skipExisting": true})
-	return e.run(ctx, earlier.Date, input)
+	return e.run(ctx, earlier.Date, [][]byte{input}, nil)
 }
 
 // Redrive runs the export again over the FAILED and PENDING result files of an earlier report:
 // only the failed items are fetched again.
 func (e *Environment) Redrive(ctx context.Context, earlier *Report) (*Report, error) {
-	files, err := e.resultFiles(earlier.Date)
+	input, err := e.RedriveInput(earlier)
+	if err != nil {
+		return nil, err
+	}
+	return e.run(ctx, earlier.Date, [][]byte{input}, nil)
+}
+
+// RedriveInput is the workflow input that redrives an earlier report's FAILED and PENDING
+// result files.
+func (e *Environment) RedriveInput(earlier *Report) ([]byte, error) {
+	files, err := e.resultFiles()
 	if err != nil {
 		return nil, err
 	}
@@ -402,28 +488,85 @@ func (e *Environment) Redrive(ctx context.Context, earlier *Report) (*Report, er
 	if len(failed) == 0 {
 		return nil, errors.New("local: nothing to redrive")
 	}
-	input, _ := json.Marshal(map[string]any{"date": earlier.Date, "failed": failed})
-	return e.run(ctx, earlier.Date, input)
+	return json.Marshal(map[string]any{"date": earlier.Date, "failed": failed})
 }
 
-func (e *Environment) run(ctx context.Context, date string, input []byte) (*Report, error) {
+// RunInputs runs the given workflow inputs at once (a day's run beside its redrive, say), with
+// n refetch devices on the refetch queue beside them, and accounts for every device of date.
+func (e *Environment) RunInputs(ctx context.Context, date string, inputs [][]byte, refetch int) (*Report, error) {
+	return e.run(ctx, date, inputs, e.refetchBodies(date, refetch))
+}
+
+// refetchBodies are the refetch queue's messages for n of the day's devices, spread evenly
+// over them: fetch-metrics Requests of up to RefetchBatch devices.
+func (e *Environment) refetchBodies(date string, n int) []string {
+	all := e.Vendor.Devices()
+	n = min(n, len(all))
+	if n <= 0 {
+		return nil
+	}
+	var bodies []string
+	var items []pipeline.Item
+	flush := func() {
+		if len(items) == 0 {
+			return
+		}
+		in, _ := json.Marshal(pipeline.FetchInput{Items: items, BatchInput: pipeline.BatchInput{ExecutionID: "refetch"}})
+		b, _ := json.Marshal(pipeline.Request{Op: pipeline.OpFetchMetrics, Input: in})
+		bodies = append(bodies, string(b))
+		items = nil
+	}
+	for i := range n {
+		d := all[i*len(all)/n]
+		items = append(items, pipeline.Item{Date: date, Group: d[:strings.Index(d, "-")], Device: d})
+		if len(items) == RefetchBatch {
+			flush()
+		}
+	}
+	flush()
+	return bodies
+}
+
+func (e *Environment) run(ctx context.Context, date string, inputs [][]byte, refetch []string) (*Report, error) {
 	start := time.Now()
 	before := e.Vendor.Stats()
-	rep := &Report{Date: date, Bucket: e.Bucket, Captured: map[string]Capture{}, Budget: e.Config.VendorConcurrency,
-		MapConcurrency: e.Config.MapConcurrency(), BatchConcurrency: e.Config.BatchConcurrency}
+	conc, rateLimit, per := vendorLimits(e.Config)
+	rep := &Report{Date: date, Bucket: e.Bucket, Captured: map[string]Capture{}, Budget: conc,
+		MapConcurrency: e.Config.MapConcurrency(), BatchConcurrency: e.Config.BatchConcurrency, RatePer: e.Vendor.Options().RateWindow}
 	// The transform path runs while the export writes, as S3 events flow in AWS.
-	qs := newQueueSim(e.queueCfg, e.transform, e.opts.DuplicateFraction, e.opts.PoisonFraction, e.opts.Seed)
+	qs := newQueueSim(e.queueCfg, e.fns[stack.TransformName], e.opts.TimeScale, e.opts.DuplicateFraction, e.opts.PoisonFraction, e.opts.Seed)
 	qs.start(ctx)
 	e.raw.setSink(qs.send)
+	var rq *queueSim
+	if len(refetch) > 0 {
+		if e.refetch == nil {
+			return nil, fmt.Errorf("local: the plan has no %s queue with its subscription", refetchName)
+		}
+		rq = newQueueSim(*e.refetch, e.fns[vendorName], e.opts.TimeScale, 0, 0, e.opts.Seed)
+		rq.start(ctx)
+		for i, b := range refetch {
+			rq.sendBody(fmt.Sprintf("refetch-%d", i), b)
+		}
+	}
 	e.phaseMu.Lock()
 	e.phases, e.phaseStart = map[string]float64{}, start
 	e.phaseMu.Unlock()
-	_, rep.ExecutionError = e.Engine.Execute(ctx, input)
+	errs := make([]error, len(inputs))
+	var wg sync.WaitGroup
+	for i, in := range inputs {
+		wg.Go(func() { _, errs[i] = e.Engine.Execute(ctx, in) })
+	}
+	wg.Wait()
+	rep.ExecutionError = errors.Join(errs...)
 	e.phaseMu.Lock()
 	rep.Phases, e.phases = e.phases, nil
 	e.phaseMu.Unlock()
-	e.raw.setSink(nil)
 	rep.ExportSeconds = round3(time.Since(start).Seconds())
+	if rq != nil {
+		rq.drain() // a dead-lettered refetch message is counted in rep.Refetch.DeadLettered
+		rep.Refetch = rq.stats
+	}
+	e.raw.setSink(nil)
 	// S3 emits an event for every PUT, including those of batches still finishing when a
 	// failed Map run returned: send the events of raw objects written since the run started
 	// that the queue has not seen (the local server's times have a precision of a millisecond).
@@ -437,13 +580,17 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 	dlq := qs.drain()
 	rep.TransformSeconds = round3(time.Since(start).Seconds())
 	rep.Transform = qs.stats
+	rep.Functions = map[string]FunctionStats{}
+	for name, f := range e.fns {
+		rep.Functions[name] = f.stats()
+	}
 
 	raw, err := e.objects("raw/date=" + date + "/")
 	if err != nil {
 		return nil, err
 	}
 	rep.Raw = raw
-	if err := e.captureResults(date, rep); err != nil {
+	if err := e.captureResults(rep); err != nil {
 		return nil, err
 	}
 	if err := e.captureFailed(date, rep); err != nil {
@@ -481,19 +628,34 @@ func (e *Environment) run(ctx context.Context, date string, input []byte) (*Repo
 			rep.Lost = append(rep.Lost, d)
 		}
 	}
+	// A refetch message neither processed nor dead-lettered is lost work too.
+	if rq != nil {
+		s.Lost += rep.Refetch.Messages - rep.Refetch.Deleted - rep.Refetch.DeadLettered
+	}
+	s.Runs = len(inputs)
 	s.PeakConcurrency = rep.Vendor.PeakInFlight
-	s.MaxConcurrency = e.Config.VendorConcurrency
+	s.MaxConcurrency = conc
+	s.PeakRate = rep.Vendor.PeakRate
+	s.RateLimit = rateLimit
 	s.WallSeconds = round3(time.Since(start).Seconds())
-	calls := rep.Vendor.Total - before.Total
-	lat := e.Vendor.Options().Latency
-	s.IdealSeconds = round3(float64(calls) * lat.Seconds() / float64(e.Config.VendorConcurrency))
+	s.IdealSeconds = round3(Ideal(rep.Vendor.Total-before.Total, e.Vendor.Options().Latency, conc, rateLimit, per).Seconds())
 	return rep, nil
+}
+
+// Ideal is the shortest time the vendor's budget allows for calls: the larger of calls x
+// latency / concurrency and calls / rate (rate calls per per; none when 0).
+func Ideal(calls int64, latency time.Duration, concurrency, rate int, per time.Duration) time.Duration {
+	ideal := time.Duration(float64(calls) * float64(latency) / float64(max(concurrency, 1)))
+	if rate > 0 && per > 0 {
+		ideal = max(ideal, time.Duration(float64(calls)*float64(per)/float64(rate)))
+	}
+	return ideal
 }
 
 // captureResults reads the ResultWriter's FAILED and PENDING files: every record's Input is the
 // batch, its Cause names each failed item with its error.
-func (e *Environment) captureResults(date string, rep *Report) error {
-	files, err := e.resultFiles(date)
+func (e *Environment) captureResults(rep *Report) error {
+	files, err := e.resultFiles()
 	if err != nil {
 		return err
 	}
@@ -524,7 +686,7 @@ func (e *Environment) captureResults(date string, rep *Report) error {
 
 // captureFailed reads the objects fetch-metrics wrote under failed/ for the run date.
 func (e *Environment) captureFailed(date string, rep *Report) error {
-	prefix := e.Functions[stack.VendorName]["FAILED_PREFIX"]
+	prefix := e.Functions[vendorName]["FAILED_PREFIX"]
 	if prefix == "" {
 		return nil
 	}
@@ -554,7 +716,7 @@ func cmpOr(v, def int) int {
 }
 
 // resultFiles lists the FAILED and PENDING files the ResultWriter wrote under results/export/.
-func (e *Environment) resultFiles(date string) ([]string, error) {
+func (e *Environment) resultFiles() ([]string, error) {
 	objs, err := e.list(stack.ResultsKeyPrefix + "/")
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package local_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"runtime"
 	"strings"
 	"testing"
@@ -221,5 +222,86 @@ func TestProcsHonoursTheEnvironmentElseAtLeastMinProcs(t *testing.T) {
 		if got := local.Procs(); got < local.MinProcs || got < runtime.GOMAXPROCS(0) {
 			t.Errorf("GOMAXPROCS=%q: Procs() = %d, want at least max(%d, %d)", v, got, local.MinProcs, runtime.GOMAXPROCS(0))
 		}
+	}
+}
+
+// withinBudget checks what every budget test needs: nothing lost, every device accounted for,
+// the vendor never above its concurrency or its rate, and no 429 the pipeline caused itself
+// (only storms may throttle).
+func withinBudget(t *testing.T, rep *local.Report) {
+	t.Helper()
+	s := rep.Summary
+	t.Logf("summary %+v; vendor %+v; functions %+v; refetch %+v", s, rep.Vendor, rep.Functions, rep.Refetch)
+	if rep.ExecutionError != nil {
+		t.Errorf("an execution failed: %v", rep.ExecutionError)
+	}
+	if s.Lost != 0 || s.Succeeded+s.Failed != s.Items {
+		t.Errorf("lost %d: %v", s.Lost, rep.Lost)
+	}
+	if s.OverBudget() || s.RateLimit == 0 {
+		t.Errorf("the vendor saw %d calls at once (concurrency %d) and %d in a window (rate %d)", s.PeakConcurrency, s.MaxConcurrency, s.PeakRate, s.RateLimit)
+	}
+	if rep.Vendor.OverLimit != 0 || rep.Vendor.OverRate != 0 {
+		t.Errorf("the pipeline itself caused 429s: %d over the concurrency, %d over the rate", rep.Vendor.OverLimit, rep.Vendor.OverRate)
+	}
+	if rep.Refetch.Deleted+rep.Refetch.DeadLettered != rep.Refetch.Messages {
+		t.Errorf("refetch messages neither processed nor dead-lettered: %+v", rep.Refetch)
+	}
+}
+
+// Three executions of the same day at once, and the refetch queue's consumer beside them, all
+// draw on one vendor budget whose rate binds (400 calls a second, where 10 calls at once at
+// 2 ms could make 5,000): the vendor worker's reserved concurrency throttles the surplus
+// invocations, the workflow retries them, and nothing is lost.
+func TestOverlappingRunsAndAConsumerShareOneBudget(t *testing.T) {
+	env := start(t, local.Options{Date: "2026-11-26", Groups: 6, DevicesPerGroup: 20, Latency: 2 * time.Millisecond,
+		FailFraction: 0.05, Seed: 4, Runs: 3, Refetch: 40, Config: map[string]string{local.KeyVendorRate: "400/s"}})
+	rep, err := env.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withinBudget(t, rep)
+	if s := rep.Summary; s.Runs != 3 || s.RateLimit != 400 || s.Failed != len(env.Vendor.FailingDevices()) {
+		t.Errorf("summary %+v", s)
+	}
+	// The failing devices answer 404: captured under failed/, their batches succeed.
+	if rep.Refetch.Messages != 4 || rep.Refetch.Deleted != 4 {
+		t.Errorf("refetch %+v, want 40 devices in 4 messages, all processed", rep.Refetch)
+	}
+	vf := rep.Functions["vendor"]
+	if vf.Reserved != rep.Budget || vf.PeakInFlight > int64(vf.Reserved) || vf.Throttles == 0 {
+		t.Errorf("vendor worker %+v: want its reserved concurrency %d held and surplus invocations throttled", vf, rep.Budget)
+	}
+	// Three runs fetched every device at least three times, the refetch consumer 40 more.
+	if got, min := rep.Vendor.Calls["metrics"], int64(3*rep.Summary.Items+40); got < min {
+		t.Errorf("%d metric calls, want at least %d", got, min)
+	}
+}
+
+// A redrive of a run's FAILED files, a skipExisting re-run and a fresh run of the same day, at
+// once and beside the refetch consumer, share one budget too. (A refetch message holding a
+// device that always answers 503 ends in the queue's dead-letter queue, as it would in AWS.)
+func TestRedriveBesideRunsSharesOneBudget(t *testing.T) {
+	env := start(t, local.Options{Date: "2026-11-27", Groups: 4, DevicesPerGroup: 20, Latency: 2 * time.Millisecond,
+		FailFraction: 0.1, FailStatus: 503, Seed: 3,
+		Config: map[string]string{local.KeyVendorRate: "400/s", "pipeline:toleratedFailurePercent": "100"}})
+	ctx := context.Background()
+	first, err := env.Run(ctx)
+	if err != nil || first.ExecutionError != nil {
+		t.Fatal(err, first.ExecutionError)
+	}
+	redrive, err := env.RedriveInput(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rerun, _ := json.Marshal(map[string]any{"date": first.Date, "skipExisting": true})
+	day, _ := json.Marshal(map[string]any{"date": first.Date})
+	rep, err := env.RunInputs(ctx, first.Date, [][]byte{redrive, rerun, day}, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withinBudget(t, rep)
+	if rep.Summary.Runs != 3 || rep.Summary.Failed != len(env.Vendor.FailingDevices()) {
+		t.Errorf("summary %+v with %d failing devices", rep.Summary, len(env.Vendor.FailingDevices()))
 	}
 }

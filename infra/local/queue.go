@@ -9,22 +9,24 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/skeinhq/skein/components/plan"
-	"github.com/skeinhq/skein/functions/pipeline"
-	"github.com/skeinhq/skein/infra/stack"
+	"github.com/skeinhq/skein/components/sfnlocal"
 )
 
-// QueueConfig is what the plan says about the transform path: the event source mapping's batch
-// size and maximum concurrency, whether it reports partial batch failures, and the queue's
-// maxReceiveCount before the dead-letter queue.
+// QueueConfig is what the plan says about a queue and its subscription: the event source
+// mapping's batch size and maximum concurrency, whether it reports partial batch failures, the
+// queue's maxReceiveCount before the dead-letter queue and its visibility timeout.
 type QueueConfig struct {
-	BatchSize       int
-	MaxConcurrency  int
-	PartialFailures bool
-	MaxReceiveCount int
+	Name              string
+	BatchSize         int
+	MaxConcurrency    int
+	PartialFailures   bool
+	MaxReceiveCount   int
+	VisibilityTimeout time.Duration
 }
 
 // QueueStats count what the simulated queue did.
@@ -36,19 +38,26 @@ type QueueStats struct {
 	DeadLettered int   `json:"deadLettered"`
 	Invocations  int64 `json:"invocations"`
 	PeakInFlight int64 `json:"peakInFlight"`
+	// Deleted counts messages processed (deleted from the queue).
+	Deleted int `json:"deleted"`
+	// Throttled counts invocations Lambda refused (the function at its reserved concurrency):
+	// their messages came back after the visibility timeout, one receive spent.
+	Throttled int64 `json:"throttled"`
 }
 
-func queueConfig(p *plan.Plan) (QueueConfig, error) {
-	var qc QueueConfig
+// queueConfig reads the queue name and its subscription from the plan; ok is false when the
+// plan has no such queue with a subscription.
+func queueConfig(p *plan.Plan, name string) (qc QueueConfig, ok bool, err error) {
+	qc.Name = name
 	var esm *plan.Resource
 	for _, r := range p.OfType("aws:lambda/eventSourceMapping:EventSourceMapping") {
-		if r.Parent != nil && r.Parent.Name == stack.QueueName {
+		if r.Parent != nil && r.Parent.Name == name {
 			esm = r
 		}
 	}
-	q := p.Find("aws:sqs/queue:Queue", stack.QueueName)
+	q := p.Find("aws:sqs/queue:Queue", name)
 	if esm == nil || q == nil {
-		return qc, errors.New("local: the plan has no transform queue with its subscription")
+		return qc, false, nil
 	}
 	num := func(v any) int {
 		switch x := v.(type) {
@@ -62,6 +71,7 @@ func queueConfig(p *plan.Plan) (QueueConfig, error) {
 	}
 	qc.BatchSize = num(esm.Get("batchSize"))
 	qc.MaxConcurrency = num(esm.Get("scalingConfig.maximumConcurrency"))
+	qc.VisibilityTimeout = time.Duration(num(q.Get("visibilityTimeoutSeconds"))) * time.Second
 	if types, ok := esm.Get("functionResponseTypes").([]any); ok {
 		for _, t := range types {
 			qc.PartialFailures = qc.PartialFailures || t == "ReportBatchItemFailures"
@@ -71,13 +81,13 @@ func queueConfig(p *plan.Plan) (QueueConfig, error) {
 		MaxReceiveCount int `json:"maxReceiveCount"`
 	}
 	if err := q.JSON("redrivePolicy", &rp); err != nil {
-		return qc, fmt.Errorf("local: transform queue: %w", err)
+		return qc, true, fmt.Errorf("local: %s queue: %w", name, err)
 	}
 	qc.MaxReceiveCount = rp.MaxReceiveCount
 	if qc.BatchSize < 1 || qc.MaxConcurrency < 1 || qc.MaxReceiveCount < 1 {
-		return qc, fmt.Errorf("local: transform path misconfigured in the plan: %+v", qc)
+		return qc, true, fmt.Errorf("local: the %s queue's subscription is misconfigured in the plan: %+v", name, qc)
 	}
-	return qc, nil
+	return qc, true, nil
 }
 
 type message struct {
@@ -86,13 +96,18 @@ type message struct {
 	err           string
 }
 
-// queueSim delivers messages to the transform handler as Lambda's SQS event source does:
-// batches of BatchSize, at most MaxConcurrency invocations at once, failed records (the partial
-// batch response, or the whole batch when the handler returns an error) back to the queue until
-// their receive count reaches maxReceiveCount, then to the dead-letter queue.
+// queueSim delivers messages to a function as Lambda's SQS event source does: batches of
+// BatchSize, at most MaxConcurrency invocations at once, failed records (the partial batch
+// response, or the whole batch when the handler returns an error) back to the queue until
+// their receive count reaches maxReceiveCount, then to the dead-letter queue. An invocation
+// the function refuses (Lambda.TooManyRequestsException: its reserved concurrency is in use)
+// returns its messages after the visibility timeout (times the run's TimeScale), a receive
+// spent.
 type queueSim struct {
 	cfg        QueueConfig
-	handler    *pipeline.Transform
+	fn         sfnlocal.Invoker
+	visibility time.Duration
+	backoff    time.Duration
 	dup        float64
 	poison     float64
 	seed       uint64
@@ -111,8 +126,9 @@ type queueSim struct {
 	sent        map[string]bool
 }
 
-func newQueueSim(cfg QueueConfig, h *pipeline.Transform, dup, poison float64, seed uint64) *queueSim {
-	return &queueSim{cfg: cfg, handler: h, dup: dup, poison: poison, seed: seed}
+func newQueueSim(cfg QueueConfig, fn sfnlocal.Invoker, timeScale, dup, poison float64, seed uint64) *queueSim {
+	return &queueSim{cfg: cfg, fn: fn, visibility: time.Duration(float64(cfg.VisibilityTimeout) * timeScale),
+		backoff: time.Duration(float64(time.Second) * timeScale), dup: dup, poison: poison, seed: seed}
 }
 
 // pick is a deterministic choice of a fraction of keys.
@@ -152,8 +168,9 @@ func (q *queueSim) start(ctx context.Context) {
 						break fill
 					}
 				}
-				failed := q.deliver(ctx, batch)
+				failed, throttled := q.deliver(ctx, batch)
 				q.mu.Lock()
+				var back []*message
 				for _, m := range failed {
 					if m.receives >= q.cfg.MaxReceiveCount {
 						q.dead = append(q.dead, m)
@@ -161,14 +178,33 @@ func (q *queueSim) start(ctx context.Context) {
 						continue
 					}
 					q.stats.Redeliveries++
-					q.visible <- m
+					back = append(back, m)
 				}
+				if throttled && len(back) > 0 {
+					// visible again when the visibility timeout has passed
+					go func() {
+						time.Sleep(q.visibility)
+						q.mu.Lock()
+						defer q.mu.Unlock()
+						for _, m := range back {
+							q.visible <- m
+						}
+					}()
+				} else {
+					for _, m := range back {
+						q.visible <- m
+					}
+				}
+				q.stats.Deleted += len(batch) - len(failed)
 				q.outstanding -= len(batch) - len(failed)
 				if q.closed && q.outstanding == 0 && !q.finished {
 					q.finished = true
 					close(q.visible)
 				}
 				q.mu.Unlock()
+				if throttled {
+					time.Sleep(q.backoff) // the event source backs off a throttled function
+				}
 			}
 		})
 	}
@@ -180,6 +216,19 @@ func (q *queueSim) send(bucketName, key string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.sendLocked(bucketName, key)
+}
+
+// sendBody sends one message with the given body; key names it in the statistics.
+func (q *queueSim) sendBody(key, body string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	q.seq++
+	q.stats.Messages++
+	q.outstanding++
+	q.visible <- &message{id: fmt.Sprintf("msg-%06d", q.seq), key: key, body: body}
 }
 
 // sendOnce sends the event of key unless one was sent already.
@@ -238,7 +287,9 @@ type poisoned struct{ key string }
 
 func (p *poisoned) Error() string { return "injected: the transform of " + p.key + " always fails" }
 
-func (q *queueSim) deliver(ctx context.Context, batch []*message) []*message {
+// deliver invokes the function with one batch and returns the messages that failed, and
+// whether the invocation was throttled (every message then failed).
+func (q *queueSim) deliver(ctx context.Context, batch []*message) (failed []*message, throttled bool) {
 	n := q.inFlight.Add(1)
 	defer q.inFlight.Add(-1)
 	for {
@@ -250,7 +301,6 @@ func (q *queueSim) deliver(ctx context.Context, batch []*message) []*message {
 	atomic.AddInt64(&q.stats.Invocations, 1)
 	ev := events.SQSEvent{}
 	byID := map[string][]*message{}
-	var failed []*message
 	for _, m := range batch {
 		m.receives++
 		q.deliveries.Add(1)
@@ -264,13 +314,24 @@ func (q *queueSim) deliver(ctx context.Context, batch []*message) []*message {
 			MessageId: m.id, ReceiptHandle: m.id + "-" + strconv.Itoa(m.receives), Body: m.body,
 			Attributes:     map[string]string{"ApproximateReceiveCount": strconv.Itoa(m.receives)},
 			EventSource:    "aws:sqs",
-			EventSourceARN: "arn:aws:sqs:local:" + plan.DefaultAccount + ":transform",
+			EventSourceARN: "arn:aws:sqs:local:" + plan.DefaultAccount + ":" + q.cfg.Name,
 		})
 	}
 	if len(ev.Records) == 0 {
-		return failed
+		return failed, false
 	}
-	resp, err := q.handler.Handle(ctx, ev)
+	resp, err := q.invoke(ctx, ev)
+	var ee *sfnlocal.ExecutionError
+	if errors.As(err, &ee) && ee.Name == sfnlocal.ErrLambdaTooManyRequests {
+		atomic.AddInt64(&q.stats.Throttled, 1)
+		for _, ms := range byID {
+			for _, m := range ms {
+				m.err = ee.Name
+				failed = append(failed, m)
+			}
+		}
+		return failed, true
+	}
 	switch {
 	case err != nil || !q.cfg.PartialFailures:
 		// The whole batch returns to the queue (every record failed, or no partial responses).
@@ -290,7 +351,24 @@ func (q *queueSim) deliver(ctx context.Context, batch []*message) []*message {
 			}
 		}
 	}
-	return failed
+	return failed, false
+}
+
+// invoke calls the function with an SQS event and decodes its partial batch response.
+func (q *queueSim) invoke(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var resp events.SQSEventResponse
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return resp, err
+	}
+	out, err := q.fn.Invoke(ctx, payload)
+	if err != nil {
+		return resp, err
+	}
+	if err := json.Unmarshal(out, &resp); err != nil {
+		return resp, fmt.Errorf("local: the %s consumer's answer is not a partial batch response: %w", q.cfg.Name, err)
+	}
+	return resp, nil
 }
 
 func errText(err error, def string) string {

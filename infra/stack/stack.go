@@ -260,7 +260,9 @@ func ExportDefinition(cfg *Config, workers map[string]*worker.Worker, bucketName
 
 func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi.StringInput) workflow.Definition {
 	retry := []workflow.Retry{{
-		ErrorEquals: append([]string(nil), pipeline.RetryableErrorNames...),
+		// A function that ran past its own timeout (Lambda's Sandbox.Timedout) is retried like a
+		// vendor that was slow: a retried batch skips what it stored.
+		ErrorEquals: append(append([]string(nil), pipeline.RetryableErrorNames...), "Sandbox.Timedout"),
 		Interval:    2 * time.Second,
 		BackoffRate: 2,
 		MaxAttempts: workflow.Attempts(4),

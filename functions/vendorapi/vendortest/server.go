@@ -50,6 +50,14 @@ type Options struct {
 	// ConcurrencyLimit is how many calls may be in flight at once; a call arriving above it is
 	// answered 429 with Retry-After at once. Zero means no limit.
 	ConcurrencyLimit int
+	// RateLimit is how many calls may start in any window of RateWindow (a sliding window: at
+	// most RateLimit accepted calls in any (t-RateWindow, t]); a call above it is answered 429
+	// with Retry-After at once. Zero means no limit.
+	RateLimit int
+	// RateWindow is the rate's period, 1ms..1h ("3000 per minute" is RateLimit 3000 and
+	// RateWindow 1m). Zero means 1s. Stats.PeakRate is measured over it with or without a
+	// RateLimit.
+	RateWindow time.Duration
 	// RetryAfter is the Retry-After sent with every 429, in whole seconds, 0..1h. Zero means
 	// 1s; a negative value sends "Retry-After: 0".
 	RetryAfter time.Duration
@@ -83,6 +91,12 @@ func (o Options) validate() error {
 	c.Duration("Jitter", o.Jitter, 0, MaxLatency, 0)
 	if o.ConcurrencyLimit < 0 {
 		c.Add("ConcurrencyLimit", "must be >= 0 (0 means no limit)", o.ConcurrencyLimit)
+	}
+	if o.RateLimit < 0 {
+		c.Add("RateLimit", "must be >= 0 (0 means no limit)", o.RateLimit)
+	}
+	if o.RateWindow != 0 && (o.RateWindow < time.Millisecond || o.RateWindow > time.Hour) {
+		c.Add("RateWindow", "must be 1ms..1h (0 means 1s)", o.RateWindow)
 	}
 	if o.RetryAfter > time.Hour || (o.RetryAfter > 0 && o.RetryAfter%time.Second != 0) {
 		c.Add("RetryAfter", "must be a whole number of seconds up to 1h (negative means 0)", o.RetryAfter)
@@ -130,6 +144,9 @@ func (o Options) withDefaults() Options {
 	if o.FailStatus == 0 {
 		o.FailStatus = http.StatusInternalServerError
 	}
+	if o.RateWindow == 0 {
+		o.RateWindow = time.Second
+	}
 	if o.PageSize == 0 {
 		o.PageSize = 100
 	}
@@ -151,12 +168,15 @@ const (
 type Stats struct {
 	Total         int64            // every request received
 	Calls         map[string]int64 // by endpoint (EndpointGroups, ...)
-	Throttled     int64            // answered 429 (over the limit or in a storm)
+	Throttled     int64            // answered 429 (over a limit or in a storm): OverLimit + OverRate + Stormed
 	OverLimit     int64            // answered 429 because the concurrency limit was exceeded
+	OverRate      int64            // answered 429 because the rate limit was exceeded
+	Stormed       int64            // answered 429 because a storm was on
 	Failed        int64            // answered FailStatus for a failing device
 	Unauthorized  int64            // answered 401
 	PeakInFlight  int64            // most requests in flight at once, rejected ones included
 	PeakAccepted  int64            // most accepted (not rejected) requests in flight at once
+	PeakRate      int64            // most requests started in any window of RateWindow, rejected ones included
 	MetricsServed int64            // metrics answers with status 200
 }
 
@@ -170,8 +190,14 @@ type Server struct {
 	peakInFlight, peakAccept atomic.Int64
 	total, throttled, over   atomic.Int64
 	failed, unauth, served   atomic.Int64
+	overRate, stormed        atomic.Int64
 	mu                       sync.Mutex
 	calls                    map[string]int64
+
+	rateMu   sync.Mutex
+	arrivals window // every request's arrival, for PeakRate
+	admitted window // accepted requests' arrivals, for RateLimit
+	peakRate int64
 
 	srv      *http.Server
 	ln       net.Listener
@@ -244,6 +270,7 @@ func (s *Server) Stats() Stats {
 	s.mu.Unlock()
 	return Stats{
 		Total: s.total.Load(), Calls: calls, Throttled: s.throttled.Load(), OverLimit: s.over.Load(),
+		OverRate: s.overRate.Load(), Stormed: s.stormed.Load(), PeakRate: s.peakRateNow(),
 		Failed: s.failed.Load(), Unauthorized: s.unauth.Load(), PeakInFlight: s.peakInFlight.Load(),
 		PeakAccepted: s.peakAccept.Load(), MetricsServed: s.served.Load(),
 	}
@@ -348,6 +375,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 	storeMax(&s.peakInFlight, n)
+	s.arrive(arrived)
 
 	endpoint, route := s.route(r)
 	s.count(endpoint)
@@ -358,6 +386,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.inStorm(time.Now()) {
+		s.stormed.Add(1)
 		s.throttle(w, "throttle storm")
 		return
 	}
@@ -366,6 +395,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if lim := int64(s.opts.ConcurrencyLimit); lim > 0 && a > lim {
 		s.over.Add(1)
 		s.throttle(w, fmt.Sprintf("more than %d concurrent calls", lim))
+		return
+	}
+	if !s.admit(arrived) {
+		s.overRate.Add(1)
+		s.throttle(w, fmt.Sprintf("more than %d calls in %v", s.opts.RateLimit, s.opts.RateWindow))
 		return
 	}
 	storeMax(&s.peakAccept, a)
@@ -629,3 +663,56 @@ func hash64(seed uint64, parts ...string) uint64 {
 
 // unit maps a hash to [0, 1).
 func unit(h uint64) float64 { return float64(h>>11) / float64(1<<53) }
+
+// window holds the arrival times of the last RateWindow, oldest first.
+type window struct {
+	times []time.Time
+	head  int
+}
+
+// slide drops the arrivals at or before now-w and returns how many remain.
+func (q *window) slide(now time.Time, w time.Duration) int {
+	cut := now.Add(-w)
+	for q.head < len(q.times) && !q.times[q.head].After(cut) {
+		q.head++
+	}
+	if q.head > 1024 && q.head*2 > len(q.times) {
+		q.times = append(q.times[:0], q.times[q.head:]...)
+		q.head = 0
+	}
+	return len(q.times) - q.head
+}
+
+func (q *window) push(t time.Time) { q.times = append(q.times, t) }
+
+// arrive counts a request's arrival in the window of every request, for PeakRate: the most
+// arrivals in any (t-RateWindow, t] is reached at an arrival, so counting there finds it.
+func (s *Server) arrive(t time.Time) {
+	s.rateMu.Lock()
+	defer s.rateMu.Unlock()
+	s.arrivals.push(t)
+	if n := int64(s.arrivals.slide(t, s.opts.RateWindow)); n > s.peakRate {
+		s.peakRate = n
+	}
+}
+
+// admit accepts a request under RateLimit: fewer than RateLimit accepted arrivals in
+// (t-RateWindow, t].
+func (s *Server) admit(t time.Time) bool {
+	if s.opts.RateLimit <= 0 {
+		return true
+	}
+	s.rateMu.Lock()
+	defer s.rateMu.Unlock()
+	if s.admitted.slide(t, s.opts.RateWindow) >= s.opts.RateLimit {
+		return false
+	}
+	s.admitted.push(t)
+	return true
+}
+
+func (s *Server) peakRateNow() int64 {
+	s.rateMu.Lock()
+	defer s.rateMu.Unlock()
+	return s.peakRate
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -47,13 +48,13 @@ func get(t *testing.T, url, token string) (int, http.Header, []byte) {
 
 func TestOptionsValidatedAtOnce(t *testing.T) {
 	_, err := vendortest.New(vendortest.Options{Groups: -1, DevicesPerGroup: 200000, Jitter: -time.Second,
-		ConcurrencyLimit: -2, RetryAfter: 1500 * time.Millisecond, FailFraction: 1.5, FailStatus: 429,
+		ConcurrencyLimit: -2, RateLimit: -1, RateWindow: time.Microsecond, RetryAfter: 1500 * time.Millisecond, FailFraction: 1.5, FailStatus: 429,
 		Storms: []vendortest.Window{{After: 0, For: 0}}, PageSize: 1001, Addr: "0.0.0.0:80"})
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	for _, want := range []string{"Groups must be 0..100000, got -1", "DevicesPerGroup must be 0..100000, got 200000", "Jitter",
-		"ConcurrencyLimit", "RetryAfter", "FailFraction must be 0..1, got 1.5", "FailStatus", "Storms[0]", "PageSize must be 0..1000, got 1001",
+		"ConcurrencyLimit", "RateLimit must be >= 0 (0 means no limit), got -1", "RateWindow must be 1ms..1h (0 means 1s), got 1µs", "RetryAfter", "FailFraction must be 0..1, got 1.5", "FailStatus", "Storms[0]", "PageSize must be 0..1000, got 1001",
 		`Addr must be a loopback host:port such as 127.0.0.1:0, got "0.0.0.0:80"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)
@@ -204,7 +205,42 @@ func TestStormAnswers429ThenRecovers(t *testing.T) {
 	if code, _, _ := get(t, s.URL+"/groups", ""); code != 200 {
 		t.Errorf("after the storm: %d", code)
 	}
-	if st := s.Stats(); st.Throttled != 1 || st.OverLimit != 0 {
+	if st := s.Stats(); st.Throttled != 1 || st.Stormed != 1 || st.OverLimit != 0 || st.OverRate != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// At most RateLimit calls are accepted in any window of RateWindow; the others get 429 with
+// Retry-After, counted as OverRate, and PeakRate counts every call started in a window.
+func TestRateLimitSlidingWindow(t *testing.T) {
+	s := start(t, vendortest.Options{RateLimit: 5, RateWindow: time.Hour, Latency: -1, RetryAfter: 3 * time.Second})
+	n := map[int]int{}
+	for range 12 {
+		code, h, _ := get(t, s.URL+"/groups", "")
+		n[code]++
+		if code == 429 && h.Get("Retry-After") != "3" {
+			t.Errorf("429 with Retry-After %q", h.Get("Retry-After"))
+		}
+	}
+	st := s.Stats()
+	if n[200] != 5 || n[429] != 7 || st.OverRate != 7 || st.Throttled != 7 || st.OverLimit != 0 || st.PeakRate != 12 {
+		t.Errorf("statuses %v, stats %+v: want 5 accepted in the window, 7 over the rate, peak rate 12", n, st)
+	}
+
+	// The window slides: once the first calls are older than RateWindow, calls are accepted again.
+	s2 := start(t, vendortest.Options{RateLimit: 3, RateWindow: 500 * time.Millisecond, Latency: -1})
+	var codes []int
+	for range 4 {
+		code, _, _ := get(t, s2.URL+"/groups", "")
+		codes = append(codes, code)
+	}
+	time.Sleep(550 * time.Millisecond)
+	code, _, _ := get(t, s2.URL+"/groups", "")
+	codes = append(codes, code)
+	if want := []int{200, 200, 200, 429, 200}; fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Errorf("statuses %v, want %v", codes, want)
+	}
+	if st := s2.Stats(); st.PeakRate < 4 || st.OverRate != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }

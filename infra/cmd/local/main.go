@@ -1,8 +1,10 @@
 // Command local runs the reference pipeline end to end on this machine (make local): the stage's
 // own program planned offline, its export workflow on components/sfnlocal with the real
 // handlers in-process, a fake vendor API at the stage's budget, a local S3 server, and the
-// transform path fed in SQS-shaped batches. It ends with one line of JSON (ARCHITECTURE.md) and
-// exits 1 when any item is lost or the vendor saw more calls at once than its budget.
+// transform path fed in SQS-shaped batches. With -runs N it starts N executions of the day at
+// once; with -refetch N the vendor worker also consumes N devices from the refetch queue beside
+// them. It ends with one line of JSON (ARCHITECTURE.md) and exits 1 when any item is lost or
+// the vendor saw more calls at once than its concurrency, or more in a window than its rate.
 package main
 
 import (
@@ -15,8 +17,12 @@ import (
 	"os/signal"
 	"runtime"
 	"sort"
+	"strings"
+	"syscall"
 	"time"
 
+	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
 	"github.com/skeinhq/skein/infra/local"
 )
 
@@ -37,13 +43,45 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	fs.Float64Var(&o.FailFraction, "fail", 0.01, "fraction of devices whose metrics always fail (404); 0 for none")
 	fs.Float64Var(&o.DuplicateFraction, "duplicates", 0, "fraction of transform messages delivered twice")
 	fs.Float64Var(&o.PoisonFraction, "poison", 0, "fraction of raw objects whose transform always fails")
+	fs.Float64Var(&o.TimeScale, "timescale", 0, "multiplies the workflow's Retry waits; 0 means the default (0.05, or 0.25 with -runs above 1)")
+	fs.IntVar(&o.Runs, "runs", 1, "executions of the same day started at once")
+	fs.IntVar(&o.Refetch, "refetch", 0, "devices sent to the refetch queue beside the runs (consumed by the vendor worker)")
+	rate := fs.String("rate", "", `the vendor's rate for this run, as pipeline:vendorRate ("200/s", "3000/min"); empty means the stage's`)
+	concurrency := fs.Int("concurrency", 0, "the vendor's concurrency for this run, as pipeline:vendorConcurrency; 0 means the stage's")
+	sets := map[string]string{}
+	fs.Func("set", `overrides a stage setting for this run, key=value ("pipeline:batchSize=25"); repeatable`, func(v string) error {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want key=value, got %q", v)
+		}
+		sets[k] = val
+		return nil
+	})
 	logs := fs.String("logs", "", "write the handlers' JSON logs to this file")
 	quiet := fs.Bool("quiet", false, "no live progress")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if fs.NArg() > 0 {
+		_, _ = fmt.Fprintf(stderr, "local: unexpected arguments %q (every setting is a flag; -h lists them)\n", fs.Args())
+		return 2
+	}
+	if err := validate(o, *concurrency); err != nil {
+		_, _ = fmt.Fprintln(stderr, "local:", err)
+		return 2
+	}
 	if o.FailFraction == 0 {
 		o.FailFraction = -1 // the flag's 0 means none
+	}
+	if o.Latency == 0 {
+		o.Latency = -1 // the flag's 0 means none (Options' zero is the 20 ms default)
+	}
+	o.Config = sets
+	if *rate != "" {
+		o.Config[local.KeyVendorRate] = *rate
+	}
+	if *concurrency != 0 {
+		o.Config[local.KeyVendorConcurrency] = fmt.Sprint(*concurrency)
 	}
 	if !*quiet {
 		o.Progress = stderr
@@ -64,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		}()
 		o.Log = f
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	_, _ = fmt.Fprintf(stderr, "local: planning stage %s offline...\n", o.Stack)
@@ -74,9 +112,14 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return 1
 	}
 	defer env.Close()
-	_, _ = fmt.Fprintf(stderr, "local: exporting %s: %d groups x %d devices, vendor budget %d (%d batches of %d at once x %d calls each), latency %v\n",
-		env.RunDate(), o.Groups, o.DevicesPerGroup, env.Config.VendorConcurrency, env.Config.MapConcurrency(), env.Config.BatchSize, env.Config.BatchConcurrency, o.Latency)
+	_, _ = fmt.Fprintf(stderr, "local: exporting %s %d time(s) at once: %d groups x %d devices, vendor budget %s (%d batches of %d at once x %d calls each per run), latency %v\n",
+		env.RunDate(), o.Runs, o.Groups, o.DevicesPerGroup, env.BudgetString(), env.Config.MapConcurrency(), env.Config.BatchSize, env.Config.BatchConcurrency, o.Latency)
 	rep, err := env.Run(ctx)
+	if ctx.Err() != nil {
+		// Whatever was in flight is neither lost nor done: say so, not "N devices lost".
+		_, _ = fmt.Fprintln(stderr, "\nlocal: interrupted: the run was stopped before it ended; nothing is reported as lost")
+		return 130
+	}
 	if err != nil {
 		_, _ = fmt.Fprintln(stderr, "local:", err)
 		return 1
@@ -87,9 +130,22 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	_, _ = fmt.Fprintf(stderr, "local: states entered after (s): %v\n", rep.Phases)
 	_, _ = fmt.Fprintf(stderr, "local: export done after %.2fs, transform queue drained after %.2fs\n", rep.ExportSeconds, rep.TransformSeconds)
-	_, _ = fmt.Fprintf(stderr, "local: vendor calls %d (throttled %d, failed %d), peak %d at once; transform: %d messages, %d deliveries (%d duplicates, %d redeliveries), %d dead-lettered\n",
-		rep.Vendor.Total, rep.Vendor.Throttled, rep.Vendor.Failed, rep.Vendor.PeakInFlight,
+	_, _ = fmt.Fprintf(stderr, "local: vendor calls %d (429s: %d over its concurrency, %d over its rate, %d in storms; failed %d), peak %d at once, %d in a window of %v; transform: %d messages, %d deliveries (%d duplicates, %d redeliveries), %d dead-lettered\n",
+		rep.Vendor.Total, rep.Vendor.OverLimit, rep.Vendor.OverRate, rep.Vendor.Stormed, rep.Vendor.Failed, rep.Vendor.PeakInFlight, rep.Vendor.PeakRate, rep.RatePer,
 		rep.Transform.Messages, rep.Transform.Deliveries, rep.Transform.Duplicates, rep.Transform.Redeliveries, rep.Transform.DeadLettered)
+	names := make([]string, 0, len(rep.Functions))
+	for n := range rep.Functions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f := rep.Functions[n]
+		_, _ = fmt.Fprintf(stderr, "local: function %s: reserved concurrency %d, %d invocations (peak %d at once, %.2f s busy), %d throttled\n", n, f.Reserved, f.Invocations, f.PeakInFlight, f.BusySeconds, f.Throttles)
+	}
+	if o.Refetch > 0 {
+		_, _ = fmt.Fprintf(stderr, "local: refetch queue: %d messages, %d processed, %d deliveries, %d throttled invocations, %d dead-lettered\n",
+			rep.Refetch.Messages, rep.Refetch.Deleted, rep.Refetch.Deliveries, rep.Refetch.Throttled, rep.Refetch.DeadLettered)
+	}
 	devs := make([]string, 0, len(rep.Captured))
 	for d := range rep.Captured {
 		devs = append(devs, d)
@@ -104,8 +160,44 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	line, _ := json.Marshal(rep.Summary)
 	_, _ = fmt.Fprintln(stdout, string(line))
-	if rep.Summary.Lost > 0 || rep.Summary.PeakConcurrency > int64(rep.Summary.MaxConcurrency) {
+	switch {
+	case rep.Summary.Lost > 0 || rep.Summary.OverBudget():
+		return 1
+	case rep.ExecutionError != nil:
+		return 1 // the run failed (too many failures, a group that could not be listed...)
+	case rep.Summary.Items > 0 && rep.Summary.Succeeded == 0:
+		_, _ = fmt.Fprintln(stderr, "local: no device succeeded")
 		return 1
 	}
 	return 0
+}
+
+// validate checks every flag at once, naming the flag, the allowed range and the value given.
+func validate(o local.Options, concurrency int) error {
+	c := check.New("local", "flags")
+	c.Int("-groups", o.Groups, 1, vendortest.MaxGroups)
+	c.Int("-devices", o.DevicesPerGroup, 1, vendortest.MaxDevicesPerGroup)
+	if o.Latency < 0 || o.Latency > vendortest.MaxLatency {
+		c.Add("-latency", fmt.Sprintf("must be 0 (none)..%v", vendortest.MaxLatency), o.Latency)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"-fail", o.FailFraction}, {"-duplicates", o.DuplicateFraction}, {"-poison", o.PoisonFraction}} {
+		if !(f.v >= 0 && f.v <= 1) {
+			c.Add(f.name, "must be a fraction 0..1", f.v)
+		}
+	}
+	if !(o.TimeScale >= 0 && o.TimeScale <= 1000) {
+		c.Add("-timescale", "must be 0 (the default)..1000", o.TimeScale)
+	}
+	c.Int("-runs", o.Runs, 1, 100)
+	c.Int("-refetch", o.Refetch, 0, 1000000)
+	c.Int("-concurrency", concurrency, 0, 10000)
+	if o.Date != "" {
+		if _, err := time.Parse(time.DateOnly, o.Date); err != nil {
+			c.Add("-date", "must be a date yyyy-mm-dd", o.Date)
+		}
+	}
+	return c.Err()
 }

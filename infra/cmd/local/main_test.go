@@ -11,7 +11,8 @@ import (
 // summary's keys; the exit code is 0 when nothing is lost.
 func TestSummaryLine(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"-groups", "2", "-devices", "10", "-latency", "1ms", "-fail", "0.1", "-quiet", "-date", "2026-11-23"}, &stdout, &stderr)
+	code := run([]string{"-groups", "2", "-devices", "10", "-latency", "1ms", "-fail", "0.1", "-quiet", "-date", "2026-11-23",
+		"-runs", "2", "-refetch", "5", "-rate", "300/s", "-set", "pipeline:toleratedFailurePercent=20"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
@@ -21,12 +22,13 @@ func TestSummaryLine(t *testing.T) {
 	if err := json.Unmarshal([]byte(last), &s); err != nil {
 		t.Fatalf("last line is not JSON: %q", last)
 	}
-	for _, k := range []string{"items", "succeeded", "failed", "lost", "peakConcurrency", "maxConcurrency", "wallSeconds", "idealSeconds"} {
+	for _, k := range []string{"items", "succeeded", "failed", "lost", "peakConcurrency", "maxConcurrency", "wallSeconds", "idealSeconds", "runs", "peakRate", "rateLimit"} {
 		if _, ok := s[k]; !ok {
 			t.Errorf("summary has no %s: %s", k, last)
 		}
 	}
-	if s["items"] != 20 || s["lost"] != 0 || s["succeeded"]+s["failed"] != 20 || s["peakConcurrency"] > s["maxConcurrency"] {
+	if s["items"] != 20 || s["lost"] != 0 || s["succeeded"]+s["failed"] != 20 || s["peakConcurrency"] > s["maxConcurrency"] ||
+		s["runs"] != 2 || s["rateLimit"] != 300 || s["peakRate"] > s["rateLimit"] || s["peakRate"] < 1 {
 		t.Errorf("summary %s", last)
 	}
 	if s["failed"] > 0 && !strings.Contains(stderr.String(), "local: failed ") {
@@ -35,8 +37,52 @@ func TestSummaryLine(t *testing.T) {
 }
 
 func TestBadFlag(t *testing.T) {
+	for _, args := range [][]string{{"-groups", "x"}, {"-runs", "0"}, {"-set", "pipeline:batchSize"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 2 {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+}
+
+// A -rate the stage's settings refuse fails with the setting's error.
+func TestBadRateIsTheStagesError(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-groups", "x"}, &stdout, &stderr); code != 2 {
-		t.Errorf("exit %d", code)
+	code := run([]string{"-groups", "1", "-devices", "5", "-latency", "1ms", "-fail", "0", "-quiet", "-date", "2026-11-23", "-rate", "bad"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "vendorRate") {
+		t.Errorf("a bad rate: exit %d\n%s", code, stderr.String())
+	}
+}
+
+// Every bad flag is reported at once, naming the flag, the range and the value, and nothing runs.
+func TestEveryBadFlagAtOnce(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-groups", "0", "-devices", "-3", "-latency", "-1ms", "-poison", "1.5", "-duplicates", "-1", "-fail", "2",
+		"-date", "2026-02-30", "-timescale", "-1", "-refetch", "-1"}, &stdout, &stderr)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", code, stderr.String())
+	}
+	for _, want := range []string{"-groups must be 1..100000, got 0", "-devices must be 1..100000, got -3", "-latency must be 0 (none)..1m0s, got -1ms",
+		"-poison must be a fraction 0..1, got 1.5", "-duplicates must be a fraction 0..1, got -1", "-fail must be a fraction 0..1, got 2",
+		`-date must be a date yyyy-mm-dd, got "2026-02-30"`, "-timescale must be 0 (the default)..1000, got -1", "-refetch must be 0..1000000, got -1"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if stdout.Len() != 0 || strings.Contains(stderr.String(), "planning") {
+		t.Errorf("something ran: %s %s", stdout.String(), stderr.String())
+	}
+}
+
+// A run where the vendor refuses every device is not green: the execution fails
+// (TooManyFailuresError) and the command exits 1, with nothing lost.
+func TestNothingSucceededExitsNonZero(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-groups", "2", "-devices", "5", "-latency", "0", "-fail", "1", "-quiet", "-date", "2026-11-23"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "TooManyFailuresError") {
+		t.Fatalf("exit %d, want 1 with the run's TooManyFailuresError\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"succeeded":0`) || !strings.Contains(stdout.String(), `"lost":0`) {
+		t.Errorf("summary %s", stdout.String())
 	}
 }

@@ -4,10 +4,12 @@
 //	sfnlocal -f definition.json [-t StateName:executable]... < input.json
 //
 // The execution input is read from standard input (empty means {}). Each -t runs an executable
-// instead of the named Task state's resource: it receives the task input JSON as its first
-// argument and prints its result JSON on stdout; a non-zero exit fails the task, with the error
-// name and cause taken from a JSON object {"errorType":...,"errorMessage":...} on stderr when
-// there is one, otherwise States.TaskFailed with stderr as the cause.
+// instead of the named Task state's resource (a -t naming no Task state is an error): it
+// receives the task input JSON on standard input, and also as its first argument while that is
+// under 128 KiB, and prints its result JSON on stdout; a non-zero exit fails the task, with the
+// error name and cause taken from a JSON object {"errorType":...,"errorMessage":...} on stderr
+// when there is one, otherwise States.TaskFailed with stderr (its last 64 KiB) as the cause.
+// The executable runs in its own process group, killed whole when the task times out.
 //
 // Exit status: 0 and the execution output as one line of JSON on stdout when the execution
 // succeeds; 2 and {"error":...,"cause":...} on stdout when it fails; 1 and a message on stderr

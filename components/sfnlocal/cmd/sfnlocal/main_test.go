@@ -136,3 +136,14 @@ func TestCLIContract(t *testing.T) {
 		}
 	})
 }
+
+// -t naming a state the definition lacks fails before anything runs.
+func TestCLIRejectsOverrideOfUnknownState(t *testing.T) {
+	bin := buildCLI(t)
+	dir := t.TempDir()
+	def := writeFile(t, dir, "def.json", `{"StartAt":"Add","States":{"Add":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:AddNumbers","End":true}}}`, 0o644)
+	_, stderr, code := run(t, bin, "{}", "-f", def, "-t", "Ad:/bin/true")
+	if code != 1 || !strings.Contains(stderr, `"Ad"`) || !strings.Contains(stderr, "Add") {
+		t.Errorf("exit %d, stderr %q: want exit 1 naming Ad and the Task states", code, stderr)
+	}
+}

@@ -33,7 +33,7 @@ func TestBinary(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 
-	v, err := vendortest.Start(vendortest.Options{Latency: -1, Token: secret})
+	v, err := vendortest.Start(vendortest.Options{Latency: 20 * time.Millisecond, Token: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,12 +65,13 @@ func TestBinary(t *testing.T) {
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SSM=" + ssm.URL, "S3_USE_PATH_STYLE=true",
 		"DATA_BUCKET=data", "VENDOR_URL=" + v.URL, "VENDOR_TOKEN_PARAM=/skein/dev/vendor-token", "LOG_LEVEL=DEBUG",
-		"FAILED_PREFIX=failed/",
+		"FAILED_PREFIX=failed/", "SKEIN_BUDGET=vendor", "SKEIN_BUDGET_RATE=200", "SKEIN_BUDGET_BURST=1", "SKEIN_BUDGET_CALLS=1",
+		"BATCH_CONCURRENCY=3",
 	}
 	// g0001-d9999 is unknown to the vendor (404): captured under FAILED_PREFIX, the batch goes on.
-	payload := []byte(`{"Items":[{"date":"2026-11-23","group":"g0001","device":"g0001-d0001"},` +
+	payload := []byte(`{"op":"fetch-metrics","input":{"Items":[{"date":"2026-11-23","group":"g0001","device":"g0001-d0001"},` +
 		`{"date":"2026-11-23","group":"g0001","device":"g0001-d0002"},` +
-		`{"date":"2026-11-23","group":"g0001","device":"g0001-d9999"}],"BatchInput":{"executionId":"exec-1"}}`)
+		`{"date":"2026-11-23","group":"g0001","device":"g0001-d9999"}],"BatchInput":{"executionId":"exec-1"}}}`)
 	var logs bytes.Buffer
 	r := lambdatest.InvokeCommand(t, []string{bin}, env, payload, 20*time.Second, &logs)
 	if r.ErrorType != "" {
@@ -95,17 +96,27 @@ func TestBinary(t *testing.T) {
 	if v.Stats().Unauthorized != 0 || v.Stats().MetricsServed != 2 {
 		t.Errorf("vendor stats %+v (the token from SSM must reach the vendor)", v.Stats())
 	}
+	// Three items at once, one call in flight: the budget's variables reached the pacer.
+	if v.Stats().PeakInFlight != 1 {
+		t.Errorf("the vendor saw %d calls at once, SKEIN_BUDGET_CALLS=1", v.Stats().PeakInFlight)
+	}
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) < 3 {
 		t.Fatalf("want a line per item and one for the batch, got:\n%s", logs.String())
 	}
-	for _, l := range lines {
+	for i, l := range lines {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {
 			t.Errorf("not JSON: %s", l)
 			continue
 		}
-		if m["requestId"] != "req-1" || m["correlationId"] != "exec-1" || m["function"] != "fetch-metrics" {
+		if i == 0 { // the start-up line, before any request: the budget it read
+			if m["msg"] != "budget" || m["budget"] != "vendor: 200/s burst 1, 1 calls at once" {
+				t.Errorf("start-up line: %s", l)
+			}
+			continue
+		}
+		if m["requestId"] != "req-1" || m["correlationId"] != "exec-1" || m["function"] != "vendor" {
 			t.Errorf("line without its ids: %s", l)
 		}
 	}
@@ -115,13 +126,15 @@ func TestBinary(t *testing.T) {
 
 	// Start-up validation: every problem at once, and the process exits before serving.
 	cmd := exec.Command(bin)
-	cmd.Env = []string{"BATCH_CONCURRENCY=0", "LOG_LEVEL=INFO", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"}
+	cmd.Env = []string{"BATCH_CONCURRENCY=0", "LOG_LEVEL=INFO", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+		"SKEIN_BUDGET_RATE=fast", "SKEIN_BUDGET_CALLS=0"}
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	if err := cmd.Run(); err == nil {
 		t.Error("started without its configuration")
 	}
-	for _, want := range []string{"DATA_BUCKET is required", "VENDOR_URL is required", "VENDOR_TOKEN_PARAM is required", "BATCH_CONCURRENCY must be an integer 1..100"} {
+	for _, want := range []string{"DATA_BUCKET is required", "VENDOR_URL is required", "VENDOR_TOKEN_PARAM is required", "BATCH_CONCURRENCY must be an integer 1..100",
+		`SKEIN_BUDGET_RATE must be a decimal number of calls per second above 0`, `SKEIN_BUDGET_CALLS must be a whole number 1..`} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("start-up error lacks %q:\n%s", want, stdout.String())
 		}
