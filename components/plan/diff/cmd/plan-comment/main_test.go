@@ -125,11 +125,11 @@ func stageDirs(t *testing.T, mds map[string]string) string {
 	return dir
 }
 
-func post(t *testing.T, g *github, dir string, extra ...string) (int, string) {
+func post(t *testing.T, g *github, dir string) (int, string) {
 	t.Helper()
 	env := map[string]string{"GITHUB_TOKEN": "t0ken", "GITHUB_REPOSITORY": "skeinhq/skein", "GITHUB_API_URL": g.url}
 	var out, errb bytes.Buffer
-	code := run(append([]string{"-dir", dir, "-head-sha", "abc"}, extra...), func(k string) string { return env[k] }, &out, &errb)
+	code := run([]string{"-dir", dir, "-head-sha", "abc"}, func(k string) string { return env[k] }, &out, &errb)
 	return code, out.String() + errb.String()
 }
 
