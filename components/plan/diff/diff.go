@@ -77,11 +77,10 @@ type InputChange struct {
 // Warning is a change that replaces a resource or loses data.
 type Warning struct {
 	// Kind is "replace" or "data-loss".
-	Kind     string `json:"kind"`
-	Type     string `json:"type"`
-	Name     string `json:"name"`
-	Message  string `json:"message"`
-	Resource string `json:"-"`
+	Kind    string `json:"kind"`
+	Type    string `json:"type"`
+	Name    string `json:"name"`
+	Message string `json:"message"`
 }
 
 // Compare says what head changes against base.

@@ -265,6 +265,29 @@ var cases = []struct {
 			}
 		}},
 	{
+		// Someone attaches AdministratorAccess to vendor's role and lets another account invoke
+		// transform.
+		name: "admin-and-cross-account-invoke",
+		craft: func(t testing.TB, p *Plan) {
+			p.Resources = append(p.Resources,
+				Resource{Type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", Name: "vendor-admin", Parent: &Ref{Type: "skein:aws:Worker", Name: "vendor"},
+					Inputs: map[string]any{"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess", "role": "vendor-role-3f606db"}},
+				Resource{Type: "aws:lambda/permission:Permission", Name: "transform-partner", Parent: &Ref{Type: "skein:aws:Worker", Name: "transform"},
+					Inputs: map[string]any{"action": "lambda:InvokeFunction", "function": "transform-3b4a1c2", "principal": "444455556666"}})
+		},
+		check: func(t *testing.T, d *Diff) {
+			if len(d.IAM.Added) != 2 {
+				t.Fatalf("iam %+v", d.IAM)
+			}
+			got := compact(d.IAM.Added)
+			for _, want := range []string{"broad AWS managed policy AdministratorAccess", "cross-account principal (account 444455556666)", `"principal":"role vendor-role"`} {
+				if !strings.Contains(got, want) {
+					t.Errorf("%s lacks %s", got, want)
+				}
+			}
+		},
+	},
+	{
 		// A queue becomes FIFO: SQS replaces it.
 		name: "queue-fifo",
 		craft: func(t testing.TB, p *Plan) {

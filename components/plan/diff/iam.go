@@ -110,9 +110,19 @@ func statements(p *Plan) []Statement {
 			out = append(out, parsePolicy(r.Inputs["policy"], src, roleName(r.Inputs["role"]), account)...)
 		case "aws:iam/policy:Policy":
 			out = append(out, parsePolicy(r.Inputs["policy"], src, "managed policy "+r.Name, account)...)
-		case "aws:s3/bucketPolicy:BucketPolicy", "aws:sqs/queuePolicy:QueuePolicy", "aws:sns/topicPolicy:TopicPolicy",
-			"aws:lambda/functionUrl:FunctionUrl", "aws:kms/keyPolicy:KeyPolicy":
-			out = append(out, parsePolicy(r.Inputs["policy"], src, "", account)...)
+		case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+			arn := str(r.Inputs["policyArn"])
+			s := Statement{Source: src, Principal: roleName(r.Inputs["role"]), Effect: "Allow", Actions: []string{"every statement of " + arn}}
+			if strings.HasSuffix(arn, "/AdministratorAccess") || strings.HasSuffix(arn, "FullAccess") || strings.HasSuffix(arn, "/PowerUserAccess") {
+				s.Notes = []string{"broad AWS managed policy " + arn[strings.LastIndex(arn, "/")+1:]}
+			}
+			out = append(out, s)
+		default:
+			// Resource policies: a bucket's, a queue's, a topic's, a key's... any "policy" input
+			// that is a policy document.
+			if pol, ok := r.Inputs["policy"].(string); ok && strings.Contains(pol, "Statement") {
+				out = append(out, parsePolicy(pol, src, "", account)...)
+			}
 		case "aws:lambda/permission:Permission":
 			s := Statement{Source: src, Effect: "Allow", Principal: str(r.Inputs["principal"]),
 				Actions: []string{str(r.Inputs["action"])}, Resources: []string{str(r.Inputs["function"])}}

@@ -57,7 +57,17 @@ func (d *Diff) summary() string {
 		parts = append(parts, fmt.Sprintf("resources: %d added, %d removed, %d changed", len(d.Added), len(d.Removed), len(d.Modified)))
 	}
 	if n := len(d.IAM.Added) + len(d.IAM.Removed); n > 0 {
-		parts = append(parts, fmt.Sprintf("IAM: %d statements added, %d removed", len(d.IAM.Added), len(d.IAM.Removed)))
+		iam := fmt.Sprintf("IAM: %d statements added, %d removed", len(d.IAM.Added), len(d.IAM.Removed))
+		flagged := 0
+		for _, s := range d.IAM.Added {
+			if len(s.Notes) > 0 {
+				flagged++
+			}
+		}
+		if flagged > 0 {
+			iam += fmt.Sprintf(" (⚠️ %d added to look at)", flagged)
+		}
+		parts = append(parts, iam)
 	}
 	if n := len(d.StateMachines); n > 0 {
 		parts = append(parts, plural(n, "state machine")+" changed")
