@@ -27,5 +27,6 @@
 // of the same type appears is reported as a rename; for buckets, queues, state machines,
 // functions and log groups it is a replacement that loses data, unless the program gives the
 // new name a pulumi.Aliases of the old one (the plan files do not record aliases: list them in
-// [Options.Aliases], and the rename is then reported as a rename, not a replacement).
+// [Options.Aliases], or plan-diff -alias, and the rename is then reported as a rename, not a
+// replacement).
 package diff
