@@ -246,6 +246,26 @@ var cases = []struct {
 			}
 		},
 	},
+	{
+		// CheckFailures goes: FetchAll ends the execution.
+		name: "state-removed",
+		craft: func(t testing.TB, p *Plan) {
+			def := definition(t, p)
+			sts := def["States"].(map[string]any)
+			delete(sts, "CheckFailures")
+			fetch := sts["FetchAll"].(map[string]any)
+			delete(fetch, "Next")
+			fetch["End"] = true
+			setDefinition(t, p, def)
+		},
+		check: func(t *testing.T, d *Diff) {
+			c := d.StateMachines[0]
+			if strings.Join(c.RemovedStates, ",") != "CheckFailures" || strings.Join(c.ChangedStates, ",") != "FetchAll" ||
+				!strings.Contains(c.Graph, `r0["CheckFailures"]`) || !strings.Contains(c.Graph, "style r0 "+styleRemoved) {
+				t.Errorf("removed %v, changed %v, graph:\n%s", c.RemovedStates, c.ChangedStates, c.Graph)
+			}
+		},
+	},
 	{name: "bucket-renamed", craft: renameBucket, check: func(t *testing.T, d *Diff) {
 		if !hasWarning(d, "data-loss", "aws:s3/bucketV2:BucketV2", "lake") {
 			t.Errorf("no data-loss warning for the bucket: %+v", d.Warnings)
