@@ -39,6 +39,17 @@ func find(t testing.TB, p *Plan, typ, name string) *Resource {
 	return nil
 }
 
+func findName(t testing.TB, p *Plan, name string) *Resource {
+	t.Helper()
+	for i := range p.Resources {
+		if p.Resources[i].Name == name {
+			return &p.Resources[i]
+		}
+	}
+	t.Fatalf("no resource %s", name)
+	return nil
+}
+
 // replaceAll replaces old by new in every string of v (a JSON value), keys included.
 func replaceAll(v any, old, new string) any {
 	switch x := v.(type) {
@@ -177,7 +188,8 @@ var cases = []struct {
 		craft: func(t testing.TB, p *Plan) {
 			find(t, p, "aws:iam/rolePolicy:RolePolicy", "transform-data-read-raw").Inputs["policy"] =
 				`{"Version":"2012-10-17","Statement":[{"Action":"s3:Get*","Effect":"Allow","Resource":"arn:aws:s3:::data-1334819/*","Sid":"Read"}]}`
-			bp := find(t, p, "aws:s3/bucketPolicy:BucketPolicy", "data-policy")
+			bp := findName(t, p, "data-policy") // the bucket's policy
+
 			pol := bp.Inputs["policy"].(string)
 			bp.Inputs["policy"] = strings.Replace(pol, `"Statement":[`,
 				`"Statement":[{"Action":"s3:GetObject","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222233334444:root"},"Resource":"arn:aws:s3:::data-1334819/processed/*","Sid":"PartnerRead"},`, 1)
