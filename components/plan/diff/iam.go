@@ -117,12 +117,6 @@ func statements(p *Plan) []Statement {
 				s.Notes = []string{"broad AWS managed policy " + arn[strings.LastIndex(arn, "/")+1:]}
 			}
 			out = append(out, s)
-		default:
-			// Resource policies: a bucket's, a queue's, a topic's, a key's... any "policy" input
-			// that is a policy document.
-			if pol, ok := r.Inputs["policy"].(string); ok && strings.Contains(pol, "Statement") {
-				out = append(out, parsePolicy(pol, src, "", account)...)
-			}
 		case "aws:lambda/permission:Permission":
 			s := Statement{Source: src, Effect: "Allow", Principal: str(r.Inputs["principal"]),
 				Actions: []string{str(r.Inputs["action"])}, Resources: []string{str(r.Inputs["function"])}}
@@ -136,6 +130,12 @@ func statements(p *Plan) []Statement {
 			s.Conditions = strings.Join(cond, "; ")
 			s.Notes = notes(s, []string{s.Principal}, account, false, false)
 			out = append(out, s)
+		default:
+			// Resource policies: a bucket's, a queue's, a topic's, a key's... any "policy" input
+			// that is a policy document.
+			if pol, ok := r.Inputs["policy"].(string); ok && strings.Contains(pol, "Statement") {
+				out = append(out, parsePolicy(pol, src, "", account)...)
+			}
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].id() < out[j].id() })
