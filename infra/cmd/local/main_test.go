@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // make local's contract (ARCHITECTURE.md): the output ends with one line of JSON holding the
@@ -84,5 +88,52 @@ func TestNothingSucceededExitsNonZero(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), `"succeeded":0`) || !strings.Contains(stdout.String(), `"lost":0`) {
 		t.Errorf("summary %s", stdout.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// An interrupted run (SIGINT, as Ctrl-C sends; SIGTERM alike) says so and exits 130; it does not
+// report the devices in flight as lost, and prints no summary.
+func TestInterruptedRunIsReportedAsInterrupted(t *testing.T) {
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"-groups", "40", "-devices", "50", "-rate", "100/s", "-quiet", "-date", "2026-11-23"}, &stdout, &stderr)
+	}()
+	// The signal handler is in place once the run has started exporting.
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(stderr.String(), "local: exporting") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not start:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	code := <-done
+	if code != 130 || !strings.Contains(stderr.String(), "local: interrupted") {
+		t.Errorf("exit %d, want 130 with 'interrupted'\n%s", code, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "LOST") || stdout.String() != "" {
+		t.Errorf("an interrupted run reported a summary or lost devices:\n%s\n%s", stdout.String(), stderr.String())
 	}
 }
