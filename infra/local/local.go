@@ -22,6 +22,8 @@ import (
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/sfnlocal"
 	"github.com/skeinhq/skein/components/worker"
+	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/pace"
 	"github.com/skeinhq/skein/functions/pipeline"
 	"github.com/skeinhq/skein/functions/s3local"
@@ -211,7 +213,26 @@ type Environment struct {
 	phaseStart time.Time
 	queueCfg   QueueConfig
 	log        *slog.Logger
+	logw       io.Writer
 	timeZone   string
+}
+
+// Poisoned says whether the raw object at key is one Options.PoisonFraction makes the transform
+// fail on every delivery.
+func (e *Environment) Poisoned(key string) bool {
+	return pick("poison", e.opts.Seed, key, e.opts.PoisonFraction)
+}
+
+// lockedWriter writes one line at a time from the loggers and the metric emitters.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // Start plans the stage offline and starts everything a run needs on this machine.
@@ -248,7 +269,10 @@ func Start(opts Options) (*Environment, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	e.log = slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// As in Lambda: the handlers' lines (with their correlation ids, logx) and their EMF metric
+	// lines share one stream.
+	e.logw = &lockedWriter{w: logw}
+	e.log = slog.New(logx.Wrap(slog.NewJSONHandler(e.logw, &slog.HandlerOptions{Level: slog.LevelInfo})))
 
 	sm := e.Plan.Find("aws:sfn/stateMachine:StateMachine", stack.WorkflowName)
 	if sm == nil {
@@ -354,19 +378,37 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 		return nil, err
 	}
 	logFor := func(name string) *slog.Logger { return e.log.With("function", name) }
+	// The metrics each worker's main emits, with its planned environment (the namespace).
+	emitter := func(name, function string) (*metrics.Emitter, error) {
+		em, err := metrics.FromEnv(func(k string) (string, bool) { v, ok := e.Functions[name][k]; return v, ok }, metrics.Dim(pipeline.DimFunction, function))
+		if err != nil {
+			return nil, fmt.Errorf("local: the %s worker's metrics: %w", name, err)
+		}
+		em.W = e.logw
+		return em, nil
+	}
+	vendorMetrics, err := emitter(vendorName, pipeline.FunctionVendor)
+	if err != nil {
+		return nil, err
+	}
+	transformMetrics, err := emitter(stack.TransformName, pipeline.FunctionTransform)
+	if err != nil {
+		return nil, err
+	}
 	e.raw = &notifier{Client: st, bucket: e.Bucket}
 	vendor := &pipeline.Vendor{
 		ListGroups:  &pipeline.ListGroups{Vendor: client, Log: logFor(vendorName)},
 		ListDevices: &pipeline.ListDevices{Vendor: client, Store: st, Bucket: e.Bucket, Log: logFor(vendorName)},
 		Fetch: &pipeline.FetchMetrics{Vendor: client, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(vendorName, "BATCH_CONCURRENCY"),
 			FailedPrefix: vendorEnv["FAILED_PREFIX"], Log: logFor(vendorName)},
-		Budget: budget,
-		Log:    logFor(vendorName),
+		Budget:  budget,
+		Log:     logFor(vendorName),
+		Metrics: vendorMetrics,
 	}
 	if err := vendor.Validate(); err != nil {
 		return nil, err
 	}
-	transform := &pipeline.Transform{Store: st, Bucket: e.Functions[stack.TransformName]["DATA_BUCKET"], Concurrency: envInt(stack.TransformName, "TRANSFORM_CONCURRENCY"), Log: logFor(stack.TransformName)}
+	transform := &pipeline.Transform{Store: &poisonStore{Client: st, poisoned: e.Poisoned}, Bucket: e.Functions[stack.TransformName]["DATA_BUCKET"], Concurrency: envInt(stack.TransformName, "TRANSFORM_CONCURRENCY"), Log: logFor(stack.TransformName), Metrics: transformMetrics}
 	fns := &sfnlocal.Functions{}
 	for name, h := range map[string]any{
 		vendorName:          vendor.Handle,

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -84,5 +85,49 @@ func TestNothingSucceededExitsNonZero(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), `"succeeded":0`) || !strings.Contains(stdout.String(), `"lost":0`) {
 		t.Errorf("summary %s", stdout.String())
+	}
+}
+
+// Without -trace, make local prints the first dead-lettered device's lines (a device both the
+// export and the transform logged), each carrying the one correlation id it names.
+func TestTraceOfAFailedDevice(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-groups", "2", "-devices", "10", "-latency", "1ms", "-fail", "0", "-poison", "0.2", "-quiet", "-date", "2026-11-23"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	out := stderr.String()
+	i := strings.Index(out, "local: trace ")
+	if i < 0 {
+		t.Fatalf("no trace:\n%s", out)
+	}
+	head, rest, _ := strings.Cut(out[i:], "\n")
+	var device, id string
+	var n, fromExport, fromTransform int
+	if _, err := fmt.Sscanf(head, "local: trace %s (correlation id %s %d lines, %d from the export (vendor), %d from the transform", &device, &id, &n, &fromExport, &fromTransform); err != nil {
+		t.Fatalf("trace header %q: %v", head, err)
+	}
+	id = strings.TrimSuffix(id, "):")
+	if fromExport == 0 || fromTransform == 0 || !strings.HasSuffix(id, "/"+device) {
+		t.Errorf("want the export's and the transform's lines of %s: %q", device, head)
+	}
+	got := 0
+	for _, l := range strings.Split(rest, "\n") {
+		if !strings.HasPrefix(l, "  {") {
+			break
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(strings.TrimSpace(l)), &m); err != nil || m["correlationId"] != id {
+			t.Errorf("trace line without %s: %s", id, l)
+		}
+		got++
+	}
+	if got != min(n, maxTraceLines) {
+		t.Errorf("%d trace lines printed, header says %d", got, n)
+	}
+
+	stderr.Reset()
+	if code := run([]string{"-trace", "../x"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "-trace") {
+		t.Errorf("-trace ../x: exit %d, %s", code, stderr.String())
 	}
 }
