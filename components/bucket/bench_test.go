@@ -17,7 +17,7 @@ func BenchmarkNewBucket(b *testing.B) {
 			if err != nil {
 				return err
 			}
-			if err := bk.GrantReadWrite(policy.NewRoleGrantee(ctx, "r", pulumi.String("r"), nil), "raw/"); err != nil {
+			if _, err := bk.GrantReadWrite(policy.NewRoleGrantee(ctx, "r", pulumi.String("r"), nil), "raw/"); err != nil {
 				return err
 			}
 			_, err = bk.OnObjectCreated("in", &EventArgs{Prefix: "raw/"})

@@ -17,12 +17,11 @@ import (
 
 // The components SendTo and the grants are meant for satisfy the interfaces declared here.
 var (
-	_ ServicePermitter = (*worker.Worker)(nil)
-	_ policy.Grantee   = (*worker.Worker)(nil)
-	_ policy.Target    = (*queue.Queue)(nil)
-	_ FIFOTarget       = (*queue.Queue)(nil)
-	_ policy.Target    = (*workflow.Workflow)(nil)
-	_ policy.Grantee   = (*workflow.Workflow)(nil)
+	_ ServicePermitter    = (*worker.Worker)(nil)
+	_ policy.Grantee      = (*worker.Worker)(nil)
+	_ policy.Queue        = (*queue.Queue)(nil)
+	_ policy.StateMachine = (*workflow.Workflow)(nil)
+	_ policy.Grantee      = (*workflow.Workflow)(nil)
 )
 
 // S3 keeps one policy per bucket: a second s3.BucketPolicy anywhere in skein would silently

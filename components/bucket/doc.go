@@ -3,7 +3,7 @@
 // through EventBridge rules rather than S3 notifications to functions.
 //
 //	raw, err := bucket.NewBucket(ctx, "raw", nil)
-//	err = raw.GrantWrite(fetch, "incoming/")              // fetch is a *worker.Worker
+//	_, err = raw.GrantWrite(fetch, "incoming/")           // fetch is a *worker.Worker
 //	ev, err := raw.OnObjectCreated("incoming", &bucket.EventArgs{Prefix: "incoming/"})
 //	_, err = ev.SendTo(parse, nil)                        // a worker, workflow or queue
 //
@@ -47,7 +47,8 @@
 // # IAM
 //
 // Grants attach one inline policy to a [policy.Grantee] (a worker, a workflow, or a role wrapped
-// with policy.NewRoleGrantee), named "<bucket>-<access>[-<prefixes>]". They never touch the
+// with policy.NewRoleGrantee), named "<bucket>-<access>[-<prefixes>]", and return the
+// [policy.Grant] it created; a nil grantee is a *check.FieldError. They never touch the
 // bucket policy: same-account roles need nothing there. Object actions are granted on
 // "arn:...:bucket/<prefix>*"; listing on the bucket with a StringLike s3:prefix "<prefix>*"
 // condition. A prefix "raw" also matches "raw-archive/": end prefixes with "/" to mean a folder.
@@ -70,12 +71,13 @@
 // events.amazonaws.com from the rule's ARN; a queue must admit events.amazonaws.com with
 // aws:SourceArn equal to [Event.RuleArn] in its own policy (create the rule first, then the
 // queue, then SendTo); anything else (a workflow) gets a role that only events.amazonaws.com may
-// assume for this rule and account, holding the target's DeliverStatements. A skein queue is
-// asked ([ServiceAdmitter]) whether its Senders admit the rule, and SendTo fails when they do
-// not, so a forgotten Sender is an error at deploy time rather than deliveries denied silently
-// ([TargetArgs.AdmittedElsewhere] skips the check for policies written elsewhere).
+// assume for this rule and account, holding the target's DeliverStatements. A queue target
+// ([policy.Queue]) is asked whether its policy admits the rule (a skein queue: its Senders), and
+// SendTo fails when it does not, so a forgotten Sender is an error at deploy time rather than
+// deliveries denied silently ([TargetArgs.AdmittedElsewhere] skips the check for policies
+// written elsewhere).
 //
-// A FIFO queue target ([FIFOTarget]) needs [TargetArgs.MessageGroupID]. Every target gets an
+// A FIFO queue target ([policy.Queue.FIFO]) needs [TargetArgs.MessageGroupID]. Every target gets an
 // explicit retry policy (185 retries over 24 hours unless set) and, when given, an SQS
 // dead-letter queue for events EventBridge could not deliver; that queue, too, must admit
 // events.amazonaws.com from the rule.

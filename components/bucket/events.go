@@ -206,26 +206,12 @@ func validSuffixName(s string) bool {
 
 func nameRune(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' }
 
-// ServicePermitter is a target that admits a service through its own resource policy, such as a
-// worker (a lambda.Permission). SendTo calls AllowService with events.amazonaws.com and the
+// ServicePermitter is a function that admits a service through its own resource policy, such
+// as a worker (a lambda.Permission). SendTo calls AllowService with events.amazonaws.com and the
 // rule's ARN, and gives EventBridge no role.
 type ServicePermitter interface {
-	policy.Target
+	policy.Function
 	AllowService(name, servicePrincipal string, sourceArn pulumi.StringInput) error
-}
-
-// ServiceAdmitter is a target whose own resource policy admits services, such as a skein queue
-// (its QueueArgs.Senders). SendTo asks it whether events.amazonaws.com may send on behalf of the
-// rule, and fails when it may not: without that statement EventBridge's deliveries would be
-// denied, silently, at run time.
-type ServiceAdmitter interface {
-	AdmitsService(servicePrincipal string, sourceArn pulumi.StringInput) bool
-}
-
-// FIFOTarget is a target that can tell whether it is a FIFO queue; EventBridge must then send a
-// message group id (TargetArgs.MessageGroupID).
-type FIFOTarget interface {
-	FIFO() bool
 }
 
 // Delivery says how EventBridge gets permission to deliver to a target.
@@ -245,11 +231,15 @@ const (
 )
 
 // DeliveryOf says how EventBridge must be allowed to deliver to t: a ServicePermitter by
-// permission; a target whose DeliverStatements hold sqs: or sns: actions and otherwise only kms:
-// actions (an encrypted queue) by its resource policy; anything else by role.
+// permission; a policy.Queue by its resource policy; any other target whose DeliverStatements
+// hold sqs: or sns: actions and otherwise only kms: actions (an SNS topic, encrypted or not) by
+// its resource policy; anything else by role.
 func DeliveryOf(t policy.Target) Delivery {
-	if _, ok := t.(ServicePermitter); ok {
+	switch t.(type) {
+	case ServicePermitter:
 		return ByPermission
+	case policy.Queue:
+		return ByResourcePolicy
 	}
 	// KMS actions go with an encrypted queue or topic; they belong in the key's policy then.
 	service := false
@@ -288,11 +278,11 @@ type TargetArgs struct {
 	// seconds.
 	MaxEventAge time.Duration
 	// AdmittedElsewhere says the target's resource policy admits the rule by means SendTo cannot
-	// see (a queue made outside skein, a policy written by hand); zero means SendTo checks a
-	// ServiceAdmitter target, such as a skein queue, and fails when it does not admit the rule.
+	// see (a policy written by hand); zero means SendTo asks a policy.Queue target
+	// (AdmitsService), such as a skein queue, and fails when it does not admit the rule.
 	AdmittedElsewhere bool
 	// MessageGroupID is the message group of every event sent to a FIFO queue target (1..128
-	// characters); required when the target is a FIFOTarget reporting FIFO, otherwise zero.
+	// characters); required when the target is a FIFO policy.Queue, otherwise zero.
 	MessageGroupID string
 	// Transform changes the target's (and role's) arguments right before they are created.
 	Transform TargetTransform
@@ -337,8 +327,9 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 	b := e.b
 	c := check.New("bucket", b.name)
 	field := "OnObject(" + e.name + ").SendTo(" + a.Name + ")"
-	if t == nil {
+	if policy.IsNil(t) {
 		c.Add(field, "needs a target", nil)
+		t = nil
 	}
 	if !validSuffixName(a.Name) {
 		c.Add(field+".Name", "must be 1..40 lowercase letters, digits or hyphens, starting with a letter", a.Name)
@@ -369,10 +360,11 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 				c.Add(field, "has DeliverStatements skein will not attach: "+err.Error(), nil)
 			}
 		}
-		if adm, ok := t.(ServiceAdmitter); ok && delivery == ByResourcePolicy && !a.AdmittedElsewhere && !adm.AdmitsService("events.amazonaws.com", e.RuleArn) {
+		q, isQueue := t.(policy.Queue)
+		if isQueue && !a.AdmittedElsewhere && !q.AdmitsService("events.amazonaws.com", e.RuleArn) {
 			c.Add(field, "needs the queue to admit events.amazonaws.com from this rule: add queue.Sender{Service: \"events.amazonaws.com\", SourceArn: <event>.RuleArn} to its QueueArgs.Senders (or set AdmittedElsewhere)", nil)
 		}
-		if f, ok := t.(FIFOTarget); ok && f.FIFO() && a.MessageGroupID == "" {
+		if isQueue && q.FIFO() && a.MessageGroupID == "" {
 			c.Add(field+".MessageGroupID", "is required for a FIFO queue target (1..128 characters)", a.MessageGroupID)
 		}
 		if a.MessageGroupID != "" && delivery != ByResourcePolicy {

@@ -69,7 +69,7 @@ func pipeline(t *testing.T) *plan.Plan {
 		if err != nil {
 			return err
 		}
-		if err := b.GrantWrite(w, "audit/"); err != nil {
+		if _, err := b.GrantWrite(w, "audit/"); err != nil {
 			return err
 		}
 		_, err = removed.SendTo(w, &TargetArgs{NoRetries: true})
@@ -370,15 +370,23 @@ func TestEventValidation(t *testing.T) {
 			_, err = ev.SendTo(act("states:*"), nil)
 			return err
 		}, "SendTo(target)", "wildcard", 1},
-		{"nil grantee", func(b *Bucket) error { return b.GrantRead(nil) }, "Grant", "", 0},
+		{"typed nil target", func(b *Bucket) error {
+			ev, err := b.OnObjectCreated("in", nil)
+			if err != nil {
+				return err
+			}
+			_, err = ev.SendTo((*worker.Worker)(nil), nil)
+			return err
+		}, "OnObject(in).SendTo(target) needs a target", "", 1},
+		{"nil grantee", func(b *Bucket) error { return errOf(b.GrantRead(nil)) }, "GrantRead", "", 0},
 		{"grant prefix", func(b *Bucket) error {
-			return b.GrantRead(policy.NewRoleGrantee(b.ctx, "r", pulumi.String("r"), nil), "raw/*")
+			return errOf(b.GrantRead(policy.NewRoleGrantee(b.ctx, "r", pulumi.String("r"), nil), "raw/*"))
 		}, "Grant(read).prefixes[0]", `"raw/*"`, 0},
 		{"grant duplicate prefix", func(b *Bucket) error {
-			return b.GrantList(policy.NewRoleGrantee(b.ctx, "r", pulumi.String("r"), nil), "raw/", "raw/")
+			return errOf(b.GrantList(policy.NewRoleGrantee(b.ctx, "r", pulumi.String("r"), nil), "raw/", "raw/"))
 		}, "Grant(list).prefixes[1]", `"raw/"`, 0},
 		{"grant access", func(b *Bucket) error {
-			return b.Grant(policy.NewRoleGrantee(b.ctx, "r", pulumi.String("r"), nil), "admin")
+			return errOf(b.Grant(policy.NewRoleGrantee(b.ctx, "r", pulumi.String("r"), nil), "admin"))
 		}, "Grant.access", `"admin"`, 0},
 	}
 	for _, tt := range tests {

@@ -42,7 +42,12 @@ func ExampleBucket_GrantRead() {
 		if err != nil {
 			return err
 		}
-		return raw.GrantRead(policy.NewRoleGrantee(ctx, "parser", pulumi.String("parser-role"), nil), "incoming/")
+		grant, err := raw.GrantRead(policy.NewRoleGrantee(ctx, "parser", pulumi.String("parser-role"), nil), "incoming/")
+		if err != nil {
+			return err
+		}
+		_ = grant.DependsOn() // for a resource that needs the permission when it is created
+		return nil
 	}, plan.Options{})
 	if err != nil {
 		fmt.Println(err)

@@ -52,44 +52,47 @@ var (
 
 // GrantRead lets g read objects under prefixes (every object when none): ReadActions, plus
 // KMSReadActions on the bucket's key with SSE-KMS.
-func (b *Bucket) GrantRead(g policy.Grantee, prefixes ...string) error {
-	return b.Grant(g, Read, prefixes...)
+func (b *Bucket) GrantRead(g policy.Grantee, prefixes ...string) (*policy.Grant, error) {
+	return b.grant("GrantRead", g, Read, prefixes)
 }
 
 // GrantWrite lets g write objects under prefixes (every object when none): WriteActions, plus
 // KMSWriteActions on the bucket's key with SSE-KMS.
-func (b *Bucket) GrantWrite(g policy.Grantee, prefixes ...string) error {
-	return b.Grant(g, Write, prefixes...)
+func (b *Bucket) GrantWrite(g policy.Grantee, prefixes ...string) (*policy.Grant, error) {
+	return b.grant("GrantWrite", g, Write, prefixes)
 }
 
 // GrantReadWrite is GrantRead and GrantWrite in one inline policy.
-func (b *Bucket) GrantReadWrite(g policy.Grantee, prefixes ...string) error {
-	return b.Grant(g, ReadWrite, prefixes...)
+func (b *Bucket) GrantReadWrite(g policy.Grantee, prefixes ...string) (*policy.Grant, error) {
+	return b.grant("GrantReadWrite", g, ReadWrite, prefixes)
 }
 
 // GrantList lets g list keys under prefixes (every key when none): ListActions on the bucket with
 // a StringLike s3:prefix condition of "prefix*" per prefix.
-func (b *Bucket) GrantList(g policy.Grantee, prefixes ...string) error {
-	return b.Grant(g, List, prefixes...)
+func (b *Bucket) GrantList(g policy.Grantee, prefixes ...string) (*policy.Grant, error) {
+	return b.grant("GrantList", g, List, prefixes)
 }
 
 // GrantDelete lets g delete objects under prefixes (every object when none): DeleteActions.
-func (b *Bucket) GrantDelete(g policy.Grantee, prefixes ...string) error {
-	return b.Grant(g, Delete, prefixes...)
+func (b *Bucket) GrantDelete(g policy.Grantee, prefixes ...string) (*policy.Grant, error) {
+	return b.grant("GrantDelete", g, Delete, prefixes)
 }
 
 // Grant attaches an inline policy to g giving access under prefixes, named
-// "<bucket>-<access>[-<prefixes>]" (the grantee adds its own name). Granting the same access on
-// the same prefixes twice to one grantee fails, as Pulumi rejects the duplicate name.
-func (b *Bucket) Grant(g policy.Grantee, access Access, prefixes ...string) error {
+// "<bucket>-<access>[-<prefixes>]" (the grantee adds its own name), and returns it. Granting the
+// same access on the same prefixes twice to one grantee fails, as Pulumi rejects the duplicate
+// name; so does a nil g (a typed nil pointer included).
+func (b *Bucket) Grant(g policy.Grantee, access Access, prefixes ...string) (*policy.Grant, error) {
+	return b.grant("Grant", g, access, prefixes)
+}
+
+func (b *Bucket) grant(field string, g policy.Grantee, access Access, prefixes []string) (*policy.Grant, error) {
 	c := check.New("bucket", b.name)
-	if g == nil {
-		c.Add("Grant", "needs a grantee", nil)
-	}
+	c.Join(policy.CheckGrantee("bucket", b.name, field, g))
 	stmts, err := b.Statements(access, prefixes...)
 	c.Join(err)
 	if err := c.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	return g.AttachPolicy(grantName(b.name, access, prefixes), policy.Document{Statements: stmts})
 }

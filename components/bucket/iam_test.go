@@ -67,13 +67,13 @@ func secure(extra ...string) map[string]any {
 
 func TestPolicySimulated(t *testing.T) {
 	_, arn, bucketPolicy, roles := grantedPlan(t, nil, map[string]func(*Bucket, policy.Grantee) error{
-		"reader":    func(b *Bucket, g policy.Grantee) error { return b.GrantRead(g, "raw/") },
-		"everyread": func(b *Bucket, g policy.Grantee) error { return b.GrantRead(g) },
-		"writer":    func(b *Bucket, g policy.Grantee) error { return b.GrantWrite(g, "processed/", "tmp/") },
-		"both":      func(b *Bucket, g policy.Grantee) error { return b.GrantReadWrite(g, "raw/") },
-		"lister":    func(b *Bucket, g policy.Grantee) error { return b.GrantList(g, "raw/") },
-		"listall":   func(b *Bucket, g policy.Grantee) error { return b.GrantList(g) },
-		"deleter":   func(b *Bucket, g policy.Grantee) error { return b.GrantDelete(g, "tmp/") },
+		"reader":    func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantRead(g, "raw/")) },
+		"everyread": func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantRead(g)) },
+		"writer":    func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantWrite(g, "processed/", "tmp/")) },
+		"both":      func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantReadWrite(g, "raw/")) },
+		"lister":    func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantList(g, "raw/")) },
+		"listall":   func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantList(g)) },
+		"deleter":   func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantDelete(g, "tmp/")) },
 	})
 	obj := func(key string) string { return arn + "/" + key }
 	as := func(role, action, resource string, ctx map[string]any) judge.IAMRequest {
@@ -128,9 +128,9 @@ func TestPolicySimulated(t *testing.T) {
 
 func TestPolicySimulatedKMS(t *testing.T) {
 	p, arn, bucketPolicy, roles := grantedPlan(t, &BucketArgs{Encryption: SSEKMS}, map[string]func(*Bucket, policy.Grantee) error{
-		"reader": func(b *Bucket, g policy.Grantee) error { return b.GrantRead(g, "raw/") },
-		"writer": func(b *Bucket, g policy.Grantee) error { return b.GrantWrite(g, "raw/") },
-		"lister": func(b *Bucket, g policy.Grantee) error { return b.GrantList(g) },
+		"reader": func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantRead(g, "raw/")) },
+		"writer": func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantWrite(g, "raw/")) },
+		"lister": func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantList(g)) },
 	})
 	key := p.Find(tKey, "data-key").Arn()
 	// The key has no policy of its own, so KMS gives it the default key policy, which lets the

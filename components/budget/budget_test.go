@@ -158,7 +158,7 @@ func TestDrawEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := d.Environment()
-	want := map[string]string{budgetenv.Name: "vendor", budgetenv.Calls: "10", budgetenv.Rate: "49.01960784313725", budgetenv.Burst: "1"}
+	want := map[string]string{budgetenv.Name: "vendor", budgetenv.Calls: "10", budgetenv.Rate: "47.61904761904762", budgetenv.Burst: "1"}
 	for k, v := range want {
 		if env[k] != v {
 			t.Errorf("%s=%q, want %q", k, env[k], v)

@@ -25,7 +25,7 @@
 //
 //   - A share with zero Concurrency takes an equal part of what the explicit shares leave.
 //   - Each share gets a part of every window's calls in proportion to its concurrency, divided
-//     equally between its reserved invocations in whole calls; 2% of every window is held back
+//     equally between its reserved invocations in whole calls; 5% of every window is held back
 //     for jitter between the worker's clock and the downstream's (MarginPercent).
 //   - Burst zero: every invocation spaces its calls evenly (a burst of one).
 //

@@ -27,7 +27,7 @@ func ExampleAllocate() {
 	}
 	fmt.Printf("worst case: %d calls at once, %d a second\n", a.WorstCase.Concurrency, a.WorstCase.CallsPerWindow)
 	// Output:
-	// export: 2 invocations, 46 calls per second each (45.10/s with the margin)
-	// refetch: 2 invocations, 4 calls per second each (3.92/s with the margin)
+	// export: 2 invocations, 46 calls per second each (43.81/s with the margin)
+	// refetch: 2 invocations, 4 calls per second each (3.81/s with the margin)
 	// worst case: 22 calls at once, 100 a second
 }

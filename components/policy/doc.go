@@ -18,8 +18,15 @@
 // service wildcards (a TLS-only guard must deny every action).
 //
 // A [Grantee] is anything that can hold identity policy: a worker's role, or any role the user
-// wraps with [NewRoleGrantee]. A [Target] is anything a service (EventBridge Scheduler, Step
-// Functions, EventBridge) can deliver to, with the identity statements the delivering role needs.
+// wraps with [NewRoleGrantee]. Every grant of a skein component returns the [Grant] it attached
+// (the policy resource, to depend on) and refuses a nil grantee, a typed nil pointer included,
+// with a *check.FieldError ([CheckGrantee]).
+//
+// A [Target] is anything a service (EventBridge Scheduler, Step Functions, EventBridge) can
+// deliver to, with the identity statements the delivering role needs. Components that take one
+// kind of target take its type: a [Function] (a worker: its timeout, reserved concurrency and
+// budget draw), a [Queue] (FIFO, and whether its policy admits a service) or a [StateMachine],
+// so that the compiler refuses a queue where a function belongs.
 //
 // # Escape hatches
 //

@@ -1,8 +1,12 @@
 package policy
 
 import (
+	"reflect"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/check"
 )
 
 // Grantee is anything that holds identity policy: a worker's role, a workflow's role, or a role
@@ -11,17 +15,53 @@ import (
 // rejects the duplicate child name) instead of silently doubling the policy.
 type Grantee interface {
 	// AttachPolicy attaches doc to the grantee's role as an inline policy; name is a short,
-	// stable suffix ("data-read") that the grantee turns into a child resource name.
-	AttachPolicy(name string, doc Document) error
+	// stable suffix ("data-read") that the grantee turns into a child resource name. It returns
+	// the grant, whose Policy a resource that needs the permission when it is created can
+	// depend on.
+	AttachPolicy(name string, doc Document) (*Grant, error)
 }
 
-// Target is anything a service such as EventBridge Scheduler or Step Functions can deliver to: a
-// worker (invoke), a queue (send) or a workflow (start an execution).
-type Target interface {
-	// TargetArn is the ARN a schedule or rule names as its target.
-	TargetArn() pulumi.StringOutput
-	// DeliverStatements are the identity statements a delivering role needs, and nothing more.
-	DeliverStatements() []Statement
+// Grant is what a grant created, as AWS CDK's grants return a Grant: the policy resource that
+// holds the statements, so that a resource which needs the permission when it is created (an
+// event source mapping, a schedule) can depend on exactly it.
+type Grant struct {
+	// Policy is the resource holding the statements: an aws:iam/rolePolicy:RolePolicy for
+	// skein's grantees. Never nil in a grant a skein component returns.
+	Policy pulumi.Resource
+	// Document is what Policy holds.
+	Document Document
+}
+
+// DependsOn is the resource option that orders a resource after the grant's policy.
+func (g *Grant) DependsOn() pulumi.ResourceOption {
+	return pulumi.DependsOn([]pulumi.Resource{g.Policy})
+}
+
+// CheckGrantee reports a nil grantee, a typed nil pointer in the interface included (a
+// *worker.Worker never built), as a *check.FieldError of the component kind/name naming the
+// grant method (field); it returns nil for any other grantee. Every grant calls it first, so a
+// nil grantee is an error instead of a panic.
+func CheckGrantee(kind, name, field string, g Grantee) error {
+	if !IsNil(g) {
+		return nil
+	}
+	c := check.New(kind, name)
+	c.Add(field, "needs a grantee (a worker, a workflow, or a role wrapped with policy.NewRoleGrantee), got nil", nil)
+	return c.Err()
+}
+
+// IsNil reports a nil interface value and a typed nil pointer (or map, slice, function,
+// channel) in it.
+func IsNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	r := reflect.ValueOf(v)
+	switch r.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		return r.IsNil()
+	}
+	return false
 }
 
 // RoleGrantee attaches inline policies to an existing IAM role.
@@ -39,17 +79,20 @@ func NewRoleGrantee(ctx *pulumi.Context, name string, roleName pulumi.StringInpu
 }
 
 // AttachPolicy implements Grantee with an aws:iam/rolePolicy:RolePolicy named name-policyName.
-func (g *RoleGrantee) AttachPolicy(name string, doc Document) error {
+func (g *RoleGrantee) AttachPolicy(name string, doc Document) (*Grant, error) {
 	if err := doc.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	var opts []pulumi.ResourceOption
 	if g.parent != nil {
 		opts = append(opts, pulumi.Parent(g.parent))
 	}
-	_, err := iam.NewRolePolicy(g.ctx, g.name+"-"+name, &iam.RolePolicyArgs{
+	pol, err := iam.NewRolePolicy(g.ctx, g.name+"-"+name, &iam.RolePolicyArgs{
 		Role:   g.role,
 		Policy: doc.JSON(),
 	}, opts...)
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return &Grant{Policy: pol, Document: doc}, nil
 }

@@ -26,7 +26,7 @@ func TestDisableDeadLetterQueue(t *testing.T) {
 			return err
 		}
 		_, subErr = q.Subscribe(c, nil)
-		redriveErr = q.GrantRedrive(c)
+		_, redriveErr = q.GrantRedrive(c)
 		return nil
 	})
 	if got := p.OfType(queueType); len(got) != 1 || got[0].Name != "failed" {

@@ -37,22 +37,8 @@ func (d *deps) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	return resource.PropertyMap{"accountId": resource.NewStringProperty("123456789012")}, nil
 }
 
-// exactConsumer hands back the policy it attaches (PolicyResourceAttacher).
-type exactConsumer struct {
-	consumer
-	ctx  *pulumi.Context
-	role *iam.Role
-}
-
-func (c *exactConsumer) AttachPolicyResource(name string, doc policy.Document) (pulumi.Resource, error) {
-	if err := doc.Validate(); err != nil {
-		return nil, err
-	}
-	return iam.NewRolePolicy(c.ctx, "consumer-"+name, &iam.RolePolicyArgs{Role: c.role.Name, Policy: doc.JSON()})
-}
-
 // Lambda checks the execution role when the event source mapping is created: with a consumer
-// that hands back its policy, the mapping depends on that policy, every time.
+// whose AttachPolicy returns its policy.Grant, the mapping depends on that policy, every time.
 func TestMappingWaitsForTheConsumePolicy(t *testing.T) {
 	for i := range 20 {
 		d := &deps{byName: map[string][]string{}}
@@ -61,7 +47,7 @@ func TestMappingWaitsForTheConsumePolicy(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			c := &exactConsumer{consumer: consumer{arn: fnArn, timeout: 10 * time.Second}, ctx: ctx, role: role}
+			c := &consumer{RoleGrantee: policy.NewRoleGrantee(ctx, "consumer", role.Name, nil), arn: fnArn, timeout: 10 * time.Second}
 			_, err = NewQueue(ctx, "jobs", &QueueArgs{Consumer: c})
 			return err
 		}, pulumi.WithMocks("skein", "test", d), func(info *pulumi.RunInfo) {

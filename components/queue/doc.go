@@ -58,10 +58,9 @@
 //     the dead-letter queue; sqs:SendMessage and sqs:GetQueueAttributes on the queue; kms:Decrypt
 //     and kms:GenerateDataKey on the key.
 //   - Lambda validates the consumer's role when the mapping is created, so the mapping depends
-//     on the consume policy: exactly, when the consumer implements PolicyResourceAttacher; else
-//     on the consumer component, which the Pulumi Go SDK expands to the children it has recorded
-//     so far (best effort: it records children asynchronously).
-//   - As a policy.Target (schedules, workflows, rules): sqs:SendMessage, plus
+//     on exactly the consume policy (the policy.Grant the consumer's AttachPolicy returns).
+//   - Every grant returns its policy.Grant; a nil grantee is a *check.FieldError.
+//   - As a policy.Queue (schedules, workflows, rules): sqs:SendMessage, plus
 //     kms:GenerateDataKey and kms:Decrypt on the key. Services sending through the queue policy
 //     (Senders) need those KMS actions in the key's own policy: skein does not edit a key it does
 //     not own.

@@ -43,9 +43,9 @@ func world(t *testing.T, qa QueueArgs) *plan.Plan {
 			}
 			g := policy.NewRoleGrantee(ctx, role, r.Name, nil)
 			if role == "producer" {
-				err = q.GrantSend(g)
+				_, err = q.GrantSend(g)
 			} else {
-				err = q.GrantRedrive(g)
+				_, err = q.GrantRedrive(g)
 			}
 			if err != nil {
 				return err

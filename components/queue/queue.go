@@ -217,7 +217,7 @@ type Queue struct {
 
 var (
 	_ pulumi.ComponentResource = (*Queue)(nil)
-	_ policy.Target            = (*Queue)(nil)
+	_ policy.Queue             = (*Queue)(nil)
 )
 
 var (
@@ -324,7 +324,10 @@ func validate(c *check.Errors, name string, a QueueArgs) {
 			c.Add("Alarms.OldestMessageAge", fmt.Sprintf("must be below MessageRetention (%v), or messages expire before the alarm fires", a.MessageRetention), a.Alarms.OldestMessageAge)
 		}
 	}
-	if a.Subscription != nil && a.Consumer == nil {
+	if a.Consumer != nil && policy.IsNil(a.Consumer) {
+		c.Add("Consumer", "must be a consumer, not a nil pointer (a worker never built)", nil)
+	}
+	if a.Subscription != nil && policy.IsNil(a.Consumer) {
 		c.Add("Subscription", "needs Consumer (or call Subscribe later)", nil)
 	}
 }
@@ -359,7 +362,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	visibility := a.VisibilityTimeout
 	visibilityGiven := visibility != 0
 	var sub SubscribeArgs
-	if a.Consumer != nil {
+	if !policy.IsNil(a.Consumer) {
 		if a.Subscription != nil {
 			sub = *a.Subscription
 		}
@@ -488,7 +491,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		}
 	}
 
-	if a.Consumer != nil {
+	if !policy.IsNil(a.Consumer) {
 		if _, err := q.subscribe(a.Consumer, sub); err != nil {
 			return nil, err
 		}
@@ -677,7 +680,7 @@ func seconds(d time.Duration) int { return int(d / time.Second) }
 // VisibilityTimeout is the queue's visibility timeout, explicit or derived.
 func (q *Queue) VisibilityTimeout() time.Duration { return q.visibility }
 
-// AdmitsService reports whether the queue policy admits service sending on behalf of sourceArn:
+// AdmitsService implements policy.Queue: whether the queue policy admits service sending on behalf of sourceArn:
 // one of QueueArgs.Senders names that service with that very source (the same output value, or
 // the same literal ARN). Event sources (components/bucket's SendTo) ask it, so that a queue that
 // forgot its Sender is an error at `pulumi up` time instead of events silently denied.
@@ -699,11 +702,14 @@ func sameInput(a, b pulumi.StringInput) bool {
 	return ta == tb && ta.Comparable() && a == b
 }
 
-// FIFO reports whether the queue is a FIFO queue.
+// FIFO implements policy.Queue: whether the queue is a FIFO queue.
 func (q *Queue) FIFO() bool { return q.fifo }
 
 // TargetArn implements policy.Target: the queue's ARN.
 func (q *Queue) TargetArn() pulumi.StringOutput { return q.Arn }
+
+// QueueArn implements policy.Queue: the queue's ARN.
+func (q *Queue) QueueArn() pulumi.StringOutput { return q.Arn }
 
 // DeliverStatements implements policy.Target: sqs:SendMessage on the queue, plus
 // kms:GenerateDataKey and kms:Decrypt on its key when it is KMS-encrypted. A service that
@@ -741,21 +747,13 @@ func (q *Queue) consumeDocument() policy.Document {
 	}}, q.keyStatements("kms:Decrypt")...)}
 }
 
-func grantee(field string, g policy.Grantee, name string) error {
-	if g == nil {
-		c := check.New("queue", name)
-		c.Add(field, "needs a grantee (a worker, or policy.NewRoleGrantee), got nil", nil)
-		return c.Err()
-	}
-	return nil
-}
-
 // GrantSend lets g send to the queue: sqs:SendMessage (SendMessageBatch too),
 // sqs:GetQueueAttributes and sqs:GetQueueUrl on the queue, plus kms:GenerateDataKey and
-// kms:Decrypt on its key when KMS-encrypted. The inline policy is named "<queue>-send".
-func (q *Queue) GrantSend(g policy.Grantee) error {
-	if err := grantee("GrantSend", g, q.name); err != nil {
-		return err
+// kms:Decrypt on its key when KMS-encrypted. The inline policy is named "<queue>-send"; a nil g
+// is an error.
+func (q *Queue) GrantSend(g policy.Grantee) (*policy.Grant, error) {
+	if err := policy.CheckGrantee("queue", q.name, "GrantSend", g); err != nil {
+		return nil, err
 	}
 	return g.AttachPolicy(q.name+"-send", policy.Document{Statements: append([]policy.Statement{{
 		Actions:   SendActions,
@@ -766,10 +764,10 @@ func (q *Queue) GrantSend(g policy.Grantee) error {
 // GrantConsume lets g consume the queue: sqs:ReceiveMessage, sqs:DeleteMessage,
 // sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue (not its dead-letter
 // queue), plus kms:Decrypt on its key when KMS-encrypted. The inline policy is named
-// "<queue>-consume". Subscribe grants the same to its consumer.
-func (q *Queue) GrantConsume(g policy.Grantee) error {
-	if err := grantee("GrantConsume", g, q.name); err != nil {
-		return err
+// "<queue>-consume". Subscribe grants the same to its consumer. A nil g is an error.
+func (q *Queue) GrantConsume(g policy.Grantee) (*policy.Grant, error) {
+	if err := policy.CheckGrantee("queue", q.name, "GrantConsume", g); err != nil {
+		return nil, err
 	}
 	return g.AttachPolicy(q.name+"-consume", q.consumeDocument())
 }
@@ -777,15 +775,15 @@ func (q *Queue) GrantConsume(g policy.Grantee) error {
 // GrantRedrive lets g move the dead-letter queue's messages back: RedriveActions on the
 // dead-letter queue, sqs:SendMessage and sqs:GetQueueAttributes on the queue, plus kms:Decrypt
 // and kms:GenerateDataKey on the key when KMS-encrypted. The inline policy is named
-// "<queue>-redrive". RedriveCommand is the command such a principal runs.
-func (q *Queue) GrantRedrive(g policy.Grantee) error {
-	if err := grantee("GrantRedrive", g, q.name); err != nil {
-		return err
+// "<queue>-redrive"; a nil g is an error. RedriveCommand is the command such a principal runs.
+func (q *Queue) GrantRedrive(g policy.Grantee) (*policy.Grant, error) {
+	if err := policy.CheckGrantee("queue", q.name, "GrantRedrive", g); err != nil {
+		return nil, err
 	}
 	if q.noDeadLetter {
 		c := check.New("queue", q.name)
 		c.Add("GrantRedrive", "needs a dead-letter queue to redrive from; this queue has DisableDeadLetterQueue", nil)
-		return c.Err()
+		return nil, c.Err()
 	}
 	return g.AttachPolicy(q.name+"-redrive", policy.Document{Statements: append([]policy.Statement{
 		{Sid: "ReadDeadLetters", Actions: RedriveActions, Resources: []pulumi.StringInput{q.DeadLetterArn}},

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
@@ -38,9 +39,15 @@ type consumer struct {
 	reserved int
 }
 
-func (c *consumer) TargetArn() pulumi.StringOutput { return pulumi.String(c.arn).ToStringOutput() }
-func (c *consumer) FunctionTimeout() time.Duration { return c.timeout }
-func (c *consumer) ReservedConcurrency() int       { return c.reserved }
+func (c *consumer) TargetArn() pulumi.StringOutput   { return pulumi.String(c.arn).ToStringOutput() }
+func (c *consumer) FunctionArn() pulumi.StringOutput { return c.TargetArn() }
+func (c *consumer) FunctionName() string             { return c.arn }
+func (c *consumer) FunctionTimeout() time.Duration   { return c.timeout }
+func (c *consumer) ReservedConcurrency() int         { return c.reserved }
+func (c *consumer) BudgetDraw() *budget.Draw         { return nil }
+func (c *consumer) DeliverStatements() []policy.Statement {
+	return []policy.Statement{{Actions: []string{"lambda:InvokeFunction"}, Resources: policy.Strings(c.arn)}}
+}
 func newConsumer(ctx *pulumi.Context, timeout time.Duration, reserved int) (*consumer, error) {
 	role, err := iam.NewRole(ctx, "consumer-role", &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
@@ -390,6 +397,7 @@ func TestValidation(t *testing.T) {
 		{"alarm age low", "", QueueArgs{Alarms: AlarmArgs{OldestMessageAge: 30 * time.Second}}, "Alarms.OldestMessageAge", "30s"},
 		{"alarm age beyond retention", "", QueueArgs{MessageRetention: time.Hour, Alarms: AlarmArgs{OldestMessageAge: 2 * time.Hour}}, "Alarms.OldestMessageAge", "2h0m0s"},
 		{"subscription without consumer", "", QueueArgs{Subscription: &SubscribeArgs{}}, "Subscription", ""},
+		{"typed nil consumer", "", QueueArgs{Consumer: (*consumer)(nil)}, "Consumer", ""},
 		{"consumer timeout beyond Lambda's", "", QueueArgs{Consumer: &consumer{timeout: 2 * time.Hour}}, "Subscription.consumer", "2h0m0s"},
 	}
 	for _, tt := range tests {

@@ -8,34 +8,20 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/policy"
 )
 
-// Consumer is a Lambda function that can consume a queue: *worker.Worker is one.
+// Consumer is a Lambda function that can consume a queue and hold its consume policy: a
+// *worker.Worker is one. Its function timeout sets the queue's visibility timeout, and its
+// reserved concurrency and budget draw bound the subscription's MaxConcurrency.
 //
 // Lambda checks the function's role when the event source mapping is created, so the mapping
-// must wait for the consume policy. A consumer that also implements [PolicyResourceAttacher]
-// hands that policy back and the mapping depends on exactly it. Otherwise, when the consumer is a
-// pulumi.Resource (a worker is), the mapping depends on the consumer, which the Pulumi Go SDK
-// expands to the children it knows of when the mapping registers; a policy attached an instant
-// earlier is not always among them (the SDK records children asynchronously), so that ordering
-// is best effort.
+// depends on the [policy.Grant] AttachPolicy returns (and on the consumer, when it is a
+// pulumi.Resource, as a worker is).
 type Consumer interface {
+	policy.Function
 	policy.Grantee
-	// TargetArn is the function's ARN.
-	TargetArn() pulumi.StringOutput
-	// FunctionTimeout is the function's timeout.
-	FunctionTimeout() time.Duration
-	// ReservedConcurrency is the function's reserved concurrency; 0 means unreserved.
-	ReservedConcurrency() int
-}
-
-// PolicyResourceAttacher is an optional Consumer method: AttachPolicy that returns the policy
-// resource it created, so the event source mapping can depend on it deterministically.
-type PolicyResourceAttacher interface {
-	AttachPolicyResource(name string, doc policy.Document) (pulumi.Resource, error)
 }
 
 // Event source mapping limits for SQS.
@@ -103,7 +89,7 @@ func subscribeDefaults(a SubscribeArgs, con Consumer) SubscribeArgs {
 	}
 	if a.MaxConcurrency == 0 {
 		r := 0
-		if con != nil {
+		if !policy.IsNil(con) {
 			r = con.ReservedConcurrency()
 		}
 		switch {
@@ -151,7 +137,7 @@ func validateSubscribe(c *check.Errors, prefix string, a SubscribeArgs, con Cons
 			c.Add(fmt.Sprintf("%sFilters[%d]", prefix, i), `must be a non-empty JSON object, e.g. {"body":{"kind":["invoice"]}}`, f)
 		}
 	}
-	if con == nil {
+	if policy.IsNil(con) {
 		c.Add(prefix+"consumer", "is required: a worker or another Consumer, got nil", nil)
 		return
 	}
@@ -163,8 +149,8 @@ func validateSubscribe(c *check.Errors, prefix string, a SubscribeArgs, con Cons
 		c.Add(prefix+"MaxConcurrency", "cannot be honoured: the consumer reserves 1 concurrent execution, and an SQS event source needs at least 2 (reserve 2 or more, or use a FIFO queue with one message group for strictly serial work)", a.MaxConcurrency)
 	} else if reserved > 0 && a.MaxConcurrency > reserved {
 		rule := fmt.Sprintf("must be at most the consumer's reserved concurrency (%d): above it Lambda throttles the function, and throttled batches count as receives toward the dead-letter queue", reserved)
-		if b, ok := con.(interface{ BudgetDraw() *budget.Draw }); ok && b.BudgetDraw() != nil {
-			rule += "; " + b.BudgetDraw().Describe()
+		if d := con.BudgetDraw(); d != nil {
+			rule += "; " + d.Describe()
 		}
 		c.Add(prefix+"MaxConcurrency", rule, a.MaxConcurrency)
 	}
@@ -211,23 +197,19 @@ func (q *Queue) Subscribe(con Consumer, args *SubscribeArgs) (*lambda.EventSourc
 func (q *Queue) subscribe(con Consumer, a SubscribeArgs) (*lambda.EventSourceMapping, error) {
 	q.subscriptions[a.Name] = true
 	var dependsOn []pulumi.Resource
-	if pa, ok := con.(PolicyResourceAttacher); ok {
-		pol, err := pa.AttachPolicyResource(q.name+"-"+a.Name, q.consumeDocument())
-		if err != nil {
-			return nil, err
-		}
-		if pol != nil {
-			dependsOn = append(dependsOn, pol)
-		}
-	} else if err := con.AttachPolicy(q.name+"-"+a.Name, q.consumeDocument()); err != nil {
+	grant, err := con.AttachPolicy(q.name+"-"+a.Name, q.consumeDocument())
+	if err != nil {
 		return nil, err
+	}
+	if grant != nil && grant.Policy != nil {
+		dependsOn = append(dependsOn, grant.Policy)
 	}
 	if r, ok := con.(pulumi.Resource); ok {
 		dependsOn = append(dependsOn, r)
 	}
 	args := &lambda.EventSourceMappingArgs{
 		EventSourceArn: q.Arn,
-		FunctionName:   con.TargetArn(),
+		FunctionName:   con.FunctionArn(),
 		BatchSize:      pulumi.Int(a.BatchSize),
 		Enabled:        pulumi.Bool(!a.Disabled),
 		ScalingConfig:  &lambda.EventSourceMappingScalingConfigArgs{MaximumConcurrency: pulumi.Int(a.MaxConcurrency)},

@@ -73,8 +73,8 @@ func TestRealWorker(t *testing.T) {
 	}
 }
 
-// A skein worker hands back the consume policy it attaches.
-var _ PolicyResourceAttacher = (*worker.Worker)(nil)
+// A skein worker is a Consumer.
+var _ Consumer = (*worker.Worker)(nil)
 
 // With a real worker, the event source mapping depends on exactly the consume policy on the
 // worker's role (Lambda checks the role when the mapping is created), on every run.

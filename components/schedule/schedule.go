@@ -88,11 +88,6 @@ type InputTarget interface {
 	ScheduleInput(doc map[string]any) (string, error)
 }
 
-// fifoTarget is implemented by queue.Queue: a FIFO queue target needs a message group id.
-type fifoTarget interface {
-	FIFO() bool
-}
-
 // Transform holds one optional hook per child resource, applied right before it is created.
 type Transform struct {
 	Schedule   func(*scheduler.ScheduleArgs)
@@ -142,9 +137,10 @@ type ScheduleArgs struct {
 	// Description: zero means one naming the component, the expression and the time zone.
 	Description string
 
-	// Target receives each invocation: a worker (invoke), a queue (send) or a workflow (start an
-	// execution), or anything implementing policy.Target whose ARN is a Lambda function, an SQS
-	// queue or a Step Functions state machine. Required.
+	// Target receives each invocation: a policy.Function (a worker or
+	// workflow.ExistingFunction: invoke), a policy.Queue (a queue or workflow.ExistingQueue:
+	// send) or a policy.StateMachine (a workflow or workflow.ExistingStateMachine: start an
+	// execution); any other target is an error. Required.
 	Target policy.Target
 	// Input is the document sent to the target, merged with the context attributes (see
 	// ContextKey); zero means only the context attributes.
@@ -329,8 +325,9 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	}
 
 	// Target and input.
-	if a.Target == nil {
-		c.Add("Target", "is required: a worker, a queue, a workflow or another policy.Target", nil)
+	if policy.IsNil(a.Target) {
+		c.Add("Target", "is required: a worker, a queue, a workflow or another policy.Function, policy.Queue or policy.StateMachine", nil)
+		a.Target = nil
 	} else {
 		doc := policy.Document{Statements: a.Target.DeliverStatements()}
 		if len(doc.Statements) == 0 {
@@ -338,11 +335,17 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 		} else if err := doc.Validate(); err != nil {
 			c.Add("Target", "delivery statements break skein's least-privilege rules: "+err.Error(), nil)
 		}
-		if f, ok := a.Target.(fifoTarget); ok && f.FIFO() {
-			a.fifo = true
-			if a.MessageGroupID == "" {
-				a.MessageGroupID = name
+		switch t := a.Target.(type) {
+		case policy.Queue:
+			if t.FIFO() {
+				a.fifo = true
+				if a.MessageGroupID == "" {
+					a.MessageGroupID = name
+				}
 			}
+		case policy.Function, policy.StateMachine:
+		default:
+			c.Add("Target", "must be a policy.Function (a worker), a policy.Queue (a queue) or a policy.StateMachine (a workflow): the targets EventBridge Scheduler's templates deliver to", fmt.Sprintf("%T", a.Target))
 		}
 	}
 	if a.MessageGroupID != "" && !a.fifo {

@@ -342,7 +342,8 @@ func TestInputCarriesContext(t *testing.T) {
 // shaped is a target of our own that chooses its input (InputTarget).
 type shaped struct{ arn string }
 
-func (s shaped) TargetArn() pulumi.StringOutput { return pulumi.String(s.arn).ToStringOutput() }
+func (s shaped) TargetArn() pulumi.StringOutput       { return pulumi.String(s.arn).ToStringOutput() }
+func (s shaped) StateMachineArn() pulumi.StringOutput { return s.TargetArn() }
 func (s shaped) DeliverStatements() []policy.Statement {
 	return []policy.Statement{{Actions: []string{"states:StartExecution"}, Resources: policy.Strings(s.arn)}}
 }
@@ -596,7 +597,9 @@ func TestValidation(t *testing.T) {
 		{"state", "s", func(a *ScheduleArgs, _ *targets) { a.State = "PAUSED" }, []string{"State must be one of ENABLED, DISABLED", `"PAUSED"`}},
 		{"description", "s", func(a *ScheduleArgs, _ *targets) { a.Description = strings.Repeat("d", 513) }, []string{"Description must be at most 512 characters", "513"}},
 		{"no target", "s", func(a *ScheduleArgs, _ *targets) { a.Target = nil }, []string{"Target is required"}},
-		{"target without statements", "s", func(a *ScheduleArgs, _ *targets) { a.Target = workflow.Existing{ARN: "arn:aws:s3:::bucket"} }, []string{"Target gives no delivery statements"}},
+		{"typed nil target", "s", func(a *ScheduleArgs, _ *targets) { a.Target = (*worker.Worker)(nil) }, []string{"Target is required"}},
+		{"untyped target", "s", func(a *ScheduleArgs, _ *targets) { a.Target = untyped{} }, []string{"Target must be a policy.Function", "schedule.untyped"}},
+		{"target without statements", "s", func(a *ScheduleArgs, _ *targets) { a.Target = workflow.ExistingFunction("arn:aws:s3:::bucket") }, []string{"Target gives no delivery statements"}},
 		{"wildcard target", "s", func(a *ScheduleArgs, _ *targets) { a.Target = wildcard{} }, []string{"Target delivery statements break", `"states:*"`}},
 		{"message group on a standard queue", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupID = tg.jobs, "g" }, []string{"MessageGroupID applies only to FIFO queue targets", `"g"`}},
 		{"message group too long", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupID = tg.fifo, strings.Repeat("g", 129) }, []string{"MessageGroupID must be 1..128 characters"}},
@@ -675,6 +678,18 @@ func TestGroupValidation(t *testing.T) {
 }
 
 type wildcard struct{}
+
+func (w wildcard) StateMachineArn() pulumi.StringOutput { return w.TargetArn() }
+
+// untyped is a target that is neither a function, a queue nor a state machine.
+type untyped struct{}
+
+func (untyped) TargetArn() pulumi.StringOutput {
+	return pulumi.String("arn:aws:sns:us-east-1:123456789012:t").ToStringOutput()
+}
+func (untyped) DeliverStatements() []policy.Statement {
+	return []policy.Statement{{Actions: []string{"sns:Publish"}, Resources: policy.Strings("arn:aws:sns:us-east-1:123456789012:t")}}
+}
 
 func (wildcard) TargetArn() pulumi.StringOutput {
 	return pulumi.String("arn:aws:states:us-east-1:123456789012:stateMachine:x").ToStringOutput()

@@ -41,11 +41,14 @@
 // xray:PutTelemetryRecords on "*" when tracing (X-Ray accepts no narrower resource);
 // sqs:SendMessage on its dead-letter queue (or the OnFailure target's own delivery statements).
 // No AWS managed policies. Grants from other components add inline policies through
-// AttachPolicy ("<worker>-<grant>"); [Worker.AttachPolicyResource] returns the policy it created,
-// so that an SQS event source mapping depends on exactly the permission Lambda checks when the
-// mapping is created. [Worker.DeliverStatements] and [Worker.GrantInvoke] give callers
-// lambda:InvokeFunction on the function and its versions and aliases; [Worker.AllowService]
-// admits one service principal for one source ARN through the function's resource policy.
+// AttachPolicy ("<worker>-<grant>"), which returns the [policy.Grant] it created, so that an SQS
+// event source mapping depends on exactly the permission Lambda checks when the mapping is
+// created. A Worker is a [policy.Function]: its timeout, reserved concurrency and budget draw are
+// what queues and workflows check their fan-out against. [Worker.DeliverStatements] and
+// [Worker.GrantInvoke] give callers lambda:InvokeFunction on the function and its versions and
+// aliases (GrantInvoke returns its [policy.Grant] and refuses a nil grantee);
+// [Worker.AllowService] admits one service principal for one source ARN through the function's
+// resource policy.
 //
 // # Escape hatches
 //

@@ -79,7 +79,11 @@ func TestGrantInvokeSimulated(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		return w.GrantInvoke(policy.NewRoleGrantee(ctx, "caller", caller.Name, nil))
+		g, err := w.GrantInvoke(policy.NewRoleGrantee(ctx, "caller", caller.Name, nil))
+		if err == nil && (g == nil || g.Policy == nil || len(g.Document.Statements) != 1) {
+			t.Errorf("GrantInvoke returned %+v, want the policy it attached and its one statement", g)
+		}
+		return err
 	}, plan.Options{Config: map[string]string{"aws:region": "eu-west-1"}})
 	if err != nil {
 		t.Fatal(err)

@@ -163,7 +163,7 @@ func TestPlanIsDeterministic(t *testing.T) {
 				return err
 			}
 			if prev != nil {
-				if err := prev.GrantInvoke(w); err != nil {
+				if _, err := prev.GrantInvoke(w); err != nil {
 					return err
 				}
 			}

@@ -176,7 +176,7 @@ type Worker struct {
 
 var (
 	_ pulumi.ComponentResource = (*Worker)(nil)
-	_ policy.Target            = (*Worker)(nil)
+	_ policy.Function          = (*Worker)(nil)
 	_ policy.Grantee           = (*Worker)(nil)
 )
 
@@ -309,6 +309,9 @@ func validate(name string, a WorkerArgs) error {
 	}
 	if size > MaxEnvironmentBytes {
 		c.Add("Environment", fmt.Sprintf("must total at most %d bytes (Lambda's limit)", MaxEnvironmentBytes), size)
+	}
+	if a.OnFailure != nil && policy.IsNil(a.OnFailure) {
+		c.Add("OnFailure", "must be a destination, not a nil pointer (a queue never built)", nil)
 	}
 	if a.DisableDeadLetterQueue && a.OnFailure != nil {
 		c.Add("DisableDeadLetterQueue", "conflicts with OnFailure (a destination for failed asynchronous invocations)", true)
@@ -572,6 +575,9 @@ func renamedFrom(name string) pulumi.ResourceOption {
 // TargetArn implements policy.Target.
 func (w *Worker) TargetArn() pulumi.StringOutput { return w.Arn }
 
+// FunctionArn implements policy.Function: the function's ARN.
+func (w *Worker) FunctionArn() pulumi.StringOutput { return w.Arn }
+
 // DeliverStatements implements policy.Target: lambda:InvokeFunction on the function and on its
 // versions and aliases (ARN:*).
 func (w *Worker) DeliverStatements() []policy.Statement {
@@ -582,27 +588,29 @@ func (w *Worker) DeliverStatements() []policy.Statement {
 }
 
 // AttachPolicy implements policy.Grantee: an inline policy on the worker's role, named
-// "<worker>-<name>" and parented to the worker.
-func (w *Worker) AttachPolicy(name string, doc policy.Document) error {
-	_, err := w.AttachPolicyResource(name, doc)
-	return err
-}
-
-// AttachPolicyResource is AttachPolicy returning the inline policy it created, so that a
+// "<worker>-<name>" and parented to the worker. The grant it returns holds that policy, so that a
 // resource which needs the permission when it is created (an SQS event source mapping: Lambda
-// checks the role then) can depend on exactly that policy (queue.PolicyResourceAttacher).
-func (w *Worker) AttachPolicyResource(name string, doc policy.Document) (pulumi.Resource, error) {
+// checks the role then) can depend on exactly it.
+func (w *Worker) AttachPolicy(name string, doc policy.Document) (*policy.Grant, error) {
 	if err := doc.Validate(); err != nil {
 		return nil, err
 	}
-	return iam.NewRolePolicy(w.ctx, w.name+"-"+name, &iam.RolePolicyArgs{
+	pol, err := iam.NewRolePolicy(w.ctx, w.name+"-"+name, &iam.RolePolicyArgs{
 		Role:   w.Role.Name,
 		Policy: doc.JSON(),
 	}, pulumi.Parent(w))
+	if err != nil {
+		return nil, err
+	}
+	return &policy.Grant{Policy: pol, Document: doc}, nil
 }
 
-// GrantInvoke lets g invoke this worker: lambda:InvokeFunction on it and its versions.
-func (w *Worker) GrantInvoke(g policy.Grantee) error {
+// GrantInvoke lets g invoke this worker: lambda:InvokeFunction on it and its versions and
+// aliases. The inline policy is named "<worker>-invoke"; a nil g is an error.
+func (w *Worker) GrantInvoke(g policy.Grantee) (*policy.Grant, error) {
+	if err := policy.CheckGrantee("worker", w.name, "GrantInvoke", g); err != nil {
+		return nil, err
+	}
 	return g.AttachPolicy(w.name+"-invoke", policy.Document{Statements: w.DeliverStatements()})
 }
 
@@ -634,14 +642,18 @@ func (w *Worker) AllowService(name, service string, sourceArn pulumi.StringInput
 	return err
 }
 
-// FunctionTimeout is the function's timeout (queues derive their visibility timeout from it).
+// FunctionTimeout implements policy.Function: the function's timeout (queues derive their
+// visibility timeout from it).
 func (w *Worker) FunctionTimeout() time.Duration { return w.timeout }
 
-// ReservedConcurrency is the function's reserved concurrency; 0 means unreserved.
+// ReservedConcurrency implements policy.Function: the function's reserved concurrency; 0 means
+// unreserved.
 func (w *Worker) ReservedConcurrency() int { return w.reserved }
 
-// BudgetDraw is the worker's share of its budget; nil when it draws on none.
+// BudgetDraw implements policy.Function: the worker's share of its budget; nil when it draws on
+// none.
 func (w *Worker) BudgetDraw() *budget.Draw { return w.draw }
 
-// WorkerName is the worker's (logical) name, for other components' messages.
-func (w *Worker) WorkerName() string { return w.name }
+// FunctionName implements policy.Function: the worker's (logical) name, for other components'
+// messages.
+func (w *Worker) FunctionName() string { return w.name }

@@ -31,7 +31,7 @@ type corpusCase struct {
 
 // inlineFanOut lists items, processes each with a bounded inline Map whose failures go to a
 // dead-letter queue, then reports.
-func inlineFanOut(worker Existing, max int) Definition {
+func inlineFanOut(worker ExistingFunction, max int) Definition {
 	return Definition{
 		Comment: "List accounts, fetch each account's metrics, report.",
 		StartAt: "List",

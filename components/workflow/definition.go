@@ -44,7 +44,7 @@ func validateUses(name string, d *Definition, typ ExecutionType, estimate bool) 
 }
 
 // Render validates a definition whose targets and buckets are all known without deploying
-// ([Existing] targets, pulumi.String bucket names) and returns its ASL JSON, compact. It is the
+// ([ExistingFunction], [ExistingQueue], [ExistingStateMachine], pulumi.String bucket names) and returns its ASL JSON, compact. It is the
 // same rendering the Workflow component applies once the ARNs of its targets are resolved, so
 // tests, golden files and local engines can use it without Pulumi.
 func (d Definition) Render() ([]byte, error) {
@@ -59,7 +59,7 @@ func (d Definition) Render() ([]byte, error) {
 		case s.target != nil:
 			p, ok := s.target.(plain)
 			if !ok {
-				return nil, fmt.Errorf("workflow: Render needs targets known without deploying (workflow.Existing); got %T (use NewWorkflow)", s.target)
+				return nil, fmt.Errorf("workflow: Render needs targets known without deploying (workflow.ExistingFunction, ExistingQueue, ExistingStateMachine); got %T (use NewWorkflow)", s.target)
 			}
 			vals[i], _ = p.plainARN()
 		case s.bucket != nil:

@@ -126,14 +126,21 @@
 //     "*", the only resource those actions accept
 //     (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html).
 //
-// A Workflow is itself a policy.Target (states:StartExecution on it), so schedules and other
-// workflows can start it, and a policy.Grantee, so buckets and queues can grant to its role.
+// A Workflow is itself a policy.StateMachine (states:StartExecution on it), so schedules and
+// other workflows can start it, and a policy.Grantee, so buckets and queues can grant to its
+// role. Its operator grants (GrantStart, GrantRead, GrantRedrive, GrantStop) return the
+// policy.Grant they attach.
+//
+// Tasks are typed by what they call: [Invoke] takes a [Function], [SendMessage] and
+// Map.DeadLetter a [Queue], [StartWorkflow] a [StateMachine], so handing a queue to Invoke does
+// not compile. The checks of timeouts, fan-out and FIFO queues use those types' methods.
 //
 // # Escape hatches
 //
 //   - [Service] calls any other integration with its Resource, Parameters and the Statements
 //     the role needs; WorkflowArgs.Statements adds statements to the role.
-//   - [Existing] targets name functions, queues and state machines made elsewhere.
+//   - [ExistingFunction], [ExistingQueue] and [ExistingStateMachine] name functions, queues and
+//     state machines made elsewhere, by ARN.
 //   - WorkflowArgs.Transform has one hook per child (Role, RolePolicy, LogGroup, StateMachine,
 //     Alarm), applied right before the child is created.
 //   - Workflow exposes its StateMachine, Role, RolePolicy, LogGroup and Alarms, and the rendered

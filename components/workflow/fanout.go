@@ -2,15 +2,7 @@ package workflow
 
 import (
 	"fmt"
-
-	"github.com/skeinhq/skein/components/budget"
 )
-
-// reserver is implemented by workers that can tell their reserved concurrency (0 = unreserved).
-type reserver interface{ ReservedConcurrency() int }
-
-// budgeted is implemented by workers that draw on a downstream's budget (components/budget).
-type budgeted interface{ BudgetDraw() *budget.Draw }
 
 // Use is one fan-out of a workflow over a worker that draws on a budget: how many invocations of
 // the worker one execution may run at once. The plan lists every use beside its budget
@@ -50,7 +42,7 @@ func mapConcurrency(m *Map, enclosing int) int {
 // any depth (0 when none reserves any).
 func smallestReserved(d *Definition) int {
 	best := 0
-	forEachInvoke(d, func(w reserver) {
+	forEachInvoke(d, func(w Function) {
 		if n := w.ReservedConcurrency(); n > 0 && (best == 0 || n < best) {
 			best = n
 		}
@@ -61,15 +53,15 @@ func smallestReserved(d *Definition) int {
 // unreservedWorker is a worker a definition invokes, at any depth, that reserves no concurrency.
 func unreservedWorker(d *Definition) (string, bool) {
 	name, found := "", false
-	forEachInvoke(d, func(w reserver) {
+	forEachInvoke(d, func(w Function) {
 		if !found && w.ReservedConcurrency() == 0 {
-			name, found = workerName(w), true
+			name, found = w.FunctionName(), true
 		}
 	})
 	return name, found
 }
 
-func forEachInvoke(d *Definition, f func(reserver)) {
+func forEachInvoke(d *Definition, f func(Function)) {
 	for _, name := range sortedNames(d.States) {
 		switch x := d.States[name].(type) {
 		case *Task:
@@ -77,9 +69,7 @@ func forEachInvoke(d *Definition, f func(reserver)) {
 				continue
 			}
 			if c, ok := derefCall(x.Call).(Invoke); ok && !nilTarget(c.Worker) {
-				if rv, ok := c.Worker.(reserver); ok {
-					f(rv)
-				}
+				f(c.Worker)
 			}
 		case *Parallel:
 			if x == nil {
@@ -94,13 +84,6 @@ func forEachInvoke(d *Definition, f func(reserver)) {
 			}
 		}
 	}
-}
-
-func workerName(w any) string {
-	if n, ok := w.(interface{ WorkerName() string }); ok {
-		return n.WorkerName()
-	}
-	return fmt.Sprintf("%T", w)
 }
 
 // fanOut checks every fan-out against the workers it invokes: a Task never runs more invocations
@@ -120,17 +103,13 @@ func (v *validator) fanOut(field string, d *Definition, enclosing int, through [
 			if !ok || nilTarget(c.Worker) {
 				continue
 			}
-			rv, ok := c.Worker.(reserver)
-			if !ok || rv.ReservedConcurrency() == 0 {
+			reserved := c.Worker.ReservedConcurrency()
+			if reserved <= 0 {
 				continue
 			}
-			reserved := rv.ReservedConcurrency()
-			var draw *budget.Draw
-			if b, ok := c.Worker.(budgeted); ok {
-				draw = b.BudgetDraw()
-			}
+			draw := c.Worker.BudgetDraw()
 			if enclosing > reserved {
-				rule := fmt.Sprintf("runs up to %d invocations of worker %q at once (%s), above its reserved concurrency of %d: Lambda throttles the rest; lower the enclosing Maps' MaxConcurrency so their product is at most %d", enclosing, workerName(c.Worker), product(through, enclosing), reserved, reserved)
+				rule := fmt.Sprintf("runs up to %d invocations of worker %q at once (%s), above its reserved concurrency of %d: Lambda throttles the rest; lower the enclosing Maps' MaxConcurrency so their product is at most %d", enclosing, c.Worker.FunctionName(), product(through, enclosing), reserved, reserved)
 				if draw != nil {
 					rule += "; " + draw.Describe()
 				}

@@ -5,17 +5,17 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/policy"
 )
 
 // Operator grants: what a person or a tool that runs the workflow may do with it. Each lists the
-// exact actions it allows, on this state machine, its executions and its Map Runs only.
+// exact actions it allows, on this state machine, its executions and its Map Runs only, returns
+// the policy.Grant it attached, and refuses a nil grantee with a *check.FieldError.
 // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
 
 // GrantStart lets g start executions of the workflow: states:StartExecution and
 // states:StartSyncExecution (Express) on the state machine.
-func (w *Workflow) GrantStart(g policy.Grantee) error {
+func (w *Workflow) GrantStart(g policy.Grantee) (*policy.Grant, error) {
 	return w.grant(g, "start", policy.Statement{Actions: []string{"states:StartExecution", "states:StartSyncExecution"}, Resources: []pulumi.StringInput{w.Arn}})
 }
 
@@ -23,7 +23,7 @@ func (w *Workflow) GrantStart(g policy.Grantee) error {
 // console does: states:DescribeStateMachine and states:ListExecutions on the state machine;
 // states:DescribeExecution, states:DescribeStateMachineForExecution, states:GetExecutionHistory
 // and states:ListMapRuns on its executions; states:DescribeMapRun on its Map Runs.
-func (w *Workflow) GrantRead(g policy.Grantee) error {
+func (w *Workflow) GrantRead(g policy.Grantee) (*policy.Grant, error) {
 	return w.grant(g, "read",
 		policy.Statement{Actions: []string{"states:DescribeStateMachine", "states:ListExecutions"}, Resources: []pulumi.StringInput{w.Arn}},
 		policy.Statement{Actions: []string{"states:DescribeExecution", "states:DescribeStateMachineForExecution", "states:GetExecutionHistory", "states:ListMapRuns"},
@@ -35,13 +35,13 @@ func (w *Workflow) GrantRead(g policy.Grantee) error {
 // GrantRedrive lets g redrive the workflow's failed, aborted or timed-out executions, Map Runs
 // included (only unsuccessful states and child executions run again, in the same execution):
 // states:RedriveExecution on its executions.
-func (w *Workflow) GrantRedrive(g policy.Grantee) error {
+func (w *Workflow) GrantRedrive(g policy.Grantee) (*policy.Grant, error) {
 	return w.grant(g, "redrive", policy.Statement{Actions: []string{"states:RedriveExecution"}, Resources: []pulumi.StringInput{w.arnOf("execution", ":*")}})
 }
 
 // GrantStop lets g stop the workflow's running executions: states:StopExecution on its
 // executions.
-func (w *Workflow) GrantStop(g policy.Grantee) error {
+func (w *Workflow) GrantStop(g policy.Grantee) (*policy.Grant, error) {
 	return w.grant(g, "stop", policy.Statement{Actions: []string{"states:StopExecution"}, Resources: []pulumi.StringInput{w.arnOf("execution", ":*")}})
 }
 
@@ -53,16 +53,9 @@ func (w *Workflow) arnOf(kind, suffix string) pulumi.StringOutput {
 	}).(pulumi.StringOutput)
 }
 
-func (w *Workflow) grant(g policy.Grantee, what string, stmts ...policy.Statement) error {
-	if isNilGrantee(g) {
-		c := check.New("workflow", w.name)
-		c.Add("Grant"+strings.ToUpper(what[:1])+what[1:], "needs a grantee (a worker, a workflow, a role wrapped with policy.NewRoleGrantee), got nil", nil)
-		return c.Err()
+func (w *Workflow) grant(g policy.Grantee, what string, stmts ...policy.Statement) (*policy.Grant, error) {
+	if err := policy.CheckGrantee("workflow", w.name, "Grant"+strings.ToUpper(what[:1])+what[1:], g); err != nil {
+		return nil, err
 	}
 	return g.AttachPolicy(w.name+"-"+what, policy.Document{Statements: stmts})
-}
-
-// isNilGrantee is true for a nil interface and for a typed nil pointer in it.
-func isNilGrantee(g policy.Grantee) bool {
-	return g == nil || nilTarget(g)
 }

@@ -2,11 +2,13 @@ package workflow_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/internal/judge"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/worker"
@@ -20,7 +22,7 @@ func TestOperatorGrantsJudgedByIAMSimulator(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		ops := map[string]func(policy.Grantee) error{
+		ops := map[string]func(policy.Grantee) (*policy.Grant, error){
 			"starter": wf.GrantStart, "reader": wf.GrantRead, "redriver": wf.GrantRedrive, "stopper": wf.GrantStop,
 		}
 		for name, grant := range ops {
@@ -28,8 +30,12 @@ func TestOperatorGrantsJudgedByIAMSimulator(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if err := grant(w); err != nil {
+			g, err := grant(w)
+			if err != nil {
 				return err
+			}
+			if g == nil || g.Policy == nil || len(g.Document.Statements) == 0 {
+				t.Errorf("%s: the grant %+v does not hold the policy it attached", name, g)
 			}
 		}
 		return nil
@@ -89,12 +95,15 @@ func TestGrantsRejectNilGrantees(t *testing.T) {
 			return err
 		}
 		var typedNil *worker.Worker
-		for _, grant := range []func(policy.Grantee) error{wf.GrantStart, wf.GrantRead, wf.GrantRedrive, wf.GrantStop} {
-			if err := grant(nil); err == nil || !strings.Contains(err.Error(), "needs a grantee") {
-				t.Errorf("nil grantee: %v", err)
-			}
-			if err := grant(typedNil); err == nil {
-				t.Error("typed nil grantee accepted")
+		for what, grant := range map[string]func(policy.Grantee) (*policy.Grant, error){
+			"GrantStart": wf.GrantStart, "GrantRead": wf.GrantRead, "GrantRedrive": wf.GrantRedrive, "GrantStop": wf.GrantStop,
+		} {
+			for _, g := range []policy.Grantee{nil, typedNil} {
+				got, err := grant(g)
+				var fe *check.FieldError
+				if !errors.As(err, &fe) || fe.Field != what || !strings.Contains(fe.Rule, "needs a grantee") || got != nil {
+					t.Errorf("%s(%#v) = %v, %v; want a *check.FieldError on %s", what, g, got, err, what)
+				}
 			}
 		}
 		return nil

@@ -291,7 +291,7 @@ func effectiveRetry(t *Task) []Retry {
 	default:
 		switch c := derefCall(t.Call).(type) {
 		case Invoke:
-			if rv, ok := c.Worker.(reserver); ok && !nilTarget(c.Worker) && rv.ReservedConcurrency() > 0 {
+			if !nilTarget(c.Worker) && c.Worker.ReservedConcurrency() > 0 {
 				// A throttle of a reserved worker is the budget at work: retried for longer.
 				transient := DefaultWorkerRetry()
 				transient.ErrorEquals = transient.ErrorEquals[:0]

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/policy"
 )
 
@@ -16,16 +17,23 @@ type Call interface {
 	call() string
 }
 
-// Queue is what SendMessage and Map.DeadLetter send to: anything that can tell its ARN and the
-// statements a sender needs (sqs:SendMessage, and kms:GenerateDataKey/Decrypt for a queue
-// encrypted with its own key), such as a skein queue or [ExistingQueue].
-type Queue = policy.Target
+// Function is what Invoke calls: a Lambda function, such as a skein worker or
+// [ExistingFunction]. Its timeout, reserved concurrency and budget draw are what the workflow
+// checks its Timeouts and fan-out against.
+type Function = policy.Function
 
-// Invoke calls a worker (any Lambda function target, such as a skein worker or
-// [ExistingFunction]).
+// Queue is what SendMessage and Map.DeadLetter send to: an SQS queue, such as a skein queue or
+// [ExistingQueue], with the statements a sender needs (sqs:SendMessage, and
+// kms:GenerateDataKey/Decrypt for a queue encrypted with its own key).
+type Queue = policy.Queue
+
+// StateMachine is what StartWorkflow starts: a *Workflow or [ExistingStateMachine].
+type StateMachine = policy.StateMachine
+
+// Invoke calls a worker (any Lambda function, such as a skein worker or [ExistingFunction]).
 type Invoke struct {
 	// Worker is the function; required.
-	Worker policy.Target
+	Worker Function
 	// Integration uses the optimised integration (Resource arn:aws:states:::lambda:invoke) instead
 	// of the function ARN: the payload goes in Parameters.Payload and the result comes back
 	// wrapped in {"Payload": ..., "StatusCode": ...}. When the Task sets none of ResultSelector,
@@ -48,7 +56,7 @@ type SendMessage struct {
 // [ExistingStateMachine]) with the Task's Parameters (zero means the whole input) as its input.
 type StartWorkflow struct {
 	// Workflow is the state machine to start; required.
-	Workflow policy.Target
+	Workflow StateMachine
 	// Wait waits for the nested execution to finish (arn:aws:states:::states:startExecution.sync:2)
 	// and returns its output as JSON; zero means start it and go on (fire and forget).
 	Wait bool
@@ -137,49 +145,105 @@ func DefaultSendRetry() Retry {
 	}
 }
 
-// Existing is a resource made elsewhere, named by its ARN: a Lambda function, an SQS queue or a
-// state machine. It implements policy.Target with the statements a caller needs for its service.
-type Existing struct {
-	// ARN of the function (unqualified or with a version or alias), queue or state machine.
-	ARN string
+// ExistingFunction is a Lambda function made elsewhere, by its ARN (unqualified, or with a
+// version or alias): workflow.ExistingFunction("arn:aws:lambda:...:function:f"). Its timeout
+// and reserved concurrency are unknown (zero and -1), so the checks that need them skip it.
+type ExistingFunction string
+
+// ExistingQueue is an SQS queue made elsewhere, by its ARN; an ARN ending in ".fifo" names a
+// FIFO queue.
+type ExistingQueue string
+
+// ExistingStateMachine is a state machine made elsewhere, by its ARN.
+type ExistingStateMachine string
+
+var (
+	_ Function     = ExistingFunction("")
+	_ Queue        = ExistingQueue("")
+	_ StateMachine = ExistingStateMachine("")
+)
+
+// arnParts splits an ARN into its six fields (the resource may hold more colons); ok is false
+// when arn is not one of service's.
+func arnParts(arn, service string) ([]string, bool) {
+	parts := strings.SplitN(arn, ":", 7)
+	return parts, len(parts) >= 6 && parts[2] == service
 }
-
-// ExistingFunction names a Lambda function made elsewhere.
-func ExistingFunction(arn string) Existing { return Existing{ARN: arn} }
-
-// ExistingQueue names an SQS queue made elsewhere.
-func ExistingQueue(arn string) Existing { return Existing{ARN: arn} }
-
-// ExistingStateMachine names a state machine made elsewhere.
-func ExistingStateMachine(arn string) Existing { return Existing{ARN: arn} }
 
 // TargetArn implements policy.Target.
-func (e Existing) TargetArn() pulumi.StringOutput { return pulumi.String(e.ARN).ToStringOutput() }
+func (e ExistingFunction) TargetArn() pulumi.StringOutput { return pulumi.String(e).ToStringOutput() }
+
+// FunctionArn implements policy.Function.
+func (e ExistingFunction) FunctionArn() pulumi.StringOutput { return e.TargetArn() }
+
+// FunctionName implements policy.Function: the ARN.
+func (e ExistingFunction) FunctionName() string { return string(e) }
+
+// FunctionTimeout implements policy.Function: zero, unknown.
+func (e ExistingFunction) FunctionTimeout() time.Duration { return 0 }
+
+// ReservedConcurrency implements policy.Function: -1, unknown.
+func (e ExistingFunction) ReservedConcurrency() int { return -1 }
+
+// BudgetDraw implements policy.Function: nil, none known.
+func (e ExistingFunction) BudgetDraw() *budget.Draw { return nil }
 
 // DeliverStatements implements policy.Target: lambda:InvokeFunction on the function and its
-// versions and aliases, sqs:SendMessage on the queue, or states:StartExecution on the state
-// machine.
-func (e Existing) DeliverStatements() []policy.Statement {
-	parts := strings.SplitN(e.ARN, ":", 7)
-	if len(parts) < 6 {
+// versions and aliases; none when the ARN is not a Lambda function's.
+func (e ExistingFunction) DeliverStatements() []policy.Statement {
+	parts, ok := arnParts(string(e), "lambda")
+	if !ok {
 		return nil
 	}
-	switch parts[2] {
-	case "lambda":
-		base := e.ARN
-		if len(parts) == 7 && strings.Contains(parts[6], ":") { // qualified
-			base = strings.Join(parts[:6], ":") + ":" + strings.SplitN(parts[6], ":", 2)[0]
-		}
-		return []policy.Statement{{Actions: []string{"lambda:InvokeFunction"}, Resources: policy.Strings(base, base+":*")}}
-	case "sqs":
-		return []policy.Statement{{Actions: []string{"sqs:SendMessage"}, Resources: policy.Strings(e.ARN)}}
-	case "states":
-		return []policy.Statement{{Actions: []string{"states:StartExecution"}, Resources: policy.Strings(e.ARN)}}
+	base := string(e)
+	if len(parts) == 7 && strings.Contains(parts[6], ":") { // qualified
+		base = strings.Join(parts[:6], ":") + ":" + strings.SplitN(parts[6], ":", 2)[0]
 	}
-	return nil
+	return []policy.Statement{{Actions: []string{"lambda:InvokeFunction"}, Resources: policy.Strings(base, base+":*")}}
 }
 
-func (e Existing) plainARN() (string, bool) { return e.ARN, true }
+// TargetArn implements policy.Target.
+func (e ExistingQueue) TargetArn() pulumi.StringOutput { return pulumi.String(e).ToStringOutput() }
+
+// QueueArn implements policy.Queue.
+func (e ExistingQueue) QueueArn() pulumi.StringOutput { return e.TargetArn() }
+
+// FIFO implements policy.Queue: whether the queue's name ends in ".fifo", as every FIFO queue's
+// must.
+func (e ExistingQueue) FIFO() bool { return strings.HasSuffix(string(e), ".fifo") }
+
+// AdmitsService implements policy.Queue: true, since the queue's policy is not skein's to see.
+func (e ExistingQueue) AdmitsService(string, pulumi.StringInput) bool { return true }
+
+// DeliverStatements implements policy.Target: sqs:SendMessage on the queue; none when the ARN
+// is not an SQS queue's.
+func (e ExistingQueue) DeliverStatements() []policy.Statement {
+	if _, ok := arnParts(string(e), "sqs"); !ok {
+		return nil
+	}
+	return []policy.Statement{{Actions: []string{"sqs:SendMessage"}, Resources: policy.Strings(string(e))}}
+}
+
+// TargetArn implements policy.Target.
+func (e ExistingStateMachine) TargetArn() pulumi.StringOutput {
+	return pulumi.String(e).ToStringOutput()
+}
+
+// StateMachineArn implements policy.StateMachine.
+func (e ExistingStateMachine) StateMachineArn() pulumi.StringOutput { return e.TargetArn() }
+
+// DeliverStatements implements policy.Target: states:StartExecution on the state machine; none
+// when the ARN is not a state machine's.
+func (e ExistingStateMachine) DeliverStatements() []policy.Statement {
+	if _, ok := arnParts(string(e), "states"); !ok {
+		return nil
+	}
+	return []policy.Statement{{Actions: []string{"states:StartExecution"}, Resources: policy.Strings(string(e))}}
+}
+
+func (e ExistingFunction) plainARN() (string, bool)     { return string(e), true }
+func (e ExistingQueue) plainARN() (string, bool)        { return string(e), true }
+func (e ExistingStateMachine) plainARN() (string, bool) { return string(e), true }
 
 // plain is implemented by targets whose ARN is known without deploying anything.
 type plain interface{ plainARN() (string, bool) }

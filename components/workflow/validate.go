@@ -438,18 +438,18 @@ func (v *validator) task(f string, t *Task, scope States, express bool) {
 	case Invoke:
 		if nilTarget(c.Worker) {
 			v.add(f+".Call.Worker", "must be the worker (function) to invoke", nil)
-		} else if ft, ok := c.Worker.(interface{ FunctionTimeout() time.Duration }); ok && t.Timeout != 0 && t.Timeout < ft.FunctionTimeout() {
-			v.add(f+".Timeout", fmt.Sprintf("must be at least the worker's function timeout (%v), or the state gives up (and retries) while the function still runs", ft.FunctionTimeout()), t.Timeout)
-		} else if ok && express && t.Timeout == 0 && ft.FunctionTimeout() > 5*time.Minute {
+		} else if ft := c.Worker.FunctionTimeout(); t.Timeout != 0 && t.Timeout < ft {
+			v.add(f+".Timeout", fmt.Sprintf("must be at least the worker's function timeout (%v), or the state gives up (and retries) while the function still runs", ft), t.Timeout)
+		} else if express && t.Timeout == 0 && ft > 5*time.Minute {
 			// Without a Timeout of its own the state waits as long as the function may run, but
 			// the Express execution around it ends after five minutes.
-			v.add(f+".Call.Worker", "must have a function timeout of at most 5m0s in Express executions, or the Task must set a Timeout of at most 5m0s (the execution ends after five minutes while the function may still run)", ft.FunctionTimeout())
+			v.add(f+".Call.Worker", "must have a function timeout of at most 5m0s in Express executions, or the Task must set a Timeout of at most 5m0s (the execution ends after five minutes while the function may still run)", ft)
 		}
 	case SendMessage:
 		if nilTarget(c.Queue) {
 			v.add(f+".Call.Queue", "must be the queue to send to", nil)
 		}
-		if f2, ok := c.Queue.(interface{ FIFO() bool }); ok && !nilTarget(c.Queue) && f2.FIFO() && c.MessageGroupID == "" {
+		if !nilTarget(c.Queue) && c.Queue.FIFO() && c.MessageGroupID == "" {
 			v.add(f+".Call.MessageGroupID", "must be set to send to a FIFO queue", "")
 		}
 		if len(c.MessageGroupID) > 128 {
@@ -501,7 +501,7 @@ func (v *validator) mapState(f, name string, m *Map, scope States, express bool)
 	}
 	if m.DeadLetter != nil && nilTarget(m.DeadLetter) {
 		v.add(f+".DeadLetter", "must be a queue, not a nil pointer", nil)
-	} else if fq, ok := m.DeadLetter.(interface{ FIFO() bool }); ok && fq.FIFO() {
+	} else if m.DeadLetter != nil && m.DeadLetter.FIFO() {
 		v.add(f+".DeadLetter", "must be a standard queue (failed items of concurrent iterations have no message group or order)", "FIFO queue")
 	}
 	if m.DeadLetter != nil {

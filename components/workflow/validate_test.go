@@ -159,7 +159,7 @@ func validationRows() []errRow {
 		{"nil state", Definition{StartAt: "A", States: States{"A": (*Task)(nil)}}, `States["A"]`, "must be a state"},
 		{"dead letter names too long", inlineMap(&Map{DeadLetter: dlq}), "", ""}, // placeholder, replaced below
 		{"typed nil worker", one(&Task{Call: Invoke{Worker: (*slowWorker)(nil)}, End: true}), "Call.Worker", "worker"},
-		{"typed nil dead letter", inlineMap(&Map{DeadLetter: (*slowWorker)(nil)}), "DeadLetter", "not a nil pointer"},
+		{"typed nil dead letter", inlineMap(&Map{DeadLetter: (*ptrQueue)(nil)}), "DeadLetter", "not a nil pointer"},
 		{"timeout below function timeout", one(&Task{Call: Invoke{Worker: &slowWorker{ExistingFunction(fetchArn), time.Minute}}, Timeout: 30 * time.Second, End: true}),
 			`States["A"].Timeout must be at least the worker's function timeout (1m0s)`, "got 30s"},
 		{"task timeout in express children", inlineMap(&Map{Distributed: &Distributed{}, Processor: Definition{StartAt: "W", States: States{
@@ -170,11 +170,14 @@ func validationRows() []errRow {
 
 // slowWorker is a target that tells its function timeout, as skein workers do.
 type slowWorker struct {
-	Existing
+	ExistingFunction
 	timeout time.Duration
 }
 
 func (w *slowWorker) FunctionTimeout() time.Duration { return w.timeout }
+
+// ptrQueue is a queue behind a pointer, so that a typed nil can stand for one never built.
+type ptrQueue struct{ ExistingQueue }
 
 func TestExpressLimits(t *testing.T) {
 	d := Definition{StartAt: "A", Timeout: 10 * time.Minute, States: States{"A": &Task{Call: StartWorkflow{Workflow: child, Wait: true}, End: true}}}

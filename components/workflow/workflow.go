@@ -106,12 +106,15 @@ type Workflow struct {
 
 var (
 	_ pulumi.ComponentResource = (*Workflow)(nil)
-	_ policy.Target            = (*Workflow)(nil)
+	_ policy.StateMachine      = (*Workflow)(nil)
 	_ policy.Grantee           = (*Workflow)(nil)
 )
 
 // TargetArn implements policy.Target: schedules and other workflows start this one.
 func (w *Workflow) TargetArn() pulumi.StringOutput { return w.Arn }
+
+// StateMachineArn implements policy.StateMachine: the state machine's ARN.
+func (w *Workflow) StateMachineArn() pulumi.StringOutput { return w.Arn }
 
 // DeliverStatements implements policy.Target: states:StartExecution on this state machine.
 func (w *Workflow) DeliverStatements() []policy.Statement {
@@ -119,8 +122,8 @@ func (w *Workflow) DeliverStatements() []policy.Statement {
 }
 
 // AttachPolicy implements policy.Grantee: an inline policy "<workflow>-<name>" on the role, so
-// buckets and queues can grant to the workflow.
-func (w *Workflow) AttachPolicy(name string, doc policy.Document) error {
+// buckets and queues can grant to the workflow. It returns the grant holding that policy.
+func (w *Workflow) AttachPolicy(name string, doc policy.Document) (*policy.Grant, error) {
 	return policy.NewRoleGrantee(w.ctx, w.name, w.Role.Name, w).AttachPolicy(name, doc)
 }
 

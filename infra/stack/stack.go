@@ -194,7 +194,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		{TransformName, bucket.Write, ProcessedPrefix},
 	}
 	for _, g := range grants {
-		if err := p.Bucket.Grant(p.Workers[g.w], g.access, g.prefix); err != nil {
+		if _, err := p.Bucket.Grant(p.Workers[g.w], g.access, g.prefix); err != nil {
 			return nil, err
 		}
 	}
@@ -295,14 +295,14 @@ func capturedAlarm(ctx *pulumi.Context, st *stage.Stage, vendor *worker.Worker) 
 // with "failed" (ResultWriter FAILED/PENDING files) skips the listing and fetches only those
 // items again.
 func ExportDefinition(cfg *Config, workers map[string]*worker.Worker, bucketName pulumi.StringInput) workflow.Definition {
-	targets := map[string]policy.Target{}
+	targets := map[string]policy.Function{}
 	for k, w := range workers {
 		targets[k] = w
 	}
 	return exportDefinition(cfg, targets, bucketName)
 }
 
-func exportDefinition(cfg *Config, w map[string]policy.Target, bucketName pulumi.StringInput) workflow.Definition {
+func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulumi.StringInput) workflow.Definition {
 	retry := []workflow.Retry{{
 		// A function that ran past its own timeout (Lambda's Sandbox.Timedout) is retried like a
 		// vendor that was slow: a retried batch skips what it stored.

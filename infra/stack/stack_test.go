@@ -206,8 +206,8 @@ func TestExportDefinitionValid(t *testing.T) {
 	if err := json.Unmarshal(d.States["FetchAll"], &fetch); err != nil {
 		t.Fatal(err)
 	}
-	// Pulumi.dev.yaml: concurrency 10, batch size 5, one call at a time per batch.
-	if fetch.MaxConcurrency != 10 || fetch.ItemBatcher.MaxItemsPerBatch != 5 || fetch.ItemReader.Parameters["Key.$"] != "$.manifest.key" {
+	// Pulumi.dev.yaml: concurrency 10, batch size 25, one call at a time per batch.
+	if fetch.MaxConcurrency != 10 || fetch.ItemBatcher.MaxItemsPerBatch != 25 || fetch.ItemReader.Parameters["Key.$"] != "$.manifest.key" {
 		t.Errorf("FetchAll: %+v", fetch)
 	}
 }
@@ -287,7 +287,7 @@ func TestVendorBudget(t *testing.T) {
 	for stage, want := range map[string]struct {
 		reserved int
 		rate     string
-	}{"dev": {10, "98.0392156862745"}, "prod": {2, "49.01960784313725"}} {
+	}{"dev": {10, "95.23809523809524"}, "prod": {2, "47.61904761904762"}} {
 		t.Run(stage, func(t *testing.T) {
 			off, err := stack.Offline(root(t), stage)
 			if err != nil {

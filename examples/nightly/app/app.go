@@ -108,7 +108,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Report, error) {
 		{PublishName, bucket.Write, IndexPrefix},
 		{IngestName, bucket.Write, IncomingPrefix},
 	} {
-		if err := r.Bucket.Grant(r.Workers[g.worker], g.access, g.prefix); err != nil {
+		if _, err := r.Bucket.Grant(r.Workers[g.worker], g.access, g.prefix); err != nil {
 			return nil, err
 		}
 	}
