@@ -61,8 +61,10 @@ type Options struct {
 	// DuplicateFraction of the transform queue's messages SQS delivers twice (at-least-once);
 	// zero means none.
 	DuplicateFraction float64
-	// PoisonFraction of raw objects whose transform always fails (so that they end in the
-	// dead-letter queue after maxReceiveCount receives); zero means none.
+	// PoisonFraction of raw objects whose transform always fails (the real transform reads them
+	// as PoisonBody, which is not a raw object, and logs each failure under the item's
+	// correlation id, until they end in the dead-letter queue after maxReceiveCount receives);
+	// zero means none.
 	PoisonFraction float64
 	// TimeScale multiplies the workflow's Retry waits (sfnlocal.Options.TimeScale); zero means
 	// 0.05 with one run, so a 2 s backoff waits 100 ms, and 0.25 with more. Vendor latency,
@@ -576,7 +578,7 @@ func (e *Environment) run(ctx context.Context, date string, inputs [][]byte, ref
 	rep := &Report{Date: date, Bucket: e.Bucket, Captured: map[string]Capture{}, Budget: conc,
 		MapConcurrency: e.Config.MapConcurrency(), BatchConcurrency: e.Config.BatchConcurrency, RatePer: e.Vendor.Options().RateWindow}
 	// The transform path runs while the export writes, as S3 events flow in AWS.
-	qs := newQueueSim(e.queueCfg, e.fns[stack.TransformName], e.opts.TimeScale, e.opts.DuplicateFraction, e.opts.PoisonFraction, e.opts.Seed)
+	qs := newQueueSim(e.queueCfg, e.fns[stack.TransformName], e.opts.TimeScale, e.opts.DuplicateFraction, e.opts.Seed)
 	qs.start(ctx)
 	e.raw.setSink(qs.send)
 	var rq *queueSim
@@ -584,7 +586,7 @@ func (e *Environment) run(ctx context.Context, date string, inputs [][]byte, ref
 		if e.refetch == nil {
 			return nil, fmt.Errorf("local: the plan has no %s queue with its subscription", refetchName)
 		}
-		rq = newQueueSim(*e.refetch, e.fns[vendorName], e.opts.TimeScale, 0, 0, e.opts.Seed)
+		rq = newQueueSim(*e.refetch, e.fns[vendorName], e.opts.TimeScale, 0, e.opts.Seed)
 		rq.start(ctx)
 		for i, b := range refetch {
 			rq.sendBody(fmt.Sprintf("refetch-%d", i), b)

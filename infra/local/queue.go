@@ -113,7 +113,6 @@ type queueSim struct {
 	visibility time.Duration
 	backoff    time.Duration
 	dup        float64
-	poison     float64
 	seed       uint64
 	stats      QueueStats
 	inFlight   atomic.Int64
@@ -130,9 +129,9 @@ type queueSim struct {
 	sent        map[string]bool
 }
 
-func newQueueSim(cfg QueueConfig, fn sfnlocal.Invoker, timeScale, dup, poison float64, seed uint64) *queueSim {
+func newQueueSim(cfg QueueConfig, fn sfnlocal.Invoker, timeScale, dup float64, seed uint64) *queueSim {
 	return &queueSim{cfg: cfg, fn: fn, visibility: time.Duration(float64(cfg.VisibilityTimeout) * timeScale),
-		backoff: time.Duration(float64(time.Second) * timeScale), dup: dup, poison: poison, seed: seed}
+		backoff: time.Duration(float64(time.Second) * timeScale), dup: dup, seed: seed}
 }
 
 // pick is a deterministic choice of a fraction of keys.
