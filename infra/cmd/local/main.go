@@ -248,6 +248,9 @@ func printTrace(w io.Writer, logs []byte, rep *local.Report, device string) {
 	}
 	_, _ = fmt.Fprintf(w, "local: trace %s (correlation id %s): %d lines, %d from the export (vendor), %d from the transform\n",
 		device, strings.Join(tr.IDs, ", "), len(tr.Lines), tr.Functions[pipeline.FunctionVendor], tr.Functions[pipeline.FunctionTransform])
+	if c, ok := rep.Captured[device]; ok && c.Where == "failed" && tr.Functions[pipeline.FunctionTransform] == 0 {
+		_, _ = fmt.Fprintln(w, "  (refused by the vendor: it has no raw object, so the transform never saw it; -poison 0.01 makes devices that fail in the transform)")
+	}
 	for i, l := range tr.Lines {
 		if i == maxTraceLines {
 			_, _ = fmt.Fprintf(w, "  ... %d more\n", len(tr.Lines)-maxTraceLines)
