@@ -62,6 +62,32 @@ lint: ## gofmt, go mod tidy, go vet, golangci-lint (.golangci.yml) and actionlin
 plan: ## render the stage offline into out/$(STACK)/ (no credentials, no network): make plan STACK=dev
 	$(GO) run ./infra/cmd/plan -stack $(STACK) -out out/$(STACK)
 
+# BASE: what make diff compares against; zero means the merge base with main (origin/main when
+# there is no local main, as in CI).
+BASE ?=
+
+.PHONY: diff
+diff: ## what the working tree changes in a stage against BASE, offline: out/$(STACK)/diff.md and diff.json (make diff STACK=dev BASE=main; BASE defaults to the merge base with main)
+	@base='$(BASE)'; \
+	if [ -z "$$base" ]; then base=$$(git merge-base HEAD main 2>/dev/null || git merge-base HEAD origin/main); fi; \
+	commit=$$(git rev-parse --verify --quiet "$$base^{commit}") || { echo "make diff: BASE $$base is not a commit" >&2; exit 2; }; \
+	cache="$(CURDIR)/out/.cache/plans/$$commit/$(STACK)"; \
+	if [ -f "$$cache/resources.json" ]; then echo "make diff: the plan of $${commit:0:12} is cached in $$cache"; \
+	else \
+	  tree=$$(mktemp -d); trap 'git worktree remove --force "$$tree/src" >/dev/null 2>&1 || true; rm -rf "$$tree"' EXIT; \
+	  git worktree add --quiet --detach "$$tree/src" "$$commit"; \
+	  rm -rf "$$cache.partial"; \
+	  (cd "$$tree/src" && $(GO) run ./infra/cmd/plan -stack $(STACK) -out "$$cache.partial"); \
+	  rm -rf "$$cache"; mv "$$cache.partial" "$$cache"; \
+	fi; \
+	rm -rf out/$(STACK); $(GO) run ./infra/cmd/plan -stack $(STACK) -out out/$(STACK); \
+	$(GO) run ./components/plan/diff/cmd/plan-diff -stack $(STACK) -base "$$cache" -head out/$(STACK) \
+	  -base-ref "$(if $(BASE),$(BASE),merge base with main) ($${commit:0:12})"
+
+.PHONY: bench-diff
+bench-diff: ## make diff's own time beyond its two plans, on the reference stack (dev against prod, every section changed); target under one second
+	$(GO) test -run '^$$' -bench BenchmarkDiffReferenceStack -benchtime 20x ./infra/cmd/plan/
+
 .PHONY: local
 local: ## run the reference pipeline end to end on this machine
 	$(GO) run ./infra/cmd/local -stack $(STACK)

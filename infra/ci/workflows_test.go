@@ -11,6 +11,7 @@ import (
 )
 
 type workflow struct {
+	On          map[string]any    `yaml:"on"`
 	Permissions map[string]string `yaml:"permissions"`
 	Jobs        map[string]struct {
 		If          string            `yaml:"if"`
@@ -18,6 +19,7 @@ type workflow struct {
 		Permissions map[string]string `yaml:"permissions"`
 		Steps       []struct {
 			Uses string            `yaml:"uses"`
+			Run  string            `yaml:"run"`
 			With map[string]string `yaml:"with"`
 		} `yaml:"steps"`
 	} `yaml:"jobs"`
@@ -39,6 +41,9 @@ func TestWorkflowsRunPullRequestsSafely(t *testing.T) {
 		if err := yaml.Unmarshal(raw, &w); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
+		if _, ok := w.On["pull_request_target"]; ok {
+			t.Errorf("%s: pull_request_target gives the pull request's run a write token and secrets: plan on pull_request, post from workflow_run", f)
+		}
 		if len(w.Permissions) != 1 || w.Permissions["contents"] != "read" {
 			t.Errorf("%s: top-level permissions %v, want contents: read only", f, w.Permissions)
 		}
@@ -58,6 +63,29 @@ func TestWorkflowsRunPullRequestsSafely(t *testing.T) {
 					assumesRole = true
 					if role := s.With["role-to-assume"]; !strings.Contains(role, "READ_ONLY") {
 						t.Errorf("%s: jobs.%s assumes %q: a job that runs the pull request's code gets a read-only role", f, name, role)
+					}
+				}
+			}
+			writes := false
+			for scope, level := range job.Permissions {
+				if level == "write" && scope != "id-token" {
+					writes = true
+				}
+			}
+			if writes && w.On["pull_request"] != nil && !strings.Contains(job.If, "head.repo.full_name == github.repository") {
+				t.Errorf("%s: jobs.%s can write (%v) while running the code of pull requests from forks: post from a workflow_run workflow instead", f, name, job.Permissions)
+			}
+			if _, ok := w.On["workflow_run"]; ok {
+				for i, s := range job.Steps {
+					if strings.HasPrefix(s.Uses, "actions/checkout@") && (s.With["ref"] != "" || s.With["repository"] != "") {
+						t.Errorf("%s: jobs.%s.steps[%d] checks out %q: a workflow_run job runs the default branch's code only", f, name, i, s.With["ref"]+s.With["repository"])
+					}
+				}
+			}
+			for i, s := range job.Steps {
+				for _, tainted := range []string{"github.event.", "github.head_ref"} {
+					if strings.Contains(s.Run, "${{") && strings.Contains(s.Run, tainted) {
+						t.Errorf("%s: jobs.%s.steps[%d] expands %s into a script: pass it through env", f, name, i, tainted)
 					}
 				}
 			}

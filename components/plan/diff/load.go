@@ -1,0 +1,177 @@
+package diff
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Plan is what one plan of a stage wrote (see ARCHITECTURE.md's contracts): every artefact the
+// diff reads, each empty when its file is missing.
+type Plan struct {
+	// Resources are resources.json's entries.
+	Resources []Resource
+	// StateMachines are statemachines/<name>.asl.json and .mmd, by name.
+	StateMachines map[string]StateMachine
+	// Schedules are schedules.json's schedules.
+	Schedules []Schedule
+	// Cost are cost.json's state machines.
+	Cost []Cost
+	// Budgets are budgets.json's budgets.
+	Budgets []Budget
+}
+
+// Ref names a resource by type and logical name.
+type Ref struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+}
+
+// Resource is one entry of resources.json.
+type Resource struct {
+	Type    string         `json:"type"`
+	Name    string         `json:"name"`
+	Parent  *Ref           `json:"parent"`
+	ID      string         `json:"id"`
+	Inputs  map[string]any `json:"inputs"`
+	Outputs map[string]any `json:"outputs"`
+}
+
+// StateMachine is a state machine's definition (pretty JSON) and its Mermaid graph.
+type StateMachine struct {
+	Definition []byte
+	Graph      string
+}
+
+// Schedule is one entry of schedules.json.
+type Schedule struct {
+	Name       string   `json:"name"`
+	Group      string   `json:"group,omitempty"`
+	Expression string   `json:"expression"`
+	TimeZone   string   `json:"timeZone,omitempty"`
+	State      string   `json:"state,omitempty"`
+	Next       []string `json:"next,omitempty"`
+}
+
+// Cost is one state machine's entry of cost.json, the totals the diff compares.
+type Cost struct {
+	Name            string     `json:"name"`
+	RunsPerMonth    float64    `json:"runsPerMonth"`
+	Run             costTotal  `json:"run"`
+	Month           costTotal  `json:"month"`
+	PerMillionItems *costTotal `json:"perMillionItems"`
+}
+
+type costTotal struct {
+	Total float64 `json:"total"`
+}
+
+// Budget is one entry of budgets.json: a downstream's limits, the shares its workers draw and
+// its users.
+type Budget struct {
+	Name          string           `json:"name"`
+	Concurrency   int              `json:"concurrency,omitempty"`
+	Rate          string           `json:"rate,omitempty"`
+	RatePerSecond float64          `json:"ratePerSecond,omitempty"`
+	Shares        []map[string]any `json:"shares,omitempty"`
+	Users         []map[string]any `json:"users,omitempty"`
+}
+
+// Load reads the plan artefacts under dir. A missing file (or a missing dir) is an empty
+// artefact; a file that does not parse is an error naming it.
+func Load(dir string) (*Plan, error) {
+	p := &Plan{StateMachines: map[string]StateMachine{}}
+	var errs []error
+	read := func(name string, v any) {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+		if err == nil {
+			err = json.Unmarshal(raw, v)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("diff: %s: %w", filepath.Join(dir, name), err))
+		}
+	}
+	read("resources.json", &p.Resources)
+	var sch struct {
+		Schedules []Schedule `json:"schedules"`
+	}
+	read("schedules.json", &sch)
+	p.Schedules = sch.Schedules
+	var cost struct {
+		StateMachines []Cost `json:"stateMachines"`
+	}
+	read("cost.json", &cost)
+	p.Cost = cost.StateMachines
+	var bud struct {
+		Budgets []Budget `json:"budgets"`
+	}
+	read("budgets.json", &bud)
+	p.Budgets = bud.Budgets
+
+	entries, err := os.ReadDir(filepath.Join(dir, "statemachines"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("diff: %w", err))
+	}
+	for _, e := range entries {
+		n := e.Name()
+		switch {
+		case strings.HasSuffix(n, ".asl.json"):
+			raw, err := os.ReadFile(filepath.Join(dir, "statemachines", n))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("diff: %w", err))
+				continue
+			}
+			name := strings.TrimSuffix(n, ".asl.json")
+			sm := p.StateMachines[name]
+			sm.Definition = raw
+			p.StateMachines[name] = sm
+		case strings.HasSuffix(n, ".mmd"):
+			raw, err := os.ReadFile(filepath.Join(dir, "statemachines", n))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("diff: %w", err))
+				continue
+			}
+			name := strings.TrimSuffix(n, ".mmd")
+			sm := p.StateMachines[name]
+			sm.Graph = string(raw)
+			p.StateMachines[name] = sm
+		}
+	}
+	return p, errors.Join(errs...)
+}
+
+// account is the account most ARNs of the plan name: the stage's own account.
+func (p *Plan) account() string {
+	count := map[string]int{}
+	for _, r := range p.Resources {
+		if arn, ok := r.Outputs["arn"].(string); ok {
+			if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 && parts[4] != "" {
+				count[parts[4]]++
+			}
+		}
+	}
+	best, n := "", 0
+	for a, c := range count {
+		if c > n || (c == n && a < best) {
+			best, n = a, c
+		}
+	}
+	return best
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
