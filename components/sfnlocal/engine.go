@@ -200,16 +200,23 @@ func (e *Engine) ExecuteNamed(ctx context.Context, name string, input []byte) (o
 	if name == "" {
 		name = newUUID()
 	}
+	return e.begin(name, in)(ctx)
+}
+
+// begin records a new execution named name as RUNNING and returns the function that runs it.
+func (e *Engine) begin(name string, in any) func(context.Context) ([]byte, string, error) {
 	run := e.newRun()
-	defer run.prog.close()
 	x := run.newExecution(e.def.m, e.arn, e.opts.Name, name, "", in)
 	if e.opts.Type == "EXPRESS" {
 		x.historyCap = 0
 	}
 	rec := e.track(x)
-	out, fr, err := run.executeX(ctx, x, e.def.m, e.def.m.timeout, nil)
-	run.bg.Wait()
-	return e.finish(rec, x, out, fr, err)
+	return func(ctx context.Context) ([]byte, string, error) {
+		defer run.prog.close()
+		out, fr, err := run.executeX(ctx, x, e.def.m, e.def.m.timeout, nil)
+		run.bg.Wait()
+		return e.finish(rec, x, out, fr, err)
+	}
 }
 
 func (e *Engine) newRun() *run {

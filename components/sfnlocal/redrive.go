@@ -235,6 +235,16 @@ func (e *Engine) Describe(executionArn string) (*ExecutionDescription, error) {
 // machine, stopped more than 14 days ago, or whose history has no room for a redrive (24,999
 // events); the message says which.
 func (e *Engine) Redrive(ctx context.Context, executionArn string) ([]byte, error) {
+	run, err := e.beginRedrive(executionArn)
+	if err != nil {
+		return nil, err
+	}
+	return run(ctx)
+}
+
+// beginRedrive checks that the execution can be redriven, marks it RUNNING with its redrive
+// counted, and returns the function that runs the redrive.
+func (e *Engine) beginRedrive(executionArn string) (func(context.Context) ([]byte, error), error) {
 	now := time.Now().UTC()
 	e.execMu.Lock()
 	rec, err := e.lookup(executionArn)
@@ -255,7 +265,6 @@ func (e *Engine) Redrive(ctx context.Context, executionArn string) ([]byte, erro
 	e.execMu.Unlock()
 
 	run := e.newRun()
-	defer run.prog.close()
 	if run.sink != nil {
 		run.sink.next = rec.lastEvent
 	}
@@ -267,8 +276,11 @@ func (e *Engine) Redrive(ctx context.Context, executionArn string) ([]byte, erro
 	if prev == nil {
 		prev = &frame{state: e.def.m.startAt, input: rec.input}
 	}
-	out, fr, err := run.executeX(ctx, x, e.def.m, e.def.m.timeout, prev)
-	run.bg.Wait()
-	b, _, err := e.finish(rec, x, out, fr, err)
-	return b, err
+	return func(ctx context.Context) ([]byte, error) {
+		defer run.prog.close()
+		out, fr, err := run.executeX(ctx, x, e.def.m, e.def.m.timeout, prev)
+		run.bg.Wait()
+		b, _, err := e.finish(rec, x, out, fr, err)
+		return b, err
+	}, nil
 }

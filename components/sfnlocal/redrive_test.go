@@ -195,7 +195,9 @@ func TestRedriveDistributedMapRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m struct{ ResultFiles map[string][]struct{ Key string } }
+	var m struct {
+		ResultFiles map[string][]struct{ Key string }
+	}
 	if err := json.Unmarshal(manifest, &m); err != nil {
 		t.Fatal(err)
 	}
