@@ -200,17 +200,18 @@ func (e *Engine) ExecuteNamed(ctx context.Context, name string, input []byte) (o
 	if name == "" {
 		name = newUUID()
 	}
-	return e.begin(name, in)(ctx)
+	return e.begin(name, in, input)(ctx)
 }
 
 // begin records a new execution named name as RUNNING and returns the function that runs it.
-func (e *Engine) begin(name string, in any) func(context.Context) ([]byte, string, error) {
+// raw is the input's JSON text (empty for {}), kept for DescribeExecution and redrives.
+func (e *Engine) begin(name string, in any, raw []byte) func(context.Context) ([]byte, string, error) {
 	run := e.newRun()
 	x := run.newExecution(e.def.m, e.arn, e.opts.Name, name, "", in)
 	if e.opts.Type == "EXPRESS" {
 		x.historyCap = 0
 	}
-	rec := e.track(x)
+	rec := e.track(x, raw)
 	return func(ctx context.Context) ([]byte, string, error) {
 		defer run.prog.close()
 		out, fr, err := run.executeX(ctx, x, e.def.m, e.def.m.timeout, nil)

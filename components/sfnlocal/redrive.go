@@ -1,6 +1,7 @@
 package sfnlocal
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -102,8 +103,9 @@ type ExecutionDescription struct {
 // execRecord is a top-level execution the engine ran: its description and, while it is
 // unsuccessful, where it stopped.
 type execRecord struct {
-	desc      ExecutionDescription
-	input     any
+	desc      ExecutionDescription // Input and Output empty: inputJSON and output hold them
+	inputJSON []byte               // the input as given (a copy; empty for {})
+	output    []byte               // the output when the execution succeeded
 	start     time.Time
 	frame     *frame // where the latest attempt stopped; nil once it succeeded
 	events    int64  // history events so far, all attempts
@@ -112,11 +114,13 @@ type execRecord struct {
 }
 
 // track records a top-level execution as it starts.
-func (e *Engine) track(x *execution) *execRecord {
+// It keeps the input's text rather than its parsed value: a redrive parses it again, and the
+// engine holds no execution's values once it succeeded.
+func (e *Engine) track(x *execution, raw []byte) *execRecord {
 	rec := &execRecord{
 		desc: ExecutionDescription{ExecutionArn: x.arn, StateMachineArn: e.arn, Name: x.name, Status: StatusRunning,
-			StartDate: x.start, Input: jsonText(x.input)},
-		input: x.input, start: x.start,
+			StartDate: x.start},
+		inputJSON: bytes.Clone(bytes.TrimSpace(raw)), start: x.start,
 	}
 	e.execMu.Lock()
 	e.execs[x.arn] = rec
@@ -139,11 +143,11 @@ func (e *Engine) finish(rec *execRecord, x *execution, out any, fr *frame, err e
 	d.StopDate = time.Now().UTC()
 	rec.events, rec.lastEvent = x.events.Load(), x.lastEvent.Load()
 	rec.frame = fr
-	d.Output, d.Error, d.Cause = "", "", ""
+	rec.output, d.Error, d.Cause = nil, "", ""
 	var ee *ExecutionError
 	switch {
 	case err == nil:
-		d.Status, d.Output = StatusSucceeded, string(b)
+		d.Status, rec.output = StatusSucceeded, b
 	case errors.As(err, &ee) && x.timedOut:
 		d.Status, d.Error, d.Cause = StatusTimedOut, ee.Name, ee.Cause
 	case errors.As(err, &ee):
@@ -180,6 +184,10 @@ func (e *Engine) redrivable(rec *execRecord, now time.Time) string {
 
 func (e *Engine) describe(rec *execRecord, now time.Time) *ExecutionDescription {
 	d := rec.desc
+	d.Input, d.Output = "{}", string(rec.output)
+	if len(rec.inputJSON) > 0 {
+		d.Input = string(rec.inputJSON)
+	}
 	d.RedriveStatus, d.RedriveStatusReason = RedriveRedrivable, ""
 	if why := e.redrivable(rec, now); why != "" {
 		d.RedriveStatus, d.RedriveStatusReason = RedriveNotRedrivable, why
@@ -256,11 +264,20 @@ func (e *Engine) beginRedrive(executionArn string) (func(context.Context) ([]byt
 		e.execMu.Unlock()
 		return nil, &RequestError{Code: CodeExecutionNotRedrivable, Message: why}
 	}
+	var in any = newObject(0)
+	if len(rec.inputJSON) > 0 {
+		v, err := parseJSON(rec.inputJSON)
+		if err != nil {
+			e.execMu.Unlock()
+			return nil, fmt.Errorf("sfnlocal: the execution input is not JSON: %w", err)
+		}
+		in = v
+	}
 	d := &rec.desc
 	d.Status, d.StopDate = StatusRunning, time.Time{}
 	d.RedriveCount++
 	d.RedriveDate = now
-	prev := rec.frame
+	prev, name, count := rec.frame, d.Name, d.RedriveCount
 	rec.frame = nil
 	e.execMu.Unlock()
 
@@ -268,13 +285,13 @@ func (e *Engine) beginRedrive(executionArn string) (func(context.Context) ([]byt
 	if run.sink != nil {
 		run.sink.next = rec.lastEvent
 	}
-	x := run.newExecution(e.def.m, e.arn, e.opts.Name, d.Name, "", rec.input)
+	x := run.newExecution(e.def.m, e.arn, e.opts.Name, name, "", in)
 	x.start = rec.start
-	x.redrives, x.redriveTime = d.RedriveCount, now
+	x.redrives, x.redriveTime = count, now
 	x.events.Store(rec.events)
 	x.lastEvent.Store(rec.lastEvent)
 	if prev == nil {
-		prev = &frame{state: e.def.m.startAt, input: rec.input}
+		prev = &frame{state: e.def.m.startAt, input: in}
 	}
 	return func(ctx context.Context) ([]byte, error) {
 		defer run.prog.close()

@@ -257,7 +257,7 @@ func (s *Server) startExecution(smArn, name, input string, hasInput bool) (any, 
 	if exists {
 		return nil, &RequestError{Code: "ExecutionAlreadyExists", Message: "Execution Already Exists: '" + arn + "'"}
 	}
-	run := sm.eng.begin(name, v)
+	run := sm.eng.begin(name, v, []byte(input))
 	s.mu.Lock()
 	sm.order = append(sm.order, arn)
 	s.mu.Unlock()
