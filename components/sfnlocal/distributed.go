@@ -483,27 +483,25 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 			}
 			mu.Unlock()
 		}
-		var (
-			out any
-			fr  *frame
-			err error
-		)
-		out, fr, err = x.r.executeX(cctx, cx, s.processor, s.processor.timeout, prev)
+		out, fr, err := x.r.executeX(cctx, cx, s.processor, s.processor.timeout, prev)
 		stop := time.Now().UTC()
 		mu.Lock()
 		defer mu.Unlock()
 		rec := &records[i]
-		if standard && fr != nil {
+		switch {
+		case standard && fr != nil:
 			if memo.frames == nil {
 				memo.frames = make([]*frame, len(records))
 			}
 			memo.frames[i] = fr
-		}
-		if err != nil && cctx.Err() != nil && !isExecErr(err) {
-			return nil // aborted because the run stopped: stays PENDING
+		case memo.frames != nil:
+			memo.frames[i] = nil
 		}
 		rec.ran, rec.start, rec.stop = true, start, stop
 		if err != nil {
+			if cctx.Err() != nil && !isExecErr(err) {
+				return nil // aborted because the run stopped: stays PENDING
+			}
 			rec.status = "FAILED"
 			rec.err = asExecErr(err, ErrTaskFailed)
 			failedItems += n
@@ -648,7 +646,7 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 	}
 	jsonl := w.outputType == "JSONL"
 	written := map[string]bool{}
-	clear := func(key string) error {
+	blank := func(key string) error {
 		if !memo.written[key] {
 			return nil
 		}
@@ -670,7 +668,7 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 			}
 		}
 		if len(idx) == 0 {
-			if err := clear(key); err != nil {
+			if err := blank(key); err != nil {
 				return nil, err
 			}
 			continue
@@ -701,7 +699,7 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 			return nil, err
 		}
 		if len(body) == 0 {
-			if err := clear(key); err != nil {
+			if err := blank(key); err != nil {
 				return nil, err
 			}
 			continue // only empty FLATTENed arrays
