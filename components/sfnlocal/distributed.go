@@ -283,14 +283,14 @@ type childRecord struct {
 // child execution per item or batch with MaxConcurrency in flight, enforces the tolerated
 // failure threshold and writes the results.
 //
-// In a redrive of the parent (sc.prev holding the Map Run that failed) the Map Run keeps its ARN
+// In a redrive of the parent (sc.prev() holding the Map Run that failed) the Map Run keeps its ARN
 // and items, emits MapRunRedriven, and runs again only the children that did not succeed.
 func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *stateCtx) (any, error) {
 	cf := sc.fn()
 	d := s.dist
 	var memo *mapRunMemo
-	if sc.prev != nil {
-		memo = sc.prev.dist
+	if p := sc.prev(); p != nil {
+		memo = p.dist
 	}
 	if memo != nil {
 		return x.runMapRun(ctx, s, eff, sc, memo)
@@ -402,7 +402,7 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 	total := 0
 	// todo lists the children to run (nil: all of them, the first time)
 	var todo []int
-	redrive := sc.prev != nil // the parent's redrive continues this Map Run
+	redrive := sc.prev() != nil // the parent's redrive continues this Map Run
 	if redrive {
 		memo.redrives++
 		todo = []int{}
@@ -479,7 +479,7 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 			}
 			if prev != nil {
 				records[i].redrives++
-				cx.redrives, cx.redriveTime = records[i].redrives, start
+				cx.redriven(records[i].redrives, start)
 			}
 			mu.Unlock()
 		}
@@ -522,7 +522,7 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 		return nil
 	})
 	if ctx.Err() != nil {
-		sc.sub = &subRun{dist: memo}
+		sc.leave(&subRun{dist: memo})
 		return nil, context.Cause(ctx)
 	}
 
@@ -530,7 +530,7 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 	if d.writer != nil {
 		result, err = x.writeResults(ctx, d.writer, eff, cf, mapRunArn, runID, childSMArn, execPrefix, records, memo)
 		if err != nil {
-			sc.sub = &subRun{dist: memo}
+			sc.leave(&subRun{dist: memo})
 			x.emit("MapRunFailed", map[string]any{"error": ErrResultWriterFailed})
 			return nil, err
 		}
@@ -545,7 +545,7 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 		}
 		cause := fmt.Sprintf("The specified tolerated failure threshold was exceeded: %d of %d items failed (ToleratedFailureCount %s, ToleratedFailurePercentage %s)%s",
 			failedItems, total, fmtTol(float64(tolCount)), fmtTol(tolPct), first)
-		sc.sub = &subRun{dist: memo}
+		sc.leave(&subRun{dist: memo})
 		x.emit("MapRunFailed", map[string]any{"error": ErrExceedToleratedFailure, "cause": cause})
 		return nil, &ExecutionError{Name: ErrExceedToleratedFailure, Cause: cause}
 	}

@@ -257,12 +257,24 @@ type execution struct {
 	// the count it must stay under (0 for none: Express executions).
 	events     atomic.Int64
 	historyCap int64
-	// redrives is $$.Execution.RedriveCount; redriveTime is $$.Execution.RedriveTime when
-	// redrives > 0.
-	redrives    int
-	redriveTime time.Time
-	// timedOut: the execution ran longer than its TimeoutSeconds
-	timedOut bool
+	// rd is nil before a redrive (one pointer keeps execution in its 144-byte size class: one
+	// is made per Distributed Map child)
+	rd *execRedrive
+}
+
+// execRedrive is a redriven execution's $$.Execution.RedriveCount and RedriveTime.
+type execRedrive struct {
+	count int
+	time  time.Time
+}
+
+func (x *execution) redriven(count int, at time.Time) { x.rd = &execRedrive{count: count, time: at} }
+
+func (x *execution) redrives() int {
+	if x.rd == nil {
+		return 0
+	}
+	return x.rd.count
 }
 
 // tally counts n events that were not emitted because nobody listens.
@@ -304,7 +316,7 @@ func (r *run) newExecution(m *machine, smArn, smName, name, parentArn string, in
 func (r *run) executeX(ctx context.Context, x *execution, m *machine, timeout time.Duration, prev *frame) (any, *frame, error) {
 	switch {
 	case prev != nil && x.listening():
-		x.emit("ExecutionRedriven", map[string]any{"redriveCount": int64(x.redrives)})
+		x.emit("ExecutionRedriven", map[string]any{"redriveCount": int64(x.redrives())})
 	case prev != nil:
 		x.tally(1)
 	case x.listening():
@@ -323,9 +335,8 @@ func (r *run) executeX(ctx context.Context, x *execution, m *machine, timeout ti
 	}
 	if err != nil {
 		if errors.Is(err, errExecutionTimeout) || (ctx.Err() != nil && context.Cause(ctx) == errExecutionTimeout) {
-			x.timedOut = true
 			x.emit("ExecutionTimedOut", map[string]any{"error": ErrTimeout, "cause": "The execution timed out after its TimeoutSeconds"})
-			return nil, fr, &ExecutionError{Name: ErrTimeout, Cause: fmt.Sprintf("The execution ran longer than its TimeoutSeconds (%v)", timeout)}
+			return nil, fr, &ExecutionError{Name: ErrTimeout, Cause: fmt.Sprintf(causeExecutionTimedOut+" (%v)", timeout)}
 		}
 		var ee *ExecutionError
 		if errors.As(err, &ee) {
@@ -342,6 +353,13 @@ func (r *run) executeX(ctx context.Context, x *execution, m *machine, timeout ti
 }
 
 var errExecutionTimeout = errors.New("execution timed out")
+
+// causeExecutionTimedOut begins the cause of an execution that ran longer than its
+// TimeoutSeconds (status TIMED_OUT, unlike a state's States.Timeout that fails it).
+const causeExecutionTimedOut = "The execution ran longer than its TimeoutSeconds"
+
+// causeHistoryCap begins the cause of an execution that reached the history events quota.
+const causeHistoryCap = "The execution reached the maximum number of history events"
 
 func (r *run) roleArn() string {
 	return fmt.Sprintf("arn:aws:iam::%s:role/sfnlocal", r.eng.opts.Account)
@@ -394,9 +412,34 @@ type stateCtx struct {
 	retries int
 	item    *mapItem
 	built   any
-	// prev is what this state left when it failed in the attempt being redriven (nil
-	// otherwise), used by its first try only; sub is what its latest try leaves.
-	prev, sub *subRun
+	// rd is nil unless the state is redriven or a Parallel or Map try of it failed (one
+	// pointer keeps stateCtx in its 80-byte size class: two are made per inline Map item)
+	rd *stateRedrive
+}
+
+// stateRedrive is what a state left when it failed in the attempt being redriven (prev, used by
+// its first try only) and what its latest try leaves (sub).
+type stateRedrive struct{ prev, sub *subRun }
+
+func (c *stateCtx) prev() *subRun {
+	if c.rd == nil {
+		return nil
+	}
+	return c.rd.prev
+}
+
+func (c *stateCtx) left() *subRun {
+	if c.rd == nil {
+		return nil
+	}
+	return c.rd.sub
+}
+
+func (c *stateCtx) leave(sub *subRun) {
+	if c.rd == nil {
+		c.rd = &stateRedrive{}
+	}
+	c.rd.sub = sub
 }
 
 func (c *stateCtx) get() any {
@@ -412,9 +455,9 @@ func (c *stateCtx) get() any {
 		state.add("RetryCount", int64(c.retries))
 	}
 	ex := obj("Id", c.x.arn, "Input", c.x.input, "StartTime", c.x.start.Format("2006-01-02T15:04:05.000Z"),
-		"Name", c.x.name, "RoleArn", c.x.r.roleArn(), "RedriveCount", int64(c.x.redrives))
-	if c.x.redrives > 0 {
-		ex.add("RedriveTime", c.x.redriveTime.UTC().Format("2006-01-02T15:04:05.000Z"))
+		"Name", c.x.name, "RoleArn", c.x.r.roleArn(), "RedriveCount", int64(c.x.redrives()))
+	if c.x.rd != nil {
+		ex.add("RedriveTime", c.x.rd.time.UTC().Format("2006-01-02T15:04:05.000Z"))
 	}
 	m := obj(
 		"Execution", ex,
@@ -462,9 +505,12 @@ func applyResultPath(p optPathC, input, result any) (any, error) {
 func (x *execution) runState(ctx context.Context, s *state, input any, item *mapItem, prev *subRun) (any, string, *subRun, error) {
 	if x.historyCap > 0 && x.events.Load() >= x.historyCap-1 {
 		// the next event would be the last one allowed, and it is not ExecutionSucceeded
-		return nil, "", prev, newErr(ErrRuntime, "The execution reached the maximum number of history events (%d).", x.historyCap)
+		return nil, "", prev, newErr(ErrRuntime, causeHistoryCap+" (%d).", x.historyCap)
 	}
-	sc := &stateCtx{x: x, s: s, entered: time.Now(), item: item, prev: prev}
+	sc := &stateCtx{x: x, s: s, entered: time.Now(), item: item}
+	if prev != nil {
+		sc.rd = &stateRedrive{prev: prev}
+	}
 	if x.listening() {
 		x.emit(s.typ+"StateEntered", map[string]any{"name": s.name, "input": jsonText(input)})
 	} else {
@@ -472,7 +518,7 @@ func (x *execution) runState(ctx context.Context, s *state, input any, item *map
 	}
 	out, next, err := x.stateBody(ctx, s, input, sc)
 	if err != nil {
-		return nil, "", sc.sub, err
+		return nil, "", sc.left(), err
 	}
 	if lim := x.r.eng.opts.Limits.PayloadBytes; lim > 0 && !jsonFits(out, lim) {
 		return nil, "", nil, newErr(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.name)
@@ -744,7 +790,9 @@ func (x *execution) attempt(ctx context.Context, s *state, input any, sc *stateC
 	case "Map":
 		res, err = x.runMap(ctx, s, eff, sc)
 	}
-	sc.prev = nil // a retry runs the whole state again
+	if sc.rd != nil {
+		sc.rd.prev = nil // a retry runs the whole state again
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -761,7 +809,7 @@ func (x *execution) attempt(ctx context.Context, s *state, input any, sc *stateC
 }
 
 // runParallel runs every branch concurrently on the same input; the first failure cancels the
-// others and fails the state with the branch's error. In a redrive (sc.prev set) the branches
+// others and fails the state with the branch's error. In a redrive (sc.prev() set) the branches
 // that succeeded keep their outputs and the others run again from where they stopped.
 func (x *execution) runParallel(ctx context.Context, s *state, input any, sc *stateCtx) (any, error) {
 	x.emit("ParallelStateStarted", nil)
@@ -769,7 +817,7 @@ func (x *execution) runParallel(ctx context.Context, s *state, input any, sc *st
 	defer cancel(nil)
 	results := make([]any, len(s.branches))
 	sub := &subRun{outs: results, ok: make([]bool, len(s.branches)), frames: make([]*frame, len(s.branches))}
-	prev := sc.prev
+	prev := sc.prev()
 	var (
 		wg       sync.WaitGroup
 		once     sync.Once
@@ -797,7 +845,7 @@ func (x *execution) runParallel(ctx context.Context, s *state, input any, sc *st
 	}
 	wg.Wait()
 	if firstErr != nil {
-		sc.sub = sub
+		sc.leave(sub)
 		x.emit("ParallelStateFailed", nil)
 		return nil, firstErr
 	}

@@ -295,7 +295,7 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 		framesMu sync.Mutex
 		frames   []*frame
 	)
-	prev := sc.prev
+	prev := sc.prev()
 	if prev != nil && len(prev.ok) != len(inputs) {
 		prev = nil // the items changed: nothing to reuse
 	}
@@ -354,7 +354,7 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 	})
 	if err != nil {
 		framesMu.Lock()
-		sc.sub = &subRun{outs: results, ok: done, frames: frames}
+		sc.leave(&subRun{outs: results, ok: done, frames: frames})
 		framesMu.Unlock()
 		x.emit("MapStateFailed", nil)
 		return nil, err

@@ -148,11 +148,11 @@ func (e *Engine) finish(rec *execRecord, x *execution, out any, fr *frame, err e
 	switch {
 	case err == nil:
 		d.Status, rec.output = StatusSucceeded, b
-	case errors.As(err, &ee) && x.timedOut:
+	case errors.As(err, &ee) && ee.Name == ErrTimeout && strings.HasPrefix(ee.Cause, causeExecutionTimedOut):
 		d.Status, d.Error, d.Cause = StatusTimedOut, ee.Name, ee.Cause
 	case errors.As(err, &ee):
 		d.Status, d.Error, d.Cause = StatusFailed, ee.Name, ee.Cause
-		if strings.HasPrefix(ee.Cause, "The execution reached the maximum number of history events") {
+		if ee.Name == ErrRuntime && strings.HasPrefix(ee.Cause, causeHistoryCap) {
 			rec.notRedriv = "Execution reached the maximum number of history events"
 		}
 	default:
@@ -287,7 +287,7 @@ func (e *Engine) beginRedrive(executionArn string) (func(context.Context) ([]byt
 	}
 	x := run.newExecution(e.def.m, e.arn, e.opts.Name, name, "", in)
 	x.start = rec.start
-	x.redrives, x.redriveTime = count, now
+	x.redriven(count, now)
 	x.events.Store(rec.events)
 	x.lastEvent.Store(rec.lastEvent)
 	if prev == nil {
