@@ -499,3 +499,37 @@ func mustParse(t *testing.T, def string) *sfnlocal.Definition {
 	}
 	return d
 }
+
+// An execution that ran longer than its TimeoutSeconds is TIMED_OUT and can be redriven: the
+// redrive continues at the state that was running, with the timeout counted again.
+func TestRedriveTimedOut(t *testing.T) {
+	calls := 0
+	fs := &sfnlocal.Functions{}
+	if err := fs.RegisterFunc("slow", func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
+		calls++
+		if calls == 1 {
+			<-ctx.Done() // the first call outlives the execution's timeout
+			return nil, ctx.Err()
+		}
+		return json.RawMessage(`"done"`), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	def := `{"TimeoutSeconds":1,"StartAt":"Slow","States":{"Slow":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:slow","End":true}}}`
+	e := mustEngine(t, def, &sfnlocal.Options{Functions: fs})
+	_, arn, err := e.ExecuteNamed(context.Background(), "", nil)
+	var ee *sfnlocal.ExecutionError
+	if !errors.As(err, &ee) || ee.Name != sfnlocal.ErrTimeout {
+		t.Fatalf("first attempt: %v, want States.Timeout", err)
+	}
+	if d, _ := e.Describe(arn); d.Status != sfnlocal.StatusTimedOut || d.RedriveStatus != sfnlocal.RedriveRedrivable {
+		t.Fatalf("Describe: %+v, want TIMED_OUT and REDRIVABLE", d)
+	}
+	out, err := e.Redrive(context.Background(), arn)
+	if err != nil || string(out) != `"done"` {
+		t.Fatalf("Redrive: %s, %v", out, err)
+	}
+	if d, _ := e.Describe(arn); d.Status != sfnlocal.StatusSucceeded || d.Output != `"done"` || d.RedriveCount != 1 {
+		t.Errorf("Describe after the redrive: %+v", d)
+	}
+}
