@@ -334,7 +334,7 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 	}
 	runID := newUUID()
 	x.r.mu.Unlock()
-	memo = &mapRunMemo{runID: runID, label: label, records: make([]childRecord, len(inputs))}
+	memo = &mapRunMemo{runID: runID, label: label, records: make([]childRecord, len(inputs)), start: time.Now().UTC()}
 	memo.arn = fmt.Sprintf("arn:aws:states:%s:%s:mapRun:%s/%s:%s", x.r.eng.opts.Region, x.r.eng.opts.Account, x.smName, label, runID)
 	for i := range memo.records {
 		n := 1
@@ -351,8 +351,10 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 type mapRunMemo struct {
 	arn, runID, label string
 	records           []childRecord
-	frames            []*frame        // by child; nil until a STANDARD child fails
-	redrives          int             // times the Map Run was redriven
+	frames            []*frame // by child; nil until a STANDARD child fails
+	redrives          int      // times the Map Run was redriven
+	start             time.Time
+	redriveDate       time.Time
 	written           map[string]bool // ResultWriter files written by an earlier attempt
 }
 
@@ -416,6 +418,7 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 			r.status, r.err, r.out, r.ran = "PENDING", nil, nil, false
 			r.start, r.stop = time.Time{}, time.Time{}
 		}
+		memo.redriveDate = time.Now().UTC()
 		x.emit("MapRunRedriven", map[string]any{"mapRunArn": mapRunArn, "redriveCount": int64(memo.redrives)})
 	} else {
 		for i := range records {
@@ -521,8 +524,12 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 		}
 		return nil
 	})
+	described := func(status string, written bool) {
+		x.r.eng.describeMapRun(x.arn, memo, status, conc, tolCount, tolPct, written)
+	}
 	if ctx.Err() != nil {
 		sc.leave(&subRun{dist: memo})
+		described(StatusAborted, false)
 		return nil, context.Cause(ctx)
 	}
 
@@ -531,6 +538,7 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 		result, err = x.writeResults(ctx, d.writer, eff, cf, mapRunArn, runID, childSMArn, execPrefix, records, memo)
 		if err != nil {
 			sc.leave(&subRun{dist: memo})
+			described(StatusFailed, false)
 			x.emit("MapRunFailed", map[string]any{"error": ErrResultWriterFailed})
 			return nil, err
 		}
@@ -546,9 +554,11 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 		cause := fmt.Sprintf("The specified tolerated failure threshold was exceeded: %d of %d items failed (ToleratedFailureCount %s, ToleratedFailurePercentage %s)%s",
 			failedItems, total, fmtTol(float64(tolCount)), fmtTol(tolPct), first)
 		sc.leave(&subRun{dist: memo})
+		described(StatusFailed, d.writer != nil && d.writer.params != nil)
 		x.emit("MapRunFailed", map[string]any{"error": ErrExceedToleratedFailure, "cause": cause})
 		return nil, &ExecutionError{Name: ErrExceedToleratedFailure, Cause: cause}
 	}
+	described(StatusSucceeded, d.writer != nil && d.writer.params != nil)
 	x.emit("MapRunSucceeded", nil)
 	if result != nil {
 		return result, nil

@@ -94,7 +94,9 @@
 // first attempt's. The history goes on: ExecutionRedriven {redriveCount}, then the redrive's
 // events, ids continuing the earlier attempt's, and the 25,000-event cap counts every attempt.
 // Engine.Describe is DescribeExecution (status, redriveCount, redriveDate, redriveStatus,
-// redriveStatusReason). Redrive refuses with *RequestError: ExecutionNotRedrivable for a
+// redriveStatusReason); Engine.DescribeMapRun is DescribeMapRun (itemCounts and
+// executionCounts over the whole run, redriveCount, redriveDate) and Engine.MapRunsOf
+// ListMapRuns. Redrive refuses with *RequestError: ExecutionNotRedrivable for a
 // RUNNING or SUCCEEDED execution, one of an EXPRESS state machine (Options.Type), one stopped
 // more than 14 days ago, one that failed on the history cap or whose history has no room left
 // (24,999 events); ExecutionDoesNotExist for an ARN the engine did not run; InvalidArn.
@@ -103,7 +105,7 @@
 //
 // [Server] (the CLI's `sfnlocal serve`) speaks the Step Functions JSON protocol over engines:
 // CreateStateMachine, DescribeStateMachine, StartExecution, DescribeExecution,
-// RedriveExecution, ListExecutions, with AWS's error names, so the AWS SDK and CLI drive it.
+// RedriveExecution, ListExecutions, ListMapRuns, DescribeMapRun, with AWS's error names, so the AWS SDK and CLI drive it.
 //
 // Watching: history events named as GetExecutionHistory names them (ExecutionStarted,
 // TaskStateEntered, LambdaFunctionScheduled/Started/Succeeded/Failed/TimedOut for a function ARN,

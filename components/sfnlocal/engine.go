@@ -91,6 +91,8 @@ type Engine struct {
 
 	execMu sync.Mutex
 	execs  map[string]*execRecord // by execution ARN: what DescribeExecution and Redrive read
+	// mapRuns are the Map Runs' descriptions by ARN, as their latest attempt left them
+	mapRuns map[string]*MapRunDescription
 }
 
 // New validates the options and returns an engine for def.

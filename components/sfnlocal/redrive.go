@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -300,4 +301,112 @@ func (e *Engine) beginRedrive(executionArn string) (func(context.Context) ([]byt
 		b, _, err := e.finish(rec, x, out, fr, err)
 		return b, err
 	}, nil
+}
+
+// MapRunCounts are a Map Run's child executions (executionCounts) or items (itemCounts) by
+// status, over the whole run: every attempt, the latest outcome of each child.
+type MapRunCounts struct {
+	Pending        int `json:"pending"`
+	Running        int `json:"running"`
+	Succeeded      int `json:"succeeded"`
+	Failed         int `json:"failed"`
+	TimedOut       int `json:"timedOut"`
+	Aborted        int `json:"aborted"`
+	Total          int `json:"total"`
+	ResultsWritten int `json:"resultsWritten"`
+	// PendingRedrive counts the unsuccessful ones a redrive of the parent would run again;
+	// FailuresNotRedrivable is always 0 here.
+	PendingRedrive        int `json:"pendingRedrive"`
+	FailuresNotRedrivable int `json:"failuresNotRedrivable"`
+}
+
+// MapRunDescription is DescribeMapRun's answer, with AWS's JSON names
+// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeMapRun.html), as
+// the latest attempt of the Map Run left it.
+type MapRunDescription struct {
+	MapRunArn    string `json:"mapRunArn"`
+	ExecutionArn string `json:"executionArn"`
+	// Status is SUCCEEDED, FAILED or ABORTED.
+	Status                     string       `json:"status"`
+	StartDate                  time.Time    `json:"startDate"`
+	StopDate                   time.Time    `json:"stopDate"`
+	MaxConcurrency             int          `json:"maxConcurrency"`
+	ToleratedFailurePercentage float64      `json:"toleratedFailurePercentage"`
+	ToleratedFailureCount      int          `json:"toleratedFailureCount"`
+	ItemCounts                 MapRunCounts `json:"itemCounts"`
+	ExecutionCounts            MapRunCounts `json:"executionCounts"`
+	// RedriveCount counts the redrives of the Map Run (with its parent); RedriveDate is the
+	// latest one's time, zero before the first.
+	RedriveCount int       `json:"redriveCount"`
+	RedriveDate  time.Time `json:"redriveDate,omitzero"`
+}
+
+// describeMapRun records how an attempt of a Map Run ended.
+func (e *Engine) describeMapRun(execArn string, memo *mapRunMemo, status string, conc, tolCount int, tolPct float64, written bool) {
+	d := &MapRunDescription{MapRunArn: memo.arn, ExecutionArn: execArn, Status: status, StartDate: memo.start,
+		StopDate: time.Now().UTC(), MaxConcurrency: conc, RedriveCount: memo.redrives, RedriveDate: memo.redriveDate}
+	if tolCount > 0 {
+		d.ToleratedFailureCount = tolCount
+	}
+	if tolPct > 0 {
+		d.ToleratedFailurePercentage = tolPct
+	}
+	for i := range memo.records {
+		r := &memo.records[i]
+		for _, c := range []struct {
+			counts *MapRunCounts
+			n      int
+		}{{&d.ExecutionCounts, 1}, {&d.ItemCounts, r.items}} {
+			c.counts.Total += c.n
+			switch r.status {
+			case "SUCCEEDED":
+				c.counts.Succeeded += c.n
+			case "FAILED":
+				c.counts.Failed += c.n
+			default:
+				c.counts.Pending += c.n
+			}
+			if r.status != "SUCCEEDED" && status != StatusSucceeded {
+				c.counts.PendingRedrive += c.n
+			}
+			if written {
+				c.counts.ResultsWritten += c.n
+			}
+		}
+	}
+	e.execMu.Lock()
+	if e.mapRuns == nil {
+		e.mapRuns = map[string]*MapRunDescription{}
+	}
+	e.mapRuns[memo.arn] = d
+	e.execMu.Unlock()
+}
+
+// MapRunsOf is ListMapRuns: the ARNs of the Map Runs an execution (by ARN) started, sorted.
+func (e *Engine) MapRunsOf(executionArn string) []string {
+	e.execMu.Lock()
+	defer e.execMu.Unlock()
+	var arns []string
+	for arn, d := range e.mapRuns {
+		if d.ExecutionArn == executionArn {
+			arns = append(arns, arn)
+		}
+	}
+	sort.Strings(arns)
+	return arns
+}
+
+// DescribeMapRun is DescribeMapRun for a Map Run this engine ran: its status and the counts of
+// its child executions and items over the whole run (a redriven Map Run counts the children
+// that succeeded before the redrive as succeeded), after its latest attempt. An unknown ARN
+// fails with *RequestError ResourceNotFound.
+func (e *Engine) DescribeMapRun(mapRunArn string) (*MapRunDescription, error) {
+	e.execMu.Lock()
+	defer e.execMu.Unlock()
+	d := e.mapRuns[mapRunArn]
+	if d == nil {
+		return nil, &RequestError{Code: "ResourceNotFound", Message: "Map Run Does Not Exist: '" + mapRunArn + "'"}
+	}
+	c := *d
+	return &c, nil
 }

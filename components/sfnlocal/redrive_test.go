@@ -139,6 +139,14 @@ func TestRedriveDistributedMapRun(t *testing.T) {
 		t.Fatalf("MapRunStarted events: %d", len(started))
 	}
 	mapRunArn := started[0].Details["mapRunArn"].(string)
+	mr, err := e.DescribeMapRun(mapRunArn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (sfnlocal.MapRunCounts{Succeeded: 8, Failed: 3, Pending: 9, Total: n, ResultsWritten: n, PendingRedrive: 12}); mr.Status != sfnlocal.StatusFailed ||
+		mr.ItemCounts != want || mr.ExecutionCounts != want || mr.ToleratedFailureCount != 2 || mr.ExecutionArn != arn {
+		t.Errorf("DescribeMapRun after the first attempt: %+v, want FAILED with counts %+v", mr, want)
+	}
 
 	broken = false
 	out, err := e.Redrive(context.Background(), arn)
@@ -165,6 +173,14 @@ func TestRedriveDistributedMapRun(t *testing.T) {
 	}
 	if o.MapRunArn != mapRunArn {
 		t.Errorf("the redriven Map Run is %s, want the same %s", o.MapRunArn, mapRunArn)
+	}
+	mr, err = e.DescribeMapRun(mapRunArn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (sfnlocal.MapRunCounts{Succeeded: n - 2, Failed: 2, Total: n, ResultsWritten: n}); mr.Status != sfnlocal.StatusSucceeded ||
+		mr.ItemCounts != want || mr.RedriveCount != 1 || mr.RedriveDate.IsZero() {
+		t.Errorf("DescribeMapRun after the redrive: %+v, want SUCCEEDED, redriveCount 1, counts over the whole run %+v", mr, want)
 	}
 	if got := log.ofType("MapRunRedriven"); len(got) != 1 || got[0].Details["mapRunArn"] != mapRunArn || got[0].Details["redriveCount"] != int64(1) {
 		t.Errorf("MapRunRedriven events: %+v", got)

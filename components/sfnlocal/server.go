@@ -22,7 +22,8 @@ import (
 // Operations: CreateStateMachine (name, definition, type), DescribeStateMachine,
 // StartExecution (name, input; runs in the background), DescribeExecution (with redriveCount,
 // redriveDate, redriveStatus, redriveStatusReason), RedriveExecution (runs the redrive in the
-// background and returns redriveDate) and ListExecutions. Refusals are HTTP 400 with AWS's
+// background and returns redriveDate), ListMapRuns, DescribeMapRun (counts over the whole run)
+// and ListExecutions. Refusals are HTTP 400 with AWS's
 // {"__type","message"}: ExecutionDoesNotExist, ExecutionNotRedrivable, ExecutionAlreadyExists,
 // InvalidArn, InvalidDefinition, StateMachineDoesNotExist, StateMachineAlreadyExists,
 // ValidationException, UnknownOperationException. Timestamps are epoch seconds, as AWS sends
@@ -204,6 +205,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case op == "RedriveExecution":
 		resp, err = s.redrive(str("executionArn"))
+	case op == "ListMapRuns":
+		var sm *serverSM
+		if sm, err = s.machineOfExecution(str("executionArn")); err == nil {
+			runs := []any{}
+			for _, arn := range sm.eng.MapRunsOf(str("executionArn")) {
+				if d, derr := sm.eng.DescribeMapRun(arn); derr == nil {
+					label := arn[strings.Index(arn, ":mapRun:")+len(":mapRun:") : strings.LastIndex(arn, ":")]
+					runs = append(runs, map[string]any{"executionArn": d.ExecutionArn, "mapRunArn": arn, "startDate": epoch(d.StartDate),
+						"stopDate": epoch(d.StopDate), "stateMachineArn": fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", sm.eng.opts.Region, sm.eng.opts.Account, label)})
+				}
+			}
+			resp = map[string]any{"mapRuns": runs}
+		}
+	case op == "DescribeMapRun":
+		resp, err = s.describeMapRun(str("mapRunArn"))
 	case op == "ListExecutions":
 		resp, err = s.listExecutions(str("stateMachineArn"), str("statusFilter"))
 	default:
@@ -285,6 +301,31 @@ func (s *Server) redrive(arn string) (any, error) {
 		_, _ = run(s.ctx)
 	}()
 	return map[string]any{"redriveDate": epoch(d.RedriveDate)}, nil
+}
+
+func (s *Server) describeMapRun(arn string) (any, error) {
+	// arn:aws:states:region:account:mapRun:<machine>/<label>:<id>
+	parts := strings.Split(arn, ":")
+	if len(parts) < 8 || parts[0] != "arn" || parts[2] != "states" || parts[5] != "mapRun" || !strings.Contains(parts[6], "/") {
+		return nil, &RequestError{Code: CodeInvalidArn, Message: fmt.Sprintf("Invalid Arn: '%s'", arn)}
+	}
+	machine, _, _ := strings.Cut(parts[6], "/")
+	sm, err := s.machine(strings.Join(append(parts[:5:5], "stateMachine", machine), ":"))
+	if err != nil {
+		return nil, &RequestError{Code: "ResourceNotFound", Message: "Map Run Does Not Exist: '" + arn + "'"}
+	}
+	d, err := sm.eng.DescribeMapRun(arn)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]any{"mapRunArn": d.MapRunArn, "executionArn": d.ExecutionArn, "status": d.Status,
+		"startDate": epoch(d.StartDate), "stopDate": epoch(d.StopDate), "maxConcurrency": d.MaxConcurrency,
+		"toleratedFailurePercentage": d.ToleratedFailurePercentage, "toleratedFailureCount": d.ToleratedFailureCount,
+		"itemCounts": d.ItemCounts, "executionCounts": d.ExecutionCounts, "redriveCount": d.RedriveCount}
+	if !d.RedriveDate.IsZero() {
+		m["redriveDate"] = epoch(d.RedriveDate)
+	}
+	return m, nil
 }
 
 func (s *Server) listExecutions(smArn, status string) (any, error) {

@@ -89,6 +89,19 @@ func TestServeRedriveExecution(t *testing.T) {
 		}
 	}
 
+	runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: start.ExecutionArn})
+	if err != nil || len(runs.MapRuns) != 1 {
+		t.Fatalf("ListMapRuns: %+v, %v", runs, err)
+	}
+	mr, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runs.MapRuns[0].MapRunArn})
+	if err != nil {
+		t.Fatalf("DescribeMapRun: %v", err)
+	}
+	if mr.Status != types.MapRunStatusSucceeded || aws.ToInt32(mr.RedriveCount) != 1 || mr.ItemCounts == nil ||
+		mr.ItemCounts.Succeeded != 12 || mr.ItemCounts.Total != 12 || mr.ExecutionCounts == nil || mr.ExecutionCounts.Failed != 0 {
+		t.Errorf("DescribeMapRun: status %s redriveCount %v itemCounts %+v", mr.Status, mr.RedriveCount, mr.ItemCounts)
+	}
+
 	var notRedrivable *types.ExecutionNotRedrivable
 	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); !errors.As(err, &notRedrivable) {
 		t.Errorf("redriving a succeeded execution: %v, want ExecutionNotRedrivable", err)

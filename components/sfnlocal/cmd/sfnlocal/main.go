@@ -22,7 +22,8 @@
 //
 // serves the AWS Step Functions JSON protocol at / (POST, X-Amz-Target:
 // AWSStepFunctions.<Operation>: CreateStateMachine, DescribeStateMachine, StartExecution,
-// DescribeExecution, RedriveExecution, ListExecutions; see sfnlocal.Server) and the local
+// DescribeExecution, RedriveExecution, ListExecutions, ListMapRuns, DescribeMapRun; see
+// sfnlocal.Server) and the local
 // console at GET /, until interrupted. With -f it creates that state machine first (its -t
 // overrides apply to it). Its first line on stdout is "listening on http://<address>" (with
 // -addr 127.0.0.1:0 the port is chosen), then the state machine's ARN when -f is given.
