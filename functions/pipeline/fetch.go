@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/vendorapi"
 )
 
@@ -199,22 +200,23 @@ func (h *FetchMetrics) Handle(ctx context.Context, in FetchInput) (*FetchOutput,
 			var once sync.Once
 			release := func() { once.Do(func() { <-sem }) }
 			defer release()
-			res, err := h.one(ctx, it, checkExisting, in.BatchInput, release)
+			ictx := logx.WithCorrelation(ctx, ItemCorrelation(in.BatchInput.ExecutionID, it))
+			res, err := h.one(ictx, it, checkExisting, in.BatchInput, release)
 			if err != nil {
 				failures[i] = &ItemFailure{Item: it, Error: errorName(err), Message: err.Error()}
-				log.WarnContext(ctx, "item failed", "device", it.Device, "group", it.Group, "date", it.Date,
+				log.WarnContext(ictx, "item failed", "device", it.Device, "group", it.Group, "date", it.Date,
 					"errorName", errorName(err), "error", err)
 				return
 			}
 			results[i] = res
-			log.DebugContext(ctx, "item stored", "device", it.Device, "key", res.Key, "skipped", res.Skipped)
+			log.InfoContext(ictx, "item stored", "device", it.Device, "key", res.Key, "skipped", res.Skipped)
 		})
 	}
 	wg.Wait()
 
 	out := &FetchOutput{Items: []ItemResult{}}
 	if h.FailedPrefix != "" {
-		h.capture(ctx, items, failures, results)
+		h.capture(ctx, in.BatchInput.ExecutionID, items, failures, results)
 	}
 	var failed []ItemFailure
 	retryable := false
@@ -236,6 +238,11 @@ func (h *FetchMetrics) Handle(ctx context.Context, in FetchInput) (*FetchOutput,
 			out.Succeeded++
 		}
 	}
+	m := metrics.From(ctx)
+	m.Add(MetricFetched, metrics.Count, float64(out.Succeeded))
+	m.Add(MetricSkipped, metrics.Count, float64(out.Skipped))
+	m.Add(MetricCaptured, metrics.Count, float64(out.Failed))
+	m.Add(MetricFailed, metrics.Count, float64(len(failed)))
 	if len(failed) > 0 {
 		stored := out.Succeeded + out.Skipped
 		log.ErrorContext(ctx, "batch incomplete", "items", len(items), "stored", stored, "failed", len(failed), "retryable", retryable, "retryCount", in.RetryCount)
@@ -250,9 +257,10 @@ func (h *FetchMetrics) Handle(ctx context.Context, in FetchInput) (*FetchOutput,
 
 // capture writes every permanent failure as a FailedObject and turns it into a Failed result;
 // a failure whose object cannot be written stays a failure, as a StorageError (retryable).
-func (h *FetchMetrics) capture(ctx context.Context, items []Item, failures []*ItemFailure, results []ItemResult) {
+func (h *FetchMetrics) capture(ctx context.Context, executionID string, items []Item, failures []*ItemFailure, results []ItemResult) {
 	log := logger(h.Log)
 	for i, f := range failures {
+		ctx := logx.WithCorrelation(ctx, ItemCorrelation(executionID, items[i]))
 		if f == nil || retryableName(f.Error) || items[i].Validate("") != nil {
 			continue // an invalid item has no safe key: it fails the batch, for the FAILED files
 		}
@@ -300,9 +308,9 @@ func (h *FetchMetrics) one(ctx context.Context, it Item, checkExisting bool, bi 
 	if err != nil {
 		return ItemResult{}, err
 	}
-	var meta map[string]string
+	meta := map[string]string{MetaCorrelation: ItemCorrelation(bi.ExecutionID, it)}
 	if bi.ExecutionID != "" {
-		meta = map[string]string{MetaExecution: bi.ExecutionID}
+		meta[MetaExecution] = bi.ExecutionID
 	}
 	if _, err := putJSON(ctx, h.Store, h.Bucket, key, RawObject{Date: it.Date, Group: it.Group, Device: it.Device, Metrics: *m}, meta); err != nil {
 		return ItemResult{}, err

@@ -43,6 +43,11 @@ var _ interface {
 // wrote a raw object; a retry of the same execution skips items it already stored.
 const MetaExecution = "skein-execution"
 
+// MetaCorrelation is the user metadata key (x-amz-meta-skein-correlation) carrying the item's
+// correlation id (ItemCorrelation) on its raw object: the transform logs with it, so one
+// device's lines of the export and of the transform share one id.
+const MetaCorrelation = "skein-correlation"
+
 // maxObjectBytes bounds what the handlers read into memory.
 const maxObjectBytes = 64 << 20
 
@@ -83,25 +88,32 @@ func getObject(ctx context.Context, s ObjectGetter, bucket, key string) ([]byte,
 // *InputError, never retried, and is not read further. A missing object is a *StorageError
 // wrapping *types.NoSuchKey; JSON that does not decode is an *InputError.
 func decodeObject(ctx context.Context, s ObjectGetter, bucket, key string, limit int, v any) error {
+	_, err := decodeObjectMeta(ctx, s, bucket, key, limit, v)
+	return err
+}
+
+// decodeObjectMeta is decodeObject that also returns the object's user metadata.
+func decodeObjectMeta(ctx context.Context, s ObjectGetter, bucket, key string, limit int, v any) (map[string]string, error) {
 	out, err := s.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
-		return &StorageError{Op: "GetObject", Bucket: bucket, Key: key, Err: err}
+		return nil, &StorageError{Op: "GetObject", Bucket: bucket, Key: key, Err: err}
 	}
+	meta := out.Metadata
 	defer func() { _ = out.Body.Close() }()
 	tooLarge := func(n int64) error {
 		return inputError("object", fmt.Sprintf("must be at most %d bytes (what the function's memory allows for each record it runs at once)", limit), fmt.Sprintf("%s: %d bytes", key, n))
 	}
 	if n := aws.ToInt64(out.ContentLength); n > int64(limit) {
-		return tooLarge(n)
+		return meta, tooLarge(n)
 	}
 	r := &cappedReader{r: out.Body, left: int64(limit)}
 	if err := json.NewDecoder(r).Decode(v); err != nil {
 		if r.over {
-			return tooLarge(int64(limit) + 1)
+			return meta, tooLarge(int64(limit) + 1)
 		}
-		return inputError("object", "must be a raw metrics object", fmt.Sprintf("%s: %v", key, err))
+		return meta, inputError("object", "must be a raw metrics object", fmt.Sprintf("%s: %v", key, err))
 	}
-	return nil
+	return meta, nil
 }
 
 // cappedReader fails once more than left bytes are read.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/sqsbatch"
 )
 
@@ -109,6 +110,10 @@ type Transform struct {
 	// out of memory.
 	MemoryMB int
 	Log      *slog.Logger
+	// Metrics receives each invocation's records transformed and failed as embedded metric
+	// format lines (DimOperation OpTransform); nil means none. The main sets metrics.FromEnv
+	// with DimFunction FunctionTransform.
+	Metrics *metrics.Emitter
 }
 
 // TransformDecodeFactor is how much memory decoding a raw object takes per byte of it, at most:
@@ -132,48 +137,76 @@ func TransformObjectCap(memoryMB, concurrency int) int {
 // Handle implements the Lambda handler for an SQS event source with ReportBatchItemFailures.
 func (h *Transform) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	log := logger(h.Log)
-	return sqsbatch.Process(ctx, ev, func(ctx context.Context, msg *events.SQSMessage, e events.EventBridgeEvent) error {
-		return h.Record(logx.WithCorrelation(ctx, msg.MessageId), e)
+	set := h.Metrics.Start(metrics.Dim(DimOperation, OpTransform))
+	defer flush(ctx, log, set)
+	resp, err := sqsbatch.Process(ctx, ev, func(ctx context.Context, msg *events.SQSMessage, e events.EventBridgeEvent) error {
+		ctx = logx.WithCorrelation(ctx, msg.MessageId)
+		ctx, done, err := h.record(ctx, e)
+		switch {
+		case err != nil:
+			log.WarnContext(ctx, "record failed", "messageId", msg.MessageId, "errorName", errorName(err), "error", err)
+		case done:
+			set.Add(MetricTransformed, metrics.Count, 1)
+		}
+		return err
 	}, &sqsbatch.Options{Concurrency: h.Concurrency, Logger: log})
+	// every failed record, those whose body did not decode included
+	set.Add(MetricTransformFailed, metrics.Count, float64(len(resp.BatchItemFailures)))
+	return resp, err
 }
 
-// Record handles one EventBridge event.
+// Record handles one EventBridge event. Once the raw object is read, the lines about it carry
+// its correlation id (the raw object's MetaCorrelation, else ItemCorrelation of its
+// MetaExecution and its key): the id its export logged.
 func (h *Transform) Record(ctx context.Context, e events.EventBridgeEvent) error {
+	_, _, err := h.record(ctx, e)
+	return err
+}
+
+// record is Record, returning the context its lines about the item use and whether it
+// transformed an object (false for an ignored one).
+func (h *Transform) record(ctx context.Context, e events.EventBridgeEvent) (context.Context, bool, error) {
 	log := logger(h.Log)
 	if e.Source != "aws.s3" || e.DetailType != "Object Created" {
-		return inputError("event", `must be an S3 "Object Created" event (source aws.s3)`, e.Source+" / "+e.DetailType)
+		return ctx, false, inputError("event", `must be an S3 "Object Created" event (source aws.s3)`, e.Source+" / "+e.DetailType)
 	}
 	var d S3Detail
 	if err := json.Unmarshal(e.Detail, &d); err != nil || d.Bucket.Name == "" || d.Object.Key == "" {
-		return inputError("event.detail", "must name bucket.name and object.key", string(e.Detail))
+		return ctx, false, inputError("event.detail", "must name bucket.name and object.key", string(e.Detail))
 	}
 	if h.Bucket != "" && d.Bucket.Name != h.Bucket {
-		return inputError("event.detail.bucket.name", "must be "+h.Bucket, d.Bucket.Name)
+		return ctx, false, inputError("event.detail.bucket.name", "must be "+h.Bucket, d.Bucket.Name)
 	}
 	it, err := ParseRawKey(d.Object.Key)
 	if err != nil {
 		log.InfoContext(ctx, "ignored: not a raw object", "key", d.Object.Key)
-		return nil
+		return ctx, false, nil
 	}
 	key := RawKey(it) // canonical (decoded) form
 	limit := TransformObjectCap(h.MemoryMB, h.Concurrency)
 	var raw RawObject
-	if err := decodeObject(ctx, h.Store, d.Bucket.Name, key, limit, &raw); err != nil {
+	meta, err := decodeObjectMeta(ctx, h.Store, d.Bucket.Name, key, limit, &raw)
+	id := meta[MetaCorrelation]
+	if id == "" {
+		id = ItemCorrelation(meta[MetaExecution], it)
+	}
+	ctx = logx.WithCorrelation(ctx, id)
+	if err != nil {
 		var ie *InputError
 		if errors.As(err, &ie) {
-			return err
+			return ctx, false, err
 		}
 		log.WarnContext(ctx, "reading the raw object failed", "key", key, "error", err)
-		return err
+		return ctx, false, err
 	}
 	if raw.Date != it.Date || raw.Group != it.Group || raw.Device != it.Device {
-		return inputError("raw object", "must describe the item its key names", fmt.Sprintf("%s holds %s/%s/%s", key, raw.Date, raw.Group, raw.Device))
+		return ctx, false, inputError("raw object", "must describe the item its key names", fmt.Sprintf("%s holds %s/%s/%s", key, raw.Date, raw.Group, raw.Device))
 	}
 	out := ProcessedKey(it)
 	if _, err := putJSON(ctx, h.Store, d.Bucket.Name, out, Summarize(raw, key), nil); err != nil {
 		log.WarnContext(ctx, "writing the processed object failed", "key", out, "error", err)
-		return err
+		return ctx, false, err
 	}
 	log.InfoContext(ctx, "transformed", "device", it.Device, "raw", key, "processed", out)
-	return nil
+	return ctx, true, nil
 }

@@ -22,6 +22,19 @@ type Item struct {
 	Device string `json:"device"` // device id
 }
 
+// ItemCorrelation is the correlation id of an item in an export: the execution id and the item,
+// "<executionId>/<date>/<group>/<device>" ("<date>/<group>/<device>" without an execution). The
+// export's log lines about the item carry it, its raw object carries it as metadata
+// (MetaCorrelation), and the transform's lines carry it from there; a refetch message carries it
+// as its BatchInput.ExecutionID and items.
+func ItemCorrelation(executionID string, it Item) string {
+	id := it.Date + "/" + it.Group + "/" + it.Device
+	if executionID == "" {
+		return id
+	}
+	return executionID + "/" + id
+}
+
 // ObjectRef names one S3 object.
 type ObjectRef struct {
 	Bucket string `json:"bucket"`

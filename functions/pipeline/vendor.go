@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/pace"
 	"github.com/skeinhq/skein/functions/sqsbatch"
 	"github.com/skeinhq/skein/functions/vendorapi"
@@ -47,6 +48,10 @@ type Vendor struct {
 	RecordConcurrency int
 	// Log receives the handler's lines; nil means none.
 	Log *slog.Logger
+	// Metrics receives each operation's metrics (vendor calls, 429s, latency; items fetched,
+	// skipped, failed and captured) as embedded metric format lines, with the operation as a
+	// dimension; nil means none. The main sets metrics.FromEnv with DimFunction FunctionVendor.
+	Metrics *metrics.Emitter
 }
 
 // Handle implements the Lambda handler: an SQS event (it has "Records") or a Request.
@@ -77,6 +82,11 @@ func (h *Vendor) Request(ctx context.Context, req Request) (any, error) {
 }
 
 func (h *Vendor) request(ctx context.Context, req Request) (any, error) {
+	if h.Metrics != nil && (req.Op == OpListGroups || req.Op == OpListDevices || req.Op == OpFetchMetrics) {
+		set := h.Metrics.Start(metrics.Dim(DimOperation, req.Op))
+		ctx = vendorapi.WithObserver(metrics.With(ctx, set), vendorObserver(set))
+		defer flush(ctx, logger(h.Log), set)
+	}
 	input := bytes.TrimSpace(req.Input)
 	if len(input) == 0 || bytes.Equal(input, []byte("null")) {
 		input = []byte("{}")
@@ -151,6 +161,9 @@ func (h *Vendor) Validate() error {
 	}
 	if err := h.Budget.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if h.Metrics != nil {
+		errs = append(errs, h.Metrics.Validate())
 	}
 	if h.RecordConcurrency < 0 || h.RecordConcurrency > sqsbatch.MaxConcurrency {
 		errs = append(errs, fmt.Errorf("pipeline: Vendor.RecordConcurrency must be 0..%d (0 means 1), got %d", sqsbatch.MaxConcurrency, h.RecordConcurrency))

@@ -1,15 +1,18 @@
 // Command transform consumes S3 "Object Created" events (through EventBridge and SQS), writes
 // processed/ summaries and reports partial batch failures (pipeline.Transform). Env:
 // DATA_BUCKET (only this bucket's events are accepted), optional TRANSFORM_CONCURRENCY
-// (1..1000, default sqsbatch's), S3_USE_PATH_STYLE, LOG_LEVEL. See functions/README.md.
+// (1..1000, default sqsbatch's), S3_USE_PATH_STYLE, LOG_LEVEL, SKEIN_METRICS_NAMESPACE (the namespace of its
+// embedded-format metrics; unset means "skein"). See functions/README.md.
 package main
 
 import (
+	"errors"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/skeinhq/skein/functions/internal/awsenv"
 	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/pipeline"
 )
 
@@ -22,10 +25,11 @@ func main() {
 	memory := v.Int("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 128, 128, 10240)
 	pathStyle := v.Bool("S3_USE_PATH_STYLE")
 	cfg := awsenv.AWS(v)
-	if err := v.Err(); err != nil {
+	emf, emfErr := metrics.FromEnv(os.LookupEnv, metrics.Dim(pipeline.DimFunction, pipeline.FunctionTransform))
+	if err := errors.Join(v.Err(), emfErr); err != nil {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &pipeline.Transform{Store: awsenv.NewS3(cfg, pathStyle), Bucket: bucket, Concurrency: conc, MemoryMB: memory, Log: log}
+	h := &pipeline.Transform{Store: awsenv.NewS3(cfg, pathStyle), Bucket: bucket, Concurrency: conc, MemoryMB: memory, Log: log, Metrics: emf}
 	lambda.Start(h.Handle)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/skeinhq/skein/functions/internal/lambdatest"
+	"github.com/skeinhq/skein/functions/metrics/emftest"
 	"github.com/skeinhq/skein/functions/pipeline"
 	"github.com/skeinhq/skein/functions/s3local"
 	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
@@ -104,6 +105,7 @@ func TestBinary(t *testing.T) {
 	if len(lines) < 3 {
 		t.Fatalf("want a line per item and one for the batch, got:\n%s", logs.String())
 	}
+	metricLines := 0
 	for i, l := range lines {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {
@@ -116,9 +118,21 @@ func TestBinary(t *testing.T) {
 			}
 			continue
 		}
-		if m["requestId"] != "req-1" || m["correlationId"] != "exec-1" || m["function"] != "vendor" {
+		if _, ok := m["_aws"]; ok { // the invocation's metrics
+			if _, err := emftest.Check([]byte(l)); err != nil || m["function"] != "vendor" || m["operation"] != "fetch-metrics" || m["Fetched"] != 2.0 {
+				t.Errorf("metrics line: %v: %s", err, l)
+			}
+			metricLines++
+			continue
+		}
+		// batch lines carry the execution id; item lines the item's id within it
+		id, _ := m["correlationId"].(string)
+		if m["requestId"] != "req-1" || (id != "exec-1" && !strings.HasPrefix(id, "exec-1/2026-11-23/g0001/")) || m["function"] != "vendor" {
 			t.Errorf("line without its ids: %s", l)
 		}
+	}
+	if metricLines != 1 {
+		t.Errorf("want one metrics line for the invocation, got %d", metricLines)
 	}
 	if strings.Contains(logs.String(), secret) {
 		t.Error("the token appears in the logs")

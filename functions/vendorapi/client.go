@@ -305,8 +305,10 @@ func (c *Client) get(ctx context.Context, u string, out any) error {
 			// workflow retries (or the caller reports what it did not reach)
 			return &TransportError{Method: method, URL: u, Attempts: attempt - 1, Err: err}
 		}
+		sent := time.Now()
 		body, status, header, err := c.do(ctx, method, u)
 		release()
+		observe(ctx, Call{Status: status, Latency: time.Since(sent), Err: err})
 		var failure error
 		var retryAfter time.Duration
 		switch {

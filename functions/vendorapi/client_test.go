@@ -339,3 +339,21 @@ func BenchmarkMetrics(b *testing.B) {
 		}
 	}
 }
+
+func TestObserverSeesEveryRequest(t *testing.T) {
+	srv, n := script(t, []int{429, 503, 200}, "", `{"groups":[],"next_page_token":""}`)
+	c := newClient(t, srv.URL, vendorapi.Config{MaxAttempts: 3})
+	var calls []vendorapi.Call
+	ctx := vendorapi.WithObserver(context.Background(), func(c vendorapi.Call) { calls = append(calls, c) })
+	if _, err := c.Groups(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != int(n.Load()) || len(calls) != 3 {
+		t.Fatalf("observed %d calls, the server got %d", len(calls), n.Load())
+	}
+	for i, want := range []int{429, 503, 200} {
+		if calls[i].Status != want || calls[i].Err != nil || calls[i].Latency <= 0 {
+			t.Errorf("call %d: %+v, want status %d", i, calls[i], want)
+		}
+	}
+}

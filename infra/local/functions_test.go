@@ -124,7 +124,7 @@ func TestQueueConsumerThrottledByReservedConcurrency(t *testing.T) {
 			}
 			f := &function{name: "vendor", inner: inner, reserved: 1}
 			q := newQueueSim(QueueConfig{Name: "refetch", BatchSize: 1, MaxConcurrency: 2, PartialFailures: true,
-				MaxReceiveCount: tc.maxReceive, VisibilityTimeout: time.Second}, f, 0.01, 0, 0, 0)
+				MaxReceiveCount: tc.maxReceive, VisibilityTimeout: time.Second}, f, 0.01, 0, 0)
 			q.start(context.Background())
 			q.sendBody("a", `{}`)
 			<-started // the one reserved invocation holds "a"

@@ -22,6 +22,8 @@ import (
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/sfnlocal"
 	"github.com/skeinhq/skein/components/worker"
+	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/pace"
 	"github.com/skeinhq/skein/functions/pipeline"
 	"github.com/skeinhq/skein/functions/s3local"
@@ -59,8 +61,10 @@ type Options struct {
 	// DuplicateFraction of the transform queue's messages SQS delivers twice (at-least-once);
 	// zero means none.
 	DuplicateFraction float64
-	// PoisonFraction of raw objects whose transform always fails (so that they end in the
-	// dead-letter queue after maxReceiveCount receives); zero means none.
+	// PoisonFraction of raw objects whose transform always fails (the real transform reads them
+	// as PoisonBody, which is not a raw object, and logs each failure under the item's
+	// correlation id, until they end in the dead-letter queue after maxReceiveCount receives);
+	// zero means none.
 	PoisonFraction float64
 	// TimeScale multiplies the workflow's Retry waits (sfnlocal.Options.TimeScale); zero means
 	// 0.05 with one run, so a 2 s backoff waits 100 ms, and 0.25 with more. Vendor latency,
@@ -211,7 +215,26 @@ type Environment struct {
 	phaseStart time.Time
 	queueCfg   QueueConfig
 	log        *slog.Logger
+	logw       io.Writer
 	timeZone   string
+}
+
+// Poisoned says whether the raw object at key is one Options.PoisonFraction makes the transform
+// fail on every delivery.
+func (e *Environment) Poisoned(key string) bool {
+	return pick("poison", e.opts.Seed, key, e.opts.PoisonFraction)
+}
+
+// lockedWriter writes one line at a time from the loggers and the metric emitters.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // Start plans the stage offline and starts everything a run needs on this machine.
@@ -248,7 +271,10 @@ func Start(opts Options) (*Environment, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	e.log = slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// As in Lambda: the handlers' lines (with their correlation ids, logx) and their EMF metric
+	// lines share one stream.
+	e.logw = &lockedWriter{w: logw}
+	e.log = slog.New(logx.Wrap(slog.NewJSONHandler(e.logw, &slog.HandlerOptions{Level: slog.LevelInfo})))
 
 	sm := e.Plan.Find("aws:sfn/stateMachine:StateMachine", stack.WorkflowName)
 	if sm == nil {
@@ -354,19 +380,37 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 		return nil, err
 	}
 	logFor := func(name string) *slog.Logger { return e.log.With("function", name) }
+	// The metrics each worker's main emits, with its planned environment (the namespace).
+	emitter := func(name, function string) (*metrics.Emitter, error) {
+		em, err := metrics.FromEnv(func(k string) (string, bool) { v, ok := e.Functions[name][k]; return v, ok }, metrics.Dim(pipeline.DimFunction, function))
+		if err != nil {
+			return nil, fmt.Errorf("local: the %s worker's metrics: %w", name, err)
+		}
+		em.W = e.logw
+		return em, nil
+	}
+	vendorMetrics, err := emitter(vendorName, pipeline.FunctionVendor)
+	if err != nil {
+		return nil, err
+	}
+	transformMetrics, err := emitter(stack.TransformName, pipeline.FunctionTransform)
+	if err != nil {
+		return nil, err
+	}
 	e.raw = &notifier{Client: st, bucket: e.Bucket}
 	vendor := &pipeline.Vendor{
 		ListGroups:  &pipeline.ListGroups{Vendor: client, Log: logFor(vendorName)},
 		ListDevices: &pipeline.ListDevices{Vendor: client, Store: st, Bucket: e.Bucket, Log: logFor(vendorName)},
 		Fetch: &pipeline.FetchMetrics{Vendor: client, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(vendorName, "BATCH_CONCURRENCY"),
 			FailedPrefix: vendorEnv["FAILED_PREFIX"], Log: logFor(vendorName)},
-		Budget: budget,
-		Log:    logFor(vendorName),
+		Budget:  budget,
+		Log:     logFor(vendorName),
+		Metrics: vendorMetrics,
 	}
 	if err := vendor.Validate(); err != nil {
 		return nil, err
 	}
-	transform := &pipeline.Transform{Store: st, Bucket: e.Functions[stack.TransformName]["DATA_BUCKET"], Concurrency: envInt(stack.TransformName, "TRANSFORM_CONCURRENCY"), Log: logFor(stack.TransformName)}
+	transform := &pipeline.Transform{Store: &poisonStore{Client: st, poisoned: e.Poisoned}, Bucket: e.Functions[stack.TransformName]["DATA_BUCKET"], Concurrency: envInt(stack.TransformName, "TRANSFORM_CONCURRENCY"), Log: logFor(stack.TransformName), Metrics: transformMetrics}
 	fns := &sfnlocal.Functions{}
 	for name, h := range map[string]any{
 		vendorName:          vendor.Handle,
@@ -534,7 +578,7 @@ func (e *Environment) run(ctx context.Context, date string, inputs [][]byte, ref
 	rep := &Report{Date: date, Bucket: e.Bucket, Captured: map[string]Capture{}, Budget: conc,
 		MapConcurrency: e.Config.MapConcurrency(), BatchConcurrency: e.Config.BatchConcurrency, RatePer: e.Vendor.Options().RateWindow}
 	// The transform path runs while the export writes, as S3 events flow in AWS.
-	qs := newQueueSim(e.queueCfg, e.fns[stack.TransformName], e.opts.TimeScale, e.opts.DuplicateFraction, e.opts.PoisonFraction, e.opts.Seed)
+	qs := newQueueSim(e.queueCfg, e.fns[stack.TransformName], e.opts.TimeScale, e.opts.DuplicateFraction, e.opts.Seed)
 	qs.start(ctx)
 	e.raw.setSink(qs.send)
 	var rq *queueSim
@@ -542,7 +586,7 @@ func (e *Environment) run(ctx context.Context, date string, inputs [][]byte, ref
 		if e.refetch == nil {
 			return nil, fmt.Errorf("local: the plan has no %s queue with its subscription", refetchName)
 		}
-		rq = newQueueSim(*e.refetch, e.fns[vendorName], e.opts.TimeScale, 0, 0, e.opts.Seed)
+		rq = newQueueSim(*e.refetch, e.fns[vendorName], e.opts.TimeScale, 0, e.opts.Seed)
 		rq.start(ctx)
 		for i, b := range refetch {
 			rq.sendBody(fmt.Sprintf("refetch-%d", i), b)

@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/sfnlocal"
@@ -109,7 +113,6 @@ type queueSim struct {
 	visibility time.Duration
 	backoff    time.Duration
 	dup        float64
-	poison     float64
 	seed       uint64
 	stats      QueueStats
 	inFlight   atomic.Int64
@@ -126,18 +129,22 @@ type queueSim struct {
 	sent        map[string]bool
 }
 
-func newQueueSim(cfg QueueConfig, fn sfnlocal.Invoker, timeScale, dup, poison float64, seed uint64) *queueSim {
+func newQueueSim(cfg QueueConfig, fn sfnlocal.Invoker, timeScale, dup float64, seed uint64) *queueSim {
 	return &queueSim{cfg: cfg, fn: fn, visibility: time.Duration(float64(cfg.VisibilityTimeout) * timeScale),
-		backoff: time.Duration(float64(time.Second) * timeScale), dup: dup, poison: poison, seed: seed}
+		backoff: time.Duration(float64(time.Second) * timeScale), dup: dup, seed: seed}
 }
 
 // pick is a deterministic choice of a fraction of keys.
 func (q *queueSim) pick(kind, key string, fraction float64) bool {
+	return pick(kind, q.seed, key, fraction)
+}
+
+func pick(kind string, seed uint64, key string, fraction float64) bool {
 	if fraction <= 0 {
 		return false
 	}
 	h := fnv.New64a()
-	_, _ = fmt.Fprintf(h, "%s/%d/%s", kind, q.seed, key)
+	_, _ = fmt.Fprintf(h, "%s/%d/%s", kind, seed, key)
 	return float64(h.Sum64()%1_000_000)/1_000_000 < fraction
 }
 
@@ -281,11 +288,28 @@ func (q *queueSim) drain() []*message {
 	return q.dead
 }
 
-// poisoned fails the records of poisoned keys before the real handler sees them: a stand-in for
-// an object the transform can never process.
-type poisoned struct{ key string }
+// poisonStore is the transform's S3 client: a poisoned raw object (Options.PoisonFraction) reads
+// as bytes that are not a raw object, with its real metadata, so the real handler fails its
+// record (and logs it with the item's correlation id) on every delivery until the message is
+// dead-lettered: a stand-in for an object the transform can never process.
+type poisonStore struct {
+	*s3.Client
+	poisoned func(key string) bool
+}
 
-func (p *poisoned) Error() string { return "injected: the transform of " + p.key + " always fails" }
+// PoisonBody is what a poisoned raw object reads as.
+const PoisonBody = "injected: this raw object always fails its transform"
+
+func (p *poisonStore) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	out, err := p.Client.GetObject(ctx, in, opts...)
+	if err != nil || !p.poisoned(aws.ToString(in.Key)) {
+		return out, err
+	}
+	_ = out.Body.Close()
+	out.Body = io.NopCloser(strings.NewReader(PoisonBody))
+	out.ContentLength = aws.Int64(int64(len(PoisonBody)))
+	return out, nil
+}
 
 // deliver invokes the function with one batch and returns the messages that failed, and
 // whether the invocation was throttled (every message then failed).
@@ -304,11 +328,6 @@ func (q *queueSim) deliver(ctx context.Context, batch []*message) (failed []*mes
 	for _, m := range batch {
 		m.receives++
 		q.deliveries.Add(1)
-		if q.pick("poison", m.key, q.poison) {
-			m.err = (&poisoned{m.key}).Error()
-			failed = append(failed, m)
-			continue
-		}
 		byID[m.id] = append(byID[m.id], m)
 		ev.Records = append(ev.Records, events.SQSMessage{
 			MessageId: m.id, ReceiptHandle: m.id + "-" + strconv.Itoa(m.receives), Body: m.body,

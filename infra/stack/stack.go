@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/skeinhq/skein/components/stage"
 	"github.com/skeinhq/skein/components/worker"
 	"github.com/skeinhq/skein/components/workflow"
+	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/pipeline"
 )
 
@@ -32,7 +34,16 @@ const (
 	VendorName    = "vendor"
 	MergeName     = "merge-manifests"
 	TransformName = "transform"
+	// CapturedAlarmName is the alarm on devices captured under FailedPrefix.
+	CapturedAlarmName = "captured-failures"
 )
+
+// MetricsNamespace is the namespace of the handlers' embedded-format metrics in a stage,
+// "skein/<project>/<stage>": the workers get it as metrics.EnvNamespace, and the alarms on those
+// metrics read it, so stages sharing an account never mix their metrics.
+func MetricsNamespace(st *stage.Stage) string {
+	return "skein/" + st.Project + "/" + st.Name
+}
 
 // Key prefixes of the data bucket (functions/README.md lists every key).
 const (
@@ -83,6 +94,9 @@ type Pipeline struct {
 	Queue     *queue.Queue
 	Refetch   *queue.Queue
 	RawEvents *bucket.Event
+	// CapturedAlarm fires when the vendor worker captured any device under FailedPrefix in a
+	// 5-minute period (the handler's Captured metric), so tolerated failures are seen.
+	CapturedAlarm *cloudwatch.MetricAlarm
 }
 
 // New composes the pipeline: the vendor's budget, the data bucket, the vendor token parameter,
@@ -136,7 +150,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		{TransformName, "Summarises raw objects into processed/", 30 * time.Second, nil, false},
 	}
 	for _, s := range specs {
-		env := map[string]string{}
+		env := map[string]string{metrics.EnvNamespace: MetricsNamespace(st)}
 		var stmts []policy.Statement
 		if s.vendor {
 			for k, v := range vendorEnv {
@@ -242,7 +256,37 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.CapturedAlarm, err = capturedAlarm(ctx, st, p.Workers[VendorName])
+	if err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// capturedAlarm watches the vendor worker's Captured metric (EMF, functions/pipeline): devices
+// the vendor refused, captured under failed/ without failing their batch, which the Map's
+// tolerance therefore never counts. Any in 5 minutes is worth a look; no data (no fetch ran) is
+// not. It notifies the stage's alarm topic when it has one.
+func capturedAlarm(ctx *pulumi.Context, st *stage.Stage, vendor *worker.Worker) (*cloudwatch.MetricAlarm, error) {
+	a := &cloudwatch.MetricAlarmArgs{
+		AlarmDescription: pulumi.String("Devices were captured under " + FailedPrefix + " (the vendor refused them: 4xx or an answer that is not the documented JSON) in the last 5 minutes. " +
+			"Read failed/date=<d>/ for each device's error; fix the cause, then send them to the refetch queue or redrive the run."),
+		Namespace:          pulumi.String(MetricsNamespace(st)),
+		MetricName:         pulumi.String(pipeline.MetricCaptured),
+		Dimensions:         pulumi.StringMap{pipeline.DimFunction: pulumi.String(pipeline.FunctionVendor), pipeline.DimOperation: pulumi.String(pipeline.OpFetchMetrics)},
+		Statistic:          pulumi.String("Sum"),
+		Period:             pulumi.Int(300),
+		EvaluationPeriods:  pulumi.Int(1),
+		Threshold:          pulumi.Float64(0),
+		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+		TreatMissingData:   pulumi.String("notBreaching"),
+		Tags:               st.TagsFor(CapturedAlarmName),
+	}
+	if st.AlarmTopicArn != "" {
+		a.AlarmActions = pulumi.Array{pulumi.String(st.AlarmTopicArn)}
+		a.OkActions = pulumi.Array{pulumi.String(st.AlarmTopicArn)}
+	}
+	return cloudwatch.NewMetricAlarm(ctx, CapturedAlarmName, a, pulumi.DependsOn([]pulumi.Resource{vendor}))
 }
 
 // ExportDefinition is the export workflow (functions/README.md, "The export workflow, step by

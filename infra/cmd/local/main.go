@@ -18,10 +18,12 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/functions/pipeline"
 	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
 	"github.com/skeinhq/skein/infra/local"
 )
@@ -58,6 +60,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return nil
 	})
 	logs := fs.String("logs", "", "write the handlers' JSON logs to this file")
+	trace := fs.String("trace", "", "print this device's log lines across the export and the transform (those carrying its correlation id); empty means the first failed device, one the transform saw when there is one")
 	quiet := fs.Bool("quiet", false, "no live progress")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -66,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		_, _ = fmt.Fprintf(stderr, "local: unexpected arguments %q (every setting is a flag; -h lists them)\n", fs.Args())
 		return 2
 	}
-	if err := validate(o, *concurrency); err != nil {
+	if err := validate(o, *concurrency, *trace); err != nil {
 		_, _ = fmt.Fprintln(stderr, "local:", err)
 		return 2
 	}
@@ -86,6 +89,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	if !*quiet {
 		o.Progress = stderr
 	}
+	var logw io.Writer
 	if *logs != "" {
 		f, err := os.Create(*logs)
 		if err != nil {
@@ -100,7 +104,13 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 				}
 			}
 		}()
-		o.Log = f
+		logw = f
+	}
+	// The logs are kept for the trace (and written to -logs too).
+	logBuf := &syncBuffer{}
+	o.Log = logBuf
+	if logw != nil {
+		o.Log = io.MultiWriter(logw, logBuf)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -158,6 +168,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	for _, d := range rep.Lost {
 		_, _ = fmt.Fprintf(stderr, "local: LOST %s: neither processed nor captured\n", d)
 	}
+	printTrace(stderr, logBuf.Bytes(), rep, *trace)
 	line, _ := json.Marshal(rep.Summary)
 	_, _ = fmt.Fprintln(stdout, string(line))
 	switch {
@@ -173,8 +184,11 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 }
 
 // validate checks every flag at once, naming the flag, the allowed range and the value given.
-func validate(o local.Options, concurrency int) error {
+func validate(o local.Options, concurrency int, trace string) error {
 	c := check.New("local", "flags")
+	if trace != "" && pipeline.ValidID("-trace", trace) != nil {
+		c.Add("-trace", "must be a device id: 1..128 characters of A-Z a-z 0-9 . _ - starting with a letter or digit", trace)
+	}
 	c.Int("-groups", o.Groups, 1, vendortest.MaxGroups)
 	c.Int("-devices", o.DevicesPerGroup, 1, vendortest.MaxDevicesPerGroup)
 	if o.Latency < 0 || o.Latency > vendortest.MaxLatency {
@@ -200,4 +214,68 @@ func validate(o local.Options, concurrency int) error {
 		}
 	}
 	return c.Err()
+}
+
+// maxTraceLines bounds the lines a trace prints (a poisoned object fails on every delivery).
+const maxTraceLines = 40
+
+// printTrace prints one device's log lines: device, or else the first failed device the
+// transform saw (dead-lettered), or else the first failed device.
+func printTrace(w io.Writer, logs []byte, rep *local.Report, device string) {
+	if device == "" {
+		devs := make([]string, 0, len(rep.Captured))
+		for d := range rep.Captured {
+			devs = append(devs, d)
+		}
+		sort.Strings(devs)
+		for _, d := range devs {
+			if rep.Captured[d].Where == "dlq" {
+				device = d
+				break
+			}
+		}
+		if device == "" && len(devs) > 0 {
+			device = devs[0]
+		}
+	}
+	if device == "" {
+		return
+	}
+	tr := local.TraceDevice(logs, device)
+	if len(tr.IDs) == 0 {
+		_, _ = fmt.Fprintf(w, "local: trace %s: no log line carries its correlation id (not a device of this run?)\n", device)
+		return
+	}
+	_, _ = fmt.Fprintf(w, "local: trace %s (correlation id %s): %d lines, %d from the export (vendor), %d from the transform\n",
+		device, strings.Join(tr.IDs, ", "), len(tr.Lines), tr.Functions[pipeline.FunctionVendor], tr.Functions[pipeline.FunctionTransform])
+	if c, ok := rep.Captured[device]; ok && c.Where == "failed" && tr.Functions[pipeline.FunctionTransform] == 0 {
+		_, _ = fmt.Fprintln(w, "  (refused by the vendor: it has no raw object, so the transform never saw it; -poison 0.01 makes devices that fail in the transform)")
+	}
+	for i, l := range tr.Lines {
+		if i == maxTraceLines {
+			_, _ = fmt.Fprintf(w, "  ... %d more\n", len(tr.Lines)-maxTraceLines)
+			break
+		}
+		_, _ = fmt.Fprintf(w, "  %s\n", l)
+	}
+}
+
+// syncBuffer keeps the handlers' log lines for the trace; safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+// Bytes returns a copy of what was written.
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf...)
 }

@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // make local's contract (ARCHITECTURE.md): the output ends with one line of JSON holding the
@@ -84,5 +88,79 @@ func TestNothingSucceededExitsNonZero(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), `"succeeded":0`) || !strings.Contains(stdout.String(), `"lost":0`) {
 		t.Errorf("summary %s", stdout.String())
+	}
+}
+
+// An interrupted run (SIGINT, as Ctrl-C sends; SIGTERM alike) says so and exits 130; it does not
+// report the devices in flight as lost, and prints no summary.
+func TestInterruptedRunIsReportedAsInterrupted(t *testing.T) {
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"-groups", "40", "-devices", "50", "-rate", "100/s", "-quiet", "-date", "2026-11-23"}, &stdout, &stderr)
+	}()
+	// The signal handler is in place once the run has started exporting.
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(string(stderr.Bytes()), "local: exporting") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not start:\n%s", stderr.Bytes())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	code := <-done
+	errs := string(stderr.Bytes())
+	if code != 130 || !strings.Contains(errs, "local: interrupted") {
+		t.Errorf("exit %d, want 130 with 'interrupted'\n%s", code, errs)
+	}
+	if strings.Contains(errs, "LOST") || len(stdout.Bytes()) != 0 {
+		t.Errorf("an interrupted run reported a summary or lost devices:\n%s\n%s", stdout.Bytes(), errs)
+	}
+}
+
+// Without -trace, make local prints the first dead-lettered device's lines (a device both the
+// export and the transform logged), each carrying the one correlation id it names.
+func TestTraceOfAFailedDevice(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-groups", "2", "-devices", "10", "-latency", "1ms", "-fail", "0", "-poison", "0.2", "-quiet", "-date", "2026-11-23"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	out := stderr.String()
+	i := strings.Index(out, "local: trace ")
+	if i < 0 {
+		t.Fatalf("no trace:\n%s", out)
+	}
+	head, rest, _ := strings.Cut(out[i:], "\n")
+	var device, id string
+	var n, fromExport, fromTransform int
+	if _, err := fmt.Sscanf(head, "local: trace %s (correlation id %s %d lines, %d from the export (vendor), %d from the transform", &device, &id, &n, &fromExport, &fromTransform); err != nil {
+		t.Fatalf("trace header %q: %v", head, err)
+	}
+	id = strings.TrimSuffix(id, "):")
+	if fromExport == 0 || fromTransform == 0 || !strings.HasSuffix(id, "/"+device) {
+		t.Errorf("want the export's and the transform's lines of %s: %q", device, head)
+	}
+	got := 0
+	for _, l := range strings.Split(rest, "\n") {
+		if !strings.HasPrefix(l, "  {") {
+			break
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(strings.TrimSpace(l)), &m); err != nil || m["correlationId"] != id {
+			t.Errorf("trace line without %s: %s", id, l)
+		}
+		got++
+	}
+	if got != min(n, maxTraceLines) {
+		t.Errorf("%d trace lines printed, header says %d", got, n)
+	}
+
+	stderr.Reset()
+	if code := run([]string{"-trace", "../x"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "-trace") {
+		t.Errorf("-trace ../x: exit %d, %s", code, stderr.String())
 	}
 }
