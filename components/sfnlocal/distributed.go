@@ -11,6 +11,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -275,14 +276,25 @@ type childRecord struct {
 	start, stop time.Time
 	status      string // SUCCEEDED, FAILED, PENDING
 	items       int
+	redrives    int // times a STANDARD child was redriven (Express children start anew: 0)
 }
 
 // runDistributed runs a Distributed Map: reads the items, selects and batches them, runs one
 // child execution per item or batch with MaxConcurrency in flight, enforces the tolerated
 // failure threshold and writes the results.
+//
+// In a redrive of the parent (sc.prev() holding the Map Run that failed) the Map Run keeps its ARN
+// and items, emits MapRunRedriven, and runs again only the children that did not succeed.
 func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *stateCtx) (any, error) {
 	cf := sc.fn()
 	d := s.dist
+	var memo *mapRunMemo
+	if p := sc.prev(); p != nil {
+		memo = p.dist
+	}
+	if memo != nil {
+		return x.runMapRun(ctx, s, eff, sc, memo)
+	}
 	var items []any
 	if d.reader != nil {
 		var err error
@@ -315,6 +327,42 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 			return nil, err
 		}
 	}
+	x.r.mu.Lock()
+	label := d.label
+	if label == "" {
+		label = s.name
+	}
+	runID := newUUID()
+	x.r.mu.Unlock()
+	memo = &mapRunMemo{runID: runID, label: label, records: make([]childRecord, len(inputs)), start: time.Now().UTC()}
+	memo.arn = fmt.Sprintf("arn:aws:states:%s:%s:mapRun:%s/%s:%s", x.r.eng.opts.Region, x.r.eng.opts.Account, x.smName, label, runID)
+	for i := range memo.records {
+		n := 1
+		if spans != nil {
+			n = spans[i][1] - spans[i][0]
+		}
+		memo.records[i] = childRecord{status: "PENDING", input: inputs[i], items: n}
+	}
+	return x.runMapRun(ctx, s, eff, sc, memo)
+}
+
+// mapRunMemo is a Map Run: its identity, every child's latest outcome and, for STANDARD children
+// that failed, where they stopped; what a redrive of the parent continues.
+type mapRunMemo struct {
+	arn, runID, label string
+	records           []childRecord
+	frames            []*frame // by child; nil until a STANDARD child fails
+	redrives          int      // times the Map Run was redriven
+	start             time.Time
+	redriveDate       time.Time
+	written           map[string]bool // ResultWriter files written by an earlier attempt
+}
+
+// runMapRun runs the children of a Map Run that have not succeeded yet (all of them the first
+// time), enforces the tolerated failure threshold over the whole run and writes the results.
+func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateCtx, memo *mapRunMemo) (any, error) {
+	cf := sc.fn()
+	d := s.dist
 	conc, err := x.concurrency(s, eff, cf)
 	if err != nil {
 		return nil, err
@@ -349,34 +397,53 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 		tolCount = 0 // no tolerance configured: any failure fails the Map Run
 	}
 
-	x.r.mu.Lock()
-	label := d.label
-	if label == "" {
-		label = s.name
-	}
-	runID := newUUID()
-	x.r.mu.Unlock()
-	mapRunArn := fmt.Sprintf("arn:aws:states:%s:%s:mapRun:%s/%s:%s", x.r.eng.opts.Region, x.r.eng.opts.Account, x.smName, label, runID)
+	runID, mapRunArn, label, records := memo.runID, memo.arn, memo.label, memo.records
 	childSM := fmt.Sprintf("%s/%s", x.smName, label)
 	childSMArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", x.r.eng.opts.Region, x.r.eng.opts.Account, childSM)
-	x.emit("MapRunStarted", map[string]any{"mapRunArn": mapRunArn})
-	if p := x.r.prog; p != nil {
-		p.total.Add(int64(len(selected)))
+	standard := s.processor.execType != "EXPRESS"
+	total := 0
+	// todo lists the children to run (nil: all of them, the first time)
+	var todo []int
+	redrive := sc.prev() != nil // the parent's redrive continues this Map Run
+	if redrive {
+		memo.redrives++
+		todo = []int{}
+		for i := range records {
+			r := &records[i]
+			total += r.items
+			if r.status == "SUCCEEDED" {
+				continue
+			}
+			todo = append(todo, i)
+			r.status, r.err, r.out, r.ran = "PENDING", nil, nil, false
+			r.start, r.stop = time.Time{}, time.Time{}
+		}
+		memo.redriveDate = time.Now().UTC()
+		x.emit("MapRunRedriven", map[string]any{"mapRunArn": mapRunArn, "redriveCount": int64(memo.redrives)})
+	} else {
+		for i := range records {
+			total += records[i].items
+		}
+		x.emit("MapRunStarted", map[string]any{"mapRunArn": mapRunArn})
 	}
-
-	total := len(selected)
-	records := make([]childRecord, len(inputs))
+	n := len(records)
+	if todo != nil {
+		n = len(todo)
+	}
+	if p := x.r.prog; p != nil {
+		for j := 0; j < n; j++ {
+			i := j
+			if todo != nil {
+				i = todo[j]
+			}
+			p.total.Add(int64(records[i].items))
+		}
+	}
 	var (
 		mu          sync.Mutex
 		failedItems int
 		exceeded    bool
 	)
-	itemsIn := func(i int) int {
-		if spans == nil {
-			return 1
-		}
-		return spans[i][1] - spans[i][0]
-	}
 	over := func(failed int) bool {
 		if tolCount >= 0 && failed > tolCount {
 			return true
@@ -388,16 +455,14 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 	}
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)
-	for i := range records {
-		records[i].status = "PENDING"
-		records[i].input = inputs[i]
-		records[i].items = itemsIn(i)
-	}
 	execPrefix := strings.Replace(childSMArn, ":stateMachine:", ":execution:", 1)
 	if s.processor.execType == "EXPRESS" {
 		execPrefix = strings.Replace(childSMArn, ":stateMachine:", ":express:", 1)
 	}
-	_ = forEach(runCtx, len(inputs), conc, func(cctx context.Context, i int) error {
+	_ = forEach(runCtx, n, conc, func(cctx context.Context, i int) error {
+		if todo != nil {
+			i = todo[i]
+		}
 		n := records[i].items
 		if p := x.r.prog; p != nil {
 			p.inFlight.Add(int64(n))
@@ -406,11 +471,35 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 		name := fmt.Sprintf("%s_%d", runID[:8], i)
 		childArn := execPrefix + ":" + runID + ":" + name
 		start := time.Now().UTC()
-		out, err := x.r.execute(cctx, s.processor, childSMArn, childSM, name, childArn, inputs[i], s.processor.timeout)
+		cx := x.r.newExecution(s.processor, childSMArn, childSM, name, childArn, records[i].input)
+		var prev *frame
+		if redrive && standard {
+			// a STANDARD child that ran is redriven from where it stopped; one that never
+			// started starts now, and an EXPRESS child starts anew
+			mu.Lock()
+			if memo.frames != nil {
+				prev = memo.frames[i]
+			}
+			if prev != nil {
+				records[i].redrives++
+				cx.redriven(records[i].redrives, start)
+			}
+			mu.Unlock()
+		}
+		out, fr, err := x.r.executeX(cctx, cx, s.processor, s.processor.timeout, prev)
 		stop := time.Now().UTC()
 		mu.Lock()
 		defer mu.Unlock()
 		rec := &records[i]
+		switch {
+		case standard && fr != nil:
+			if memo.frames == nil {
+				memo.frames = make([]*frame, len(records))
+			}
+			memo.frames[i] = fr
+		case memo.frames != nil:
+			memo.frames[i] = nil
+		}
 		rec.ran, rec.start, rec.stop = true, start, stop
 		if err != nil {
 			if cctx.Err() != nil && !isExecErr(err) {
@@ -435,14 +524,21 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 		}
 		return nil
 	})
+	described := func(status string, written bool) {
+		x.r.eng.describeMapRun(x.arn, memo, status, conc, tolCount, tolPct, written)
+	}
 	if ctx.Err() != nil {
+		sc.leave(&subRun{dist: memo})
+		described(StatusAborted, false)
 		return nil, context.Cause(ctx)
 	}
 
 	var result any
 	if d.writer != nil {
-		result, err = x.writeResults(ctx, d.writer, eff, cf, mapRunArn, runID, childSMArn, execPrefix, records)
+		result, err = x.writeResults(ctx, d.writer, eff, cf, mapRunArn, runID, childSMArn, execPrefix, records, memo)
 		if err != nil {
+			sc.leave(&subRun{dist: memo})
+			described(StatusFailed, false)
 			x.emit("MapRunFailed", map[string]any{"error": ErrResultWriterFailed})
 			return nil, err
 		}
@@ -457,9 +553,12 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 		}
 		cause := fmt.Sprintf("The specified tolerated failure threshold was exceeded: %d of %d items failed (ToleratedFailureCount %s, ToleratedFailurePercentage %s)%s",
 			failedItems, total, fmtTol(float64(tolCount)), fmtTol(tolPct), first)
+		sc.leave(&subRun{dist: memo})
+		described(StatusFailed, d.writer != nil && d.writer.params != nil)
 		x.emit("MapRunFailed", map[string]any{"error": ErrExceedToleratedFailure, "cause": cause})
 		return nil, &ExecutionError{Name: ErrExceedToleratedFailure, Cause: cause}
 	}
+	described(StatusSucceeded, d.writer != nil && d.writer.params != nil)
 	x.emit("MapRunSucceeded", nil)
 	if result != nil {
 		return result, nil
@@ -501,7 +600,11 @@ func fmtTol(v float64) string {
 //
 // Each record's StateMachineArn is the child state machine's (<state machine>/<label>), the one
 // the child executions' ARNs and their $$.StateMachine.Id name.
-func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, cf ctxSource, mapRunArn, runID, childSMArn, execPrefix string, recs []childRecord) (any, error) {
+//
+// A redriven Map Run writes every file again under the same <map run id>, each child with its
+// latest outcome; a file an earlier attempt wrote that has no entries now is overwritten empty
+// (the manifest does not list it), so no stale FAILED or PENDING record remains.
+func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, cf ctxSource, mapRunArn, runID, childSMArn, execPrefix string, recs []childRecord, memo *mapRunMemo) (any, error) {
 	// entry is what a file holds for a child: its output (COMPACT and FLATTEN, for succeeded
 	// children) or its execution record.
 	rn := recordNames{runID: runID, childSMArn: childSMArn, execPrefix: execPrefix}
@@ -552,7 +655,22 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 		ext = ".jsonl"
 	}
 	jsonl := w.outputType == "JSONL"
+	written := map[string]bool{}
+	blank := func(key string) error {
+		if !memo.written[key] {
+			return nil
+		}
+		empty := []byte("[]")
+		if jsonl {
+			empty = []byte{}
+		}
+		if _, err := store.PutObject(ctx, bucket, key, empty); err != nil {
+			return newErr(ErrResultWriterFailed, "writing s3://%s/%s: %v", bucket, key, err)
+		}
+		return nil
+	}
 	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
+		key := fmt.Sprintf("%s/%s_0%s", base, status, ext)
 		var idx []int
 		for i := range recs {
 			if recs[i].status == status {
@@ -560,6 +678,9 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 			}
 		}
 		if len(idx) == 0 {
+			if err := blank(key); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		body, err := encodeResultFile(idx, jsonl, func(dst []byte, i int) ([]byte, error) {
@@ -588,9 +709,12 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 			return nil, err
 		}
 		if len(body) == 0 {
+			if err := blank(key); err != nil {
+				return nil, err
+			}
 			continue // only empty FLATTENed arrays
 		}
-		key := fmt.Sprintf("%s/%s_0%s", base, status, ext)
+		written[key] = true
 		if _, err := store.PutObject(ctx, bucket, key, body); err != nil {
 			return nil, newErr(ErrResultWriterFailed, "writing s3://%s/%s: %v", bucket, key, err)
 		}
@@ -605,6 +729,7 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 	if _, err := store.PutObject(ctx, bucket, mkey, []byte(jsonText(manifest))); err != nil {
 		return nil, newErr(ErrResultWriterFailed, "writing s3://%s/%s: %v", bucket, mkey, err)
 	}
+	memo.written = written
 	return obj("MapRunArn", mapRunArn, "ResultWriterDetails", obj("Bucket", bucket, "Key", mkey)), nil
 }
 
@@ -691,7 +816,7 @@ func (rn recordNames) record(r *childRecord, i int) map[string]any {
 	}
 	rec := map[string]any{
 		"ExecutionArn": arn, "Name": name, "Input": jsonText(r.input), "InputDetails": map[string]any{"Included": true},
-		"RedriveCount": int64(0), "RedriveStatus": "NOT_REDRIVABLE",
+		"RedriveCount": int64(r.redrives), "RedriveStatus": "NOT_REDRIVABLE",
 		"RedriveStatusReason": "Execution is " + r.status + " and cannot be redriven",
 		"StateMachineArn":     rn.childSMArn, "Status": r.status,
 	}
@@ -738,7 +863,9 @@ func (rn recordNames) appendRecord(dst []byte, r *childRecord, i int) []byte {
 		dst = appendJSONString(dst, jsonText(r.out))
 		dst = append(dst, `,"OutputDetails":{"Included":true}`...)
 	}
-	dst = append(dst, `,"RedriveCount":0,"RedriveStatus":"NOT_REDRIVABLE","RedriveStatusReason":"Execution is `...)
+	dst = append(dst, `,"RedriveCount":`...)
+	dst = strconv.AppendInt(dst, int64(r.redrives), 10)
+	dst = append(dst, `,"RedriveStatus":"NOT_REDRIVABLE","RedriveStatusReason":"Execution is `...)
 	dst = append(dst, r.status...)
 	dst = append(dst, ` and cannot be redriven"`...)
 	if !r.start.IsZero() {

@@ -17,7 +17,8 @@
 // parsed by github.com/ohler55/ojg (definite paths give one value; paths with wildcards,
 // descents, filters or slices give an array, in document order: an object's members in the
 // order they were read, a descent's matches parents first); the context object
-// ($$.Execution.Id/Input/StartTime/Name/RoleArn/RedriveCount, $$.StateMachine.Id/Name,
+// ($$.Execution.Id/Input/StartTime/Name/RoleArn/RedriveCount and, after a redrive, RedriveTime;
+// $$.StateMachine.Id/Name,
 // $$.State.Name/EnteredTime and, in Task, Parallel and Map states, RetryCount,
 // $$.Map.Item.Index/Value in ItemSelector); every intrinsic function
 // (States.Format, StringToJson, JsonToString, Array, ArrayPartition, ArrayContains, ArrayRange,
@@ -70,12 +71,48 @@
 // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html,
 // https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html
 //
+// # Redrive
+//
+// Engine.Redrive is RedriveExecution
+// (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html): an execution
+// that FAILED, was ABORTED or TIMED_OUT continues, under the same execution ARN and with the same
+// input, from the state that did not succeed, with that state's input; the states that succeeded
+// are not run again and their outputs are kept. In a Parallel or inline Map state only the
+// branches and iterations that failed, were aborted or never started run again, each from the
+// state where it stopped. A Distributed Map's Map Run is redriven with the parent
+// (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html): it keeps its Map
+// Run ARN and items (the ItemReader is not read again), emits MapRunRedriven, runs again only
+// the child executions that did not succeed (failed, aborted, or PENDING because the threshold
+// stopped the run) — STANDARD children from the state that failed in them, with their own
+// RedriveCount, EXPRESS children anew — and judges ToleratedFailureCount/Percentage over the
+// whole run (the children that succeeded before count as succeeded). ResultWriter writes the
+// run's files again under the same <map run id>, every child with its latest outcome; a file an
+// earlier attempt wrote that has no entries now (FAILED_0.json, PENDING_0.json) is overwritten
+// empty and left out of the manifest. Retry counts start from 0 in the redriven state
+// ($$.State.RetryCount included). $$.Execution.RedriveCount is 1 in the first redrive, 2 in the
+// second...; $$.Execution.RedriveTime is the redrive's time; $$.Execution.StartTime stays the
+// first attempt's. The history goes on: ExecutionRedriven {redriveCount}, then the redrive's
+// events, ids continuing the earlier attempt's, and the 25,000-event cap counts every attempt.
+// Engine.Describe is DescribeExecution (status, redriveCount, redriveDate, redriveStatus,
+// redriveStatusReason); Engine.DescribeMapRun is DescribeMapRun (itemCounts and
+// executionCounts over the whole run, redriveCount, redriveDate) and Engine.MapRunsOf
+// ListMapRuns. Redrive refuses with *RequestError: ExecutionNotRedrivable for a
+// RUNNING or SUCCEEDED execution, one of an EXPRESS state machine (Options.Type), one stopped
+// more than 14 days ago, one that failed on the history cap or whose history has no room left
+// (24,999 events); ExecutionDoesNotExist for an ARN the engine did not run; InvalidArn.
+// The engine keeps every execution it ran, for as long as it lives: its description and, while it
+// is unsuccessful, what a redrive needs (for a Distributed Map, every child's input and output).
+//
+// [Server] (the CLI's `sfnlocal serve`) speaks the Step Functions JSON protocol over engines:
+// CreateStateMachine, DescribeStateMachine, StartExecution, DescribeExecution,
+// RedriveExecution, ListExecutions, ListMapRuns, DescribeMapRun, with AWS's error names, so the AWS SDK and CLI drive it.
+//
 // Watching: history events named as GetExecutionHistory names them (ExecutionStarted,
 // TaskStateEntered, LambdaFunctionScheduled/Started/Succeeded/Failed/TimedOut for a function ARN,
 // TaskScheduled/Started/Succeeded/Failed/TimedOut for lambda:invoke and sqs, MapStateStarted,
 // MapIterationStarted/Succeeded/Failed, MapRunStarted/Succeeded/Failed,
 // ParallelStateStarted/Succeeded/Failed,
-// ExecutionSucceeded/Failed/TimedOut...) go to Options.OnEvent and, as JSON Lines, to
+// ExecutionSucceeded/Failed/TimedOut, ExecutionRedriven, MapRunRedriven...) go to Options.OnEvent and, as JSON Lines, to
 // Options.EventLog; Options.Progress draws a one-line display (items done of total, in flight,
 // failed, transitions, items/s).
 // https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html
@@ -113,7 +150,7 @@
 //
 // Options' zero value: real-time sleeps (TimeScale 1), no Lambda functions (every Lambda task
 // fails with Lambda.ResourceNotFoundException), a fresh in-memory ObjectStore and queues per
-// Engine, state machine name "local" in region us-east-1 and account 123456789012, no events, no
+// Engine, a STANDARD state machine named "local" in region us-east-1 and account 123456789012, no events, no
 // progress display, and 1000 child executions in flight for a Distributed Map whose MaxConcurrency
 // is 0 (AWS allows up to 10,000); AWS's quotas enforced (Options.Limits): 256 KiB for the
 // execution input and every state's output (States.DataLimitExceeded), 25,000 history events
@@ -146,8 +183,13 @@
 //     Assign as an unknown field), callback tasks (.waitForTaskToken) and activities, service
 //     integrations other than those above (Parse rejects their resources), ItemReader's
 //     ItemsPointer for JSON objects (ignored), ResultWriter file splitting (one file per status,
-//     whatever its size), redrive.
+//     whatever its size), redriving a Map Run on its own (AWS redrives it with its parent only,
+//     as here) and StopExecution.
 //   - HeartbeatSeconds is validated but not enforced (no heartbeats locally).
+//   - Not checked against a real account: how ResultWriter's files look after a redrive (AWS
+//     documents that a redriven Map Run writes its results, not whether earlier files are
+//     replaced; here they are, and stale ones emptied); a redriven EXPRESS child keeps its
+//     name and ARN (AWS starts a new Express execution).
 //   - Not checked against a real account: children still running when a tolerated failure
 //     threshold stops a Map Run are recorded as PENDING; without ResultWriter a failed child's
 //     place in the Map's output holds {"Error","Cause"}.

@@ -56,6 +56,10 @@ type Options struct {
 	MaxDistributedConcurrency int
 	// Limits are the AWS quotas the engine enforces. The zero value enforces AWS's.
 	Limits Limits
+	// Type is the state machine's type, STANDARD or EXPRESS. An Express state machine's
+	// executions have no history cap and cannot be redriven (Engine.Redrive fails with
+	// ExecutionNotRedrivable), as in AWS. Empty means STANDARD.
+	Type string
 }
 
 // Limits are AWS quotas (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html)
@@ -84,6 +88,11 @@ type Engine struct {
 	rngMu  sync.Mutex
 	rng    *mrand.Rand
 	engine *Engine // root engine for nested machines
+
+	execMu sync.Mutex
+	execs  map[string]*execRecord // by execution ARN: what DescribeExecution and Redrive read
+	// mapRuns are the Map Runs' descriptions by ARN, as their latest attempt left them
+	mapRuns map[string]*MapRunDescription
 }
 
 // New validates the options and returns an engine for def.
@@ -117,6 +126,9 @@ func New(def *Definition, opts *Options) (*Engine, error) {
 				name, strings.Join(sortedKeysOf(tasks), ", ")))
 		}
 	}
+	if o.Type != "" && o.Type != "STANDARD" && o.Type != "EXPRESS" {
+		errs = append(errs, fmt.Errorf("sfnlocal: Options.Type must be STANDARD or EXPRESS (empty means STANDARD), got %q", o.Type))
+	}
 	for name, d := range o.StateMachines {
 		if d == nil {
 			errs = append(errs, fmt.Errorf("sfnlocal: Options.StateMachines[%q] is nil", name))
@@ -143,6 +155,9 @@ func New(def *Definition, opts *Options) (*Engine, error) {
 	if o.Account == "" {
 		o.Account = "123456789012"
 	}
+	if o.Type == "" {
+		o.Type = "STANDARD"
+	}
 	if o.MaxDistributedConcurrency == 0 {
 		o.MaxDistributedConcurrency = defaultDistributedConcurrency
 	}
@@ -152,7 +167,7 @@ func New(def *Definition, opts *Options) (*Engine, error) {
 	if o.Limits.HistoryEvents == 0 {
 		o.Limits.HistoryEvents = maxHistoryEvents
 	}
-	e := &Engine{def: def, opts: o, rng: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 7))}
+	e := &Engine{def: def, opts: o, rng: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 7)), execs: map[string]*execRecord{}}
 	e.arn = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", o.Region, o.Account, o.Name)
 	e.engine = e
 	return e, nil
@@ -187,23 +202,33 @@ func (e *Engine) ExecuteNamed(ctx context.Context, name string, input []byte) (o
 	if name == "" {
 		name = newUUID()
 	}
-	run := &run{
+	return e.begin(name, in, input)(ctx)
+}
+
+// begin records a new execution named name as RUNNING and returns the function that runs it.
+// raw is the input's JSON text (empty for {}), kept for DescribeExecution and redrives.
+func (e *Engine) begin(name string, in any, raw []byte) func(context.Context) ([]byte, string, error) {
+	run := e.newRun()
+	x := run.newExecution(e.def.m, e.arn, e.opts.Name, name, "", in)
+	if e.opts.Type == "EXPRESS" {
+		x.historyCap = 0
+	}
+	rec := e.track(x, raw)
+	return func(ctx context.Context) ([]byte, string, error) {
+		defer run.prog.close()
+		out, fr, err := run.executeX(ctx, x, e.def.m, e.def.m.timeout, nil)
+		run.bg.Wait()
+		return e.finish(rec, x, out, fr, err)
+	}
+}
+
+func (e *Engine) newRun() *run {
+	return &run{
 		eng:    e,
 		sink:   newEventSink(e.opts.OnEvent, e.opts.EventLog),
 		prog:   newProgress(e.opts.Progress),
 		mapRun: map[string]int{},
 	}
-	defer run.prog.close()
-	out, err := run.execute(ctx, e.def.m, e.arn, e.opts.Name, name, "", in, e.def.m.timeout)
-	run.bg.Wait()
-	if err != nil {
-		return nil, run.execArn(e.arn, name), err
-	}
-	b, merr := marshalJSON(out)
-	if merr != nil {
-		return nil, "", merr
-	}
-	return b, run.execArn(e.arn, name), nil
 }
 
 // run holds what one top-level Execute shares with its branches, iterations and children.
@@ -234,6 +259,24 @@ type execution struct {
 	// the count it must stay under (0 for none: Express executions).
 	events     atomic.Int64
 	historyCap int64
+	// rd is nil before a redrive (one pointer keeps execution in its 144-byte size class: one
+	// is made per Distributed Map child)
+	rd *execRedrive
+}
+
+// execRedrive is a redriven execution's $$.Execution.RedriveCount and RedriveTime.
+type execRedrive struct {
+	count int
+	time  time.Time
+}
+
+func (x *execution) redriven(count int, at time.Time) { x.rd = &execRedrive{count: count, time: at} }
+
+func (x *execution) redrives() int {
+	if x.rd == nil {
+		return 0
+	}
+	return x.rd.count
 }
 
 // tally counts n events that were not emitted because nobody listens.
@@ -252,6 +295,12 @@ func (x *execution) listening() bool { return x.r.sink != nil }
 
 // execute runs a (child) execution of m to completion, emitting Execution* events.
 func (r *run) execute(ctx context.Context, m *machine, smArn, smName, name, parentArn string, input any, timeout time.Duration) (any, error) {
+	out, _, err := r.executeX(ctx, r.newExecution(m, smArn, smName, name, parentArn, input), m, timeout, nil)
+	return out, err
+}
+
+// newExecution makes a (child) execution of m named name (its ARN parentArn when that is set).
+func (r *run) newExecution(m *machine, smArn, smName, name, parentArn string, input any) *execution {
 	x := &execution{r: r, smArn: smArn, smName: smName, name: name, input: input, start: time.Now().UTC()}
 	if lim := r.eng.opts.Limits.HistoryEvents; lim > 0 && m.execType != "EXPRESS" {
 		x.historyCap = int64(lim)
@@ -260,9 +309,21 @@ func (r *run) execute(ctx context.Context, m *machine, smArn, smName, name, pare
 	if parentArn != "" {
 		x.arn = parentArn
 	}
-	if x.listening() {
-		x.emit("ExecutionStarted", map[string]any{"input": jsonText(input), "roleArn": r.roleArn()})
-	} else {
+	return x
+}
+
+// executeX runs execution x of m to completion, emitting Execution* events: from the start, or,
+// when prev is set, as a redrive from where the previous attempt stopped (ExecutionRedriven
+// instead of ExecutionStarted). On failure it also returns where this attempt stopped.
+func (r *run) executeX(ctx context.Context, x *execution, m *machine, timeout time.Duration, prev *frame) (any, *frame, error) {
+	switch {
+	case prev != nil && x.listening():
+		x.emit("ExecutionRedriven", map[string]any{"redriveCount": int64(x.redrives())})
+	case prev != nil:
+		x.tally(1)
+	case x.listening():
+		x.emit("ExecutionStarted", map[string]any{"input": jsonText(x.input), "roleArn": r.roleArn()})
+	default:
 		x.tally(1)
 	}
 	var cancel context.CancelFunc
@@ -270,30 +331,37 @@ func (r *run) execute(ctx context.Context, m *machine, smArn, smName, name, pare
 		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errExecutionTimeout)
 		defer cancel()
 	}
-	out, err := x.runMachine(ctx, m, input, nil)
+	out, fr, err := x.runMachine(ctx, m, x.input, nil, prev)
 	if err == nil && ctx.Err() != nil && context.Cause(ctx) == errExecutionTimeout {
 		err = errExecutionTimeout
 	}
 	if err != nil {
 		if errors.Is(err, errExecutionTimeout) || (ctx.Err() != nil && context.Cause(ctx) == errExecutionTimeout) {
 			x.emit("ExecutionTimedOut", map[string]any{"error": ErrTimeout, "cause": "The execution timed out after its TimeoutSeconds"})
-			return nil, &ExecutionError{Name: ErrTimeout, Cause: fmt.Sprintf("The execution ran longer than its TimeoutSeconds (%v)", timeout)}
+			return nil, fr, &ExecutionError{Name: ErrTimeout, Cause: fmt.Sprintf(causeExecutionTimedOut+" (%v)", timeout)}
 		}
 		var ee *ExecutionError
 		if errors.As(err, &ee) {
 			x.emit("ExecutionFailed", map[string]any{"error": ee.Name, "cause": ee.Cause})
-			return nil, ee
+			return nil, fr, ee
 		}
 		x.emit("ExecutionAborted", map[string]any{"cause": err.Error()})
-		return nil, err
+		return nil, fr, err
 	}
 	if x.listening() {
 		x.emit("ExecutionSucceeded", map[string]any{"output": jsonText(out)})
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 var errExecutionTimeout = errors.New("execution timed out")
+
+// causeExecutionTimedOut begins the cause of an execution that ran longer than its
+// TimeoutSeconds (status TIMED_OUT, unlike a state's States.Timeout that fails it).
+const causeExecutionTimedOut = "The execution ran longer than its TimeoutSeconds"
+
+// causeHistoryCap begins the cause of an execution that reached the history events quota.
+const causeHistoryCap = "The execution reached the maximum number of history events"
 
 func (r *run) roleArn() string {
 	return fmt.Sprintf("arn:aws:iam::%s:role/sfnlocal", r.eng.opts.Account)
@@ -305,26 +373,34 @@ type mapItem struct {
 	value any
 }
 
-// runMachine runs the states of m from StartAt to an end.
-func (x *execution) runMachine(ctx context.Context, m *machine, input any, item *mapItem) (any, error) {
+// runMachine runs the states of m from StartAt to an end, or, when prev is set (a redrive),
+// from the state where the previous attempt stopped, with that state's input. When it fails it
+// also returns where it stopped, for a later redrive.
+func (x *execution) runMachine(ctx context.Context, m *machine, input any, item *mapItem, prev *frame) (any, *frame, error) {
 	name := m.startAt
+	var prevSub *subRun
+	if prev != nil {
+		name, input, prevSub = prev.state, prev.input, prev.sub
+	}
 	for {
 		if err := ctx.Err(); err != nil {
+			fr := &frame{state: name, input: input, sub: prevSub}
 			if context.Cause(ctx) == errExecutionTimeout {
-				return nil, errExecutionTimeout
+				return nil, fr, errExecutionTimeout
 			}
-			return nil, context.Cause(ctx)
+			return nil, fr, context.Cause(ctx)
 		}
 		s := m.states[name]
-		out, next, err := x.runState(ctx, s, input, item)
+		out, next, sub, err := x.runState(ctx, s, input, item, prevSub)
+		prevSub = nil
 		if err != nil {
-			return nil, err
+			return nil, &frame{state: name, input: input, sub: sub}, err
 		}
 		if x.r.prog != nil {
 			x.r.prog.transitions.Add(1)
 		}
 		if next == "" {
-			return out, nil
+			return out, nil, nil
 		}
 		input, name = out, next
 	}
@@ -338,6 +414,34 @@ type stateCtx struct {
 	retries int
 	item    *mapItem
 	built   any
+	// rd is nil unless the state is redriven or a Parallel or Map try of it failed (one
+	// pointer keeps stateCtx in its 80-byte size class: two are made per inline Map item)
+	rd *stateRedrive
+}
+
+// stateRedrive is what a state left when it failed in the attempt being redriven (prev, used by
+// its first try only) and what its latest try leaves (sub).
+type stateRedrive struct{ prev, sub *subRun }
+
+func (c *stateCtx) prev() *subRun {
+	if c.rd == nil {
+		return nil
+	}
+	return c.rd.prev
+}
+
+func (c *stateCtx) left() *subRun {
+	if c.rd == nil {
+		return nil
+	}
+	return c.rd.sub
+}
+
+func (c *stateCtx) leave(sub *subRun) {
+	if c.rd == nil {
+		c.rd = &stateRedrive{}
+	}
+	c.rd.sub = sub
 }
 
 func (c *stateCtx) get() any {
@@ -352,9 +456,13 @@ func (c *stateCtx) get() any {
 	case "Task", "Parallel", "Map":
 		state.add("RetryCount", int64(c.retries))
 	}
+	ex := obj("Id", c.x.arn, "Input", c.x.input, "StartTime", c.x.start.Format("2006-01-02T15:04:05.000Z"),
+		"Name", c.x.name, "RoleArn", c.x.r.roleArn(), "RedriveCount", int64(c.x.redrives()))
+	if c.x.rd != nil {
+		ex.add("RedriveTime", c.x.rd.time.UTC().Format("2006-01-02T15:04:05.000Z"))
+	}
 	m := obj(
-		"Execution", obj("Id", c.x.arn, "Input", c.x.input, "StartTime", c.x.start.Format("2006-01-02T15:04:05.000Z"),
-			"Name", c.x.name, "RoleArn", c.x.r.roleArn(), "RedriveCount", int64(0)),
+		"Execution", ex,
 		"StateMachine", obj("Id", c.x.smArn, "Name", c.x.smName),
 		"State", state,
 	)
@@ -393,13 +501,18 @@ func applyResultPath(p optPathC, input, result any) (any, error) {
 	return p.path.set(input, result)
 }
 
-// runState runs one state and returns its output and the next state's name ("" at an end).
-func (x *execution) runState(ctx context.Context, s *state, input any, item *mapItem) (any, string, error) {
+// runState runs one state and returns its output and the next state's name ("" at an end), or,
+// when it fails, what a Parallel or Map state leaves for a redrive. prev is what the state left
+// in the attempt being redriven.
+func (x *execution) runState(ctx context.Context, s *state, input any, item *mapItem, prev *subRun) (any, string, *subRun, error) {
 	if x.historyCap > 0 && x.events.Load() >= x.historyCap-1 {
 		// the next event would be the last one allowed, and it is not ExecutionSucceeded
-		return nil, "", newErr(ErrRuntime, "The execution reached the maximum number of history events (%d).", x.historyCap)
+		return nil, "", prev, newErr(ErrRuntime, causeHistoryCap+" (%d).", x.historyCap)
 	}
 	sc := &stateCtx{x: x, s: s, entered: time.Now(), item: item}
+	if prev != nil {
+		sc.rd = &stateRedrive{prev: prev}
+	}
 	if x.listening() {
 		x.emit(s.typ+"StateEntered", map[string]any{"name": s.name, "input": jsonText(input)})
 	} else {
@@ -407,17 +520,17 @@ func (x *execution) runState(ctx context.Context, s *state, input any, item *map
 	}
 	out, next, err := x.stateBody(ctx, s, input, sc)
 	if err != nil {
-		return nil, "", err
+		return nil, "", sc.left(), err
 	}
 	if lim := x.r.eng.opts.Limits.PayloadBytes; lim > 0 && !jsonFits(out, lim) {
-		return nil, "", newErr(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.name)
+		return nil, "", nil, newErr(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.name)
 	}
 	if x.listening() {
 		x.emit(s.typ+"StateExited", map[string]any{"name": s.name, "output": jsonText(out)})
 	} else {
 		x.tally(1)
 	}
-	return out, next, nil
+	return out, next, nil, nil
 }
 
 func (x *execution) stateBody(ctx context.Context, s *state, input any, sc *stateCtx) (any, string, error) {
@@ -675,9 +788,12 @@ func (x *execution) attempt(ctx context.Context, s *state, input any, sc *stateC
 				return nil, err
 			}
 		}
-		res, err = x.runParallel(ctx, s, eff)
+		res, err = x.runParallel(ctx, s, eff, sc)
 	case "Map":
 		res, err = x.runMap(ctx, s, eff, sc)
+	}
+	if sc.rd != nil {
+		sc.rd.prev = nil // a retry runs the whole state again
 	}
 	if err != nil {
 		return nil, err
@@ -695,34 +811,43 @@ func (x *execution) attempt(ctx context.Context, s *state, input any, sc *stateC
 }
 
 // runParallel runs every branch concurrently on the same input; the first failure cancels the
-// others and fails the state with the branch's error.
-func (x *execution) runParallel(ctx context.Context, s *state, input any) (any, error) {
+// others and fails the state with the branch's error. In a redrive (sc.prev() set) the branches
+// that succeeded keep their outputs and the others run again from where they stopped.
+func (x *execution) runParallel(ctx context.Context, s *state, input any, sc *stateCtx) (any, error) {
 	x.emit("ParallelStateStarted", nil)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	results := make([]any, len(s.branches))
+	sub := &subRun{outs: results, ok: make([]bool, len(s.branches)), frames: make([]*frame, len(s.branches))}
+	prev := sc.prev()
 	var (
 		wg       sync.WaitGroup
 		once     sync.Once
 		firstErr error
 	)
 	for i, b := range s.branches {
+		if prev.succeeded(i) {
+			results[i], sub.ok[i] = prev.outs[i], true
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, err := x.runMachine(ctx, b, input, nil)
+			out, fr, err := x.runMachine(ctx, b, input, nil, prev.frame(i))
 			if err != nil {
+				sub.frames[i] = fr
 				once.Do(func() {
 					firstErr = err
 					cancel(errBranchCancelled)
 				})
 				return
 			}
-			results[i] = out
+			results[i], sub.ok[i] = out, true
 		}()
 	}
 	wg.Wait()
 	if firstErr != nil {
+		sc.leave(sub)
 		x.emit("ParallelStateFailed", nil)
 		return nil, firstErr
 	}

@@ -288,7 +288,28 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 		p.total.Add(int64(len(items)))
 	}
 	results := make([]any, len(inputs))
+	// what a redrive needs if the Map fails: which iterations succeeded, where the others
+	// stopped (frames allocated on the first failure only)
+	done := make([]bool, len(inputs))
+	var (
+		framesMu sync.Mutex
+		frames   []*frame
+	)
+	prev := sc.prev()
+	if prev != nil && len(prev.ok) != len(inputs) {
+		prev = nil // the items changed: nothing to reuse
+	}
+	if prev != nil {
+		for i := range inputs {
+			if prev.succeeded(i) {
+				results[i], done[i] = prev.outs[i], true
+			}
+		}
+	}
 	err = forEach(ctx, len(inputs), conc, func(ctx context.Context, i int) error {
+		if done[i] {
+			return nil // succeeded before the redrive: not run again
+		}
 		if p := x.r.prog; p != nil {
 			p.inFlight.Add(1)
 			defer p.inFlight.Add(-1)
@@ -298,8 +319,14 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 		} else {
 			x.tally(1)
 		}
-		out, err := x.runMachine(ctx, s.processor, inputs[i], nil)
+		out, fr, err := x.runMachine(ctx, s.processor, inputs[i], nil, prev.frame(i))
 		if err != nil {
+			framesMu.Lock()
+			if frames == nil {
+				frames = make([]*frame, len(inputs))
+			}
+			frames[i] = fr
+			framesMu.Unlock()
 			if p := x.r.prog; p != nil {
 				p.failed.Add(1)
 			}
@@ -322,10 +349,13 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 		} else {
 			x.tally(1)
 		}
-		results[i] = out
+		results[i], done[i] = out, true
 		return nil
 	})
 	if err != nil {
+		framesMu.Lock()
+		sc.leave(&subRun{outs: results, ok: done, frames: frames})
+		framesMu.Unlock()
 		x.emit("MapStateFailed", nil)
 		return nil, err
 	}

@@ -17,6 +17,18 @@
 //
 // Other flags: -events FILE writes the execution history as JSON Lines; -progress draws a live
 // one-line display of Map progress on stderr; -time-scale F multiplies Wait and Retry sleeps.
+//
+//	sfnlocal serve [-addr host:port] [-f definition.json [-name N] [-type STANDARD|EXPRESS] [-t StateName:executable]...]
+//
+// serves the AWS Step Functions JSON protocol at / (POST, X-Amz-Target:
+// AWSStepFunctions.<Operation>: CreateStateMachine, DescribeStateMachine, StartExecution,
+// DescribeExecution, RedriveExecution, ListExecutions, ListMapRuns, DescribeMapRun; see
+// sfnlocal.Server) and the local
+// console at GET /, until interrupted. With -f it creates that state machine first (its -t
+// overrides apply to it). Its first line on stdout is "listening on http://<address>" (with
+// -addr 127.0.0.1:0 the port is chosen), then the state machine's ARN when -f is given.
+// Default -addr 127.0.0.1:8083. Exit status 1 when the flags or the definition are invalid or
+// the address cannot be listened on; 0 after an interrupt.
 package main
 
 import (
@@ -27,6 +39,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -44,6 +58,9 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "serve" {
+		return serve(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("sfnlocal", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("f", "", "state machine definition file (Amazon States Language JSON)")
@@ -132,5 +149,82 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	_, _ = fmt.Fprintln(stdout, string(out))
+	return 0
+}
+
+// serve runs `sfnlocal serve`.
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sfnlocal serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8083", "address to listen on (port 0: any free port)")
+	file := fs.String("f", "", "create this state machine definition at start")
+	name := fs.String("name", "local", "name of the -f state machine")
+	typ := fs.String("type", "STANDARD", "type of the -f state machine: STANDARD or EXPRESS")
+	var ts overrides
+	fs.Var(&ts, "t", "StateName:executable for the -f state machine (repeatable)")
+	scale := fs.Float64("time-scale", 1, "multiply Wait and Retry sleeps by this factor")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if fs.NArg() > 0 || (*file == "" && len(ts) > 0) {
+		_, _ = fmt.Fprintln(stderr, "usage: sfnlocal serve [-addr host:port] [-f definition.json [-name N] [-type STANDARD|EXPRESS] [-t StateName:executable]...]")
+		return 1
+	}
+	if *scale < 0 {
+		_, _ = fmt.Fprintf(stderr, "sfnlocal: -time-scale must be >= 0, got %v\n", *scale)
+		return 1
+	}
+	opts := &sfnlocal.Options{TimeScale: *scale}
+	var bad []error
+	var ovr map[string]sfnlocal.Invoker
+	if len(ts) > 0 {
+		ovr = map[string]sfnlocal.Invoker{}
+		for _, t := range ts {
+			st, exe, ok := strings.Cut(t, ":")
+			if !ok || st == "" || exe == "" {
+				bad = append(bad, fmt.Errorf("-t %q: want StateName:executable", t))
+				continue
+			}
+			ovr[st] = &sfnlocal.Executable{Path: exe}
+		}
+	}
+	if len(bad) > 0 {
+		_, _ = fmt.Fprintf(stderr, "sfnlocal: %v\n", errors.Join(bad...))
+		return 1
+	}
+	srv := sfnlocal.NewServer(opts)
+	defer srv.Close()
+	smArn := ""
+	if *file != "" {
+		raw, err := os.ReadFile(*file)
+		if err != nil {
+			_, _ = fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
+			return 1
+		}
+		if smArn, err = srv.AddStateMachine(*name, *typ, raw, ovr); err != nil {
+			_, _ = fmt.Fprintf(stderr, "sfnlocal: %s: %v\n", *file, err)
+			return 1
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		_, _ = fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
+		return 1
+	}
+	_, _ = fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	if smArn != "" {
+		_, _ = fmt.Fprintln(stdout, smArn)
+	}
+	hs := &http.Server{Handler: srv}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		_ = hs.Close()
+	}()
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		_, _ = fmt.Fprintf(stderr, "sfnlocal: %v\n", err)
+		return 1
+	}
 	return 0
 }

@@ -1,7 +1,9 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -9,6 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
 // buildCLI builds the command into a temporary directory, as a user would run it.
@@ -145,5 +152,78 @@ func TestCLIRejectsOverrideOfUnknownState(t *testing.T) {
 	_, stderr, code := run(t, bin, "{}", "-f", def, "-t", "Ad:/bin/true")
 	if code != 1 || !strings.Contains(stderr, `"Ad"`) || !strings.Contains(stderr, "Add") {
 		t.Errorf("exit %d, stderr %q: want exit 1 naming Ad and the Task states", code, stderr)
+	}
+}
+
+// sfnlocal serve, as a user runs it: the SDK's client starts an execution whose Task (an
+// executable) fails the first time, then redrives it; the redrive continues at the failed Task
+// (the state before it does not run again) under the same execution ARN.
+func TestServeRedrive(t *testing.T) {
+	bin := buildCLI(t)
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "fixed")
+	calls := filepath.Join(dir, "calls")
+	def := writeFile(t, dir, "def.json", `{"StartAt":"Prep","States":{
+		"Prep":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:prep","ResultPath":"$.prep","Next":"Work"},
+		"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:work","Parameters":{"n.$":"$$.Execution.RedriveCount"},"End":true}}}`, 0o644)
+	prep := writeFile(t, dir, "prep.sh", "#!/bin/sh\necho prep >> "+calls+"\necho '\"ok\"'\n", 0o755)
+	work := writeFile(t, dir, "work.sh", "#!/bin/sh\necho work >> "+calls+"\nif [ -e "+marker+" ]; then cat; exit 0; fi\n"+
+		`echo '{"errorType":"Vendor.Down","errorMessage":"try later"}' >&2; exit 1`+"\n", 0o755)
+	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-f", def, "-name", "night", "-t", "Prep:"+prep, "-t", "Work:"+work)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	rd := bufio.NewReader(stdout)
+	line, err := rd.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "listening on http://") {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	url := strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
+	smArn, _ := rd.ReadString('\n')
+	smArn = strings.TrimSpace(smArn)
+	if smArn != "arn:aws:states:us-east-1:123456789012:stateMachine:night" {
+		t.Fatalf("state machine ARN line %q", smArn)
+	}
+	c := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}})
+	ctx := context.Background()
+	st, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String("n1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := func() *sfn.DescribeExecutionOutput {
+		for {
+			d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: st.ExecutionArn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Status != types.ExecutionStatusRunning {
+				return d
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if d := wait(); d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "Vendor.Down" || d.RedriveStatus != types.ExecutionRedriveStatusRedrivable {
+		t.Fatalf("first attempt: %s %s %s", d.Status, aws.ToString(d.Error), d.RedriveStatus)
+	}
+	writeFile(t, dir, "fixed", "", 0o644)
+	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: st.ExecutionArn}); err != nil {
+		t.Fatalf("RedriveExecution: %v", err)
+	}
+	d := wait()
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToInt32(d.RedriveCount) != 1 || aws.ToString(d.Output) != `{"n":1}` {
+		t.Fatalf("after the redrive: %s, redriveCount %d, output %s", d.Status, aws.ToInt32(d.RedriveCount), aws.ToString(d.Output))
+	}
+	log, _ := os.ReadFile(calls)
+	if got := strings.Fields(string(log)); strings.Join(got, " ") != "prep work work" {
+		t.Errorf("calls %v, want prep work work (Prep is not run again)", got)
+	}
+	var nr *types.ExecutionNotRedrivable
+	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: st.ExecutionArn}); !errors.As(err, &nr) {
+		t.Errorf("redriving the succeeded execution: %v, want ExecutionNotRedrivable", err)
 	}
 }
