@@ -11,6 +11,7 @@ import (
 
 	"github.com/skeinhq/skein/components/bucket"
 	"github.com/skeinhq/skein/components/budget"
+	"github.com/skeinhq/skein/components/dashboard"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/schedule"
@@ -36,6 +37,8 @@ const (
 	TransformName = "transform"
 	// CapturedAlarmName is the alarm on devices captured under FailedPrefix.
 	CapturedAlarmName = "captured-failures"
+	// DashboardName is the stage's dashboard.
+	DashboardName = "pipeline"
 )
 
 // MetricsNamespace is the namespace of the handlers' embedded-format metrics in a stage,
@@ -97,6 +100,8 @@ type Pipeline struct {
 	// CapturedAlarm fires when the vendor worker captured any device under FailedPrefix in a
 	// 5-minute period (the handler's Captured metric), so tolerated failures are seen.
 	CapturedAlarm *cloudwatch.MetricAlarm
+	// Dashboard draws the workflow, the workers, the queues and the handlers' metrics.
+	Dashboard *dashboard.Dashboard
 }
 
 // New composes the pipeline: the vendor's budget, the data bucket, the vendor token parameter,
@@ -260,7 +265,38 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.Dashboard, err = dashboard.NewDashboard(ctx, DashboardName, &dashboard.DashboardArgs{
+		Stage:     st,
+		Workflows: map[string]*workflow.Workflow{WorkflowName: p.Workflow},
+		Workers:   p.Workers,
+		Queues:    map[string]*queue.Queue{QueueName: p.Queue, RefetchName: p.Refetch},
+		Handlers:  HandlerWidgets(st),
+	})
+	if err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// HandlerWidgets are the dashboard's graphs of the handlers' embedded-format metrics
+// (functions/pipeline), each with the exact dimension set the handler emits it with.
+func HandlerWidgets(st *stage.Stage) *dashboard.Handlers {
+	dims := func(fn, op string) []dashboard.Dimension {
+		return []dashboard.Dimension{{Name: pipeline.DimFunction, Value: fn}, {Name: pipeline.DimOperation, Value: op}}
+	}
+	vendor := func(op string) []dashboard.Dimension { return dims(pipeline.FunctionVendor, op) }
+	calls := []string{pipeline.MetricVendorCalls, pipeline.MetricVendorThrottled}
+	return &dashboard.Handlers{
+		Namespace: MetricsNamespace(st),
+		Widgets: []dashboard.HandlerWidget{
+			{Title: "fetch-metrics: items", Dimensions: vendor(pipeline.OpFetchMetrics), Metrics: []string{pipeline.MetricFetched, pipeline.MetricSkipped, pipeline.MetricFailed, pipeline.MetricCaptured}},
+			{Title: "fetch-metrics: vendor calls and 429s", Dimensions: vendor(pipeline.OpFetchMetrics), Metrics: calls},
+			{Title: "fetch-metrics: vendor latency p99 (ms)", Dimensions: vendor(pipeline.OpFetchMetrics), Metrics: []string{pipeline.MetricVendorLatency}, Stat: "p99"},
+			{Title: "list-groups: vendor calls and 429s", Dimensions: vendor(pipeline.OpListGroups), Metrics: calls},
+			{Title: "list-devices: vendor calls and 429s", Dimensions: vendor(pipeline.OpListDevices), Metrics: calls},
+			{Title: "transform: records", Dimensions: dims(pipeline.FunctionTransform, pipeline.OpTransform), Metrics: []string{pipeline.MetricTransformed, pipeline.MetricTransformFailed}},
+		},
+	}
 }
 
 // capturedAlarm watches the vendor worker's Captured metric (EMF, functions/pipeline): devices
@@ -412,4 +448,5 @@ func (p *Pipeline) Export(ctx *pulumi.Context) {
 		fns[name] = w.Arn
 	}
 	ctx.Export("functionArns", fns)
+	ctx.Export("dashboardUrl", p.Dashboard.ConsoleURL)
 }
