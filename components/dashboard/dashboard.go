@@ -14,6 +14,7 @@ import (
 
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/queue"
+	"github.com/skeinhq/skein/components/schedule"
 	"github.com/skeinhq/skein/components/stage"
 	"github.com/skeinhq/skein/components/worker"
 	"github.com/skeinhq/skein/components/workflow"
@@ -91,6 +92,9 @@ type DashboardArgs struct {
 	// Queues get one row each: visible and in-flight messages, the age of the oldest message and
 	// the dead-letter queue's depth. Nil means none.
 	Queues map[string]*queue.Queue
+	// Schedules get one graph each: their dead-letter queue's depth (starts Scheduler gave up
+	// on). A schedule without a dead-letter queue gets none. Nil means none.
+	Schedules map[string]*schedule.Schedule
 	// Handlers are the graphs of the handlers' own metrics. Nil means none.
 	Handlers *Handlers
 	// Period of every graph, whole minutes in 1m..24h. Zero means 5 minutes.
@@ -162,6 +166,11 @@ func (a DashboardArgs) validate(name string, st *stage.Stage) error {
 			c.Add("Queues["+k+"]", "must not be nil", nil)
 		}
 	}
+	for k, s := range a.Schedules {
+		if s == nil {
+			c.Add("Schedules["+k+"]", "must not be nil", nil)
+		}
+	}
 	if h := a.Handlers; h != nil {
 		if h.Namespace == "" || len(h.Namespace) > 255 {
 			c.Add("Handlers.Namespace", "must be 1..255 characters", h.Namespace)
@@ -193,11 +202,11 @@ func (a DashboardArgs) validate(name string, st *stage.Stage) error {
 }
 
 func (a DashboardArgs) widgetCount() int {
-	n := len(a.Workflows)*widgetsPerWorkflow + len(a.Workers)*widgetsPerWorker + len(a.Queues)*widgetsPerQueue
+	n := len(a.Workflows)*widgetsPerWorkflow + len(a.Workers)*widgetsPerWorker + len(a.Queues)*widgetsPerQueue + len(a.Schedules)
 	if a.Handlers != nil {
 		n += len(a.Handlers.Widgets) + 1
 	}
-	return n + 4 // section headings
+	return n + 5 // section headings
 }
 
 // NewDashboard creates a dashboard of the workflows, workers, queues and handler metrics in
@@ -251,6 +260,16 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 	for _, k := range sortedKeys(a.Queues) {
 		q := a.Queues[k]
 		qs = append(qs, qRef{k, ref(q.Name), ref(q.DeadLetterName)})
+	}
+	type sRef struct {
+		label string
+		dlq   int
+	}
+	var ss []sRef
+	for _, k := range sortedKeys(a.Schedules) {
+		if q := a.Schedules[k].DeadLetterQueue; q != nil {
+			ss = append(ss, sRef{k, ref(q.Name)})
+		}
 	}
 	period := int(a.Period / time.Second)
 	region := st.Region
@@ -324,6 +343,16 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 				row = append(row, graph(q.label+": dead letters", "Maximum", []Metric{m(dlq, "ApproximateNumberOfMessagesVisible", "dead letters")}))
 			}
 			g.row(24/len(row), row...)
+		}
+		if len(ss) > 0 {
+			g.heading("## Schedules\nStarts the Scheduler gave up on (the workflow did not start) wait in the schedule's dead-letter queue: each message is the input of a run to start by hand.")
+			var row []Widget
+			for _, sc := range ss {
+				row = append(row, graph(sc.label+": failed starts (dead letters)", "Maximum", []Metric{
+					{Namespace: NamespaceSQS, Name: "ApproximateNumberOfMessagesVisible", Dimensions: []Dimension{{DimQueueName, s(sc.dlq)}}, Options: MetricOptions{Label: "dead letters"}},
+				}))
+			}
+			g.row(8, row...)
 		}
 		if h := a.Handlers; h != nil && len(h.Widgets) > 0 {
 			g.heading("## Handlers\nWhat the handlers report themselves: calls to the downstream, its 429s and latency, items fetched, skipped, failed (retried, then in the FAILED files) and captured (refused, kept under failed/: tolerated, so only seen here and in their alarm).")

@@ -270,6 +270,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		Workflows: map[string]*workflow.Workflow{WorkflowName: p.Workflow},
 		Workers:   p.Workers,
 		Queues:    map[string]*queue.Queue{QueueName: p.Queue, RefetchName: p.Refetch},
+		Schedules: map[string]*schedule.Schedule{ScheduleName: p.Schedule},
 		Handlers:  HandlerWidgets(st),
 	})
 	if err != nil {
