@@ -24,7 +24,7 @@
 // project-wide config), the stage file beside it (or in its stackConfigDir), runs the program
 // offline and writes out/<stage>/: resources.json, plus the artefacts the packages the program
 // uses register ([Register]: statemachines/ from workflow, cost.json with it, schedules.json from
-// schedule, budgets.json from budget). [Command] adds or replaces writers and gives placeholder secrets.
+// schedule, budgets.json from budget, dashboards/ from dashboard). [Command] adds or replaces writers and gives placeholder secrets.
 //
 // # Defaults
 //
