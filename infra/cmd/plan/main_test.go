@@ -20,7 +20,7 @@ func TestPlanIsDeterministic(t *testing.T) {
 		}
 	}
 	files := walk(t, a)
-	want := []string{"budgets.json", "cost.json", "resources.json", "schedules.json", "statemachines/export.asl.json", "statemachines/export.mmd"}
+	want := []string{"budgets.json", "cost.json", "dashboards/pipeline.json", "resources.json", "schedules.json", "statemachines/export.asl.json", "statemachines/export.mmd"}
 	if len(files) != len(want) {
 		t.Fatalf("files %v, want %v", files, want)
 	}
