@@ -159,6 +159,8 @@ type Report struct {
 	Vendor vendortest.Stats
 	// Transform is the queue simulation's statistics.
 	Transform QueueStats
+	// Executions are the export executions' ARNs, in the order of their inputs.
+	Executions []string
 	// ExecutionError is the export executions' errors (joined), if any failed.
 	ExecutionError error
 	// Functions are the local Lambda functions' statistics, by logical name (invocations,
@@ -209,6 +211,8 @@ type Environment struct {
 	physical  map[string]string            // logical worker name -> the function's name in the plan
 	raw       *notifier
 	refetch   *QueueConfig // nil when the plan has no refetch queue
+	// redrive, while set, makes run redrive these executions instead of starting new ones.
+	redrive []string
 
 	phaseMu    sync.Mutex
 	phases     map[string]float64
@@ -518,6 +522,20 @@ func (e *Environment) Redrive(ctx context.Context, earlier *Report) (*Report, er
 	return e.run(ctx, earlier.Date, [][]byte{input}, nil)
 }
 
+// RedriveExecution redrives the earlier report's failed executions as AWS's RedriveExecution
+// does (sfnlocal's Engine.Redrive): the same executions, from the states that did not succeed;
+// a Distributed Map reruns only its unsuccessful child executions, and fetch-metrics skips what
+// those stored before failing ($$.Execution.RedriveCount). It accounts for every device again.
+func (e *Environment) RedriveExecution(ctx context.Context, earlier *Report) (*Report, error) {
+	if len(earlier.Executions) == 0 {
+		return nil, errors.New("local: the earlier report ran no execution")
+	}
+	e.redrive = earlier.Executions
+	defer func() { e.redrive = nil }()
+	inputs := make([][]byte, len(earlier.Executions))
+	return e.run(ctx, earlier.Date, inputs, nil)
+}
+
 // RedriveInput is the workflow input that redrives an earlier report's FAILED and PENDING
 // result files.
 func (e *Environment) RedriveInput(earlier *Report) ([]byte, error) {
@@ -596,9 +614,18 @@ func (e *Environment) run(ctx context.Context, date string, inputs [][]byte, ref
 	e.phases, e.phaseStart = map[string]float64{}, start
 	e.phaseMu.Unlock()
 	errs := make([]error, len(inputs))
+	rep.Executions = make([]string, len(inputs))
 	var wg sync.WaitGroup
 	for i, in := range inputs {
-		wg.Go(func() { _, errs[i] = e.Engine.Execute(ctx, in) })
+		wg.Go(func() {
+			if e.redrive != nil {
+				_, errs[i] = e.Engine.Redrive(ctx, e.redrive[i])
+				rep.Executions[i] = e.redrive[i]
+				return
+			}
+			name := fmt.Sprintf("local-%s-%d-%d", date, start.UnixNano(), i)
+			_, rep.Executions[i], errs[i] = e.Engine.ExecuteNamed(ctx, name, in)
+		})
 	}
 	wg.Wait()
 	rep.ExecutionError = errors.Join(errs...)

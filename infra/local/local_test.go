@@ -306,3 +306,61 @@ func TestRedriveBesideRunsSharesOneBudget(t *testing.T) {
 		t.Errorf("summary %+v with %d failing devices", rep.Summary, len(env.Vendor.FailingDevices()))
 	}
 }
+
+// The documented redrive (RedriveExecution): a run whose transient failures exceed the Map's
+// tolerance fails; once the outage is over, redriving the same execution completes it with
+// nothing lost, running only the child executions that did not succeed, so no device is fetched
+// successfully twice.
+func TestRedriveExecutionCompletesAFailedRun(t *testing.T) {
+	env := start(t, local.Options{Date: "2026-11-24", Groups: 4, DevicesPerGroup: 25, Latency: -1, FailFraction: 0.1, FailStatus: 503, Seed: 5,
+		Config: map[string]string{"pipeline:toleratedFailurePercent": "0", "pipeline:batchSize": "10"}})
+	ctx := context.Background()
+	rep, err := env.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ExecutionError == nil || !strings.Contains(rep.ExecutionError.Error(), "States.ExceedToleratedFailureThreshold") {
+		t.Fatalf("the first run should fail its Map: %v", rep.ExecutionError)
+	}
+	if rep.Summary.Lost != 0 {
+		t.Errorf("the failed run lost %d devices: %v", rep.Summary.Lost, rep.Lost)
+	}
+	firstServed := env.Vendor.Stats().MetricsServed
+	runs := env.Engine.MapRunsOf(rep.Executions[0])
+	if len(runs) != 1 {
+		t.Fatalf("map runs %v", runs)
+	}
+	mr, err := env.Engine.DescribeMapRun(runs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	notSucceeded := mr.ItemCounts.Total - mr.ItemCounts.Succeeded
+	env.Vendor.Heal()
+	red, err := env.RedriveExecution(ctx, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if red.ExecutionError != nil {
+		t.Fatalf("the redrive failed: %v", red.ExecutionError)
+	}
+	if len(red.Executions) != 1 || red.Executions[0] != rep.Executions[0] {
+		t.Errorf("the redrive ran %v, want the same execution %v", red.Executions, rep.Executions)
+	}
+	d, err := env.Engine.Describe(rep.Executions[0])
+	if err != nil || d.RedriveCount != 1 || d.Status != "SUCCEEDED" {
+		t.Errorf("describe: %+v, %v", d, err)
+	}
+	if red.Summary.Lost != 0 || red.Summary.Succeeded != red.Summary.Items {
+		t.Errorf("after the redrive: %+v", red.Summary)
+	}
+	// The redrive reran only the child executions that did not succeed: it fetched no device of a
+	// batch that succeeded the first time. (A rerun child fetches its whole batch again: its
+	// input, with the BatchInput of the first attempt, cannot tell it that it is a rerun.)
+	redriveServed := env.Vendor.Stats().MetricsServed - firstServed
+	if notSucceeded == 0 || redriveServed > int64(notSucceeded) || firstServed+redriveServed < int64(red.Summary.Items) {
+		t.Errorf("the redrive fetched %d devices; %d were in batches that had not succeeded; %d fetched before", redriveServed, notSucceeded, firstServed)
+	}
+	if mr, err := env.Engine.DescribeMapRun(runs[0]); err != nil || mr.ItemCounts.Succeeded != mr.ItemCounts.Total || mr.RedriveCount != 1 {
+		t.Errorf("the Map Run after the redrive: %+v, %v", mr, err)
+	}
+}

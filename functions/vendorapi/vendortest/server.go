@@ -191,8 +191,10 @@ type Server struct {
 	total, throttled, over   atomic.Int64
 	failed, unauth, served   atomic.Int64
 	overRate, stormed        atomic.Int64
-	mu                       sync.Mutex
-	calls                    map[string]int64
+	// healed makes the failing devices answer again (Heal): the outage is over.
+	healed atomic.Bool
+	mu     sync.Mutex
+	calls  map[string]int64
 
 	rateMu   sync.Mutex
 	arrivals window // every request's arrival, for PeakRate
@@ -316,6 +318,10 @@ func (s *Server) FailingDevices() []string {
 
 // IsFailing reports whether device's metrics call always fails.
 func (s *Server) IsFailing(device string) bool { return s.known(device) && s.fails(device) }
+
+// Heal ends the failing devices' failures: from now on every device answers (an outage that is
+// over, before a redrive). FailingDevices still lists the devices that failed.
+func (s *Server) Heal() { s.healed.Store(true) }
 
 func (s *Server) fails(device string) bool {
 	if s.opts.FailFraction <= 0 {
@@ -601,7 +607,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request, device string) 
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "date must be yyyy-mm-dd, got " + strconv.Quote(date)})
 		return
 	}
-	if s.fails(device) {
+	if s.fails(device) && !s.healed.Load() {
 		s.failed.Add(1)
 		writeJSON(w, s.opts.FailStatus, map[string]string{"error": "injected failure for " + device})
 		return
