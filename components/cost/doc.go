@@ -22,6 +22,13 @@
 //   - data: S3 and SQS requests (ItemReader and ResultWriter, S3 and SQS Task integrations,
 //     and the workload's per-item requests).
 //
+// Beside the state machines, "alarms" is what the plan's CloudWatch metric alarms
+// (aws:cloudwatch/metricAlarm:MetricAlarm) cost a month in the stage: every alarm with its owner
+// (its parent component), the number of alarm metrics it is billed for (one, or each metric a
+// metric-math alarm reads) and its resolution (high when its period is under 60 s), summed by
+// owner and in total, at Prices.AlarmMetricMonth ($0.10) and HighResolutionAlarmMetricMonth
+// ($0.30). Anomaly-detection bands and composite alarms are not priced.
+//
 // Dollars and usage are rounded to 1e-6 (totals are summed before rounding); prices are listed
 // unrounded. The output is indented by two spaces, in fixed struct order with sorted map keys,
 // and ends with a newline: the same plan gives the same bytes.
@@ -91,5 +98,6 @@
 // every problem is reported at once. Marshal names the state machine.
 //
 // Pricing pages: https://aws.amazon.com/step-functions/pricing/, https://aws.amazon.com/lambda/pricing/,
-// https://aws.amazon.com/s3/pricing/, https://aws.amazon.com/sqs/pricing/.
+// https://aws.amazon.com/s3/pricing/, https://aws.amazon.com/sqs/pricing/,
+// https://aws.amazon.com/cloudwatch/pricing/.
 package cost

@@ -42,6 +42,8 @@ type File struct {
 	Prices Prices `json:"prices"`
 	// StateMachines are sorted by logical name.
 	StateMachines []StateMachine `json:"stateMachines"`
+	// Alarms is what the plan's CloudWatch metric alarms cost a month.
+	Alarms Alarms `json:"alarms"`
 }
 
 // StateMachine is one state machine's estimate in cost.json.
@@ -152,6 +154,7 @@ func Marshal(p *plan.Plan, opts Options) ([]byte, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	f.Alarms = alarmsOf(p, f.Prices)
 	return plan.MarshalArtifact(f)
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
@@ -61,9 +62,43 @@ func planned(t *testing.T) *plan.Plan {
 		quick := fetch.Arn.ApplyT(func(a string) string {
 			return `{"StartAt":"Go","States":{"Go":{"Type":"Task","Resource":"` + a + `","End":true}}}`
 		}).(pulumi.StringOutput)
-		_, err = sfn.NewStateMachine(ctx, "quick", &sfn.StateMachineArgs{
+		if _, err = sfn.NewStateMachine(ctx, "quick", &sfn.StateMachineArgs{
 			RoleArn: pulumi.String("arn:aws:iam::123456789012:role/sfn"), Definition: quick, Type: pulumi.String("EXPRESS"),
-		})
+		}); err != nil {
+			return err
+		}
+		// Alarms: one on one metric at the top level; under a component, one more and a
+		// high-resolution metric-math alarm reading two metrics.
+		one := func(name string, opts ...pulumi.ResourceOption) error {
+			_, err := cloudwatch.NewMetricAlarm(ctx, name, &cloudwatch.MetricAlarmArgs{
+				Namespace: pulumi.String("AWS/Lambda"), MetricName: pulumi.String("Errors"), Statistic: pulumi.String("Sum"),
+				Period: pulumi.Int(60), EvaluationPeriods: pulumi.Int(1), Threshold: pulumi.Float64(1),
+				ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
+			}, opts...)
+			return err
+		}
+		if err := one("top-errors"); err != nil {
+			return err
+		}
+		owner := &struct{ pulumi.ResourceState }{}
+		if err := ctx.RegisterComponentResource("test:index:Owner", "owner", owner); err != nil {
+			return err
+		}
+		if err := one("owner-errors", pulumi.Parent(owner)); err != nil {
+			return err
+		}
+		metric := func(id, name string) cloudwatch.MetricAlarmMetricQueryArgs {
+			return cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String(id), Metric: &cloudwatch.MetricAlarmMetricQueryMetricArgs{
+				Namespace: pulumi.String("AWS/Lambda"), MetricName: pulumi.String(name), Period: pulumi.Int(10), Stat: pulumi.String("Sum"),
+			}}
+		}
+		_, err = cloudwatch.NewMetricAlarm(ctx, "owner-error-rate", &cloudwatch.MetricAlarmArgs{
+			EvaluationPeriods: pulumi.Int(1), Threshold: pulumi.Float64(0.1), ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+			MetricQueries: cloudwatch.MetricAlarmMetricQueryArray{
+				metric("e", "Errors"), metric("i", "Invocations"),
+				cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String("rate"), Expression: pulumi.String("e / i"), ReturnData: pulumi.Bool(true)},
+			},
+		}, pulumi.Parent(owner))
 		return err
 	}, plan.Options{})
 	if err != nil {
@@ -129,6 +164,20 @@ func TestMarshalPlan(t *testing.T) {
 	}
 	if f.Prices != DefaultPrices() {
 		t.Errorf("prices %+v", f.Prices)
+	}
+	// Alarms: two on one metric at $0.10, one high-resolution alarm reading two metrics at
+	// $0.30 each.
+	a := f.Alarms
+	if a.Count != 3 || a.Metrics != 2 || a.HighResolutionMetrics != 2 {
+		t.Errorf("alarms %+v", a)
+	}
+	near(t, "alarms month", a.Month, 2*0.10+2*0.30)
+	if len(a.ByOwner) != 2 || a.ByOwner[0].Owner != "" || a.ByOwner[0].Count != 1 || a.ByOwner[1].Owner != "test:index:Owner owner" || a.ByOwner[1].Count != 2 {
+		t.Errorf("alarms by owner %+v", a.ByOwner)
+	}
+	near(t, "owner's alarms month", a.ByOwner[1].Month, 0.10+0.60)
+	if len(a.Alarms) != 3 || a.Alarms[0].Name != "owner-error-rate" || !a.Alarms[0].HighResolution || a.Alarms[0].Metrics != 2 || a.Alarms[2].HighResolution {
+		t.Errorf("alarms %+v", a.Alarms)
 	}
 
 	// Byte-identical on a second plan, and equal to the reviewed golden file.

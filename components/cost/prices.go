@@ -40,6 +40,14 @@ type Prices struct {
 	// DeleteMessage, each 64 KB chunk of a payload counting as one): $0.40 per million
 	// ($0.0000004) for the first 100 billion a month. Source: https://aws.amazon.com/sqs/pricing/.
 	SQSRequest float64 `json:"sqsRequest"`
+	// AlarmMetricMonth is one standard-resolution alarm metric for a month: $0.10. Source:
+	// https://aws.amazon.com/cloudwatch/pricing/ ("Alarms", standard resolution, per alarm
+	// metric); an alarm on one metric is one alarm metric, a metric-math alarm one per metric it
+	// reads.
+	AlarmMetricMonth float64 `json:"alarmMetricMonth"`
+	// HighResolutionAlarmMetricMonth is one high-resolution (period under 60 s) alarm metric for
+	// a month: $0.30. Source: https://aws.amazon.com/cloudwatch/pricing/.
+	HighResolutionAlarmMetricMonth float64 `json:"highResolutionAlarmMetricMonth"`
 }
 
 // DefaultPrices returns the us-east-1 list prices the package uses when Prices is zero (looked
@@ -55,6 +63,9 @@ func DefaultPrices() Prices {
 		S3Put:               0.000005,
 		S3Get:               0.0000004,
 		SQSRequest:          0.0000004,
+
+		AlarmMetricMonth:               0.10,
+		HighResolutionAlarmMetricMonth: 0.30,
 	}
 }
 
@@ -75,5 +86,7 @@ func (p Prices) withDefaults() Prices {
 	fill(&p.S3Put, d.S3Put)
 	fill(&p.S3Get, d.S3Get)
 	fill(&p.SQSRequest, d.SQSRequest)
+	fill(&p.AlarmMetricMonth, d.AlarmMetricMonth)
+	fill(&p.HighResolutionAlarmMetricMonth, d.HighResolutionAlarmMetricMonth)
 	return p
 }

@@ -44,7 +44,9 @@
 // <region>` that moves dead letters back once their cause is fixed.
 //
 // Filters (SubscribeArgs.Filters) are the one way a subscription drops work on purpose: Lambda
-// deletes the messages that match no pattern.
+// deletes the messages that match no pattern. Every mapping turns its EventCount metrics on
+// (SubscribeArgs.DisableMetrics turns them off), so that filtered and dropped messages are
+// counted in CloudWatch rather than vanishing.
 //
 // # IAM
 //

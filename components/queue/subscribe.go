@@ -76,9 +76,17 @@ type SubscribeArgs struct {
 	Filters []string
 	// Disabled creates the mapping paused; zero means enabled.
 	Disabled bool
+	// DisableMetrics turns the mapping's own metrics off; zero means EventCount metrics on
+	// (MetricsConfig: AWS/Lambda, by EventSourceMappingUUID: the events polled, filtered out,
+	// invoked, failed and dropped), so that messages Filters delete are visible.
+	DisableMetrics bool
 	// Transform changes the mapping's arguments just before it is created.
 	Transform SubscribeTransform
 }
+
+// EventCountMetrics is the event source mapping metrics group every subscription turns on unless
+// DisableMetrics: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics
+const EventCountMetrics = "EventCount"
 
 func subscribeDefaults(a SubscribeArgs, con Consumer) SubscribeArgs {
 	if a.Name == "" {
@@ -214,6 +222,9 @@ func (q *Queue) subscribe(con Consumer, a SubscribeArgs) (*lambda.EventSourceMap
 		Enabled:        pulumi.Bool(!a.Disabled),
 		ScalingConfig:  &lambda.EventSourceMappingScalingConfigArgs{MaximumConcurrency: pulumi.Int(a.MaxConcurrency)},
 		Tags:           q.tags,
+	}
+	if !a.DisableMetrics {
+		args.MetricsConfig = &lambda.EventSourceMappingMetricsConfigArgs{Metrics: pulumi.StringArray{pulumi.String(EventCountMetrics)}}
 	}
 	if a.BatchingWindow > 0 {
 		args.MaximumBatchingWindowInSeconds = pulumi.Int(seconds(a.BatchingWindow))

@@ -46,6 +46,10 @@ func TestSubscribeDefaults(t *testing.T) {
 	if esm.String("tags.skein:component") != "jobs" {
 		t.Errorf("mapping tags %v", esm.Get("tags"))
 	}
+	// Its own metrics are on, so that filtered and dropped messages are counted.
+	if got := list(esm.Get("metricsConfig.metrics")); !slices.Equal(got, []string{"EventCount"}) {
+		t.Errorf("metricsConfig.metrics %v, want [EventCount]", got)
+	}
 	if esm.Parent == nil || esm.Parent.Type != Type {
 		t.Errorf("mapping parent %v", esm.Parent)
 	}
@@ -78,7 +82,7 @@ func TestSubscribeSettings(t *testing.T) {
 		if _, err := q.Subscribe(c, &SubscribeArgs{BatchSize: 500, BatchingWindow: 20 * time.Second, Filters: []string{pattern}}); err != nil {
 			return err
 		}
-		_, err = q.Subscribe(c, &SubscribeArgs{Name: "audit", WholeBatchFailures: true, Disabled: true, MaxConcurrency: 2,
+		_, err = q.Subscribe(c, &SubscribeArgs{Name: "audit", WholeBatchFailures: true, Disabled: true, MaxConcurrency: 2, DisableMetrics: true,
 			Transform: SubscribeTransform{EventSourceMapping: func(a *lambda.EventSourceMappingArgs) { a.MaximumRetryAttempts = pulumi.Int(1) }}})
 		return err
 	})
@@ -90,7 +94,7 @@ func TestSubscribeSettings(t *testing.T) {
 		t.Errorf("max concurrency %v, want the consumer's reserved 50", esm.Get("scalingConfig.maximumConcurrency"))
 	}
 	audit := p.Find(esmType, "jobs-audit")
-	if audit.Get("functionResponseTypes") != nil || audit.Get("enabled") != false || num(audit, "scalingConfig.maximumConcurrency") != 2 || num(audit, "maximumRetryAttempts") != 1 {
+	if audit.Get("functionResponseTypes") != nil || audit.Get("enabled") != false || audit.Get("metricsConfig") != nil || num(audit, "scalingConfig.maximumConcurrency") != 2 || num(audit, "maximumRetryAttempts") != 1 {
 		t.Errorf("audit mapping %v", audit.Inputs)
 	}
 	d := decode(t, p.Find(rpType, "consumer-jobs-subscription"))

@@ -33,6 +33,12 @@
 //     SQS event source mapping invoke synchronously) may set DisableDeadLetterQueue: no queue,
 //     no alarm, no destination.
 //   - unreserved concurrency.
+//   - three alarms on the function (AWS/Lambda, dimension FunctionName, one-minute period, one
+//     evaluation period, missing data not breaching): "<worker>-errors-alarm" (Errors Sum >= 1),
+//     "<worker>-throttles-alarm" (Throttles Sum >= 1) and "<worker>-duration-alarm" (Duration
+//     Maximum above DurationAlarmFraction, 90%, of the timeout), notifying AlarmTopicArn, else
+//     the stage's alarm topic, else nobody (alarm and OK). DisableAlarms turns them off, the
+//     dead-letter queue's alarm with them: the same settings as the workflow's alarms.
 //
 // # IAM
 //
@@ -53,9 +59,11 @@
 // # Escape hatches
 //
 // WorkerArgs.Transform changes the arguments of each child (role, base role policy, log group,
-// function, dead-letter queue and its policy, event invoke config, alarm, AllowService
-// permissions) just before it is created; WorkerArgs.Statements adds
-// identity statements; the children are exported (Function, Role, LogGroup, DeadLetterQueue).
+// function, dead-letter queue and its policy, event invoke config, the function's alarms (with
+// their metric name, as the workflow's Transform.Alarm), the dead-letter queue's alarm,
+// AllowService permissions) just before it is created; WorkerArgs.Statements adds identity
+// statements; the children are exported (Function, Role, LogGroup, DeadLetterQueue, Alarms,
+// DeadLetterAlarm).
 //
 // Limits enforced: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 // (memory 128..10240 MB, timeout 1..900 s, /tmp 512..10240 MB, 4 KB of environment variables),

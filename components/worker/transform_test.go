@@ -29,7 +29,8 @@ func TestEveryChildHasATransform(t *testing.T) {
 			DeadLetterQueue:       func(a *sqs.QueueArgs) { a.DelaySeconds = pulumi.Int(7) },
 			DeadLetterQueuePolicy: func(a *sqs.QueuePolicyArgs) { a.Policy = pulumi.String(`{"t":"dlq-policy"}`) },
 			EventInvokeConfig:     func(a *lambda.FunctionEventInvokeConfigArgs) { a.Qualifier = pulumi.String("t-live") },
-			Alarm:                 func(a *cloudwatch.MetricAlarmArgs) { a.Threshold = pulumi.Float64(9) },
+			DeadLetterAlarm:       func(a *cloudwatch.MetricAlarmArgs) { a.Threshold = pulumi.Float64(9) },
+			Alarm:                 func(metric string, a *cloudwatch.MetricAlarmArgs) { a.Name = pulumi.String("t-" + metric) },
 			Permission:            func(a *lambda.PermissionArgs) { a.SourceAccount = pulumi.String("123456789012") },
 		}})
 		if err != nil {
@@ -50,6 +51,9 @@ func TestEveryChildHasATransform(t *testing.T) {
 		{"aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "echo-async", "qualifier"},
 		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-alarm", "threshold"},
 		{"aws:lambda/permission:Permission", "echo-nightly", "sourceAccount"},
+		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-errors-alarm", "name"},
+		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-throttles-alarm", "name"},
+		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-duration-alarm", "name"},
 	} {
 		res := p.Find(c.typ, c.name)
 		if res == nil {
@@ -62,6 +66,9 @@ func TestEveryChildHasATransform(t *testing.T) {
 		}[c.path]
 		if c.typ == "aws:lambda/function:Function" {
 			want = "t-function"
+		}
+		if c.path == "name" && c.typ == "aws:cloudwatch/metricAlarm:MetricAlarm" {
+			want = "t-" + res.String("metricName")
 		}
 		if got := res.Get(c.path); got != want {
 			t.Errorf("%s %s: %s = %v, want the transform's %v", c.typ, c.name, c.path, got, want)

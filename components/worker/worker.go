@@ -113,6 +113,13 @@ type WorkerArgs struct {
 	Statements []policy.Statement
 	// Description of the function; at most 256 characters.
 	Description string
+	// DisableAlarms creates none of the worker's alarms; zero means alarms on the function's
+	// Errors and Throttles (Sum >= 1 over one minute) and on its Duration near the timeout
+	// (Maximum above DurationAlarmFraction of Timeout over one minute), all three missing data
+	// not breaching, plus the owned dead-letter queue's alarm when there is one.
+	DisableAlarms bool
+	// AlarmTopicArn receives the alarms; nil means the stage's AlarmTopicArn (none when unset).
+	AlarmTopicArn pulumi.StringInput
 	// Transform changes child resources' arguments just before they are created.
 	Transform Transform
 }
@@ -137,8 +144,11 @@ type Transform struct {
 	DeadLetterQueuePolicy func(*sqs.QueuePolicyArgs)
 	// EventInvokeConfig is the asynchronous invocation configuration ("<worker>-async").
 	EventInvokeConfig func(*lambda.FunctionEventInvokeConfigArgs)
-	// Alarm is the alarm on the owned dead-letter queue ("<worker>-async-dlq-alarm").
-	Alarm func(*cloudwatch.MetricAlarmArgs)
+	// Alarm receives each of the function's alarms with its metric name (Errors, Throttles,
+	// Duration): "<worker>-errors-alarm", "<worker>-throttles-alarm", "<worker>-duration-alarm".
+	Alarm func(metric string, args *cloudwatch.MetricAlarmArgs)
+	// DeadLetterAlarm is the alarm on the owned dead-letter queue ("<worker>-async-dlq-alarm").
+	DeadLetterAlarm func(*cloudwatch.MetricAlarmArgs)
 	// Permission is each resource-policy permission AllowService adds ("<worker>-<name>").
 	Permission func(*lambda.PermissionArgs)
 }
@@ -163,6 +173,11 @@ type Worker struct {
 	Role            *iam.Role
 	LogGroup        *cloudwatch.LogGroup
 	DeadLetterQueue *sqs.Queue // nil when OnFailure was given or DisableDeadLetterQueue
+	// Alarms are the function's alarms (errors, throttles, duration); nil when DisableAlarms.
+	Alarms []*cloudwatch.MetricAlarm
+	// DeadLetterAlarm is the owned dead-letter queue's alarm; nil when there is no such queue
+	// or DisableAlarms.
+	DeadLetterAlarm *cloudwatch.MetricAlarm
 	// Artifact is the built deployment package.
 	Artifact *Artifact
 
@@ -316,8 +331,11 @@ func validate(name string, a WorkerArgs) error {
 	if a.DisableDeadLetterQueue && a.OnFailure != nil {
 		c.Add("DisableDeadLetterQueue", "conflicts with OnFailure (a destination for failed asynchronous invocations)", true)
 	}
-	if a.DisableDeadLetterQueue && (a.Transform.DeadLetterQueue != nil || a.Transform.DeadLetterQueuePolicy != nil || a.Transform.Alarm != nil) {
+	if a.DisableDeadLetterQueue && (a.Transform.DeadLetterQueue != nil || a.Transform.DeadLetterQueuePolicy != nil || a.Transform.DeadLetterAlarm != nil) {
 		c.Add("Transform", "changes a dead-letter queue, its policy or its alarm, but DisableDeadLetterQueue creates none", nil)
+	}
+	if a.DisableAlarms && (a.Transform.Alarm != nil || a.Transform.DeadLetterAlarm != nil) {
+		c.Add("Transform", "changes an alarm (Alarm or DeadLetterAlarm), but DisableAlarms creates none", nil)
 	}
 	c.Join(policy.Document{Statements: a.Statements}.Validate())
 	return c.Err()
@@ -489,6 +507,12 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		return nil, err
 	}
 
+	if !a.DisableAlarms {
+		if err := w.newAlarms(st, a, tags); err != nil {
+			return nil, err
+		}
+	}
+
 	w.Arn, w.Name, w.RoleArn, w.LogGroupName = w.Function.Arn, w.Function.Name, w.Role.Arn, w.LogGroup.Name
 	if err := stage.RegisterOutputs(ctx, w, pulumi.Map{
 		"arn":                w.Arn,
@@ -542,6 +566,9 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*
 	if _, err := sqs.NewQueuePolicy(w.ctx, w.name+"-async-dlq-policy", qpArgs, parent, renamedFrom(w.name+"-dlq-policy")); err != nil {
 		return nil, err
 	}
+	if a.DisableAlarms {
+		return q, nil
+	}
 	alarmArgs := &cloudwatch.MetricAlarmArgs{
 		AlarmDescription:   pulumi.Sprintf("Asynchronous invocations of worker %s failed and wait in its dead-letter queue for redrive.", w.name),
 		Namespace:          pulumi.String("AWS/SQS"),
@@ -555,16 +582,85 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*
 		TreatMissingData:   pulumi.String("notBreaching"),
 		Tags:               tags,
 	}
-	if st.AlarmTopicArn != "" {
-		alarmArgs.AlarmActions = pulumi.Array{pulumi.String(st.AlarmTopicArn)}
+	if topic := alarmTopic(st, a); topic != nil {
+		alarmArgs.AlarmActions = pulumi.Array{topic}
 	}
-	if a.Transform.Alarm != nil {
-		a.Transform.Alarm(alarmArgs)
+	if a.Transform.DeadLetterAlarm != nil {
+		a.Transform.DeadLetterAlarm(alarmArgs)
 	}
-	if _, err := cloudwatch.NewMetricAlarm(w.ctx, w.name+"-async-dlq-alarm", alarmArgs, parent, renamedFrom(w.name+"-dlq-alarm")); err != nil {
+	if w.DeadLetterAlarm, err = cloudwatch.NewMetricAlarm(w.ctx, w.name+"-async-dlq-alarm", alarmArgs, parent, renamedFrom(w.name+"-dlq-alarm")); err != nil {
 		return nil, err
 	}
 	return q, nil
+}
+
+// alarmTopic is where the worker's alarms go: AlarmTopicArn, else the stage's topic, else
+// nowhere (nil).
+func alarmTopic(st *stage.Stage, a WorkerArgs) pulumi.StringInput {
+	if a.AlarmTopicArn != nil {
+		return a.AlarmTopicArn
+	}
+	if st.AlarmTopicArn != "" {
+		return pulumi.String(st.AlarmTopicArn)
+	}
+	return nil
+}
+
+// DurationAlarmFraction is the share of the function's timeout above which the duration alarm
+// fires: an invocation that long is close to being cut off.
+const DurationAlarmFraction = 0.9
+
+// functionAlarm is one of the alarms every worker gets, in the AWS/Lambda namespace.
+type functionAlarm struct {
+	suffix, metric, statistic, comparison string
+	threshold                             float64
+	what                                  string
+}
+
+// functionAlarms are the worker's alarms for a function with the given timeout.
+func functionAlarms(timeout time.Duration) []functionAlarm {
+	limit := float64(timeout/time.Millisecond) * DurationAlarmFraction
+	return []functionAlarm{
+		{"errors", "Errors", "Sum", "GreaterThanOrEqualToThreshold", 1,
+			"invocations failed (the handler returned an error, panicked or timed out) in the last minute. Read the function's log group for the error."},
+		{"throttles", "Throttles", "Sum", "GreaterThanOrEqualToThreshold", 1,
+			"invocations were throttled in the last minute: its reserved concurrency (or the account's) is exhausted."},
+		{"duration", "Duration", "Maximum", "GreaterThanThreshold", limit,
+			fmt.Sprintf("an invocation ran longer than %.0f%% of its %v timeout in the last minute: raise the timeout or shrink the work per invocation before invocations time out.", DurationAlarmFraction*100, timeout)},
+	}
+}
+
+// newAlarms creates the function's errors, throttles and duration alarms.
+func (w *Worker) newAlarms(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) error {
+	topic := alarmTopic(st, a)
+	for _, m := range functionAlarms(a.Timeout) {
+		args := &cloudwatch.MetricAlarmArgs{
+			AlarmDescription:   pulumi.Sprintf("Worker %s: %s", w.name, m.what),
+			Namespace:          pulumi.String("AWS/Lambda"),
+			MetricName:         pulumi.String(m.metric),
+			Dimensions:         pulumi.StringMap{"FunctionName": w.Function.Name},
+			Statistic:          pulumi.String(m.statistic),
+			Period:             pulumi.Int(60),
+			EvaluationPeriods:  pulumi.Int(1),
+			Threshold:          pulumi.Float64(m.threshold),
+			ComparisonOperator: pulumi.String(m.comparison),
+			TreatMissingData:   pulumi.String("notBreaching"),
+			Tags:               tags,
+		}
+		if topic != nil {
+			args.AlarmActions = pulumi.Array{topic}
+			args.OkActions = pulumi.Array{topic}
+		}
+		if f := a.Transform.Alarm; f != nil {
+			f(m.metric, args)
+		}
+		alarm, err := cloudwatch.NewMetricAlarm(w.ctx, w.name+"-"+m.suffix+"-alarm", args, pulumi.Parent(w))
+		if err != nil {
+			return err
+		}
+		w.Alarms = append(w.Alarms, alarm)
+	}
+	return nil
 }
 
 // renamedFrom aliases a child to the logical name it had before, under the same parent.

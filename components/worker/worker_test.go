@@ -333,7 +333,7 @@ func TestBuildIsReproducible(t *testing.T) {
 // on-failure destination and no sqs:SendMessage in its role; OnFailure with it is an error.
 func TestDisableDeadLetterQueue(t *testing.T) {
 	p, w := newPlan(t, &WorkerArgs{Package: echo, Root: root(t), DisableDeadLetterQueue: true})
-	if len(p.OfType("aws:sqs/queue:Queue")) != 0 || len(p.OfType("aws:cloudwatch/metricAlarm:MetricAlarm")) != 0 || w.DeadLetterQueue != nil {
+	if len(p.OfType("aws:sqs/queue:Queue")) != 0 || p.Find("aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-alarm") != nil || w.DeadLetterQueue != nil || w.DeadLetterAlarm != nil {
 		t.Errorf("queues %v, alarms %v", p.OfType("aws:sqs/queue:Queue"), p.OfType("aws:cloudwatch/metricAlarm:MetricAlarm"))
 	}
 	async := p.Find("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "echo-async")
