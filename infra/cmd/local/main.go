@@ -62,6 +62,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	logs := fs.String("logs", "", "write the handlers' JSON logs to this file")
 	trace := fs.String("trace", "", "print this device's log lines across the export and the transform (those carrying its correlation id); empty means the first failed device, one the transform saw when there is one")
 	quiet := fs.Bool("quiet", false, "no live progress")
+	redrive := fs.Bool("redrive", false, "the documented redrive: the failing devices answer 503 (an outage), the Map tolerates none and the run fails; then the outage ends and the same execution is redriven (RedriveExecution), which must complete it with nothing lost")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -75,6 +76,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	if o.FailFraction == 0 {
 		o.FailFraction = -1 // the flag's 0 means none
+	}
+	if *redrive {
+		o.FailStatus = 503 // transient: retried, then the batch fails and the Map with it
+		sets["pipeline:toleratedFailurePercent"] = "0"
 	}
 	if o.Latency == 0 {
 		o.Latency = -1 // the flag's 0 means none (Options' zero is the 20 ms default)
@@ -125,6 +130,15 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	_, _ = fmt.Fprintf(stderr, "local: exporting %s %d time(s) at once: %d groups x %d devices, vendor budget %s (%d batches of %d at once x %d calls each per run), latency %v\n",
 		env.RunDate(), o.Runs, o.Groups, o.DevicesPerGroup, env.BudgetString(), env.Config.MapConcurrency(), env.Config.BatchSize, env.Config.BatchConcurrency, o.Latency)
 	rep, err := env.Run(ctx)
+	if err == nil && ctx.Err() == nil && *redrive {
+		if rep.ExecutionError == nil {
+			_, _ = fmt.Fprintln(stderr, "\nlocal: -redrive: the run did not fail (no failing device?); nothing to redrive")
+			return 1
+		}
+		_, _ = fmt.Fprintf(stderr, "\nlocal: the run failed as the outage made it: %v\nlocal: the outage is over; redriving %s\n", rep.ExecutionError, strings.Join(rep.Executions, ", "))
+		env.Vendor.Heal()
+		rep, err = env.RedriveExecution(ctx, rep)
+	}
 	if ctx.Err() != nil {
 		// Whatever was in flight is neither lost nor done: say so, not "N devices lost".
 		_, _ = fmt.Fprintln(stderr, "\nlocal: interrupted: the run was stopped before it ended; nothing is reported as lost")

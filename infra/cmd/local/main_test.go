@@ -164,3 +164,18 @@ func TestTraceOfAFailedDevice(t *testing.T) {
 		t.Errorf("-trace ../x: exit %d, %s", code, stderr.String())
 	}
 }
+
+// make local -redrive runs the documented path: the outage fails the run, then RedriveExecution
+// of the same execution completes it with nothing lost.
+func TestRedriveFlag(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-redrive", "-groups", "4", "-devices", "25", "-fail", "0.1", "-latency", "0", "-quiet", "-date", "2026-11-23"}, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stderr.String(), "States.ExceedToleratedFailureThreshold") || !strings.Contains(stderr.String(), "redriving arn:aws:states:") {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	var s map[string]float64
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil || s["items"] != 100 || s["succeeded"] != 100 || s["lost"] != 0 {
+		t.Errorf("summary after the redrive: %s (%v)", stdout.String(), err)
+	}
+}
