@@ -44,6 +44,20 @@ type File struct {
 	StateMachines []StateMachine `json:"stateMachines"`
 	// Alarms is what the plan's CloudWatch metric alarms cost a month.
 	Alarms Alarms `json:"alarms"`
+	// Dashboards is what the plan's CloudWatch dashboards cost a month (the account's three free
+	// ones are not counted: the plan cannot see the account's other dashboards).
+	Dashboards Dashboards `json:"dashboards"`
+}
+
+// DashboardType is the resource type the dashboards section of cost.json counts.
+const DashboardType = "aws:cloudwatch/dashboard:Dashboard"
+
+// Dashboards is the plan's CloudWatch dashboards and their price a month.
+type Dashboards struct {
+	// Names are the dashboards' logical names, sorted.
+	Names []string `json:"names"`
+	// Month is the total in dollars for a month.
+	Month float64 `json:"month"`
 }
 
 // StateMachine is one state machine's estimate in cost.json.
@@ -155,6 +169,11 @@ func Marshal(p *plan.Plan, opts Options) ([]byte, error) {
 		return nil, err
 	}
 	f.Alarms = alarmsOf(p, f.Prices)
+	f.Dashboards = Dashboards{Names: []string{}}
+	for _, r := range p.OfType(DashboardType) {
+		f.Dashboards.Names = append(f.Dashboards.Names, r.Name)
+	}
+	f.Dashboards.Month = round6(float64(len(f.Dashboards.Names)) * f.Prices.DashboardMonth)
 	return plan.MarshalArtifact(f)
 }
 

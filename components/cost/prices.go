@@ -48,6 +48,10 @@ type Prices struct {
 	// HighResolutionAlarmMetricMonth is one high-resolution (period under 60 s) alarm metric for
 	// a month: $0.30. Source: https://aws.amazon.com/cloudwatch/pricing/.
 	HighResolutionAlarmMetricMonth float64 `json:"highResolutionAlarmMetricMonth"`
+	// DashboardMonth is one CloudWatch dashboard for a month: $3.00, beyond the account's three
+	// free dashboards (of up to 50 metrics each), which the plan cannot see. Source:
+	// https://aws.amazon.com/cloudwatch/pricing/ ("Dashboards").
+	DashboardMonth float64 `json:"dashboardMonth"`
 }
 
 // DefaultPrices returns the us-east-1 list prices the package uses when Prices is zero (looked
@@ -66,6 +70,7 @@ func DefaultPrices() Prices {
 
 		AlarmMetricMonth:               0.10,
 		HighResolutionAlarmMetricMonth: 0.30,
+		DashboardMonth:                 3.00,
 	}
 }
 
@@ -78,6 +83,7 @@ func (p Prices) withDefaults() Prices {
 		}
 	}
 	fill(&p.StandardTransition, d.StandardTransition)
+	fill(&p.DashboardMonth, d.DashboardMonth)
 	fill(&p.ExpressRequest, d.ExpressRequest)
 	fill(&p.ExpressGBSecond, d.ExpressGBSecond)
 	fill(&p.LambdaRequest, d.LambdaRequest)

@@ -19,6 +19,20 @@ func TestPlanIsDeterministic(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr.String())
 		}
 	}
+	// cost.json prices what operating the stage costs beside its runs: its alarms and dashboard.
+	var cost struct {
+		Alarms     struct{ Count int }
+		Dashboards struct {
+			Names []string
+			Month float64
+		}
+	}
+	if raw, err := os.ReadFile(filepath.Join(a, "cost.json")); err != nil || json.Unmarshal(raw, &cost) != nil {
+		t.Fatalf("cost.json: %v", err)
+	}
+	if cost.Alarms.Count < 10 || len(cost.Dashboards.Names) != 1 || cost.Dashboards.Month != 3 {
+		t.Errorf("cost.json operating costs: %+v", cost)
+	}
 	files := walk(t, a)
 	want := []string{"budgets.json", "cost.json", "dashboards/pipeline.json", "resources.json", "schedules.json", "statemachines/export.asl.json", "statemachines/export.mmd"}
 	if len(files) != len(want) {
