@@ -279,6 +279,11 @@ func Start(opts Options) (*Environment, error) {
 	// lines share one stream.
 	e.logw = &lockedWriter{w: logw}
 	e.log = slog.New(logx.Wrap(slog.NewJSONHandler(e.logw, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if opts.Log == nil {
+		// Nobody reads the lines: do not spend the handlers' CPU encoding them (a run is a dozen
+		// services on a few cores, and every vendor call would pay for it).
+		e.log = slog.New(slog.DiscardHandler)
+	}
 
 	sm := e.Plan.Find("aws:sfn/stateMachine:StateMachine", stack.WorkflowName)
 	if sm == nil {
