@@ -31,7 +31,9 @@ func ExampleNewWorkflow() {
 	}
 	sm := p.Find("aws:sfn/stateMachine:StateMachine", "export")
 	fmt.Println(sm.String("name"), sm.String("type"))
-	var role struct{ Statement []struct{ Action, Resource any } }
+	var role struct {
+		Statement []struct{ Action, Resource any }
+	}
 	_ = p.Find("aws:iam/rolePolicy:RolePolicy", "export-policy").JSON("policy", &role)
 	for _, st := range role.Statement {
 		fmt.Println(st.Action, st.Resource)
