@@ -2,6 +2,7 @@ package budget_test
 
 import (
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -31,8 +32,7 @@ func ExampleNewBudget() {
 		return err
 	}, plan.Options{})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	fn := p.Find("aws:lambda/function:Function", "fetch")
 	fmt.Println("reserved concurrency:", fn.Get("reservedConcurrentExecutions"))
@@ -54,8 +54,7 @@ func ExampleAllocate() {
 		},
 	})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	for _, d := range a.Shares {
 		fmt.Printf("%s: %d invocations, %d calls per second each (%.2f/s with the margin)\n", d.Worker, d.ReservedConcurrency, d.CallsPerWindow, d.RatePerSecond)

@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"encoding/json"
 	"fmt"
+	"log"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -25,8 +26,7 @@ func ExampleNewDashboard() {
 		return err
 	}, plan.Options{Stack: "dev"})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	d := p.Find(dashboard.ResourceType, "pipeline")
 	fmt.Println(d.String("dashboardName"))

@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"fmt"
+	"log"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -17,8 +18,7 @@ func ExampleRun() {
 		return err
 	}, plan.Options{Stack: "dev", Config: map[string]string{"aws:region": "eu-west-1"}})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	q := p.Find("aws:sqs/queue:Queue", "jobs")
 	fmt.Println(q.Arn())

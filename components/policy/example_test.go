@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"fmt"
+	"log"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -21,8 +22,7 @@ func ExampleRoleGrantee_AttachPolicy() {
 		return err
 	}, plan.Options{})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	rp := p.Find("aws:iam/rolePolicy:RolePolicy", "reporter-send-reports")
 	fmt.Println(rp.String("role"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 
 	"github.com/skeinhq/skein/components/sfnlocal"
 	"github.com/skeinhq/skein/components/workflow"
@@ -19,8 +20,7 @@ func ExampleEngine_Execute() {
 	  }
 	}`))
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	fs := &sfnlocal.Functions{}
 	_ = fs.RegisterFunc("greet", func(ctx context.Context, in struct{ Name string }) (string, error) {
@@ -28,8 +28,7 @@ func ExampleEngine_Execute() {
 	})
 	eng, err := sfnlocal.New(def, &sfnlocal.Options{Functions: fs})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	out, err := eng.Execute(context.Background(), []byte(`{"Name":"Ada"}`))
 	fmt.Println(string(out), err)
@@ -50,20 +49,17 @@ func ExampleEngine_Execute_fanOut() {
 		},
 	}.Render()
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	def, err := sfnlocal.Parse(asl)
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	fns := &sfnlocal.Functions{}
 	_ = fns.RegisterFunc("double", func(ctx context.Context, n int) (int, error) { return 2 * n, nil })
 	eng, err := sfnlocal.New(def, &sfnlocal.Options{Functions: fns})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	out, err := eng.Execute(context.Background(), []byte(`{"items":[1,2,3]}`))
 	fmt.Println(string(out), err)
@@ -75,8 +71,7 @@ func ExampleEngine_Execute_fanOut() {
 func ExampleExecutionError() {
 	def, err := sfnlocal.Parse([]byte(`{"StartAt":"Check","States":{"Check":{"Type":"Fail","Error":"Input.Invalid","Cause":"no items"}}}`))
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	eng, _ := sfnlocal.New(def, nil)
 	_, err = eng.Execute(context.Background(), nil)

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -21,8 +22,7 @@ func ExampleNewWorker() {
 		return err
 	}, plan.Options{Stack: "dev"})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	fn := p.Find("aws:lambda/function:Function", "echo")
 	fmt.Println(fn.String("runtime"), fn.Get("architectures"), fn.Get("memorySize"), "MB", fn.Get("timeout"), "s")

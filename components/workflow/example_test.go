@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"fmt"
+	"log"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -26,8 +27,7 @@ func ExampleNewWorkflow() {
 		return err
 	}, plan.Options{Stack: "dev", Config: map[string]string{"aws:region": "eu-west-1"}})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	sm := p.Find("aws:sfn/stateMachine:StateMachine", "export")
 	fmt.Println(sm.String("name"), sm.String("type"))
@@ -61,8 +61,7 @@ func ExampleDefinition_Render() {
 	}
 	b, err := def.Render()
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	graph, _ := workflow.Mermaid(b)
 	fmt.Print(graph)
