@@ -36,16 +36,15 @@ func ExampleLoad() {
 
 // Every problem of a stage's config is reported at once, before any resource exists.
 func ExampleLoad_errors() {
-	_, err := plan.Run(func(ctx *pulumi.Context) error {
+	_, _ = plan.Run(func(ctx *pulumi.Context) error {
 		_, err := stage.Load(ctx)
-		return err
+		fmt.Println(err)
+		return nil
 	}, plan.Options{Stack: "dev", Config: map[string]string{
 		"skein:logRetentionDays": "10",
 		"skein:timezone":         "UTC",
 	}})
-	fmt.Println(err)
 	// Output:
-	// 1 error occurred:
-	// 	* stage "dev": skein:timezone is not a stage setting; known keys are skein:production, skein:logRetentionDays, skein:timeZone, skein:alarmTopicArn, skein:tags, skein:accountId, skein:namePrefix, skein:logGroupPrefix, skein:tagNamespace
+	// stage "dev": skein:timezone is not a stage setting; known keys are skein:production, skein:logRetentionDays, skein:timeZone, skein:alarmTopicArn, skein:tags, skein:accountId, skein:namePrefix, skein:logGroupPrefix, skein:tagNamespace
 	// stage "dev": skein:logRetentionDays must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), got 10
 }
