@@ -46,6 +46,8 @@
 // last written); the children are exported for resources skein does not model (replication,
 // inventory, object lock).
 //
-// Every default, grant, child name and limit in full:
+// Limits enforced: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+// and https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html. Every
+// default, grant, child name and limit in full:
 // https://github.com/skeinhq/skein/blob/main/docs/design/bucket.md.
 package bucket

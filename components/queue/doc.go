@@ -43,6 +43,8 @@
 // is created; the children are exported, and Subscribe returns the mapping.
 // QueueArgs.DisableDeadLetterQueue is for a queue that is itself a dead-letter queue.
 //
-// Every default, grant and limit with the AWS pages behind them:
-// https://github.com/skeinhq/skein/blob/main/docs/design/queue.md.
+// Limits enforced:
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+// and https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html. Every default,
+// grant and limit in full: https://github.com/skeinhq/skein/blob/main/docs/design/queue.md.
 package queue

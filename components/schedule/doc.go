@@ -44,6 +44,7 @@
 // children and the parsed expression are exported. [WritePlanArtifacts] writes the plan's
 // schedules.json with each schedule's next five fire times.
 //
-// Why these retries, every default and limit, and the AWS pages behind them:
+// Limits enforced: https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html.
+// Why these retries, every default and limit in full:
 // https://github.com/skeinhq/skein/blob/main/docs/design/schedule.md.
 package schedule

@@ -41,6 +41,7 @@
 // WorkerArgs.Statements adds statements to the role; the children are exported (Function,
 // Role, LogGroup, DeadLetterQueue, Alarms, DeadLetterAlarm).
 //
-// The build's inputs, every default and the Lambda limits enforced:
+// Limits enforced: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html. The
+// build's inputs, every default and every limit in full:
 // https://github.com/skeinhq/skein/blob/main/docs/design/worker.md.
 package worker

@@ -58,6 +58,7 @@
 // RolePolicy, LogGroup, StateMachine, Alarm); Workflow exposes its children and the rendered
 // Definition.
 //
-// Every rule of validation, default and IAM statement, with the AWS pages that set them:
+// Limits enforced: https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html.
+// Every rule of validation, default and IAM statement in full:
 // https://github.com/skeinhq/skein/blob/main/docs/design/workflow.md.
 package workflow
