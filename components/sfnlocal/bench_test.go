@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skeinhq/skein/components/internal/localsfn"
+	"github.com/skeinhq/skein/components/internal/sfnjudge"
 	"github.com/skeinhq/skein/components/sfnlocal"
 )
 
@@ -188,7 +188,7 @@ func BenchmarkInlineMap50kVsLocalSFN(b *testing.B) {
 	}
 	ours := float64(n) / (b.Elapsed().Seconds() / float64(b.N))
 	b.StopTimer()
-	r := localsfn.Run(b, []byte(inlineMapDef), in, nil)
+	r := sfnjudge.Run(b, []byte(inlineMapDef), in, nil)
 	if string(r.Output) != fmt.Sprintf(`{"n":%d}`, n) {
 		b.Fatalf("aws-local-stepfunctions: %v", r)
 	}

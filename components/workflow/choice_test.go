@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/skeinhq/skein/components/internal/localsfn"
+	"github.com/skeinhq/skein/components/internal/sfnjudge"
 )
 
 // choiceRouting routes by kind, number, timestamp and flag, each comparison guarded by IsPresent.
@@ -49,12 +49,12 @@ func TestChoiceRoutesUnderLocalStepFunctions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var runs []localsfn.Case
+	var runs []sfnjudge.Case
 	for _, c := range cases {
-		runs = append(runs, localsfn.Case{Definition: b, Input: []byte(c.input)})
+		runs = append(runs, sfnjudge.Case{Definition: b, Input: []byte(c.input)})
 	}
-	runs = append(runs, localsfn.Case{Definition: ub, Input: []byte(`{}`)})
-	results := localsfn.RunAll(t, runs)
+	runs = append(runs, sfnjudge.Case{Definition: ub, Input: []byte(`{}`)})
+	results := sfnjudge.RunAll(t, runs)
 	if last := results[len(results)-1]; last.Error != "States.Runtime" {
 		t.Errorf("an unguarded comparison on a missing field: %s, want States.Runtime", last)
 	}
