@@ -65,9 +65,12 @@ var (
 	tagNamespaceRe   = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)
 )
 
-// RetentionDays are the values CloudWatch Logs accepts for a log group's retention.
+// RetentionDays returns the values CloudWatch Logs accepts for a log group's retention (a fresh
+// slice).
 // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
-var RetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+func RetentionDays() []int {
+	return []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+}
 
 // Stage is one deployment of a project: its name, region and the defaults that follow from it.
 type Stage struct {
@@ -174,7 +177,7 @@ func Load(ctx *pulumi.Context) (*Stage, error) {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			// Reported once here; the default stands in so that validate does not repeat it.
-			c.Add(Namespace+":"+KeyLogRetentionDays, "must be a whole number of days, one of "+joinInts(RetentionDays), v)
+			c.Add(Namespace+":"+KeyLogRetentionDays, "must be a whole number of days, one of "+joinInts(RetentionDays()), v)
 		} else {
 			s.LogRetentionDays = n
 		}
@@ -221,11 +224,11 @@ func (s *Stage) validate() []error {
 		c.Add("Name", "must not be empty", nil)
 	}
 	ok := false
-	for _, d := range RetentionDays {
+	for _, d := range RetentionDays() {
 		ok = ok || d == s.LogRetentionDays
 	}
 	if !ok {
-		c.Add(Namespace+":"+KeyLogRetentionDays, "must be one of the values CloudWatch Logs accepts ("+joinInts(RetentionDays)+")", s.LogRetentionDays)
+		c.Add(Namespace+":"+KeyLogRetentionDays, "must be one of the values CloudWatch Logs accepts ("+joinInts(RetentionDays())+")", s.LogRetentionDays)
 	}
 	if _, err := LoadLocation(s.TimeZone); err != nil {
 		c.Add(Namespace+":"+KeyTimeZone, "must be an IANA time zone name such as Europe/Paris", s.TimeZone)

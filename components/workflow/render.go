@@ -295,7 +295,7 @@ func effectiveRetry(t *Task) []Retry {
 				// A throttle of a reserved worker is the budget at work: retried for longer.
 				transient := DefaultWorkerRetry()
 				transient.ErrorEquals = transient.ErrorEquals[:0]
-				for _, e := range LambdaTransientErrors {
+				for _, e := range LambdaTransientErrors() {
 					if e != "Lambda.TooManyRequestsException" {
 						transient.ErrorEquals = append(transient.ErrorEquals, e)
 					}
