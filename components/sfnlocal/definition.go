@@ -5,127 +5,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/skeinhq/skein/components/asl"
 )
-
-// optPath is a path field that may be absent (the default "$"), null, or a path.
-type optPath struct {
-	set, null bool
-	src       string
-}
-
-func (o *optPath) UnmarshalJSON(b []byte) error {
-	o.set = true
-	if string(b) == "null" {
-		o.null = true
-		return nil
-	}
-	return json.Unmarshal(b, &o.src)
-}
-
-type rawMachine struct {
-	Comment         string                     `json:"Comment"`
-	StartAt         string                     `json:"StartAt"`
-	States          map[string]json.RawMessage `json:"States"`
-	TimeoutSeconds  *float64                   `json:"TimeoutSeconds"`
-	Version         string                     `json:"Version"`
-	QueryLanguage   string                     `json:"QueryLanguage"`
-	ProcessorConfig *struct {
-		Mode          string `json:"Mode"`
-		ExecutionType string `json:"ExecutionType"`
-	} `json:"ProcessorConfig"`
-}
-
-type rawRetrier struct {
-	ErrorEquals     []string `json:"ErrorEquals"`
-	IntervalSeconds *float64 `json:"IntervalSeconds"`
-	MaxAttempts     *float64 `json:"MaxAttempts"`
-	BackoffRate     *float64 `json:"BackoffRate"`
-	MaxDelaySeconds *float64 `json:"MaxDelaySeconds"`
-	JitterStrategy  string   `json:"JitterStrategy"`
-}
-
-type rawCatcher struct {
-	ErrorEquals []string `json:"ErrorEquals"`
-	Next        string   `json:"Next"`
-	ResultPath  optPath  `json:"ResultPath"`
-}
-
-type rawState struct {
-	Type                           string            `json:"Type"`
-	Next                           string            `json:"Next"`
-	End                            bool              `json:"End"`
-	InputPath                      optPath           `json:"InputPath"`
-	OutputPath                     optPath           `json:"OutputPath"`
-	ResultPath                     optPath           `json:"ResultPath"`
-	Parameters                     json.RawMessage   `json:"Parameters"`
-	ResultSelector                 json.RawMessage   `json:"ResultSelector"`
-	ItemSelector                   json.RawMessage   `json:"ItemSelector"`
-	Result                         json.RawMessage   `json:"Result"`
-	Resource                       string            `json:"Resource"`
-	TimeoutSeconds                 *float64          `json:"TimeoutSeconds"`
-	TimeoutSecondsPath             string            `json:"TimeoutSecondsPath"`
-	HeartbeatSeconds               *float64          `json:"HeartbeatSeconds"`
-	HeartbeatSecondsPath           string            `json:"HeartbeatSecondsPath"`
-	Retry                          []rawRetrier      `json:"Retry"`
-	Catch                          []rawCatcher      `json:"Catch"`
-	Choices                        []json.RawMessage `json:"Choices"`
-	Default                        string            `json:"Default"`
-	Seconds                        *float64          `json:"Seconds"`
-	Timestamp                      string            `json:"Timestamp"`
-	SecondsPath                    string            `json:"SecondsPath"`
-	TimestampPath                  string            `json:"TimestampPath"`
-	Error                          string            `json:"Error"`
-	Cause                          string            `json:"Cause"`
-	ErrorPath                      string            `json:"ErrorPath"`
-	CausePath                      string            `json:"CausePath"`
-	Branches                       []rawMachine      `json:"Branches"`
-	Iterator                       *rawMachine       `json:"Iterator"`
-	ItemProcessor                  *rawMachine       `json:"ItemProcessor"`
-	ItemsPath                      string            `json:"ItemsPath"`
-	MaxConcurrency                 *float64          `json:"MaxConcurrency"`
-	MaxConcurrencyPath             string            `json:"MaxConcurrencyPath"`
-	ItemReader                     *rawItemReader    `json:"ItemReader"`
-	ItemBatcher                    *rawItemBatcher   `json:"ItemBatcher"`
-	ResultWriter                   *rawResultWriter  `json:"ResultWriter"`
-	ToleratedFailurePercentage     *float64          `json:"ToleratedFailurePercentage"`
-	ToleratedFailurePercentagePath string            `json:"ToleratedFailurePercentagePath"`
-	ToleratedFailureCount          *float64          `json:"ToleratedFailureCount"`
-	ToleratedFailureCountPath      string            `json:"ToleratedFailureCountPath"`
-	Label                          string            `json:"Label"`
-}
-
-type rawItemReader struct {
-	Resource     string          `json:"Resource"`
-	Parameters   json.RawMessage `json:"Parameters"`
-	ReaderConfig *struct {
-		InputType         string   `json:"InputType"`
-		CSVHeaderLocation string   `json:"CSVHeaderLocation"`
-		CSVHeaders        []string `json:"CSVHeaders"`
-		CSVDelimiter      string   `json:"CSVDelimiter"`
-		MaxItems          *float64 `json:"MaxItems"`
-		MaxItemsPath      string   `json:"MaxItemsPath"`
-	} `json:"ReaderConfig"`
-}
-
-type rawItemBatcher struct {
-	MaxItemsPerBatch          *float64        `json:"MaxItemsPerBatch"`
-	MaxItemsPerBatchPath      string          `json:"MaxItemsPerBatchPath"`
-	MaxInputBytesPerBatch     *float64        `json:"MaxInputBytesPerBatch"`
-	MaxInputBytesPerBatchPath string          `json:"MaxInputBytesPerBatchPath"`
-	BatchInput                json.RawMessage `json:"BatchInput"`
-}
-
-type rawResultWriter struct {
-	Resource     string          `json:"Resource"`
-	Parameters   json.RawMessage `json:"Parameters"`
-	WriterConfig *struct {
-		OutputType     string `json:"OutputType"`
-		Transformation string `json:"Transformation"`
-	} `json:"WriterConfig"`
-}
 
 // machine is a compiled state machine (or a branch, or a Map's item processor).
 type machine struct {
@@ -203,13 +87,12 @@ type Definition struct {
 // Parse parses and validates an Amazon States Language definition (JSONPath query language).
 // It reports every problem at once as a *DefinitionError.
 func Parse(definition []byte) (*Definition, error) {
-	var rm rawMachine
-	dec := json.NewDecoder(strings.NewReader(string(definition)))
-	if err := dec.Decode(&rm); err != nil {
+	rm, err := asl.Decode(definition)
+	if err != nil {
 		return nil, &DefinitionError{Problems: []string{"the definition is not a JSON object: " + err.Error()}}
 	}
 	c := &compiler{}
-	m := c.machine(&rm, "", false)
+	m := c.machine(rm, "", false)
 	if len(c.problems) > 0 {
 		return nil, &DefinitionError{Problems: c.problems}
 	}
@@ -230,7 +113,10 @@ func (c *compiler) bad(where, format string, args ...any) {
 	c.problems = append(c.problems, where+fmt.Sprintf(format, args...))
 }
 
-func (c *compiler) machine(rm *rawMachine, where string, processor bool) *machine {
+func (c *compiler) machine(rm *asl.Machine, where string, processor bool) *machine {
+	if rm == nil {
+		rm = &asl.Machine{} // a branch written as null
+	}
 	m := &machine{startAt: rm.StartAt, states: map[string]*state{}}
 	w := strings.TrimPrefix(where+".StartAt", ".")
 	if rm.QueryLanguage != "" && rm.QueryLanguage != "JSONPath" {
@@ -275,11 +161,7 @@ func (c *compiler) machine(rm *rawMachine, where string, processor bool) *machin
 	} else if rm.ProcessorConfig != nil {
 		c.bad(strings.TrimPrefix(where+".ProcessorConfig", "."), "is only allowed in a Map's ItemProcessor")
 	}
-	names := make([]string, 0, len(rm.States))
-	for n := range rm.States {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := rm.Names()
 	for _, n := range names {
 		if len(n) > 80 {
 			c.bad(strings.TrimPrefix(where+".States", "."), "state name %q is longer than 80 characters", n)
@@ -380,16 +262,16 @@ func (c *compiler) pathOrCall(where, field, src string) (*jpath, *icall) {
 	return nil, call
 }
 
-func (c *compiler) optPath(where, field string, o optPath, reference bool) optPathC {
-	if !o.set {
+func (c *compiler) optPath(where, field string, o asl.Path, reference bool) optPathC {
+	if !o.Set {
 		return optPathC{}
 	}
-	if o.null {
+	if o.Null {
 		return optPathC{null: true}
 	}
-	p := c.path(where, field, o.src)
+	p := c.path(where, field, o.Value)
 	if p != nil && reference && !p.isReference() {
-		c.bad(where, "%s must be a reference path (field names and indices only, no $$), got %q", field, o.src)
+		c.bad(where, "%s must be a reference path (field names and indices only, no $$), got %q", field, o.Value)
 	}
 	return optPathC{path: p}
 }
@@ -424,14 +306,16 @@ var allowedFields = map[string][]string{
 		"Next", "End", "Retry", "Catch"},
 }
 
-func (c *compiler) state(name string, raw json.RawMessage, where string) *state {
-	var rs rawState
-	if err := json.Unmarshal(raw, &rs); err != nil {
-		c.bad(where, "not a valid state object: %v", err)
+func (c *compiler) state(name string, rs *asl.State, where string) *state {
+	if rs == nil {
+		rs = &asl.State{Raw: json.RawMessage("null")}
+	}
+	if rs.Err != nil {
+		c.bad(where, "not a valid state object: %v", rs.Err)
 		return nil
 	}
 	var fields map[string]json.RawMessage
-	_ = json.Unmarshal(raw, &fields)
+	_ = json.Unmarshal(rs.Raw, &fields)
 	allowed, ok := allowedFields[rs.Type]
 	if !ok {
 		c.bad(where, "Type must be one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map, got %q", rs.Type)
@@ -502,14 +386,14 @@ func (c *compiler) state(name string, raw json.RawMessage, where string) *state 
 	}
 	switch rs.Type {
 	case "Task":
-		c.task(where, &rs, s)
+		c.task(where, rs, s)
 	case "Choice":
 		if len(rs.Choices) == 0 {
 			c.bad(where, "Choices must hold at least one rule")
 		}
 		for i, rc := range rs.Choices {
 			var m map[string]any
-			v, err := parseJSON(rc)
+			v, err := parseJSON(rc.Raw)
 			if err == nil {
 				m, _ = toGo(v).(map[string]any)
 			}
@@ -566,10 +450,10 @@ func (c *compiler) state(name string, raw json.RawMessage, where string) *state 
 			c.bad(where, "Branches must hold at least one branch")
 		}
 		for i := range rs.Branches {
-			s.branches = append(s.branches, c.machine(&rs.Branches[i], fmt.Sprintf("%s.Branches[%d]", where, i), false))
+			s.branches = append(s.branches, c.machine(rs.Branches[i], fmt.Sprintf("%s.Branches[%d]", where, i), false))
 		}
 	case "Map":
-		c.mapState(where, &rs, s)
+		c.mapState(where, rs, s)
 	}
 	return s
 }
@@ -588,7 +472,7 @@ func (c *compiler) errorEquals(where string, names []string) {
 	}
 }
 
-func (c *compiler) retrier(w string, r rawRetrier, s *state) {
+func (c *compiler) retrier(w string, r asl.Retrier, s *state) {
 	c.errorEquals(w, r.ErrorEquals)
 	rt := retrier{errors: r.ErrorEquals, interval: 1, maxAttempts: 3, backoff: 2}
 	if r.IntervalSeconds != nil {
@@ -629,7 +513,7 @@ func (c *compiler) retrier(w string, r rawRetrier, s *state) {
 	s.retry = append(s.retry, rt)
 }
 
-func (c *compiler) task(where string, rs *rawState, s *state) {
+func (c *compiler) task(where string, rs *asl.State, s *state) {
 	if rs.Resource == "" {
 		c.bad(where, "Resource is required (a Lambda function ARN or an arn:aws:states::: integration)")
 	} else if !strings.HasPrefix(rs.Resource, "arn:") {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/skeinhq/skein/components/asl"
 )
 
 // distSpec holds the Distributed Map fields
@@ -50,7 +52,7 @@ type resultWriter struct {
 
 func wholeIn(v float64, lo, hi float64) bool { return v == math.Trunc(v) && v >= lo && v <= hi }
 
-func (c *compiler) mapState(where string, rs *rawState, s *state) {
+func (c *compiler) mapState(where string, rs *asl.State, s *state) {
 	proc := rs.ItemProcessor
 	if proc == nil {
 		proc = rs.Iterator
