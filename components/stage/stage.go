@@ -9,13 +9,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
-	_ "time/tzdata" // time zones resolve on machines without a tz database
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/schedule/cron"
 )
 
 // Namespace is the Pulumi config namespace of stage settings.
@@ -230,7 +229,7 @@ func (s *Stage) validate() []error {
 	if !ok {
 		c.Add(Namespace+":"+KeyLogRetentionDays, "must be one of the values CloudWatch Logs accepts ("+joinInts(RetentionDays())+")", s.LogRetentionDays)
 	}
-	if _, err := LoadLocation(s.TimeZone); err != nil {
+	if _, err := cron.LoadLocation(s.TimeZone); err != nil {
 		c.Add(Namespace+":"+KeyTimeZone, "must be an IANA time zone name such as Europe/Paris", s.TimeZone)
 	}
 	if s.AlarmTopicArn != "" && !strings.HasPrefix(s.AlarmTopicArn, "arn:") {
@@ -258,15 +257,6 @@ func (s *Stage) validate() []error {
 		return []error{err}
 	}
 	return nil
-}
-
-// LoadLocation resolves an IANA time zone name with the embedded database. Unlike
-// time.LoadLocation it rejects "" and "Local", which AWS does not accept.
-func LoadLocation(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
-		return nil, &check.FieldError{Field: "TimeZone", Rule: "must be an IANA time zone name", Value: strconv.Quote(name)}
-	}
-	return time.LoadLocation(name)
 }
 
 // FromContext returns s when it is not nil, or loads the stage from ctx.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/s3local"
+	"github.com/skeinhq/skein/components/schedule/cron"
 	"github.com/skeinhq/skein/components/sfnlocal"
 	"github.com/skeinhq/skein/components/worker"
 	"github.com/skeinhq/skein/functions/logx"
@@ -485,7 +486,7 @@ func (e *Environment) RunDate() string {
 	if e.opts.Date != "" {
 		return e.opts.Date
 	}
-	loc, err := time.LoadLocation(e.timeZone)
+	loc, err := cron.LoadLocation(e.timeZone)
 	if err != nil {
 		loc = time.UTC
 	}
