@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/planhook"
 	"github.com/skeinhq/skein/components/schedule/cron"
 )
 
@@ -109,24 +110,10 @@ type Stage struct {
 	TagNamespace string
 }
 
-type ctxKey struct{}
-
-// Observer sees what the plan harness needs from a program run: the config keys set, and the
-// outputs each component registers. Only the plan package sets one.
-type Observer interface {
-	ConfigKeys() []string
-	ComponentOutputs(res pulumi.Resource, outs pulumi.Map)
-}
-
-// WithObserver returns a context carrying obs; the plan harness wraps programs with it.
-func WithObserver(ctx *pulumi.Context, obs Observer) *pulumi.Context {
-	return ctx.WithValue(ctxKey{}, obs)
-}
-
-// RegisterOutputs registers a component's outputs and tells the observer, if any. Every skein
-// component ends its constructor with it.
+// RegisterOutputs registers a component's outputs and tells the offline plan, when one runs the
+// program. Every skein component ends its constructor with it.
 func RegisterOutputs(ctx *pulumi.Context, res pulumi.ComponentResource, outs pulumi.Map) error {
-	if obs, ok := ctx.Value(ctxKey{}).(Observer); ok {
+	if obs := planhook.From(ctx); obs != nil {
 		obs.ComponentOutputs(res, outs)
 	}
 	return ctx.RegisterResourceOutputs(res, outs)
@@ -373,7 +360,7 @@ func (s *Stage) ConsoleRegionHost() string {
 }
 
 func configKeys(ctx *pulumi.Context) []string {
-	if obs, ok := ctx.Value(ctxKey{}).(Observer); ok {
+	if obs := planhook.From(ctx); obs != nil {
 		return obs.ConfigKeys()
 	}
 	if keys, ok := runInfoConfigKeys(ctx); ok {
