@@ -27,10 +27,10 @@ const DefaultAccount = "123456789012"
 // Secret is how secret values appear in a plan.
 const Secret = "[secret]"
 
-// Reference is the fixed instant plans compute time-dependent artefacts after (schedules' fire
-// times, a month of runs), so that a plan writes the same bytes on every run:
-// 2026-01-01T00:00:00Z.
-var Reference = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// Reference returns the fixed instant plans compute time-dependent artefacts after (schedules'
+// fire times, a month of runs), so that a plan writes the same bytes on every run:
+// 2026-01-01T00:00:00Z. Change it only with the plan's goldens.
+func Reference() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // Options describe the stack a program is planned for.
 type Options struct {

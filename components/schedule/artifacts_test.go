@@ -53,7 +53,7 @@ func planned(t testing.TB) *plan.Plan {
 		} {
 			a := s.args
 			a.Target, a.Group = tg.flow, g
-			a.Clock = func() time.Time { return PlanReference }
+			a.Clock = func() time.Time { return plan.Reference() }
 			if _, err := NewSchedule(ctx, s.name, &a); err != nil {
 				return err
 			}
@@ -62,9 +62,9 @@ func planned(t testing.TB) *plan.Plan {
 	})
 }
 
-func decodePlan(t *testing.T, b []byte) PlanFile {
+func decodePlan(t *testing.T, b []byte) plan.SchedulesFile {
 	t.Helper()
-	var f PlanFile
+	var f plan.SchedulesFile
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatalf("schedules.json: %v\n%s", err, b)
 	}
@@ -72,7 +72,7 @@ func decodePlan(t *testing.T, b []byte) PlanFile {
 }
 
 func TestSchedulesJSON(t *testing.T) {
-	b, err := MarshalPlan(planned(t), PlanReference)
+	b, err := planned(t).MarshalSchedules(plan.Reference())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestSchedulesJSON(t *testing.T) {
 	if f.Reference != "2026-01-01T00:00:00Z" {
 		t.Errorf("reference %s", f.Reference)
 	}
-	byName := map[string]PlanSchedule{}
+	byName := map[string]plan.Schedule{}
 	var names []string
 	for _, s := range f.Schedules {
 		byName[s.Name] = s
@@ -122,7 +122,7 @@ func TestSchedulesJSON(t *testing.T) {
 // TestSchedulesJSONAgainstAWSCronParser lets the npm package aws-cron-parser recompute the fire
 // times of every UTC cron schedule in the file.
 func TestSchedulesJSONAgainstAWSCronParser(t *testing.T) {
-	b, err := MarshalPlan(planned(t), PlanReference)
+	b, err := planned(t).MarshalSchedules(plan.Reference())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestSchedulesJSONAgainstAWSCronParser(t *testing.T) {
 			continue
 		}
 		judged++
-		if len(want) != FireTimes || !slices.Equal(s.Next, want) {
+		if len(want) != plan.FireTimes || !slices.Equal(s.Next, want) {
 			t.Errorf("%s %s: ours %v, aws-cron-parser %v", s.Name, s.Expression, s.Next, want)
 		}
 	}
@@ -152,11 +152,11 @@ func TestSchedulesJSONAgainstAWSCronParser(t *testing.T) {
 	}
 }
 
-func TestWritePlanArtifactsDeterministic(t *testing.T) {
+func TestWriteSchedulesDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	var files [][]byte
 	for i := 0; i < 2; i++ {
-		if err := WritePlanArtifacts(planned(t), filepath.Join(dir, fmt.Sprint(i))); err != nil {
+		if err := planned(t).WriteSchedules(filepath.Join(dir, fmt.Sprint(i))); err != nil {
 			t.Fatal(err)
 		}
 		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprint(i), "schedules.json"))
@@ -176,25 +176,8 @@ func TestWritePlanArtifactsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := MarshalPlan(p, PlanReference)
+	b, err := p.MarshalSchedules(plan.Reference())
 	if err != nil || string(b) != "{\n  \"reference\": \"2026-01-01T00:00:00Z\",\n  \"schedules\": []\n}\n" {
 		t.Errorf("empty plan: %q, %v", b, err)
 	}
-}
-
-func ExampleFireTimesOf() {
-	// The last Friday of the month at 18:00 in Berlin, from the reference instant.
-	times, err := FireTimesOf("cron(0 18 ? * 6L *)", "Europe/Berlin", "", "", PlanReference, 4)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	for _, t := range times {
-		fmt.Println(t.Format(time.RFC3339))
-	}
-	// Output:
-	// 2026-01-30T18:00:00+01:00
-	// 2026-02-27T18:00:00+01:00
-	// 2026-03-27T18:00:00+01:00
-	// 2026-04-24T18:00:00+02:00
 }

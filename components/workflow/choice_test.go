@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/skeinhq/skein/components/internal/sfnjudge"
+	"github.com/skeinhq/skein/components/plan"
 )
 
 // choiceRouting routes by kind, number, timestamp and flag, each comparison guarded by IsPresent.
@@ -67,8 +68,8 @@ func TestChoiceRoutesUnderLocalStepFunctions(t *testing.T) {
 
 func TestMermaidRejectsWhatIsNotADefinition(t *testing.T) {
 	for _, in := range []string{`not json`, `{}`, `{"StartAt":"A"}`} {
-		if _, err := Mermaid([]byte(in)); err == nil {
-			t.Errorf("Mermaid(%s) succeeded", in)
+		if _, err := plan.Mermaid([]byte(in)); err == nil {
+			t.Errorf("plan.Mermaid(%s) succeeded", in)
 		}
 	}
 }
@@ -78,7 +79,7 @@ func TestMermaidLabelsChoicesAndCatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := Mermaid(b)
+	g, err := plan.Mermaid(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestMermaidLabelsChoicesAndCatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, _ = Mermaid(b)
+	g, _ = plan.Mermaid(b)
 	for _, want := range []string{`-- "1: $.failed NumericGreaterThan 0" -->`, `-- "default" -->`, `Map, distributed, express, max 100, reads s3:getObject, batched, writes results to S3`} {
 		if !strings.Contains(g, want) {
 			t.Errorf("graph lacks %s:\n%s", want, g)

@@ -1,4 +1,4 @@
-package workflow
+package plan
 
 import (
 	"encoding/json"
@@ -7,6 +7,13 @@ import (
 	"strings"
 
 	"github.com/skeinhq/skein/components/asl"
+)
+
+// Resource ARNs of the service integrations the graph names by their target.
+const (
+	lambdaInvokeResource = "arn:aws:states:::lambda:invoke"
+	sqsSendResource      = "arn:aws:states:::sqs:sendMessage"
+	startExecResource    = "arn:aws:states:::states:startExecution"
 )
 
 // Mermaid draws an ASL definition as a Mermaid flowchart: one node per state (Choice as a
@@ -20,10 +27,10 @@ func Mermaid(definition []byte) (string, error) {
 		err = m.Err()
 	}
 	if err != nil {
-		return "", fmt.Errorf("workflow: Mermaid: %w", err)
+		return "", fmt.Errorf("plan: Mermaid: %w", err)
 	}
 	if len(m.States) == 0 {
-		return "", fmt.Errorf("workflow: Mermaid: the definition has no States")
+		return "", fmt.Errorf("plan: Mermaid: the definition has no States")
 	}
 	g := &graph{}
 	g.line(0, "flowchart TD")
