@@ -210,23 +210,22 @@ func plainValue(v resource.PropertyValue) any {
 	case v.IsObject():
 		return plainMap(v.ObjectValue())
 	case v.IsArchive():
-		a := v.ArchiveValue()
-		m := map[string]any{"archive": relPath(a.Path)}
-		if a.Hash != "" {
-			m["hash"] = a.Hash
-		}
-		return m
+		return fileValue("archive", v.ArchiveValue().Path, v.ArchiveValue().Hash)
 	case v.IsAsset():
-		a := v.AssetValue()
-		m := map[string]any{"asset": relPath(a.Path)}
-		if a.Hash != "" {
-			m["hash"] = a.Hash
-		}
-		return m
+		return fileValue("asset", v.AssetValue().Path, v.AssetValue().Hash)
 	case v.IsResourceReference():
 		return string(v.ResourceReferenceValue().URN)
 	}
 	return fmt.Sprint(v.V)
+}
+
+// fileValue is an archive or asset as plain JSON: {kind: its path, "hash": its hash when known}.
+func fileValue(kind, path, hash string) map[string]any {
+	m := map[string]any{kind: relPath(path)}
+	if hash != "" {
+		m["hash"] = hash
+	}
+	return m
 }
 
 func relPath(p string) string {

@@ -66,6 +66,7 @@ func BenchmarkInlineMapItem(b *testing.B) {
 const inlineMapDef = `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value"},
 	"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"ResultSelector":{"n.$":"States.ArrayLength($)"},"End":true}}}`
 
+// itemsInput is {"items":[{"id":0},...]} with n items.
 func itemsInput(n int) []byte {
 	var sb strings.Builder
 	sb.WriteString(`{"items":[`)

@@ -407,11 +407,8 @@ func (c *compiler) state(name string, rs *asl.State, where string) *state {
 		}
 	case "Wait":
 		n := 0
-		if rs.Seconds != nil {
+		if _, ok := c.whole(where, "Seconds", rs.Seconds, 0, 99999999); ok {
 			n++
-			if *rs.Seconds < 0 || *rs.Seconds != math.Trunc(*rs.Seconds) || *rs.Seconds > 99999999 {
-				c.bad(where, "Seconds must be a whole number in 0..99999999, got %v", *rs.Seconds)
-			}
 			s.waitSeconds = rs.Seconds
 		}
 		if rs.Timestamp != "" {
@@ -472,21 +469,25 @@ func (c *compiler) errorEquals(where string, names []string) {
 	}
 }
 
+// whole checks an optional field that must be a whole number in lo..hi: it reports any other
+// value, and returns the field's value and whether it is set.
+func (c *compiler) whole(where, field string, v *float64, lo, hi int64) (float64, bool) {
+	if v == nil {
+		return 0, false
+	}
+	if !wholeIn(*v, float64(lo), float64(hi)) {
+		c.bad(where, "%s must be a whole number in %d..%d, got %v", field, lo, hi, *v)
+	}
+	return *v, true
+}
+
 func (c *compiler) retrier(w string, r asl.Retrier, s *state) {
 	c.errorEquals(w, r.ErrorEquals)
 	rt := retrier{errors: r.ErrorEquals, interval: 1, maxAttempts: 3, backoff: 2}
-	if r.IntervalSeconds != nil {
-		v := *r.IntervalSeconds
-		if v < 1 || v != math.Trunc(v) || v > 99999999 {
-			c.bad(w, "IntervalSeconds must be a whole number in 1..99999999, got %v", v)
-		}
+	if v, ok := c.whole(w, "IntervalSeconds", r.IntervalSeconds, 1, 99999999); ok {
 		rt.interval = v
 	}
-	if r.MaxAttempts != nil {
-		v := *r.MaxAttempts
-		if v < 0 || v != math.Trunc(v) || v > 99999999 {
-			c.bad(w, "MaxAttempts must be a whole number in 0..99999999, got %v", v)
-		}
+	if v, ok := c.whole(w, "MaxAttempts", r.MaxAttempts, 0, 99999999); ok {
 		rt.maxAttempts = int(v)
 	}
 	if r.BackoffRate != nil {
@@ -496,11 +497,7 @@ func (c *compiler) retrier(w string, r asl.Retrier, s *state) {
 		}
 		rt.backoff = v
 	}
-	if r.MaxDelaySeconds != nil {
-		v := *r.MaxDelaySeconds
-		if v < 1 || v != math.Trunc(v) || v > 31622400 {
-			c.bad(w, "MaxDelaySeconds must be a whole number in 1..31622400, got %v", v)
-		}
+	if v, ok := c.whole(w, "MaxDelaySeconds", r.MaxDelaySeconds, 1, 31622400); ok {
 		rt.maxDelay = v
 	}
 	switch r.JitterStrategy {
@@ -521,22 +518,14 @@ func (c *compiler) task(where string, rs *asl.State, s *state) {
 	} else if _, err := classifyResource(rs.Resource); err != nil {
 		c.bad(where, "Resource: %v", err)
 	}
-	if rs.TimeoutSeconds != nil {
-		v := *rs.TimeoutSeconds
-		if v < 1 || v != math.Trunc(v) || v > 99999999 {
-			c.bad(where, "TimeoutSeconds must be a whole number in 1..99999999, got %v", v)
-		}
+	if v, ok := c.whole(where, "TimeoutSeconds", rs.TimeoutSeconds, 1, 99999999); ok {
 		s.timeout = v
 	}
 	if rs.TimeoutSeconds != nil && rs.TimeoutSecondsPath != "" {
 		c.bad(where, "TimeoutSeconds and TimeoutSecondsPath are alternatives")
 	}
 	s.timeoutPath = c.path(where, "TimeoutSecondsPath", rs.TimeoutSecondsPath)
-	if rs.HeartbeatSeconds != nil {
-		v := *rs.HeartbeatSeconds
-		if v < 1 || v != math.Trunc(v) || v > 99999999 {
-			c.bad(where, "HeartbeatSeconds must be a whole number in 1..99999999, got %v", v)
-		}
+	if v, ok := c.whole(where, "HeartbeatSeconds", rs.HeartbeatSeconds, 1, 99999999); ok {
 		if rs.TimeoutSeconds != nil && v >= *rs.TimeoutSeconds {
 			c.bad(where, "HeartbeatSeconds (%v) must be smaller than TimeoutSeconds (%v)", v, *rs.TimeoutSeconds)
 		}

@@ -17,12 +17,13 @@ import (
 	"time"
 )
 
-// readItems runs the ItemReader
-// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
-func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf ctxSource) ([]any, error) {
-	pv, err := r.params.eval(eff, cf)
+// bucketParams evaluates the Parameters of an ItemReader or a ResultWriter (field names the
+// field in errors) and returns them with their Bucket, which must be a non-empty string; it
+// fails with errName otherwise.
+func bucketParams(t *template, eff any, cf ctxSource, errName, field string) (*object, string, error) {
+	pv, err := t.eval(eff, cf)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	p, _ := pv.(*object)
 	if p == nil {
@@ -31,7 +32,17 @@ func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf ct
 	bucket, _ := p.str("Bucket")
 	if bucket == "" {
 		bv, _ := p.get("Bucket")
-		return nil, newErr(ErrItemReaderFailed, "ItemReader.Parameters.Bucket must be a non-empty string, got %s", mustJSONString(bv))
+		return nil, "", newErr(errName, "%s.Parameters.Bucket must be a non-empty string, got %s", field, mustJSONString(bv))
+	}
+	return p, bucket, nil
+}
+
+// readItems runs the ItemReader
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
+func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf ctxSource) ([]any, error) {
+	p, bucket, err := bucketParams(r.params, eff, cf, ErrItemReaderFailed, "ItemReader")
+	if err != nil {
+		return nil, err
 	}
 	maxItems := r.maxItems
 	if r.maxItemsPath != nil {
@@ -302,19 +313,10 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 			return nil, err
 		}
 	} else {
-		src := eff
-		if s.itemsPath != nil {
-			v, ok := s.itemsPath.get(eff, cf)
-			if !ok {
-				return nil, newErr(ErrRuntime, "Invalid path '%s': The ItemsPath does not exist in the input", s.itemsPath.src)
-			}
-			src = v
+		var err error
+		if items, err = itemsOf(s, eff, cf); err != nil {
+			return nil, err
 		}
-		arr, ok := src.([]any)
-		if !ok {
-			return nil, newErr(ErrRuntime, "Map state %q: the items (ItemsPath %s) must be a JSON array, got %s", s.name, pathSrc(s.itemsPath), typeName(src))
-		}
-		items = arr
 	}
 	selected, err := selectItems(s, eff, items, sc)
 	if err != nil {
@@ -630,18 +632,9 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 		}
 		return all, nil
 	}
-	pv, err := w.params.eval(eff, cf)
+	p, bucket, err := bucketParams(w.params, eff, cf, ErrResultWriterFailed, "ResultWriter")
 	if err != nil {
 		return nil, err
-	}
-	p, _ := pv.(*object)
-	if p == nil {
-		p = newObject(0)
-	}
-	bucket, _ := p.str("Bucket")
-	if bucket == "" {
-		bv, _ := p.get("Bucket")
-		return nil, newErr(ErrResultWriterFailed, "ResultWriter.Parameters.Bucket must be a non-empty string, got %s", mustJSONString(bv))
 	}
 	prefix, _ := p.str("Prefix")
 	base := runID

@@ -254,13 +254,9 @@ func (c *compiler) mapState(where string, rs *asl.State, s *state) {
 	}
 }
 
-// runMap runs a Map state's iterations on its effective input and returns the results.
-func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx) (any, error) {
-	cf := sc.fn()
-	if s.dist != nil {
-		return x.runDistributed(ctx, s, eff, sc)
-	}
-	var items []any
+// itemsOf selects a Map state's items from its effective input with its ItemsPath; they must
+// be an array.
+func itemsOf(s *state, eff any, cf ctxSource) ([]any, error) {
 	src := eff
 	if s.itemsPath != nil {
 		v, ok := s.itemsPath.get(eff, cf)
@@ -272,6 +268,19 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 	items, ok := src.([]any)
 	if !ok {
 		return nil, newErr(ErrRuntime, "Map state %q: the items (ItemsPath %s) must be a JSON array, got %s", s.name, pathSrc(s.itemsPath), typeName(src))
+	}
+	return items, nil
+}
+
+// runMap runs a Map state's iterations on its effective input and returns the results.
+func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx) (any, error) {
+	cf := sc.fn()
+	if s.dist != nil {
+		return x.runDistributed(ctx, s, eff, sc)
+	}
+	items, err := itemsOf(s, eff, cf)
+	if err != nil {
+		return nil, err
 	}
 	conc, err := x.concurrency(s, eff, cf)
 	if err != nil {

@@ -318,16 +318,22 @@ func s3Err(err error) *ExecutionError {
 	return &ExecutionError{Name: "S3.S3Exception", Cause: err.Error()}
 }
 
+// s3Object reads the Parameters of an S3 object call: the object, its Bucket and its Key.
+func s3Object(eff any, resource string) (p *object, bucket, key string, err error) {
+	if p, err = params(eff, resource); err != nil {
+		return nil, "", "", err
+	}
+	if bucket, err = strParam(p, "Bucket", resource); err != nil {
+		return nil, "", "", err
+	}
+	if key, err = strParam(p, "Key", resource); err != nil {
+		return nil, "", "", err
+	}
+	return p, bucket, key, nil
+}
+
 func (x *execution) s3Get(ctx context.Context, s *state, eff any) (any, error) {
-	p, err := params(eff, s.resource)
-	if err != nil {
-		return nil, err
-	}
-	bucket, err := strParam(p, "Bucket", s.resource)
-	if err != nil {
-		return nil, err
-	}
-	key, err := strParam(p, "Key", s.resource)
+	_, bucket, key, err := s3Object(eff, s.resource)
 	if err != nil {
 		return nil, err
 	}
@@ -343,15 +349,7 @@ func (x *execution) s3Get(ctx context.Context, s *state, eff any) (any, error) {
 }
 
 func (x *execution) s3Put(ctx context.Context, s *state, eff any) (any, error) {
-	p, err := params(eff, s.resource)
-	if err != nil {
-		return nil, err
-	}
-	bucket, err := strParam(p, "Bucket", s.resource)
-	if err != nil {
-		return nil, err
-	}
-	key, err := strParam(p, "Key", s.resource)
+	p, bucket, key, err := s3Object(eff, s.resource)
 	if err != nil {
 		return nil, err
 	}
