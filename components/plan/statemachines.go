@@ -14,28 +14,17 @@ const stateMachineType = "aws:sfn/stateMachine:StateMachine"
 // name>.asl.json (the definition, 2-space indent, trailing newline) and <logical name>.mmd (its
 // [Mermaid] graph). Files are only rewritten when their content changes.
 func (p *Plan) WriteStateMachines(dir string) error {
-	for _, r := range p.OfType(stateMachineType) {
-		def := r.String("definition")
-		if def == "" {
-			return fmt.Errorf("state machine %s has no resolved definition in the plan", r.Name)
-		}
-		pretty, err := indent([]byte(def))
+	return p.writeDocuments(stateMachineType, "definition", func(name string, doc, pretty []byte) error {
+		graph, err := Mermaid(doc)
 		if err != nil {
-			return fmt.Errorf("state machine %s: %w", r.Name, err)
+			return fmt.Errorf("state machine %s: %w", name, err)
 		}
-		graph, err := Mermaid([]byte(def))
-		if err != nil {
-			return fmt.Errorf("state machine %s: %w", r.Name, err)
-		}
-		base := filepath.Join(dir, "statemachines", r.Name)
+		base := filepath.Join(dir, "statemachines", name)
 		if err := WriteFile(base+".asl.json", pretty); err != nil {
 			return err
 		}
-		if err := WriteFile(base+".mmd", []byte(graph)); err != nil {
-			return err
-		}
-	}
-	return nil
+		return WriteFile(base+".mmd", []byte(graph))
+	})
 }
 
 // dashboardType is the Pulumi type of the dashboards dashboards/ shows.
@@ -44,16 +33,24 @@ const dashboardType = "aws:cloudwatch/dashboard:Dashboard"
 // WriteDashboards writes, for every CloudWatch dashboard in the plan,
 // dir/dashboards/<logical name>.json: its body, 2-space indent, trailing newline.
 func (p *Plan) WriteDashboards(dir string) error {
-	for _, r := range p.OfType(dashboardType) {
-		body := r.String("dashboardBody")
-		if body == "" {
-			return fmt.Errorf("dashboard %s has no resolved body in the plan", r.Name)
+	return p.writeDocuments(dashboardType, "dashboardBody", func(name string, _, pretty []byte) error {
+		return WriteFile(filepath.Join(dir, "dashboards", name+".json"), pretty)
+	})
+}
+
+// writeDocuments calls write, for every resource of type typ, with its name and the JSON
+// document its input field holds, as written and indented (see indent).
+func (p *Plan) writeDocuments(typ, field string, write func(name string, doc, pretty []byte) error) error {
+	for _, r := range p.OfType(typ) {
+		doc := r.String(field)
+		if doc == "" {
+			return fmt.Errorf("%s %s has no resolved %s in the plan", typ, r.Name, field)
 		}
-		pretty, err := indent([]byte(body))
+		pretty, err := indent([]byte(doc))
 		if err != nil {
-			return fmt.Errorf("dashboard %s: %w", r.Name, err)
+			return fmt.Errorf("%s %s: %w", typ, r.Name, err)
 		}
-		if err := WriteFile(filepath.Join(dir, "dashboards", r.Name+".json"), pretty); err != nil {
+		if err := write(r.Name, []byte(doc), pretty); err != nil {
 			return err
 		}
 	}

@@ -46,10 +46,9 @@ func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf ct
 	}
 	maxItems := r.maxItems
 	if r.maxItemsPath != nil {
-		v, ok := r.maxItemsPath.get(eff, cf)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n < 1 || n > 100000000 {
-			return nil, newErr(ErrRuntime, "ReaderConfig.MaxItemsPath %s must select a whole number in 1..100000000, got %s", r.maxItemsPath.src, mustJSONString(v))
+		n, err := intAt(r.maxItemsPath, eff, cf, 1, 100000000, "ReaderConfig.MaxItemsPath", "a whole number in 1..100000000")
+		if err != nil {
+			return nil, err
 		}
 		maxItems = int(n)
 	}
@@ -217,18 +216,16 @@ func (x *execution) readManifest(ctx context.Context, bucket, key string, body [
 func (x *execution) makeBatches(b *itemBatcher, eff any, cf ctxSource, items []any) ([]any, [][2]int, error) {
 	maxItems, maxBytes := b.maxItems, b.maxBytes
 	if b.maxItemsPath != nil {
-		v, ok := b.maxItemsPath.get(eff, cf)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n < 1 {
-			return nil, nil, newErr(ErrRuntime, "MaxItemsPerBatchPath %s must select a whole number >= 1, got %s", b.maxItemsPath.src, mustJSONString(v))
+		n, err := intAt(b.maxItemsPath, eff, cf, 1, math.MaxInt64, "MaxItemsPerBatchPath", "a whole number >= 1")
+		if err != nil {
+			return nil, nil, err
 		}
 		maxItems = int(n)
 	}
 	if b.maxBytesPath != nil {
-		v, ok := b.maxBytesPath.get(eff, cf)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n < 1 || n > maxPayloadBytes {
-			return nil, nil, newErr(ErrRuntime, "MaxInputBytesPerBatchPath %s must select a whole number in 1..262144, got %s", b.maxBytesPath.src, mustJSONString(v))
+		n, err := intAt(b.maxBytesPath, eff, cf, 1, maxPayloadBytes, "MaxInputBytesPerBatchPath", "a whole number in 1..262144")
+		if err != nil {
+			return nil, nil, err
 		}
 		maxBytes = int(n)
 	}
@@ -388,10 +385,9 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 		tolPct = f
 	}
 	if d.tolCountPath != nil {
-		v, ok := d.tolCountPath.get(eff, cf)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n < 0 {
-			return nil, newErr(ErrRuntime, "ToleratedFailureCountPath %s must select a whole number >= 0, got %s", d.tolCountPath.src, mustJSONString(v))
+		n, err := intAt(d.tolCountPath, eff, cf, 0, math.MaxInt64, "ToleratedFailureCountPath", "a whole number >= 0")
+		if err != nil {
+			return nil, err
 		}
 		tolCount = int(n)
 	}

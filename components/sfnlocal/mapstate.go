@@ -52,6 +52,17 @@ type resultWriter struct {
 
 func wholeIn(v float64, lo, hi float64) bool { return v == math.Trunc(v) && v >= lo && v <= hi }
 
+// intAt is the integer p selects from eff, which must lie in lo..hi; otherwise it fails with
+// States.Runtime: "<field> <path> must select <want>, got <value>".
+func intAt(p *jpath, eff any, cf ctxSource, lo, hi int64, field, want string) (int64, error) {
+	v, ok := p.get(eff, cf)
+	n, isInt := toInt(v)
+	if !ok || !isInt || n < lo || n > hi {
+		return 0, newErr(ErrRuntime, "%s %s must select %s, got %s", field, p.src, want, mustJSONString(v))
+	}
+	return n, nil
+}
+
 func (c *compiler) mapState(where string, rs *asl.State, s *state) {
 	proc := rs.ItemProcessor
 	if proc == nil {
@@ -406,10 +417,9 @@ func (x *execution) concurrency(s *state, eff any, cf ctxSource) (int, error) {
 	if s.maxConcPath == nil {
 		return s.maxConc, nil
 	}
-	v, ok := s.maxConcPath.get(eff, cf)
-	n, isInt := toInt(v)
-	if !ok || !isInt || n < 0 {
-		return 0, newErr(ErrRuntime, "MaxConcurrencyPath %s must select a whole number >= 0, got %s", s.maxConcPath.src, mustJSONString(v))
+	n, err := intAt(s.maxConcPath, eff, cf, 0, math.MaxInt64, "MaxConcurrencyPath", "a whole number >= 0")
+	if err != nil {
+		return 0, err
 	}
 	return int(n), nil
 }
