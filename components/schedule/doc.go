@@ -41,7 +41,7 @@
 // SkipExpressionCheck sends an expression package cron rejects, as written; a target
 // implementing [InputTarget] writes its own input; ContextKey and NoContext move or drop the
 // context attributes; ScheduleArgs.DeadLetter shares one dead-letter queue or turns it off; the
-// children and the parsed expression are exported. [WritePlanArtifacts] writes the plan's
+// children and the parsed expression are exported. An offline plan (components/plan) writes
 // schedules.json with each schedule's next five fire times.
 //
 // Limits enforced: https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html.

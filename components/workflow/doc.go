@@ -26,8 +26,8 @@
 // exists and reports every problem at once (*check.FieldError naming the field path, such as
 // `States["Fetch each"].MaxConcurrency`, the allowed range and the value given).
 // [Definition.Render] renders a definition whose targets are known ([ExistingFunction],
-// [ExistingQueue], [ExistingStateMachine]) without Pulumi, for tests and local engines;
-// [Mermaid] draws one.
+// [ExistingQueue], [ExistingStateMachine]) without Pulumi, for tests and local engines. An
+// offline plan (components/plan) writes each definition and its Mermaid graph.
 //
 // # Defaults
 //

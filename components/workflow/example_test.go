@@ -63,7 +63,7 @@ func ExampleDefinition_Render() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	graph, _ := workflow.Mermaid(b)
+	graph, _ := plan.Mermaid(b)
 	fmt.Print(graph)
 	// Output:
 	// flowchart TD

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/skeinhq/skein/functions/s3local"
+	"github.com/skeinhq/skein/components/s3local"
 )
 
 // bucket serves the report bucket "r" from an in-memory S3 server (skein's s3local, which the
