@@ -1,12 +1,14 @@
 package diff
 
-// ScheduleChange is a schedule added, removed, or whose expression, time zone or state changed.
-// Before or After is nil for a schedule added or removed.
-type ScheduleChange struct {
-	Name   string    `json:"name"`
-	Before *Schedule `json:"before,omitempty"`
-	After  *Schedule `json:"after,omitempty"`
+// Change is an entry of a plan file added (Before nil), removed (After nil) or changed, by name.
+type Change[T any] struct {
+	Name   string `json:"name"`
+	Before *T     `json:"before,omitempty"`
+	After  *T     `json:"after,omitempty"`
 }
+
+// ScheduleChange is a schedule added, removed, or whose expression, time zone or state changed.
+type ScheduleChange = Change[Schedule]
 
 func compareSchedules(base, head *Plan) []ScheduleChange {
 	return changes(base.Schedules, head.Schedules, func(x *Schedule) string { return x.Name },
@@ -56,11 +58,7 @@ func compareCost(base, head *Plan) []CostChange {
 }
 
 // BudgetChange is a budget added, removed, or whose limits, shares or users changed.
-type BudgetChange struct {
-	Name   string  `json:"name"`
-	Before *Budget `json:"before,omitempty"`
-	After  *Budget `json:"after,omitempty"`
-}
+type BudgetChange = Change[Budget]
 
 func compareBudgets(base, head *Plan) []BudgetChange {
 	return changes(base.Budgets, head.Budgets, func(x *Budget) string { return x.Name },
