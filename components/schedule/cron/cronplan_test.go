@@ -145,7 +145,7 @@ func TestCronplanGaps(t *testing.T) {
 }
 
 // BenchmarkCronplanNext measures cronplan on the expressions of BenchmarkNext, for the record in
-// doc.go.
+// TestCronplanGaps.
 func BenchmarkCronplanNext(b *testing.B) {
 	from := time.Date(2026, 11, 23, 19, 7, 0, 0, time.UTC)
 	for _, bc := range benchExprs {
