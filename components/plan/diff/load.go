@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Plan is what one plan of a stage wrote (see ARCHITECTURE.md's contracts): every artefact the
+// Plan is what one plan of a stage wrote (see the README's make plan): every artefact the
 // diff reads, each empty when its file is missing.
 type Plan struct {
 	// Resources are resources.json's entries.
