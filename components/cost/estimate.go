@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -37,12 +38,59 @@ type Function struct {
 
 // PerItem are data requests made for every item, outside the workflow (by the workers, or by
 // a queue consumer): for example 1 raw PUT, 1 GET and 1 processed PUT in S3, and a send,
-// receive and delete in SQS. Zero means none.
+// receive and delete in SQS. Zero means none. Fractions are per-batch requests shared by the
+// items of a batch (1/500 for one object written per batch of 500).
 type PerItem struct {
 	S3Puts      float64 `json:"s3Puts"`
 	S3Gets      float64 `json:"s3Gets"`
 	SQSRequests float64 `json:"sqsRequests"`
+	// S3Events are S3 Event Notifications sent to EventBridge's default bus (an "Object
+	// Created" event per object written under a watched prefix). They are listed, at no
+	// charge: S3 does not charge for event notifications, and EventBridge does not charge for
+	// the events AWS services publish to the default bus
+	// (https://aws.amazon.com/eventbridge/pricing/: "All state change events published by AWS
+	// services are free"); the SQS messages they become are SQSRequests.
+	S3Events float64 `json:"s3Events"`
 }
+
+// Consumer is a Lambda function the items reach outside the workflow: a queue consumer fed by
+// S3 events through EventBridge and SQS (the reference pipeline's transform), or any function
+// invoked a known number of times per item. Its invocations are Lambda requests
+// (orchestration) and its duration GB-seconds (compute), like a workflow's functions.
+type Consumer struct {
+	// Name is the function's logical name (its cost.json key); required. A function of the
+	// plan (or of Estimate's fns) with this name gives the zero MemoryMB and Architecture.
+	Name string
+	// InvocationsPerItem is how many invocations one item causes: 1 for one invocation per
+	// item, 0.1 for SQS batches of 10 items, 1.0/500 for one object per batch of 500 in batches
+	// of one message. Must be above 0 and at most 1,000.
+	InvocationsPerItem float64
+	// MemoryMB is the function's memory; zero means the named function's, else 128 (Lambda's
+	// default); allowed 128..10,240.
+	MemoryMB int
+	// Architecture is "arm64" or "x86_64"; zero means the named function's, else x86_64.
+	Architecture string
+	// Duration is the fixed part of one invocation; PerItemDuration is added for each item it
+	// handles (1 / InvocationsPerItem items). Both zero means DefaultDuration per invocation.
+	Duration, PerItemDuration time.Duration
+}
+
+// MarshalJSON writes the durations in milliseconds, as the assumptions' other durations.
+func (c Consumer) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Name               string  `json:"name"`
+		InvocationsPerItem float64 `json:"invocationsPerItem"`
+		MemoryMB           int     `json:"memoryMB"`
+		Architecture       string  `json:"architecture"`
+		DurationMs         float64 `json:"durationMs"`
+		PerItemDurationMs  float64 `json:"perItemDurationMs"`
+	}{c.Name, c.InvocationsPerItem, c.MemoryMB, c.Architecture, millis(c.Duration), millis(c.PerItemDuration)})
+}
+
+// MaxInvocationsPerItem bounds Consumer.InvocationsPerItem.
+const MaxInvocationsPerItem = 1000
+
+func millis(d time.Duration) float64 { return round6(float64(d) / float64(time.Millisecond)) }
 
 // Workload is what one execution processes, and how long its work takes.
 type Workload struct {
@@ -86,6 +134,9 @@ type Workload struct {
 	ResultWriterPuts int `json:"resultWriterPuts"`
 	// PerItem are data requests per item; zero means none.
 	PerItem PerItem `json:"perItem"`
+	// Consumers are functions invoked for the items outside the workflow (queue consumers);
+	// zero means none.
+	Consumers []Consumer `json:"consumers,omitempty"`
 }
 
 func (w Workload) withDefaults() Workload {
@@ -128,8 +179,29 @@ func (w Workload) validate() error {
 	nonNegative(bad, "Retries", w.Retries)
 	nonNegative(bad, "Durations", w.Durations)
 	nonNegative(bad, "PerItemDurations", w.PerItemDurations)
-	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 {
+	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 || w.PerItem.S3Events < 0 {
 		bad("PerItem", w.PerItem, "at least 0 in every field")
+	}
+	for i, c := range w.Consumers {
+		f := func(name string) string { return fmt.Sprintf("Consumers[%d].%s", i, name) }
+		if c.Name == "" {
+			bad(f("Name"), `""`, "a function's logical name")
+		}
+		if !(c.InvocationsPerItem > 0 && c.InvocationsPerItem <= MaxInvocationsPerItem) {
+			bad(f("InvocationsPerItem"), c.InvocationsPerItem, fmt.Sprintf("above 0 and at most %d", MaxInvocationsPerItem))
+		}
+		if c.MemoryMB != 0 && (c.MemoryMB < 128 || c.MemoryMB > 10240) {
+			bad(f("MemoryMB"), c.MemoryMB, "0 (the function's) or 128..10240")
+		}
+		if c.Architecture != "" && c.Architecture != "arm64" && c.Architecture != "x86_64" {
+			bad(f("Architecture"), fmt.Sprintf("%q", c.Architecture), `"" (the function's), "arm64" or "x86_64"`)
+		}
+		if c.Duration < 0 {
+			bad(f("Duration"), c.Duration, "at least 0")
+		}
+		if c.PerItemDuration < 0 {
+			bad(f("PerItemDuration"), c.PerItemDuration, "at least 0")
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -214,7 +286,62 @@ type Scope struct {
 	Data          Data          `json:"data"`
 	// Total is the sum of the three sections' totals.
 	Total float64 `json:"total"`
+	// Items itemise the three sections by request type (and by function for Lambda), every
+	// type listed even at a count of zero, sorted by cost, largest first (then by name and
+	// function). Their costs sum to Total, give or take the rounding of each to 1e-6.
+	Items []Item `json:"items"`
+	// Largest is the Key of the costliest item ("" when nothing costs anything).
+	Largest string `json:"largest"`
 }
+
+// Item names of Scope.Items.
+const (
+	ItemStateTransitions = "stateTransitions"
+	ItemExpressRequests  = "expressRequests"
+	ItemExpressGBSeconds = "expressGBSeconds"
+	ItemLambdaRequests   = "lambdaRequests"
+	ItemLambdaGBSeconds  = "lambdaGBSeconds"
+	ItemS3Put            = "s3Put"
+	ItemS3Get            = "s3Get"
+	ItemSQSRequests      = "sqsRequests"
+	ItemS3Events         = "s3Events"
+)
+
+// Sections of Scope.Items.
+const (
+	SectionOrchestration = "orchestration"
+	SectionCompute       = "compute"
+	SectionData          = "data"
+)
+
+// Item is one billed request type of a scope: how many, at what unit price, for what cost.
+type Item struct {
+	// Name is one of the Item... constants; Function the function's logical name for Lambda
+	// items ("" otherwise).
+	Name     string `json:"name"`
+	Function string `json:"function,omitempty"`
+	// Section is orchestration, compute or data (the Scope field the cost is part of).
+	Section string `json:"section"`
+	// Unit is what Count counts: "transition", "request", "GB-second" or "event".
+	Unit      string  `json:"unit"`
+	Count     float64 `json:"count"`
+	UnitPrice float64 `json:"unitPrice"`
+	Cost      float64 `json:"cost"`
+	// Free says, with its source, why an item is listed at no charge ("" otherwise).
+	Free string `json:"free,omitempty"`
+}
+
+// Key names the item uniquely in its scope: Name, or Name:Function for a Lambda item
+// ("lambdaGBSeconds:vendor").
+func (i Item) Key() string {
+	if i.Function == "" {
+		return i.Name
+	}
+	return i.Name + ":" + i.Function
+}
+
+// FreeS3Events is the Free note of ItemS3Events.
+const FreeS3Events = "S3 event notifications to EventBridge's default bus: S3 charges nothing for them and EventBridge does not charge for AWS service events on the default bus (https://aws.amazon.com/eventbridge/pricing/)"
 
 // Usage counts the billed units.
 type Usage struct {
@@ -231,6 +358,8 @@ type Usage struct {
 	S3PutRequests float64 `json:"s3PutRequests"`
 	S3GetRequests float64 `json:"s3GetRequests"`
 	SQSRequests   float64 `json:"sqsRequests"`
+	// S3Events are S3 event notifications sent to EventBridge (free: see PerItem.S3Events).
+	S3Events float64 `json:"s3Events"`
 }
 
 // LambdaUsage is one function's invocations and billed GB-seconds.
@@ -307,8 +436,9 @@ func Estimate(definition []byte, fns map[string]Function, w Workload, pr Prices)
 	b.PerMillionItems = b.perMillion.scope(pr, 1)
 	b.MapRuns = b.run.mapRunsRounded()
 	b.Naive = Naive{Run: b.naiveRun.scope(pr, 1), PerMillionItems: naivePerMillion.scope(pr, 1)}
-	if o := b.perMillion.orchestration(pr); o > 0 {
-		b.Ratio = round6(naivePerMillion.orchestration(pr) / o)
+	// The ratio compares the workflows: consumers outside them cost the same in both designs.
+	if o := b.perMillion.workflowOrchestration(pr); o > 0 {
+		b.Ratio = round6(naivePerMillion.workflowOrchestration(pr) / o)
 	}
 	return b, nil
 }
@@ -345,6 +475,9 @@ type tally struct {
 	lambda          map[string]*lambdaTally // by logical name
 	s3Puts, s3Gets  float64
 	sqs             float64
+	s3Events        float64
+	// consumerRequests are the invocations of Workload.Consumers (outside the workflow).
+	consumerRequests float64
 	durationMs      float64 // sum of Task and Wait durations, for Express billing
 	mapRuns         []MapRun
 }
@@ -363,6 +496,8 @@ func (t *tally) add(o tally, k float64) {
 	t.s3Puts += k * o.s3Puts
 	t.s3Gets += k * o.s3Gets
 	t.sqs += k * o.sqs
+	t.s3Events += k * o.s3Events
+	t.consumerRequests += k * o.consumerRequests
 	t.durationMs += k * o.durationMs
 	for _, name := range sortedKeys(o.lambda) {
 		l := o.lambda[name]
@@ -401,6 +536,11 @@ func (t tally) orchestration(pr Prices) float64 {
 		t.expressGBs*pr.ExpressGBSecond + t.lambdaRequests()*pr.LambdaRequest
 }
 
+// workflowOrchestration is orchestration without the consumers' requests.
+func (t tally) workflowOrchestration(pr Prices) float64 {
+	return t.orchestration(pr) - t.consumerRequests*pr.LambdaRequest
+}
+
 func gbSecondPrice(fn Function, pr Prices) float64 {
 	if fn.Architecture == "arm64" {
 		return pr.LambdaGBSecondArm64
@@ -425,6 +565,34 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		S3PutRequests:    round6(k * t.s3Puts),
 		S3GetRequests:    round6(k * t.s3Gets),
 		SQSRequests:      round6(k * t.sqs),
+		S3Events:         round6(k * t.s3Events),
+	}
+	item := func(name, fn, section, unit string, count, price float64) {
+		s.Items = append(s.Items, Item{Name: name, Function: fn, Section: section, Unit: unit,
+			Count: round6(k * count), UnitPrice: price, Cost: round6(k * count * price)})
+	}
+	item(ItemStateTransitions, "", SectionOrchestration, "transition", t.transitions, pr.StandardTransition)
+	item(ItemExpressRequests, "", SectionOrchestration, "request", t.expressRequests, pr.ExpressRequest)
+	item(ItemExpressGBSeconds, "", SectionOrchestration, "GB-second", t.expressGBs, pr.ExpressGBSecond)
+	for _, n := range names {
+		l := t.lambda[n]
+		item(ItemLambdaRequests, n, SectionOrchestration, "request", l.invocations, pr.LambdaRequest)
+		item(ItemLambdaGBSeconds, n, SectionCompute, "GB-second", l.gbs, gbSecondPrice(l.fn, pr))
+	}
+	item(ItemS3Put, "", SectionData, "request", t.s3Puts, pr.S3Put)
+	item(ItemS3Get, "", SectionData, "request", t.s3Gets, pr.S3Get)
+	item(ItemSQSRequests, "", SectionData, "request", t.sqs, pr.SQSRequest)
+	item(ItemS3Events, "", SectionData, "event", t.s3Events, 0)
+	s.Items[len(s.Items)-1].Free = FreeS3Events
+	sort.SliceStable(s.Items, func(i, j int) bool {
+		a, b := s.Items[i], s.Items[j]
+		if a.Cost != b.Cost {
+			return a.Cost > b.Cost
+		}
+		return a.Key() < b.Key()
+	})
+	if s.Items[0].Cost > 0 {
+		s.Largest = s.Items[0].Key()
 	}
 	s.Compute.Functions = map[string]float64{}
 	compute := 0.0
@@ -501,7 +669,44 @@ func (e *estimator) top(m *machine) (tally, error) {
 	t.s3Puts += n * per.S3Puts
 	t.s3Gets += n * per.S3Gets
 	t.sqs += n * per.SQSRequests
+	t.s3Events += n * per.S3Events
+	for _, c := range e.w.Consumers {
+		fn := e.consumer(c)
+		d, per := c.Duration, c.PerItemDuration
+		if d == 0 && per == 0 {
+			d = DefaultDuration
+		}
+		ms := float64(d)/float64(time.Millisecond) + float64(per)/float64(time.Millisecond)/c.InvocationsPerItem
+		billed := math.Max(1, math.Ceil(ms-1e-9))
+		invocations := n * c.InvocationsPerItem
+		t.invoke(fn, invocations, invocations*billed/1000*float64(fn.MemoryMB)/1024)
+		t.consumerRequests += invocations
+	}
 	return t, nil
+}
+
+// consumer is c's function: its own memory and architecture, else those of the function of
+// the same name in fns, else Lambda's defaults.
+func (e *estimator) consumer(c Consumer) Function {
+	fn := Function{Name: c.Name, MemoryMB: c.MemoryMB, Architecture: c.Architecture}
+	for _, arn := range sortedKeys(e.fns) {
+		if f := e.fns[arn]; f.Name == c.Name {
+			if fn.MemoryMB == 0 {
+				fn.MemoryMB = f.MemoryMB
+			}
+			if fn.Architecture == "" {
+				fn.Architecture = f.Architecture
+			}
+			break
+		}
+	}
+	if fn.MemoryMB == 0 {
+		fn.MemoryMB = 128
+	}
+	if fn.Architecture == "" {
+		fn.Architecture = "x86_64"
+	}
+	return fn
 }
 
 // expressGBs is the billed GB-seconds of one Express execution lasting ms milliseconds:

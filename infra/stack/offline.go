@@ -11,6 +11,7 @@ import (
 
 	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/stage"
 )
 
@@ -81,9 +82,9 @@ type OfflineRun struct {
 }
 
 // CostOptions sizes the cost model's run of the export workflow from the stage's settings: the
-// expected groups and devices, the vendor latency for the workers' durations, and the data
-// requests each device causes downstream (the raw PUT, the transform's GET and PUT, and the
-// SQS send, receive and delete of its event, received ten at a time).
+// expected groups and devices, the vendor latency for the workers' durations, and what each
+// device causes downstream: the raw PUT, its S3 event (free), the SQS send, receive and delete
+// of the event (received ten at a time), and the transform's invocation, GET and PUT.
 func (r *OfflineRun) CostOptions() cost.Options { return CostOptionsFor(r.Config) }
 
 // CostOptionsFor sizes the cost model from the stage's settings (see OfflineRun.CostOptions);
@@ -109,7 +110,26 @@ func CostOptionsFor(c *Config) cost.Options {
 				"Fetch":              50 * time.Millisecond,
 			},
 			PerItemDurations: map[string]time.Duration{"Fetch": perItem},
-			PerItem:          cost.PerItem{S3Puts: 2, S3Gets: 1, SQSRequests: 1 + 2.0/10},
+			// One raw object per device: its S3 event becomes one SQS message, sent by
+			// EventBridge, received and deleted in batches of the subscription's size.
+			PerItem: cost.PerItem{S3Puts: 2, S3Gets: 1, SQSRequests: 1 + 2.0/queue.DefaultBatchSize, S3Events: 1},
+			// The transform, outside the workflow: one invocation per SQS batch, its records
+			// read and written sqsbatch.DefaultConcurrency (10) at once, so a batch lasts about
+			// one GET and one PUT (transformBatch) plus the CPU of each record at the function's
+			// memory (transformPerItem; see transformPerItem's comment for the measurement).
+			Consumers: []cost.Consumer{{
+				Name: TransformName, InvocationsPerItem: 1.0 / queue.DefaultBatchSize,
+				Duration: transformBatch, PerItemDuration: transformPerItem,
+			}},
 		},
 	}}
 }
+
+// transformBatch is the wall time of one transform invocation beyond its records' CPU: a GET and
+// a PUT of about 10 ms each (the raw PUT's figure above), its ten records at once.
+const transformBatch = 20 * time.Millisecond
+
+// transformPerItem is a record's CPU time at the transform's 128 MB (a 128/1,769 share of a
+// vCPU): about 0.5 ms of CPU per record on a full core (make bench-memory) is about 7 ms at
+// 128 MB.
+const transformPerItem = 7 * time.Millisecond
