@@ -478,8 +478,8 @@ type tally struct {
 	s3Events        float64
 	// consumerRequests are the invocations of Workload.Consumers (outside the workflow).
 	consumerRequests float64
-	durationMs      float64 // sum of Task and Wait durations, for Express billing
-	mapRuns         []MapRun
+	durationMs       float64 // sum of Task and Wait durations, for Express billing
+	mapRuns          []MapRun
 }
 
 type lambdaTally struct {
