@@ -3,6 +3,7 @@ package lambdatest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -99,17 +100,48 @@ const (
 	tokenParam = "/skein/bench/vendor-token"
 	token      = "bench-token"
 	date       = "2026-11-23"
+	bucket     = "data"
 )
 
-// startFixture starts the vendor, SSM and S3 stand-ins, and stores what merge-manifests and
-// transform read (a group manifest, a raw object) by running the pipeline's handlers in-process.
+// startFixture starts the local world (2 groups of 3 devices) and builds one small invocation of
+// every handler from it.
 func startFixture(b *testing.B) fixture {
-	v, err := vendortest.Start(vendortest.Options{Latency: -1, Token: token, Groups: 2, DevicesPerGroup: 3})
+	w := startWorld(b, 2, 3)
+	fetch := fetchInput(1)
+	merge := w.mergeInput(b, 1)
+	transform := w.transformInput(b, 1)
+	return fixture{
+		env: w.env,
+		payloads: map[string][]byte{
+			"list-groups":     mustJSON(b, pipeline.RunInput{Date: date}),
+			"list-devices":    mustJSON(b, pipeline.ListDevicesInput{Group: vendorapi.Group{ID: vendortest.GroupID(0), Name: "Group 1"}, Date: date}),
+			"merge-manifests": mustJSON(b, merge),
+			"fetch-metrics":   mustJSON(b, fetch),
+			"transform":       mustJSON(b, transform),
+			// The vendor worker's most frequent operation.
+			"vendor": mustJSON(b, pipeline.Request{Op: pipeline.OpFetchMetrics, Input: mustJSON(b, fetch)}),
+		},
+	}
+}
+
+// world is the local stand-ins the handlers run against: a vendor without latency, SSM (the
+// token) and S3, the environment Lambda would give the functions, and clients to prepare what
+// the handlers read.
+type world struct {
+	env    []string
+	vendor *vendorapi.Client
+	s3     *s3local.Server
+}
+
+// startWorld starts a vendor of groups groups of devices devices each, SSM and S3; they stop
+// when the benchmark ends.
+func startWorld(b *testing.B, groups, devices int) *world {
+	v, err := vendortest.Start(vendortest.Options{Latency: -1, Token: token, Groups: groups, DevicesPerGroup: devices})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = v.Close() })
-	s3srv, err := s3local.Start("data")
+	s3srv, err := s3local.Start(bucket)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -130,38 +162,13 @@ func startFixture(b *testing.B) fixture {
 		_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": in.Name, "Type": "SecureString", "Value": token, "Version": 1}})
 	}))
 	b.Cleanup(ssm.Close)
-
-	ctx := context.Background()
 	vc, err := vendorapi.New(vendorapi.Config{BaseURL: v.URL, Token: token})
 	if err != nil {
 		b.Fatal(err)
 	}
-	group := vendorapi.Group{ID: "g0001", Name: "Group 1"}
-	listed, err := (&pipeline.ListDevices{Vendor: vc, Store: s3srv.Client(), Bucket: "data"}).Handle(ctx, pipeline.ListDevicesInput{Group: group, Date: date})
-	if err != nil {
-		b.Fatal(err)
-	}
-	item := pipeline.Item{Date: date, Group: "g0001", Device: "g0001-d0001"}
-	fetch := pipeline.FetchInput{Items: []pipeline.Item{item}, BatchInput: pipeline.BatchInput{ExecutionID: "bench"}}
-	if _, err := (&pipeline.FetchMetrics{Vendor: vc, Store: s3srv.Client(), Bucket: "data"}).Handle(ctx, fetch); err != nil {
-		b.Fatal(err)
-	}
-	created, err := json.Marshal(events.EventBridgeEvent{Version: "0", ID: "e-1", DetailType: "Object Created", Source: "aws.s3",
-		AccountID: "123456789012", Time: time.Date(2026, 11, 23, 2, 5, 0, 0, time.UTC), Region: "us-east-1",
-		Detail: json.RawMessage(`{"bucket":{"name":"data"},"object":{"key":"` + pipeline.RawKey(item) + `","size":1}}`)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	sqs := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-1", Body: string(created), EventSource: "aws:sqs"}}}
-
-	must := func(v any) []byte {
-		out, err := json.Marshal(v)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return out
-	}
-	return fixture{
+	return &world{
+		vendor: vc,
+		s3:     s3srv,
 		// What Lambda sets for a provided.al2023 function (the credentials are the role's), and
 		// the function's configuration.
 		env: []string{
@@ -171,18 +178,65 @@ func startFixture(b *testing.B) fixture {
 			"AWS_SECRET_ACCESS_KEY=secret", "AWS_SESSION_TOKEN=session", "TZ=:UTC", "LANG=en_US.UTF-8",
 			"LAMBDA_TASK_ROOT=/var/task", "PATH=/usr/local/bin:/usr/bin:/bin",
 			"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SSM=" + ssm.URL, "S3_USE_PATH_STYLE=true",
-			"DATA_BUCKET=data", "VENDOR_URL=" + v.URL, "VENDOR_TOKEN_PARAM=" + tokenParam, "LOG_LEVEL=INFO",
-		},
-		payloads: map[string][]byte{
-			"list-groups":     must(pipeline.RunInput{Date: date}),
-			"list-devices":    must(pipeline.ListDevicesInput{Group: group, Date: date}),
-			"merge-manifests": must(pipeline.MergeInput{Date: date, Groups: []pipeline.ListDevicesOutput{*listed}}),
-			"fetch-metrics":   must(fetch),
-			"transform":       must(sqs),
-			// The vendor worker's most frequent operation.
-			"vendor": must(pipeline.Request{Op: pipeline.OpFetchMetrics, Input: must(fetch)}),
+			"DATA_BUCKET=" + bucket, "VENDOR_URL=" + v.URL, "VENDOR_TOKEN_PARAM=" + tokenParam, "LOG_LEVEL=INFO",
 		},
 	}
+}
+
+// The input builders below make each handler's input of today's formats (functions/pipeline);
+// when a format changes, only its builder does.
+
+// fetchInput is a fetch-metrics batch of the first n devices of the first group.
+func fetchInput(n int) pipeline.FetchInput {
+	items := make([]pipeline.Item, n)
+	for j := range items {
+		items[j] = pipeline.Item{Date: date, Group: vendortest.GroupID(0), Device: vendortest.DeviceID(0, j)}
+	}
+	return pipeline.FetchInput{Items: items, BatchInput: pipeline.BatchInput{ExecutionID: "bench"}}
+}
+
+// mergeInput lists the devices of the first groups groups into their group manifests (by
+// running list-devices in-process) and is merge-manifests' input over them.
+func (w *world) mergeInput(b *testing.B, groups int) pipeline.MergeInput {
+	h := &pipeline.ListDevices{Vendor: w.vendor, Store: w.s3.Client(), Bucket: bucket}
+	in := pipeline.MergeInput{Date: date}
+	for i := range groups {
+		g := vendorapi.Group{ID: vendortest.GroupID(i), Name: fmt.Sprintf("Group %d", i+1)}
+		out, err := h.Handle(context.Background(), pipeline.ListDevicesInput{Group: g, Date: date})
+		if err != nil {
+			b.Fatal(err)
+		}
+		in.Groups = append(in.Groups, *out)
+	}
+	return in
+}
+
+// transformInput stores the raw objects of the first n devices of the first group (by running
+// fetch-metrics in-process) and is the SQS batch of their S3 events, as EventBridge sends them.
+func (w *world) transformInput(b *testing.B, n int) events.SQSEvent {
+	in := fetchInput(n)
+	if _, err := (&pipeline.FetchMetrics{Vendor: w.vendor, Store: w.s3.Client(), Bucket: bucket}).Handle(context.Background(), in); err != nil {
+		b.Fatal(err)
+	}
+	var ev events.SQSEvent
+	for i, it := range in.Items {
+		created, err := json.Marshal(events.EventBridgeEvent{Version: "0", ID: fmt.Sprintf("e-%d", i), DetailType: "Object Created", Source: "aws.s3",
+			AccountID: "123456789012", Time: time.Date(2026, 11, 23, 2, 5, 0, 0, time.UTC), Region: "us-east-1",
+			Detail: json.RawMessage(`{"bucket":{"name":"` + bucket + `"},"object":{"key":"` + pipeline.RawKey(it) + `","size":1}}`)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprintf("m-%d", i), Body: string(created), EventSource: "aws:sqs"})
+	}
+	return ev
+}
+
+func mustJSON(b *testing.B, v any) []byte {
+	out, err := json.Marshal(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
 }
 
 // buildFlags are components/worker's BuildFlags (not imported: that would bring the Pulumi SDK
