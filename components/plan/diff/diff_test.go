@@ -3,6 +3,7 @@ package diff
 import (
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/schedule/cron"
 	"github.com/skeinhq/skein/components/workflow"
 )
@@ -139,13 +141,90 @@ var cases = []struct {
 			c.Run.Total -= 0.00012
 			c.Month.Total -= 0.0036
 			c.PerMillionItems.Total -= 0.12
+			// Per million items: 100,000 fewer of each. The base's cost.json predates the
+			// items, so both sides are itemised from their usage and prices.
+			u := &c.PerMillionItems.Usage
+			u.ExpressRequests -= 100000
+			u.Lambda[1].Invocations -= 100000 // vendor
 		},
 		check: func(t *testing.T, d *Diff) {
 			if len(d.StateMachines) != 1 || strings.Join(d.StateMachines[0].ChangedStates, ",") != "FetchAll" {
 				t.Errorf("state machines %+v", d.StateMachines)
 			}
 			if len(d.Cost) != 1 || d.Cost[0].Delta.PerRun >= 0 {
-				t.Errorf("cost %+v", d.Cost)
+				t.Fatalf("cost %+v", d.Cost)
+			}
+			deltas := map[string]float64{}
+			for _, it := range d.Cost[0].Items {
+				deltas[it.Item] = it.Delta
+			}
+			// 100,000 x $0.000001 and 100,000 x $0.0000002; nothing else moves.
+			if len(deltas) != 10 || !near(deltas["expressRequests"], -0.1) || !near(deltas["lambdaRequests:vendor"], -0.02) ||
+				deltas["s3Put"] != 0 || deltas["lambdaGBSeconds:vendor"] != 0 {
+				t.Errorf("item deltas %v", deltas)
+			}
+			if d.Cost[0].LargestBefore != "s3Put" || d.Cost[0].LargestAfter != "s3Put" {
+				t.Errorf("largest %q, %q", d.Cost[0].LargestBefore, d.Cost[0].LargestAfter)
+			}
+		},
+	},
+	{
+		// The fetch writes one raw object per batch of 25 devices and the transform one
+		// processed object per raw object: the head's cost.json itemises (as the cost model now
+		// writes it), the base's predates the items.
+		name: "objects-per-batch",
+		craft: func(t testing.TB, p *Plan) {
+			c := &p.Cost[0]
+			items := itemsOf(c)
+			for i := range items {
+				it := &items[i]
+				switch it.Key() {
+				case "s3Put": // 2 per 25 devices, and the ResultWriter's 4
+					it.Count = 80004
+				case "s3Get":
+					it.Count = 40001
+				case "sqsRequests": // a message per raw object, received and deleted in tens
+					it.Count = 48000
+				case "s3Events":
+					it.Count = 40000
+				}
+				it.Cost = round6(it.Count * it.UnitPrice)
+			}
+			// The transform, now priced: 40,000 invocations of 150 ms at 128 MB arm64.
+			items = append(items,
+				cost.Item{Name: "lambdaRequests", Function: "transform", Section: "orchestration", Unit: "request", Count: 40000, UnitPrice: 0.0000002, Cost: 0.008},
+				cost.Item{Name: "lambdaGBSeconds", Function: "transform", Section: "compute", Unit: "GB-second", Count: 750, UnitPrice: 0.0000133334, Cost: 0.01})
+			total := 0.0
+			for _, it := range items {
+				total += it.Cost
+			}
+			c.PerMillionItems.Items, c.PerMillionItems.Total = items, round6(total)
+		},
+		check: func(t *testing.T, d *Diff) {
+			if len(d.Cost) != 1 {
+				t.Fatalf("cost %+v", d.Cost)
+			}
+			c := d.Cost[0]
+			byItem := map[string]CostItemChange{}
+			for _, it := range c.Items {
+				byItem[it.Item] = it
+			}
+			put := byItem["s3Put"]
+			if put.Before.Count != 2000004 || put.After.Count != 80004 || !near(put.Delta, 0.40002-10.00002) {
+				t.Errorf("s3Put %+v", put)
+			}
+			if tr := byItem["lambdaRequests:transform"]; tr.Before.Count != 0 || tr.After.Count != 40000 || !near(tr.Delta, 0.008) {
+				t.Errorf("transform requests %+v", tr)
+			}
+			if ev := byItem["s3Events"]; ev.After.Count != 40000 || ev.After.Cost != 0 {
+				t.Errorf("s3 events %+v", ev)
+			}
+			// Sorted by the cost after: state transitions ($5.00) now lead, S3 PUTs ($0.40) follow.
+			if c.Items[0].Item != "stateTransitions" || c.LargestBefore != "s3Put" || c.LargestAfter != "stateTransitions" {
+				t.Errorf("first %s, largest %q -> %q", c.Items[0].Item, c.LargestBefore, c.LargestAfter)
+			}
+			if !near(c.Delta.PerMillionItems, c.After.PerMillionItems-c.Before.PerMillionItems) || c.Delta.PerMillionItems > -10 {
+				t.Errorf("per million %+v", c)
 			}
 		},
 	},
@@ -475,3 +554,5 @@ func BenchmarkCompare(b *testing.B) {
 		_ = d.Markdown()
 	}
 }
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/skeinhq/skein/components/cost"
 )
 
 // Plan is what one plan of a stage wrote (see ARCHITECTURE.md's contracts): every artefact the
@@ -58,17 +60,29 @@ type Schedule struct {
 	Next       []string `json:"next,omitempty"`
 }
 
-// Cost is one state machine's entry of cost.json, the totals the diff compares.
+// Cost is one state machine's entry of cost.json: the totals the diff compares, and the
+// itemised cost per million items.
 type Cost struct {
 	Name            string     `json:"name"`
 	RunsPerMonth    float64    `json:"runsPerMonth"`
 	Run             costTotal  `json:"run"`
 	Month           costTotal  `json:"month"`
-	PerMillionItems *costTotal `json:"perMillionItems"`
+	PerMillionItems *costScope `json:"perMillionItems"`
+	// Prices are cost.json's prices (the file's, not the state machine's), to itemise a
+	// cost.json written before it listed items.
+	Prices cost.Prices `json:"-"`
 }
 
 type costTotal struct {
 	Total float64 `json:"total"`
+}
+
+// costScope is a scope of cost.json with its usage and items (both absent in old files).
+type costScope struct {
+	Total   float64     `json:"total"`
+	Usage   cost.Usage  `json:"usage"`
+	Items   []cost.Item `json:"items"`
+	Largest string      `json:"largest"`
 }
 
 // Budget is one entry of budgets.json: a downstream's limits, the shares its workers draw and
@@ -105,11 +119,15 @@ func Load(dir string) (*Plan, error) {
 	}
 	read("schedules.json", &sch)
 	p.Schedules = sch.Schedules
-	var cost struct {
-		StateMachines []Cost `json:"stateMachines"`
+	var costs struct {
+		Prices        cost.Prices `json:"prices"`
+		StateMachines []Cost      `json:"stateMachines"`
 	}
-	read("cost.json", &cost)
-	p.Cost = cost.StateMachines
+	read("cost.json", &costs)
+	p.Cost = costs.StateMachines
+	for i := range p.Cost {
+		p.Cost[i].Prices = costs.Prices
+	}
 	var bud struct {
 		Budgets []Budget `json:"budgets"`
 	}

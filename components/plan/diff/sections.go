@@ -34,58 +34,6 @@ func compareSchedules(base, head *Plan) []ScheduleChange {
 	return out
 }
 
-// CostChange is a state machine whose cost changed: per run, per month and per million items,
-// before, after and the difference (after minus before; a state machine added or removed
-// counts as costing zero on the other side).
-type CostChange struct {
-	Name   string      `json:"name"`
-	Before CostFigures `json:"before"`
-	After  CostFigures `json:"after"`
-	Delta  CostFigures `json:"delta"`
-}
-
-// CostFigures are a state machine's cost in USD. PerMillionItems is zero when the plan does not
-// give it.
-type CostFigures struct {
-	PerRun          float64 `json:"perRun"`
-	PerMonth        float64 `json:"perMonth"`
-	PerMillionItems float64 `json:"perMillionItems"`
-}
-
-func figures(c *Cost) CostFigures {
-	if c == nil {
-		return CostFigures{}
-	}
-	f := CostFigures{PerRun: c.Run.Total, PerMonth: c.Month.Total}
-	if c.PerMillionItems != nil {
-		f.PerMillionItems = c.PerMillionItems.Total
-	}
-	return f
-}
-
-func compareCost(base, head *Plan) []CostChange {
-	b, h := map[string]*Cost{}, map[string]*Cost{}
-	names := map[string]bool{}
-	for i := range base.Cost {
-		b[base.Cost[i].Name] = &base.Cost[i]
-		names[base.Cost[i].Name] = true
-	}
-	for i := range head.Cost {
-		h[head.Cost[i].Name] = &head.Cost[i]
-		names[head.Cost[i].Name] = true
-	}
-	var out []CostChange
-	for _, n := range sortedKeys(names) {
-		x, y := figures(b[n]), figures(h[n])
-		if x == y && (b[n] == nil) == (h[n] == nil) {
-			continue
-		}
-		out = append(out, CostChange{Name: n, Before: x, After: y, Delta: CostFigures{
-			PerRun: y.PerRun - x.PerRun, PerMonth: y.PerMonth - x.PerMonth, PerMillionItems: y.PerMillionItems - x.PerMillionItems}})
-	}
-	return out
-}
-
 // BudgetChange is a budget added, removed, or whose limits, shares or users changed.
 type BudgetChange struct {
 	Name   string  `json:"name"`
