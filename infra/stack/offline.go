@@ -95,6 +95,10 @@ func CostOptionsFor(c *Config) cost.Options {
 	}
 	lat := c.VendorLatency
 	perItem := lat/time.Duration(c.BatchConcurrency) + 10*time.Millisecond // + the raw PUT
+	// Raw objects per device: one per device. Each raw object is one more S3 event, SQS message
+	// and transform record, whose GET and processed PUT follow it; objects written per batch
+	// would make this 1 / BatchSize.
+	const objects = 1.0
 	return cost.Options{Workloads: map[string]cost.Workload{
 		WorkflowName: {
 			Items:    c.ExpectedDevices,
@@ -110,16 +114,17 @@ func CostOptionsFor(c *Config) cost.Options {
 				"Fetch":              50 * time.Millisecond,
 			},
 			PerItemDurations: map[string]time.Duration{"Fetch": perItem},
-			// One raw object per device: its S3 event becomes one SQS message, sent by
-			// EventBridge, received and deleted in batches of the subscription's size.
-			PerItem: cost.PerItem{S3Puts: 2, S3Gets: 1, SQSRequests: 1 + 2.0/queue.DefaultBatchSize, S3Events: 1},
-			// The transform, outside the workflow: one invocation per SQS batch, its records
-			// read and written sqsbatch.DefaultConcurrency (10) at once, so a batch lasts about
-			// one GET and one PUT (transformBatch) plus the CPU of each record at the function's
-			// memory (transformPerItem; see transformPerItem's comment for the measurement).
+			// Each raw object's S3 event (free) becomes one SQS message, sent by EventBridge,
+			// received and deleted in batches of the subscription's size.
+			PerItem: cost.PerItem{S3Puts: 2 * objects, S3Gets: objects, SQSRequests: objects * (1 + 2.0/queue.DefaultBatchSize), S3Events: objects},
+			// The transform, outside the workflow: one invocation per full SQS batch (the
+			// best case: messages that arrive slower than the subscription polls come one per
+			// invocation), its records read and written sqsbatch.DefaultConcurrency (10) at
+			// once, so a batch lasts about one GET and one PUT (transformBatch) plus each
+			// record's CPU at the function's memory.
 			Consumers: []cost.Consumer{{
-				Name: TransformName, InvocationsPerItem: 1.0 / queue.DefaultBatchSize,
-				Duration: transformBatch, PerItemDuration: transformPerItem,
+				Name: TransformName, InvocationsPerItem: objects / queue.DefaultBatchSize,
+				Duration: transformBatch, PerItemDuration: atMemory(transformCPUPerRecord, transformMemoryMB),
 			}},
 		},
 	}}
@@ -129,7 +134,17 @@ func CostOptionsFor(c *Config) cost.Options {
 // a PUT of about 10 ms each (the raw PUT's figure above), its ten records at once.
 const transformBatch = 20 * time.Millisecond
 
-// transformPerItem is a record's CPU time at the transform's 128 MB (a 128/1,769 share of a
-// vCPU): about 0.5 ms of CPU per record on a full core (make bench-memory) is about 7 ms at
-// 128 MB.
-const transformPerItem = 7 * time.Millisecond
+// transformCPUPerRecord is the CPU time one record of today's raw objects (one device, about
+// 3 KB) takes the transform on a full core: 0.87 ms per record in an SQS batch of 100, against
+// a batch of 1 (make bench-memory, medians of 5 processes, 2026-12-03).
+const transformCPUPerRecord = 870 * time.Microsecond
+
+// atMemory is how long cpu of CPU time lasts at memoryMB: Lambda gives a function a share of a
+// vCPU in proportion to its memory, a whole one at 1,769 MB
+// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+func atMemory(cpu time.Duration, memoryMB int) time.Duration {
+	return time.Duration(float64(cpu) * fullVCPUMemoryMB / float64(min(memoryMB, fullVCPUMemoryMB)))
+}
+
+// fullVCPUMemoryMB is the memory at which a function has one whole vCPU.
+const fullVCPUMemoryMB = 1769

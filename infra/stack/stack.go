@@ -146,13 +146,14 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 	type spec struct {
 		name, desc string
 		timeout    time.Duration
+		memoryMB   int
 		env        map[string]string
 		vendor     bool
 	}
 	specs := []spec{
-		{VendorName, "Calls the vendor API within its budget: lists groups and devices, fetches batches of metrics into raw/", cfg.VendorTimeout(), map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency), "FAILED_PREFIX": FailedPrefix}, true},
-		{MergeName, "Merges the group manifests (or failed results) into one manifest", 2 * time.Minute, nil, false},
-		{TransformName, "Summarises raw objects into processed/", 30 * time.Second, nil, false},
+		{VendorName, "Calls the vendor API within its budget: lists groups and devices, fetches batches of metrics into raw/", cfg.VendorTimeout(), vendorMemoryMB, map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency), "FAILED_PREFIX": FailedPrefix}, true},
+		{MergeName, "Merges the group manifests (or failed results) into one manifest", 2 * time.Minute, mergeMemoryMB, nil, false},
+		{TransformName, "Summarises raw objects into processed/", 30 * time.Second, transformMemoryMB, nil, false},
 	}
 	for _, s := range specs {
 		env := map[string]string{metrics.EnvNamespace: MetricsNamespace(st)}
@@ -174,6 +175,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 			Stage:             st,
 			Package:           "./functions/" + s.name,
 			Timeout:           s.timeout,
+			MemoryMB:          s.memoryMB,
 			Environment:       env,
 			EnvironmentInputs: data,
 			Statements:        stmts,
@@ -278,6 +280,32 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 	}
 	return p, nil
 }
+
+// The workers' memory, chosen from what `make bench-memory` measures of each handler (peak RSS
+// and CPU time per item, run as its built binary: README, "What a handler costs"). Lambda gives a
+// function CPU in proportion to its memory (1,769 MB is one vCPU, 128 MB about 7% of one) and
+// bills memory x duration, so more memory pays only where CPU, not waiting, sets the duration,
+// and only up to where waiting takes over again.
+const (
+	// vendorMemoryMB: the fetch peaks at 23 MB for a batch of 500 devices, 10 at once, and takes
+	// 0.73 ms of CPU a device. It is IO-bound: each invocation waits on the vendor, paced to its
+	// share of the vendor's rate (prod: 100/s over 2 reserved invocations, about 48 calls/s:
+	// 35 ms of CPU a second, half of the 72 ms a second 128 MB gives), so a larger size would
+	// bill more GB-seconds for the same wait. Raise it when one invocation's calls per second x 0.73 ms come near
+	// memory/1,769 of a second.
+	vendorMemoryMB = 128
+	// mergeMemoryMB: the merge holds the day's devices in memory: 27 MB at 1,000 devices, 29 MB
+	// at 20,000, 55 MB at 100,000 (about 0.3 KB a device), 3 to 5 us of CPU a device. 128 MB
+	// holds a day of about 250,000 devices with room for the collector; a stage expecting more
+	// needs about 64 MB + 0.35 KB a device (a million: 512 MB).
+	mergeMemoryMB = 128
+	// transformMemoryMB: 25 to 27 MB for an SQS batch of 10 to 100 raw objects (3 KB each, 10
+	// at once), 0.87 ms of CPU a record: at 128 MB a batch of 10 is CPU-bound (about 120 ms of
+	// CPU share against 20 ms of S3 waits), and CPU-bound work costs the same GB-seconds at any
+	// size up to where the waits dominate (about 770 MB here), so the smallest size is as cheap
+	// as any and the queue, not latency, is what the transform answers to.
+	transformMemoryMB = 128
+)
 
 // HandlerWidgets are the dashboard's graphs of the handlers' embedded-format metrics
 // (functions/pipeline), each with the exact dimension set the handler emits it with.
