@@ -301,9 +301,11 @@ const (
 	mergeMemoryMB = 128
 	// transformMemoryMB: 25 to 27 MB for an SQS batch of 10 to 100 raw objects (3 KB each, 10
 	// at once), 0.87 ms of CPU a record: at 128 MB a batch of 10 is CPU-bound (about 120 ms of
-	// CPU share against 20 ms of S3 waits), and CPU-bound work costs the same GB-seconds at any
-	// size up to where the waits dominate (about 770 MB here), so the smallest size is as cheap
-	// as any and the queue, not latency, is what the transform answers to.
+	// CPU share against 20 ms of S3 waits), and CPU-bound work costs about the same GB-seconds
+	// at any size up to where the waits dominate (about 770 MB here): a larger size would only be
+	// faster, and the transform answers to a queue, not to a user. Its memory also bounds the
+	// raw object it accepts (pipeline.TransformObjectCap: 838 KB at 128 MB): objects written per
+	// batch (about 3 KB a device) need it measured again.
 	transformMemoryMB = 128
 )
 
