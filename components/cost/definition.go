@@ -3,7 +3,8 @@ package cost
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -103,15 +104,6 @@ func parse(definition []byte) (*machine, error) {
 	return &m, nil
 }
 
-func sortedNames(m *machine) []string {
-	names := make([]string, 0, len(m.States))
-	for n := range m.States {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // validate reports every problem of m and its sub-machines at once. batchSizes are the
 // workload's overrides, which make a batch size given only by a path acceptable.
 func validate(m *machine, in []string, batchSizes map[string]int) []error {
@@ -129,7 +121,7 @@ func validate(m *machine, in []string, batchSizes map[string]int) []error {
 		bad("", "StartAt %q names no state", m.StartAt)
 	}
 	exists := func(n string) bool { _, ok := m.States[n]; return ok }
-	for _, name := range sortedNames(m) {
+	for _, name := range slices.Sorted(maps.Keys(m.States)) {
 		s := m.States[name]
 		if s == nil {
 			bad(name, "state is null")

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -450,22 +452,6 @@ func (b *Breakdown) withRuns(runs float64) {
 	b.Month, b.Naive.Month = &m, &n
 }
 
-func (p Prices) validate() error {
-	var errs []error
-	for name, v := range map[string]float64{
-		"StandardTransition": p.StandardTransition, "ExpressRequest": p.ExpressRequest,
-		"ExpressGBSecond": p.ExpressGBSecond, "LambdaRequest": p.LambdaRequest,
-		"LambdaGBSecondX86": p.LambdaGBSecondX86, "LambdaGBSecondArm64": p.LambdaGBSecondArm64,
-		"S3Put": p.S3Put, "S3Get": p.S3Get, "SQSRequest": p.SQSRequest,
-	} {
-		if v < 0 {
-			errs = append(errs, fmt.Errorf("cost: Prices.%s must be positive, got %v", name, v))
-		}
-	}
-	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
-	return errors.Join(errs...)
-}
-
 // tally is unrounded usage.
 type tally struct {
 	transitions     float64
@@ -499,7 +485,7 @@ func (t *tally) add(o tally, k float64) {
 	t.s3Events += k * o.s3Events
 	t.consumerRequests += k * o.consumerRequests
 	t.durationMs += k * o.durationMs
-	for _, name := range sortedKeys(o.lambda) {
+	for _, name := range slices.Sorted(maps.Keys(o.lambda)) {
 		l := o.lambda[name]
 		t.invoke(l.fn, k*l.invocations, k*l.gbs)
 	}
@@ -551,11 +537,7 @@ func gbSecondPrice(fn Function, pr Prices) float64 {
 // scope prices k times the tally, rounding every figure to 1e-6.
 func (t tally) scope(pr Prices, k float64) Scope {
 	var s Scope
-	names := make([]string, 0, len(t.lambda))
-	for n := range t.lambda {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(t.lambda))
 	s.Usage = Usage{
 		StateTransitions: round6(k * t.transitions),
 		ChildExecutions:  round6(k * t.children),
@@ -689,7 +671,7 @@ func (e *estimator) top(m *machine) (tally, error) {
 // the same name in fns, else Lambda's defaults.
 func (e *estimator) consumer(c Consumer) Function {
 	fn := Function{Name: c.Name, MemoryMB: c.MemoryMB, Architecture: c.Architecture}
-	for _, arn := range sortedKeys(e.fns) {
+	for _, arn := range slices.Sorted(maps.Keys(e.fns)) {
 		if f := e.fns[arn]; f.Name == c.Name {
 			if fn.MemoryMB == 0 {
 				fn.MemoryMB = f.MemoryMB
@@ -726,7 +708,7 @@ func (e *estimator) function(target string) Function {
 	}
 	if !ok && !strings.HasPrefix(target, "arn:") {
 		// A bare function name, as lambda:invoke accepts.
-		for _, arn := range sortedKeys(e.fns) {
+		for _, arn := range slices.Sorted(maps.Keys(e.fns)) {
 			if strings.HasSuffix(arn, ":function:"+target) {
 				fn = e.fns[arn]
 				break
@@ -931,18 +913,9 @@ func (e *estimator) mapState(t *tally, name string, s *state, items float64, in 
 
 // nonNegative reports every negative value of m, by key in order, as field[key].
 func nonNegative[V int | time.Duration](bad func(field string, v any, allowed string), field string, m map[string]V) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if m[k] < 0 {
 			bad(fmt.Sprintf("%s[%q]", field, k), m[k], "at least 0")
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -490,5 +491,27 @@ func TestRejectsBadConsumers(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "Consumers[0]") {
 		t.Errorf("a valid consumer is reported: %v", err)
+	}
+}
+
+// TestPriceFieldsListEveryPrice: withDefaults and validate walk Prices.fields, which must name
+// every field of Prices, so a price added later gets its default and its check.
+func TestPriceFieldsListEveryPrice(t *testing.T) {
+	var p Prices
+	typ := reflect.TypeOf(p)
+	fields := p.fields()
+	if len(fields) != typ.NumField() {
+		t.Fatalf("fields lists %d prices, Prices has %d", len(fields), typ.NumField())
+	}
+	for i, f := range fields {
+		if f.name != typ.Field(i).Name {
+			t.Errorf("fields[%d] is %s, Prices' field %d is %s", i, f.name, i, typ.Field(i).Name)
+		}
+	}
+	if got := (Prices{}).withDefaults(); got != DefaultPrices() {
+		t.Errorf("zero prices with defaults %+v", got)
+	}
+	if err := (Prices{DashboardMonth: -1}).validate(); err == nil || !strings.Contains(err.Error(), "Prices.DashboardMonth must be positive, got -1") {
+		t.Errorf("validate: %v", err)
 	}
 }

@@ -62,28 +62,18 @@ func figures(c *Cost) CostFigures {
 }
 
 func compareCost(base, head *Plan) []CostChange {
-	b, h := map[string]*Cost{}, map[string]*Cost{}
-	names := map[string]bool{}
-	for i := range base.Cost {
-		b[base.Cost[i].Name] = &base.Cost[i]
-		names[base.Cost[i].Name] = true
-	}
-	for i := range head.Cost {
-		h[head.Cost[i].Name] = &head.Cost[i]
-		names[head.Cost[i].Name] = true
-	}
 	var out []CostChange
-	for _, n := range sortedKeys(names) {
-		x, y := figures(b[n]), figures(h[n])
-		items, largestBefore, largestAfter := compareItems(itemsOf(b[n]), itemsOf(h[n]))
+	for _, p := range pairs(base.Cost, head.Cost, func(c *Cost) string { return c.Name }) {
+		x, y := figures(p.before), figures(p.after)
+		items, largestBefore, largestAfter := compareItems(itemsOf(p.before), itemsOf(p.after))
 		changed := false
 		for _, it := range items {
 			changed = changed || it.Before != it.After
 		}
-		if x == y && !changed && (b[n] == nil) == (h[n] == nil) {
+		if x == y && !changed && (p.before == nil) == (p.after == nil) {
 			continue
 		}
-		out = append(out, CostChange{Name: n, Before: x, After: y, Delta: CostFigures{
+		out = append(out, CostChange{Name: p.name, Before: x, After: y, Delta: CostFigures{
 			PerRun: y.PerRun - x.PerRun, PerMonth: y.PerMonth - x.PerMonth, PerMillionItems: y.PerMillionItems - x.PerMillionItems},
 			Items: items, LargestBefore: largestBefore, LargestAfter: largestAfter})
 	}

@@ -1,65 +1,66 @@
 package diff
 
-import (
-	"sort"
-)
-
-// ScheduleChange is a schedule added, removed, or whose expression, time zone or state changed.
-// Before or After is nil for a schedule added or removed.
-type ScheduleChange struct {
-	Name   string    `json:"name"`
-	Before *Schedule `json:"before,omitempty"`
-	After  *Schedule `json:"after,omitempty"`
+// Change is an entry added, removed or changed between the plans, by name: Before or After is
+// nil for one added or removed.
+type Change[T any] struct {
+	Name   string `json:"name"`
+	Before *T     `json:"before,omitempty"`
+	After  *T     `json:"after,omitempty"`
 }
 
+// ScheduleChange is a schedule added, removed, or whose expression, time zone or state changed.
+type ScheduleChange = Change[Schedule]
+
+// BudgetChange is a budget added, removed, or whose limits, shares or users changed.
+type BudgetChange = Change[Budget]
+
 func compareSchedules(base, head *Plan) []ScheduleChange {
-	b, h := map[string]*Schedule{}, map[string]*Schedule{}
-	names := map[string]bool{}
-	for i := range base.Schedules {
-		b[base.Schedules[i].Name] = &base.Schedules[i]
-		names[base.Schedules[i].Name] = true
-	}
-	for i := range head.Schedules {
-		h[head.Schedules[i].Name] = &head.Schedules[i]
-		names[head.Schedules[i].Name] = true
-	}
-	var out []ScheduleChange
-	for _, n := range sortedKeys(names) {
-		x, y := b[n], h[n]
-		if x != nil && y != nil && x.Expression == y.Expression && x.TimeZone == y.TimeZone && x.State == y.State {
+	return changes(base.Schedules, head.Schedules, func(s *Schedule) string { return s.Name }, func(x, y *Schedule) bool {
+		return x.Expression == y.Expression && x.TimeZone == y.TimeZone && x.State == y.State
+	})
+}
+
+func compareBudgets(base, head *Plan) []BudgetChange {
+	return changes(base.Budgets, head.Budgets, func(b *Budget) string { return b.Name }, func(x, y *Budget) bool { return compact(x) == compact(y) })
+}
+
+// changes lists the entries added, removed, or in both but not the same, sorted by name.
+func changes[T any](base, head []T, name func(*T) string, same func(x, y *T) bool) []Change[T] {
+	var out []Change[T]
+	for _, p := range pairs(base, head, name) {
+		if p.before != nil && p.after != nil && same(p.before, p.after) {
 			continue
 		}
-		out = append(out, ScheduleChange{Name: n, Before: x, After: y})
+		out = append(out, Change[T]{Name: p.name, Before: p.before, After: p.after})
 	}
 	return out
 }
 
-// BudgetChange is a budget added, removed, or whose limits, shares or users changed.
-type BudgetChange struct {
-	Name   string  `json:"name"`
-	Before *Budget `json:"before,omitempty"`
-	After  *Budget `json:"after,omitempty"`
+// pair is the entry of one name in the base and in the head (nil where it is absent).
+type pair[T any] struct {
+	name          string
+	before, after *T
 }
 
-func compareBudgets(base, head *Plan) []BudgetChange {
-	b, h := map[string]*Budget{}, map[string]*Budget{}
-	names := map[string]bool{}
-	for i := range base.Budgets {
-		b[base.Budgets[i].Name] = &base.Budgets[i]
-		names[base.Budgets[i].Name] = true
-	}
-	for i := range head.Budgets {
-		h[head.Budgets[i].Name] = &head.Budgets[i]
-		names[head.Budgets[i].Name] = true
-	}
-	var out []BudgetChange
-	for _, n := range sortedKeys(names) {
-		x, y := b[n], h[n]
-		if x != nil && y != nil && compact(x) == compact(y) {
-			continue
+// pairs matches the entries of base and head by name, sorted by name.
+func pairs[T any](base, head []T, name func(*T) string) []pair[T] {
+	byName := map[string]*pair[T]{}
+	get := func(e *T) *pair[T] {
+		n := name(e)
+		if byName[n] == nil {
+			byName[n] = &pair[T]{name: n}
 		}
-		out = append(out, BudgetChange{Name: n, Before: x, After: y})
+		return byName[n]
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	for i := range base {
+		get(&base[i]).before = &base[i]
+	}
+	for i := range head {
+		get(&head[i]).after = &head[i]
+	}
+	out := make([]pair[T], 0, len(byName))
+	for _, n := range sortedKeys(byName) {
+		out = append(out, *byName[n])
+	}
 	return out
 }
