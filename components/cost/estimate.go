@@ -61,7 +61,8 @@ type PerItem struct {
 // (orchestration) and its duration GB-seconds (compute), like a workflow's functions.
 type Consumer struct {
 	// Name is the function's logical name (its cost.json key); required. A function of the
-	// plan (or of Estimate's fns) with this name gives the zero MemoryMB and Architecture.
+	// plan (or of Estimate's fns) with this name gives the zero MemoryMB and Architecture, and
+	// a non-zero one must agree with it.
 	Name string
 	// InvocationsPerItem is how many invocations one item causes: 1 for one invocation per
 	// item, 0.1 for SQS batches of 10 items, 1.0/500 for one object per batch of 500 in batches
@@ -402,7 +403,7 @@ type Data struct {
 func Estimate(definition []byte, fns map[string]Function, w Workload, pr Prices) (Breakdown, error) {
 	w = w.withDefaults()
 	pr = pr.withDefaults()
-	if err := errors.Join(w.validate(), pr.validate()); err != nil {
+	if err := errors.Join(w.validate(), consumersAgree(w.Consumers, fns), pr.validate()); err != nil {
 		return Breakdown{}, err
 	}
 	m, err := parse(definition)
@@ -665,6 +666,28 @@ func (e *estimator) top(m *machine) (tally, error) {
 		t.consumerRequests += invocations
 	}
 	return t, nil
+}
+
+// consumersAgree reports every consumer whose MemoryMB or Architecture differs from those of
+// the function of the same name in fns: one function has one configuration.
+func consumersAgree(cs []Consumer, fns map[string]Function) error {
+	var errs []error
+	for i, c := range cs {
+		for _, arn := range slices.Sorted(maps.Keys(fns)) {
+			f := fns[arn]
+			if f.Name != c.Name {
+				continue
+			}
+			if c.MemoryMB != 0 && f.MemoryMB != 0 && c.MemoryMB != f.MemoryMB {
+				errs = append(errs, fmt.Errorf("cost: Workload.Consumers[%d].MemoryMB must be 0 or the %d of function %s, got %d", i, f.MemoryMB, c.Name, c.MemoryMB))
+			}
+			if c.Architecture != "" && f.Architecture != "" && c.Architecture != f.Architecture {
+				errs = append(errs, fmt.Errorf("cost: Workload.Consumers[%d].Architecture must be \"\" or the %q of function %s, got %q", i, f.Architecture, c.Name, c.Architecture))
+			}
+			break
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // consumer is c's function: its own memory and architecture, else those of the function of

@@ -492,6 +492,21 @@ func TestRejectsBadConsumers(t *testing.T) {
 	if strings.Contains(err.Error(), "Consumers[0]") {
 		t.Errorf("a valid consumer is reported: %v", err)
 	}
+	// A consumer that is a function of the plan cannot have another memory or architecture.
+	w = smallWorkload()
+	w.Consumers = []Consumer{{Name: "fetch-metrics", InvocationsPerItem: 1, MemoryMB: 512, Architecture: "x86_64"}, {Name: "fetch-metrics", InvocationsPerItem: 1, MemoryMB: 1024, Architecture: "arm64"}}
+	_, err = Estimate(small(10), smallFns, w, Prices{})
+	for _, s := range []string{
+		"Workload.Consumers[0].MemoryMB must be 0 or the 1024 of function fetch-metrics, got 512",
+		`Workload.Consumers[0].Architecture must be "" or the "arm64" of function fetch-metrics, got "x86_64"`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), s) {
+			t.Errorf("error %v does not say %q", err, s)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "Consumers[1]") {
+		t.Errorf("an agreeing consumer is reported: %v", err)
+	}
 }
 
 // TestPriceFieldsListEveryPrice: withDefaults and validate walk Prices.fields, which must name
