@@ -11,6 +11,7 @@
 package lambdatest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -90,13 +91,27 @@ type Usage struct {
 	MaxRSS int64
 	// CPU is its user plus system CPU time.
 	CPU time.Duration
+	// LogBytes and LogLines are what it wrote to standard output: the log CloudWatch Logs
+	// ingests (and bills by the byte) in AWS.
+	LogBytes, LogLines int64
 }
 
 // Measure is Start, returning what the process used (its start included) instead of how long
 // it took.
 func Measure(argv, env []string, payload []byte, timeout time.Duration) (Result, Usage, error) {
-	r, _, u, err := run(argv, env, payload, timeout, nil)
+	var out counter
+	r, _, u, err := run(argv, env, payload, timeout, &out)
+	u.LogBytes, u.LogLines = out.bytes, out.lines
 	return r, u, err
+}
+
+// counter counts the bytes and lines written to it.
+type counter struct{ bytes, lines int64 }
+
+func (c *counter) Write(p []byte) (int, error) {
+	c.bytes += int64(len(p))
+	c.lines += int64(bytes.Count(p, []byte("\n")))
+	return len(p), nil
 }
 
 // Start runs argv as a Lambda runtime with exactly env (nothing inherited: Lambda's environment

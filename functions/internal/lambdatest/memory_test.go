@@ -52,7 +52,8 @@ const devicesPerGroup = 1000
 // BenchmarkHandlerStartup (vendor without latency, SSM, S3). For every size it reports the
 // medians over memoryRuns processes of the peak RSS (getrusage's ru_maxrss: what Lambda's Max
 // Memory Used reports) and the user+system CPU time of the whole process, start included; and,
-// against the smallest size, the CPU and RSS each further item adds. `make bench-memory` prints
+// against the smallest size, the CPU and RSS each further item adds; and the bytes and lines of
+// log it wrote (at LOG_LEVEL INFO, the stages' level), whole and per item. `make bench-memory` prints
 // them as a table. The vendor answers at once, so the CPU is the handler's own work; how long
 // an invocation lasts in AWS is mostly waiting (the vendor, S3), which CPU does not shorten.
 func BenchmarkHandlerMemory(b *testing.B) {
@@ -75,10 +76,13 @@ func BenchmarkHandlerMemory(b *testing.B) {
 				}
 				b.ReportMetric(float64(u.MaxRSS)/(1<<20), "peak-RSS-MB")
 				b.ReportMetric(ms(u.CPU), "CPU-ms")
+				b.ReportMetric(float64(u.LogBytes), "log-bytes")
 				if i > 0 {
 					more := float64(n - c.sizes[0])
 					b.ReportMetric(ms(u.CPU-first.CPU)/more, "CPU-ms/item")
 					b.ReportMetric(float64(u.MaxRSS-first.MaxRSS)/1024/more, "RSS-KB/item")
+					b.ReportMetric(float64(u.LogBytes-first.LogBytes)/more, "log-bytes/item")
+					b.ReportMetric(float64(u.LogLines-first.LogLines)/more, "log-lines/item")
 				}
 			})
 		}
@@ -90,6 +94,7 @@ func BenchmarkHandlerMemory(b *testing.B) {
 func measure(b *testing.B, bin string, env []string, payload []byte) lambdatest.Usage {
 	var rss []int64
 	var cpu []time.Duration
+	var last lambdatest.Usage // the log is the same every run
 	for range memoryRuns {
 		r, u, err := lambdatest.Measure([]string{bin}, env, payload, time.Minute)
 		if err != nil {
@@ -99,7 +104,8 @@ func measure(b *testing.B, bin string, env []string, payload []byte) lambdatest.
 			b.Fatalf("%s: %s", r.ErrorType, r.ErrorMessage)
 		}
 		rss, cpu = append(rss, u.MaxRSS), append(cpu, u.CPU)
+		last = u
 	}
 	slices.Sort(rss)
-	return lambdatest.Usage{MaxRSS: rss[len(rss)/2], CPU: median(cpu)}
+	return lambdatest.Usage{MaxRSS: rss[len(rss)/2], CPU: median(cpu), LogBytes: last.LogBytes, LogLines: last.LogLines}
 }
