@@ -53,6 +53,10 @@ type PerItem struct {
 	// (https://aws.amazon.com/eventbridge/pricing/: "All state change events published by AWS
 	// services are free"); the SQS messages they become are SQSRequests.
 	S3Events float64 `json:"s3Events"`
+	// LogBytes are the bytes of log CloudWatch Logs ingests per item: the application log lines
+	// every function writes for it at the stage's level (make bench-memory measures them for
+	// the reference handlers), and its share of each invocation's own lines.
+	LogBytes float64 `json:"logBytes"`
 }
 
 // Consumer is a Lambda function the items reach outside the workflow: a queue consumer fed by
@@ -182,7 +186,7 @@ func (w Workload) validate() error {
 	nonNegative(bad, "Retries", w.Retries)
 	nonNegative(bad, "Durations", w.Durations)
 	nonNegative(bad, "PerItemDurations", w.PerItemDurations)
-	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 || w.PerItem.S3Events < 0 {
+	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 || w.PerItem.S3Events < 0 || w.PerItem.LogBytes < 0 {
 		bad("PerItem", w.PerItem, "at least 0 in every field")
 	}
 	for i, c := range w.Consumers {
@@ -287,7 +291,9 @@ type Scope struct {
 	Orchestration Orchestration `json:"orchestration"`
 	Compute       Compute       `json:"compute"`
 	Data          Data          `json:"data"`
-	// Total is the sum of the three sections' totals.
+	// Logs is the log data CloudWatch Logs ingests (Workload.PerItem.LogBytes).
+	Logs float64 `json:"logs"`
+	// Total is the sum of the sections' totals and Logs.
 	Total float64 `json:"total"`
 	// Items itemise the three sections by request type (and by function for Lambda), every
 	// type listed even at a count of zero, sorted by cost, largest first (then by name and
@@ -308,6 +314,7 @@ const (
 	ItemS3Get            = "s3Get"
 	ItemSQSRequests      = "sqsRequests"
 	ItemS3Events         = "s3Events"
+	ItemLogsIngested     = "logsIngested"
 )
 
 // Sections of Scope.Items.
@@ -315,6 +322,7 @@ const (
 	SectionOrchestration = "orchestration"
 	SectionCompute       = "compute"
 	SectionData          = "data"
+	SectionLogs          = "logs"
 )
 
 // Item is one billed request type of a scope: how many, at what unit price, for what cost.
@@ -323,9 +331,9 @@ type Item struct {
 	// items ("" otherwise).
 	Name     string `json:"name"`
 	Function string `json:"function,omitempty"`
-	// Section is orchestration, compute or data (the Scope field the cost is part of).
+	// Section is orchestration, compute, data or logs (the Scope field the cost is part of).
 	Section string `json:"section"`
-	// Unit is what Count counts: "transition", "request", "GB-second" or "event".
+	// Unit is what Count counts: "transition", "request", "GB-second", "event" or "GB".
 	Unit      string  `json:"unit"`
 	Count     float64 `json:"count"`
 	UnitPrice float64 `json:"unitPrice"`
@@ -363,6 +371,8 @@ type Usage struct {
 	SQSRequests   float64 `json:"sqsRequests"`
 	// S3Events are S3 event notifications sent to EventBridge (free: see PerItem.S3Events).
 	S3Events float64 `json:"s3Events"`
+	// LogBytes are the bytes of log ingested.
+	LogBytes float64 `json:"logBytes"`
 }
 
 // LambdaUsage is one function's invocations and billed GB-seconds.
@@ -463,6 +473,7 @@ type tally struct {
 	s3Puts, s3Gets  float64
 	sqs             float64
 	s3Events        float64
+	logBytes        float64
 	// consumerRequests are the invocations of Workload.Consumers (outside the workflow).
 	consumerRequests float64
 	durationMs       float64 // sum of Task and Wait durations, for Express billing
@@ -484,6 +495,7 @@ func (t *tally) add(o tally, k float64) {
 	t.s3Gets += k * o.s3Gets
 	t.sqs += k * o.sqs
 	t.s3Events += k * o.s3Events
+	t.logBytes += k * o.logBytes
 	t.consumerRequests += k * o.consumerRequests
 	t.durationMs += k * o.durationMs
 	for _, name := range slices.Sorted(maps.Keys(o.lambda)) {
@@ -549,6 +561,7 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		S3GetRequests:    round6(k * t.s3Gets),
 		SQSRequests:      round6(k * t.sqs),
 		S3Events:         round6(k * t.s3Events),
+		LogBytes:         round6(k * t.logBytes),
 	}
 	item := func(name, fn, section, unit string, count, price float64) {
 		s.Items = append(s.Items, Item{Name: name, Function: fn, Section: section, Unit: unit,
@@ -567,6 +580,7 @@ func (t tally) scope(pr Prices, k float64) Scope {
 	item(ItemSQSRequests, "", SectionData, "request", t.sqs, pr.SQSRequest)
 	item(ItemS3Events, "", SectionData, "event", t.s3Events, 0)
 	s.Items[len(s.Items)-1].Free = FreeS3Events
+	item(ItemLogsIngested, "", SectionLogs, "GB", t.logBytes/1e9, pr.LogsIngestedGB)
 	sort.SliceStable(s.Items, func(i, j int) bool {
 		a, b := s.Items[i], s.Items[j]
 		if a.Cost != b.Cost {
@@ -605,7 +619,9 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		SQS:   round6(k * t.sqs * pr.SQSRequest),
 		Total: round6(data),
 	}
-	s.Total = round6(orch + compute + data)
+	logs := k * t.logBytes / 1e9 * pr.LogsIngestedGB
+	s.Logs = round6(logs)
+	s.Total = round6(orch + compute + data + logs)
 	return s
 }
 
@@ -653,6 +669,7 @@ func (e *estimator) top(m *machine) (tally, error) {
 	t.s3Gets += n * per.S3Gets
 	t.sqs += n * per.SQSRequests
 	t.s3Events += n * per.S3Events
+	t.logBytes += n * per.LogBytes
 	for _, c := range e.w.Consumers {
 		fn := e.consumer(c)
 		d, per := c.Duration, c.PerItemDuration

@@ -354,7 +354,7 @@ func TestRejectsBadWorkload(t *testing.T) {
 // largest is named.
 func TestConsumersAndItemsByHand(t *testing.T) {
 	w := smallWorkload()
-	w.PerItem = PerItem{S3Puts: 1, S3Events: 1}
+	w.PerItem = PerItem{S3Puts: 1, S3Events: 1, LogBytes: 2000}
 	w.Consumers = []Consumer{
 		// SQS batches of 10 items: 20 ms a batch plus 3 ms an item, at 256 MB arm64.
 		{Name: "transform", InvocationsPerItem: 0.1, MemoryMB: 256, Architecture: "arm64", Duration: 20 * time.Millisecond, PerItemDuration: 3 * time.Millisecond},
@@ -385,6 +385,7 @@ func TestConsumersAndItemsByHand(t *testing.T) {
 
 	// Every item of the run, by hand from DefaultPrices, rounded to 1e-6:
 	//   s3Put 104 x 0.000005 = 0.00052; stateTransitions 16 x 0.000025 = 0.0004;
+	//   logsIngested 100 x 2,000 bytes = 0.0002 GB x $0.50 = 0.0001;
 	//   lambdaGBSeconds:fetch-metrics 2.6 x 0.0000133334 = 0.0000346668 -> 0.000035;
 	//   expressRequests 10 x 0.000001 = 0.00001; lambdaRequests:fetch-metrics 11 x 0.0000002 =
 	//   0.0000022 -> 0.000002; lambdaRequests:transform 10 x 0.0000002 -> 0.000002;
@@ -403,6 +404,7 @@ func TestConsumersAndItemsByHand(t *testing.T) {
 	rows := []row{
 		{"s3Put", 104, 0.000005, 0.00052},
 		{"stateTransitions", 16, 0.000025, 0.0004},
+		{"logsIngested", 0.0002, 0.5, 0.0001},
 		{"lambdaGBSeconds:fetch-metrics", 2.6, 0.0000133334, 0.000035},
 		{"expressRequests", 10, 0.000001, 0.00001},
 		{"expressGBSeconds", 0.1875, 0.0000166667, 0.000003},
@@ -436,9 +438,10 @@ func TestConsumersAndItemsByHand(t *testing.T) {
 	if b.Run.Largest != "s3Put" {
 		t.Errorf("largest %q, want s3Put", b.Run.Largest)
 	}
-	if items[12].Free == "" || !strings.Contains(items[12].Free, "eventbridge/pricing") {
-		t.Errorf("s3Events is not marked free with its source: %+v", items[12])
+	if items[13].Free == "" || !strings.Contains(items[13].Free, "eventbridge/pricing") {
+		t.Errorf("s3Events is not marked free with its source: %+v", items[13])
 	}
+	near(t, "logs $", b.Run.Logs, 0.0001)
 	if math.Abs(sum-b.Run.Total) > 1e-5 {
 		t.Errorf("items sum to %v, total %v", sum, b.Run.Total)
 	}
@@ -457,6 +460,8 @@ func TestConsumersAndItemsByHand(t *testing.T) {
 			near(t, "per-million transform GB-s", it.Count, 1250)
 		case "lambdaRequests:transform":
 			near(t, "per-million transform requests $", it.Cost, 0.02)
+		case "logsIngested": // 2 x 10^9 bytes
+			near(t, "per-million logs $", it.Cost, 1)
 		}
 	}
 	// The ratio compares the workflows: the consumers cost the same in both designs.

@@ -45,6 +45,11 @@ type Prices struct {
 	// DeleteMessage, each 64 KB chunk of a payload counting as one): $0.40 per million
 	// ($0.0000004) for the first 100 billion a month. Source: https://aws.amazon.com/sqs/pricing/.
 	SQSRequest float64 `json:"sqsRequest"`
+	// LogsIngestedGB is one GB (10^9 bytes: the larger count of the two readings of "GB") of
+	// log data ingested by CloudWatch Logs, Standard class: $0.50 per GB, the first tier of
+	// Lambda's logs (vended logs, since May 2025) and of every log group. Source:
+	// https://aws.amazon.com/cloudwatch/pricing/ ("Logs", Collect (Data Ingestion)).
+	LogsIngestedGB float64 `json:"logsIngestedGB"`
 	// AlarmMetricMonth is one standard-resolution alarm metric for a month: $0.10. Source:
 	// https://aws.amazon.com/cloudwatch/pricing/ ("Alarms", standard resolution, per alarm
 	// metric); an alarm on one metric is one alarm metric, a metric-math alarm one per metric it
@@ -72,6 +77,7 @@ func DefaultPrices() Prices {
 		S3Put:               0.000005,
 		S3Get:               0.0000004,
 		SQSRequest:          0.0000004,
+		LogsIngestedGB:      0.50,
 
 		AlarmMetricMonth:               0.10,
 		HighResolutionAlarmMetricMonth: 0.30,
@@ -115,7 +121,7 @@ func (p *Prices) fields() []price {
 		{"StandardTransition", &p.StandardTransition}, {"ExpressRequest", &p.ExpressRequest},
 		{"ExpressGBSecond", &p.ExpressGBSecond}, {"LambdaRequest", &p.LambdaRequest},
 		{"LambdaGBSecondX86", &p.LambdaGBSecondX86}, {"LambdaGBSecondArm64", &p.LambdaGBSecondArm64},
-		{"S3Put", &p.S3Put}, {"S3Get", &p.S3Get}, {"SQSRequest", &p.SQSRequest},
+		{"S3Put", &p.S3Put}, {"S3Get", &p.S3Get}, {"SQSRequest", &p.SQSRequest}, {"LogsIngestedGB", &p.LogsIngestedGB},
 		{"AlarmMetricMonth", &p.AlarmMetricMonth}, {"HighResolutionAlarmMetricMonth", &p.HighResolutionAlarmMetricMonth},
 		{"DashboardMonth", &p.DashboardMonth},
 	}

@@ -116,7 +116,11 @@ func CostOptionsFor(c *Config) cost.Options {
 			PerItemDurations: map[string]time.Duration{"Fetch": perItem},
 			// Each raw object's S3 event (free) becomes one SQS message, sent by EventBridge,
 			// received and deleted in batches of the subscription's size.
-			PerItem: cost.PerItem{S3Puts: 2 * objects, S3Gets: objects, SQSRequests: objects * (1 + 2.0/queue.DefaultBatchSize), S3Events: objects},
+			PerItem: cost.PerItem{S3Puts: 2 * objects, S3Gets: objects, SQSRequests: objects * (1 + 2.0/queue.DefaultBatchSize), S3Events: objects,
+				// A device's log lines (the fetch's and the transform's), and its share of
+				// each fetch batch's and each transform batch's own lines.
+				LogBytes: fetchLogBytesPerDevice + transformLogBytesPerRecord +
+					fetchLogBytesPerBatch/float64(c.BatchSize) + transformLogBytesPerBatch*objects/queue.DefaultBatchSize},
 			// The transform, outside the workflow: one invocation per full SQS batch (the
 			// best case: messages that arrive slower than the subscription polls come one per
 			// invocation), its records read and written sqsbatch.DefaultConcurrency (10) at
@@ -148,3 +152,14 @@ func atMemory(cpu time.Duration, memoryMB int) time.Duration {
 
 // fullVCPUMemoryMB is the memory at which a function has one whole vCPU.
 const fullVCPUMemoryMB = 1769
+
+// The bytes of log the handlers write at LOG_LEVEL INFO (the stages' level; Lambda's own
+// START/END/REPORT lines are off: the workers' system log level is WARN), measured by make
+// bench-memory (2026-12-03): the fetch writes a line of about 281 bytes a device and 1,071 bytes
+// a batch; the transform a line of about 336 bytes a record and 632 bytes a batch.
+const (
+	fetchLogBytesPerDevice     = 281
+	fetchLogBytesPerBatch      = 1071
+	transformLogBytesPerRecord = 336
+	transformLogBytesPerBatch  = 632
+)
