@@ -294,10 +294,10 @@ const (
 	// bill more GB-seconds for the same wait. Raise it when one invocation's calls per second x 0.73 ms come near
 	// memory/1,769 of a second.
 	vendorMemoryMB = 128
-	// mergeMemoryMB: the merge holds the day's devices in memory: 27 MB at 1,000 devices, 29 MB
-	// at 20,000, 55 MB at 100,000 (about 0.3 KB a device), 3 to 5 us of CPU a device. 128 MB
-	// holds a day of about 250,000 devices with room for the collector; a stage expecting more
-	// needs about 64 MB + 0.35 KB a device (a million: 512 MB).
+	// mergeMemoryMB: the merge holds the day's devices in memory: 27 MB at 1,000 devices, 30 MB
+	// at 20,000, 55 to 64 MB at 100,000 (0.3 to 0.4 KB a device), 3 to 5 us of CPU a device.
+	// 128 MB holds a day of about 200,000 devices; a stage expecting more needs about 64 MB +
+	// 0.4 KB a device (a million: 512 MB). Both stages expect 1,000.
 	mergeMemoryMB = 128
 	// transformMemoryMB: 25 to 27 MB for an SQS batch of 10 to 100 raw objects (3 KB each, 10
 	// at once), 0.87 ms of CPU a record: at 128 MB a batch of 10 is CPU-bound (about 120 ms of
