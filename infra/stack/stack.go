@@ -146,14 +146,13 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 	type spec struct {
 		name, desc string
 		timeout    time.Duration
-		memoryMB   int
 		env        map[string]string
 		vendor     bool
 	}
 	specs := []spec{
-		{VendorName, "Calls the vendor API within its budget: lists groups and devices, fetches batches of metrics into raw/", cfg.VendorTimeout(), vendorMemoryMB, map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency), "FAILED_PREFIX": FailedPrefix}, true},
-		{MergeName, "Merges the group manifests (or failed results) into one manifest", 2 * time.Minute, mergeMemoryMB, nil, false},
-		{TransformName, "Summarises raw objects into processed/", 30 * time.Second, transformMemoryMB, nil, false},
+		{VendorName, "Calls the vendor API within its budget: lists groups and devices, fetches batches of metrics into raw/", cfg.VendorTimeout(), map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency), "FAILED_PREFIX": FailedPrefix}, true},
+		{MergeName, "Merges the group manifests (or failed results) into one manifest", 2 * time.Minute, nil, false},
+		{TransformName, "Summarises raw objects into processed/", 30 * time.Second, nil, false},
 	}
 	for _, s := range specs {
 		env := map[string]string{metrics.EnvNamespace: MetricsNamespace(st)}
@@ -175,7 +174,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 			Stage:             st,
 			Package:           "./functions/" + s.name,
 			Timeout:           s.timeout,
-			MemoryMB:          s.memoryMB,
+			MemoryMB:          memoryMB[s.name],
 			Environment:       env,
 			EnvironmentInputs: data,
 			Statements:        stmts,
@@ -291,8 +290,8 @@ const (
 	// 0.73 ms of CPU a device. It is IO-bound: each invocation waits on the vendor, paced to its
 	// share of the vendor's rate (prod: 100/s over 2 reserved invocations, about 48 calls/s:
 	// 35 ms of CPU a second, half of the 72 ms a second 128 MB gives), so a larger size would
-	// bill more GB-seconds for the same wait. Raise it when one invocation's calls per second x 0.73 ms come near
-	// memory/1,769 of a second.
+	// bill more GB-seconds for the same wait. Raise it when one invocation's calls per second x
+	// 0.73 ms come near memory/1,769 of a second.
 	vendorMemoryMB = 128
 	// mergeMemoryMB: the merge holds the day's devices in memory: 27 MB at 1,000 devices, 30 MB
 	// at 20,000, 55 to 64 MB at 100,000 (0.3 to 0.4 KB a device), 3 to 5 us of CPU a device.
@@ -308,6 +307,9 @@ const (
 	// batch (about 3 KB a device) need it measured again.
 	transformMemoryMB = 128
 )
+
+// memoryMB is each worker's memory, by name.
+var memoryMB = map[string]int{VendorName: vendorMemoryMB, MergeName: mergeMemoryMB, TransformName: transformMemoryMB}
 
 // HandlerWidgets are the dashboard's graphs of the handlers' embedded-format metrics
 // (functions/pipeline), each with the exact dimension set the handler emits it with.
