@@ -57,6 +57,11 @@ type PerItem struct {
 	// every function writes for it at the stage's level (make bench-memory measures them for
 	// the reference handlers), and its share of each invocation's own lines.
 	LogBytes float64 `json:"logBytes"`
+	// Traces are the X-Ray traces recorded per item: its share of the traced requests that
+	// start a trace of their own (a queue consumer's invocations, a child execution), at most
+	// one each; X-Ray's default sampling rule records the first request each second and 5% of
+	// the others.
+	Traces float64 `json:"traces"`
 }
 
 // Consumer is a Lambda function the items reach outside the workflow: a queue consumer fed by
@@ -186,7 +191,7 @@ func (w Workload) validate() error {
 	nonNegative(bad, "Retries", w.Retries)
 	nonNegative(bad, "Durations", w.Durations)
 	nonNegative(bad, "PerItemDurations", w.PerItemDurations)
-	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 || w.PerItem.S3Events < 0 || w.PerItem.LogBytes < 0 {
+	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 || w.PerItem.S3Events < 0 || w.PerItem.LogBytes < 0 || w.PerItem.Traces < 0 {
 		bad("PerItem", w.PerItem, "at least 0 in every field")
 	}
 	for i, c := range w.Consumers {
@@ -291,9 +296,10 @@ type Scope struct {
 	Orchestration Orchestration `json:"orchestration"`
 	Compute       Compute       `json:"compute"`
 	Data          Data          `json:"data"`
-	// Logs is the log data CloudWatch Logs ingests (Workload.PerItem.LogBytes).
-	Logs float64 `json:"logs"`
-	// Total is the sum of the sections' totals and Logs.
+	// Observability is the log data CloudWatch Logs ingests and the traces X-Ray records
+	// (Workload.PerItem.LogBytes and Traces).
+	Observability float64 `json:"observability"`
+	// Total is the sum of the sections' totals and Observability.
 	Total float64 `json:"total"`
 	// Items itemise the three sections by request type (and by function for Lambda), every
 	// type listed even at a count of zero, sorted by cost, largest first (then by name and
@@ -315,6 +321,7 @@ const (
 	ItemSQSRequests      = "sqsRequests"
 	ItemS3Events         = "s3Events"
 	ItemLogsIngested     = "logsIngested"
+	ItemXRayTraces       = "xrayTraces"
 )
 
 // Sections of Scope.Items.
@@ -322,7 +329,7 @@ const (
 	SectionOrchestration = "orchestration"
 	SectionCompute       = "compute"
 	SectionData          = "data"
-	SectionLogs          = "logs"
+	SectionObservability = "observability"
 )
 
 // Item is one billed request type of a scope: how many, at what unit price, for what cost.
@@ -331,9 +338,10 @@ type Item struct {
 	// items ("" otherwise).
 	Name     string `json:"name"`
 	Function string `json:"function,omitempty"`
-	// Section is orchestration, compute, data or logs (the Scope field the cost is part of).
+	// Section is orchestration, compute, data or observability (the Scope field the cost is
+	// part of).
 	Section string `json:"section"`
-	// Unit is what Count counts: "transition", "request", "GB-second", "event" or "GB".
+	// Unit is what Count counts: "transition", "request", "GB-second", "event", "GB" or "trace".
 	Unit      string  `json:"unit"`
 	Count     float64 `json:"count"`
 	UnitPrice float64 `json:"unitPrice"`
@@ -371,8 +379,9 @@ type Usage struct {
 	SQSRequests   float64 `json:"sqsRequests"`
 	// S3Events are S3 event notifications sent to EventBridge (free: see PerItem.S3Events).
 	S3Events float64 `json:"s3Events"`
-	// LogBytes are the bytes of log ingested.
+	// LogBytes are the bytes of log ingested; Traces the X-Ray traces recorded.
 	LogBytes float64 `json:"logBytes"`
+	Traces   float64 `json:"traces"`
 }
 
 // LambdaUsage is one function's invocations and billed GB-seconds.
@@ -474,6 +483,7 @@ type tally struct {
 	sqs             float64
 	s3Events        float64
 	logBytes        float64
+	traces          float64
 	// consumerRequests are the invocations of Workload.Consumers (outside the workflow).
 	consumerRequests float64
 	durationMs       float64 // sum of Task and Wait durations, for Express billing
@@ -496,6 +506,7 @@ func (t *tally) add(o tally, k float64) {
 	t.sqs += k * o.sqs
 	t.s3Events += k * o.s3Events
 	t.logBytes += k * o.logBytes
+	t.traces += k * o.traces
 	t.consumerRequests += k * o.consumerRequests
 	t.durationMs += k * o.durationMs
 	for _, name := range slices.Sorted(maps.Keys(o.lambda)) {
@@ -562,6 +573,7 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		SQSRequests:      round6(k * t.sqs),
 		S3Events:         round6(k * t.s3Events),
 		LogBytes:         round6(k * t.logBytes),
+		Traces:           round6(k * t.traces),
 	}
 	item := func(name, fn, section, unit string, count, price float64) {
 		s.Items = append(s.Items, Item{Name: name, Function: fn, Section: section, Unit: unit,
@@ -580,7 +592,8 @@ func (t tally) scope(pr Prices, k float64) Scope {
 	item(ItemSQSRequests, "", SectionData, "request", t.sqs, pr.SQSRequest)
 	item(ItemS3Events, "", SectionData, "event", t.s3Events, 0)
 	s.Items[len(s.Items)-1].Free = FreeS3Events
-	item(ItemLogsIngested, "", SectionLogs, "GB", t.logBytes/1e9, pr.LogsIngestedGB)
+	item(ItemLogsIngested, "", SectionObservability, "GB", t.logBytes/1e9, pr.LogsIngestedGB)
+	item(ItemXRayTraces, "", SectionObservability, "trace", t.traces, pr.XRayTrace)
 	sort.SliceStable(s.Items, func(i, j int) bool {
 		a, b := s.Items[i], s.Items[j]
 		if a.Cost != b.Cost {
@@ -619,9 +632,9 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		SQS:   round6(k * t.sqs * pr.SQSRequest),
 		Total: round6(data),
 	}
-	logs := k * t.logBytes / 1e9 * pr.LogsIngestedGB
-	s.Logs = round6(logs)
-	s.Total = round6(orch + compute + data + logs)
+	obs := k * (t.logBytes/1e9*pr.LogsIngestedGB + t.traces*pr.XRayTrace)
+	s.Observability = round6(obs)
+	s.Total = round6(orch + compute + data + obs)
 	return s
 }
 
@@ -670,6 +683,7 @@ func (e *estimator) top(m *machine) (tally, error) {
 	t.sqs += n * per.SQSRequests
 	t.s3Events += n * per.S3Events
 	t.logBytes += n * per.LogBytes
+	t.traces += n * per.Traces
 	for _, c := range e.w.Consumers {
 		fn := e.consumer(c)
 		d, per := c.Duration, c.PerItemDuration

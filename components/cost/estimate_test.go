@@ -354,7 +354,7 @@ func TestRejectsBadWorkload(t *testing.T) {
 // largest is named.
 func TestConsumersAndItemsByHand(t *testing.T) {
 	w := smallWorkload()
-	w.PerItem = PerItem{S3Puts: 1, S3Events: 1, LogBytes: 2000}
+	w.PerItem = PerItem{S3Puts: 1, S3Events: 1, LogBytes: 2000, Traces: 0.1}
 	w.Consumers = []Consumer{
 		// SQS batches of 10 items: 20 ms a batch plus 3 ms an item, at 256 MB arm64.
 		{Name: "transform", InvocationsPerItem: 0.1, MemoryMB: 256, Architecture: "arm64", Duration: 20 * time.Millisecond, PerItemDuration: 3 * time.Millisecond},
@@ -386,6 +386,7 @@ func TestConsumersAndItemsByHand(t *testing.T) {
 	// Every item of the run, by hand from DefaultPrices, rounded to 1e-6:
 	//   s3Put 104 x 0.000005 = 0.00052; stateTransitions 16 x 0.000025 = 0.0004;
 	//   logsIngested 100 x 2,000 bytes = 0.0002 GB x $0.50 = 0.0001;
+	//   xrayTraces 100 x 0.1 = 10 x $0.000005 = 0.00005;
 	//   lambdaGBSeconds:fetch-metrics 2.6 x 0.0000133334 = 0.0000346668 -> 0.000035;
 	//   expressRequests 10 x 0.000001 = 0.00001; lambdaRequests:fetch-metrics 11 x 0.0000002 =
 	//   0.0000022 -> 0.000002; lambdaRequests:transform 10 x 0.0000002 -> 0.000002;
@@ -405,6 +406,7 @@ func TestConsumersAndItemsByHand(t *testing.T) {
 		{"s3Put", 104, 0.000005, 0.00052},
 		{"stateTransitions", 16, 0.000025, 0.0004},
 		{"logsIngested", 0.0002, 0.5, 0.0001},
+		{"xrayTraces", 10, 0.000005, 0.00005},
 		{"lambdaGBSeconds:fetch-metrics", 2.6, 0.0000133334, 0.000035},
 		{"expressRequests", 10, 0.000001, 0.00001},
 		{"expressGBSeconds", 0.1875, 0.0000166667, 0.000003},
@@ -438,10 +440,10 @@ func TestConsumersAndItemsByHand(t *testing.T) {
 	if b.Run.Largest != "s3Put" {
 		t.Errorf("largest %q, want s3Put", b.Run.Largest)
 	}
-	if items[13].Free == "" || !strings.Contains(items[13].Free, "eventbridge/pricing") {
-		t.Errorf("s3Events is not marked free with its source: %+v", items[13])
+	if items[14].Free == "" || !strings.Contains(items[14].Free, "eventbridge/pricing") {
+		t.Errorf("s3Events is not marked free with its source: %+v", items[14])
 	}
-	near(t, "logs $", b.Run.Logs, 0.0001)
+	near(t, "observability $", b.Run.Observability, 0.00015)
 	if math.Abs(sum-b.Run.Total) > 1e-5 {
 		t.Errorf("items sum to %v, total %v", sum, b.Run.Total)
 	}

@@ -50,6 +50,10 @@ type Prices struct {
 	// Lambda's logs (vended logs, since May 2025) and of every log group. Source:
 	// https://aws.amazon.com/cloudwatch/pricing/ ("Logs", Collect (Data Ingestion)).
 	LogsIngestedGB float64 `json:"logsIngestedGB"`
+	// XRayTrace is one X-Ray trace recorded: $5.00 per million ($0.000005), beyond the first
+	// 100,000 a month (free tier, not applied). Source: https://aws.amazon.com/xray/pricing/
+	// ("Traces recorded").
+	XRayTrace float64 `json:"xrayTrace"`
 	// AlarmMetricMonth is one standard-resolution alarm metric for a month: $0.10. Source:
 	// https://aws.amazon.com/cloudwatch/pricing/ ("Alarms", standard resolution, per alarm
 	// metric); an alarm on one metric is one alarm metric, a metric-math alarm one per metric it
@@ -78,6 +82,7 @@ func DefaultPrices() Prices {
 		S3Get:               0.0000004,
 		SQSRequest:          0.0000004,
 		LogsIngestedGB:      0.50,
+		XRayTrace:           0.000005,
 
 		AlarmMetricMonth:               0.10,
 		HighResolutionAlarmMetricMonth: 0.30,
@@ -121,7 +126,7 @@ func (p *Prices) fields() []price {
 		{"StandardTransition", &p.StandardTransition}, {"ExpressRequest", &p.ExpressRequest},
 		{"ExpressGBSecond", &p.ExpressGBSecond}, {"LambdaRequest", &p.LambdaRequest},
 		{"LambdaGBSecondX86", &p.LambdaGBSecondX86}, {"LambdaGBSecondArm64", &p.LambdaGBSecondArm64},
-		{"S3Put", &p.S3Put}, {"S3Get", &p.S3Get}, {"SQSRequest", &p.SQSRequest}, {"LogsIngestedGB", &p.LogsIngestedGB},
+		{"S3Put", &p.S3Put}, {"S3Get", &p.S3Get}, {"SQSRequest", &p.SQSRequest}, {"LogsIngestedGB", &p.LogsIngestedGB}, {"XRayTrace", &p.XRayTrace},
 		{"AlarmMetricMonth", &p.AlarmMetricMonth}, {"HighResolutionAlarmMetricMonth", &p.HighResolutionAlarmMetricMonth},
 		{"DashboardMonth", &p.DashboardMonth},
 	}

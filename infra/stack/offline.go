@@ -120,7 +120,11 @@ func CostOptionsFor(c *Config) cost.Options {
 				// A device's log lines (the fetch's and the transform's), and its share of
 				// each fetch batch's and each transform batch's own lines.
 				LogBytes: fetchLogBytesPerDevice + transformLogBytesPerRecord +
-					fetchLogBytesPerBatch/float64(c.BatchSize) + transformLogBytesPerBatch*objects/queue.DefaultBatchSize},
+					fetchLogBytesPerBatch/float64(c.BatchSize) + transformLogBytesPerBatch*objects/queue.DefaultBatchSize,
+				// X-Ray (active on every worker and on the workflow): at most a trace per
+				// transform invocation and per batch's child execution, read as traces of their
+				// own (the conservative reading; the run itself is one more).
+				Traces: objects/queue.DefaultBatchSize + 1/float64(c.BatchSize)},
 			// The transform, outside the workflow: one invocation per full SQS batch (the
 			// best case: messages that arrive slower than the subscription polls come one per
 			// invocation), its records read and written sqsbatch.DefaultConcurrency (10) at

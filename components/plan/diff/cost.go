@@ -163,7 +163,8 @@ func itemsOf(c *Cost) []cost.Item {
 	add(cost.ItemS3Get, "", cost.SectionData, u.S3GetRequests, pr.S3Get)
 	add(cost.ItemSQSRequests, "", cost.SectionData, u.SQSRequests, pr.SQSRequest)
 	add(cost.ItemS3Events, "", cost.SectionData, u.S3Events, 0)
-	add(cost.ItemLogsIngested, "", cost.SectionLogs, u.LogBytes/1e9, pr.LogsIngestedGB)
+	add(cost.ItemLogsIngested, "", cost.SectionObservability, u.LogBytes/1e9, pr.LogsIngestedGB)
+	add(cost.ItemXRayTraces, "", cost.SectionObservability, u.Traces, pr.XRayTrace)
 	return out
 }
 
