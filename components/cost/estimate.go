@@ -255,8 +255,9 @@ type Breakdown struct {
 	// Naive is the same processing with every Map an inline Map of a Standard workflow, one
 	// item per iteration, one invocation per item.
 	Naive Naive `json:"naive"`
-	// Ratio is Naive.PerMillionItems.Orchestration.Total / PerMillionItems.Orchestration.Total
-	// (0 when ours costs nothing).
+	// Ratio is Naive.PerMillionItems.Orchestration.Total / PerMillionItems.Orchestration.Total,
+	// both without the Workload.Consumers' requests, which the two designs share (0 when ours
+	// costs nothing).
 	Ratio float64 `json:"ratio"`
 
 	run, perMillion, naiveRun tally
