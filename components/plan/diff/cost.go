@@ -62,18 +62,19 @@ func figures(c *Cost) CostFigures {
 }
 
 func compareCost(base, head *Plan) []CostChange {
+	names, b, h := byName(base.Cost, head.Cost, func(c *Cost) string { return c.Name })
 	var out []CostChange
-	for _, p := range pairs(base.Cost, head.Cost, func(c *Cost) string { return c.Name }) {
-		x, y := figures(p.before), figures(p.after)
-		items, largestBefore, largestAfter := compareItems(itemsOf(p.before), itemsOf(p.after))
+	for _, n := range names {
+		x, y := figures(b[n]), figures(h[n])
+		items, largestBefore, largestAfter := compareItems(itemsOf(b[n]), itemsOf(h[n]))
 		changed := false
 		for _, it := range items {
 			changed = changed || it.Before != it.After
 		}
-		if x == y && !changed && (p.before == nil) == (p.after == nil) {
+		if x == y && !changed && (b[n] == nil) == (h[n] == nil) {
 			continue
 		}
-		out = append(out, CostChange{Name: p.name, Before: x, After: y, Delta: CostFigures{
+		out = append(out, CostChange{Name: n, Before: x, After: y, Delta: CostFigures{
 			PerRun: y.PerRun - x.PerRun, PerMonth: y.PerMonth - x.PerMonth, PerMillionItems: y.PerMillionItems - x.PerMillionItems},
 			Items: items, LargestBefore: largestBefore, LargestAfter: largestAfter})
 	}

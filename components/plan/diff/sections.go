@@ -26,41 +26,28 @@ func compareBudgets(base, head *Plan) []BudgetChange {
 
 // changes lists the entries added, removed, or in both but not the same, sorted by name.
 func changes[T any](base, head []T, name func(*T) string, same func(x, y *T) bool) []Change[T] {
+	names, b, h := byName(base, head, name)
 	var out []Change[T]
-	for _, p := range pairs(base, head, name) {
-		if p.before != nil && p.after != nil && same(p.before, p.after) {
+	for _, n := range names {
+		x, y := b[n], h[n]
+		if x != nil && y != nil && same(x, y) {
 			continue
 		}
-		out = append(out, Change[T]{Name: p.name, Before: p.before, After: p.after})
+		out = append(out, Change[T]{Name: n, Before: x, After: y})
 	}
 	return out
 }
 
-// pair is the entry of one name in the base and in the head (nil where it is absent).
-type pair[T any] struct {
-	name          string
-	before, after *T
-}
-
-// pairs matches the entries of base and head by name, sorted by name.
-func pairs[T any](base, head []T, name func(*T) string) []pair[T] {
-	byName := map[string]*pair[T]{}
-	get := func(e *T) *pair[T] {
-		n := name(e)
-		if byName[n] == nil {
-			byName[n] = &pair[T]{name: n}
+// byName indexes two plans' entries of one kind by name: every name of either side, sorted,
+// and each side's entries by name.
+func byName[T any](base, head []T, name func(*T) string) (names []string, b, h map[string]*T) {
+	index := func(list []T) map[string]*T {
+		m := make(map[string]*T, len(list))
+		for i := range list {
+			m[name(&list[i])] = &list[i]
 		}
-		return byName[n]
+		return m
 	}
-	for i := range base {
-		get(&base[i]).before = &base[i]
-	}
-	for i := range head {
-		get(&head[i]).after = &head[i]
-	}
-	out := make([]pair[T], 0, len(byName))
-	for _, n := range sortedKeys(byName) {
-		out = append(out, *byName[n])
-	}
-	return out
+	b, h = index(base), index(head)
+	return unionKeys(b, h), b, h
 }
