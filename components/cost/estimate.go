@@ -498,18 +498,10 @@ type lambdaTally struct {
 }
 
 func (t *tally) add(o tally, k float64) {
-	t.transitions += k * o.transitions
-	t.children += k * o.children
-	t.expressRequests += k * o.expressRequests
-	t.expressGBs += k * o.expressGBs
-	t.s3Puts += k * o.s3Puts
-	t.s3Gets += k * o.s3Gets
-	t.sqs += k * o.sqs
-	t.s3Events += k * o.s3Events
-	t.logBytes += k * o.logBytes
-	t.traces += k * o.traces
-	t.consumerRequests += k * o.consumerRequests
-	t.durationMs += k * o.durationMs
+	theirs := o.counts()
+	for i, c := range t.counts() {
+		*c += k * *theirs[i]
+	}
 	for _, name := range slices.Sorted(maps.Keys(o.lambda)) {
 		l := o.lambda[name]
 		t.invoke(l.fn, k*l.invocations, k*l.gbs)
@@ -519,6 +511,12 @@ func (t *tally) add(o tally, k float64) {
 		r.ChildExecutions *= k
 		t.mapRuns = append(t.mapRuns, r)
 	}
+}
+
+// counts are every count of the tally but the functions' and the Map Runs': what add scales.
+func (t *tally) counts() []*float64 {
+	return []*float64{&t.transitions, &t.children, &t.expressRequests, &t.expressGBs, &t.s3Puts, &t.s3Gets,
+		&t.sqs, &t.s3Events, &t.logBytes, &t.traces, &t.consumerRequests, &t.durationMs}
 }
 
 func (t *tally) invoke(fn Function, n, gbs float64) {
