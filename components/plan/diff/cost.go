@@ -3,8 +3,6 @@ package diff
 import (
 	"math"
 	"sort"
-
-	"github.com/skeinhq/skein/components/cost"
 )
 
 // CostChange is a state machine whose cost changed: per run, per month and per million items,
@@ -15,7 +13,7 @@ type CostChange struct {
 	Before CostFigures `json:"before"`
 	After  CostFigures `json:"after"`
 	Delta  CostFigures `json:"delta"`
-	// Items are the cost per million items by request type (cost.Item.Key), before and after,
+	// Items are the cost per million items by request type (CostItem.Key), before and after,
 	// every type either side lists with a count, sorted by the cost after, then before, largest
 	// first.
 	Items []CostItemChange `json:"items,omitempty"`
@@ -34,18 +32,18 @@ type CostFigures struct {
 
 // CostItemChange is one request type's count and cost per million items, before and after.
 type CostItemChange struct {
-	// Item is the request type's cost.Item.Key ("s3Put", "lambdaGBSeconds:vendor"); Section its
-	// section (orchestration, compute or data).
-	Item    string   `json:"item"`
-	Section string   `json:"section"`
-	Before  CostItem `json:"before"`
-	After   CostItem `json:"after"`
+	// Item is the request type's CostItem.Key ("s3Put", "lambdaGBSeconds:vendor"); Section its
+	// section (orchestration, compute, data or observability).
+	Item    string         `json:"item"`
+	Section string         `json:"section"`
+	Before  CostItemFigure `json:"before"`
+	After   CostItemFigure `json:"after"`
 	// Delta is the cost after minus the cost before.
 	Delta float64 `json:"delta"`
 }
 
-// CostItem is a request type's count and cost (zero when a side does not list it).
-type CostItem struct {
+// CostItemFigure is a request type's count and cost (zero when a side does not list it).
+type CostItemFigure struct {
 	Count float64 `json:"count"`
 	Cost  float64 `json:"cost"`
 }
@@ -62,30 +60,33 @@ func figures(c *Cost) CostFigures {
 }
 
 func compareCost(base, head *Plan) []CostChange {
-	names, b, h := byName(base.Cost, head.Cost, func(c *Cost) string { return c.Name })
-	var out []CostChange
-	for _, n := range names {
-		x, y := figures(b[n]), figures(h[n])
-		items, largestBefore, largestAfter := compareItems(itemsOf(b[n]), itemsOf(h[n]))
-		changed := false
-		for _, it := range items {
-			changed = changed || it.Before != it.After
-		}
-		if x == y && !changed && (b[n] == nil) == (h[n] == nil) {
-			continue
-		}
-		out = append(out, CostChange{Name: n, Before: x, After: y, Delta: CostFigures{
-			PerRun: y.PerRun - x.PerRun, PerMonth: y.PerMonth - x.PerMonth, PerMillionItems: y.PerMillionItems - x.PerMillionItems},
-			Items: items, LargestBefore: largestBefore, LargestAfter: largestAfter})
-	}
-	return out
+	return changes(base.Cost, head.Cost, func(x *Cost) string { return x.Name },
+		func(x, y *Cost) bool {
+			if figures(x) != figures(y) {
+				return false
+			}
+			items, _, _ := compareItems(itemsOf(x), itemsOf(y))
+			for _, it := range items {
+				if it.Before != it.After {
+					return false
+				}
+			}
+			return true
+		},
+		func(n string, b, h *Cost) CostChange {
+			x, y := figures(b), figures(h)
+			items, largestBefore, largestAfter := compareItems(itemsOf(b), itemsOf(h))
+			return CostChange{Name: n, Before: x, After: y, Delta: CostFigures{
+				PerRun: y.PerRun - x.PerRun, PerMonth: y.PerMonth - x.PerMonth, PerMillionItems: y.PerMillionItems - x.PerMillionItems},
+				Items: items, LargestBefore: largestBefore, LargestAfter: largestAfter}
+		})
 }
 
 // compareItems pairs the items of two sides by key and names each side's largest.
-func compareItems(before, after []cost.Item) (out []CostItemChange, largestBefore, largestAfter string) {
+func compareItems(before, after []CostItem) (out []CostItemChange, largestBefore, largestAfter string) {
 	byKey := map[string]*CostItemChange{}
 	var keys []string
-	get := func(it cost.Item) *CostItemChange {
+	get := func(it CostItem) *CostItemChange {
 		c := byKey[it.Key()]
 		if c == nil {
 			c = &CostItemChange{Item: it.Key(), Section: it.Section}
@@ -94,8 +95,8 @@ func compareItems(before, after []cost.Item) (out []CostItemChange, largestBefor
 		}
 		return c
 	}
-	largest := func(items []cost.Item) string {
-		best := cost.Item{}
+	largest := func(items []CostItem) string {
+		best := CostItem{}
 		for _, it := range items {
 			if it.Cost > best.Cost || (it.Cost == best.Cost && it.Cost > 0 && it.Key() < best.Key()) {
 				best = it
@@ -107,10 +108,10 @@ func compareItems(before, after []cost.Item) (out []CostItemChange, largestBefor
 		return best.Key()
 	}
 	for _, it := range before {
-		get(it).Before = CostItem{Count: it.Count, Cost: it.Cost}
+		get(it).Before = CostItemFigure{Count: it.Count, Cost: it.Cost}
 	}
 	for _, it := range after {
-		get(it).After = CostItem{Count: it.Count, Cost: it.Cost}
+		get(it).After = CostItemFigure{Count: it.Count, Cost: it.Cost}
 	}
 	for _, k := range keys {
 		c := byKey[k]
@@ -136,7 +137,7 @@ func compareItems(before, after []cost.Item) (out []CostItemChange, largestBefor
 // itemsOf is a state machine's items per million items: cost.json's own, or, for a cost.json
 // written before it itemised, the same items computed from its usage and prices (what this
 // version of the cost model would have listed).
-func itemsOf(c *Cost) []cost.Item {
+func itemsOf(c *Cost) []CostItem {
 	if c == nil || c.PerMillionItems == nil {
 		return nil
 	}
@@ -145,27 +146,28 @@ func itemsOf(c *Cost) []cost.Item {
 		return s.Items
 	}
 	u, pr := s.Usage, c.Prices
-	var out []cost.Item
+	var out []CostItem
 	add := func(name, fn, section string, count, price float64) {
-		out = append(out, cost.Item{Name: name, Function: fn, Section: section, Count: count, UnitPrice: price, Cost: round6(count * price)})
+		out = append(out, CostItem{Name: name, Function: fn, Section: section, Count: count, UnitPrice: price, Cost: round6(count * price)})
 	}
-	add(cost.ItemStateTransitions, "", cost.SectionOrchestration, u.StateTransitions, pr.StandardTransition)
-	add(cost.ItemExpressRequests, "", cost.SectionOrchestration, u.ExpressRequests, pr.ExpressRequest)
-	add(cost.ItemExpressGBSeconds, "", cost.SectionOrchestration, u.ExpressGBSeconds, pr.ExpressGBSecond)
+	// The names and sections are components/cost's Item... and Section... constants.
+	add("stateTransitions", "", "orchestration", u.StateTransitions, pr.StandardTransition)
+	add("expressRequests", "", "orchestration", u.ExpressRequests, pr.ExpressRequest)
+	add("expressGBSeconds", "", "orchestration", u.ExpressGBSeconds, pr.ExpressGBSecond)
 	for _, l := range u.Lambda {
 		gbs := pr.LambdaGBSecondX86
 		if l.Architecture == "arm64" {
 			gbs = pr.LambdaGBSecondArm64
 		}
-		add(cost.ItemLambdaRequests, l.Function, cost.SectionOrchestration, l.Invocations, pr.LambdaRequest)
-		add(cost.ItemLambdaGBSeconds, l.Function, cost.SectionCompute, l.GBSeconds, gbs)
+		add("lambdaRequests", l.Function, "orchestration", l.Invocations, pr.LambdaRequest)
+		add("lambdaGBSeconds", l.Function, "compute", l.GBSeconds, gbs)
 	}
-	add(cost.ItemS3Put, "", cost.SectionData, u.S3PutRequests, pr.S3Put)
-	add(cost.ItemS3Get, "", cost.SectionData, u.S3GetRequests, pr.S3Get)
-	add(cost.ItemSQSRequests, "", cost.SectionData, u.SQSRequests, pr.SQSRequest)
-	add(cost.ItemS3Events, "", cost.SectionData, u.S3Events, 0)
-	add(cost.ItemLogsIngested, "", cost.SectionObservability, u.LogBytes/1e9, pr.LogsIngestedGB)
-	add(cost.ItemXRayTraces, "", cost.SectionObservability, u.Traces, pr.XRayTrace)
+	add("s3Put", "", "data", u.S3PutRequests, pr.S3Put)
+	add("s3Get", "", "data", u.S3GetRequests, pr.S3Get)
+	add("sqsRequests", "", "data", u.SQSRequests, pr.SQSRequest)
+	add("s3Events", "", "data", u.S3Events, 0)
+	add("logsIngested", "", "observability", u.LogBytes/1e9, pr.LogsIngestedGB)
+	add("xrayTraces", "", "observability", u.Traces, pr.XRayTrace)
 	return out
 }
 

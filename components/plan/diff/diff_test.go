@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/schedule/cron"
 )
@@ -192,8 +191,8 @@ var cases = []struct {
 			}
 			// The transform, now priced: 40,000 invocations of 150 ms at 128 MB arm64.
 			items = append(items,
-				cost.Item{Name: "lambdaRequests", Function: "transform", Section: "orchestration", Unit: "request", Count: 40000, UnitPrice: 0.0000002, Cost: 0.008},
-				cost.Item{Name: "lambdaGBSeconds", Function: "transform", Section: "compute", Unit: "GB-second", Count: 750, UnitPrice: 0.0000133334, Cost: 0.01})
+				CostItem{Name: "lambdaRequests", Function: "transform", Section: "orchestration", Unit: "request", Count: 40000, UnitPrice: 0.0000002, Cost: 0.008},
+				CostItem{Name: "lambdaGBSeconds", Function: "transform", Section: "compute", Unit: "GB-second", Count: 750, UnitPrice: 0.0000133334, Cost: 0.01})
 			total := 0.0
 			for _, it := range items {
 				total += it.Cost
@@ -556,3 +555,55 @@ func BenchmarkCompare(b *testing.B) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// TestItemsFromUsageAgreeWithTheCostModel: a cost.json written before the items is itemised from
+// its usage and prices; on components/cost's reviewed golden file, which has both, that gives
+// the items the cost model wrote, every scope of every state machine.
+func TestItemsFromUsageAgreeWithTheCostModel(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "cost", "testdata", "cost.golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Prices        CostPrices `json:"prices"`
+		StateMachines []struct {
+			Name            string               `json:"name"`
+			Run             costScope            `json:"run"`
+			Month           *costScope           `json:"month"`
+			PerMillionItems costScope            `json:"perMillionItems"`
+			Naive           map[string]costScope `json:"naive"`
+		} `json:"stateMachines"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, sm := range f.StateMachines {
+		scopes := map[string]costScope{"run": sm.Run, "perMillionItems": sm.PerMillionItems}
+		if sm.Month != nil {
+			scopes["month"] = *sm.Month
+		}
+		for name, sc := range scopes {
+			want := map[string]CostItem{}
+			for _, it := range sc.Items {
+				want[it.Key()] = it
+			}
+			old := sc
+			old.Items = nil
+			got := itemsOf(&Cost{PerMillionItems: &old, Prices: f.Prices})
+			if len(got) != len(want) || len(want) == 0 {
+				t.Errorf("%s %s: %d items from usage, %d in the file", sm.Name, name, len(got), len(want))
+			}
+			for _, g := range got {
+				w, ok := want[g.Key()]
+				if !ok || w.Section != g.Section || !near(w.Count, g.Count) || !near(w.UnitPrice, g.UnitPrice) || math.Abs(w.Cost-g.Cost) > 1e-6 {
+					t.Errorf("%s %s: %s from usage %+v, in the file %+v", sm.Name, name, g.Key(), g, w)
+				}
+			}
+			checked++
+		}
+	}
+	if checked < 3 {
+		t.Errorf("checked %d scopes", checked)
+	}
+}
