@@ -135,7 +135,7 @@ func compareItems(before, after []CostItem) (out []CostItemChange, largestBefore
 }
 
 // itemsOf is a state machine's items per million items: cost.json's own, or, for a cost.json
-// written before it itemised, the same items computed from its usage and prices (what this
+// written before it itemised, the same items rebuilt from its usage and prices (what this
 // version of the cost model would have listed).
 func itemsOf(c *Cost) []CostItem {
 	if c == nil || c.PerMillionItems == nil {
@@ -145,30 +145,48 @@ func itemsOf(c *Cost) []CostItem {
 	if len(s.Items) > 0 {
 		return s.Items
 	}
-	u, pr := s.Usage, c.Prices
 	var out []CostItem
 	add := func(name, fn, section string, count, price float64) {
-		out = append(out, CostItem{Name: name, Function: fn, Section: section, Count: count, UnitPrice: price, Cost: round6(count * price)})
+		out = append(out, CostItem{Name: name, Function: fn, Section: section, Count: count, Cost: round6(count * price)})
 	}
-	// The names and sections are components/cost's Item... and Section... constants.
-	add("stateTransitions", "", "orchestration", u.StateTransitions, pr.StandardTransition)
-	add("expressRequests", "", "orchestration", u.ExpressRequests, pr.ExpressRequest)
-	add("expressGBSeconds", "", "orchestration", u.ExpressGBSeconds, pr.ExpressGBSecond)
-	for _, l := range u.Lambda {
-		gbs := pr.LambdaGBSecondX86
-		if l.Architecture == "arm64" {
-			gbs = pr.LambdaGBSecondArm64
+	number := func(m map[string]any, key string) float64 { v, _ := m[key].(float64); return v }
+	for _, u := range fromUsage {
+		if u.name == "lambda" {
+			fns, _ := s.Usage["lambda"].([]any)
+			for _, l := range fns {
+				l, _ := l.(map[string]any)
+				fn, _ := l["function"].(string)
+				gbs := c.Prices["lambdaGBSecondX86"]
+				if l["architecture"] == "arm64" {
+					gbs = c.Prices["lambdaGBSecondArm64"]
+				}
+				add("lambdaRequests", fn, "orchestration", number(l, "invocations"), c.Prices["lambdaRequest"])
+				add("lambdaGBSeconds", fn, "compute", number(l, "gbSeconds"), gbs)
+			}
+			continue
 		}
-		add("lambdaRequests", l.Function, "orchestration", l.Invocations, pr.LambdaRequest)
-		add("lambdaGBSeconds", l.Function, "compute", l.GBSeconds, gbs)
+		add(u.name, "", u.section, number(s.Usage, u.usage)/u.per, c.Prices[u.price])
 	}
-	add("s3Put", "", "data", u.S3PutRequests, pr.S3Put)
-	add("s3Get", "", "data", u.S3GetRequests, pr.S3Get)
-	add("sqsRequests", "", "data", u.SQSRequests, pr.SQSRequest)
-	add("s3Events", "", "data", u.S3Events, 0)
-	add("logsIngested", "", "observability", u.LogBytes/1e9, pr.LogsIngestedGB)
-	add("xrayTraces", "", "observability", u.Traces, pr.XRayTrace)
 	return out
+}
+
+// fromUsage are components/cost's items by the usage and price fields of cost.json they count
+// and cost (per units of the usage field make one count), in the model's order; "lambda"
+// stands for each function's requests and GB-seconds.
+var fromUsage = []struct {
+	name, section, usage, price string
+	per                         float64
+}{
+	{"stateTransitions", "orchestration", "stateTransitions", "standardTransition", 1},
+	{"expressRequests", "orchestration", "expressRequests", "expressRequest", 1},
+	{"expressGBSeconds", "orchestration", "expressGBSeconds", "expressGBSecond", 1},
+	{"lambda", "", "", "", 1},
+	{"s3Put", "data", "s3PutRequests", "s3Put", 1},
+	{"s3Get", "data", "s3GetRequests", "s3Get", 1},
+	{"sqsRequests", "data", "sqsRequests", "sqsRequest", 1},
+	{"s3Events", "data", "s3Events", "", 1}, // free
+	{"logsIngested", "observability", "logBytes", "logsIngestedGB", 1e9},
+	{"xrayTraces", "observability", "traces", "xrayTrace", 1},
 }
 
 func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }

@@ -66,33 +66,31 @@ type Cost struct {
 	Run             costTotal  `json:"run"`
 	Month           costTotal  `json:"month"`
 	PerMillionItems *costScope `json:"perMillionItems"`
-	// Prices are cost.json's prices (the file's, not the state machine's), to itemise a
-	// cost.json written before it listed items.
-	Prices CostPrices `json:"-"`
+	// Prices are cost.json's prices by name (the file's, not the state machine's), to itemise
+	// a cost.json written before it listed items.
+	Prices map[string]float64 `json:"-"`
 }
 
 type costTotal struct {
 	Total float64 `json:"total"`
 }
 
-// costScope is a scope of cost.json with its usage and items (both absent in old files).
+// costScope is a scope of cost.json with its items, or, in a file written before the items, the
+// usage they are rebuilt from (itemsOf).
 type costScope struct {
-	Total   float64    `json:"total"`
-	Usage   CostUsage  `json:"usage"`
-	Items   []CostItem `json:"items"`
-	Largest string     `json:"largest"`
+	Total float64        `json:"total"`
+	Items []CostItem     `json:"items"`
+	Usage map[string]any `json:"usage"`
 }
 
-// CostItem is one request type of a cost.json scope (components/cost.Item; the diff reads the
-// file, not the package, and stays free of the Pulumi SDK).
+// CostItem is one request type of a cost.json scope, as components/cost writes it (the diff
+// reads the file, not the package, and stays free of the Pulumi SDK).
 type CostItem struct {
-	Name      string  `json:"name"`
-	Function  string  `json:"function,omitempty"`
-	Section   string  `json:"section"`
-	Unit      string  `json:"unit"`
-	Count     float64 `json:"count"`
-	UnitPrice float64 `json:"unitPrice"`
-	Cost      float64 `json:"cost"`
+	Name     string  `json:"name"`
+	Function string  `json:"function,omitempty"`
+	Section  string  `json:"section"`
+	Count    float64 `json:"count"`
+	Cost     float64 `json:"cost"`
 }
 
 // Key names the item in its scope: Name, or Name:Function for a Lambda item.
@@ -101,40 +99,6 @@ func (i CostItem) Key() string {
 		return i.Name
 	}
 	return i.Name + ":" + i.Function
-}
-
-// CostUsage is a cost.json scope's usage (components/cost.Usage).
-type CostUsage struct {
-	StateTransitions float64 `json:"stateTransitions"`
-	ExpressRequests  float64 `json:"expressRequests"`
-	ExpressGBSeconds float64 `json:"expressGBSeconds"`
-	Lambda           []struct {
-		Function     string  `json:"function"`
-		Architecture string  `json:"architecture"`
-		Invocations  float64 `json:"invocations"`
-		GBSeconds    float64 `json:"gbSeconds"`
-	} `json:"lambda"`
-	S3PutRequests float64 `json:"s3PutRequests"`
-	S3GetRequests float64 `json:"s3GetRequests"`
-	SQSRequests   float64 `json:"sqsRequests"`
-	S3Events      float64 `json:"s3Events"`
-	LogBytes      float64 `json:"logBytes"`
-	Traces        float64 `json:"traces"`
-}
-
-// CostPrices are cost.json's prices (components/cost.Prices), those the items need.
-type CostPrices struct {
-	StandardTransition  float64 `json:"standardTransition"`
-	ExpressRequest      float64 `json:"expressRequest"`
-	ExpressGBSecond     float64 `json:"expressGBSecond"`
-	LambdaRequest       float64 `json:"lambdaRequest"`
-	LambdaGBSecondX86   float64 `json:"lambdaGBSecondX86"`
-	LambdaGBSecondArm64 float64 `json:"lambdaGBSecondArm64"`
-	S3Put               float64 `json:"s3Put"`
-	S3Get               float64 `json:"s3Get"`
-	SQSRequest          float64 `json:"sqsRequest"`
-	LogsIngestedGB      float64 `json:"logsIngestedGB"`
-	XRayTrace           float64 `json:"xrayTrace"`
 }
 
 // Budget is one entry of budgets.json: a downstream's limits, the shares its workers draw and
@@ -172,8 +136,8 @@ func Load(dir string) (*Plan, error) {
 	read("schedules.json", &sch)
 	p.Schedules = sch.Schedules
 	var costs struct {
-		Prices        CostPrices `json:"prices"`
-		StateMachines []Cost     `json:"stateMachines"`
+		Prices        map[string]float64 `json:"prices"`
+		StateMachines []Cost             `json:"stateMachines"`
 	}
 	read("cost.json", &costs)
 	p.Cost = costs.StateMachines
