@@ -15,8 +15,8 @@ import (
 	"github.com/skeinhq/skein/components/stage"
 )
 
-// TypeToken is the Pulumi type of the Workflow component.
-const TypeToken = "skein:aws:Workflow"
+// Type is the workflow component's type token.
+const Type = "skein:aws:Workflow"
 
 // LogLevel is how much a state machine logs.
 type LogLevel string
@@ -168,7 +168,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	}
 
 	w := &Workflow{ctx: ctx, name: name}
-	if err := ctx.RegisterComponentResource(TypeToken, name, w, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(Type, name, w, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(w)

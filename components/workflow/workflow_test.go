@@ -100,7 +100,7 @@ func TestWorkflowResources(t *testing.T) {
 	if sm == nil {
 		t.Fatal("no state machine")
 	}
-	if sm.Parent == nil || sm.Parent.Type != workflow.TypeToken || sm.Parent.Name != "pipeline" {
+	if sm.Parent == nil || sm.Parent.Type != workflow.Type || sm.Parent.Name != "pipeline" {
 		t.Errorf("parent = %+v", sm.Parent)
 	}
 	for path, want := range map[string]any{
@@ -160,7 +160,7 @@ func TestWorkflowResources(t *testing.T) {
 		}
 	}
 
-	comp := p.Find(workflow.TypeToken, "pipeline")
+	comp := p.Find(workflow.Type, "pipeline")
 	wantURL := "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/statemachines/view/" + sm.Arn()
 	if comp.Outputs["arn"] != sm.Arn() || comp.Outputs["name"] != "skein-test-pipeline" || comp.Outputs["consoleUrl"] != wantURL {
 		t.Errorf("outputs = %v", comp.Outputs)
@@ -186,7 +186,7 @@ func rolePolicies(t *testing.T, p *plan.Plan, wf string) []json.RawMessage {
 	t.Helper()
 	var out []json.RawMessage
 	for _, r := range p.OfType(policyType) {
-		if r.Parent != nil && r.Parent.Name == wf && r.Parent.Type == workflow.TypeToken {
+		if r.Parent != nil && r.Parent.Name == wf && r.Parent.Type == workflow.Type {
 			out = append(out, json.RawMessage(r.String("policy")))
 		}
 	}

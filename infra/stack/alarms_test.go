@@ -44,7 +44,7 @@ func wantedAlarms(p *plan.Plan, typ, name string) []string {
 		if has(sqsType, name+"-dlq") {
 			want = append(want, name+"-dlq-alarm")
 		}
-	case workflow.TypeToken:
+	case workflow.Type:
 		want = []string{name + "-failed", name + "-timed-out", name + "-aborted", name + "-throttled"}
 	}
 	return want
