@@ -58,7 +58,7 @@
 // none, so skein cannot rely on that; instead every input carries the scheduled time, which is
 // the same for every attempt of one invocation (the execution id is not): use it as the
 // idempotency key of the run (for example as the name of the output object). For a job that
-// must never run twice and has no such key, set RetryAttempts to Retries(0) and start a failed
+// must never run twice and has no such key, set RetryAttempts to pulumi.IntRef(0) and start a failed
 // run again by hand from its dead-letter message.
 //
 // Warnings, not errors: an at() in the past, a cron() whose years are over, or an EndDate

@@ -155,7 +155,7 @@ type ScheduleArgs struct {
 	MessageGroupID string
 
 	// RetryAttempts is how many times Scheduler retries a failed delivery; nil means 185 (retry
-	// until MaxEventAge). Allowed 0..185; use Retries(0) for none.
+	// until MaxEventAge). Allowed 0..185; use pulumi.IntRef(0) for none.
 	RetryAttempts *int
 	// MaxEventAge is how long Scheduler keeps retrying one invocation; zero means the shortest
 	// interval between two fire times, at most 24 h and at least 60 s, so that a retry never
@@ -172,9 +172,6 @@ type ScheduleArgs struct {
 	// Transform changes child resources' arguments just before they are created.
 	Transform Transform
 }
-
-// Retries returns a pointer to n, for ScheduleArgs.RetryAttempts.
-func Retries(n int) *int { return &n }
 
 // Schedule is an EventBridge Scheduler schedule with its execution role, retry policy and
 // dead-letter queue.

@@ -264,7 +264,7 @@ func TestDefaultEventAge(t *testing.T) {
 func TestRetryAndWindow(t *testing.T) {
 	p := run(t, nil, "", func(ctx *pulumi.Context, tg *targets) error {
 		a := daily(tg)
-		a.RetryAttempts = Retries(0)
+		a.RetryAttempts = pulumi.IntRef(0)
 		a.MaxEventAge = 2 * time.Hour
 		a.FlexibleWindow = 15 * time.Minute
 		a.StartDate = time.Date(2027, 1, 1, 9, 0, 0, 0, time.FixedZone("CET", 3600))
@@ -579,8 +579,8 @@ func TestValidation(t *testing.T) {
 		{"window short", "s", func(a *ScheduleArgs, _ *targets) { a.FlexibleWindow = 30 * time.Second }, []string{"FlexibleWindow must be 1m0s..24h0m0s", "30s"}},
 		{"window long", "s", func(a *ScheduleArgs, _ *targets) { a.FlexibleWindow = 1441 * time.Minute }, []string{"FlexibleWindow must be 1m0s..24h0m0s", "24h1m0s"}},
 		{"window fraction", "s", func(a *ScheduleArgs, _ *targets) { a.FlexibleWindow = 90 * time.Second }, []string{"FlexibleWindow must be a whole number of 1m0s", "1m30s"}},
-		{"retries high", "s", func(a *ScheduleArgs, _ *targets) { a.RetryAttempts = Retries(186) }, []string{"RetryAttempts must be 0..185", "186"}},
-		{"retries negative", "s", func(a *ScheduleArgs, _ *targets) { a.RetryAttempts = Retries(-1) }, []string{"RetryAttempts must be 0..185", "-1"}},
+		{"retries high", "s", func(a *ScheduleArgs, _ *targets) { a.RetryAttempts = pulumi.IntRef(186) }, []string{"RetryAttempts must be 0..185", "186"}},
+		{"retries negative", "s", func(a *ScheduleArgs, _ *targets) { a.RetryAttempts = pulumi.IntRef(-1) }, []string{"RetryAttempts must be 0..185", "-1"}},
 		{"event age short", "s", func(a *ScheduleArgs, _ *targets) { a.MaxEventAge = 59 * time.Second }, []string{"MaxEventAge must be 1m0s..24h0m0s", "59s"}},
 		{"event age long", "s", func(a *ScheduleArgs, _ *targets) { a.MaxEventAge = 86401 * time.Second }, []string{"MaxEventAge must be 1m0s..24h0m0s", "24h0m1s"}},
 		{"event age fraction", "s", func(a *ScheduleArgs, _ *targets) { a.MaxEventAge = 90500 * time.Millisecond }, []string{"MaxEventAge must be a whole number of 1s", "1m30.5s"}},
@@ -653,7 +653,7 @@ func TestValidation(t *testing.T) {
 // TestValidationRegistersNothing runs a bad schedule alone: the plan stays empty.
 func TestValidationRegistersNothing(t *testing.T) {
 	p, err := plan.Run(func(ctx *pulumi.Context) error {
-		_, err := NewSchedule(ctx, "s", &ScheduleArgs{Expression: "cron(0 6 * * * *)", RetryAttempts: Retries(500), FlexibleWindow: time.Hour * 25})
+		_, err := NewSchedule(ctx, "s", &ScheduleArgs{Expression: "cron(0 6 * * * *)", RetryAttempts: pulumi.IntRef(500), FlexibleWindow: time.Hour * 25})
 		return err
 	}, plan.Options{})
 	if err == nil || p.Len() != 0 {

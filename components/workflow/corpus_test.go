@@ -159,7 +159,7 @@ func everyState() Definition {
 			},
 			ResultSelector: map[string]any{"child.$": "$[1]"},
 			ResultPath:     "$.both",
-			Retry:          []Retry{{ErrorEquals: []string{"States.ALL"}, MaxAttempts: Attempts(2)}},
+			Retry:          []Retry{{ErrorEquals: []string{"States.ALL"}, MaxAttempts: pulumi.IntRef(2)}},
 			Catch:          []Catch{{ErrorEquals: []string{"States.ALL"}, Next: "Broken"}},
 			Next:           "Fire and forget",
 		},

@@ -315,6 +315,7 @@ type Retry struct {
 	// Interval before the first retry (whole seconds, 1..99,999,999); zero means 1 s.
 	Interval time.Duration
 	// MaxAttempts is the number of retries (0..99,999,999; 0 means never retry); nil means 3.
+	// Set it with pulumi.IntRef(n).
 	MaxAttempts *int
 	// BackoffRate multiplies the interval after each attempt (1.0..); zero means 2.0.
 	BackoffRate float64
@@ -335,6 +336,3 @@ type Catch struct {
 	// (replace the input), Discard keeps the input without the error.
 	ResultPath string
 }
-
-// Attempts is a helper for Retry.MaxAttempts.
-func Attempts(n int) *int { return &n }

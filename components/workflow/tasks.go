@@ -95,7 +95,7 @@ func DefaultWorkerRetry() Retry {
 	return Retry{
 		ErrorEquals: append([]string(nil), LambdaTransientErrors...),
 		Interval:    time.Second,
-		MaxAttempts: Attempts(6),
+		MaxAttempts: pulumi.IntRef(6),
 		BackoffRate: 2,
 		MaxDelay:    30 * time.Second,
 		FullJitter:  true,
@@ -125,7 +125,7 @@ func ThrottleRetry() Retry {
 	return Retry{
 		ErrorEquals: []string{"Lambda.TooManyRequestsException"},
 		Interval:    time.Second,
-		MaxAttempts: Attempts(100),
+		MaxAttempts: pulumi.IntRef(100),
 		BackoffRate: 2,
 		MaxDelay:    2 * time.Second,
 		FullJitter:  true,
@@ -138,7 +138,7 @@ func DefaultSendRetry() Retry {
 	return Retry{
 		ErrorEquals: []string{"SQS.SdkClientException", "SQS.AmazonSQSException"},
 		Interval:    time.Second,
-		MaxAttempts: Attempts(3),
+		MaxAttempts: pulumi.IntRef(3),
 		BackoffRate: 2,
 		MaxDelay:    10 * time.Second,
 		FullJitter:  true,

@@ -118,7 +118,7 @@ func validationRows() []errRow {
 			"Retry[0].Interval", "got 500ms"},
 		{"retry backoff", one(&Task{Call: Invoke{Worker: fetch}, End: true, Retry: []Retry{{ErrorEquals: []string{"E"}, BackoffRate: 0.5}}}),
 			"Retry[0].BackoffRate must be at least 1.0", "got 0.5"},
-		{"retry attempts", one(&Task{Call: Invoke{Worker: fetch}, End: true, AlsoRetry: []Retry{{ErrorEquals: []string{"E"}, MaxAttempts: Attempts(-1)}}}),
+		{"retry attempts", one(&Task{Call: Invoke{Worker: fetch}, End: true, AlsoRetry: []Retry{{ErrorEquals: []string{"E"}, MaxAttempts: pulumi.IntRef(-1)}}}),
 			"Retry[0].MaxAttempts", "got -1"},
 		{"retry max delay", one(&Task{Call: Invoke{Worker: fetch}, End: true, Retry: []Retry{{ErrorEquals: []string{"E"}, Interval: 10 * time.Second, MaxDelay: 5 * time.Second}}}),
 			"Retry[0].MaxDelay", "got 5s"},

@@ -346,7 +346,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulu
 		ErrorEquals: append(append([]string(nil), pipeline.RetryableErrorNames...), "Sandbox.Timedout"),
 		Interval:    2 * time.Second,
 		BackoffRate: 2,
-		MaxAttempts: workflow.Attempts(4),
+		MaxAttempts: pulumi.IntRef(4),
 		MaxDelay:    30 * time.Second,
 		FullJitter:  true,
 	}}
