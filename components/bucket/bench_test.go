@@ -13,7 +13,7 @@ import (
 func BenchmarkNewBucket(b *testing.B) {
 	for b.Loop() {
 		_, err := plan.Run(func(ctx *pulumi.Context) error {
-			bk, err := NewBucket(ctx, "raw", &BucketArgs{Encryption: SSEKMS, Expirations: []Expiration{{Prefix: "tmp/", Days: 1}}})
+			bk, err := NewBucket(ctx, "raw", &BucketArgs{Encryption: SseKms, Expirations: []Expiration{{Prefix: "tmp/", Days: 1}}})
 			if err != nil {
 				return err
 			}

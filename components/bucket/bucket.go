@@ -24,11 +24,11 @@ type Encryption string
 
 // Encryptions.
 const (
-	// SSES3 is server-side encryption with S3 managed keys (AES256). The default.
-	SSES3 Encryption = "SSE-S3"
-	// SSEKMS is server-side encryption with a KMS key and an S3 Bucket Key, which cuts KMS requests
+	// SseS3 is server-side encryption with S3 managed keys (AES256). The default.
+	SseS3 Encryption = "SSE-S3"
+	// SseKms is server-side encryption with a KMS key and an S3 Bucket Key, which cuts KMS requests
 	// (and their cost) by using a bucket-level data key.
-	SSEKMS Encryption = "SSE-KMS"
+	SseKms Encryption = "SSE-KMS"
 )
 
 // Defaults and limits of the lifecycle rules.
@@ -60,9 +60,9 @@ type BucketArgs struct {
 
 	// Encryption is the default encryption; zero means SSE-S3.
 	Encryption Encryption
-	// KMSKeyArn is the key for SSE-KMS; nil means the component creates a customer managed key
+	// KmsKeyArn is the key for SSE-KMS; nil means the component creates a customer managed key
 	// with yearly rotation. Only valid with SSE-KMS.
-	KMSKeyArn pulumi.StringInput
+	KmsKeyArn pulumi.StringInput
 
 	// Unversioned turns versioning off; zero means versioning on. Turning it off on an existing
 	// bucket suspends versioning (S3 cannot unversion a bucket).
@@ -185,7 +185,7 @@ func withDefaults(name string, args *BucketArgs, st *stage.Stage) BucketArgs {
 		a = *args
 	}
 	if a.Encryption == "" {
-		a.Encryption = SSES3
+		a.Encryption = SseS3
 	}
 	if a.NoncurrentDays == 0 {
 		a.NoncurrentDays = DefaultNoncurrentDays
@@ -221,9 +221,9 @@ func validate(name string, a BucketArgs) error {
 			c.Add("name", p+" when the bucket is auto-named from it (or set Name)", name)
 		}
 	}
-	c.OneOf("Encryption", string(a.Encryption), string(SSES3), string(SSEKMS))
-	if a.KMSKeyArn != nil && a.Encryption != SSEKMS {
-		c.Add("KMSKeyArn", "is only valid with Encryption SSE-KMS", a.Encryption)
+	c.OneOf("Encryption", string(a.Encryption), string(SseS3), string(SseKms))
+	if a.KmsKeyArn != nil && a.Encryption != SseKms {
+		c.Add("KmsKeyArn", "is only valid with Encryption SSE-KMS", a.Encryption)
 	}
 	c.Int("NoncurrentDays", a.NoncurrentDays, 1, MaxLifecycleDays)
 	c.Int("NoncurrentVersionsToKeep", a.NoncurrentVersionsToKeep, 0, MaxNoncurrentVersionsToKeep)
@@ -257,7 +257,7 @@ func validate(name string, a BucketArgs) error {
 			c.Add("AccessLogs.Prefix", p, l.Prefix)
 		}
 	}
-	if a.ReceivesAccessLogs && a.Encryption == SSEKMS {
+	if a.ReceivesAccessLogs && a.Encryption == SseKms {
 		c.Add("ReceivesAccessLogs", "requires Encryption SSE-S3: S3 cannot deliver server access logs to an SSE-KMS bucket (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html)", a.Encryption)
 	}
 	for i, s := range a.PolicyStatements {
@@ -404,7 +404,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	polArgs := &s3.BucketPolicyArgs{Bucket: bkt.ID(), Policy: doc.JSON()}
+	polArgs := &s3.BucketPolicyArgs{Bucket: bkt.ID(), Policy: doc.Json()}
 	if a.Transform.Policy != nil {
 		a.Transform.Policy(polArgs)
 	}
@@ -440,8 +440,8 @@ func (b *Bucket) encrypt(a BucketArgs, tags pulumi.StringMap) error {
 	}
 	rule := s3.BucketServerSideEncryptionConfigurationV2RuleArgs{ApplyServerSideEncryptionByDefault: byDefault}
 	b.KeyArn = pulumi.String("").ToStringOutput()
-	if a.Encryption == SSEKMS {
-		keyArn := a.KMSKeyArn
+	if a.Encryption == SseKms {
+		keyArn := a.KmsKeyArn
 		if keyArn == nil {
 			window := 7
 			if b.st.Production {

@@ -16,8 +16,8 @@
 //   - Block Public Access: all four settings on (BlockPublicAcls, IgnorePublicAcls,
 //     BlockPublicPolicy, RestrictPublicBuckets).
 //   - Object ownership BucketOwnerEnforced: ACLs are disabled; the bucket owner owns every object.
-//   - Default encryption SSE-S3 (AES256). [SSEKMS] uses a KMS key with an S3 Bucket Key; without
-//     KMSKeyArn the component creates a customer managed key with yearly rotation and a 7-day
+//   - Default encryption SSE-S3 (AES256). [SseKms] uses a KMS key with an S3 Bucket Key; without
+//     KmsKeyArn the component creates a customer managed key with yearly rotation and a 7-day
 //     (30 in production) deletion window.
 //   - Versioning on. Lifecycle: incomplete multipart uploads aborted after 7 days, noncurrent
 //     versions expired after 30 days (90 in production) and the delete markers they leave removed;
@@ -77,7 +77,7 @@
 // deliveries denied silently ([TargetArgs.AdmittedElsewhere] skips the check for policies
 // written elsewhere).
 //
-// A FIFO queue target ([policy.Queue.FIFO]) needs [TargetArgs.MessageGroupID]. Every target gets an
+// A FIFO queue target ([policy.Queue.Fifo]) needs [TargetArgs.MessageGroupId]. Every target gets an
 // explicit retry policy (185 retries over 24 hours unless set) and, when given, an SQS
 // dead-letter queue for events EventBridge could not deliver; that queue, too, must admit
 // events.amazonaws.com from the rule.

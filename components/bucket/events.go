@@ -32,8 +32,8 @@ const (
 	maxRuleName = 64
 	// maxRoleName is the longest IAM role name; Pulumi appends 8 characters to auto-name.
 	maxRoleName = 64
-	// maxMessageGroupID is the longest SQS message group id.
-	maxMessageGroupID = 128
+	// maxMessageGroupId is the longest SQS message group id.
+	maxMessageGroupId = 128
 )
 
 // S3 event detail types on EventBridge.
@@ -281,9 +281,9 @@ type TargetArgs struct {
 	// see (a policy written by hand); zero means SendTo asks a policy.Queue target
 	// (AdmitsService), such as a skein queue, and fails when it does not admit the rule.
 	AdmittedElsewhere bool
-	// MessageGroupID is the message group of every event sent to a FIFO queue target (1..128
+	// MessageGroupId is the message group of every event sent to a FIFO queue target (1..128
 	// characters); required when the target is a FIFO policy.Queue, otherwise zero.
-	MessageGroupID string
+	MessageGroupId string
 	// Transform changes the target's (and role's) arguments right before they are created.
 	Transform TargetTransform
 }
@@ -345,8 +345,8 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		c.Add(field+".MaxRetries", "must be zero with NoRetries", a.MaxRetries)
 	}
 	c.Duration(field+".MaxEventAge", a.MaxEventAge, MinEventAge, MaxEventAge, time.Second)
-	if n := len(a.MessageGroupID); n > maxMessageGroupID {
-		c.Add(field+".MessageGroupID", fmt.Sprintf("must be at most %d characters", maxMessageGroupID), n)
+	if n := len(a.MessageGroupId); n > maxMessageGroupId {
+		c.Add(field+".MessageGroupId", fmt.Sprintf("must be at most %d characters", maxMessageGroupId), n)
 	}
 	child := b.name + "-" + e.name + "-" + a.Name
 	var delivery Delivery
@@ -364,11 +364,11 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		if isQueue && !a.AdmittedElsewhere && !q.AdmitsService("events.amazonaws.com", e.RuleArn) {
 			c.Add(field, "needs the queue to admit events.amazonaws.com from this rule: add queue.Sender{Service: \"events.amazonaws.com\", SourceArn: <event>.RuleArn} to its QueueArgs.Senders (or set AdmittedElsewhere)", nil)
 		}
-		if isQueue && q.FIFO() && a.MessageGroupID == "" {
-			c.Add(field+".MessageGroupID", "is required for a FIFO queue target (1..128 characters)", a.MessageGroupID)
+		if isQueue && q.Fifo() && a.MessageGroupId == "" {
+			c.Add(field+".MessageGroupId", "is required for a FIFO queue target (1..128 characters)", a.MessageGroupId)
 		}
-		if a.MessageGroupID != "" && delivery != ByResourcePolicy {
-			c.Add(field+".MessageGroupID", "is only valid for a queue target", a.MessageGroupID)
+		if a.MessageGroupId != "" && delivery != ByResourcePolicy {
+			c.Add(field+".MessageGroupId", "is only valid for a queue target", a.MessageGroupId)
 		}
 	}
 	if err := c.Err(); err != nil {
@@ -399,7 +399,7 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		}}}
 		roleArgs := &iam.RoleArgs{
 			Description:      pulumi.Sprintf("EventBridge delivery of %s events of bucket %s to %s", e.name, b.name, a.Name),
-			AssumeRolePolicy: trust.JSON(),
+			AssumeRolePolicy: trust.Json(),
 			Tags:             b.st.TagsFor(b.name),
 		}
 		if a.Transform.Role != nil {
@@ -413,7 +413,7 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		// Created here rather than through a policy.Grantee so that the target can wait for it.
 		rp, err := iam.NewRolePolicy(ctx, child+"-role-deliver", &iam.RolePolicyArgs{
 			Role:   role.Name,
-			Policy: policy.Document{Statements: t.DeliverStatements()}.JSON(),
+			Policy: policy.Document{Statements: t.DeliverStatements()}.Json(),
 		}, parent)
 		if err != nil {
 			return nil, err
@@ -435,8 +435,8 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 	if a.DeadLetterQueueArn != nil {
 		targetArgs.DeadLetterConfig = &cloudwatch.EventTargetDeadLetterConfigArgs{Arn: a.DeadLetterQueueArn.ToStringOutput().ToStringPtrOutput()}
 	}
-	if a.MessageGroupID != "" {
-		targetArgs.SqsTarget = &cloudwatch.EventTargetSqsTargetArgs{MessageGroupId: pulumi.String(a.MessageGroupID)}
+	if a.MessageGroupId != "" {
+		targetArgs.SqsTarget = &cloudwatch.EventTargetSqsTargetArgs{MessageGroupId: pulumi.String(a.MessageGroupId)}
 	}
 	if a.Transform.Target != nil {
 		a.Transform.Target(targetArgs)

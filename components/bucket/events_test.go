@@ -222,17 +222,17 @@ func TestFIFOQueueTarget(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			q, err := queue.NewQueue(ctx, "ordered", &queue.QueueArgs{FIFO: true, ContentBasedDeduplication: true,
+			q, err := queue.NewQueue(ctx, "ordered", &queue.QueueArgs{Fifo: true, ContentBasedDeduplication: true,
 				Senders: []queue.Sender{{Service: "events.amazonaws.com", SourceArn: ev.RuleArn}}})
 			if err != nil {
 				return err
 			}
-			_, err = ev.SendTo(q, &TargetArgs{MessageGroupID: group})
+			_, err = ev.SendTo(q, &TargetArgs{MessageGroupId: group})
 			return err
 		}, plan.Options{})
 	}
 	p, err := run("")
-	if err == nil || !strings.Contains(err.Error(), "MessageGroupID is required for a FIFO queue") || p.Find(tTarget, "raw-in-target") != nil {
+	if err == nil || !strings.Contains(err.Error(), "MessageGroupId is required for a FIFO queue") || p.Find(tTarget, "raw-in-target") != nil {
 		t.Fatalf("a FIFO target without a group id: %v", err)
 	}
 	p, err = run("objects")
@@ -338,7 +338,7 @@ func TestEventValidation(t *testing.T) {
 		{"event age long", func(b *Bucket) error { return sendTo(b, &TargetArgs{MaxEventAge: 25 * time.Hour}) }, "SendTo(target).MaxEventAge", "25h0m0s", 1},
 		{"event age fraction", func(b *Bucket) error { return sendTo(b, &TargetArgs{MaxEventAge: 90500 * time.Millisecond}) }, "SendTo(target).MaxEventAge", "1m30.5s", 1},
 		{"target name", func(b *Bucket) error { return sendTo(b, &TargetArgs{Name: "Bad"}) }, "SendTo(Bad).Name", `"Bad"`, 1},
-		{"group id for a role target", func(b *Bucket) error { return sendTo(b, &TargetArgs{MessageGroupID: "g"}) }, "SendTo(target).MessageGroupID", `"g"`, 1},
+		{"group id for a role target", func(b *Bucket) error { return sendTo(b, &TargetArgs{MessageGroupId: "g"}) }, "SendTo(target).MessageGroupId", `"g"`, 1},
 		{"duplicate target", func(b *Bucket) error {
 			ev, err := b.OnObjectCreated("in", nil)
 			if err != nil {

@@ -43,21 +43,21 @@ var (
 	// marker; the lifecycle rule expires the noncurrent version later). Deleting a specific
 	// version (s3:DeleteObjectVersion) is never granted.
 	DeleteActions = []string{"s3:DeleteObject"}
-	// KMSReadActions are added to Read with SSE-KMS.
-	KMSReadActions = []string{"kms:Decrypt"}
-	// KMSWriteActions are added to Write with SSE-KMS: a multipart upload decrypts the data key
+	// KmsReadActions are added to Read with SSE-KMS.
+	KmsReadActions = []string{"kms:Decrypt"}
+	// KmsWriteActions are added to Write with SSE-KMS: a multipart upload decrypts the data key
 	// to encrypt each part.
-	KMSWriteActions = []string{"kms:GenerateDataKey", "kms:Decrypt"}
+	KmsWriteActions = []string{"kms:GenerateDataKey", "kms:Decrypt"}
 )
 
 // GrantRead lets g read objects under prefixes (every object when none): ReadActions, plus
-// KMSReadActions on the bucket's key with SSE-KMS.
+// KmsReadActions on the bucket's key with SSE-KMS.
 func (b *Bucket) GrantRead(g policy.Grantee, prefixes ...string) (*policy.Grant, error) {
 	return b.grant("GrantRead", g, Read, prefixes)
 }
 
 // GrantWrite lets g write objects under prefixes (every object when none): WriteActions, plus
-// KMSWriteActions on the bucket's key with SSE-KMS.
+// KmsWriteActions on the bucket's key with SSE-KMS.
 func (b *Bucket) GrantWrite(g policy.Grantee, prefixes ...string) (*policy.Grant, error) {
 	return b.grant("GrantWrite", g, Write, prefixes)
 }
@@ -124,12 +124,12 @@ func (b *Bucket) Statements(access Access, prefixes ...string) ([]policy.Stateme
 	var actions, kmsActions []string
 	switch access {
 	case Read:
-		actions, kmsActions = ReadActions, KMSReadActions
+		actions, kmsActions = ReadActions, KmsReadActions
 	case Write:
-		actions, kmsActions = WriteActions, KMSWriteActions
+		actions, kmsActions = WriteActions, KmsWriteActions
 	case ReadWrite:
 		actions = append(append([]string{}, ReadActions...), WriteActions...)
-		kmsActions = KMSWriteActions // kms:Decrypt is already there
+		kmsActions = KmsWriteActions // kms:Decrypt is already there
 	case Delete:
 		actions = DeleteActions
 	case List:
@@ -144,7 +144,7 @@ func (b *Bucket) Statements(access Access, prefixes ...string) ([]policy.Stateme
 		return []policy.Statement{st}, nil
 	}
 	stmts := []policy.Statement{{Sid: sid(access), Actions: actions, Resources: objects}}
-	if b.encryption == SSEKMS && len(kmsActions) > 0 {
+	if b.encryption == SseKms && len(kmsActions) > 0 {
 		stmts = append(stmts, policy.Statement{
 			Sid:       sid(access) + "Key",
 			Actions:   kmsActions,

@@ -114,8 +114,8 @@ type Dashboard struct {
 	Name pulumi.StringOutput `pulumi:"name"`
 	// Arn is the dashboard's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// ConsoleURL opens the dashboard in the console.
-	ConsoleURL pulumi.StringOutput `pulumi:"consoleUrl"`
+	// ConsoleUrl opens the dashboard in the console.
+	ConsoleUrl pulumi.StringOutput `pulumi:"consoleUrl"`
 	// Body is the marshalled body.
 	Body pulumi.StringOutput `pulumi:"body"`
 
@@ -394,11 +394,11 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 	d.Name = d.Dashboard.DashboardName
 	d.Arn = d.Dashboard.DashboardArn
 	host := st.ConsoleRegionHost()
-	d.ConsoleURL = d.Dashboard.DashboardName.ApplyT(func(n string) string {
+	d.ConsoleUrl = d.Dashboard.DashboardName.ApplyT(func(n string) string {
 		return "https://" + host + "/cloudwatch/home?region=" + region + "#dashboards/dashboard/" + n
 	}).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{
-		"name": d.Name, "arn": d.Arn, "consoleUrl": d.ConsoleURL, "body": d.Body,
+		"name": d.Name, "arn": d.Arn, "consoleUrl": d.ConsoleUrl, "body": d.Body,
 	}); err != nil {
 		return nil, err
 	}

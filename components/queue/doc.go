@@ -19,7 +19,7 @@
 //     (aws:SecureTransport false), plus one Allow per Sender (service principal, conditioned on
 //     aws:SourceArn and aws:SourceAccount).
 //   - Retention 4 days, long polling 20 s, maximum message size 256 KiB, no delay.
-//   - FIFO (FIFO: true) makes both queues FIFO; deduplication scope queue, throughput per queue;
+//   - FIFO (Fifo: true) makes both queues FIFO; deduplication scope queue, throughput per queue;
 //     content-based deduplication on request.
 //   - Visibility timeout derived from the consumer: 6 x its function timeout + the batching
 //     window (Lambda's rule). With QueueArgs.Consumer the queue reads both from the consumer and

@@ -46,13 +46,13 @@ const (
 
 // Defaults.
 const (
-	DefaultConsumerTimeout  = 30 * time.Second
-	DefaultMaxReceiveCount  = 5
-	DefaultRetention        = 4 * 24 * time.Hour
-	DefaultDLQRetention     = MaxRetention
-	DefaultReceiveWait      = MaxReceiveWait
-	DefaultKeyReuse         = 5 * time.Minute
-	DefaultOldestMessageAge = 15 * time.Minute
+	DefaultConsumerTimeout     = 30 * time.Second
+	DefaultMaxReceiveCount     = 5
+	DefaultRetention           = 4 * 24 * time.Hour
+	DefaultDeadLetterRetention = MaxRetention
+	DefaultReceiveWait         = MaxReceiveWait
+	DefaultKeyReuse            = 5 * time.Minute
+	DefaultOldestMessageAge    = 15 * time.Minute
 )
 
 // DeduplicationScope says whether FIFO deduplication applies per queue or per message group.
@@ -67,10 +67,10 @@ const (
 // ThroughputLimit says whether a FIFO queue's throughput quota applies per queue or per group.
 type ThroughputLimit string
 
-// Throughput limits. PerMessageGroupID with DedupMessageGroup is SQS's high throughput mode.
+// Throughput limits. PerMessageGroupId with DedupMessageGroup is SQS's high throughput mode.
 const (
 	PerQueue          ThroughputLimit = "perQueue"
-	PerMessageGroupID ThroughputLimit = "perMessageGroupId"
+	PerMessageGroupId ThroughputLimit = "perMessageGroupId"
 )
 
 // Sender is an AWS service allowed to send to the queue on behalf of one resource: for example
@@ -112,14 +112,14 @@ type QueueArgs struct {
 	// Stage supplies tags, protection, region and the alarm topic; nil means stage.Load.
 	Stage *stage.Stage
 
-	// FIFO makes the queue and its dead-letter queue FIFO queues; zero means standard queues.
-	FIFO bool
+	// Fifo makes the queue and its dead-letter queue Fifo queues; zero means standard queues.
+	Fifo bool
 	// ContentBasedDeduplication (FIFO only) deduplicates on a SHA-256 of the body when the
 	// sender gives no deduplication id; zero means senders must give one.
 	ContentBasedDeduplication bool
 	// DeduplicationScope (FIFO only): zero means DedupQueue.
 	DeduplicationScope DeduplicationScope
-	// ThroughputLimit (FIFO only): zero means PerQueue. PerMessageGroupID requires
+	// ThroughputLimit (FIFO only): zero means PerQueue. PerMessageGroupId requires
 	// DedupMessageGroup (high throughput mode).
 	ThroughputLimit ThroughputLimit
 
@@ -229,10 +229,10 @@ var (
 // withDefaults returns a copy of args with every default applied: the one place defaults live.
 func withDefaults(args *QueueArgs) QueueArgs {
 	a := *args
-	if a.FIFO && a.DeduplicationScope == "" {
+	if a.Fifo && a.DeduplicationScope == "" {
 		a.DeduplicationScope = DedupQueue
 	}
-	if a.FIFO && a.ThroughputLimit == "" {
+	if a.Fifo && a.ThroughputLimit == "" {
 		a.ThroughputLimit = PerQueue
 	}
 	if a.ConsumerTimeout == 0 {
@@ -251,7 +251,7 @@ func withDefaults(args *QueueArgs) QueueArgs {
 		a.MaxReceiveCount = DefaultMaxReceiveCount
 	}
 	if a.DeadLetterRetention == 0 {
-		a.DeadLetterRetention = DefaultDLQRetention
+		a.DeadLetterRetention = DefaultDeadLetterRetention
 	}
 	if a.KmsKeyArn != nil && a.KmsDataKeyReuse == 0 {
 		a.KmsDataKeyReuse = DefaultKeyReuse
@@ -271,7 +271,7 @@ func validate(c *check.Errors, name string, a QueueArgs) {
 	if len(name) > MaxNameLength || !nameRe.MatchString(name) {
 		c.Add("name", fmt.Sprintf("must be 1..%d letters, digits, - or _ (SQS queue names are at most 80 characters, and the dead-letter queue adds -dlq, a 7-character suffix and .fifo)", MaxNameLength), name)
 	}
-	if !a.FIFO {
+	if !a.Fifo {
 		if a.ContentBasedDeduplication {
 			c.Add("ContentBasedDeduplication", "applies only to FIFO queues (set FIFO)", true)
 		}
@@ -283,8 +283,8 @@ func validate(c *check.Errors, name string, a QueueArgs) {
 		}
 	} else {
 		c.OneOf("DeduplicationScope", string(a.DeduplicationScope), string(DedupQueue), string(DedupMessageGroup))
-		c.OneOf("ThroughputLimit", string(a.ThroughputLimit), string(PerQueue), string(PerMessageGroupID))
-		if a.ThroughputLimit == PerMessageGroupID && a.DeduplicationScope != DedupMessageGroup {
+		c.OneOf("ThroughputLimit", string(a.ThroughputLimit), string(PerQueue), string(PerMessageGroupId))
+		if a.ThroughputLimit == PerMessageGroupId && a.DeduplicationScope != DedupMessageGroup {
 			c.Add("ThroughputLimit", "perMessageGroupId requires DeduplicationScope messageGroup (high throughput FIFO)", string(a.ThroughputLimit))
 		}
 	}
@@ -296,7 +296,7 @@ func validate(c *check.Errors, name string, a QueueArgs) {
 	c.Duration("ReceiveWaitTime", a.ReceiveWaitTime, time.Second, MaxReceiveWait, time.Second)
 	c.Int("MaxReceiveCount", a.MaxReceiveCount, 1, MaxMaxReceiveCount)
 	c.Duration("DeadLetterRetention", a.DeadLetterRetention, MinRetention, MaxRetention, time.Second)
-	if !a.FIFO && a.DeadLetterRetention < a.MessageRetention {
+	if !a.Fifo && a.DeadLetterRetention < a.MessageRetention {
 		c.Add("DeadLetterRetention", fmt.Sprintf("must be at least MessageRetention (%v): a standard queue's message keeps its first enqueue time in the dead-letter queue, so it would expire on arrival", a.MessageRetention), a.DeadLetterRetention)
 	}
 	if a.KmsKeyArn == nil {
@@ -370,7 +370,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		if !visibilityGiven {
 			visibility = visibilityFor(a.Consumer.FunctionTimeout(), sub.BatchingWindow)
 		}
-		validateSubscribe(c, "Subscription.", sub, a.Consumer, a.FIFO, visibility, visibilityGiven, a.MaxReceiveCount)
+		validateSubscribe(c, "Subscription.", sub, a.Consumer, a.Fifo, visibility, visibilityGiven, a.MaxReceiveCount)
 	} else if !visibilityGiven {
 		visibility = visibilityFor(a.ConsumerTimeout, 0)
 	}
@@ -384,7 +384,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		return nil, err
 	}
 
-	q := &Queue{ctx: ctx, name: name, fifo: a.FIFO, visibility: visibility, visibilityGiven: visibilityGiven,
+	q := &Queue{ctx: ctx, name: name, fifo: a.Fifo, visibility: visibility, visibilityGiven: visibilityGiven,
 		maxReceive: a.MaxReceiveCount, noDeadLetter: a.DisableDeadLetterQueue, kmsKey: a.KmsKeyArn, subscriptions: map[string]bool{}, senders: append([]Sender(nil), a.Senders...)}
 	if err := ctx.RegisterComponentResource(Type, name, q, opts...); err != nil {
 		return nil, err
@@ -400,7 +400,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		} else {
 			qa.SqsManagedSseEnabled = pulumi.Bool(true)
 		}
-		if a.FIFO {
+		if a.Fifo {
 			qa.FifoQueue = pulumi.Bool(true)
 		}
 	}
@@ -439,7 +439,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		Tags:                     tags,
 	}
 	encrypt(qArgs)
-	if a.FIFO {
+	if a.Fifo {
 		qArgs.ContentBasedDeduplication = pulumi.Bool(a.ContentBasedDeduplication)
 		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
 		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
@@ -470,14 +470,14 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		return nil, err
 	}
 
-	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).JSON()}
+	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).Json()}
 	if f := a.Transform.QueuePolicy; f != nil {
 		f(pa)
 	}
 	if q.Policy, err = sqs.NewQueuePolicy(ctx, name+"-policy", pa, pulumi.Parent(q)); err != nil {
 		return nil, err
 	}
-	dpa := &sqs.QueuePolicyArgs{QueueUrl: q.DeadLetterQueue.Url, Policy: policy.Document{Statements: []policy.Statement{denyInsecure(q.DeadLetterQueue.Arn)}}.JSON()}
+	dpa := &sqs.QueuePolicyArgs{QueueUrl: q.DeadLetterQueue.Url, Policy: policy.Document{Statements: []policy.Statement{denyInsecure(q.DeadLetterQueue.Arn)}}.Json()}
 	if f := a.Transform.DeadLetterQueuePolicy; f != nil {
 		f(dpa)
 	}
@@ -520,7 +520,7 @@ func (q *Queue) withoutDeadLetterQueue(ctx *pulumi.Context, st *stage.Stage, a Q
 		Tags:                     tags,
 	}
 	encrypt(qArgs)
-	if a.FIFO {
+	if a.Fifo {
 		qArgs.ContentBasedDeduplication = pulumi.Bool(a.ContentBasedDeduplication)
 		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
 		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
@@ -541,7 +541,7 @@ func (q *Queue) withoutDeadLetterQueue(ctx *pulumi.Context, st *stage.Stage, a Q
 			return err
 		}
 	}
-	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).JSON()}
+	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).Json()}
 	if f := a.Transform.QueuePolicy; f != nil {
 		f(pa)
 	}
@@ -702,8 +702,8 @@ func sameInput(a, b pulumi.StringInput) bool {
 	return ta == tb && ta.Comparable() && a == b
 }
 
-// FIFO implements policy.Queue: whether the queue is a FIFO queue.
-func (q *Queue) FIFO() bool { return q.fifo }
+// Fifo implements policy.Queue: whether the queue is a Fifo queue.
+func (q *Queue) Fifo() bool { return q.fifo }
 
 // TargetArn implements policy.Target: the queue's ARN.
 func (q *Queue) TargetArn() pulumi.StringOutput { return q.Arn }

@@ -224,8 +224,8 @@ func TestDefaults(t *testing.T) {
 			t.Errorf("output %s = %v, want %v", k, comp.Outputs[k], want)
 		}
 	}
-	if q.VisibilityTimeout() != 3*time.Minute || q.FIFO() {
-		t.Errorf("visibility %v fifo %v", q.VisibilityTimeout(), q.FIFO())
+	if q.VisibilityTimeout() != 3*time.Minute || q.Fifo() {
+		t.Errorf("visibility %v fifo %v", q.VisibilityTimeout(), q.Fifo())
 	}
 }
 
@@ -290,8 +290,8 @@ func TestAlarmOptions(t *testing.T) {
 
 func TestFIFO(t *testing.T) {
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		_, err := NewQueue(ctx, "orders", &QueueArgs{FIFO: true, ContentBasedDeduplication: true,
-			DeduplicationScope: DedupMessageGroup, ThroughputLimit: PerMessageGroupID})
+		_, err := NewQueue(ctx, "orders", &QueueArgs{Fifo: true, ContentBasedDeduplication: true,
+			DeduplicationScope: DedupMessageGroup, ThroughputLimit: PerMessageGroupId})
 		return err
 	})
 	main, dlq := p.Find(queueType, "orders"), p.Find(queueType, "orders-dlq")
@@ -305,7 +305,7 @@ func TestFIFO(t *testing.T) {
 	}
 	// Defaults of a plain FIFO queue.
 	p = mustRun(t, func(ctx *pulumi.Context) error {
-		_, err := NewQueue(ctx, "orders", &QueueArgs{FIFO: true})
+		_, err := NewQueue(ctx, "orders", &QueueArgs{Fifo: true})
 		return err
 	})
 	main = p.Find(queueType, "orders")
@@ -374,9 +374,9 @@ func TestValidation(t *testing.T) {
 		{"dedup on standard", "", QueueArgs{ContentBasedDeduplication: true}, "ContentBasedDeduplication", "true"},
 		{"scope on standard", "", QueueArgs{DeduplicationScope: DedupMessageGroup}, "DeduplicationScope", `"messageGroup"`},
 		{"limit on standard", "", QueueArgs{ThroughputLimit: PerQueue}, "ThroughputLimit", `"perQueue"`},
-		{"bad scope", "", QueueArgs{FIFO: true, DeduplicationScope: "group"}, "DeduplicationScope", `"group"`},
-		{"bad limit", "", QueueArgs{FIFO: true, ThroughputLimit: "fast"}, "ThroughputLimit", `"fast"`},
-		{"high throughput needs group scope", "", QueueArgs{FIFO: true, ThroughputLimit: PerMessageGroupID}, "ThroughputLimit", `"perMessageGroupId"`},
+		{"bad scope", "", QueueArgs{Fifo: true, DeduplicationScope: "group"}, "DeduplicationScope", `"group"`},
+		{"bad limit", "", QueueArgs{Fifo: true, ThroughputLimit: "fast"}, "ThroughputLimit", `"fast"`},
+		{"high throughput needs group scope", "", QueueArgs{Fifo: true, ThroughputLimit: PerMessageGroupId}, "ThroughputLimit", `"perMessageGroupId"`},
 		{"consumer timeout", "", QueueArgs{ConsumerTimeout: 16 * time.Minute}, "ConsumerTimeout", "16m0s"},
 		{"consumer timeout fraction", "", QueueArgs{ConsumerTimeout: 1500 * time.Millisecond}, "ConsumerTimeout", "1.5s"},
 		{"visibility", "", QueueArgs{VisibilityTimeout: 13 * time.Hour}, "VisibilityTimeout", "13h0m0s"},

@@ -30,7 +30,7 @@ type Consumer interface {
 // https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
 const (
 	MaxBatchSize          = 10000
-	MaxFIFOBatchSize      = 10
+	MaxFifoBatchSize      = 10
 	MaxUnwindowedBatch    = 10
 	MaxBatchingWindow     = 300 * time.Second
 	MinMaxConcurrency     = 2
@@ -120,8 +120,8 @@ func validateSubscribe(c *check.Errors, prefix string, a SubscribeArgs, con Cons
 		c.Add(prefix+"Name", "must be 1..40 letters, digits, - or _", a.Name)
 	}
 	if fifo {
-		if a.BatchSize < 1 || a.BatchSize > MaxFIFOBatchSize {
-			c.Add(prefix+"BatchSize", fmt.Sprintf("must be 1..%d for a FIFO queue", MaxFIFOBatchSize), a.BatchSize)
+		if a.BatchSize < 1 || a.BatchSize > MaxFifoBatchSize {
+			c.Add(prefix+"BatchSize", fmt.Sprintf("must be 1..%d for a FIFO queue", MaxFifoBatchSize), a.BatchSize)
 		}
 		if a.BatchingWindow != 0 {
 			c.Add(prefix+"BatchingWindow", "must be 0 for a FIFO queue (Lambda batching windows apply to standard queues only)", a.BatchingWindow)

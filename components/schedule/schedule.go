@@ -37,7 +37,7 @@ const (
 	MinEventAge          = 60 * time.Second
 	MaxEventAge          = 86400 * time.Second
 	MaxDescriptionLength = 512
-	MaxMessageGroupID    = 128
+	MaxMessageGroupId    = 128
 	// MaxInputBytes bounds a target's input to 256 KB: Step Functions' execution input limit,
 	// the queue component's message size and Lambda's classic asynchronous payload limit, so
 	// one input fits every kind of target.
@@ -67,7 +67,7 @@ const (
 const (
 	AttrScheduleArn   = "<aws.scheduler.schedule-arn>"
 	AttrScheduledTime = "<aws.scheduler.scheduled-time>"
-	AttrExecutionID   = "<aws.scheduler.execution-id>"
+	AttrExecutionId   = "<aws.scheduler.execution-id>"
 	AttrAttemptNumber = "<aws.scheduler.attempt-number>"
 )
 
@@ -149,10 +149,10 @@ type ScheduleArgs struct {
 	// (scheduleArn, scheduledTime, executionId, attemptNumber); zero means "schedule". NoContext
 	// ("-") sends Input unchanged.
 	ContextKey string
-	// MessageGroupID is the message group of a FIFO queue target; zero means the component's
+	// MessageGroupId is the message group of a FIFO queue target; zero means the component's
 	// name. Only for FIFO queues (the queue needs content-based deduplication, since Scheduler
 	// sends no deduplication id).
-	MessageGroupID string
+	MessageGroupId string
 
 	// RetryAttempts is how many times Scheduler retries a failed delivery; nil means 185 (retry
 	// until MaxEventAge). Allowed 0..185; use pulumi.IntRef(0) for none.
@@ -334,10 +334,10 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 		}
 		switch t := a.Target.(type) {
 		case policy.Queue:
-			if t.FIFO() {
+			if t.Fifo() {
 				a.fifo = true
-				if a.MessageGroupID == "" {
-					a.MessageGroupID = name
+				if a.MessageGroupId == "" {
+					a.MessageGroupId = name
 				}
 			}
 		case policy.Function, policy.StateMachine:
@@ -345,11 +345,11 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 			c.Add("Target", "must be a policy.Function (a worker), a policy.Queue (a queue) or a policy.StateMachine (a workflow): the targets EventBridge Scheduler's templates deliver to", fmt.Sprintf("%T", a.Target))
 		}
 	}
-	if a.MessageGroupID != "" && !a.fifo {
-		c.Add("MessageGroupID", "applies only to FIFO queue targets", a.MessageGroupID)
+	if a.MessageGroupId != "" && !a.fifo {
+		c.Add("MessageGroupId", "applies only to FIFO queue targets", a.MessageGroupId)
 	}
-	if len(a.MessageGroupID) > MaxMessageGroupID {
-		c.Add("MessageGroupID", fmt.Sprintf("must be 1..%d characters", MaxMessageGroupID), a.MessageGroupID)
+	if len(a.MessageGroupId) > MaxMessageGroupId {
+		c.Add("MessageGroupId", fmt.Sprintf("must be 1..%d characters", MaxMessageGroupId), a.MessageGroupId)
 	}
 	if a.ContextKey == "" {
 		a.ContextKey = DefaultContextKey
@@ -374,7 +374,7 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	if a.DeadLetter.Disabled && a.DeadLetter.Queue != nil {
 		c.Add("DeadLetter.Queue", "conflicts with DeadLetter.Disabled", nil)
 	}
-	if q := a.DeadLetter.Queue; q != nil && q.FIFO() {
+	if q := a.DeadLetter.Queue; q != nil && q.Fifo() {
 		c.Add("DeadLetter.Queue", "must be a standard queue: Scheduler's dead-letter queue cannot be FIFO", "FIFO")
 	}
 	if a.DeadLetter.Disabled && a.Transform.DeadLetterQueue != nil {
@@ -469,7 +469,7 @@ func ContextDocument() map[string]any {
 	return map[string]any{
 		"scheduleArn":   AttrScheduleArn,
 		"scheduledTime": AttrScheduledTime,
-		"executionId":   AttrExecutionID,
+		"executionId":   AttrExecutionId,
 		"attemptNumber": AttrAttemptNumber,
 	}
 }
@@ -577,7 +577,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	trust := TrustPolicy(account, s.Group.Arn)
 	ra := &iam.RoleArgs{
 		Description:      pulumi.Sprintf("EventBridge Scheduler execution role of schedule %s", name),
-		AssumeRolePolicy: trust.JSON(),
+		AssumeRolePolicy: trust.Json(),
 		Tags:             st.TagsFor(name),
 	}
 	if f := a.Transform.Role; f != nil {
@@ -589,7 +589,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 		return nil, err
 	}
 	deliver := DeliverPolicy(a.Target, s.DeadLetterQueue)
-	pa := &iam.RolePolicyArgs{Role: s.Role.Name, Policy: deliver.JSON()}
+	pa := &iam.RolePolicyArgs{Role: s.Role.Name, Policy: deliver.Json()}
 	if f := a.Transform.RolePolicy; f != nil {
 		f(pa)
 	}
@@ -611,7 +611,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 		target.DeadLetterConfig = &scheduler.ScheduleTargetDeadLetterConfigArgs{Arn: s.DeadLetterQueue.Arn}
 	}
 	if a.fifo {
-		target.SqsParameters = &scheduler.ScheduleTargetSqsParametersArgs{MessageGroupId: pulumi.String(a.MessageGroupID)}
+		target.SqsParameters = &scheduler.ScheduleTargetSqsParametersArgs{MessageGroupId: pulumi.String(a.MessageGroupId)}
 	}
 	window := &scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")}
 	if a.FlexibleWindow > 0 {

@@ -65,7 +65,7 @@ func world(t testing.TB, ctx *pulumi.Context, withWorker bool) (*targets, error)
 	if tg.jobs, err = queue.NewQueue(ctx, "jobs", nil); err != nil {
 		return nil, err
 	}
-	if tg.fifo, err = queue.NewQueue(ctx, "ordered", &queue.QueueArgs{FIFO: true, ContentBasedDeduplication: true}); err != nil {
+	if tg.fifo, err = queue.NewQueue(ctx, "ordered", &queue.QueueArgs{Fifo: true, ContentBasedDeduplication: true}); err != nil {
 		return nil, err
 	}
 	return tg, nil
@@ -372,7 +372,7 @@ func TestQueueTargets(t *testing.T) {
 		if _, err := NewSchedule(ctx, "to-ordered", &ScheduleArgs{Expression: "rate(5 minutes)", Target: tg.fifo}); err != nil {
 			return err
 		}
-		_, err := NewSchedule(ctx, "to-ordered-group", &ScheduleArgs{Expression: "rate(5 minutes)", Target: tg.fifo, MessageGroupID: "exports"})
+		_, err := NewSchedule(ctx, "to-ordered-group", &ScheduleArgs{Expression: "rate(5 minutes)", Target: tg.fifo, MessageGroupId: "exports"})
 		return err
 	})
 	if got := find(t, p, scheduleType, "to-jobs"); got.Get("target.sqsParameters") != nil || got.String("target.arn") != find(t, p, queueType, "jobs").Arn() {
@@ -601,8 +601,8 @@ func TestValidation(t *testing.T) {
 		{"untyped target", "s", func(a *ScheduleArgs, _ *targets) { a.Target = untyped{} }, []string{"Target must be a policy.Function", "schedule.untyped"}},
 		{"target without statements", "s", func(a *ScheduleArgs, _ *targets) { a.Target = workflow.ExistingFunction("arn:aws:s3:::bucket") }, []string{"Target gives no delivery statements"}},
 		{"wildcard target", "s", func(a *ScheduleArgs, _ *targets) { a.Target = wildcard{} }, []string{"Target delivery statements break", `"states:*"`}},
-		{"message group on a standard queue", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupID = tg.jobs, "g" }, []string{"MessageGroupID applies only to FIFO queue targets", `"g"`}},
-		{"message group too long", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupID = tg.fifo, strings.Repeat("g", 129) }, []string{"MessageGroupID must be 1..128 characters"}},
+		{"message group on a standard queue", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupId = tg.jobs, "g" }, []string{"MessageGroupId applies only to FIFO queue targets", `"g"`}},
+		{"message group too long", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupId = tg.fifo, strings.Repeat("g", 129) }, []string{"MessageGroupId must be 1..128 characters"}},
 		{"input key taken", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"schedule": 1} }, []string{`Input must not use the key "schedule"`}},
 		{"input not JSON", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"f": func() {}} }, []string{"Input must marshal to JSON"}},
 		{"input too large", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"blob": strings.Repeat("b", 262144)} }, []string{"Input must be at most 262144 bytes", "got 262356"}},

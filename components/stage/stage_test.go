@@ -65,7 +65,7 @@ func TestEverySettingIsRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st.Production || st.LogRetentionDays != 30 || st.TimeZone != "Europe/Paris" || st.Partition != "aws-us-gov" ||
-		st.AlarmTopicArn != "arn:aws-us-gov:sns:us-gov-west-1:123456789012:alarms" || st.Tags["team"] != "data" || st.AccountID != "210987654321" {
+		st.AlarmTopicArn != "arn:aws-us-gov:sns:us-gov-west-1:123456789012:alarms" || st.Tags["team"] != "data" || st.AccountId != "210987654321" {
 		t.Errorf("stage = %+v", st)
 	}
 	if len(st.Protect()) != 0 {
@@ -313,7 +313,7 @@ func TestSettingsUnderTheProjectsNamespace(t *testing.T) {
 }
 
 // The AWS provider's keys are what pulumi-aws v6's own config package reads, no more, no less.
-func TestAWSProviderKeysAreThePulumiAWSOnes(t *testing.T) {
+func TestAwsProviderKeysAreThePulumiAWSOnes(t *testing.T) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi-aws/sdk/v6").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -331,9 +331,9 @@ func TestAWSProviderKeysAreThePulumiAWSOnes(t *testing.T) {
 		want = append(want, k)
 	}
 	sort.Strings(want)
-	got := stage.AWSProviderKeys()
+	got := stage.AwsProviderKeys()
 	sort.Strings(got)
 	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("AWSProviderKeys %v\npulumi-aws reads %v", got, want)
+		t.Errorf("AwsProviderKeys %v\npulumi-aws reads %v", got, want)
 	}
 }

@@ -52,7 +52,7 @@ const (
 	// and IAM role names hold at most 64 characters (the function's "<name>-<7 hex>" fits
 	// Lambda's 64 too).
 	MaxNameLength         = 51
-	DLQRetention          = 14 * 24 * time.Hour
+	DeadLetterRetention   = 14 * 24 * time.Hour
 	defaultTimeout        = 30 * time.Second
 	defaultMemoryMB       = 128
 	defaultDescriptionMax = 256
@@ -375,7 +375,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		AssumeRolePolicy: policy.Document{Statements: []policy.Statement{{
 			Principals: []policy.Principal{policy.Service("lambda.amazonaws.com")},
 			Actions:    []string{"sts:AssumeRole"},
-		}}}.JSON(),
+		}}}.Json(),
 		Description: pulumi.String(fmt.Sprintf("skein worker %s (%s)", name, st.Name)),
 		Tags:        tags,
 	}
@@ -435,7 +435,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	statements = append(statements, a.Statements...)
 	baseArgs := &iam.RolePolicyArgs{
 		Role:   w.Role.Name,
-		Policy: policy.Document{Statements: statements}.JSON(),
+		Policy: policy.Document{Statements: statements}.Json(),
 	}
 	if a.Transform.RolePolicy != nil {
 		a.Transform.RolePolicy(baseArgs)
@@ -536,7 +536,7 @@ func failureArn(w *Worker, t policy.Target) pulumi.StringInput {
 func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*sqs.Queue, error) {
 	parent := pulumi.Parent(w)
 	qArgs := &sqs.QueueArgs{
-		MessageRetentionSeconds: pulumi.Int(int(DLQRetention / time.Second)),
+		MessageRetentionSeconds: pulumi.Int(int(DeadLetterRetention / time.Second)),
 		SqsManagedSseEnabled:    pulumi.Bool(true),
 		Tags:                    tags,
 	}
@@ -558,7 +558,7 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*
 			Actions:    []string{"sqs:*"},
 			Resources:  []pulumi.StringInput{q.Arn},
 			Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
-		}}}.JSON(),
+		}}}.Json(),
 	}
 	if a.Transform.DeadLetterQueuePolicy != nil {
 		a.Transform.DeadLetterQueuePolicy(qpArgs)
@@ -693,7 +693,7 @@ func (w *Worker) AttachPolicy(name string, doc policy.Document) (*policy.Grant, 
 	}
 	pol, err := iam.NewRolePolicy(w.ctx, w.name+"-"+name, &iam.RolePolicyArgs{
 		Role:   w.Role.Name,
-		Policy: doc.JSON(),
+		Policy: doc.Json(),
 	}, pulumi.Parent(w))
 	if err != nil {
 		return nil, err

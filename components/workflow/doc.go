@@ -37,7 +37,7 @@
 //     Wait Seconds are at most 5 min, as is the function timeout of a worker a Task without a
 //     Timeout of its own invokes there;
 //   - a Task's Timeout not below the invoked worker's function timeout (a worker that tells it);
-//     a FIFO queue gets a MessageGroupID, and a dead-letter queue is a standard queue;
+//     a FIFO queue gets a MessageGroupId, and a dead-letter queue is a standard queue;
 //   - the rendered definition within the 1,048,576-byte CreateStateMachine limit, estimated with
 //     long placeholder ARNs before deployment and checked again on the real one.
 //

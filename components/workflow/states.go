@@ -157,10 +157,10 @@ const (
 	// ListObjects lists the objects under Bucket/Prefix (s3:listObjectsV2); each item is one
 	// object's metadata (Key, Size, ETag, LastModified, StorageClass).
 	ListObjects ReaderSource = "LIST_OBJECTS"
-	// JSONArray reads a JSON file holding an array (s3:getObject, InputType JSON).
-	JSONArray ReaderSource = "JSON"
-	// JSONLines reads a JSON Lines file (s3:getObject, InputType JSONL).
-	JSONLines ReaderSource = "JSONL"
+	// JsonArray reads a JSON file holding an array (s3:getObject, InputType JSON).
+	JsonArray ReaderSource = "JSON"
+	// JsonLines reads a JSON Lines file (s3:getObject, InputType JSONL).
+	JsonLines ReaderSource = "JSONL"
 	// CSV reads a CSV file (s3:getObject, InputType CSV); each row is an object keyed by header.
 	CSV ReaderSource = "CSV"
 	// Manifest reads an S3 inventory manifest.json (s3:getObject, InputType MANIFEST); each item

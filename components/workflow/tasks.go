@@ -48,8 +48,8 @@ type Invoke struct {
 type SendMessage struct {
 	// Queue is the queue; required.
 	Queue Queue
-	// MessageGroupID is required by FIFO queues; zero means none.
-	MessageGroupID string
+	// MessageGroupId is required by FIFO queues; zero means none.
+	MessageGroupId string
 }
 
 // StartWorkflow starts an execution of another state machine (a *Workflow or
@@ -208,9 +208,9 @@ func (e ExistingQueue) TargetArn() pulumi.StringOutput { return pulumi.String(e)
 // QueueArn implements policy.Queue.
 func (e ExistingQueue) QueueArn() pulumi.StringOutput { return e.TargetArn() }
 
-// FIFO implements policy.Queue: whether the queue's name ends in ".fifo", as every FIFO queue's
+// Fifo implements policy.Queue: whether the queue's name ends in ".fifo", as every Fifo queue's
 // must.
-func (e ExistingQueue) FIFO() bool { return strings.HasSuffix(string(e), ".fifo") }
+func (e ExistingQueue) Fifo() bool { return strings.HasSuffix(string(e), ".fifo") }
 
 // AdmitsService implements policy.Queue: true, since the queue's policy is not skein's to see.
 func (e ExistingQueue) AdmitsService(string, pulumi.StringInput) bool { return true }

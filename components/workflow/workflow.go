@@ -83,8 +83,8 @@ type Workflow struct {
 	Arn pulumi.StringOutput `pulumi:"arn"`
 	// Name of the state machine.
 	Name pulumi.StringOutput `pulumi:"name"`
-	// ConsoleURL opens the state machine in the Step Functions console.
-	ConsoleURL pulumi.StringOutput `pulumi:"consoleUrl"`
+	// ConsoleUrl opens the state machine in the Step Functions console.
+	ConsoleUrl pulumi.StringOutput `pulumi:"consoleUrl"`
 	// RoleArn is the state machine's execution role.
 	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
 	// Definition is the rendered ASL JSON.
@@ -185,7 +185,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 				{Test: "StringEquals", Variable: "aws:SourceAccount", Values: policy.Strings(account)},
 				{Test: "ArnLike", Variable: "aws:SourceArn", Values: policy.Strings(me.arn("stateMachine", physical))},
 			},
-		}}}.JSON(),
+		}}}.Json(),
 		Tags: tags,
 	}
 	if f := args.Transform.Role; f != nil {
@@ -222,7 +222,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	if err := doc.Validate(); err != nil {
 		return nil, err
 	}
-	rpArgs := &iam.RolePolicyArgs{Role: role.Name, Policy: doc.JSON()}
+	rpArgs := &iam.RolePolicyArgs{Role: role.Name, Policy: doc.Json()}
 	if f := args.Transform.RolePolicy; f != nil {
 		f(rpArgs)
 	}
@@ -290,7 +290,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	w.Name = sm.Name
 	w.RoleArn = role.Arn
 	host, region := st.ConsoleRegionHost(), st.Region
-	w.ConsoleURL = sm.Arn.ApplyT(func(arn string) string {
+	w.ConsoleUrl = sm.Arn.ApplyT(func(arn string) string {
 		return "https://" + host + "/states/home?region=" + region + "#/statemachines/view/" + arn
 	}).(pulumi.StringOutput)
 
@@ -331,7 +331,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	outs := pulumi.Map{
 		"arn":        w.Arn,
 		"name":       w.Name,
-		"consoleUrl": w.ConsoleURL,
+		"consoleUrl": w.ConsoleUrl,
 		"roleArn":    w.RoleArn,
 	}
 	if len(uses) > 0 {

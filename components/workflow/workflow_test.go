@@ -68,7 +68,7 @@ func distributed(w *worker.Worker, q *queue.Queue) *workflow.WorkflowArgs {
 		States: workflow.States{
 			"Each": &workflow.Map{MaxConcurrency: 8, End: true, DeadLetter: q,
 				Distributed: &workflow.Distributed{
-					Reader:                     &workflow.ItemReader{Source: workflow.JSONLines, Bucket: pulumi.String("in-bucket"), Key: "lists/items.jsonl"},
+					Reader:                     &workflow.ItemReader{Source: workflow.JsonLines, Bucket: pulumi.String("in-bucket"), Key: "lists/items.jsonl"},
 					Batcher:                    &workflow.ItemBatcher{MaxItemsPerBatch: 10},
 					Writer:                     &workflow.ResultWriter{Bucket: pulumi.String("out-bucket"), Prefix: "results/"},
 					ToleratedFailurePercentage: 10,
@@ -441,7 +441,7 @@ func TestComponentRejectsBadArgsBeforeAnyResource(t *testing.T) {
 
 func TestFIFOQueues(t *testing.T) {
 	_, err := plan.Run(func(ctx *pulumi.Context) error {
-		q, err := queue.NewQueue(ctx, "ordered", &queue.QueueArgs{FIFO: true, ContentBasedDeduplication: true})
+		q, err := queue.NewQueue(ctx, "ordered", &queue.QueueArgs{Fifo: true, ContentBasedDeduplication: true})
 		if err != nil {
 			return err
 		}
@@ -453,7 +453,7 @@ func TestFIFOQueues(t *testing.T) {
 		}}})
 		return err
 	}, plan.Options{})
-	for _, want := range []string{`States["Each"].DeadLetter must be a standard queue`, `States["Send"].Call.MessageGroupID must be set to send to a FIFO queue`} {
+	for _, want := range []string{`States["Each"].DeadLetter must be a standard queue`, `States["Send"].Call.MessageGroupId must be set to send to a FIFO queue`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
 		}
@@ -544,7 +544,7 @@ func keyPathProgram(prefix string) pulumi.RunFunc {
 		w := workflow.ExistingFunction("arn:aws:lambda:us-east-1:123456789012:function:f")
 		_, err := workflow.NewWorkflow(ctx, "daily", &workflow.WorkflowArgs{Definition: workflow.Definition{StartAt: "Each", States: workflow.States{
 			"Each": &workflow.Map{End: true, Distributed: &workflow.Distributed{
-				Reader: &workflow.ItemReader{Source: workflow.JSONLines, Bucket: pulumi.String("in-bucket"), KeyPath: "$.list.key", Prefix: prefix}},
+				Reader: &workflow.ItemReader{Source: workflow.JsonLines, Bucket: pulumi.String("in-bucket"), KeyPath: "$.list.key", Prefix: prefix}},
 				Processor: workflow.Definition{StartAt: "F", States: workflow.States{"F": &workflow.Task{Call: workflow.Invoke{Worker: w}, End: true}}}},
 		}}})
 		return err

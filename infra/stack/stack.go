@@ -400,7 +400,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulu
 				Comment:        fmt.Sprintf("At most %d batches at once x %d calls each = the vendor's concurrency of %d; overlapping runs share the vendor worker's %d reserved invocations", cfg.MapConcurrency(), cfg.BatchConcurrency, cfg.VendorConcurrency, cfg.Reserved()),
 				MaxConcurrency: cfg.MapConcurrency(),
 				Distributed: &workflow.Distributed{
-					Reader: &workflow.ItemReader{Source: workflow.JSONArray, Bucket: bucketName, KeyPath: "$.manifest.key", Prefix: ManifestsPrefix},
+					Reader: &workflow.ItemReader{Source: workflow.JsonArray, Bucket: bucketName, KeyPath: "$.manifest.key", Prefix: ManifestsPrefix},
 					Batcher: &workflow.ItemBatcher{MaxItemsPerBatch: cfg.BatchSize, BatchInput: map[string]any{
 						"executionId.$":  "$$.Execution.Id",
 						"skipExisting.$": "$.skipExisting",
@@ -436,7 +436,7 @@ func (p *Pipeline) Export(ctx *pulumi.Context) {
 	ctx.Export("bucketName", p.Bucket.Name)
 	ctx.Export("bucketArn", p.Bucket.Arn)
 	ctx.Export("stateMachineArn", p.Workflow.Arn)
-	ctx.Export("stateMachineConsoleUrl", p.Workflow.ConsoleURL)
+	ctx.Export("stateMachineConsoleUrl", p.Workflow.ConsoleUrl)
 	ctx.Export("scheduleArn", p.Schedule.Arn)
 	ctx.Export("queueArn", p.Queue.Arn)
 	ctx.Export("queueUrl", p.Queue.Url)
@@ -449,5 +449,5 @@ func (p *Pipeline) Export(ctx *pulumi.Context) {
 		fns[name] = w.Arn
 	}
 	ctx.Export("functionArns", fns)
-	ctx.Export("dashboardUrl", p.Dashboard.ConsoleURL)
+	ctx.Export("dashboardUrl", p.Dashboard.ConsoleUrl)
 }

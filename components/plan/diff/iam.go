@@ -84,7 +84,7 @@ func statements(p *Plan) []Statement {
 	roles := map[string]string{} // physical name or ARN -> logical name
 	for _, r := range p.Resources {
 		if r.Type == "aws:iam/role:Role" {
-			roles[r.ID] = r.Name
+			roles[r.Id] = r.Name
 			if n, ok := r.Outputs["name"].(string); ok {
 				roles[n] = r.Name
 			}
