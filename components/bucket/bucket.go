@@ -533,24 +533,11 @@ func ruleID(kind, prefix string) string {
 // then the user's statements.
 func (b *Bucket) policyDocument(a BucketArgs) (policy.Document, error) {
 	both := []pulumi.StringInput{b.Arn, pulumi.Sprintf("%s/*", b.Arn)}
-	stmts := []policy.Statement{
-		{
-			Sid:        "DenyInsecureTransport",
-			Effect:     policy.Deny,
-			Principals: []policy.Principal{policy.Everyone},
-			Actions:    []string{"s3:*"},
-			Resources:  both,
-			Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
-		},
-		{
-			Sid:        "DenyOutdatedTLS",
-			Effect:     policy.Deny,
-			Principals: []policy.Principal{policy.Everyone},
-			Actions:    []string{"s3:*"},
-			Resources:  both,
-			Conditions: []policy.Condition{{Test: "NumericLessThan", Variable: "s3:TlsVersion", Values: policy.Strings("1.2")}},
-		},
-	}
+	// The same guard denies TLS older than 1.2.
+	outdated := policy.DenyInsecureTransport("s3", both...)
+	outdated.Sid = "DenyOutdatedTLS"
+	outdated.Conditions = []policy.Condition{{Test: "NumericLessThan", Variable: "s3:TlsVersion", Values: policy.Strings("1.2")}}
+	stmts := []policy.Statement{policy.DenyInsecureTransport("s3", both...), outdated}
 	if a.ReceivesAccessLogs {
 		acct, err := b.st.Account(b.ctx)
 		if err != nil {

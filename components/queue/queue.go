@@ -477,7 +477,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	if q.Policy, err = sqs.NewQueuePolicy(ctx, name+"-policy", pa, pulumi.Parent(q)); err != nil {
 		return nil, err
 	}
-	dpa := &sqs.QueuePolicyArgs{QueueUrl: q.DeadLetterQueue.Url, Policy: policy.Document{Statements: []policy.Statement{denyInsecure(q.DeadLetterQueue.Arn)}}.Json()}
+	dpa := &sqs.QueuePolicyArgs{QueueUrl: q.DeadLetterQueue.Url, Policy: policy.Document{Statements: []policy.Statement{policy.DenyInsecureTransport("sqs", q.DeadLetterQueue.Arn)}}.Json()}
 	if f := a.Transform.DeadLetterQueuePolicy; f != nil {
 		f(dpa)
 	}
@@ -576,7 +576,7 @@ type redriveAllowPolicy struct {
 
 // mainPolicy is the queue's resource policy: TLS only, and each sender for its source only.
 func (q *Queue) mainPolicy(senders []Sender, account string) policy.Document {
-	doc := policy.Document{Statements: []policy.Statement{denyInsecure(q.Queue.Arn)}}
+	doc := policy.Document{Statements: []policy.Statement{policy.DenyInsecureTransport("sqs", q.Queue.Arn)}}
 	for i, s := range senders {
 		doc.Statements = append(doc.Statements, policy.Statement{
 			Sid:        fmt.Sprintf("AllowSender%d", i),
@@ -590,19 +590,6 @@ func (q *Queue) mainPolicy(senders []Sender, account string) policy.Document {
 		})
 	}
 	return doc
-}
-
-// denyInsecure is the guard every skein queue policy starts with: any request not made over TLS
-// is denied, whoever makes it.
-func denyInsecure(arn pulumi.StringInput) policy.Statement {
-	return policy.Statement{
-		Sid:        "DenyInsecureTransport",
-		Effect:     policy.Deny,
-		Principals: []policy.Principal{policy.Everyone},
-		Actions:    []string{"sqs:*"},
-		Resources:  []pulumi.StringInput{arn},
-		Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
-	}
 }
 
 func (q *Queue) alarms(st *stage.Stage, a QueueArgs, tags pulumi.StringMap) error {

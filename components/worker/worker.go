@@ -551,14 +551,7 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*
 	}
 	qpArgs := &sqs.QueuePolicyArgs{
 		QueueUrl: q.Url,
-		Policy: policy.Document{Statements: []policy.Statement{{
-			Sid:        "DenyInsecureTransport",
-			Effect:     policy.Deny,
-			Principals: []policy.Principal{policy.Everyone},
-			Actions:    []string{"sqs:*"},
-			Resources:  []pulumi.StringInput{q.Arn},
-			Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
-		}}}.Json(),
+		Policy:   policy.Document{Statements: []policy.Statement{policy.DenyInsecureTransport("sqs", q.Arn)}}.Json(),
 	}
 	if a.Transform.DeadLetterQueuePolicy != nil {
 		a.Transform.DeadLetterQueuePolicy(qpArgs)
