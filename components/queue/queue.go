@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/stage"
@@ -84,18 +85,6 @@ type Sender struct {
 	SourceArn pulumi.StringInput
 }
 
-// AlarmArgs configure the queue's two alarms.
-type AlarmArgs struct {
-	// Disabled turns both alarms off; zero means on.
-	Disabled bool
-	// OldestMessageAge is the age of the oldest message above which the backlog alarm fires;
-	// zero means 15 minutes. Allowed 1 minute..the queue's retention (exclusive), whole seconds.
-	OldestMessageAge time.Duration
-	// TopicArn is the SNS topic the alarms notify (alarm and OK); nil means the stage's
-	// skein:alarmTopicArn, and no notification when the stage has none.
-	TopicArn pulumi.StringInput
-}
-
 // Transform holds one optional hook per child resource, applied right before it is created.
 type Transform struct {
 	Queue                 func(*sqs.QueueArgs)
@@ -156,7 +145,7 @@ type QueueArgs struct {
 	DeadLetterRetention time.Duration
 	// DisableDeadLetterQueue is for a queue that is itself a dead-letter queue (a schedule's, a
 	// pipe's): it gets no dead-letter queue of its own, no redrive policy, no dead-letter alarm
-	// (the oldest-message alarm watches it: set Alarms.OldestMessageAge low to hear of the first
+	// (the oldest-message alarm watches it: set OldestMessageAgeThreshold low to hear of the first
 	// message), and its DeadLetter outputs and RedriveCommand are empty. Zero means a
 	// dead-letter queue, "<name>-dlq". Conflicts with Consumer, Subscription, MaxReceiveCount,
 	// DeadLetterRetention and the dead-letter Transform hooks; Subscribe and GrantRedrive refuse
@@ -172,8 +161,15 @@ type QueueArgs struct {
 
 	// Senders are the services allowed to send to the queue through its resource policy.
 	Senders []Sender
-	// Alarms configure the dead-letter and backlog alarms.
-	Alarms AlarmArgs
+	// Alarms turns the queue's alarms off or chooses their topic; zero means two alarms, on
+	// the stage's topic: "<name>-dlq-alarm" when a message reaches the dead-letter queue
+	// (ApproximateNumberOfMessagesVisible Maximum > 0 over one minute) and "<name>-age-alarm"
+	// when the oldest message is older than OldestMessageAgeThreshold (three minutes in a row).
+	Alarms alarm.Args
+	// OldestMessageAgeThreshold is the age of the oldest message above which the backlog alarm
+	// fires; zero means 15 minutes. Allowed 1 minute..the queue's retention (exclusive), whole
+	// seconds.
+	OldestMessageAgeThreshold time.Duration
 	// Transform changes child resources' arguments just before they are created.
 	Transform Transform
 }
@@ -256,8 +252,8 @@ func withDefaults(args *QueueArgs) QueueArgs {
 	if a.KmsKeyArn != nil && a.KmsDataKeyReuse == 0 {
 		a.KmsDataKeyReuse = DefaultKeyReuse
 	}
-	if a.Alarms.OldestMessageAge == 0 {
-		a.Alarms.OldestMessageAge = DefaultOldestMessageAge
+	if a.OldestMessageAgeThreshold == 0 {
+		a.OldestMessageAgeThreshold = DefaultOldestMessageAge
 	}
 	return a
 }
@@ -319,10 +315,13 @@ func validate(c *check.Errors, name string, a QueueArgs) {
 		}
 	}
 	if !a.Alarms.Disabled {
-		c.Duration("Alarms.OldestMessageAge", a.Alarms.OldestMessageAge, time.Minute, MaxRetention, time.Second)
-		if a.Alarms.OldestMessageAge >= a.MessageRetention {
-			c.Add("Alarms.OldestMessageAge", fmt.Sprintf("must be below MessageRetention (%v), or messages expire before the alarm fires", a.MessageRetention), a.Alarms.OldestMessageAge)
+		c.Duration("OldestMessageAgeThreshold", a.OldestMessageAgeThreshold, time.Minute, MaxRetention, time.Second)
+		if a.OldestMessageAgeThreshold >= a.MessageRetention {
+			c.Add("OldestMessageAgeThreshold", fmt.Sprintf("must be below MessageRetention (%v), or messages expire before the alarm fires", a.MessageRetention), a.OldestMessageAgeThreshold)
 		}
+	}
+	if a.Alarms.Disabled && (a.Transform.DeadLetterAlarm != nil || a.Transform.OldestMessageAgeAlarm != nil) {
+		c.Add("Transform", "changes an alarm (DeadLetterAlarm or OldestMessageAgeAlarm), but Alarms.Disabled creates none", nil)
 	}
 	if a.Consumer != nil && policy.IsNil(a.Consumer) {
 		c.Add("Consumer", "must be a consumer, not a nil pointer (a worker never built)", nil)
@@ -592,73 +591,39 @@ func (q *Queue) mainPolicy(senders []Sender, account string) policy.Document {
 	return doc
 }
 
+// alarms creates the dead-letter alarm, then the age alarm.
 func (q *Queue) alarms(st *stage.Stage, a QueueArgs, tags pulumi.StringMap) error {
-	topic := a.Alarms.TopicArn
-	if topic == nil && st.AlarmTopicArn != "" {
-		topic = pulumi.String(st.AlarmTopicArn)
-	}
-	actions := pulumi.Array{}
-	if topic != nil {
-		actions = pulumi.Array{topic}
-	}
-	dl := &cloudwatch.MetricAlarmArgs{
-		AlarmDescription: pulumi.Sprintf("Messages reached the dead-letter queue of %s after %d receives. Fix the cause, then redrive: %s",
-			q.name, a.MaxReceiveCount, q.RedriveCommand),
-		Namespace:          pulumi.String("AWS/SQS"),
-		MetricName:         pulumi.String("ApproximateNumberOfMessagesVisible"),
-		Dimensions:         pulumi.StringMap{"QueueName": q.DeadLetterQueue.Name},
-		Statistic:          pulumi.String("Maximum"),
-		Period:             pulumi.Int(60),
-		EvaluationPeriods:  pulumi.Int(1),
-		Threshold:          pulumi.Float64(0),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		TreatMissingData:   pulumi.String("notBreaching"),
-		AlarmActions:       actions,
-		OkActions:          actions,
-		Tags:               tags,
-	}
-	if f := a.Transform.DeadLetterAlarm; f != nil {
-		f(dl)
-	}
 	var err error
-	if q.DeadLetterAlarm, err = cloudwatch.NewMetricAlarm(q.ctx, q.name+"-dlq-alarm", dl, pulumi.Parent(q)); err != nil {
+	q.DeadLetterAlarm, err = alarm.New(q.ctx, q.name+"-dlq-alarm", alarm.Metric{
+		Description: pulumi.Sprintf("Messages reached the dead-letter queue of %s after %d receives. Fix the cause, then redrive: %s",
+			q.name, a.MaxReceiveCount, q.RedriveCommand),
+		Namespace:  "AWS/SQS",
+		Name:       "ApproximateNumberOfMessagesVisible",
+		Dimensions: pulumi.StringMap{"QueueName": q.DeadLetterQueue.Name},
+		Statistic:  "Maximum",
+		Comparison: "GreaterThanThreshold",
+	}, a.Alarms.Topic(st.AlarmTopicArn), tags, a.Transform.DeadLetterAlarm, pulumi.Parent(q))
+	if err != nil {
 		return err
 	}
 	return q.ageAlarm(st, a, tags)
 }
 
-// ageAlarm alarms when the oldest message waits longer than Alarms.OldestMessageAge.
+// ageAlarm alarms when the oldest message waits longer than OldestMessageAgeThreshold.
 func (q *Queue) ageAlarm(st *stage.Stage, a QueueArgs, tags pulumi.StringMap) error {
-	topic := a.Alarms.TopicArn
-	if topic == nil && st.AlarmTopicArn != "" {
-		topic = pulumi.String(st.AlarmTopicArn)
-	}
-	actions := pulumi.Array{}
-	if topic != nil {
-		actions = pulumi.Array{topic}
-	}
-	age := &cloudwatch.MetricAlarmArgs{
-		AlarmDescription: pulumi.Sprintf("The oldest message of %s has waited more than %v: consumers are failing or too slow.",
-			q.name, a.Alarms.OldestMessageAge),
-		Namespace:          pulumi.String("AWS/SQS"),
-		MetricName:         pulumi.String("ApproximateAgeOfOldestMessage"),
-		Dimensions:         pulumi.StringMap{"QueueName": q.Queue.Name},
-		Statistic:          pulumi.String("Maximum"),
-		Period:             pulumi.Int(60),
-		EvaluationPeriods:  pulumi.Int(3),
-		DatapointsToAlarm:  pulumi.Int(3),
-		Threshold:          pulumi.Float64(a.Alarms.OldestMessageAge.Seconds()),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		TreatMissingData:   pulumi.String("notBreaching"),
-		AlarmActions:       actions,
-		OkActions:          actions,
-		Tags:               tags,
-	}
-	if f := a.Transform.OldestMessageAgeAlarm; f != nil {
-		f(age)
-	}
 	var err error
-	q.OldestMessageAgeAlarm, err = cloudwatch.NewMetricAlarm(q.ctx, q.name+"-age-alarm", age, pulumi.Parent(q))
+	q.OldestMessageAgeAlarm, err = alarm.New(q.ctx, q.name+"-age-alarm", alarm.Metric{
+		Description: pulumi.Sprintf("The oldest message of %s has waited more than %v: consumers are failing or too slow.",
+			q.name, a.OldestMessageAgeThreshold),
+		Namespace:         "AWS/SQS",
+		Name:              "ApproximateAgeOfOldestMessage",
+		Dimensions:        pulumi.StringMap{"QueueName": q.Queue.Name},
+		Statistic:         "Maximum",
+		EvaluationPeriods: 3,
+		DatapointsToAlarm: 3,
+		Threshold:         a.OldestMessageAgeThreshold.Seconds(),
+		Comparison:        "GreaterThanThreshold",
+	}, a.Alarms.Topic(st.AlarmTopicArn), tags, a.Transform.OldestMessageAgeAlarm, pulumi.Parent(q))
 	return err
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/plan"
@@ -271,10 +272,10 @@ func TestProductionProtectsBothQueues(t *testing.T) {
 
 func TestAlarmOptions(t *testing.T) {
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		if _, err := NewQueue(ctx, "quiet", &QueueArgs{Alarms: AlarmArgs{Disabled: true}}); err != nil {
+		if _, err := NewQueue(ctx, "quiet", &QueueArgs{Alarms: alarm.Args{Disabled: true}}); err != nil {
 			return err
 		}
-		_, err := NewQueue(ctx, "loud", &QueueArgs{Alarms: AlarmArgs{OldestMessageAge: time.Hour, TopicArn: pulumi.String("arn:aws:sns:us-east-1:123456789012:team")}})
+		_, err := NewQueue(ctx, "loud", &QueueArgs{OldestMessageAgeThreshold: time.Hour, Alarms: alarm.Args{TopicArn: pulumi.String("arn:aws:sns:us-east-1:123456789012:team")}})
 		return err
 	})
 	for _, r := range p.OfType(alarmType) {
@@ -394,8 +395,8 @@ func TestValidation(t *testing.T) {
 		{"key alias", "", QueueArgs{KmsKeyArn: pulumi.String("alias/aws/sqs")}, "KmsKeyArn", `"alias/aws/sqs"`},
 		{"sender service", "", QueueArgs{Senders: []Sender{{Service: "events", SourceArn: pulumi.String("arn:x")}}}, "Senders[0].Service", `"events"`},
 		{"sender arn", "", QueueArgs{Senders: []Sender{{Service: "events.amazonaws.com"}}}, "Senders[0].SourceArn", ""},
-		{"alarm age low", "", QueueArgs{Alarms: AlarmArgs{OldestMessageAge: 30 * time.Second}}, "Alarms.OldestMessageAge", "30s"},
-		{"alarm age beyond retention", "", QueueArgs{MessageRetention: time.Hour, Alarms: AlarmArgs{OldestMessageAge: 2 * time.Hour}}, "Alarms.OldestMessageAge", "2h0m0s"},
+		{"alarm age low", "", QueueArgs{OldestMessageAgeThreshold: 30 * time.Second}, "OldestMessageAgeThreshold", "30s"},
+		{"alarm age beyond retention", "", QueueArgs{MessageRetention: time.Hour, OldestMessageAgeThreshold: 2 * time.Hour}, "OldestMessageAgeThreshold", "2h0m0s"},
 		{"subscription without consumer", "", QueueArgs{Subscription: &SubscribeArgs{}}, "Subscription", ""},
 		{"typed nil consumer", "", QueueArgs{Consumer: (*consumer)(nil)}, "Consumer", ""},
 		{"consumer timeout beyond Lambda's", "", QueueArgs{Consumer: &consumer{timeout: 2 * time.Hour}}, "Subscription.consumer", "2h0m0s"},

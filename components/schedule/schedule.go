@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/queue"
@@ -163,6 +164,11 @@ type ScheduleArgs struct {
 	MaxEventAge time.Duration
 	// DeadLetter configures the dead-letter queue; zero means one owned by the schedule.
 	DeadLetter DeadLetterArgs
+	// Alarms turns the alarm of the schedule's own dead-letter queue off or chooses its topic;
+	// zero means "<name>-schedule-dlq-age-alarm" on the stage's topic, which fires when a
+	// message has waited a minute (queue.QueueArgs.OldestMessageAgeThreshold). It does not
+	// apply to a shared DeadLetter.Queue, whose own settings hold.
+	Alarms alarm.Args
 
 	// Group is the schedule group; nil means the schedule creates its own, name-group.
 	Group *Group
@@ -377,6 +383,9 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	if q := a.DeadLetter.Queue; q != nil && q.Fifo() {
 		c.Add("DeadLetter.Queue", "must be a standard queue: Scheduler's dead-letter queue cannot be FIFO", "FIFO")
 	}
+	if (a.DeadLetter.Disabled || a.DeadLetter.Queue != nil) && (a.Alarms.Disabled || a.Alarms.TopicArn != nil) {
+		c.Add("Alarms", "applies only to the schedule's own dead-letter queue (DeadLetter.Disabled or DeadLetter.Queue is set)", nil)
+	}
 	if a.DeadLetter.Disabled && a.Transform.DeadLetterQueue != nil {
 		c.Add("Transform.DeadLetterQueue", "has no queue to change: DeadLetter.Disabled", nil)
 	}
@@ -555,10 +564,11 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 		// A dead-letter queue gets no dead-letter queue of its own; its one-minute age alarm
 		// fires on the first message.
 		qa := &queue.QueueArgs{
-			Stage:                  st,
-			MessageRetention:       queue.MaxRetention,
-			DisableDeadLetterQueue: true,
-			Alarms:                 queue.AlarmArgs{OldestMessageAge: time.Minute},
+			Stage:                     st,
+			MessageRetention:          queue.MaxRetention,
+			DisableDeadLetterQueue:    true,
+			OldestMessageAgeThreshold: time.Minute,
+			Alarms:                    a.Alarms,
 		}
 		if f := a.Transform.DeadLetterQueue; f != nil {
 			f(qa)

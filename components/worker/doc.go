@@ -26,9 +26,9 @@
 //   - a log group of its own, /skein/<project>/<stage>/<worker>, with the stage's retention, JSON
 //     log format, application level INFO and system level WARN;
 //   - asynchronous invocations: 2 retries, events up to 6 h old, then the on-failure
-//     destination: a dead-letter queue owned by the worker (SQS-managed encryption, 14 days
-//     retention, a policy denying non-TLS access, an alarm as soon as it holds a message, to the
-//     stage's alarm topic when there is one), "<worker>-async-dlq". Nothing a caller sends
+//     destination: a dead-letter queue owned by the worker, "<worker>-async-dlq", a skein queue
+//     (components/queue: SQS-managed encryption, 14 days retention, a policy denying non-TLS
+//     access, an age alarm when a message has waited a minute, with the worker's Alarms). Nothing a caller sends
 //     asynchronously is lost. A worker nothing invokes asynchronously (a workflow Task and an
 //     SQS event source mapping invoke synchronously) may set DisableDeadLetterQueue: no queue,
 //     no alarm, no destination.
@@ -36,9 +36,9 @@
 //   - three alarms on the function (AWS/Lambda, dimension FunctionName, one-minute period, one
 //     evaluation period, missing data not breaching): "<worker>-errors-alarm" (Errors Sum >= 1),
 //     "<worker>-throttles-alarm" (Throttles Sum >= 1) and "<worker>-duration-alarm" (Duration
-//     Maximum above DurationAlarmFraction, 90%, of the timeout), notifying AlarmTopicArn, else
-//     the stage's alarm topic, else nobody (alarm and OK). DisableAlarms turns them off, the
-//     dead-letter queue's alarm with them: the same settings as the workflow's alarms.
+//     Maximum above DurationAlarmFraction, 90%, of the timeout), notifying Alarms.TopicArn,
+//     else the stage's alarm topic, else nobody (alarm and OK). Alarms.Disabled turns them off,
+//     the dead-letter queue's alarm with them: the same settings (alarm.Args) as every component.
 //
 // # IAM
 //
@@ -59,11 +59,10 @@
 // # Escape hatches
 //
 // WorkerArgs.Transform changes the arguments of each child (role, base role policy, log group,
-// function, dead-letter queue and its policy, event invoke config, the function's alarms (with
-// their metric name, as the workflow's Transform.Alarm), the dead-letter queue's alarm,
-// AllowService permissions) just before it is created; WorkerArgs.Statements adds identity
-// statements; the children are exported (Function, Role, LogGroup, DeadLetterQueue, Alarms,
-// DeadLetterAlarm).
+// function, the dead-letter queue component's arguments, event invoke config, the function's
+// alarms (with their metric name, as the workflow's Transform.Alarm), AllowService permissions)
+// just before it is created; WorkerArgs.Statements adds identity statements; the children are
+// exported (Function, Role, LogGroup, DeadLetterQueue, Alarms).
 //
 // Limits enforced: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 // (memory 128..10240 MB, timeout 1..900 s, /tmp 512..10240 MB, 4 KB of environment variables),

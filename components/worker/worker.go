@@ -11,12 +11,13 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/policy"
+	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/stage"
 )
 
@@ -100,8 +101,9 @@ type WorkerArgs struct {
 	// MaxEventAge of asynchronous events: zero means 6 h; allowed 60 s..6 h.
 	MaxEventAge time.Duration
 	// OnFailure receives asynchronous invocations that still fail; nil means a dead-letter queue
-	// owned by the worker, "<worker>-async-dlq" (SSE, 14 days retention, TLS-only policy, alarm
-	// when not empty), unless DisableDeadLetterQueue.
+	// owned by the worker, "<worker>-async-dlq": a skein queue (components/queue) with SSE, 14
+	// days retention, its TLS-only policy and its age alarm, which fires when a message has
+	// waited a minute; unless DisableDeadLetterQueue.
 	OnFailure policy.Target
 	// DisableDeadLetterQueue, for a worker nothing invokes asynchronously (a workflow Task or an
 	// SQS event source mapping invokes synchronously, and their failures land in the workflow
@@ -113,13 +115,12 @@ type WorkerArgs struct {
 	Statements []policy.Statement
 	// Description of the function; at most 256 characters.
 	Description string
-	// DisableAlarms creates none of the worker's alarms; zero means alarms on the function's
-	// Errors and Throttles (Sum >= 1 over one minute) and on its Duration near the timeout
-	// (Maximum above DurationAlarmFraction of Timeout over one minute), all three missing data
-	// not breaching, plus the owned dead-letter queue's alarm when there is one.
-	DisableAlarms bool
-	// AlarmTopicArn receives the alarms; nil means the stage's AlarmTopicArn (none when unset).
-	AlarmTopicArn pulumi.StringInput
+	// Alarms turns the worker's alarms off or chooses their topic; zero means alarms on the
+	// stage's topic: on the function's Errors and Throttles (Sum >= 1 over one minute,
+	// "<worker>-errors-alarm", "<worker>-throttles-alarm") and on its Duration near the timeout
+	// (Maximum above DurationAlarmFraction of Timeout over one minute,
+	// "<worker>-duration-alarm"), plus the owned dead-letter queue's age alarm when there is one.
+	Alarms alarm.Args
 	// Transform changes child resources' arguments just before they are created.
 	Transform Transform
 }
@@ -137,18 +138,16 @@ type Transform struct {
 	LogGroup func(*cloudwatch.LogGroupArgs)
 	// Function is the Lambda function ("<worker>").
 	Function func(*lambda.FunctionArgs)
-	// DeadLetterQueue is the owned on-failure queue ("<worker>-async-dlq"), when OnFailure is
-	// nil.
-	DeadLetterQueue func(*sqs.QueueArgs)
-	// DeadLetterQueuePolicy is that queue's TLS-only policy ("<worker>-async-dlq-policy").
-	DeadLetterQueuePolicy func(*sqs.QueuePolicyArgs)
+	// DeadLetterQueue changes the arguments of the owned on-failure queue component
+	// ("<worker>-async-dlq", a components/queue Queue), when OnFailure is nil; its
+	// QueueArgs.Transform reaches the queue's own children (the SQS queue, its policy, its
+	// alarm).
+	DeadLetterQueue func(*queue.QueueArgs)
 	// EventInvokeConfig is the asynchronous invocation configuration ("<worker>-async").
 	EventInvokeConfig func(*lambda.FunctionEventInvokeConfigArgs)
 	// Alarm receives each of the function's alarms with its metric name (Errors, Throttles,
 	// Duration): "<worker>-errors-alarm", "<worker>-throttles-alarm", "<worker>-duration-alarm".
 	Alarm func(metric string, args *cloudwatch.MetricAlarmArgs)
-	// DeadLetterAlarm is the alarm on the owned dead-letter queue ("<worker>-async-dlq-alarm").
-	DeadLetterAlarm func(*cloudwatch.MetricAlarmArgs)
 	// Permission is each resource-policy permission AllowService adds ("<worker>-<name>").
 	Permission func(*lambda.PermissionArgs)
 }
@@ -169,15 +168,15 @@ type Worker struct {
 	// DisableDeadLetterQueue.
 	DeadLetterQueueUrl pulumi.StringOutput `pulumi:"deadLetterQueueUrl"`
 
-	Function        *lambda.Function
-	Role            *iam.Role
-	LogGroup        *cloudwatch.LogGroup
-	DeadLetterQueue *sqs.Queue // nil when OnFailure was given or DisableDeadLetterQueue
-	// Alarms are the function's alarms (errors, throttles, duration); nil when DisableAlarms.
+	Function *lambda.Function
+	Role     *iam.Role
+	LogGroup *cloudwatch.LogGroup
+	// DeadLetterQueue is the owned on-failure queue (its alarm is
+	// DeadLetterQueue.OldestMessageAgeAlarm); nil when OnFailure was given or
+	// DisableDeadLetterQueue.
+	DeadLetterQueue *queue.Queue
+	// Alarms are the function's alarms (errors, throttles, duration); nil when Alarms.Disabled.
 	Alarms []*cloudwatch.MetricAlarm
-	// DeadLetterAlarm is the owned dead-letter queue's alarm; nil when there is no such queue
-	// or DisableAlarms.
-	DeadLetterAlarm *cloudwatch.MetricAlarm
 	// Artifact is the built deployment package.
 	Artifact *Artifact
 
@@ -331,11 +330,11 @@ func validate(name string, a WorkerArgs) error {
 	if a.DisableDeadLetterQueue && a.OnFailure != nil {
 		c.Add("DisableDeadLetterQueue", "conflicts with OnFailure (a destination for failed asynchronous invocations)", true)
 	}
-	if a.DisableDeadLetterQueue && (a.Transform.DeadLetterQueue != nil || a.Transform.DeadLetterQueuePolicy != nil || a.Transform.DeadLetterAlarm != nil) {
-		c.Add("Transform", "changes a dead-letter queue, its policy or its alarm, but DisableDeadLetterQueue creates none", nil)
+	if a.DisableDeadLetterQueue && a.Transform.DeadLetterQueue != nil {
+		c.Add("Transform", "changes the dead-letter queue (DeadLetterQueue), but DisableDeadLetterQueue creates none", nil)
 	}
-	if a.DisableAlarms && (a.Transform.Alarm != nil || a.Transform.DeadLetterAlarm != nil) {
-		c.Add("Transform", "changes an alarm (Alarm or DeadLetterAlarm), but DisableAlarms creates none", nil)
+	if a.Alarms.Disabled && a.Transform.Alarm != nil {
+		c.Add("Transform", "changes an alarm (Alarm), but Alarms.Disabled creates none", nil)
 	}
 	c.Join(policy.Document{Statements: a.Statements}.Validate())
 	return c.Err()
@@ -403,7 +402,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	if a.DisableDeadLetterQueue {
 		w.DeadLetterQueueUrl = pulumi.String("").ToStringOutput()
 	} else if failure == nil {
-		if w.DeadLetterQueue, err = w.newDLQ(st, a, tags); err != nil {
+		if w.DeadLetterQueue, err = w.newDLQ(st, a); err != nil {
 			return nil, err
 		}
 		failureStatements = []policy.Statement{{
@@ -507,7 +506,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		return nil, err
 	}
 
-	if !a.DisableAlarms {
+	if !a.Alarms.Disabled {
 		if err := w.newAlarms(st, a, tags); err != nil {
 			return nil, err
 		}
@@ -533,70 +532,46 @@ func failureArn(w *Worker, t policy.Target) pulumi.StringInput {
 	return w.DeadLetterQueue.Arn
 }
 
-func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*sqs.Queue, error) {
-	parent := pulumi.Parent(w)
-	qArgs := &sqs.QueueArgs{
-		MessageRetentionSeconds: pulumi.Int(int(DeadLetterRetention / time.Second)),
-		SqsManagedSseEnabled:    pulumi.Bool(true),
-		Tags:                    tags,
+// newDLQ creates the owned dead-letter queue: a skein queue that is itself a dead-letter queue,
+// with the worker's alarm settings and an age alarm that fires when a message has waited a
+// minute.
+func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs) (*queue.Queue, error) {
+	qa := &queue.QueueArgs{
+		Stage:                     st,
+		MessageRetention:          DeadLetterRetention,
+		DisableDeadLetterQueue:    true,
+		OldestMessageAgeThreshold: time.Minute,
+		Alarms:                    a.Alarms,
 	}
-	if a.Transform.DeadLetterQueue != nil {
-		a.Transform.DeadLetterQueue(qArgs)
+	if f := a.Transform.DeadLetterQueue; f != nil {
+		f(qa)
 	}
 	// "-async-dlq", not "-dlq": a queue component named like the worker owns "<name>-dlq". The
-	// aliases keep the queues of stacks deployed before the rename.
-	q, err := sqs.NewQueue(w.ctx, w.name+"-async-dlq", qArgs, append([]pulumi.ResourceOption{parent, renamedFrom(w.name + "-dlq")}, st.Protect()...)...)
-	if err != nil {
-		return nil, err
-	}
-	qpArgs := &sqs.QueuePolicyArgs{
-		QueueUrl: q.Url,
-		Policy:   policy.Document{Statements: []policy.Statement{policy.DenyInsecureTransport("sqs", q.Arn)}}.Json(),
-	}
-	if a.Transform.DeadLetterQueuePolicy != nil {
-		a.Transform.DeadLetterQueuePolicy(qpArgs)
-	}
-	if _, err := sqs.NewQueuePolicy(w.ctx, w.name+"-async-dlq-policy", qpArgs, parent, renamedFrom(w.name+"-dlq-policy")); err != nil {
-		return nil, err
-	}
-	if a.DisableAlarms {
-		return q, nil
-	}
-	alarmArgs := &cloudwatch.MetricAlarmArgs{
-		AlarmDescription:   pulumi.Sprintf("Asynchronous invocations of worker %s failed and wait in its dead-letter queue for redrive.", w.name),
-		Namespace:          pulumi.String("AWS/SQS"),
-		MetricName:         pulumi.String("ApproximateNumberOfMessagesVisible"),
-		Dimensions:         pulumi.StringMap{"QueueName": q.Name},
-		Statistic:          pulumi.String("Maximum"),
-		Period:             pulumi.Int(300),
-		EvaluationPeriods:  pulumi.Int(1),
-		Threshold:          pulumi.Float64(0),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		TreatMissingData:   pulumi.String("notBreaching"),
-		Tags:               tags,
-	}
-	if topic := alarmTopic(st, a); topic != nil {
-		alarmArgs.AlarmActions = pulumi.Array{topic}
-	}
-	if a.Transform.DeadLetterAlarm != nil {
-		a.Transform.DeadLetterAlarm(alarmArgs)
-	}
-	if w.DeadLetterAlarm, err = cloudwatch.NewMetricAlarm(w.ctx, w.name+"-async-dlq-alarm", alarmArgs, parent, renamedFrom(w.name+"-dlq-alarm")); err != nil {
-		return nil, err
-	}
-	return q, nil
+	// queue's children were the worker's own before it was a skein queue, and named "-dlq"
+	// before that: the aliases keep the resources of stacks deployed then.
+	return queue.NewQueue(w.ctx, w.name+"-async-dlq", qa, pulumi.Parent(w), pulumi.Transformations([]pulumi.ResourceTransformation{
+		formerChildrenOf(w, map[string][]string{
+			w.name + "-async-dlq":           {w.name + "-async-dlq", w.name + "-dlq"},
+			w.name + "-async-dlq-policy":    {w.name + "-async-dlq-policy", w.name + "-dlq-policy"},
+			w.name + "-async-dlq-age-alarm": {w.name + "-async-dlq-alarm", w.name + "-dlq-alarm"},
+		}),
+	}))
 }
 
-// alarmTopic is where the worker's alarms go: AlarmTopicArn, else the stage's topic, else
-// nowhere (nil).
-func alarmTopic(st *stage.Stage, a WorkerArgs) pulumi.StringInput {
-	if a.AlarmTopicArn != nil {
-		return a.AlarmTopicArn
+// formerChildrenOf aliases each child of the queue component named in names (by its new name)
+// to the names it had as a child of parent. The component itself is new: it gets none.
+func formerChildrenOf(parent pulumi.Resource, names map[string][]string) pulumi.ResourceTransformation {
+	return func(args *pulumi.ResourceTransformationArgs) *pulumi.ResourceTransformationResult {
+		old, ok := names[args.Name]
+		if !ok || args.Type == queue.Type {
+			return nil
+		}
+		aliases := make([]pulumi.Alias, len(old))
+		for i, n := range old {
+			aliases[i] = pulumi.Alias{Name: pulumi.String(n), Parent: parent}
+		}
+		return &pulumi.ResourceTransformationResult{Props: args.Props, Opts: append(args.Opts, pulumi.Aliases(aliases))}
 	}
-	if st.AlarmTopicArn != "" {
-		return pulumi.String(st.AlarmTopicArn)
-	}
-	return nil
 }
 
 // DurationAlarmFraction is the share of the function's timeout above which the duration alarm
@@ -625,40 +600,27 @@ func functionAlarms(timeout time.Duration) []functionAlarm {
 
 // newAlarms creates the function's errors, throttles and duration alarms.
 func (w *Worker) newAlarms(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) error {
-	topic := alarmTopic(st, a)
+	topic := a.Alarms.Topic(st.AlarmTopicArn)
 	for _, m := range functionAlarms(a.Timeout) {
-		args := &cloudwatch.MetricAlarmArgs{
-			AlarmDescription:   pulumi.Sprintf("Worker %s: %s", w.name, m.what),
-			Namespace:          pulumi.String("AWS/Lambda"),
-			MetricName:         pulumi.String(m.metric),
-			Dimensions:         pulumi.StringMap{"FunctionName": w.Function.Name},
-			Statistic:          pulumi.String(m.statistic),
-			Period:             pulumi.Int(60),
-			EvaluationPeriods:  pulumi.Int(1),
-			Threshold:          pulumi.Float64(m.threshold),
-			ComparisonOperator: pulumi.String(m.comparison),
-			TreatMissingData:   pulumi.String("notBreaching"),
-			Tags:               tags,
-		}
-		if topic != nil {
-			args.AlarmActions = pulumi.Array{topic}
-			args.OkActions = pulumi.Array{topic}
-		}
+		var transform func(*cloudwatch.MetricAlarmArgs)
 		if f := a.Transform.Alarm; f != nil {
-			f(m.metric, args)
+			transform = func(args *cloudwatch.MetricAlarmArgs) { f(m.metric, args) }
 		}
-		alarm, err := cloudwatch.NewMetricAlarm(w.ctx, w.name+"-"+m.suffix+"-alarm", args, pulumi.Parent(w))
+		al, err := alarm.New(w.ctx, w.name+"-"+m.suffix+"-alarm", alarm.Metric{
+			Description: pulumi.Sprintf("Worker %s: %s", w.name, m.what),
+			Namespace:   "AWS/Lambda",
+			Name:        m.metric,
+			Dimensions:  pulumi.StringMap{"FunctionName": w.Function.Name},
+			Statistic:   m.statistic,
+			Threshold:   m.threshold,
+			Comparison:  m.comparison,
+		}, topic, tags, transform, pulumi.Parent(w))
 		if err != nil {
 			return err
 		}
-		w.Alarms = append(w.Alarms, alarm)
+		w.Alarms = append(w.Alarms, al)
 	}
 	return nil
-}
-
-// renamedFrom aliases a child to the logical name it had before, under the same parent.
-func renamedFrom(name string) pulumi.ResourceOption {
-	return pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name)}})
 }
 
 // TargetArn implements policy.Target.

@@ -89,7 +89,7 @@
 //     stage's retention, level ALL, execution data off (items often carry data that should not
 //     land in logs; IncludeExecutionData turns it on). X-Ray tracing on.
 //   - Alarms (Sum >= 1 over one minute, missing data not breaching) on ExecutionsFailed,
-//     ExecutionsTimedOut, ExecutionsAborted and ExecutionThrottled, sent to AlarmTopicArn or the
+//     ExecutionsTimedOut, ExecutionsAborted and ExecutionThrottled, sent to Alarms.TopicArn or the
 //     stage's alarm topic when there is one.
 //   - The state machine is named <project>-<stage>-<name> (at most 80 characters), so that its
 //     role can name it without waiting for it (see IAM).

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/stage"
@@ -53,11 +54,11 @@ type WorkflowArgs struct {
 	IncludeExecutionData bool
 	// DisableTracing turns X-Ray tracing off; zero means tracing on.
 	DisableTracing bool
-	// DisableAlarms creates no alarms; zero means alarms on ExecutionsFailed,
-	// ExecutionsTimedOut, ExecutionsAborted and ExecutionThrottled.
-	DisableAlarms bool
-	// AlarmTopicArn receives the alarms; nil means the stage's AlarmTopicArn (none when unset).
-	AlarmTopicArn pulumi.StringInput
+	// Alarms turns the workflow's alarms off or chooses their topic; zero means four alarms on
+	// the stage's topic, each when the metric's Sum over one minute is at least 1:
+	// ExecutionsFailed ("<name>-failed"), ExecutionsTimedOut ("<name>-timed-out"),
+	// ExecutionsAborted ("<name>-aborted") and ExecutionThrottled ("<name>-throttled").
+	Alarms alarm.Args
 	// Statements are added to the role as they are, for Service tasks and anything else the
 	// definition cannot tell; zero means none.
 	Statements []policy.Statement
@@ -127,6 +128,18 @@ func (w *Workflow) AttachPolicy(name string, doc policy.Document) (*policy.Grant
 	return policy.NewRoleGrantee(w.ctx, w.name, w.Role.Name, w).AttachPolicy(name, doc)
 }
 
+// withDefaults returns a copy of the arguments with every default applied: the one place
+// defaults live.
+func (a WorkflowArgs) withDefaults() WorkflowArgs {
+	if a.Type == "" {
+		a.Type = Standard
+	}
+	if a.LogLevel == "" {
+		a.LogLevel = LogAll
+	}
+	return a
+}
+
 // NewWorkflow validates the definition and every argument, then creates the state machine, its
 // role (derived from the definition), log group and alarms. Nothing is registered when an
 // argument is invalid; every problem is reported at once.
@@ -134,28 +147,24 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	if args == nil {
 		args = &WorkflowArgs{}
 	}
-	st, err := stage.FromContext(ctx, args.Stage)
+	a := args.withDefaults()
+	st, err := stage.FromContext(ctx, a.Stage)
 	if err != nil {
 		return nil, err
 	}
-	typ := args.Type
-	if typ == "" {
-		typ = Standard
-	}
-	level := args.LogLevel
-	if level == "" {
-		level = LogAll
-	}
 	c := check.New("workflow", name)
-	c.OneOf("Type", string(typ), string(Standard), string(Express))
-	c.OneOf("LogLevel", string(level), string(LogAll), string(LogError), string(LogFatal), string(LogOff))
+	if a.Alarms.Disabled && a.Transform.Alarm != nil {
+		c.Add("Transform", "changes an alarm (Alarm), but Alarms.Disabled creates none", nil)
+	}
+	c.OneOf("Type", string(a.Type), string(Standard), string(Express))
+	c.OneOf("LogLevel", string(a.LogLevel), string(LogAll), string(LogError), string(LogFatal), string(LogOff))
 	if strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" || name == "" {
 		c.Add("name", "must use only letters, digits, - and _ (it becomes part of the state machine's name)", name)
 	}
-	if err := policyCheck(args.Statements); err != nil {
+	if err := policyCheck(a.Statements); err != nil {
 		c.Join(err)
 	}
-	uses, err := validateUses(name, &args.Definition, typ, true)
+	uses, err := validateUses(name, &a.Definition, a.Type, true)
 	if err != nil {
 		c.Join(err)
 	}
@@ -188,7 +197,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 		}}}.Json(),
 		Tags: tags,
 	}
-	if f := args.Transform.Role; f != nil {
+	if f := a.Transform.Role; f != nil {
 		f(roleArgs)
 	}
 	// "-states-role", not "-role": a worker named like the workflow owns "<name>-role". The
@@ -204,7 +213,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 		RetentionInDays: pulumi.Int(st.LogRetentionDays),
 		Tags:            tags,
 	}
-	if f := args.Transform.LogGroup; f != nil {
+	if f := a.Transform.LogGroup; f != nil {
 		f(logGroupArgs)
 	}
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-states-logs", logGroupArgs, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-logs")}}))
@@ -214,16 +223,16 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	w.LogGroup = logGroup
 
 	r := &renderer{collect: true}
-	r.machine(&args.Definition)
+	r.machine(&a.Definition)
 	sts := statements(r, me)
-	sts = append(sts, serviceStatements(!args.DisableTracing, level != LogOff)...)
-	sts = append(sts, args.Statements...)
+	sts = append(sts, serviceStatements(!a.DisableTracing, a.LogLevel != LogOff)...)
+	sts = append(sts, a.Statements...)
 	doc := policy.Document{Statements: sts}
 	if err := doc.Validate(); err != nil {
 		return nil, err
 	}
 	rpArgs := &iam.RolePolicyArgs{Role: role.Name, Policy: doc.Json()}
-	if f := args.Transform.RolePolicy; f != nil {
+	if f := a.Transform.RolePolicy; f != nil {
 		f(rpArgs)
 	}
 	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-policy", rpArgs, parent)
@@ -232,7 +241,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	}
 	w.RolePolicy = rolePolicy
 
-	def := args.Definition
+	def := a.Definition
 	inputs := make([]any, 0, len(r.slots))
 	for _, s := range r.slots {
 		if s.target != nil {
@@ -266,18 +275,18 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 
 	smArgs := &sfn.StateMachineArgs{
 		Name:       pulumi.String(physical),
-		Type:       pulumi.String(string(typ)),
+		Type:       pulumi.String(string(a.Type)),
 		RoleArn:    role.Arn,
 		Definition: definition,
 		LoggingConfiguration: &sfn.StateMachineLoggingConfigurationArgs{
-			Level:                pulumi.String(string(level)),
-			IncludeExecutionData: pulumi.Bool(args.IncludeExecutionData),
+			Level:                pulumi.String(string(a.LogLevel)),
+			IncludeExecutionData: pulumi.Bool(a.IncludeExecutionData),
 			LogDestination:       pulumi.Sprintf("%s:*", logGroup.Arn),
 		},
-		TracingConfiguration: &sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(!args.DisableTracing)},
+		TracingConfiguration: &sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(!a.DisableTracing)},
 		Tags:                 tags,
 	}
-	if f := args.Transform.StateMachine; f != nil {
+	if f := a.Transform.StateMachine; f != nil {
 		f(smArgs)
 	}
 	// The role must hold its policy before Step Functions checks log delivery at creation.
@@ -294,37 +303,26 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 		return "https://" + host + "/states/home?region=" + region + "#/statemachines/view/" + arn
 	}).(pulumi.StringOutput)
 
-	if !args.DisableAlarms {
-		topic := args.AlarmTopicArn
-		if topic == nil && st.AlarmTopicArn != "" {
-			topic = pulumi.String(st.AlarmTopicArn)
-		}
+	if !a.Alarms.Disabled {
+		topic := a.Alarms.Topic(st.AlarmTopicArn)
 		for _, m := range alarmMetrics {
-			a := &cloudwatch.MetricAlarmArgs{
-				AlarmDescription:   pulumi.Sprintf("Workflow %s: %s in the last minute.", name, m.what),
-				Namespace:          pulumi.String("AWS/States"),
-				MetricName:         pulumi.String(m.metric),
-				Dimensions:         pulumi.StringMap{"StateMachineArn": sm.Arn},
-				Statistic:          pulumi.String("Sum"),
-				Period:             pulumi.Int(60),
-				EvaluationPeriods:  pulumi.Int(1),
-				Threshold:          pulumi.Float64(1),
-				ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
-				TreatMissingData:   pulumi.String("notBreaching"),
-				Tags:               tags,
+			var transform func(*cloudwatch.MetricAlarmArgs)
+			if f := a.Transform.Alarm; f != nil {
+				transform = func(args *cloudwatch.MetricAlarmArgs) { f(m.metric, args) }
 			}
-			if topic != nil {
-				a.AlarmActions = pulumi.Array{topic}
-				a.OkActions = pulumi.Array{topic}
-			}
-			if f := args.Transform.Alarm; f != nil {
-				f(m.metric, a)
-			}
-			alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+m.suffix, a, parent)
+			al, err := alarm.New(ctx, name+"-"+m.suffix, alarm.Metric{
+				Description: pulumi.Sprintf("Workflow %s: %s in the last minute.", name, m.what),
+				Namespace:   "AWS/States",
+				Name:        m.metric,
+				Dimensions:  pulumi.StringMap{"StateMachineArn": sm.Arn},
+				Statistic:   "Sum",
+				Threshold:   1,
+				Comparison:  "GreaterThanOrEqualToThreshold",
+			}, topic, tags, transform, parent)
 			if err != nil {
 				return nil, err
 			}
-			w.Alarms = append(w.Alarms, alarm)
+			w.Alarms = append(w.Alarms, al)
 		}
 	}
 

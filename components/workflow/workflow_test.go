@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/internal/judge"
 	"github.com/skeinhq/skein/components/plan"
@@ -356,7 +357,7 @@ func TestSettingsAndTransforms(t *testing.T) {
 			LogLevel:             workflow.LogError,
 			IncludeExecutionData: true,
 			DisableTracing:       true,
-			DisableAlarms:        true,
+			Alarms:               alarm.Args{Disabled: true},
 			Definition:           workflow.Definition{StartAt: "P", States: workflow.States{"P": &workflow.Pass{End: true}}},
 			Transform: workflow.Transform{
 				StateMachine: func(a *sfn.StateMachineArgs) { a.Publish = pulumi.Bool(true); seen = append(seen, "sm") },
@@ -374,7 +375,7 @@ func TestSettingsAndTransforms(t *testing.T) {
 		t.Error("LogGroup transform not applied")
 	}
 	if len(p.OfType("aws:cloudwatch/metricAlarm:MetricAlarm")) != 0 {
-		t.Error("alarms created despite DisableAlarms")
+		t.Error("alarms created despite Alarms.Disabled")
 	}
 	if len(seen) != 2 {
 		t.Errorf("transforms called: %v", seen)

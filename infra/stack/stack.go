@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/bucket"
 	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/dashboard"
@@ -305,25 +306,16 @@ func HandlerWidgets(st *stage.Stage) *dashboard.Handlers {
 // tolerance therefore never counts. Any in 5 minutes is worth a look; no data (no fetch ran) is
 // not. It notifies the stage's alarm topic when it has one.
 func capturedAlarm(ctx *pulumi.Context, st *stage.Stage, vendor *worker.Worker) (*cloudwatch.MetricAlarm, error) {
-	a := &cloudwatch.MetricAlarmArgs{
-		AlarmDescription: pulumi.String("Devices were captured under " + FailedPrefix + " (the vendor refused them: 4xx or an answer that is not the documented JSON) in the last 5 minutes. " +
+	return alarm.New(ctx, CapturedAlarmName, alarm.Metric{
+		Description: pulumi.String("Devices were captured under " + FailedPrefix + " (the vendor refused them: 4xx or an answer that is not the documented JSON) in the last 5 minutes. " +
 			"Read failed/date=<d>/ for each device's error; fix the cause, then send them to the refetch queue or redrive the run."),
-		Namespace:          pulumi.String(MetricsNamespace(st)),
-		MetricName:         pulumi.String(pipeline.MetricCaptured),
-		Dimensions:         pulumi.StringMap{pipeline.DimFunction: pulumi.String(pipeline.FunctionVendor), pipeline.DimOperation: pulumi.String(pipeline.OpFetchMetrics)},
-		Statistic:          pulumi.String("Sum"),
-		Period:             pulumi.Int(300),
-		EvaluationPeriods:  pulumi.Int(1),
-		Threshold:          pulumi.Float64(0),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		TreatMissingData:   pulumi.String("notBreaching"),
-		Tags:               st.TagsFor(CapturedAlarmName),
-	}
-	if st.AlarmTopicArn != "" {
-		a.AlarmActions = pulumi.Array{pulumi.String(st.AlarmTopicArn)}
-		a.OkActions = pulumi.Array{pulumi.String(st.AlarmTopicArn)}
-	}
-	return cloudwatch.NewMetricAlarm(ctx, CapturedAlarmName, a, pulumi.DependsOn([]pulumi.Resource{vendor}))
+		Namespace:  MetricsNamespace(st),
+		Name:       pipeline.MetricCaptured,
+		Dimensions: pulumi.StringMap{pipeline.DimFunction: pulumi.String(pipeline.FunctionVendor), pipeline.DimOperation: pulumi.String(pipeline.OpFetchMetrics)},
+		Statistic:  "Sum",
+		Period:     5 * time.Minute,
+		Comparison: "GreaterThanThreshold",
+	}, alarm.Args{}.Topic(st.AlarmTopicArn), st.TagsFor(CapturedAlarmName), nil, pulumi.DependsOn([]pulumi.Resource{vendor}))
 }
 
 // ExportDefinition is the export workflow (functions/README.md, "The export workflow, step by
