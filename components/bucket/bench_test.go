@@ -31,7 +31,7 @@ func BenchmarkNewBucket(b *testing.B) {
 
 // BenchmarkValidate is the cost of checking a bucket's arguments, 100 expirations included.
 func BenchmarkValidate(b *testing.B) {
-	a := withDefaults("raw", &BucketArgs{Name: "acme-raw-data", Expirations: manyExpirations(100)}, nil)
+	a := BucketArgs{Name: "acme-raw-data", Expirations: manyExpirations(100)}.withDefaults("raw", nil)
 	for b.Loop() {
 		if err := validate("raw", a); err != nil {
 			b.Fatal(err)

@@ -178,12 +178,9 @@ type Bucket struct {
 
 var _ pulumi.ComponentResource = (*Bucket)(nil)
 
-// withDefaults applies every default in one place.
-func withDefaults(name string, args *BucketArgs, st *stage.Stage) BucketArgs {
-	var a BucketArgs
-	if args != nil {
-		a = *args
-	}
+// withDefaults returns a copy of the arguments with every default applied: the one place
+// defaults live. st is nil while the stage is not known (its defaults are then left out).
+func (a BucketArgs) withDefaults(name string, st *stage.Stage) BucketArgs {
 	if a.Encryption == "" {
 		a.Encryption = SseS3
 	}
@@ -297,11 +294,14 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	}
 	// Validation that does not depend on the stage runs before the stage loads, so that bad
 	// arguments and a bad stage are reported together.
-	pre := withDefaults(name, args, nil)
+	if args == nil {
+		args = &BucketArgs{}
+	}
+	pre := args.withDefaults(name, nil)
 	st, stErr := stage.FromContext(ctx, given)
 	a := pre
 	if st != nil {
-		a = withDefaults(name, args, st)
+		a = args.withDefaults(name, st)
 	}
 	if err := errors.Join(validate(name, a), stErr); err != nil {
 		return nil, err

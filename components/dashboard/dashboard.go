@@ -127,15 +127,16 @@ var _ pulumi.ComponentResource = (*Dashboard)(nil)
 
 var nameRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-func (a *DashboardArgs) withDefaults() DashboardArgs {
-	out := *a
-	if out.Period == 0 {
-		out.Period = DefaultPeriod
+// withDefaults returns a copy of the arguments with every default applied: the one place
+// defaults live.
+func (a DashboardArgs) withDefaults() DashboardArgs {
+	if a.Period == 0 {
+		a.Period = DefaultPeriod
 	}
-	if out.Start == 0 {
-		out.Start = 24 * time.Hour
+	if a.Start == 0 {
+		a.Start = 24 * time.Hour
 	}
-	return out
+	return a
 }
 
 func (a DashboardArgs) validate(name string, st *stage.Stage) error {

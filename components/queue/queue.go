@@ -222,9 +222,9 @@ var (
 	kmsArnRe  = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$`)
 )
 
-// withDefaults returns a copy of args with every default applied: the one place defaults live.
-func withDefaults(args *QueueArgs) QueueArgs {
-	a := *args
+// withDefaults returns a copy of the arguments with every default applied: the one place
+// defaults live.
+func (a QueueArgs) withDefaults() QueueArgs {
 	if a.Fifo && a.DeduplicationScope == "" {
 		a.DeduplicationScope = DedupQueue
 	}
@@ -341,7 +341,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	if err != nil {
 		return nil, err
 	}
-	a := withDefaults(args)
+	a := args.withDefaults()
 	c := check.New("queue", name)
 	validate(c, name, a)
 	if args.DisableDeadLetterQueue {
@@ -365,7 +365,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		if a.Subscription != nil {
 			sub = *a.Subscription
 		}
-		sub = subscribeDefaults(sub, a.Consumer)
+		sub = sub.withDefaults(a.Consumer)
 		if !visibilityGiven {
 			visibility = visibilityFor(a.Consumer.FunctionTimeout(), sub.BatchingWindow)
 		}

@@ -88,7 +88,9 @@ type SubscribeArgs struct {
 // DisableMetrics: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics
 const EventCountMetrics = "EventCount"
 
-func subscribeDefaults(a SubscribeArgs, con Consumer) SubscribeArgs {
+// withDefaults returns a copy of the arguments with every default applied, the ones derived from
+// the consumer's reserved concurrency too: the one place defaults live.
+func (a SubscribeArgs) withDefaults(con Consumer) SubscribeArgs {
 	if a.Name == "" {
 		a.Name = defaultSubscription
 	}
@@ -186,7 +188,7 @@ func (q *Queue) Subscribe(con Consumer, args *SubscribeArgs) (*lambda.EventSourc
 	if args != nil {
 		a = *args
 	}
-	a = subscribeDefaults(a, con)
+	a = a.withDefaults(con)
 	c := check.New("queue", q.name)
 	validateSubscribe(c, "Subscribe.", a, con, q.fifo, q.visibility, q.visibilityGiven, q.maxReceive)
 	if q.noDeadLetter {

@@ -219,7 +219,33 @@ var _ pulumi.ComponentResource = (*Schedule)(nil)
 
 var nameRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-// resolved is ScheduleArgs with every default applied: the one place defaults live.
+// withDefaults returns a copy of the arguments with every default that needs no parsing
+// applied, the stage's time zone and state too: the one place defaults live. The defaults
+// derived from the parsed expression or the target (MaxEventAge, a FIFO target's
+// MessageGroupId) are resolve's.
+func (a ScheduleArgs) withDefaults(st *stage.Stage) ScheduleArgs {
+	if a.TimeZone == "" {
+		a.TimeZone = st.TimeZone
+	}
+	if a.State == "" {
+		a.State = StateDisabled
+		if st.Production {
+			a.State = StateEnabled
+		}
+	}
+	if a.RetryAttempts == nil {
+		a.RetryAttempts = pulumi.IntRef(DefaultRetryAttempts)
+	}
+	if a.ContextKey == "" {
+		a.ContextKey = DefaultContextKey
+	}
+	if a.Clock == nil {
+		a.Clock = time.Now
+	}
+	return a
+}
+
+// resolved is ScheduleArgs with every default applied, the derived ones too.
 type resolved struct {
 	ScheduleArgs
 	expr     *cron.Expression
@@ -238,14 +264,11 @@ func (a *resolved) expressionText() string {
 }
 
 func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) *resolved {
-	a := &resolved{ScheduleArgs: *args}
+	a := &resolved{ScheduleArgs: args.withDefaults(st)}
 	if len(name) > MaxNameLength || !nameRe.MatchString(name) {
 		c.Add("name", fmt.Sprintf("must be 1..%d letters, digits, - or _ (the schedule's children derive their AWS names from it)", MaxNameLength), name)
 	}
-	now := time.Now
-	if a.Clock != nil {
-		now = a.Clock
-	}
+	now := a.Clock
 
 	// Expression.
 	switch {
@@ -269,9 +292,6 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	}
 
 	// Time zone.
-	if a.TimeZone == "" {
-		a.TimeZone = st.TimeZone
-	}
 	loc, err := cron.LoadLocation(a.TimeZone)
 	if err != nil {
 		addCronErrors(c, "TimeZone", err)
@@ -304,23 +324,14 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	}
 
 	// State.
-	if a.State == "" {
-		a.State = StateDisabled
-		if st.Production {
-			a.State = StateEnabled
-		}
-	}
 	c.OneOf("State", string(a.State), string(StateEnabled), string(StateDisabled))
 	if len(a.Description) > MaxDescriptionLength {
 		c.Add("Description", fmt.Sprintf("must be at most %d characters", MaxDescriptionLength), len(a.Description))
 	}
 
 	// Retry policy.
-	a.retries = DefaultRetryAttempts
-	if a.RetryAttempts != nil {
-		a.retries = *a.RetryAttempts
-		c.Int("RetryAttempts", a.retries, 0, MaxRetryAttempts)
-	}
+	a.retries = *a.RetryAttempts
+	c.Int("RetryAttempts", a.retries, 0, MaxRetryAttempts)
 	if a.MaxEventAge == 0 {
 		a.MaxEventAge = defaultEventAge(a.expr, a.loc, a.StartDate)
 	} else {
@@ -356,9 +367,6 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	}
 	if len(a.MessageGroupId) > MaxMessageGroupId {
 		c.Add("MessageGroupId", fmt.Sprintf("must be 1..%d characters", MaxMessageGroupId), a.MessageGroupId)
-	}
-	if a.ContextKey == "" {
-		a.ContextKey = DefaultContextKey
 	}
 	if _, taken := a.Input[a.ContextKey]; taken && a.ContextKey != NoContext {
 		c.Add("Input", fmt.Sprintf("must not use the key %q, which carries the context attributes (set ContextKey to another key)", a.ContextKey), a.ContextKey)

@@ -210,9 +210,9 @@ var reservedEnv = map[string]bool{
 	"AWS_SESSION_TOKEN": true, "AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
 }
 
-// withDefaults returns a copy of args with every default applied; the one place defaults live.
-func withDefaults(args *WorkerArgs, st *stage.Stage) WorkerArgs {
-	a := *args
+// withDefaults returns a copy of the arguments with every default applied, the stage's log
+// retention too: the one place defaults live.
+func (a WorkerArgs) withDefaults(st *stage.Stage) WorkerArgs {
 	if a.Architecture == "" {
 		a.Architecture = Arm64
 	}
@@ -353,7 +353,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	if st == nil {
 		defaultsFrom = &stage.Stage{LogRetentionDays: stage.RetentionDays[0]}
 	}
-	a := withDefaults(args, defaultsFrom)
+	a := args.withDefaults(defaultsFrom)
 	draw, budgetErr := applyBudget(name, &a)
 	if err := errors.Join(validate(name, a), budgetErr, stErr); err != nil {
 		return nil, err
