@@ -119,19 +119,34 @@ type AccessLogs struct {
 	Prefix string
 }
 
-// Transform holds one optional hook per child resource type, applied right before the child is
-// created. Hooks may change anything; skein does not re-validate what they set.
+// Transform holds one optional hook per child resource, applied right before the child is
+// created, after skein's choices. Hooks may change anything; skein does not re-validate what they
+// set. A nil hook leaves the child as skein built it.
+// For a child without a hook, or to change resource options rather than arguments, pass
+// pulumi.Transforms (or pulumi.Transformations) in the component's options: they reach every
+// child.
 type Transform struct {
-	Bucket            func(*s3.BucketV2Args)
+	// Bucket is the S3 bucket ("<bucket>").
+	Bucket func(*s3.BucketV2Args)
+	// PublicAccessBlock is the bucket's public access block ("<bucket>-public-access-block").
 	PublicAccessBlock func(*s3.BucketPublicAccessBlockArgs)
+	// OwnershipControls turn ACLs off ("<bucket>-ownership").
 	OwnershipControls func(*s3.BucketOwnershipControlsArgs)
-	Key               func(*kms.KeyArgs)
-	Encryption        func(*s3.BucketServerSideEncryptionConfigurationV2Args)
-	Versioning        func(*s3.BucketVersioningV2Args)
-	Lifecycle         func(*s3.BucketLifecycleConfigurationV2Args)
-	Logging           func(*s3.BucketLoggingV2Args)
-	Policy            func(*s3.BucketPolicyArgs)
-	Notification      func(*s3.BucketNotificationArgs)
+	// Key is the customer managed KMS key ("<bucket>-key"), with SSE-KMS and no KmsKeyArn.
+	Key func(*kms.KeyArgs)
+	// Encryption is the default encryption configuration ("<bucket>-encryption").
+	Encryption func(*s3.BucketServerSideEncryptionConfigurationV2Args)
+	// Versioning is the versioning configuration ("<bucket>-versioning"), unless Unversioned.
+	Versioning func(*s3.BucketVersioningV2Args)
+	// Lifecycle is the lifecycle configuration ("<bucket>-lifecycle").
+	Lifecycle func(*s3.BucketLifecycleConfigurationV2Args)
+	// Logging is the server access logging configuration ("<bucket>-logging"), with AccessLogs.
+	Logging func(*s3.BucketLoggingV2Args)
+	// Policy is the bucket's only bucket policy ("<bucket>-policy").
+	Policy func(*s3.BucketPolicyArgs)
+	// Notification is the notification configuration sending events to EventBridge
+	// ("<bucket>-notifications").
+	Notification func(*s3.BucketNotificationArgs)
 }
 
 // Bucket is an S3 bucket with every control on. See the package documentation.

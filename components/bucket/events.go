@@ -55,8 +55,9 @@ type EventArgs struct {
 	Transform EventTransform
 }
 
-// EventTransform holds the hook for an event rule.
+// EventTransform holds the hook for an event rule, applied right before it is created.
 type EventTransform struct {
+	// Rule is the EventBridge rule ("<bucket>-<name>").
 	Rule func(*cloudwatch.EventRuleArgs)
 }
 
@@ -288,10 +289,14 @@ type TargetArgs struct {
 	Transform TargetTransform
 }
 
-// TargetTransform holds the hooks of one delivery.
+// TargetTransform holds the hooks of one delivery, each applied right before its child is
+// created. The role's inline policy ("<...>-role-deliver") has no hook: use pulumi.Transforms.
 type TargetTransform struct {
+	// Target is the EventBridge target ("<bucket>-<event>-<target name>").
 	Target func(*cloudwatch.EventTargetArgs)
-	Role   func(*iam.RoleArgs)
+	// Role is the role EventBridge assumes ("<bucket>-<event>-<target name>-role"), for ByRole
+	// deliveries.
+	Role func(*iam.RoleArgs)
 }
 
 // Target is one connection from an event rule to a target.

@@ -51,7 +51,7 @@ const (
 type Transform struct {
 	// Body changes the dashboard body (add, move or remove widgets) before it is marshalled.
 	Body func(*Body)
-	// Dashboard changes the dashboard resource's arguments.
+	// Dashboard is the CloudWatch dashboard ("<dashboard>").
 	Dashboard func(*cloudwatch.DashboardArgs)
 }
 

@@ -45,7 +45,7 @@ type Queue interface {
 	Target
 	// QueueArn is the queue's ARN (the same as TargetArn).
 	QueueArn() pulumi.StringOutput
-	// Fifo reports a Fifo queue: senders must then give a message group id.
+	// Fifo reports a FIFO queue: senders must then give a message group id.
 	Fifo() bool
 	// AdmitsService reports whether the queue's resource policy admits service sending on
 	// behalf of sourceArn (EventBridge delivers to a queue through its policy, not a role). A

@@ -85,14 +85,28 @@ type Sender struct {
 	SourceArn pulumi.StringInput
 }
 
-// Transform holds one optional hook per child resource, applied right before it is created.
+// Transform holds one optional hook per child resource, applied right before it is created,
+// after skein's choices; skein does not re-validate what they set. A nil hook leaves the child as
+// skein built it. Subscriptions have their own (SubscribeArgs.Transform).
+// For a child without a hook, or to change resource options rather than arguments, pass
+// pulumi.Transforms (or pulumi.Transformations) in the component's options: they reach every
+// child.
 type Transform struct {
-	Queue                 func(*sqs.QueueArgs)
-	DeadLetterQueue       func(*sqs.QueueArgs)
-	QueuePolicy           func(*sqs.QueuePolicyArgs)
+	// Queue is the SQS queue ("<queue>").
+	Queue func(*sqs.QueueArgs)
+	// DeadLetterQueue is the dead-letter SQS queue ("<queue>-dlq").
+	DeadLetterQueue func(*sqs.QueueArgs)
+	// QueuePolicy is the queue's policy ("<queue>-policy": TLS only, Senders).
+	QueuePolicy func(*sqs.QueuePolicyArgs)
+	// DeadLetterQueuePolicy is the dead-letter queue's TLS-only policy ("<queue>-dlq-policy").
 	DeadLetterQueuePolicy func(*sqs.QueuePolicyArgs)
-	RedriveAllowPolicy    func(*sqs.RedriveAllowPolicyArgs)
-	DeadLetterAlarm       func(*cloudwatch.MetricAlarmArgs)
+	// RedriveAllowPolicy lets only the queue use the dead-letter queue
+	// ("<queue>-dlq-redrive-allow").
+	RedriveAllowPolicy func(*sqs.RedriveAllowPolicyArgs)
+	// DeadLetterAlarm is the alarm on the dead-letter queue's first message
+	// ("<queue>-dlq-alarm").
+	DeadLetterAlarm func(*cloudwatch.MetricAlarmArgs)
+	// OldestMessageAgeAlarm is the backlog alarm ("<queue>-age-alarm").
 	OldestMessageAgeAlarm func(*cloudwatch.MetricAlarmArgs)
 }
 
@@ -101,7 +115,7 @@ type QueueArgs struct {
 	// Stage supplies tags, protection, region and the alarm topic; nil means stage.Load.
 	Stage *stage.Stage
 
-	// Fifo makes the queue and its dead-letter queue Fifo queues; zero means standard queues.
+	// Fifo makes the queue and its dead-letter queue FIFO queues; zero means standard queues.
 	Fifo bool
 	// ContentBasedDeduplication (FIFO only) deduplicates on a SHA-256 of the body when the
 	// sender gives no deduplication id; zero means senders must give one.
@@ -654,7 +668,7 @@ func sameInput(a, b pulumi.StringInput) bool {
 	return ta == tb && ta.Comparable() && a == b
 }
 
-// Fifo implements policy.Queue: whether the queue is a Fifo queue.
+// Fifo implements policy.Queue: whether the queue is a FIFO queue.
 func (q *Queue) Fifo() bool { return q.fifo }
 
 // TargetArn implements policy.Target: the queue's ARN.

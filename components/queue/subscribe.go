@@ -44,8 +44,10 @@ const (
 	maxFunctionTimeout    = 15 * time.Minute
 )
 
-// SubscribeTransform holds the optional hook for the subscription's child resource.
+// SubscribeTransform holds the optional hook for the subscription's child resource, applied right
+// before it is created. The consumer's consume policy is the consumer's own (its AttachPolicy).
 type SubscribeTransform struct {
+	// EventSourceMapping is the Lambda event source mapping ("<queue>-<Name>").
 	EventSourceMapping func(*lambda.EventSourceMappingArgs)
 }
 

@@ -89,12 +89,21 @@ type InputTarget interface {
 	ScheduleInput(doc map[string]any) (string, error)
 }
 
-// Transform holds one optional hook per child resource, applied right before it is created.
+// Transform holds one optional hook per child resource, applied right before it is created,
+// after skein's choices; skein does not re-validate what they set. A nil hook leaves the child as
+// skein built it.
+// For a child without a hook, or to change resource options rather than arguments, pass
+// pulumi.Transforms (or pulumi.Transformations) in the component's options: they reach every
+// child.
 type Transform struct {
-	Schedule   func(*scheduler.ScheduleArgs)
-	Role       func(*iam.RoleArgs)
+	// Schedule is the EventBridge Scheduler schedule ("<schedule>").
+	Schedule func(*scheduler.ScheduleArgs)
+	// Role is the scheduler's execution role ("<schedule>-exec").
+	Role func(*iam.RoleArgs)
+	// RolePolicy is the role's delivery policy ("<schedule>-deliver").
 	RolePolicy func(*iam.RolePolicyArgs)
-	// Group applies to the group the schedule creates when ScheduleArgs.Group is nil.
+	// Group is the schedule group component's group ("<schedule>-group"), when
+	// ScheduleArgs.Group is nil.
 	Group func(*scheduler.ScheduleGroupArgs)
 	// DeadLetterQueue changes the arguments of the dead-letter queue component the schedule
 	// creates (not of a shared DeadLetter.Queue).

@@ -128,6 +128,9 @@ type WorkerArgs struct {
 // Transform holds one optional hook per child resource, for what skein did not foresee. Each runs
 // right before its child is created, after skein's choices, and is not re-validated. A nil hook
 // leaves the child as skein built it.
+// For a child without a hook, or to change resource options rather than arguments, pass
+// pulumi.Transforms (or pulumi.Transformations) in the component's options: they reach every
+// child.
 type Transform struct {
 	// Role is the execution role ("<worker>-role").
 	Role func(*iam.RoleArgs)

@@ -208,7 +208,7 @@ func (e ExistingQueue) TargetArn() pulumi.StringOutput { return pulumi.String(e)
 // QueueArn implements policy.Queue.
 func (e ExistingQueue) QueueArn() pulumi.StringOutput { return e.TargetArn() }
 
-// Fifo implements policy.Queue: whether the queue's name ends in ".fifo", as every Fifo queue's
+// Fifo implements policy.Queue: whether the queue's name ends in ".fifo", as every FIFO queue's
 // must.
 func (e ExistingQueue) Fifo() bool { return strings.HasSuffix(string(e), ".fifo") }
 

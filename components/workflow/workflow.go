@@ -66,13 +66,24 @@ type WorkflowArgs struct {
 	Transform Transform
 }
 
-// Transform holds one optional hook per child resource type.
+// Transform holds one optional hook per child resource, applied right before it is created,
+// after skein's choices; skein does not re-validate what they set. A nil hook leaves the child as
+// skein built it.
+// For a child without a hook, or to change resource options rather than arguments, pass
+// pulumi.Transforms (or pulumi.Transformations) in the component's options: they reach every
+// child.
 type Transform struct {
-	Role         func(*iam.RoleArgs)
-	RolePolicy   func(*iam.RolePolicyArgs)
-	LogGroup     func(*cloudwatch.LogGroupArgs)
+	// Role is the state machine's execution role ("<workflow>-states-role").
+	Role func(*iam.RoleArgs)
+	// RolePolicy is the role's inline policy derived from the definition ("<workflow>-policy").
+	RolePolicy func(*iam.RolePolicyArgs)
+	// LogGroup is the state machine's log group ("<workflow>-states-logs").
+	LogGroup func(*cloudwatch.LogGroupArgs)
+	// StateMachine is the Step Functions state machine ("<workflow>").
 	StateMachine func(*sfn.StateMachineArgs)
-	// Alarm receives the metric name (ExecutionsFailed...) with the arguments.
+	// Alarm receives each alarm with its metric name (ExecutionsFailed, ExecutionsTimedOut,
+	// ExecutionsAborted, ExecutionThrottled): "<workflow>-failed", "<workflow>-timed-out",
+	// "<workflow>-aborted", "<workflow>-throttled".
 	Alarm func(metric string, args *cloudwatch.MetricAlarmArgs)
 }
 
