@@ -1,6 +1,7 @@
 package bucket
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -196,18 +197,14 @@ var _ pulumi.ComponentResource = (*Bucket)(nil)
 // withDefaults returns a copy of the arguments with every default applied: the one place
 // defaults live. st is nil while the stage is not known (its defaults are then left out).
 func (a BucketArgs) withDefaults(name string, st *stage.Stage) BucketArgs {
-	if a.Encryption == "" {
-		a.Encryption = SseS3
-	}
+	a.Encryption = cmp.Or(a.Encryption, SseS3)
 	if a.NoncurrentDays == 0 {
 		a.NoncurrentDays = DefaultNoncurrentDays
 		if st != nil && st.Production {
 			a.NoncurrentDays = DefaultProductionNoncurrentDays
 		}
 	}
-	if a.AbortIncompleteUploadDays == 0 {
-		a.AbortIncompleteUploadDays = DefaultAbortIncompleteUploadDays
-	}
+	a.AbortIncompleteUploadDays = cmp.Or(a.AbortIncompleteUploadDays, DefaultAbortIncompleteUploadDays)
 	if a.AccessLogs != nil {
 		l := *a.AccessLogs
 		if l.Prefix == "" {

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,12 +131,8 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 // withDefaults returns a copy of the arguments with every default applied: the one place
 // defaults live.
 func (a DashboardArgs) withDefaults() DashboardArgs {
-	if a.Period == 0 {
-		a.Period = DefaultPeriod
-	}
-	if a.Start == 0 {
-		a.Start = 24 * time.Hour
-	}
+	a.Period = cmp.Or(a.Period, DefaultPeriod)
+	a.Start = cmp.Or(a.Start, 24*time.Hour)
 	return a
 }
 

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -245,30 +246,16 @@ func (a QueueArgs) withDefaults() QueueArgs {
 	if a.Fifo && a.ThroughputLimit == "" {
 		a.ThroughputLimit = PerQueue
 	}
-	if a.ConsumerTimeout == 0 {
-		a.ConsumerTimeout = DefaultConsumerTimeout
-	}
-	if a.MessageRetention == 0 {
-		a.MessageRetention = DefaultRetention
-	}
-	if a.MaxMessageSize == 0 {
-		a.MaxMessageSize = MaxMessageSize
-	}
-	if a.ReceiveWaitTime == 0 {
-		a.ReceiveWaitTime = DefaultReceiveWait
-	}
-	if a.MaxReceiveCount == 0 {
-		a.MaxReceiveCount = DefaultMaxReceiveCount
-	}
-	if a.DeadLetterRetention == 0 {
-		a.DeadLetterRetention = DefaultDeadLetterRetention
-	}
+	a.ConsumerTimeout = cmp.Or(a.ConsumerTimeout, DefaultConsumerTimeout)
+	a.MessageRetention = cmp.Or(a.MessageRetention, DefaultRetention)
+	a.MaxMessageSize = cmp.Or(a.MaxMessageSize, MaxMessageSize)
+	a.ReceiveWaitTime = cmp.Or(a.ReceiveWaitTime, DefaultReceiveWait)
+	a.MaxReceiveCount = cmp.Or(a.MaxReceiveCount, DefaultMaxReceiveCount)
+	a.DeadLetterRetention = cmp.Or(a.DeadLetterRetention, DefaultDeadLetterRetention)
 	if a.KmsKeyArn != nil && a.KmsDataKeyReuse == 0 {
 		a.KmsDataKeyReuse = DefaultKeyReuse
 	}
-	if a.OldestMessageAgeThreshold == 0 {
-		a.OldestMessageAgeThreshold = DefaultOldestMessageAge
-	}
+	a.OldestMessageAgeThreshold = cmp.Or(a.OldestMessageAgeThreshold, DefaultOldestMessageAge)
 	return a
 }
 

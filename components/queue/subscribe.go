@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -93,12 +94,8 @@ const EventCountMetrics = "EventCount"
 // withDefaults returns a copy of the arguments with every default applied, the ones derived from
 // the consumer's reserved concurrency too: the one place defaults live.
 func (a SubscribeArgs) withDefaults(con Consumer) SubscribeArgs {
-	if a.Name == "" {
-		a.Name = defaultSubscription
-	}
-	if a.BatchSize == 0 {
-		a.BatchSize = DefaultBatchSize
-	}
+	a.Name = cmp.Or(a.Name, defaultSubscription)
+	a.BatchSize = cmp.Or(a.BatchSize, DefaultBatchSize)
 	if a.MaxConcurrency == 0 {
 		r := 0
 		if !policy.IsNil(con) {

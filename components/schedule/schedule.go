@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -233,9 +234,7 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 // derived from the parsed expression or the target (MaxEventAge, a FIFO target's
 // MessageGroupId) are resolve's.
 func (a ScheduleArgs) withDefaults(st *stage.Stage) ScheduleArgs {
-	if a.TimeZone == "" {
-		a.TimeZone = st.TimeZone
-	}
+	a.TimeZone = cmp.Or(a.TimeZone, st.TimeZone)
 	if a.State == "" {
 		a.State = StateDisabled
 		if st.Production {
@@ -245,9 +244,7 @@ func (a ScheduleArgs) withDefaults(st *stage.Stage) ScheduleArgs {
 	if a.RetryAttempts == nil {
 		a.RetryAttempts = pulumi.IntRef(DefaultRetryAttempts)
 	}
-	if a.ContextKey == "" {
-		a.ContextKey = DefaultContextKey
-	}
+	a.ContextKey = cmp.Or(a.ContextKey, DefaultContextKey)
 	if a.Clock == nil {
 		a.Clock = time.Now
 	}

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -216,31 +217,17 @@ var reservedEnv = map[string]bool{
 // withDefaults returns a copy of the arguments with every default applied, the stage's log
 // retention too: the one place defaults live.
 func (a WorkerArgs) withDefaults(st *stage.Stage) WorkerArgs {
-	if a.Architecture == "" {
-		a.Architecture = Arm64
-	}
-	if a.MemoryMB == 0 {
-		a.MemoryMB = defaultMemoryMB
-	}
-	if a.Timeout == 0 {
-		a.Timeout = defaultTimeout
-	}
-	if a.EphemeralStorageMB == 0 {
-		a.EphemeralStorageMB = MinEphemeralMB
-	}
-	if a.LogLevel == "" {
-		a.LogLevel = Info
-	}
-	if a.LogRetentionDays == 0 {
-		a.LogRetentionDays = st.LogRetentionDays
-	}
+	a.Architecture = cmp.Or(a.Architecture, Arm64)
+	a.MemoryMB = cmp.Or(a.MemoryMB, defaultMemoryMB)
+	a.Timeout = cmp.Or(a.Timeout, defaultTimeout)
+	a.EphemeralStorageMB = cmp.Or(a.EphemeralStorageMB, MinEphemeralMB)
+	a.LogLevel = cmp.Or(a.LogLevel, Info)
+	a.LogRetentionDays = cmp.Or(a.LogRetentionDays, st.LogRetentionDays)
 	if a.MaxRetries == nil {
 		n := MaxAsyncRetries
 		a.MaxRetries = &n
 	}
-	if a.MaxEventAge == 0 {
-		a.MaxEventAge = MaxEventAge
-	}
+	a.MaxEventAge = cmp.Or(a.MaxEventAge, MaxEventAge)
 	return a
 }
 

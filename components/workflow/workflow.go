@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -142,12 +143,8 @@ func (w *Workflow) AttachPolicy(name string, doc policy.Document) (*policy.Grant
 // withDefaults returns a copy of the arguments with every default applied: the one place
 // defaults live.
 func (a WorkflowArgs) withDefaults() WorkflowArgs {
-	if a.Type == "" {
-		a.Type = Standard
-	}
-	if a.LogLevel == "" {
-		a.LogLevel = LogAll
-	}
+	a.Type = cmp.Or(a.Type, Standard)
+	a.LogLevel = cmp.Or(a.LogLevel, LogAll)
 	return a
 }
 
