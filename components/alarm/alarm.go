@@ -12,6 +12,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/skeinhq/skein/components/internal/transform"
 )
 
 // Args configure a component's alarms. The zero value means every alarm the component
@@ -60,10 +62,10 @@ type Metric struct {
 }
 
 // New creates the alarm name: the metric's alarm, missing data not breaching, notifying topic
-// (nil: no one) on alarm and on OK, tagged with tags. transform, when not nil, changes the
+// (nil: no one) on alarm and on OK, tagged with tags. hook, when not nil, changes the
 // arguments right before the alarm is created (a component's Transform hook).
 func New(ctx *pulumi.Context, name string, m Metric, topic pulumi.StringInput, tags pulumi.StringMap,
-	transform func(*cloudwatch.MetricAlarmArgs), opts ...pulumi.ResourceOption) (*cloudwatch.MetricAlarm, error) {
+	hook func(*cloudwatch.MetricAlarmArgs), opts ...pulumi.ResourceOption) (*cloudwatch.MetricAlarm, error) {
 	period, periods := m.Period, m.EvaluationPeriods
 	if period == 0 {
 		period = time.Minute
@@ -91,8 +93,5 @@ func New(ctx *pulumi.Context, name string, m Metric, topic pulumi.StringInput, t
 		args.AlarmActions = pulumi.Array{topic}
 		args.OkActions = pulumi.Array{topic}
 	}
-	if transform != nil {
-		transform(args)
-	}
-	return cloudwatch.NewMetricAlarm(ctx, name, args, opts...)
+	return cloudwatch.NewMetricAlarm(ctx, name, transform.Apply(hook, args), opts...)
 }

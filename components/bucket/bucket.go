@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/stage"
 )
@@ -333,9 +334,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	if a.Name != "" {
 		bucketArgs.Bucket = pulumi.String(a.Name)
 	}
-	if a.Transform.Bucket != nil {
-		a.Transform.Bucket(bucketArgs)
-	}
+	transform.Apply(a.Transform.Bucket, bucketArgs)
 	bkt, err := s3.NewBucketV2(ctx, name, bucketArgs, append([]pulumi.ResourceOption{parent}, st.Protect()...)...)
 	if err != nil {
 		return nil, err
@@ -350,9 +349,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 		IgnorePublicAcls:      pulumi.Bool(true),
 		RestrictPublicBuckets: pulumi.Bool(true),
 	}
-	if a.Transform.PublicAccessBlock != nil {
-		a.Transform.PublicAccessBlock(pabArgs)
-	}
+	transform.Apply(a.Transform.PublicAccessBlock, pabArgs)
 	if b.PublicAccessBlock, err = s3.NewBucketPublicAccessBlock(ctx, name+"-public-access-block", pabArgs, parent); err != nil {
 		return nil, err
 	}
@@ -361,9 +358,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 		Bucket: bkt.ID(),
 		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
 	}
-	if a.Transform.OwnershipControls != nil {
-		a.Transform.OwnershipControls(ownArgs)
-	}
+	transform.Apply(a.Transform.OwnershipControls, ownArgs)
 	if b.OwnershipControls, err = s3.NewBucketOwnershipControls(ctx, name+"-ownership", ownArgs, parent); err != nil {
 		return nil, err
 	}
@@ -378,9 +373,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 			Bucket:                  bkt.ID(),
 			VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
 		}
-		if a.Transform.Versioning != nil {
-			a.Transform.Versioning(verArgs)
-		}
+		transform.Apply(a.Transform.Versioning, verArgs)
 		if b.Versioning, err = s3.NewBucketVersioningV2(ctx, name+"-versioning", verArgs, parent); err != nil {
 			return nil, err
 		}
@@ -388,9 +381,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	}
 
 	lcArgs := &s3.BucketLifecycleConfigurationV2Args{Bucket: bkt.ID(), Rules: lifecycleRules(a)}
-	if a.Transform.Lifecycle != nil {
-		a.Transform.Lifecycle(lcArgs)
-	}
+	transform.Apply(a.Transform.Lifecycle, lcArgs)
 	if b.Lifecycle, err = s3.NewBucketLifecycleConfigurationV2(ctx, name+"-lifecycle", lcArgs, parent, pulumi.DependsOn(lifecycleDeps)); err != nil {
 		return nil, err
 	}
@@ -404,9 +395,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 				PartitionedPrefix: &s3.BucketLoggingV2TargetObjectKeyFormatPartitionedPrefixArgs{PartitionDateSource: pulumi.String("EventTime")},
 			},
 		}
-		if a.Transform.Logging != nil {
-			a.Transform.Logging(logArgs)
-		}
+		transform.Apply(a.Transform.Logging, logArgs)
 		if b.Logging, err = s3.NewBucketLoggingV2(ctx, name+"-logging", logArgs, parent); err != nil {
 			return nil, err
 		}
@@ -417,9 +406,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 		return nil, err
 	}
 	polArgs := &s3.BucketPolicyArgs{Bucket: bkt.ID(), Policy: doc.Json()}
-	if a.Transform.Policy != nil {
-		a.Transform.Policy(polArgs)
-	}
+	transform.Apply(a.Transform.Policy, polArgs)
 	// S3 evaluates a new policy against Block Public Access, so the block must exist first.
 	if b.Policy, err = s3.NewBucketPolicy(ctx, name+"-policy", polArgs, parent,
 		pulumi.DependsOn([]pulumi.Resource{b.PublicAccessBlock, b.OwnershipControls})); err != nil {
@@ -427,9 +414,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	}
 
 	notArgs := &s3.BucketNotificationArgs{Bucket: bkt.ID(), Eventbridge: pulumi.Bool(true)}
-	if a.Transform.Notification != nil {
-		a.Transform.Notification(notArgs)
-	}
+	transform.Apply(a.Transform.Notification, notArgs)
 	if b.Notification, err = s3.NewBucketNotification(ctx, name+"-notifications", notArgs, parent); err != nil {
 		return nil, err
 	}
@@ -465,9 +450,7 @@ func (b *Bucket) encrypt(a BucketArgs, tags pulumi.StringMap) error {
 				DeletionWindowInDays: pulumi.Int(window),
 				Tags:                 tags,
 			}
-			if a.Transform.Key != nil {
-				a.Transform.Key(keyArgs)
-			}
+			transform.Apply(a.Transform.Key, keyArgs)
 			key, err := kms.NewKey(ctx, name+"-key", keyArgs, append([]pulumi.ResourceOption{parent}, b.st.Protect()...)...)
 			if err != nil {
 				return err
@@ -485,9 +468,7 @@ func (b *Bucket) encrypt(a BucketArgs, tags pulumi.StringMap) error {
 		Bucket: b.Bucket.ID(),
 		Rules:  s3.BucketServerSideEncryptionConfigurationV2RuleArray{rule},
 	}
-	if a.Transform.Encryption != nil {
-		a.Transform.Encryption(encArgs)
-	}
+	transform.Apply(a.Transform.Encryption, encArgs)
 	var err error
 	b.Encryption, err = s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-encryption", encArgs, parent)
 	return err

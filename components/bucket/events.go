@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 )
 
@@ -182,9 +183,7 @@ func (b *Bucket) on(name, detailType string, args *EventArgs) (*Event, error) {
 		EventPattern: pattern,
 		Tags:         b.st.TagsFor(b.name),
 	}
-	if a.Transform.Rule != nil {
-		a.Transform.Rule(ruleArgs)
-	}
+	transform.Apply(a.Transform.Rule, ruleArgs)
 	// The rule waits for the notification configuration: without it S3 sends nothing.
 	rule, err := cloudwatch.NewEventRule(b.ctx, b.name+"-"+name, ruleArgs, pulumi.Parent(b), pulumi.DependsOn([]pulumi.Resource{b.Notification}))
 	if err != nil {
@@ -407,9 +406,7 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 			AssumeRolePolicy: trust.Json(),
 			Tags:             b.st.TagsFor(b.name),
 		}
-		if a.Transform.Role != nil {
-			a.Transform.Role(roleArgs)
-		}
+		transform.Apply(a.Transform.Role, roleArgs)
 		role, err := iam.NewRole(ctx, child+"-role", roleArgs, parent)
 		if err != nil {
 			return nil, err
@@ -443,9 +440,7 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 	if a.MessageGroupId != "" {
 		targetArgs.SqsTarget = &cloudwatch.EventTargetSqsTargetArgs{MessageGroupId: pulumi.String(a.MessageGroupId)}
 	}
-	if a.Transform.Target != nil {
-		a.Transform.Target(targetArgs)
-	}
+	transform.Apply(a.Transform.Target, targetArgs)
 	tgt, err := cloudwatch.NewEventTarget(ctx, child, targetArgs, parent, pulumi.DependsOn(deps))
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/schedule"
 	"github.com/skeinhq/skein/components/stage"
@@ -381,9 +382,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 
 	physical := st.PhysicalName(name, MaxNameLength)
 	da := &cloudwatch.DashboardArgs{DashboardName: pulumi.String(physical), DashboardBody: d.Body}
-	if a.Transform.Dashboard != nil {
-		a.Transform.Dashboard(da)
-	}
+	transform.Apply(a.Transform.Dashboard, da)
 	var err error
 	d.Dashboard, err = cloudwatch.NewDashboard(ctx, name, da, pulumi.Parent(d))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/stage"
 )
@@ -417,9 +418,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		Tags:                     tags,
 	}
 	encrypt(dlqArgs)
-	if f := a.Transform.DeadLetterQueue; f != nil {
-		f(dlqArgs)
-	}
+	transform.Apply(a.Transform.DeadLetterQueue, dlqArgs)
 	q.DeadLetterQueue, err = sqs.NewQueue(ctx, name+"-dlq", dlqArgs, child...)
 	if err != nil {
 		return nil, err
@@ -444,9 +443,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
 		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
 	}
-	if f := a.Transform.Queue; f != nil {
-		f(qArgs)
-	}
+	transform.Apply(a.Transform.Queue, qArgs)
 	q.Queue, err = sqs.NewQueue(ctx, name, qArgs, child...)
 	if err != nil {
 		return nil, err
@@ -462,25 +459,19 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 			return string(b), err
 		}).(pulumi.StringOutput),
 	}
-	if f := a.Transform.RedriveAllowPolicy; f != nil {
-		f(rap)
-	}
+	transform.Apply(a.Transform.RedriveAllowPolicy, rap)
 	q.RedriveAllowPolicy, err = sqs.NewRedriveAllowPolicy(ctx, name+"-dlq-redrive-allow", rap, pulumi.Parent(q))
 	if err != nil {
 		return nil, err
 	}
 
 	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).Json()}
-	if f := a.Transform.QueuePolicy; f != nil {
-		f(pa)
-	}
+	transform.Apply(a.Transform.QueuePolicy, pa)
 	if q.Policy, err = sqs.NewQueuePolicy(ctx, name+"-policy", pa, pulumi.Parent(q)); err != nil {
 		return nil, err
 	}
 	dpa := &sqs.QueuePolicyArgs{QueueUrl: q.DeadLetterQueue.Url, Policy: policy.Document{Statements: []policy.Statement{policy.DenyInsecureTransport("sqs", q.DeadLetterQueue.Arn)}}.Json()}
-	if f := a.Transform.DeadLetterQueuePolicy; f != nil {
-		f(dpa)
-	}
+	transform.Apply(a.Transform.DeadLetterQueuePolicy, dpa)
 	if q.DeadLetterPolicy, err = sqs.NewQueuePolicy(ctx, name+"-dlq-policy", dpa, pulumi.Parent(q)); err != nil {
 		return nil, err
 	}
@@ -525,9 +516,7 @@ func (q *Queue) withoutDeadLetterQueue(ctx *pulumi.Context, st *stage.Stage, a Q
 		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
 		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
 	}
-	if f := a.Transform.Queue; f != nil {
-		f(qArgs)
-	}
+	transform.Apply(a.Transform.Queue, qArgs)
 	var err error
 	if q.Queue, err = sqs.NewQueue(ctx, q.name, qArgs, child...); err != nil {
 		return err
@@ -542,9 +531,7 @@ func (q *Queue) withoutDeadLetterQueue(ctx *pulumi.Context, st *stage.Stage, a Q
 		}
 	}
 	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).Json()}
-	if f := a.Transform.QueuePolicy; f != nil {
-		f(pa)
-	}
+	transform.Apply(a.Transform.QueuePolicy, pa)
 	if q.Policy, err = sqs.NewQueuePolicy(ctx, q.name+"-policy", pa, pulumi.Parent(q)); err != nil {
 		return err
 	}

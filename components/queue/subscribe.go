@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 )
 
@@ -240,9 +241,7 @@ func (q *Queue) subscribe(con Consumer, a SubscribeArgs) (*lambda.EventSourceMap
 		}
 		args.FilterCriteria = &lambda.EventSourceMappingFilterCriteriaArgs{Filters: fs}
 	}
-	if f := a.Transform.EventSourceMapping; f != nil {
-		f(args)
-	}
+	transform.Apply(a.Transform.EventSourceMapping, args)
 	opts := []pulumi.ResourceOption{pulumi.Parent(q)}
 	if len(dependsOn) > 0 {
 		opts = append(opts, pulumi.DependsOn(dependsOn))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/schedule/cron"
@@ -584,9 +585,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 			OldestMessageAgeThreshold: time.Minute,
 			Alarms:                    a.Alarms,
 		}
-		if f := a.Transform.DeadLetterQueue; f != nil {
-			f(qa)
-		}
+		transform.Apply(a.Transform.DeadLetterQueue, qa)
 		// "-schedule-dlq", not "-dlq": a queue component named like the schedule owns
 		// "<name>-dlq". The alias (inherited by the children, whose names start with the
 		// component's) keeps the queue of stacks deployed before the rename.
@@ -604,9 +603,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 		AssumeRolePolicy: trust.Json(),
 		Tags:             st.TagsFor(name),
 	}
-	if f := a.Transform.Role; f != nil {
-		f(ra)
-	}
+	transform.Apply(a.Transform.Role, ra)
 	// "-exec" (the scheduler's execution role), not "-role": a worker named like the schedule
 	// owns "<name>-role". The alias keeps the role of stacks deployed before the rename.
 	if s.Role, err = iam.NewRole(ctx, name+"-exec", ra, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-role")}})); err != nil {
@@ -614,9 +611,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	}
 	deliver := DeliverPolicy(a.Target, s.DeadLetterQueue)
 	pa := &iam.RolePolicyArgs{Role: s.Role.Name, Policy: deliver.Json()}
-	if f := a.Transform.RolePolicy; f != nil {
-		f(pa)
-	}
+	transform.Apply(a.Transform.RolePolicy, pa)
 	if s.RolePolicy, err = iam.NewRolePolicy(ctx, name+"-deliver", pa, parent); err != nil {
 		return nil, err
 	}
@@ -660,9 +655,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	if !a.EndDate.IsZero() {
 		sa.EndDate = pulumi.String(a.EndDate.UTC().Format(time.RFC3339))
 	}
-	if f := a.Transform.Schedule; f != nil {
-		f(sa)
-	}
+	transform.Apply(a.Transform.Schedule, sa)
 	// The role policy must exist before the first invocation, or it fails with AccessDenied.
 	if s.Schedule, err = scheduler.NewSchedule(ctx, name, sa, parent, pulumi.DependsOn([]pulumi.Resource{s.RolePolicy})); err != nil {
 		return nil, err

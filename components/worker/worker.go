@@ -17,6 +17,7 @@ import (
 	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/stage"
@@ -368,9 +369,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		Description: pulumi.String(fmt.Sprintf("skein worker %s (%s)", name, st.Name)),
 		Tags:        tags,
 	}
-	if a.Transform.Role != nil {
-		a.Transform.Role(roleArgs)
-	}
+	transform.Apply(a.Transform.Role, roleArgs)
 	if w.Role, err = iam.NewRole(ctx, name+"-role", roleArgs, parent); err != nil {
 		return nil, err
 	}
@@ -380,9 +379,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		RetentionInDays: pulumi.Int(a.LogRetentionDays),
 		Tags:            tags,
 	}
-	if a.Transform.LogGroup != nil {
-		a.Transform.LogGroup(lgArgs)
-	}
+	transform.Apply(a.Transform.LogGroup, lgArgs)
 	if w.LogGroup, err = cloudwatch.NewLogGroup(ctx, name+"-logs", lgArgs, parent); err != nil {
 		return nil, err
 	}
@@ -426,9 +423,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		Role:   w.Role.Name,
 		Policy: policy.Document{Statements: statements}.Json(),
 	}
-	if a.Transform.RolePolicy != nil {
-		a.Transform.RolePolicy(baseArgs)
-	}
+	transform.Apply(a.Transform.RolePolicy, baseArgs)
 	base, err := iam.NewRolePolicy(ctx, name+"-base", baseArgs, parent)
 	if err != nil {
 		return nil, err
@@ -471,9 +466,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	if a.ReservedConcurrency > 0 {
 		fnArgs.ReservedConcurrentExecutions = pulumi.Int(a.ReservedConcurrency)
 	}
-	if a.Transform.Function != nil {
-		a.Transform.Function(fnArgs)
-	}
+	transform.Apply(a.Transform.Function, fnArgs)
 	// The function waits for its log permissions so its first invocation can log.
 	if w.Function, err = lambda.NewFunction(ctx, name, fnArgs, parent, pulumi.DependsOn([]pulumi.Resource{base, w.LogGroup})); err != nil {
 		return nil, err
@@ -489,9 +482,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 			OnFailure: &lambda.FunctionEventInvokeConfigDestinationConfigOnFailureArgs{Destination: failureArn(w, failure)},
 		}
 	}
-	if a.Transform.EventInvokeConfig != nil {
-		a.Transform.EventInvokeConfig(eicArgs)
-	}
+	transform.Apply(a.Transform.EventInvokeConfig, eicArgs)
 	if _, err := lambda.NewFunctionEventInvokeConfig(ctx, name+"-async", eicArgs, parent, pulumi.DependsOn([]pulumi.Resource{base})); err != nil {
 		return nil, err
 	}
@@ -533,9 +524,7 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs) (*queue.Queue, error) {
 		OldestMessageAgeThreshold: time.Minute,
 		Alarms:                    a.Alarms,
 	}
-	if f := a.Transform.DeadLetterQueue; f != nil {
-		f(qa)
-	}
+	transform.Apply(a.Transform.DeadLetterQueue, qa)
 	// "-async-dlq", not "-dlq": a queue component named like the worker owns "<name>-dlq". The
 	// queue's children were the worker's own before it was a skein queue, and named "-dlq"
 	// before that: the aliases keep the resources of stacks deployed then.
@@ -592,9 +581,9 @@ func functionAlarms(timeout time.Duration) []functionAlarm {
 func (w *Worker) newAlarms(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) error {
 	topic := a.Alarms.Topic(st.AlarmTopicArn)
 	for _, m := range functionAlarms(a.Timeout) {
-		var transform func(*cloudwatch.MetricAlarmArgs)
+		var hook func(*cloudwatch.MetricAlarmArgs)
 		if f := a.Transform.Alarm; f != nil {
-			transform = func(args *cloudwatch.MetricAlarmArgs) { f(m.metric, args) }
+			hook = func(args *cloudwatch.MetricAlarmArgs) { f(m.metric, args) }
 		}
 		al, err := alarm.New(w.ctx, w.name+"-"+m.suffix+"-alarm", alarm.Metric{
 			Description: pulumi.Sprintf("Worker %s: %s", w.name, m.what),
@@ -604,7 +593,7 @@ func (w *Worker) newAlarms(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap)
 			Statistic:   m.statistic,
 			Threshold:   m.threshold,
 			Comparison:  m.comparison,
-		}, topic, tags, transform, pulumi.Parent(w))
+		}, topic, tags, hook, pulumi.Parent(w))
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/stage"
 )
@@ -205,9 +206,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 		}}}.Json(),
 		Tags: tags,
 	}
-	if f := a.Transform.Role; f != nil {
-		f(roleArgs)
-	}
+	transform.Apply(a.Transform.Role, roleArgs)
 	// "-states-role", not "-role": a worker named like the workflow owns "<name>-role". The
 	// alias keeps the role of stacks deployed before the rename.
 	role, err := iam.NewRole(ctx, name+"-states-role", roleArgs, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-role")}}))
@@ -221,9 +220,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 		RetentionInDays: pulumi.Int(st.LogRetentionDays),
 		Tags:            tags,
 	}
-	if f := a.Transform.LogGroup; f != nil {
-		f(logGroupArgs)
-	}
+	transform.Apply(a.Transform.LogGroup, logGroupArgs)
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-states-logs", logGroupArgs, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-logs")}}))
 	if err != nil {
 		return nil, err
@@ -240,9 +237,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 		return nil, err
 	}
 	rpArgs := &iam.RolePolicyArgs{Role: role.Name, Policy: doc.Json()}
-	if f := a.Transform.RolePolicy; f != nil {
-		f(rpArgs)
-	}
+	transform.Apply(a.Transform.RolePolicy, rpArgs)
 	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-policy", rpArgs, parent)
 	if err != nil {
 		return nil, err
@@ -294,9 +289,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 		TracingConfiguration: &sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(!a.DisableTracing)},
 		Tags:                 tags,
 	}
-	if f := a.Transform.StateMachine; f != nil {
-		f(smArgs)
-	}
+	transform.Apply(a.Transform.StateMachine, smArgs)
 	// The role must hold its policy before Step Functions checks log delivery at creation.
 	sm, err := sfn.NewStateMachine(ctx, name, smArgs, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
 	if err != nil {
@@ -314,9 +307,9 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	if !a.Alarms.Disabled {
 		topic := a.Alarms.Topic(st.AlarmTopicArn)
 		for _, m := range alarmMetrics {
-			var transform func(*cloudwatch.MetricAlarmArgs)
+			var hook func(*cloudwatch.MetricAlarmArgs)
 			if f := a.Transform.Alarm; f != nil {
-				transform = func(args *cloudwatch.MetricAlarmArgs) { f(m.metric, args) }
+				hook = func(args *cloudwatch.MetricAlarmArgs) { f(m.metric, args) }
 			}
 			al, err := alarm.New(ctx, name+"-"+m.suffix, alarm.Metric{
 				Description: pulumi.Sprintf("Workflow %s: %s in the last minute.", name, m.what),
@@ -326,7 +319,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 				Statistic:   "Sum",
 				Threshold:   1,
 				Comparison:  "GreaterThanOrEqualToThreshold",
-			}, topic, tags, transform, parent)
+			}, topic, tags, hook, parent)
 			if err != nil {
 				return nil, err
 			}
