@@ -428,23 +428,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		b, err := json.Marshal(redrivePolicy{DeadLetterTargetArn: arn, MaxReceiveCount: a.MaxReceiveCount})
 		return string(b), err
 	}).(pulumi.StringOutput)
-	qArgs := &sqs.QueueArgs{
-		MessageRetentionSeconds:  pulumi.Int(seconds(a.MessageRetention)),
-		DelaySeconds:             pulumi.Int(seconds(a.Delay)),
-		MaxMessageSize:           pulumi.Int(a.MaxMessageSize),
-		ReceiveWaitTimeSeconds:   pulumi.Int(seconds(a.ReceiveWaitTime)),
-		VisibilityTimeoutSeconds: pulumi.Int(seconds(visibility)),
-		RedrivePolicy:            redrive,
-		Tags:                     tags,
-	}
-	encrypt(qArgs)
-	if a.Fifo {
-		qArgs.ContentBasedDeduplication = pulumi.Bool(a.ContentBasedDeduplication)
-		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
-		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
-	}
-	transform.Apply(a.Transform.Queue, qArgs)
-	q.Queue, err = sqs.NewQueue(ctx, name, qArgs, child...)
+	q.Queue, err = sqs.NewQueue(ctx, name, q.queueArgs(a, tags, redrive, encrypt), child...)
 	if err != nil {
 		return nil, err
 	}
@@ -488,7 +472,32 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		}
 	}
 
-	return q, stage.RegisterOutputs(ctx, q, pulumi.Map{
+	return q, q.registerOutputs()
+}
+
+// queueArgs are the arguments of the queue itself; redrive is nil for a queue without a
+// dead-letter queue.
+func (q *Queue) queueArgs(a QueueArgs, tags pulumi.StringMap, redrive pulumi.StringPtrInput, encrypt func(*sqs.QueueArgs)) *sqs.QueueArgs {
+	qArgs := &sqs.QueueArgs{
+		MessageRetentionSeconds:  pulumi.Int(seconds(a.MessageRetention)),
+		DelaySeconds:             pulumi.Int(seconds(a.Delay)),
+		MaxMessageSize:           pulumi.Int(a.MaxMessageSize),
+		ReceiveWaitTimeSeconds:   pulumi.Int(seconds(a.ReceiveWaitTime)),
+		VisibilityTimeoutSeconds: pulumi.Int(seconds(q.visibility)),
+		RedrivePolicy:            redrive,
+		Tags:                     tags,
+	}
+	encrypt(qArgs)
+	if a.Fifo {
+		qArgs.ContentBasedDeduplication = pulumi.Bool(a.ContentBasedDeduplication)
+		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
+		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
+	}
+	return transform.Apply(a.Transform.Queue, qArgs)
+}
+
+func (q *Queue) registerOutputs() error {
+	return stage.RegisterOutputs(q.ctx, q, pulumi.Map{
 		"arn":            q.Arn,
 		"url":            q.Url,
 		"name":           q.Name,
@@ -502,23 +511,8 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 // withoutDeadLetterQueue creates the rest of a queue that is itself a dead-letter queue: the
 // queue, its TLS-only policy (and senders), its oldest-message alarm.
 func (q *Queue) withoutDeadLetterQueue(ctx *pulumi.Context, st *stage.Stage, a QueueArgs, tags pulumi.StringMap, child []pulumi.ResourceOption, encrypt func(*sqs.QueueArgs)) error {
-	qArgs := &sqs.QueueArgs{
-		MessageRetentionSeconds:  pulumi.Int(seconds(a.MessageRetention)),
-		DelaySeconds:             pulumi.Int(seconds(a.Delay)),
-		MaxMessageSize:           pulumi.Int(a.MaxMessageSize),
-		ReceiveWaitTimeSeconds:   pulumi.Int(seconds(a.ReceiveWaitTime)),
-		VisibilityTimeoutSeconds: pulumi.Int(seconds(q.visibility)),
-		Tags:                     tags,
-	}
-	encrypt(qArgs)
-	if a.Fifo {
-		qArgs.ContentBasedDeduplication = pulumi.Bool(a.ContentBasedDeduplication)
-		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
-		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
-	}
-	transform.Apply(a.Transform.Queue, qArgs)
 	var err error
-	if q.Queue, err = sqs.NewQueue(ctx, q.name, qArgs, child...); err != nil {
+	if q.Queue, err = sqs.NewQueue(ctx, q.name, q.queueArgs(a, tags, nil, encrypt), child...); err != nil {
 		return err
 	}
 	empty := pulumi.String("").ToStringOutput()
@@ -540,15 +534,7 @@ func (q *Queue) withoutDeadLetterQueue(ctx *pulumi.Context, st *stage.Stage, a Q
 			return err
 		}
 	}
-	return stage.RegisterOutputs(ctx, q, pulumi.Map{
-		"arn":            q.Arn,
-		"url":            q.Url,
-		"name":           q.Name,
-		"deadLetterArn":  q.DeadLetterArn,
-		"deadLetterUrl":  q.DeadLetterUrl,
-		"deadLetterName": q.DeadLetterName,
-		"redriveCommand": q.RedriveCommand,
-	})
+	return q.registerOutputs()
 }
 
 type redrivePolicy struct {
