@@ -137,6 +137,15 @@ func (a DashboardArgs) withDefaults() DashboardArgs {
 	return a
 }
 
+// noNil reports every nil entry of m, the field named field.
+func noNil[V any](c *check.Errors, field string, m map[string]*V) {
+	for k, v := range m {
+		if v == nil {
+			c.Add(field+"["+k+"]", "must not be nil", nil)
+		}
+	}
+}
+
 func (a DashboardArgs) validate(name string, st *stage.Stage) error {
 	c := check.New("dashboard", name)
 	if st != nil {
@@ -150,26 +159,10 @@ func (a DashboardArgs) validate(name string, st *stage.Stage) error {
 	if a.Start < time.Hour || a.Start > 15*24*time.Hour {
 		c.Add("Start", "must be 1h..360h (zero means 24h)", a.Start)
 	}
-	for k, w := range a.Workflows {
-		if w == nil {
-			c.Add("Workflows["+k+"]", "must not be nil", nil)
-		}
-	}
-	for k, w := range a.Workers {
-		if w == nil {
-			c.Add("Workers["+k+"]", "must not be nil", nil)
-		}
-	}
-	for k, q := range a.Queues {
-		if q == nil {
-			c.Add("Queues["+k+"]", "must not be nil", nil)
-		}
-	}
-	for k, s := range a.Schedules {
-		if s == nil {
-			c.Add("Schedules["+k+"]", "must not be nil", nil)
-		}
-	}
+	noNil(c, "Workflows", a.Workflows)
+	noNil(c, "Workers", a.Workers)
+	noNil(c, "Queues", a.Queues)
+	noNil(c, "Schedules", a.Schedules)
 	if h := a.Handlers; h != nil {
 		if h.Namespace == "" || len(h.Namespace) > 255 {
 			c.Add("Handlers.Namespace", "must be 1..255 characters", h.Namespace)
