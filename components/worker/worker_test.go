@@ -326,32 +326,15 @@ func TestCompileErrorIsTheComponentsError(t *testing.T) {
 }
 
 func TestBuildIsReproducible(t *testing.T) {
-	r := root(t)
-	src, err := os.ReadFile(filepath.Join(r, "components/worker/testdata/echo/main.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Build in a copy of the module so the cache of this process and of out/.build is cold.
 	dir := t.TempDir()
-	for _, f := range []string{"go.mod", "go.sum"} {
-		b, err := os.ReadFile(filepath.Join(r, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	src := []byte(echoModule(t, dir, "fn"))
 	pkg := filepath.Join(dir, "fn")
-	if err := os.MkdirAll(pkg, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	write := func(b []byte) {
 		if err := os.WriteFile(filepath.Join(pkg, "main.go"), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write(src)
 	a1, err := build(context.Background(), dir, "./fn", Arm64)
 	if err != nil {
 		t.Fatal(err)
