@@ -211,31 +211,19 @@ func TestInlineRoleJudgedByIAMSimulator(t *testing.T) {
 	req := func(action, res string) judge.IAMRequest {
 		return judge.IAMRequest{Principal: role, Action: action, Resource: res, IdentityPolicies: pols}
 	}
-	cases := []struct {
-		req  judge.IAMRequest
-		want string
-	}{
-		{req("lambda:InvokeFunction", fetch), judge.Allowed},
-		{req("lambda:InvokeFunction", fetch+":live"), judge.Allowed},
-		{req("lambda:InvokeFunction", fetch+":7"), judge.Allowed},
-		{req("lambda:InvokeFunction", other), judge.ImplicitlyDenied},
-		{req("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:anything"), judge.ImplicitlyDenied},
-		{req("lambda:UpdateFunctionCode", fetch), judge.ImplicitlyDenied},
-		{req("sqs:SendMessage", q), judge.Allowed},
-		{req("sqs:SendMessage", otherQ), judge.ImplicitlyDenied},
-		{req("sqs:ReceiveMessage", q), judge.ImplicitlyDenied},
-		{req("states:StartExecution", p.Find(smType, "pipeline").Arn()), judge.ImplicitlyDenied},
-		{req("xray:PutTraceSegments", "*"), judge.Allowed},
-	}
-	reqs := make([]judge.IAMRequest, len(cases))
-	for i, c := range cases {
-		reqs[i] = c.req
-	}
-	for i, got := range judge.Simulate(t, reqs...) {
-		if got != cases[i].want {
-			t.Errorf("%s on %s: %s, want %s", cases[i].req.Action, cases[i].req.Resource, got, cases[i].want)
-		}
-	}
+	judge.Expect(t, []judge.Case{
+		{Req: req("lambda:InvokeFunction", fetch), Want: judge.Allowed},
+		{Req: req("lambda:InvokeFunction", fetch+":live"), Want: judge.Allowed},
+		{Req: req("lambda:InvokeFunction", fetch+":7"), Want: judge.Allowed},
+		{Req: req("lambda:InvokeFunction", other), Want: judge.ImplicitlyDenied},
+		{Req: req("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:anything"), Want: judge.ImplicitlyDenied},
+		{Req: req("lambda:UpdateFunctionCode", fetch), Want: judge.ImplicitlyDenied},
+		{Req: req("sqs:SendMessage", q), Want: judge.Allowed},
+		{Req: req("sqs:SendMessage", otherQ), Want: judge.ImplicitlyDenied},
+		{Req: req("sqs:ReceiveMessage", q), Want: judge.ImplicitlyDenied},
+		{Req: req("states:StartExecution", p.Find(smType, "pipeline").Arn()), Want: judge.ImplicitlyDenied},
+		{Req: req("xray:PutTraceSegments", "*"), Want: judge.Allowed},
+	})
 }
 
 func TestDistributedRoleJudgedByIAMSimulator(t *testing.T) {
@@ -250,38 +238,26 @@ func TestDistributedRoleJudgedByIAMSimulator(t *testing.T) {
 	req := func(action, res string, ctx map[string]any) judge.IAMRequest {
 		return judge.IAMRequest{Principal: role, Action: action, Resource: res, IdentityPolicies: pols, Context: ctx}
 	}
-	cases := []struct {
-		req  judge.IAMRequest
-		want string
-	}{
-		{req("states:StartExecution", sm, nil), judge.Allowed},
-		{req("states:DescribeExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), judge.Allowed},
-		{req("states:StopExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), judge.Allowed},
+	judge.Expect(t, []judge.Case{
+		{Req: req("states:StartExecution", sm, nil), Want: judge.Allowed},
+		{Req: req("states:DescribeExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), Want: judge.Allowed},
+		{Req: req("states:StopExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), Want: judge.Allowed},
 		// Redriving a Map Run redrives its child executions as this role.
-		{req("states:RedriveExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), judge.Allowed},
-		{req("states:RedriveExecution", "arn:aws:states:us-east-1:123456789012:execution:someone-else/items:0f3c6a1e", nil), judge.ImplicitlyDenied},
-		{req("states:DescribeExecution", exec+":7c1e0d2a-run", nil), judge.Allowed},
-		{req("states:DescribeExecution", exec+"-other:7c1e0d2a-run", nil), judge.ImplicitlyDenied},
-		{req("states:StartExecution", "arn:aws:states:us-east-1:123456789012:stateMachine:someone-else", nil), judge.ImplicitlyDenied},
-		{req("states:DescribeExecution", "arn:aws:states:us-east-1:123456789012:execution:someone-else:run", nil), judge.ImplicitlyDenied},
-		{req("s3:GetObject", "arn:aws:s3:::in-bucket/lists/items.jsonl", nil), judge.Allowed},
-		{req("s3:GetObject", "arn:aws:s3:::in-bucket/lists/other.jsonl", nil), judge.ImplicitlyDenied},
-		{req("s3:PutObject", "arn:aws:s3:::out-bucket/results/run/SUCCEEDED_0.json", nil), judge.Allowed},
-		{req("s3:PutObject", "arn:aws:s3:::out-bucket/elsewhere/x.json", nil), judge.ImplicitlyDenied},
-		{req("s3:PutObject", "arn:aws:s3:::in-bucket/lists/items.jsonl", nil), judge.ImplicitlyDenied},
-		{req("lambda:InvokeFunction", p.Find(fnType, "fetch").Arn(), nil), judge.Allowed},
-		{req("lambda:InvokeFunction", p.Find(fnType, "other").Arn(), nil), judge.ImplicitlyDenied},
-		{req("sqs:SendMessage", p.Find(queueType, "failed").Arn(), nil), judge.Allowed},
-	}
-	reqs := make([]judge.IAMRequest, len(cases))
-	for i, c := range cases {
-		reqs[i] = c.req
-	}
-	for i, got := range judge.Simulate(t, reqs...) {
-		if got != cases[i].want {
-			t.Errorf("%s on %s: %s, want %s", cases[i].req.Action, cases[i].req.Resource, got, cases[i].want)
-		}
-	}
+		{Req: req("states:RedriveExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), Want: judge.Allowed},
+		{Req: req("states:RedriveExecution", "arn:aws:states:us-east-1:123456789012:execution:someone-else/items:0f3c6a1e", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("states:DescribeExecution", exec+":7c1e0d2a-run", nil), Want: judge.Allowed},
+		{Req: req("states:DescribeExecution", exec+"-other:7c1e0d2a-run", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("states:StartExecution", "arn:aws:states:us-east-1:123456789012:stateMachine:someone-else", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("states:DescribeExecution", "arn:aws:states:us-east-1:123456789012:execution:someone-else:run", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("s3:GetObject", "arn:aws:s3:::in-bucket/lists/items.jsonl", nil), Want: judge.Allowed},
+		{Req: req("s3:GetObject", "arn:aws:s3:::in-bucket/lists/other.jsonl", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("s3:PutObject", "arn:aws:s3:::out-bucket/results/run/SUCCEEDED_0.json", nil), Want: judge.Allowed},
+		{Req: req("s3:PutObject", "arn:aws:s3:::out-bucket/elsewhere/x.json", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("s3:PutObject", "arn:aws:s3:::in-bucket/lists/items.jsonl", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("lambda:InvokeFunction", p.Find(fnType, "fetch").Arn(), nil), Want: judge.Allowed},
+		{Req: req("lambda:InvokeFunction", p.Find(fnType, "other").Arn(), nil), Want: judge.ImplicitlyDenied},
+		{Req: req("sqs:SendMessage", p.Find(queueType, "failed").Arn(), nil), Want: judge.Allowed},
+	})
 }
 
 func listerProgram(ctx *pulumi.Context) error {
