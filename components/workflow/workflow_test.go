@@ -197,13 +197,19 @@ func rolePolicies(t *testing.T, p *plan.Plan, wf string) []json.RawMessage {
 	return out
 }
 
-func TestInlineRoleJudgedByIAMSimulator(t *testing.T) {
+// fanOutRole plans the fan-out workflow of that shape and returns the plan, its role's ARN and
+// its role's policies.
+func fanOutRole(t *testing.T, shape func(w *worker.Worker, q *queue.Queue) *workflow.WorkflowArgs) (*plan.Plan, string, []json.RawMessage) {
+	t.Helper()
 	p := run(t, func(ctx *pulumi.Context) error {
-		_, err := fanOut(ctx, judge.Root(t), inline)
+		_, err := fanOut(ctx, judge.Root(t), shape)
 		return err
 	}, nil)
-	pols := rolePolicies(t, p, "pipeline")
-	role := p.Find(roleType, "pipeline-states-role").Arn()
+	return p, p.Find(roleType, "pipeline-states-role").Arn(), rolePolicies(t, p, "pipeline")
+}
+
+func TestInlineRoleJudgedByIAMSimulator(t *testing.T) {
+	p, role, pols := fanOutRole(t, inline)
 	fetch := p.Find(fnType, "fetch").Arn()
 	other := p.Find(fnType, "other").Arn()
 	q := p.Find(queueType, "failed").Arn()
@@ -227,12 +233,7 @@ func TestInlineRoleJudgedByIAMSimulator(t *testing.T) {
 }
 
 func TestDistributedRoleJudgedByIAMSimulator(t *testing.T) {
-	p := run(t, func(ctx *pulumi.Context) error {
-		_, err := fanOut(ctx, judge.Root(t), distributed)
-		return err
-	}, nil)
-	pols := rolePolicies(t, p, "pipeline")
-	role := p.Find(roleType, "pipeline-states-role").Arn()
+	p, role, pols := fanOutRole(t, distributed)
 	sm := p.Find(smType, "pipeline").Arn()
 	exec := strings.Replace(sm, ":stateMachine:", ":execution:", 1)
 	req := func(action, res string, ctx map[string]any) judge.IAMRequest {
