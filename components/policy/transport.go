@@ -10,7 +10,7 @@ func DenyInsecureTransport(service string, resources ...pulumi.StringInput) Stat
 	return Statement{
 		Sid:        "DenyInsecureTransport",
 		Effect:     Deny,
-		Principals: []Principal{Everyone},
+		Principals: []Principal{Everyone()},
 		Actions:    []string{service + ":*"},
 		Resources:  resources,
 		Conditions: []Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: Strings("false")}},

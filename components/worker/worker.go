@@ -282,7 +282,7 @@ func validate(name string, a WorkerArgs) error {
 	}
 	c.OneOf("LogLevel", string(a.LogLevel), string(Trace), string(Debug), string(Info), string(Warn), string(Error), string(Fatal))
 	ok := false
-	for _, d := range stage.RetentionDays {
+	for _, d := range stage.RetentionDays() {
 		ok = ok || d == a.LogRetentionDays
 	}
 	if !ok {
@@ -342,7 +342,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	st, stErr := stage.FromContext(ctx, args.Stage)
 	defaultsFrom := st
 	if st == nil {
-		defaultsFrom = &stage.Stage{LogRetentionDays: stage.RetentionDays[0]}
+		defaultsFrom = &stage.Stage{LogRetentionDays: stage.RetentionDays()[0]}
 	}
 	a := args.withDefaults(defaultsFrom)
 	draw, budgetErr := applyBudget(name, &a)
