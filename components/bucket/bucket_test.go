@@ -155,7 +155,7 @@ func TestDefaults(t *testing.T) {
 
 	var doc document
 	pol := p.Find(tPolicy, "raw-policy")
-	if err := pol.JSON("policy", &doc); err != nil {
+	if err := pol.Json("policy", &doc); err != nil {
 		t.Fatal(err)
 	}
 	if len(doc.Statement) != 2 || doc.Statement[0].Sid != "DenyInsecureTransport" || doc.Statement[1].Sid != "DenyOutdatedTLS" {
@@ -349,7 +349,7 @@ func TestPolicyStatementsAndLogDelivery(t *testing.T) {
 		}},
 	}))
 	var doc document
-	if err := p.Find(tPolicy, "logs-policy").JSON("policy", &doc); err != nil {
+	if err := p.Find(tPolicy, "logs-policy").Json("policy", &doc); err != nil {
 		t.Fatal(err)
 	}
 	sids := []string{}

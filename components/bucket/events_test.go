@@ -110,7 +110,7 @@ func TestEvents(t *testing.T) {
 			t.Errorf("rule %s parent %v bus %v", r.Name, r.Parent, r.Get("eventBusName"))
 		}
 		var pt pattern
-		if err := r.JSON("eventPattern", &pt); err != nil {
+		if err := r.Json("eventPattern", &pt); err != nil {
 			t.Fatal(err)
 		}
 		if len(pt.Source) != 1 || pt.Source[0] != "aws.s3" || len(pt.DetailType) != 1 || pt.DetailType[0] != wantDetail[r.Name] {
@@ -158,7 +158,7 @@ func TestEvents(t *testing.T) {
 		t.Errorf("default retry policy %v, dead letter %v", tw.Get("retryPolicy"), tw.Get("deadLetterConfig"))
 	}
 	var trust document
-	if err := role.JSON("assumeRolePolicy", &trust); err != nil {
+	if err := role.Json("assumeRolePolicy", &trust); err != nil {
 		t.Fatal(err)
 	}
 	ruleArn := p.Find(tRule, "raw-manifests").Arn()
@@ -167,7 +167,7 @@ func TestEvents(t *testing.T) {
 		t.Errorf("trust policy %s", role.String("assumeRolePolicy"))
 	}
 	var deliver document
-	if err := p.Find(tRolePolicy, "raw-manifests-target-role-deliver").JSON("policy", &deliver); err != nil {
+	if err := p.Find(tRolePolicy, "raw-manifests-target-role-deliver").Json("policy", &deliver); err != nil {
 		t.Fatal(err)
 	}
 	if len(deliver.Statement) != 1 || deliver.Statement[0].Action != "states:StartExecution" || deliver.Statement[0].Resource != sm.Arn() {

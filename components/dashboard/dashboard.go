@@ -41,7 +41,7 @@ const (
 const (
 	NamespaceStates = "AWS/States"
 	NamespaceLambda = "AWS/Lambda"
-	NamespaceSQS    = "AWS/SQS"
+	NamespaceSqs    = "AWS/SQS"
 
 	DimStateMachineArn = "StateMachineArn"
 	DimFunctionName    = "FunctionName"
@@ -315,7 +315,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 			}
 			if w.hasDLQ {
 				row = append(row, graph(w.label+": failed async invocations (dead letters)", "Maximum", []Metric{
-					{Namespace: NamespaceSQS, Name: "ApproximateNumberOfMessagesVisible", Dimensions: []Dimension{{DimQueueName, s(w.dlq)}}, Options: MetricOptions{Label: "dead letters"}},
+					{Namespace: NamespaceSqs, Name: "ApproximateNumberOfMessagesVisible", Dimensions: []Dimension{{DimQueueName, s(w.dlq)}}, Options: MetricOptions{Label: "dead letters"}},
 				}))
 			}
 			g.row(24/len(row), row...)
@@ -325,7 +325,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 		}
 		for _, q := range qs {
 			m := func(queue, name, label string) Metric {
-				return Metric{Namespace: NamespaceSQS, Name: name, Dimensions: []Dimension{{DimQueueName, queue}}, Options: MetricOptions{Label: label}}
+				return Metric{Namespace: NamespaceSqs, Name: name, Dimensions: []Dimension{{DimQueueName, queue}}, Options: MetricOptions{Label: label}}
 			}
 			row := []Widget{
 				graph(q.label+": messages", "Maximum", []Metric{m(s(q.name), "ApproximateNumberOfMessagesVisible", "visible"), m(s(q.name), "ApproximateNumberOfMessagesNotVisible", "in flight")}),
@@ -341,7 +341,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 			var row []Widget
 			for _, sc := range ss {
 				row = append(row, graph(sc.label+": failed starts (dead letters)", "Maximum", []Metric{
-					{Namespace: NamespaceSQS, Name: "ApproximateNumberOfMessagesVisible", Dimensions: []Dimension{{DimQueueName, s(sc.dlq)}}, Options: MetricOptions{Label: "dead letters"}},
+					{Namespace: NamespaceSqs, Name: "ApproximateNumberOfMessagesVisible", Dimensions: []Dimension{{DimQueueName, s(sc.dlq)}}, Options: MetricOptions{Label: "dead letters"}},
 				}))
 			}
 			g.row(8, row...)

@@ -366,8 +366,8 @@ func (r *Resource) String(path string) string {
 	return s
 }
 
-// JSON decodes a string input holding JSON (a policy, a definition) into v.
-func (r *Resource) JSON(path string, v any) error {
+// Json decodes a string input holding JSON (a policy, a definition) into v.
+func (r *Resource) Json(path string, v any) error {
 	s := r.String(path)
 	if s == "" {
 		return fmt.Errorf("plan: %s %s has no JSON input %s", r.Type, r.Name, path)

@@ -92,7 +92,7 @@ type doc struct {
 func decode(t *testing.T, r *plan.Resource) doc {
 	t.Helper()
 	var d doc
-	if err := r.JSON("policy", &d); err != nil {
+	if err := r.Json("policy", &d); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -170,7 +170,7 @@ func TestDefaults(t *testing.T) {
 		DeadLetterTargetArn string `json:"deadLetterTargetArn"`
 		MaxReceiveCount     any    `json:"maxReceiveCount"`
 	}
-	if err := main.JSON("redrivePolicy", &rp); err != nil {
+	if err := main.Json("redrivePolicy", &rp); err != nil {
 		t.Fatal(err)
 	}
 	if rp.DeadLetterTargetArn != dlq.Arn() || rp.MaxReceiveCount != 5.0 {
@@ -181,7 +181,7 @@ func TestDefaults(t *testing.T) {
 		RedrivePermission string   `json:"redrivePermission"`
 		SourceQueueArns   []string `json:"sourceQueueArns"`
 	}
-	if err := allow.JSON("redriveAllowPolicy", &ra); err != nil {
+	if err := allow.Json("redriveAllowPolicy", &ra); err != nil {
 		t.Fatal(err)
 	}
 	if ra.RedrivePermission != "byQueue" || !slices.Equal(ra.SourceQueueArns, []string{main.Arn()}) || allow.String("queueUrl") != dlq.Outputs["url"] {

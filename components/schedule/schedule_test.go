@@ -438,7 +438,7 @@ func TestSharedGroupAndDeadLetterQueue(t *testing.T) {
 			t.Errorf("%s group = %v", n, sch.Get("groupName"))
 		}
 		var trust struct{ Statement []map[string]any }
-		if err := find(t, p, roleType, n+"-exec").JSON("assumeRolePolicy", &trust); err != nil {
+		if err := find(t, p, roleType, n+"-exec").Json("assumeRolePolicy", &trust); err != nil {
 			t.Fatal(err)
 		}
 		if got := trust.Statement[0]["Condition"].(map[string]any)["ArnEquals"].(map[string]any)["aws:SourceArn"]; got != group.Arn() {

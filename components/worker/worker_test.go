@@ -172,7 +172,7 @@ func TestRolePolicyIsLeastPrivilege(t *testing.T) {
 			Action any
 		}
 	}
-	if err := base.JSON("policy", &doc); err != nil {
+	if err := base.Json("policy", &doc); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range doc.Statement {

@@ -125,7 +125,7 @@ func TestWorkflowResources(t *testing.T) {
 	}
 
 	var def map[string]any
-	if err := sm.JSON("definition", &def); err != nil {
+	if err := sm.Json("definition", &def); err != nil {
 		t.Fatal(err)
 	}
 	fn := p.Find(fnType, "fetch")
@@ -174,7 +174,7 @@ func TestWorkflowResources(t *testing.T) {
 			Condition map[string]map[string]string
 		}
 	}
-	if err := role.JSON("assumeRolePolicy", &trust); err != nil {
+	if err := role.Json("assumeRolePolicy", &trust); err != nil {
 		t.Fatal(err)
 	}
 	if trust.Statement[0].Principal["Service"] != "states.amazonaws.com" || trust.Statement[0].Condition["StringEquals"]["aws:SourceAccount"] != "123456789012" {
