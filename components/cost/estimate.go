@@ -41,7 +41,7 @@ type Function struct {
 type PerItem struct {
 	S3Puts      float64 `json:"s3Puts"`
 	S3Gets      float64 `json:"s3Gets"`
-	SQSRequests float64 `json:"sqsRequests"`
+	SqsRequests float64 `json:"sqsRequests"`
 }
 
 // Workload is what one execution processes, and how long its work takes.
@@ -128,7 +128,7 @@ func (w Workload) validate() error {
 	nonNegative(bad, "Retries", w.Retries)
 	nonNegative(bad, "Durations", w.Durations)
 	nonNegative(bad, "PerItemDurations", w.PerItemDurations)
-	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 {
+	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SqsRequests < 0 {
 		bad("PerItem", w.PerItem, "at least 0 in every field")
 	}
 	return errors.Join(errs...)
@@ -230,7 +230,7 @@ type Usage struct {
 	// S3PutRequests count PUT, COPY, POST and LIST requests; S3GetRequests GET requests.
 	S3PutRequests float64 `json:"s3PutRequests"`
 	S3GetRequests float64 `json:"s3GetRequests"`
-	SQSRequests   float64 `json:"sqsRequests"`
+	SqsRequests   float64 `json:"sqsRequests"`
 }
 
 // LambdaUsage is one function's invocations and billed GB-seconds.
@@ -261,7 +261,7 @@ type Compute struct {
 type Data struct {
 	S3Put float64 `json:"s3Put"`
 	S3Get float64 `json:"s3Get"`
-	SQS   float64 `json:"sqs"`
+	Sqs   float64 `json:"sqs"`
 	Total float64 `json:"total"`
 }
 
@@ -326,7 +326,7 @@ func (p Prices) validate() error {
 		"StandardTransition": p.StandardTransition, "ExpressRequest": p.ExpressRequest,
 		"ExpressGBSecond": p.ExpressGBSecond, "LambdaRequest": p.LambdaRequest,
 		"LambdaGBSecondX86": p.LambdaGBSecondX86, "LambdaGBSecondArm64": p.LambdaGBSecondArm64,
-		"S3Put": p.S3Put, "S3Get": p.S3Get, "SQSRequest": p.SQSRequest,
+		"S3Put": p.S3Put, "S3Get": p.S3Get, "SQSRequest": p.SqsRequest,
 	} {
 		if v < 0 {
 			errs = append(errs, fmt.Errorf("cost: Prices.%s must be positive, got %v", name, v))
@@ -424,7 +424,7 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		Lambda:           []LambdaUsage{},
 		S3PutRequests:    round6(k * t.s3Puts),
 		S3GetRequests:    round6(k * t.s3Gets),
-		SQSRequests:      round6(k * t.sqs),
+		SqsRequests:      round6(k * t.sqs),
 	}
 	s.Compute.Functions = map[string]float64{}
 	compute := 0.0
@@ -447,11 +447,11 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		LambdaRequests:   round6(k * t.lambdaRequests() * pr.LambdaRequest),
 		Total:            round6(orch),
 	}
-	data := k * (t.s3Puts*pr.S3Put + t.s3Gets*pr.S3Get + t.sqs*pr.SQSRequest)
+	data := k * (t.s3Puts*pr.S3Put + t.s3Gets*pr.S3Get + t.sqs*pr.SqsRequest)
 	s.Data = Data{
 		S3Put: round6(k * t.s3Puts * pr.S3Put),
 		S3Get: round6(k * t.s3Gets * pr.S3Get),
-		SQS:   round6(k * t.sqs * pr.SQSRequest),
+		Sqs:   round6(k * t.sqs * pr.SqsRequest),
 		Total: round6(data),
 	}
 	s.Total = round6(orch + compute + data)
@@ -500,7 +500,7 @@ func (e *estimator) top(m *machine) (tally, error) {
 	n := float64(e.w.Items)
 	t.s3Puts += n * per.S3Puts
 	t.s3Gets += n * per.S3Gets
-	t.sqs += n * per.SQSRequests
+	t.sqs += n * per.SqsRequests
 	return t, nil
 }
 

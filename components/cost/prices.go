@@ -36,10 +36,10 @@ type Prices struct {
 	// S3Get is one S3 Standard GET, SELECT or other read request: $0.0004 per 1,000
 	// ($0.0000004). Source: https://aws.amazon.com/s3/pricing/.
 	S3Get float64 `json:"s3Get"`
-	// SQSRequest is one SQS Standard queue API request (SendMessage, ReceiveMessage,
+	// SqsRequest is one SQS Standard queue API request (SendMessage, ReceiveMessage,
 	// DeleteMessage, each 64 KB chunk of a payload counting as one): $0.40 per million
 	// ($0.0000004) for the first 100 billion a month. Source: https://aws.amazon.com/sqs/pricing/.
-	SQSRequest float64 `json:"sqsRequest"`
+	SqsRequest float64 `json:"sqsRequest"`
 	// AlarmMetricMonth is one standard-resolution alarm metric for a month: $0.10. Source:
 	// https://aws.amazon.com/cloudwatch/pricing/ ("Alarms", standard resolution, per alarm
 	// metric); an alarm on one metric is one alarm metric, a metric-math alarm one per metric it
@@ -66,7 +66,7 @@ func DefaultPrices() Prices {
 		LambdaGBSecondArm64: 0.0000133334,
 		S3Put:               0.000005,
 		S3Get:               0.0000004,
-		SQSRequest:          0.0000004,
+		SqsRequest:          0.0000004,
 
 		AlarmMetricMonth:               0.10,
 		HighResolutionAlarmMetricMonth: 0.30,
@@ -91,7 +91,7 @@ func (p Prices) withDefaults() Prices {
 	fill(&p.LambdaGBSecondArm64, d.LambdaGBSecondArm64)
 	fill(&p.S3Put, d.S3Put)
 	fill(&p.S3Get, d.S3Get)
-	fill(&p.SQSRequest, d.SQSRequest)
+	fill(&p.SqsRequest, d.SqsRequest)
 	fill(&p.AlarmMetricMonth, d.AlarmMetricMonth)
 	fill(&p.HighResolutionAlarmMetricMonth, d.HighResolutionAlarmMetricMonth)
 	return p

@@ -109,7 +109,7 @@ func CostOptionsFor(c *Config) cost.Options {
 				"Fetch":              50 * time.Millisecond,
 			},
 			PerItemDurations: map[string]time.Duration{"Fetch": perItem},
-			PerItem:          cost.PerItem{S3Puts: 2, S3Gets: 1, SQSRequests: 1 + 2.0/10},
+			PerItem:          cost.PerItem{S3Puts: 2, S3Gets: 1, SqsRequests: 1 + 2.0/10},
 		},
 	}}
 }
