@@ -211,14 +211,20 @@ func equalMaps(a, b map[string]string) bool {
 	return true
 }
 
+// rawIn creates the bucket "raw" and its object-created event "in".
+func rawIn(ctx *pulumi.Context) (*Bucket, *Event, error) {
+	b, err := NewBucket(ctx, "raw", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev, err := b.OnObjectCreated("in", nil)
+	return b, ev, err
+}
+
 func TestFIFOQueueTarget(t *testing.T) {
 	run := func(group string) (*plan.Plan, error) {
 		return plan.Run(func(ctx *pulumi.Context) error {
-			b, err := NewBucket(ctx, "raw", nil)
-			if err != nil {
-				return err
-			}
-			ev, err := b.OnObjectCreated("in", nil)
+			_, ev, err := rawIn(ctx)
 			if err != nil {
 				return err
 			}
@@ -439,11 +445,7 @@ func sendTo(b *Bucket, args *TargetArgs) error {
 func TestQueueMustAdmitTheRule(t *testing.T) {
 	run := func(admit func(ev, other *Event) []queue.Sender, args *TargetArgs) (*plan.Plan, error) {
 		return plan.Run(func(ctx *pulumi.Context) error {
-			b, err := NewBucket(ctx, "raw", nil)
-			if err != nil {
-				return err
-			}
-			ev, err := b.OnObjectCreated("in", nil)
+			b, ev, err := rawIn(ctx)
 			if err != nil {
 				return err
 			}
