@@ -1,6 +1,7 @@
 package bucket
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -308,26 +309,27 @@ type Target struct {
 	Role *iam.Role
 }
 
+// withDefaults returns a copy of the arguments with every default applied: the one place
+// defaults live.
+func (a TargetArgs) withDefaults() TargetArgs {
+	a.Name = cmp.Or(a.Name, "target")
+	a.MaxEventAge = cmp.Or(a.MaxEventAge, DefaultMaxEventAge)
+	if a.MaxRetries == 0 && !a.NoRetries {
+		a.MaxRetries = DefaultMaxRetries
+	}
+	return a
+}
+
 // SendTo delivers the rule's events to t, with retries and an optional dead-letter queue. It
 // creates "<bucket>-<event>-<target name>" (the EventTarget) and, for ByRole targets, a role
 // "<...>-role" that only events.amazonaws.com can assume, only for this rule (aws:SourceArn) and
 // account (aws:SourceAccount), holding t's DeliverStatements. A ServicePermitter is asked to admit
 // events.amazonaws.com from the rule. A queue target must already admit it (see ByResourcePolicy).
 func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
-	var a TargetArgs
-	if args != nil {
-		a = *args
+	if args == nil {
+		args = &TargetArgs{}
 	}
-	if a.Name == "" {
-		a.Name = "target"
-	}
-	if a.MaxEventAge == 0 {
-		a.MaxEventAge = DefaultMaxEventAge
-	}
-	retries := a.MaxRetries
-	if retries == 0 && !a.NoRetries {
-		retries = DefaultMaxRetries
-	}
+	a := args.withDefaults()
 	b := e.b
 	c := check.New("bucket", b.name)
 	field := "OnObject(" + e.name + ").SendTo(" + a.Name + ")"
@@ -427,7 +429,7 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		Rule: e.Rule.Name,
 		Arn:  t.TargetArn(),
 		RetryPolicy: &cloudwatch.EventTargetRetryPolicyArgs{
-			MaximumRetryAttempts:     pulumi.Int(retries),
+			MaximumRetryAttempts:     pulumi.Int(a.MaxRetries),
 			MaximumEventAgeInSeconds: pulumi.Int(int(a.MaxEventAge / time.Second)),
 		},
 	}
