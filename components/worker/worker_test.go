@@ -184,9 +184,7 @@ func TestRolePolicyIsLeastPrivilege(t *testing.T) {
 	lg := p.Find("aws:cloudwatch/logGroup:LogGroup", "echo-logs").Arn()
 	dlq := p.Find("aws:sqs/queue:Queue", "echo-async-dlq").Arn()
 	pol := []json.RawMessage{json.RawMessage(base.String("policy"))}
-	req := func(action, res string) judge.IAMRequest {
-		return judge.IAMRequest{Principal: role, Action: action, Resource: res, IdentityPolicies: pol}
-	}
+	req := judge.As(role, pol)
 	got := judge.Simulate(t,
 		req("logs:PutLogEvents", lg+":log-stream:2026/11/23/abc"),
 		req("logs:PutLogEvents", "arn:aws:logs:eu-west-1:123456789012:log-group:/other:log-stream:x"),

@@ -214,9 +214,7 @@ func TestInlineRoleJudgedByIAMSimulator(t *testing.T) {
 	other := p.Find(fnType, "other").Arn()
 	q := p.Find(queueType, "failed").Arn()
 	otherQ := strings.Replace(q, "failed", "elsewhere", 1)
-	req := func(action, res string) judge.IAMRequest {
-		return judge.IAMRequest{Principal: role, Action: action, Resource: res, IdentityPolicies: pols}
-	}
+	req := judge.As(role, pols)
 	judge.Expect(t, []judge.Case{
 		{Req: req("lambda:InvokeFunction", fetch), Want: judge.Allowed},
 		{Req: req("lambda:InvokeFunction", fetch+":live"), Want: judge.Allowed},
