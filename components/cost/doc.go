@@ -30,7 +30,7 @@
 //   - Express memory DefaultExpressMemoryMB (64 MB); DefaultResultWriterPuts (4) per Map Run.
 //   - Prices: DefaultPrices, us-east-1 list prices, each field naming its source page.
 //   - Month: the fire times of every schedule targeting the state machine in the 30 days after
-//     plan.Reference, disabled schedules included and marked so.
+//     plan.Reference(), disabled schedules included and marked so.
 //
 // # Escape hatches
 //
