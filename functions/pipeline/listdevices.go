@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 	"github.com/skeinhq/skein/functions/vendorapi"
 )
 
@@ -36,7 +37,7 @@ type ListDevicesOutput struct {
 
 // ListDevices is the list-devices handler: it lists every device of one group (all pages) and
 // writes the group's manifest, a JSON array of Items sorted by device id, to
-// GroupManifestKey(date, group). Re-running overwrites the same key with the same bytes.
+// layout.GroupManifest(date, group). Re-running overwrites the same key with the same bytes.
 type ListDevices struct {
 	Vendor DeviceLister
 	Store  ObjectPutter
@@ -74,7 +75,7 @@ func (h *ListDevices) Handle(ctx context.Context, in ListDevicesInput) (*ListDev
 		return nil, err
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].Device < items[j].Device })
-	key := GroupManifestKey(in.Date, in.Group.ID)
+	key := layout.GroupManifest(in.Date, in.Group.ID)
 	n, err := putJSON(ctx, h.Store, h.Bucket, key, items, nil)
 	if err != nil {
 		log.ErrorContext(ctx, "writing the group manifest failed", "key", key, "error", err)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -315,6 +316,8 @@ func fetchInput(t *testing.T) pipeline.FetchInput {
 	return in
 }
 
+// A batch is ONE raw part: one ok record per device with the vendor's answer, sorted, at a key
+// that depends on the items only; a re-run by another execution writes the same bytes there.
 func TestFetchMetricsStoresWhatTheVendorSent(t *testing.T) {
 	e := newEnv(t, vendortest.Options{})
 	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
@@ -326,31 +329,35 @@ func TestFetchMetricsStoresWhatTheVendorSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Succeeded != 4 || out.Skipped != 0 || len(out.Items) != 4 {
+	key := pipeline.RawPart("2026-11-23", in.Items)
+	if out.Succeeded != 4 || out.Skipped != 0 || len(out.Items) != 4 || out.Items[0].Key != key {
 		t.Fatalf("output %+v", out)
 	}
+	if keys := e.keys(t, "raw/"); len(keys) != 1 || keys[0] != key || !strings.HasPrefix(key, "raw/date=2026-11-23/part=g0001-d0001-") {
+		t.Errorf("raw keys %v, want the one part %s", keys, key)
+	}
 	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	for _, it := range in.Items {
-		var raw pipeline.RawObject
-		if err := json.Unmarshal(e.get(t, pipeline.RawKey(it)), &raw); err != nil {
-			t.Fatal(err)
+	recs := records[pipeline.RawRecord](t, e, key)
+	if len(recs) != 4 {
+		t.Fatalf("%d records", len(recs))
+	}
+	for i, r := range recs {
+		want := vendortest.MetricsFor(0, r.Device, day)
+		if r.Status != pipeline.StatusOK || r.Date != "2026-11-23" || r.Group != r.Device[:5] || !jsonEqual(r.Metrics, want) {
+			t.Errorf("%s: stored record differs from the vendor's answer", r.Device)
 		}
-		want := vendortest.MetricsFor(0, it.Device, day)
-		if raw.Device != it.Device || raw.Group != it.Group || raw.Date != it.Date || !jsonEqual(raw.Metrics, want) {
-			t.Errorf("%s: stored object differs from the vendor's answer", it.Device)
+		if i > 0 && recs[i-1].Device >= r.Device {
+			t.Errorf("records not sorted: %s then %s", recs[i-1].Device, r.Device)
 		}
 	}
-	if keys := e.keys(t, "raw/"); len(keys) != 4 || keys[0] != "raw/date=2026-11-23/group=g0001/device=g0001-d0001.json" {
-		t.Errorf("raw keys %v", keys)
-	}
-	// Re-running the day writes the same bytes to the same keys.
-	before := e.get(t, pipeline.RawKey(in.Items[2]))
+	// Re-running the day writes the same bytes to the same key.
+	before := e.get(t, key)
 	in.BatchInput.ExecutionID = "another-execution"
 	if _, err := h.Handle(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(before, e.get(t, pipeline.RawKey(in.Items[2]))) || len(e.keys(t, "raw/")) != 4 {
-		t.Error("a re-run changed the raw objects")
+	if !bytes.Equal(before, e.get(t, key)) || len(e.keys(t, "raw/")) != 1 {
+		t.Error("a re-run changed the raw part")
 	}
 	// A single item without an ItemBatcher works too.
 	one, err := h.Handle(context.Background(), pipeline.FetchInput{Date: "2026-11-23", Group: "g0005", Device: "g0005-d0005"})
@@ -359,6 +366,49 @@ func TestFetchMetricsStoresWhatTheVendorSent(t *testing.T) {
 	}
 }
 
+// records reads a part's JSON Lines.
+func records[T any](t *testing.T, e *env, key string) []T {
+	t.Helper()
+	var out []T
+	for _, l := range bytes.Split(bytes.TrimSpace(e.get(t, key)), []byte("\n")) {
+		var r T
+		if err := json.Unmarshal(l, &r); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// okRecords counts the ok records of each device over every raw part of the bucket.
+func okRecords(t *testing.T, e *env) map[string]int {
+	t.Helper()
+	n := map[string]int{}
+	for _, k := range e.keys(t, "raw/") {
+		for _, r := range records[pipeline.RawRecord](t, e, k) {
+			if r.Status == pipeline.StatusOK {
+				n[r.Device]++
+			}
+		}
+	}
+	return n
+}
+
+// countingStore counts the S3 requests a handler makes.
+type countingStore struct {
+	*s3.Client
+	gets, puts atomic.Int64
+}
+
+func (c *countingStore) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	c.gets.Add(1)
+	return c.Client.GetObject(ctx, in, opts...)
+}
+
+func (c *countingStore) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	c.puts.Add(1)
+	return c.Client.PutObject(ctx, in, opts...)
+}
 func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
@@ -410,8 +460,8 @@ func TestFetchMetricsPermanentFailures(t *testing.T) {
 	if ife.Succeeded != 40-(len(want)-1) || ife.Total != 41 {
 		t.Errorf("succeeded %d total %d", ife.Succeeded, ife.Total)
 	}
-	if n := len(e.keys(t, "raw/")); n != ife.Succeeded {
-		t.Errorf("%d raw objects for %d successes", n, ife.Succeeded)
+	if recs := records[pipeline.RawRecord](t, e, pipeline.RawPart("2026-11-23", in.Items[:40])); len(recs) != ife.Succeeded {
+		t.Errorf("%d raw records for %d successes", len(recs), ife.Succeeded)
 	}
 	for _, f := range ife.Failures {
 		if f.Message == "" || (f.Error == "ClientError" && !strings.Contains(f.Message, "404")) {
@@ -426,8 +476,9 @@ func TestFetchMetricsPermanentFailures(t *testing.T) {
 	}
 }
 
-// Transient failures make the batch retryable; the retry skips what this execution stored and
-// asks the vendor only for the rest.
+// Transient failures make the batch retryable; the retry reads its own part once (no request
+// per device), keeps what this execution stored, asks the vendor only for the rest and writes
+// the merged part: the same bytes as a batch that never failed.
 func TestFetchMetricsRetryRedoesOnlyFailedItems(t *testing.T) {
 	e := newEnv(t, vendortest.Options{FailFraction: 0.25, FailStatus: 503, Seed: 11})
 	devices := e.vendor.Devices()[:20]
@@ -440,8 +491,10 @@ func TestFetchMetricsRetryRedoesOnlyFailedItems(t *testing.T) {
 	if nFail == 0 || nFail == 20 {
 		t.Fatalf("%d failing of 20: change the seed", nFail)
 	}
-	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, Concurrency: 3}
+	store := &countingStore{Client: e.s3}
+	h := &pipeline.FetchMetrics{Vendor: e.client, Store: store, Bucket: bucket, Concurrency: 3}
 	in := batchOf(devices...)
+	key := pipeline.RawPart("2026-11-23", in.Items)
 	_, err := h.Handle(context.Background(), in)
 	var rbe *pipeline.RetryableBatchError
 	if !errors.As(err, &rbe) || len(rbe.Failures) != nFail || rbe.Succeeded != 20-nFail {
@@ -456,34 +509,55 @@ func TestFetchMetricsRetryRedoesOnlyFailedItems(t *testing.T) {
 	if callsBefore != int64(20-nFail+2*nFail) { // MaxAttempts 2 for each failing device
 		t.Errorf("%d calls on the first attempt", callsBefore)
 	}
+	if g, p := store.gets.Load(), store.puts.Load(); g != 0 || p != 1 || len(records[pipeline.RawRecord](t, e, key)) != 20-nFail {
+		t.Errorf("first attempt: %d GETs, %d PUTs, want 0 and 1 part of %d records", g, p, 20-nFail)
+	}
 
+	// The outage is over: the retry fetches only the failed devices and completes the part.
+	e.vendor.Heal()
+	store.gets.Store(0)
+	store.puts.Store(0)
 	in.RetryCount = 1
-	_, err = h.Handle(context.Background(), in)
-	if !errors.As(err, &rbe) || len(rbe.Failures) != nFail || rbe.Succeeded != 20-nFail {
-		t.Fatalf("retry: %v", err)
+	out, err := h.Handle(context.Background(), in)
+	if err != nil || out.Skipped != 20-nFail || out.Succeeded != nFail {
+		t.Fatalf("retry: %+v %v", out, err)
 	}
-	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(2*nFail) {
-		t.Errorf("the retry made %d vendor calls, want %d (only the failed items)", d, 2*nFail)
+	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(nFail) {
+		t.Errorf("the retry made %d vendor calls, want %d (only the failed items)", d, nFail)
+	}
+	if g, p := store.gets.Load(), store.puts.Load(); g != 1 || p != 1 {
+		t.Errorf("the retry made %d GETs and %d PUTs, want 1 and 1", g, p)
+	}
+	merged := e.get(t, key)
+	if n := len(records[pipeline.RawRecord](t, e, key)); n != 20 {
+		t.Errorf("merged part of %d records", n)
 	}
 
-	// Another execution does not trust this one's objects: it fetches everything again.
+	// Another execution does not trust this one's part: it fetches everything again, and
+	// writes the same bytes.
 	in.BatchInput.ExecutionID = "exec-2"
 	callsBefore = e.vendor.Stats().Calls[vendortest.EndpointMetrics]
-	_, _ = h.Handle(context.Background(), in)
-	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(20-nFail+2*nFail) {
+	if _, err := h.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != 20 {
 		t.Errorf("another execution's retry made %d calls", d)
 	}
+	if !bytes.Equal(merged, e.get(t, key)) {
+		t.Error("the merged part differs from a whole batch's")
+	}
 
-	// A redrive manifest (SkipExisting) skips whatever is stored.
+	// SkipExisting keeps whatever the part holds, whoever wrote it.
 	in = batchOf(devices...)
 	in.BatchInput = pipeline.BatchInput{SkipExisting: true}
 	callsBefore = e.vendor.Stats().Calls[vendortest.EndpointMetrics]
-	_, _ = h.Handle(context.Background(), in)
-	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(2*nFail) {
-		t.Errorf("skip-existing run made %d calls, want %d", d, 2*nFail)
+	if out, err := h.Handle(context.Background(), in); err != nil || out.Skipped != 20 {
+		t.Errorf("skip-existing: %+v %v", out, err)
+	}
+	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != 0 {
+		t.Errorf("skip-existing run made %d calls, want 0", d)
 	}
 }
-
 func TestFetchMetricsKeepsItsConcurrency(t *testing.T) {
 	for _, conc := range []int{1, 4} {
 		e := newEnv(t, vendortest.Options{Latency: 15 * time.Millisecond, ConcurrencyLimit: conc})
@@ -543,76 +617,26 @@ func TestBatchMessageFitsAStepFunctionsCause(t *testing.T) {
 	}
 }
 
-func TestTransformFixtureBatch(t *testing.T) {
-	e := newEnv(t, vendortest.Options{})
-	fetch := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
-	if _, err := fetch.Handle(context.Background(), batchOf("g0001-d0001", "g0001-d0002")); err != nil {
-		t.Fatal(err)
-	}
-	sqsEvent := mustSQS(t, fixture(t, "sqs_object_created.json", nil))
-	h := &pipeline.Transform{Store: e.s3, Bucket: bucket, Concurrency: 2}
-	resp, err := h.Handle(context.Background(), sqsEvent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var failed []string
-	for _, f := range resp.BatchItemFailures {
-		failed = append(failed, f.ItemIdentifier)
-	}
-	sort.Strings(failed)
-	if got := strings.Join(failed, ","); got != "m-missing-object,m-not-json,m-other-bucket,m-wrong-source" {
-		t.Errorf("failed records: %s", got)
-	}
-	keys := e.keys(t, "processed/")
-	if strings.Join(keys, ",") != "processed/date=2026-11-23/group=g0001/device=g0001-d0001.json,processed/date=2026-11-23/group=g0001/device=g0001-d0002.json" {
-		t.Errorf("processed keys %v", keys)
-	}
-	var p pipeline.ProcessedObject
-	if err := json.Unmarshal(e.get(t, keys[0]), &p); err != nil {
-		t.Fatal(err)
-	}
-	var rawObj pipeline.RawObject
-	_ = json.Unmarshal(e.get(t, "raw/date=2026-11-23/group=g0001/device=g0001-d0001.json"), &rawObj)
-	if !jsonEqual(p, pipeline.Summarize(rawObj, "raw/date=2026-11-23/group=g0001/device=g0001-d0001.json")) || len(p.Metrics) != 3 {
-		t.Errorf("processed object %+v", p)
-	}
-	// Duplicate delivery: the same bytes again.
-	before := e.get(t, keys[0])
-	if _, err := h.Handle(context.Background(), sqsEvent); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(before, e.get(t, keys[0])) {
-		t.Error("redelivery changed the processed object")
-	}
-}
-
-func TestSummarize(t *testing.T) {
-	raw := pipeline.RawObject{Date: "2026-11-23", Group: "g", Device: "d", Metrics: vendorapi.Metrics{Series: []vendorapi.Series{
-		{Name: "zeta", Unit: "count", Points: nil},
-		{Name: "alpha", Unit: "ms", Points: []vendorapi.Point{{V: 20}, {V: 5}, {V: 15}, {V: 10}, {V: 50}, {V: 35}, {V: 40}, {V: 45}, {V: 30}, {V: 25}}},
-	}}}
-	p := pipeline.Summarize(raw, "raw/x")
-	b, _ := json.Marshal(p)
-	// Nearest rank on 5..50 step 5: p50 = 5th value = 25, p95 = ceil(9.5) = 10th = 50.
-	want := `{"date":"2026-11-23","group":"g","device":"d","source":"raw/x","metrics":[` +
-		`{"name":"alpha","unit":"ms","count":10,"sum":275,"min":5,"max":50,"mean":27.5,"p50":25,"p95":50},` +
-		`{"name":"zeta","unit":"count","count":0,"sum":0}]}`
-	if string(b) != want {
-		t.Errorf("got  %s\nwant %s", b, want)
-	}
-}
-
 func TestKeys(t *testing.T) {
-	it := pipeline.Item{Date: "2026-11-23", Group: "g0001", Device: "g0001-d0001"}
-	for _, k := range []string{pipeline.RawKey(it), "raw/date%3D2026-11-23/group%3Dg0001/device%3Dg0001-d0001.json"} {
-		got, err := pipeline.ParseRawKey(k)
-		if err != nil || got != it {
-			t.Errorf("%s: %v %v", k, got, err)
+	items := batchOf("g0002-d0001", "g0001-d0002", "g0001-d0001").Items
+	id := pipeline.PartID(items)
+	// The same items in any order, duplicates included, make the same id; other items another.
+	if id != pipeline.PartID([]pipeline.Item{items[2], items[0], items[1], items[0]}) || !strings.HasPrefix(id, "g0001-d0001-") || len(id) != len("g0001-d0001-")+12 {
+		t.Errorf("PartID %q", id)
+	}
+	if id == pipeline.PartID(items[:2]) || pipeline.ValidID("part", pipeline.PartID(batchOf("g0001-"+strings.Repeat("d", 122)).Items)) != nil {
+		t.Error("PartID: different items share an id, or a long device makes an invalid one")
+	}
+	key := pipeline.RawPart("2026-11-23", items)
+	for _, k := range []string{key, strings.ReplaceAll(key, "=", "%3D")} {
+		d, got, err := pipeline.ParsePartKey("raw/", k)
+		if err != nil || d != "2026-11-23" || got != id {
+			t.Errorf("%s: %v %v %v", k, d, got, err)
 		}
 	}
-	for _, k := range []string{"raw/date=2026-11-23/group=g0001/device=a/b.json", "raw/date=2026-13-01/group=g/device=d.json",
-		"processed/date=2026-11-23/group=g/device=d.json", "raw/date=2026-11-23/group=g/device=d.csv", "raw/date=2026-11-23/device=d/group=g.json"} {
-		if _, err := pipeline.ParseRawKey(k); !isType[*pipeline.InputError](err) {
+	for _, k := range []string{"raw/date=2026-11-23/part=a/b.jsonl", "raw/date=2026-13-01/part=a.jsonl", "raw/date=2026-11-23/part=...jsonl",
+		"processed/date=2026-11-23/part=a.jsonl", "raw/date=2026-11-23/part=a.json", "raw/date=2026-11-23/group=g/device=d.json"} {
+		if _, _, err := pipeline.ParsePartKey("raw/", k); !isType[*pipeline.InputError](err) {
 			t.Errorf("%s accepted", k)
 		}
 	}
@@ -627,7 +651,6 @@ func TestKeys(t *testing.T) {
 		}
 	}
 }
-
 func mustSQS(t *testing.T, b []byte) events.SQSEvent {
 	t.Helper()
 	var ev events.SQSEvent
@@ -661,20 +684,33 @@ func TestFetchMetricsCapturesPermanentFailures(t *testing.T) {
 	if len(failing) == 0 || out.Failed != len(failing) || out.Succeeded != len(devices)-len(failing) {
 		t.Fatalf("output %+v, %d failing", out, len(failing))
 	}
-	for _, it := range in.Items {
-		if !e.vendor.IsFailing(it.Device) {
-			continue
-		}
-		var f pipeline.FailedObject
-		if err := json.Unmarshal(e.get(t, pipeline.FailedKey("failed/", it)), &f); err != nil {
-			t.Fatal(err)
-		}
-		if f.Item != it || f.Error != vendorapi.ErrNameClient || !strings.Contains(f.Message, "404") {
-			t.Errorf("%s captured as %+v", it.Device, f)
+	// The raw part holds every device with its status; the failed part (same id) the failed
+	// records only.
+	rawKey := pipeline.RawPart("2026-11-23", in.Items)
+	failKey := strings.Replace(rawKey, "raw/", "failed/", 1)
+	raw := records[pipeline.RawRecord](t, e, rawKey)
+	fails := records[pipeline.RawRecord](t, e, failKey)
+	if len(raw) != len(devices) || len(fails) != len(failing) {
+		t.Fatalf("%d raw records, %d failed records; want %d and %d", len(raw), len(fails), len(devices), len(failing))
+	}
+	var inRaw []pipeline.RawRecord
+	for _, r := range raw {
+		if r.Status == pipeline.StatusFailed {
+			inRaw = append(inRaw, r)
 		}
 	}
-	if n := len(e.keys(t, "failed/")); n != len(failing) {
-		t.Errorf("%d failed objects, want %d", n, len(failing))
+	for i, f := range fails {
+		if !e.vendor.IsFailing(f.Device) || f.Status != pipeline.StatusFailed || f.Error != vendorapi.ErrNameClient || !strings.Contains(f.Message, "404") || f.Metrics != nil || !jsonEqual(f, inRaw[i]) {
+			t.Errorf("%s captured as %+v", f.Device, f)
+		}
+	}
+	for _, it := range out.Items {
+		if it.Failed != e.vendor.IsFailing(it.Device) || (it.Failed && it.Key != failKey) || (!it.Failed && it.Key != rawKey) {
+			t.Errorf("result %+v", it)
+		}
+	}
+	if n := len(e.keys(t, "failed/")); n != 1 {
+		t.Errorf("%d failed parts, want 1", n)
 	}
 
 	bad := batchOf(devices[0])
@@ -684,8 +720,10 @@ func TestFetchMetricsCapturesPermanentFailures(t *testing.T) {
 	if !errors.As(err, &ife) || len(ife.Failures) != 1 || ife.Failures[0].Item.Device != "../etc" {
 		t.Errorf("an invalid item: %T %v", err, err)
 	}
-	if n := len(e.keys(t, "failed/")); n != len(failing) {
-		t.Errorf("the invalid item was written under failed/: %d objects", n)
+	for _, k := range e.keys(t, "failed/") {
+		if bytes.Contains(e.get(t, k), []byte("../etc")) {
+			t.Errorf("the invalid item was written to %s", k)
+		}
 	}
 	for _, p := range []string{"failed", "raw/", "processed/"} {
 		if err := (&pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, FailedPrefix: p}).Validate(); err == nil {

@@ -9,7 +9,6 @@ import (
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -27,26 +26,12 @@ type (
 	ObjectPutter interface {
 		PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	}
-	// ObjectHeader reads object metadata.
-	ObjectHeader interface {
-		HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
-	}
 )
 
 var _ interface {
 	ObjectGetter
 	ObjectPutter
-	ObjectHeader
 } = (*s3.Client)(nil)
-
-// MetaExecution is the user metadata key (x-amz-meta-skein-execution) naming the execution that
-// wrote a raw object; a retry of the same execution skips items it already stored.
-const MetaExecution = "skein-execution"
-
-// MetaCorrelation is the user metadata key (x-amz-meta-skein-correlation) carrying the item's
-// correlation id (ItemCorrelation) on its raw object: the transform logs with it, so one
-// device's lines of the export and of the transform share one id.
-const MetaCorrelation = "skein-correlation"
 
 // maxObjectBytes bounds what the handlers read into memory.
 const maxObjectBytes = 64 << 20
@@ -83,39 +68,6 @@ func getObject(ctx context.Context, s ObjectGetter, bucket, key string) ([]byte,
 	return b, nil
 }
 
-// decodeObject streams an object's JSON into v without holding its bytes, reading at most limit
-// bytes: a larger object (by its Content-Length, or by what it turns out to hold) is an
-// *InputError, never retried, and is not read further. A missing object is a *StorageError
-// wrapping *types.NoSuchKey; JSON that does not decode is an *InputError.
-func decodeObject(ctx context.Context, s ObjectGetter, bucket, key string, limit int, v any) error {
-	_, err := decodeObjectMeta(ctx, s, bucket, key, limit, v)
-	return err
-}
-
-// decodeObjectMeta is decodeObject that also returns the object's user metadata.
-func decodeObjectMeta(ctx context.Context, s ObjectGetter, bucket, key string, limit int, v any) (map[string]string, error) {
-	out, err := s.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		return nil, &StorageError{Op: "GetObject", Bucket: bucket, Key: key, Err: err}
-	}
-	meta := out.Metadata
-	defer func() { _ = out.Body.Close() }()
-	tooLarge := func(n int64) error {
-		return inputError("object", fmt.Sprintf("must be at most %d bytes (what the function's memory allows for each record it runs at once)", limit), fmt.Sprintf("%s: %d bytes", key, n))
-	}
-	if n := aws.ToInt64(out.ContentLength); n > int64(limit) {
-		return meta, tooLarge(n)
-	}
-	r := &cappedReader{r: out.Body, left: int64(limit)}
-	if err := json.NewDecoder(r).Decode(v); err != nil {
-		if r.over {
-			return meta, tooLarge(int64(limit) + 1)
-		}
-		return meta, inputError("object", "must be a raw metrics object", fmt.Sprintf("%s: %v", key, err))
-	}
-	return meta, nil
-}
-
 // cappedReader fails once more than left bytes are read.
 type cappedReader struct {
 	r    io.Reader
@@ -138,21 +90,6 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 		return n, errors.New("object above its size limit")
 	}
 	return n, err
-}
-
-// head returns an object's user metadata, or ok=false when there is no such object. A 403 counts
-// as absent too: without s3:ListBucket, S3 answers 403 for a missing key, and the caller's only
-// use of "absent" is to fetch the item again, which is safe.
-func head(ctx context.Context, s ObjectHeader, bucket, key string) (map[string]string, bool, error) {
-	out, err := s.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		var re *awshttp.ResponseError
-		if isNotFound(err) || (errors.As(err, &re) && re.HTTPStatusCode() == 403) {
-			return nil, false, nil
-		}
-		return nil, false, &StorageError{Op: "HeadObject", Bucket: bucket, Key: key, Err: err}
-	}
-	return out.Metadata, true, nil
 }
 
 // isNotFound recognises a missing object: NoSuchKey for GET, NotFound (404 without a body) for
