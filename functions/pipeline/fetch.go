@@ -372,14 +372,21 @@ func (h *FetchMetrics) store(ctx context.Context, bi BatchInput, items []Item, p
 		return
 	}
 	var failedRecs []RawRecord
+	okInPart := map[Item]bool{}
 	for _, r := range merged {
 		if r.Status == StatusFailed {
 			failedRecs = append(failedRecs, r)
+		} else {
+			okInPart[r.Item()] = true
 		}
 	}
 	var captured []int
 	for _, i := range mine {
-		if recs[i].Status == StatusFailed {
+		switch {
+		case okInPart[items[i]] && recs[i].Status == StatusFailed:
+			// Another writer stored the device ok: its record stands, and so does the item.
+			recs[i], failures[i] = &RawRecord{Status: StatusOK}, nil
+		case recs[i].Status == StatusFailed:
 			captured = append(captured, i)
 		}
 	}
