@@ -148,7 +148,7 @@ func startFixture(b *testing.B) fixture {
 	}
 	created, err := json.Marshal(events.EventBridgeEvent{Version: "0", ID: "e-1", DetailType: "Object Created", Source: "aws.s3",
 		AccountID: "123456789012", Time: time.Date(2026, 11, 23, 2, 5, 0, 0, time.UTC), Region: "us-east-1",
-		Detail: json.RawMessage(`{"bucket":{"name":"data"},"object":{"key":"` + pipeline.RawKey(item) + `","size":1}}`)})
+		Detail: json.RawMessage(`{"bucket":{"name":"data"},"object":{"key":"` + pipeline.RawPart(date, []pipeline.Item{item}) + `","size":1}}`)})
 	if err != nil {
 		b.Fatal(err)
 	}
