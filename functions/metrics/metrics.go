@@ -48,8 +48,10 @@ const (
 	None               Unit = "None"
 )
 
-// Units lists every accepted unit.
-var Units = []Unit{Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes,
+// Units returns every accepted unit (a fresh slice on every call).
+func Units() []Unit { return slices.Clone(units) }
+
+var units = []Unit{Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes,
 	Bits, Kilobits, Megabits, Gigabits, Terabits, Percent, Count, BytesPerSecond, KilobytesPerSecond,
 	MegabytesPerSecond, GigabytesPerSecond, TerabytesPerSecond, BitsPerSecond, KilobitsPerSecond,
 	MegabitsPerSecond, GigabitsPerSecond, TerabitsPerSecond, CountPerSecond, None}
@@ -236,7 +238,7 @@ func (s *Set) Lines(now time.Time, extra map[string]any) ([][]byte, error) {
 		if !validName(name) || name == reservedMember || isDim[name] {
 			errs = append(errs, fmt.Errorf("metrics: metric name must be 1..255 characters and differ from %q and the dimensions, got %q", reservedMember, name))
 		}
-		if !slices.Contains(Units, m.unit) {
+		if !slices.Contains(units, m.unit) {
 			errs = append(errs, fmt.Errorf("metrics: metric %q: unit must be one of the CloudWatch units, got %q", name, m.unit))
 		}
 		for _, v := range append([]float64{m.sum}, m.values...) {

@@ -45,6 +45,9 @@ type MergeOutput struct {
 	// re-run, a redrive): pass it on in the ItemBatcher's BatchInput, so that a retried batch
 	// keeps whatever its part holds.
 	SkipExisting bool `json:"skipExisting"`
+	// Stored counts the devices left out of the manifest because the day's raw parts hold an
+	// ok record of them (SkipExisting); CheckFailures counts them as skipped.
+	Stored int `json:"stored"`
 	// Check is the outcome of a Check input.
 	Check *CheckOutput `json:"check,omitempty"`
 }
@@ -182,6 +185,7 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 		return nil, inputError("items", "must be at most "+strconv.Itoa(MaxManifestItems), strconv.Itoa(len(items)))
 	}
 	items = sortUnique(items)
+	stored := 0
 	if skip := redrive || in.SkipExisting; skip {
 		// Only the devices without an ok record in the day's raw parts are fetched again: the
 		// parts are listed and read (one GET per part, never a request per device).
@@ -196,7 +200,8 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 				kept = append(kept, it)
 			}
 		}
-		log.InfoContext(ctx, "dropped the devices already stored", "parts", parts, "stored", len(items)-len(kept), "kept", len(kept))
+		stored = len(items) - len(kept)
+		log.InfoContext(ctx, "dropped the devices already stored", "parts", parts, "stored", stored, "kept", len(kept))
 		items = kept
 	}
 	n, err := putJSON(ctx, h.Store, h.Bucket, key, items, nil)
@@ -209,7 +214,7 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 		groups[it.Group] = true
 	}
 	log.InfoContext(ctx, "wrote manifest", "key", key, "items", len(items), "groups", len(groups), "bytes", n, "redrive", redrive)
-	return &MergeOutput{Date: in.Date, Count: len(items), Groups: len(groups), Manifest: ObjectRef{Bucket: h.Bucket, Key: key}, SkipExisting: redrive || in.SkipExisting}, nil
+	return &MergeOutput{Date: in.Date, Count: len(items), Groups: len(groups), Manifest: ObjectRef{Bucket: h.Bucket, Key: key}, SkipExisting: redrive || in.SkipExisting, Stored: stored}, nil
 }
 
 func sortUnique(items []Item) []Item {

@@ -55,7 +55,7 @@ func TestErrorNamesAsTheLambdaRuntimeReportsThem(t *testing.T) {
 		})
 	}
 	all := map[string]int{}
-	for _, n := range append(append([]string(nil), pipeline.RetryableErrorNames...), pipeline.PermanentErrorNames...) {
+	for _, n := range append(pipeline.RetryableErrorNames(), pipeline.PermanentErrorNames()...) {
 		all[n]++
 	}
 	for n, c := range all {

@@ -18,8 +18,9 @@ import (
 	"github.com/skeinhq/skein/functions/vendorapi"
 )
 
-// Ops lists the vendor worker's operations, in the order of the workflow.
-var Ops = []string{OpListGroups, OpListDevices, OpFetchMetrics}
+// Ops returns the vendor worker's operations, in the order of the workflow (a fresh slice on
+// every call).
+func Ops() []string { return []string{OpListGroups, OpListDevices, OpFetchMetrics} }
 
 // Vendor is the vendor worker's handler (functions/vendor): the one Lambda function through
 // which every call to the vendor goes, so that its reserved concurrency and each invocation's
@@ -127,7 +128,7 @@ func (h *Vendor) request(ctx context.Context, req Request) (any, error) {
 		}
 		return nilOnError(h.Fetch.Handle(ctx, in))
 	}
-	err := inputError("op", "must be one of "+strings.Join(Ops, ", "), req.Op)
+	err := inputError("op", "must be one of "+strings.Join(Ops(), ", "), req.Op)
 	logger(h.Log).ErrorContext(ctx, "unknown operation", "error", err)
 	return nil, err
 }

@@ -82,8 +82,10 @@ type OfflineRun struct {
 
 // CostOptions sizes the cost model's run of the export workflow from the stage's settings: the
 // expected groups and devices, the vendor latency for the workers' durations, and the data
-// requests each device causes downstream (the raw PUT, the transform's GET and PUT, and the
-// SQS send, receive and delete of its event, received ten at a time).
+// requests each batch of BatchSize devices causes (its raw part's PUT, the transform's GET of it
+// and PUT of its processed part, and the SQS send, receive and delete of the part's one event,
+// received ten at a time), spread over its devices. A batch with failed devices also writes a
+// failed part: not counted, as failures are a few percent of the batches at most.
 func (r *OfflineRun) CostOptions() cost.Options { return CostOptionsFor(r.Config) }
 
 // CostOptionsFor sizes the cost model from the stage's settings (see OfflineRun.CostOptions);
@@ -93,7 +95,8 @@ func CostOptionsFor(c *Config) cost.Options {
 		return cost.Options{}
 	}
 	lat := c.VendorLatency
-	perItem := lat/time.Duration(c.BatchConcurrency) + 10*time.Millisecond // + the raw PUT
+	perItem := lat / time.Duration(c.BatchConcurrency)
+	batch := float64(max(c.BatchSize, 1))
 	return cost.Options{Workloads: map[string]cost.Workload{
 		WorkflowName: {
 			Items:    c.ExpectedDevices,
@@ -106,10 +109,10 @@ func CostOptionsFor(c *Config) cost.Options {
 				"ListGroups":         lat + 50*time.Millisecond,
 				"ListDevicesOfGroup": 2*lat + 50*time.Millisecond, // a page or two, then the manifest PUT
 				MergeName:            time.Duration(c.ExpectedGroups)*10*time.Millisecond + 100*time.Millisecond,
-				"Fetch":              50 * time.Millisecond,
+				"Fetch":              60 * time.Millisecond, // with the part's PUT
 			},
 			PerItemDurations: map[string]time.Duration{"Fetch": perItem},
-			PerItem:          cost.PerItem{S3Puts: 2, S3Gets: 1, SQSRequests: 1 + 2.0/10},
+			PerItem:          cost.PerItem{S3Puts: 2 / batch, S3Gets: 1 / batch, SQSRequests: (1 + 2.0/10) / batch},
 		},
 	}}
 }

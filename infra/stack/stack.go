@@ -20,6 +20,7 @@ import (
 	"github.com/skeinhq/skein/components/workflow"
 	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/pipeline"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 )
 
 // Logical names of what the program creates; make local and the tests find resources by them.
@@ -35,7 +36,7 @@ const (
 	VendorName    = "vendor"
 	MergeName     = "merge-manifests"
 	TransformName = "transform"
-	// CapturedAlarmName is the alarm on devices captured under FailedPrefix.
+	// CapturedAlarmName is the alarm on devices captured under layout.Failed.
 	CapturedAlarmName = "captured-failures"
 	// DashboardName is the stage's dashboard.
 	DashboardName = "pipeline"
@@ -48,20 +49,12 @@ func MetricsNamespace(st *stage.Stage) string {
 	return "skein/" + st.Project + "/" + st.Name
 }
 
-// Key prefixes of the data bucket (functions/README.md lists every key).
-const (
-	RawPrefix       = "raw/"
-	ProcessedPrefix = "processed/"
-	ResultsPrefix   = "results/"
-	ManifestsPrefix = "manifests/"
-	// FailedPrefix holds, per device, what fetch-metrics could never fetch (a vendor 4xx): the
-	// item and its error (functions/pipeline.FailedObject).
-	FailedPrefix = "failed/"
-	// RefetchReceives is the refetch queue's maxReceiveCount.
-	RefetchReceives = 20
-	// ResultsKeyPrefix is where the Distributed Map's ResultWriter writes.
-	ResultsKeyPrefix = ResultsPrefix + "export"
-)
+// RefetchReceives is the refetch queue's maxReceiveCount.
+//
+// The data bucket's key prefixes and the handlers' environment variables are
+// functions/pipeline/layout's (functions/README.md lists every key): the handlers write and read
+// with the same names the program grants, routes and configures here.
+const RefetchReceives = 20
 
 // Program is the reference pipeline for one stage: infra/main.go runs it with pulumi.Run, and
 // make plan and make local under the plan harness.
@@ -97,7 +90,7 @@ type Pipeline struct {
 	Queue     *queue.Queue
 	Refetch   *queue.Queue
 	RawEvents *bucket.Event
-	// CapturedAlarm fires when the vendor worker captured any device under FailedPrefix in a
+	// CapturedAlarm fires when the vendor worker captured any device under layout.Failed in a
 	// 5-minute period (the handler's Captured metric), so tolerated failures are seen.
 	CapturedAlarm *cloudwatch.MetricAlarm
 	// Dashboard draws the workflow, the workers, the queues and the handlers' metrics.
@@ -120,7 +113,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		Stage: st,
 		// Results, manifests and failed items are what an operator redrives from; they are kept
 		// for 90 days.
-		Expirations: []bucket.Expiration{{Prefix: ResultsPrefix, Days: 90}, {Prefix: ManifestsPrefix, Days: 90}, {Prefix: FailedPrefix, Days: 90}},
+		Expirations: []bucket.Expiration{{Prefix: layout.Results, Days: 90}, {Prefix: layout.Manifests, Days: 90}, {Prefix: layout.Failed, Days: 90}},
 	})
 	if err != nil {
 		return nil, err
@@ -140,8 +133,8 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		return nil, err
 	}
 	readToken := policy.Statement{Sid: "ReadVendorToken", Actions: []string{"ssm:GetParameter"}, Resources: []pulumi.StringInput{p.Token.Arn}}
-	vendorEnv := map[string]string{"VENDOR_URL": cfg.VendorURL, "VENDOR_TOKEN_PARAM": paramName}
-	data := map[string]pulumi.StringInput{"DATA_BUCKET": p.Bucket.Name}
+	vendorEnv := map[string]string{layout.EnvVendorURL: cfg.VendorURL, layout.EnvVendorTokenParam: paramName}
+	data := map[string]pulumi.StringInput{layout.EnvDataBucket: p.Bucket.Name}
 
 	type spec struct {
 		name, desc string
@@ -150,9 +143,9 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		vendor     bool
 	}
 	specs := []spec{
-		{VendorName, "Calls the vendor API within its budget: lists groups and devices, fetches batches of metrics into raw/", cfg.VendorTimeout(), map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency), "FAILED_PREFIX": FailedPrefix}, true},
+		{VendorName, "Calls the vendor API within its budget: lists groups and devices, fetches batches of metrics into raw/", cfg.VendorTimeout(), map[string]string{layout.EnvBatchConcurrency: fmt.Sprint(cfg.BatchConcurrency), layout.EnvFailedPrefix: layout.Failed}, true},
 		{MergeName, "Merges the group manifests (or failed results) into one manifest", 2 * time.Minute, nil, false},
-		{TransformName, "Summarises raw objects into processed/", 30 * time.Second, nil, false},
+		{TransformName, "Summarises raw parts into processed/", 30 * time.Second, nil, false},
 	}
 	for _, s := range specs {
 		env := map[string]string{metrics.EnvNamespace: MetricsNamespace(st)}
@@ -190,13 +183,19 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		access bucket.Access
 		prefix string
 	}{
-		{VendorName, bucket.Write, ManifestsPrefix},
-		{MergeName, bucket.ReadWrite, ManifestsPrefix},
-		{MergeName, bucket.Read, ResultsPrefix},
-		{VendorName, bucket.ReadWrite, RawPrefix},
-		{VendorName, bucket.Write, FailedPrefix},
-		{TransformName, bucket.Read, RawPrefix},
-		{TransformName, bucket.Write, ProcessedPrefix},
+		{VendorName, bucket.Write, layout.Manifests},
+		{MergeName, bucket.ReadWrite, layout.Manifests},
+		{MergeName, bucket.Read, layout.Results},
+		// A skipExisting re-run's or a redrive's manifest lacks the devices stored ok: merge-
+		// manifests lists the day's raw parts and reads each once.
+		{MergeName, bucket.Read, layout.Raw},
+		{MergeName, bucket.List, layout.Raw},
+		// A retried batch reads its own raw part once, and every write merges with what a part
+		// holds (conditional writes).
+		{VendorName, bucket.ReadWrite, layout.Raw},
+		{VendorName, bucket.Write, layout.Failed},
+		{TransformName, bucket.Read, layout.Raw},
+		{TransformName, bucket.Write, layout.Processed},
 	}
 	for _, g := range grants {
 		if _, err := p.Bucket.Grant(p.Workers[g.w], g.access, g.prefix); err != nil {
@@ -230,7 +229,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		return nil, err
 	}
 
-	p.RawEvents, err = p.Bucket.OnObjectCreated(RawEventName, &bucket.EventArgs{Prefix: RawPrefix, Suffix: ".json"})
+	p.RawEvents, err = p.Bucket.OnObjectCreated(RawEventName, &bucket.EventArgs{Prefix: layout.Raw, Suffix: layout.PartSuffix})
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +305,7 @@ func HandlerWidgets(st *stage.Stage) *dashboard.Handlers {
 // not. It notifies the stage's alarm topic when it has one.
 func capturedAlarm(ctx *pulumi.Context, st *stage.Stage, vendor *worker.Worker) (*cloudwatch.MetricAlarm, error) {
 	a := &cloudwatch.MetricAlarmArgs{
-		AlarmDescription: pulumi.String("Devices were captured under " + FailedPrefix + " (the vendor refused them: 4xx or an answer that is not the documented JSON) in the last 5 minutes. " +
+		AlarmDescription: pulumi.String("Devices were captured under " + layout.Failed + " (the vendor refused them: 4xx or an answer that is not the documented JSON) in the last 5 minutes. " +
 			"Read failed/date=<d>/ for each device's error; fix the cause, then send them to the refetch queue or redrive the run."),
 		Namespace:          pulumi.String(MetricsNamespace(st)),
 		MetricName:         pulumi.String(pipeline.MetricCaptured),
@@ -343,7 +342,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulu
 	retry := []workflow.Retry{{
 		// A function that ran past its own timeout (Lambda's Sandbox.Timedout) is retried like a
 		// vendor that was slow: a retried batch skips what it stored.
-		ErrorEquals: append(append([]string(nil), pipeline.RetryableErrorNames...), "Sandbox.Timedout"),
+		ErrorEquals: append(pipeline.RetryableErrorNames(), "Sandbox.Timedout"),
 		Interval:    2 * time.Second,
 		BackoffRate: 2,
 		MaxAttempts: workflow.Attempts(4),
@@ -400,13 +399,13 @@ func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulu
 				Comment:        fmt.Sprintf("At most %d batches at once x %d calls each = the vendor's concurrency of %d; overlapping runs share the vendor worker's %d reserved invocations", cfg.MapConcurrency(), cfg.BatchConcurrency, cfg.VendorConcurrency, cfg.Reserved()),
 				MaxConcurrency: cfg.MapConcurrency(),
 				Distributed: &workflow.Distributed{
-					Reader: &workflow.ItemReader{Source: workflow.JSONArray, Bucket: bucketName, KeyPath: "$.manifest.key", Prefix: ManifestsPrefix},
+					Reader: &workflow.ItemReader{Source: workflow.JSONArray, Bucket: bucketName, KeyPath: "$.manifest.key", Prefix: layout.Manifests},
 					Batcher: &workflow.ItemBatcher{MaxItemsPerBatch: cfg.BatchSize, BatchInput: map[string]any{
 						"executionId.$":  "$$.Execution.Id",
 						"skipExisting.$": "$.skipExisting",
 						"redriveCount.$": "$$.Execution.RedriveCount",
 					}},
-					Writer:                     &workflow.ResultWriter{Bucket: bucketName, Prefix: ResultsKeyPrefix},
+					Writer:                     &workflow.ResultWriter{Bucket: bucketName, Prefix: layout.ResultsExport},
 					ToleratedFailurePercentage: cfg.ToleratedFailurePercent,
 					Label:                      "Fetch",
 				},
@@ -424,7 +423,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulu
 			"CheckFailures": task(MergeName, 2*time.Minute, map[string]any{
 				"date.$": "$.date", "executionId.$": "$$.Execution.Id",
 				"check": map[string]any{
-					"results.$": "$.fetch.ResultWriterDetails", "items.$": "$.count", "tolerancePercent": cfg.ToleratedFailurePercent,
+					"results.$": "$.fetch.ResultWriterDetails", "items.$": "$.count", "stored.$": "$.stored", "tolerancePercent": cfg.ToleratedFailurePercent,
 				},
 			}, ""),
 		},
