@@ -31,8 +31,9 @@ type RunInput struct {
 	// ExecutionID is the workflow execution's id ($$.Execution.Id), used as the correlation id
 	// of the log lines. Empty means "date=<run date>".
 	ExecutionID string `json:"executionId,omitempty"`
-	// SkipExisting re-runs the day fetching only the devices without a raw object (the ones
-	// that failed, captured under failed/ or in ResultWriter files): it is passed on in the
+	// SkipExisting re-runs the day fetching only the devices without an ok record in the day's
+	// raw parts (the ones that failed, captured under failed/ or in ResultWriter files): it is
+	// passed on in the
 	// output, to merge-manifests and the Distributed Map's BatchInput. Zero means fetch all.
 	SkipExisting bool `json:"skipExisting,omitempty"`
 }

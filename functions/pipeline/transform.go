@@ -131,8 +131,8 @@ type Transform struct {
 	// 0 means sqsbatch's default.
 	Concurrency int
 	// MemoryMB is the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE); zero means 128, the
-	// smallest. With Concurrency it bounds the raw objects a record may read (TransformObjectCap),
-	// so that a batch of large objects fails record by record, never the whole batch by running
+	// smallest. With Concurrency it bounds each raw record (line) a part may hold
+	// (TransformObjectCap), so that a large record fails alone, never the whole batch by running
 	// out of memory.
 	MemoryMB int
 	Log      *slog.Logger
