@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"sort"
-	"strconv"
 
 	"github.com/skeinhq/skein/functions/logx"
 	"github.com/skeinhq/skein/functions/pipeline/layout"
@@ -59,17 +58,12 @@ func (h *ListDevices) Handle(ctx context.Context, in ListDevicesInput) (*ListDev
 		return nil, err
 	}
 	items := make([]Item, 0, len(devices))
-	var problems []error
-	seen := map[string]bool{}
+	ids := make([]string, len(devices))
 	for i, d := range devices {
-		f := "devices[" + strconv.Itoa(i) + "].id"
-		problems = append(problems, ValidID(f, d.ID))
-		if seen[d.ID] {
-			problems = append(problems, inputError(f, "must be unique in the group's listing", d.ID))
-		}
-		seen[d.ID] = true
+		ids[i] = d.ID
 		items = append(items, Item{Date: in.Date, Group: in.Group.ID, Device: d.ID})
 	}
+	problems := checkIDs("devices", "the group's listing", ids)
 	if err := joinInput(problems...); err != nil {
 		log.ErrorContext(ctx, "the vendor sent unusable device ids", "group", in.Group.ID, "error", err)
 		return nil, err

@@ -114,16 +114,11 @@ func (h *ListGroups) Handle(ctx context.Context, in RunInput) (*ListGroupsOutput
 		log.ErrorContext(ctx, "listing groups failed", "date", date, "error", err, "errorName", errorName(err))
 		return nil, err
 	}
-	var problems []error
-	seen := map[string]bool{}
+	ids := make([]string, len(groups))
 	for i, g := range groups {
-		f := "groups[" + strconv.Itoa(i) + "].id"
-		problems = append(problems, ValidID(f, g.ID))
-		if seen[g.ID] {
-			problems = append(problems, inputError(f, "must be unique in the vendor's listing", g.ID))
-		}
-		seen[g.ID] = true
+		ids[i] = g.ID
 	}
+	problems := checkIDs("groups", "the vendor's listing", ids)
 	if err := joinInput(problems...); err != nil {
 		log.ErrorContext(ctx, "the vendor sent unusable group ids", "error", err)
 		return nil, err

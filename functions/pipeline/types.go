@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +58,22 @@ func ValidID(field, id string) error {
 		return inputError(field, "must be 1..128 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, without \"..\"", id)
 	}
 	return nil
+}
+
+// checkIDs checks the ids of a vendor listing: each a ValidID, each unique in the listing
+// (where names it); field names the list ("groups" gives "groups[3].id").
+func checkIDs(field, where string, ids []string) []error {
+	var problems []error
+	seen := map[string]bool{}
+	for i, id := range ids {
+		f := field + "[" + strconv.Itoa(i) + "].id"
+		problems = append(problems, ValidID(f, id))
+		if seen[id] {
+			problems = append(problems, inputError(f, "must be unique in "+where, id))
+		}
+		seen[id] = true
+	}
+	return problems
 }
 
 // ValidDate checks a yyyy-mm-dd calendar date.

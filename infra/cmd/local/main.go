@@ -13,10 +13,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -159,12 +160,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		rep.Transform.Messages, rep.Transform.Deliveries, rep.Transform.Duplicates, rep.Transform.Redeliveries, rep.Transform.DeadLettered)
 	_, _ = fmt.Fprintf(stderr, "local: data: %d raw parts (%d records: %d ok, %d failed), %d processed parts (%d records, %d failed at the transform); S3 requests by the handlers: %d PUT, %d GET, %d LIST\n",
 		len(rep.Raw), rep.Records["raw"], rep.Records["ok"], rep.Records["failed"], len(rep.Processed), rep.Records["processed"], rep.Records["transformFailed"], rep.S3.Puts, rep.S3.Gets, rep.S3.Lists)
-	names := make([]string, 0, len(rep.Functions))
-	for n := range rep.Functions {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(rep.Functions)) {
 		f := rep.Functions[n]
 		_, _ = fmt.Fprintf(stderr, "local: function %s: reserved concurrency %d, %d invocations (peak %d at once, %.2f s busy), %d throttled\n", n, f.Reserved, f.Invocations, f.PeakInFlight, f.BusySeconds, f.Throttles)
 	}
@@ -172,12 +168,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		_, _ = fmt.Fprintf(stderr, "local: refetch queue: %d messages, %d processed, %d deliveries, %d throttled invocations, %d dead-lettered\n",
 			rep.Refetch.Messages, rep.Refetch.Deleted, rep.Refetch.Deliveries, rep.Refetch.Throttled, rep.Refetch.DeadLettered)
 	}
-	devs := make([]string, 0, len(rep.Captured))
-	for d := range rep.Captured {
-		devs = append(devs, d)
-	}
-	sort.Strings(devs)
-	for _, d := range devs {
+	for _, d := range slices.Sorted(maps.Keys(rep.Captured)) {
 		c := rep.Captured[d]
 		_, _ = fmt.Fprintf(stderr, "local: failed %s: %s in %s (%s)\n", d, c.Error, c.Location, c.Cause)
 	}
@@ -239,11 +230,7 @@ const maxTraceLines = 40
 // failed (its raw record unusable, or its part dead-lettered), or else the first failed device.
 func printTrace(w io.Writer, logs []byte, rep *local.Report, device string) {
 	if device == "" {
-		devs := make([]string, 0, len(rep.Captured))
-		for d := range rep.Captured {
-			devs = append(devs, d)
-		}
-		sort.Strings(devs)
+		devs := slices.Sorted(maps.Keys(rep.Captured))
 		for _, d := range devs {
 			if w := rep.Captured[d].Where; w == "transform" || w == "dlq" {
 				device = d
