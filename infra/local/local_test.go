@@ -169,6 +169,9 @@ func TestRedriveFetchesOnlyFailedItems(t *testing.T) {
 	if got := env.Vendor.Stats().Calls[vendortest.EndpointMetrics] - before; got != attempts || attempts%int64(len(failing)) != 0 {
 		t.Errorf("the redrive made %d metric calls, want %d (%d failing devices)", got, attempts, len(failing))
 	}
+	if len(red.DuplicateOK) != 0 || red.Summary.Lost != 0 {
+		t.Errorf("after the redrive: devices with two ok records %v, summary %+v", red.DuplicateOK, red.Summary)
+	}
 }
 
 // When the failures exceed the tolerance the Map run fails, and still nothing is lost: the
@@ -289,6 +292,11 @@ func TestOverlappingRunsAndAConsumerShareOneBudget(t *testing.T) {
 	if vf.Reserved != rep.Budget || vf.PeakInFlight > int64(vf.Reserved) || vf.Throttles == 0 {
 		t.Errorf("vendor worker %+v: want its reserved concurrency %d held and surplus invocations throttled", vf, rep.Budget)
 	}
+	// Three runs of one manifest write the same parts (merged, never a second ok record); only
+	// the refetch consumer's parts may hold a device again (pipeline.RawRecord).
+	if len(rep.DuplicateOK) > 40 {
+		t.Errorf("%d devices with two ok records, more than the 40 refetched", len(rep.DuplicateOK))
+	}
 	// Three runs fetched every device at least three times, the refetch consumer 40 more.
 	if got, min := rep.Vendor.Calls["metrics"], int64(3*rep.Summary.Items+40); got < min {
 		t.Errorf("%d metric calls, want at least %d", got, min)
@@ -366,8 +374,8 @@ func TestRedriveExecutionCompletesAFailedRun(t *testing.T) {
 	if err != nil || d.RedriveCount != 1 || d.Status != "SUCCEEDED" {
 		t.Errorf("describe: %+v, %v", d, err)
 	}
-	if red.Summary.Lost != 0 || red.Summary.Succeeded != red.Summary.Items {
-		t.Errorf("after the redrive: %+v", red.Summary)
+	if red.Summary.Lost != 0 || red.Summary.Succeeded != red.Summary.Items || len(red.DuplicateOK) != 0 {
+		t.Errorf("after the redrive: %+v, devices with two ok records %v", red.Summary, red.DuplicateOK)
 	}
 	// The redrive reran only the child executions that did not succeed: it fetched no device of a
 	// batch that succeeded the first time. (A rerun child fetches its whole batch again: its
