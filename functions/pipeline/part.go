@@ -83,8 +83,9 @@ func itemLess(a, b Item) bool {
 }
 
 // scanLines calls fn with each non-empty line of r (trimmed), holding at most max bytes of a
-// line: a longer line is skipped up to its end and reported with tooLong (and no bytes), so one
-// oversized record never stops the lines after it.
+// line: a longer line is skipped up to its end and reported with tooLong and only its first
+// lineHead bytes (where a record's identity is), so one oversized record never stops the lines
+// after it.
 func scanLines(r io.Reader, max int, fn func(line []byte, tooLong bool) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var buf []byte
@@ -95,7 +96,9 @@ func scanLines(r io.Reader, max int, fn func(line []byte, tooLong bool) error) e
 			chunk, err := br.ReadSlice('\n')
 			if !long {
 				if len(buf)+len(bytes.TrimRight(chunk, "\r\n")) > max {
-					long, buf = true, buf[:0]
+					long = true
+					buf = append(buf, chunk[:min(len(chunk), lineHead)]...)
+					buf = buf[:min(len(buf), lineHead)]
 				} else {
 					buf = append(buf, chunk...)
 				}
@@ -117,6 +120,41 @@ func scanLines(r io.Reader, max int, fn func(line []byte, tooLong bool) error) e
 		}
 		if eof {
 			return nil
+		}
+	}
+}
+
+// lineHead is how much of an over-long line scanLines keeps.
+const lineHead = 1024
+
+// identityOf reads date, group and device from the start of a JSON object (a record's first
+// members, as the pipeline writes them), stopping at the first member whose value is not a
+// string, or where the bytes end.
+func identityOf(b []byte) (date, group, device string) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return
+	}
+	for {
+		k, err := dec.Token()
+		if err != nil {
+			return
+		}
+		v, err := dec.Token()
+		if err != nil {
+			return
+		}
+		s, ok := v.(string)
+		if !ok {
+			return
+		}
+		switch k {
+		case "date":
+			date = s
+		case "group":
+			group = s
+		case "device":
+			device = s
 		}
 	}
 }

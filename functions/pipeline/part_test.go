@@ -73,16 +73,19 @@ func TestTransformIsolatesPoisonRecords(t *testing.T) {
 	for _, r := range out {
 		got = append(got, r.Device+":"+r.Status+":"+r.Error)
 	}
-	want := "g0001-d0001:ok: g0001-d0002:failed:InputError :failed:InputError :failed:InputError g0001-d0004:failed:InputError g0001-d0005:failed:ClientError g0001-d0006:ok:"
+	want := "g0001-d0001:ok: g0001-d0002:failed:InputError :failed:InputError g0001-d0003:failed:InputError g0001-d0004:failed:InputError g0001-d0005:failed:ClientError g0001-d0006:ok:"
 	if strings.Join(got, " ") != want {
 		t.Errorf("processed records\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
 	if out[1].Payload != lines[1] || out[2].Payload != lines[2] || out[3].Payload != "" || !strings.Contains(out[3].Message, "at most") || out[5].Message != "HTTP 404" {
 		t.Errorf("failed records without their payload or error: %+v", out[1:6])
 	}
-	// The poison record is logged under its device's correlation id.
-	if !strings.Contains(logs.String(), `"correlationId":"exec-1/2026-11-23/g0001/g0001-d0002"`) {
-		t.Errorf("no line about the poison record under its correlation id:\n%s", logs.String())
+	// The poison records are logged under their devices' correlation ids (the over-long one's
+	// read from its first KiB).
+	for _, dev := range []string{"g0001-d0002", "g0001-d0003"} {
+		if !strings.Contains(logs.String(), `"correlationId":"exec-1/2026-11-23/g0001/`+dev+`"`) {
+			t.Errorf("no line about the poison record %s under its correlation id:\n%s", dev, logs.String())
+		}
 	}
 	ms, err := emftest.Lines(emf.Bytes())
 	if err != nil {

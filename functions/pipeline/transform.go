@@ -56,7 +56,7 @@ type Summary struct {
 //   - Status failed with a fetch failure: the raw record's Error and Message, carried on.
 //   - Status failed at the transform (a poison record): Error and Message say why, and Payload
 //     is the raw line as read (empty when it was above the transform's record cap); Date, Group
-//     and Device are set when the line named them.
+//     and Device are set when the line named them (for an over-long line, in its first KiB).
 type ProcessedRecord struct {
 	Date    string    `json:"date"`
 	Group   string    `json:"group"`
@@ -269,9 +269,12 @@ func (h *Transform) record(ctx context.Context, e events.EventBridgeEvent) (tran
 func transformLine(b []byte, tooLong bool, limit int, date, key string) (ProcessedRecord, error) {
 	failed := func(err *InputError, payload string) (ProcessedRecord, error) {
 		pr := ProcessedRecord{Status: StatusFailed, Source: key, Error: ErrNameInput, Message: err.Error(), Payload: payload}
-		var id struct{ Date, Group, Device string } // whatever identity the line still gives
+		// whatever identity the line still gives
+		var id struct{ Date, Group, Device string }
 		if json.Unmarshal(b, &id) == nil {
 			pr.Date, pr.Group, pr.Device = id.Date, id.Group, id.Device
+		} else {
+			pr.Date, pr.Group, pr.Device = identityOf(b)
 		}
 		return pr, err
 	}
