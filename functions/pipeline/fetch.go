@@ -384,8 +384,9 @@ func (h *FetchMetrics) store(ctx context.Context, bi BatchInput, items []Item, p
 	for _, i := range mine {
 		switch {
 		case okInPart[items[i]] && recs[i].Status == StatusFailed:
-			// Another writer stored the device ok: its record stands, and so does the item.
-			recs[i], failures[i] = &RawRecord{Status: StatusOK}, nil
+			// Another writer stored the device ok: its record stands, and the item is stored.
+			failures[i] = nil
+			results[i] = ItemResult{Device: items[i].Device, Key: p.key, Skipped: true}
 		case recs[i].Status == StatusFailed:
 			captured = append(captured, i)
 		}
@@ -400,7 +401,7 @@ func (h *FetchMetrics) store(ctx context.Context, bi BatchInput, items []Item, p
 	for _, i := range mine {
 		it := items[i]
 		ictx := logx.WithCorrelation(ctx, ItemCorrelation(bi.ExecutionID, it))
-		if recs[i].Status == StatusOK {
+		if recs[i].Status == StatusOK && !results[i].Skipped {
 			results[i] = ItemResult{Device: it.Device, Key: p.key}
 			log.InfoContext(ictx, "item stored", "device", it.Device, "key", p.key)
 		}

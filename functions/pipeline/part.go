@@ -228,14 +228,15 @@ func writePart(ctx context.Context, s interface {
 	ObjectPutter
 }, bucket, key string, fresh []RawRecord, prev *storedPart, meta map[string]string) ([]RawRecord, error) {
 	for attempt := 1; ; attempt++ {
-		merged := fresh
 		in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ContentType: aws.String("application/x-ndjson"), Metadata: meta}
+		var stored []RawRecord
 		if prev != nil && prev.found {
-			merged = mergeRecords(prev.recs, fresh)
+			stored = prev.recs
 			in.IfMatch = aws.String(prev.etag)
 		} else {
 			in.IfNoneMatch = aws.String("*")
 		}
+		merged := mergeRecords(stored, fresh) // also one record per device of fresh
 		b, err := encodeRecords(merged, RawRecord.Item)
 		if err != nil {
 			return nil, fmt.Errorf("encoding s3://%s/%s: %w", bucket, key, err)

@@ -145,7 +145,7 @@ func TestWritersOfOnePartLoseNothing(t *testing.T) {
 	second := &pipeline.FetchMetrics{Vendor: client, Store: e.s3, Bucket: bucket, FailedPrefix: "failed/"}
 	in.BatchInput.ExecutionID = "exec-2"
 	out, err := second.Handle(context.Background(), in)
-	if err != nil || out.Succeeded != 20 || out.Failed != 0 {
+	if err != nil || out.Succeeded+out.Skipped != 20 || out.Skipped == 0 || out.Failed != 0 {
 		t.Fatalf("second writer: %+v %v", out, err)
 	}
 	// (The second vendor's answers differ from the first's: another seed.)
@@ -215,5 +215,18 @@ func TestMergeManifestsSkipExistingDropsStoredDevices(t *testing.T) {
 	in.SkipExisting = false
 	if out, err := mm.Handle(context.Background(), in); err != nil || out.Count != 40 {
 		t.Errorf("plain run: %+v %v", out, err)
+	}
+}
+
+// A batch that names a device twice stores it once.
+func TestFetchMetricsOneRecordPerDevice(t *testing.T) {
+	e := newEnv(t, vendortest.Options{})
+	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
+	in := batchOf("g0001-d0001", "g0001-d0002", "g0001-d0001")
+	if _, err := h.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if recs := records[pipeline.RawRecord](t, e, pipeline.RawPart("2026-11-23", in.Items)); len(recs) != 2 {
+		t.Errorf("%d records for 2 devices", len(recs))
 	}
 }
