@@ -537,7 +537,7 @@ func (b *Bucket) policyDocument(a BucketArgs) (policy.Document, error) {
 		{
 			Sid:        "DenyInsecureTransport",
 			Effect:     policy.Deny,
-			Principals: []policy.Principal{policy.Everyone},
+			Principals: []policy.Principal{policy.Everyone()},
 			Actions:    []string{"s3:*"},
 			Resources:  both,
 			Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
@@ -545,7 +545,7 @@ func (b *Bucket) policyDocument(a BucketArgs) (policy.Document, error) {
 		{
 			Sid:        "DenyOutdatedTLS",
 			Effect:     policy.Deny,
-			Principals: []policy.Principal{policy.Everyone},
+			Principals: []policy.Principal{policy.Everyone()},
 			Actions:    []string{"s3:*"},
 			Resources:  both,
 			Conditions: []policy.Condition{{Test: "NumericLessThan", Variable: "s3:TlsVersion", Values: policy.Strings("1.2")}},

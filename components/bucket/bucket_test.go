@@ -458,7 +458,7 @@ func TestValidation(t *testing.T) {
 		{"logs prefix", "raw", &BucketArgs{AccessLogs: &AccessLogs{Bucket: pulumi.String("l"), Prefix: "/x"}}, "AccessLogs.Prefix", `"/x"`},
 		{"log target with kms", "raw", &BucketArgs{ReceivesAccessLogs: true, Encryption: SSEKMS}, "ReceivesAccessLogs", "SSE-KMS"},
 		{"statement without principal", "raw", &BucketArgs{PolicyStatements: []policy.Statement{{Actions: []string{"s3:GetObject"}}}}, "PolicyStatements[0].Principals", ""},
-		{"public statement", "raw", &BucketArgs{PolicyStatements: []policy.Statement{{Sid: "Public", Principals: []policy.Principal{policy.Everyone}, Actions: []string{"s3:GetObject"}}}}, "PolicyStatements[0]", `"Public"`},
+		{"public statement", "raw", &BucketArgs{PolicyStatements: []policy.Statement{{Sid: "Public", Principals: []policy.Principal{policy.Everyone()}, Actions: []string{"s3:GetObject"}}}}, "PolicyStatements[0]", `"Public"`},
 		{"non-s3 action", "raw", &BucketArgs{PolicyStatements: []policy.Statement{{Principals: []policy.Principal{policy.Service("x.amazonaws.com")}, Actions: []string{"sqs:SendMessage"}}}}, "PolicyStatements[0].Actions", `"sqs:SendMessage"`},
 		{"wildcard allow", "raw", &BucketArgs{PolicyStatements: []policy.Statement{{Principals: []policy.Principal{policy.Service("x.amazonaws.com")}, Actions: []string{"s3:*"}}}}, "PolicyStatements[0]", "wildcard"},
 	}

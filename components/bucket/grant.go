@@ -29,26 +29,34 @@ const (
 	Delete Access = "delete"
 )
 
-// The exact actions of each Access.
-var (
-	// ReadActions read an object, an older version of it, and its tags. Without List, reading a
-	// key that does not exist fails with AccessDenied instead of NoSuchKey.
-	ReadActions = []string{"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging"}
-	// WriteActions create or replace objects (single or multipart) and their tags. They do not
-	// delete: see Delete.
-	WriteActions = []string{"s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
-	// ListActions list keys.
-	ListActions = []string{"s3:ListBucket"}
-	// DeleteActions delete the current version of an object (on a versioned bucket: add a delete
-	// marker; the lifecycle rule expires the noncurrent version later). Deleting a specific
-	// version (s3:DeleteObjectVersion) is never granted.
-	DeleteActions = []string{"s3:DeleteObject"}
-	// KMSReadActions are added to Read with SSE-KMS.
-	KMSReadActions = []string{"kms:Decrypt"}
-	// KMSWriteActions are added to Write with SSE-KMS: a multipart upload decrypts the data key
-	// to encrypt each part.
-	KMSWriteActions = []string{"kms:GenerateDataKey", "kms:Decrypt"}
-)
+// The exact actions of each Access. Each call returns a fresh slice.
+
+// ReadActions read an object, an older version of it, and its tags. Without List, reading a
+// key that does not exist fails with AccessDenied instead of NoSuchKey.
+func ReadActions() []string {
+	return []string{"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging"}
+}
+
+// WriteActions create or replace objects (single or multipart) and their tags. They do not
+// delete: see Delete.
+func WriteActions() []string {
+	return []string{"s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
+}
+
+// ListActions list keys.
+func ListActions() []string { return []string{"s3:ListBucket"} }
+
+// DeleteActions delete the current version of an object (on a versioned bucket: add a delete
+// marker; the lifecycle rule expires the noncurrent version later). Deleting a specific
+// version (s3:DeleteObjectVersion) is never granted.
+func DeleteActions() []string { return []string{"s3:DeleteObject"} }
+
+// KMSReadActions are added to Read with SSE-KMS.
+func KMSReadActions() []string { return []string{"kms:Decrypt"} }
+
+// KMSWriteActions are added to Write with SSE-KMS: a multipart upload decrypts the data key
+// to encrypt each part.
+func KMSWriteActions() []string { return []string{"kms:GenerateDataKey", "kms:Decrypt"} }
 
 // GrantRead lets g read objects under prefixes (every object when none): ReadActions, plus
 // KMSReadActions on the bucket's key with SSE-KMS.
@@ -124,16 +132,16 @@ func (b *Bucket) Statements(access Access, prefixes ...string) ([]policy.Stateme
 	var actions, kmsActions []string
 	switch access {
 	case Read:
-		actions, kmsActions = ReadActions, KMSReadActions
+		actions, kmsActions = ReadActions(), KMSReadActions()
 	case Write:
-		actions, kmsActions = WriteActions, KMSWriteActions
+		actions, kmsActions = WriteActions(), KMSWriteActions()
 	case ReadWrite:
-		actions = append(append([]string{}, ReadActions...), WriteActions...)
-		kmsActions = KMSWriteActions // kms:Decrypt is already there
+		actions = append(append([]string{}, ReadActions()...), WriteActions()...)
+		kmsActions = KMSWriteActions() // kms:Decrypt is already there
 	case Delete:
-		actions = DeleteActions
+		actions = DeleteActions()
 	case List:
-		st := policy.Statement{Sid: "List", Actions: ListActions, Resources: []pulumi.StringInput{b.Arn}}
+		st := policy.Statement{Sid: "List", Actions: ListActions(), Resources: []pulumi.StringInput{b.Arn}}
 		if len(prefixes) > 0 {
 			vals := make([]string, len(prefixes))
 			for i, p := range prefixes {

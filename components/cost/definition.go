@@ -1,10 +1,11 @@
 package cost
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
+	"math"
 	"strings"
+
+	"github.com/skeinhq/skein/components/asl"
 )
 
 // DefinitionError is a definition the walk cannot cost: malformed ASL, or a construct whose cost
@@ -30,86 +31,29 @@ func (e *DefinitionError) Error() string {
 	return "cost: " + where + ": " + e.Problem
 }
 
-// machine is a state machine or a Map/Parallel sub-machine.
-type machine struct {
-	StartAt string            `json:"StartAt"`
-	States  map[string]*state `json:"States"`
-}
-
-type state struct {
-	Type       string         `json:"Type"`
-	Next       string         `json:"Next"`
-	End        bool           `json:"End"`
-	Resource   string         `json:"Resource"`
-	Parameters map[string]any `json:"Parameters"`
-	Arguments  any            `json:"Arguments"`
-	Seconds    *float64       `json:"Seconds"`
-
-	Choices []struct {
-		Next string `json:"Next"`
-	} `json:"Choices"`
-	Default string `json:"Default"`
-
-	Branches []*machine `json:"Branches"`
-
-	ItemProcessor *processor `json:"ItemProcessor"`
-	Iterator      *processor `json:"Iterator"`
-	ItemReader    *struct {
-		Resource     string `json:"Resource"`
-		ReaderConfig struct {
-			InputType string `json:"InputType"`
-		} `json:"ReaderConfig"`
-	} `json:"ItemReader"`
-	ItemBatcher *struct {
-		MaxItemsPerBatch     *int   `json:"MaxItemsPerBatch"`
-		MaxItemsPerBatchPath string `json:"MaxItemsPerBatchPath"`
-	} `json:"ItemBatcher"`
-	ResultWriter *struct {
-		Resource string `json:"Resource"`
-	} `json:"ResultWriter"`
-}
-
-type processor struct {
-	machine
-	ProcessorConfig struct {
-		Mode          string `json:"Mode"`
-		ExecutionType string `json:"ExecutionType"`
-	} `json:"ProcessorConfig"`
-}
-
-func (s *state) processor() *processor {
-	if s.ItemProcessor != nil {
-		return s.ItemProcessor
-	}
-	return s.Iterator
-}
-
-func (s *state) distributed() bool {
-	p := s.processor()
-	return p != nil && strings.EqualFold(p.ProcessorConfig.Mode, "DISTRIBUTED")
-}
+// machine is a state machine or a Map/Parallel sub-machine, and state one of its states, as
+// package asl decodes them.
+type (
+	machine = asl.Machine
+	state   = asl.State
+)
 
 // childExpress reports whether a Distributed Map's children are Express executions. A missing
 // ExecutionType is read as STANDARD, the more expensive choice.
-func (s *state) childExpress() bool {
-	return strings.EqualFold(s.processor().ProcessorConfig.ExecutionType, "EXPRESS")
+func childExpress(s *state) bool {
+	pc := s.Processor().ProcessorConfig
+	return pc != nil && strings.EqualFold(pc.ExecutionType, "EXPRESS")
 }
 
 func parse(definition []byte) (*machine, error) {
-	var m machine
-	if err := json.Unmarshal(definition, &m); err != nil {
+	m, err := asl.Decode(definition)
+	if err == nil {
+		err = m.Err()
+	}
+	if err != nil {
 		return nil, &DefinitionError{Problem: "not valid ASL JSON: " + err.Error()}
 	}
-	return &m, nil
-}
-
-func sortedNames(m *machine) []string {
-	names := make([]string, 0, len(m.States))
-	for n := range m.States {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return m, nil
 }
 
 // validate reports every problem of m and its sub-machines at once. batchSizes are the
@@ -129,7 +73,7 @@ func validate(m *machine, in []string, batchSizes map[string]int) []error {
 		bad("", "StartAt %q names no state", m.StartAt)
 	}
 	exists := func(n string) bool { _, ok := m.States[n]; return ok }
-	for _, name := range sortedNames(m) {
+	for _, name := range m.Names() {
 		s := m.States[name]
 		if s == nil {
 			bad(name, "state is null")
@@ -171,32 +115,36 @@ func validate(m *machine, in []string, batchSizes map[string]int) []error {
 			}
 		case "Map":
 			needsNext = true
-			p := s.processor()
+			p := s.Processor()
 			if p == nil {
 				bad(name, "Map has no ItemProcessor")
 				break
 			}
-			switch mode := strings.ToUpper(p.ProcessorConfig.Mode); mode {
+			pc := asl.ProcessorConfig{}
+			if p.ProcessorConfig != nil {
+				pc = *p.ProcessorConfig
+			}
+			switch mode := strings.ToUpper(pc.Mode); mode {
 			case "", "INLINE", "DISTRIBUTED":
 			default:
-				bad(name, "ProcessorConfig.Mode must be INLINE or DISTRIBUTED, got %q", p.ProcessorConfig.Mode)
+				bad(name, "ProcessorConfig.Mode must be INLINE or DISTRIBUTED, got %q", pc.Mode)
 			}
-			switch et := strings.ToUpper(p.ProcessorConfig.ExecutionType); et {
+			switch et := strings.ToUpper(pc.ExecutionType); et {
 			case "", "EXPRESS", "STANDARD":
 			default:
-				bad(name, "ProcessorConfig.ExecutionType must be EXPRESS or STANDARD, got %q", p.ProcessorConfig.ExecutionType)
+				bad(name, "ProcessorConfig.ExecutionType must be EXPRESS or STANDARD, got %q", pc.ExecutionType)
 			}
 			if b := s.ItemBatcher; b != nil {
 				switch {
-				case !s.distributed():
+				case !s.Distributed():
 					bad(name, "ItemBatcher is only allowed in DISTRIBUTED mode")
-				case b.MaxItemsPerBatch != nil && *b.MaxItemsPerBatch < 1:
-					bad(name, "ItemBatcher.MaxItemsPerBatch must be at least 1, got %d", *b.MaxItemsPerBatch)
+				case b.MaxItemsPerBatch != nil && (*b.MaxItemsPerBatch < 1 || *b.MaxItemsPerBatch != math.Trunc(*b.MaxItemsPerBatch)):
+					bad(name, "ItemBatcher.MaxItemsPerBatch must be a whole number, at least 1, got %v", *b.MaxItemsPerBatch)
 				case b.MaxItemsPerBatch == nil && batchSizes[name] == 0:
 					bad(name, "ItemBatcher has no MaxItemsPerBatch (a path or a byte limit only): set Workload.BatchSizes[%q]", name)
 				}
 			}
-			errs = append(errs, validate(&p.machine, append(in, name), batchSizes)...)
+			errs = append(errs, validate(p, append(in, name), batchSizes)...)
 		case "":
 			bad(name, "state has no Type")
 		default:
@@ -218,7 +166,7 @@ func validate(m *machine, in []string, batchSizes map[string]int) []error {
 
 // lambdaTarget returns the function ARN (or JSONPath) a Task invokes, or "" when the Task is
 // not a Lambda invocation.
-func (s *state) lambdaTarget() string {
+func lambdaTarget(s *state) string {
 	r := s.Resource
 	if strings.HasPrefix(r, "arn:") && strings.Contains(r, ":lambda:") && strings.Contains(r, ":function:") {
 		return r
@@ -226,16 +174,14 @@ func (s *state) lambdaTarget() string {
 	if !strings.Contains(r, ":states:::lambda:invoke") {
 		return ""
 	}
-	if v, ok := s.Parameters["FunctionName"].(string); ok {
+	if v, ok := asl.StringMember(s.Parameters, "FunctionName"); ok {
 		return v
 	}
-	if v, ok := s.Parameters["FunctionName.$"].(string); ok {
+	if v, ok := asl.StringMember(s.Parameters, "FunctionName.$"); ok {
 		return v
 	}
-	if a, ok := s.Arguments.(map[string]any); ok {
-		if v, ok := a["FunctionName"].(string); ok {
-			return v
-		}
+	if v, ok := asl.StringMember(s.Arguments, "FunctionName"); ok {
+		return v
 	}
 	return "(dynamic)"
 }

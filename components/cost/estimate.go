@@ -599,7 +599,7 @@ func (e *estimator) walk(m *machine, items float64, in []string) (tally, error) 
 func (e *estimator) task(t *tally, name string, s *state, items float64) {
 	attempts := float64(1 + e.w.Retries[name])
 	t.transitions += attempts - 1
-	if target := s.lambdaTarget(); target != "" {
+	if target := lambdaTarget(s); target != "" {
 		fn := e.function(target)
 		d, byState := e.w.Durations[name]
 		per, perByState := e.w.PerItemDurations[name]
@@ -635,7 +635,7 @@ func (e *estimator) iterations(name string, items float64) int {
 }
 
 func (e *estimator) mapState(t *tally, name string, s *state, items float64, in []string) error {
-	p := s.processor()
+	p := s.Processor()
 	n := e.iterations(name, items)
 	if n == 0 {
 		return nil
@@ -643,8 +643,8 @@ func (e *estimator) mapState(t *tally, name string, s *state, items float64, in 
 	share := items / float64(n) // items one iteration carries
 	sub := append(append([]string(nil), in...), name)
 	first := len(t.mapRuns) // where this Map's own MapRun goes, before its nested ones
-	if !s.distributed() || e.naive {
-		it, err := e.walk(&p.machine, share, sub)
+	if !s.Distributed() || e.naive {
+		it, err := e.walk(p, share, sub)
 		if err != nil {
 			return err
 		}
@@ -654,7 +654,7 @@ func (e *estimator) mapState(t *tally, name string, s *state, items float64, in 
 	batch := 1
 	if b := s.ItemBatcher; b != nil {
 		if b.MaxItemsPerBatch != nil {
-			batch = *b.MaxItemsPerBatch
+			batch = int(*b.MaxItemsPerBatch)
 		}
 		if v := e.w.BatchSizes[name]; v > 0 {
 			batch = v
@@ -667,7 +667,7 @@ func (e *estimator) mapState(t *tally, name string, s *state, items float64, in 
 			t.s3Puts += math.Ceil(float64(n) / 1000) // LIST pages of 1,000 keys
 		case strings.Contains(res, "getobject"):
 			t.s3Gets++
-			if strings.EqualFold(r.ReaderConfig.InputType, "MANIFEST") {
+			if r.ReaderConfig != nil && strings.EqualFold(r.ReaderConfig.InputType, "MANIFEST") {
 				t.s3Gets++ // the inventory manifest, then its data file
 			}
 		}
@@ -675,7 +675,7 @@ func (e *estimator) mapState(t *tally, name string, s *state, items float64, in 
 	if s.ResultWriter != nil && s.ResultWriter.Resource != "" {
 		t.s3Puts += float64(e.w.ResultWriterPuts)
 	}
-	express := s.childExpress()
+	express := childExpress(s)
 	run := MapRun{State: name, Runs: 1, Items: n, BatchSize: batch, ExecutionType: "STANDARD"}
 	if express {
 		run.ExecutionType = "EXPRESS"
@@ -695,7 +695,7 @@ func (e *estimator) mapState(t *tally, name string, s *state, items float64, in 
 		if g.count == 0 {
 			continue
 		}
-		ct, err := e.walk(&p.machine, float64(g.size)*share, sub)
+		ct, err := e.walk(p, float64(g.size)*share, sub)
 		if err != nil {
 			return err
 		}

@@ -99,7 +99,7 @@ type Assumptions struct {
 func Marshal(p *plan.Plan, opts Options) ([]byte, error) {
 	ref := opts.Reference
 	if ref.IsZero() {
-		ref = plan.Reference
+		ref = plan.Reference()
 	}
 	fns := map[string]Function{}
 	for _, r := range p.OfType(FunctionType) {

@@ -5,6 +5,10 @@ import (
 	"fmt"
 )
 
+// ResourceType is the Pulumi type of the CloudWatch dashboard a Dashboard creates, whose body
+// the plan writes to dashboards/<name>.json.
+const ResourceType = "aws:cloudwatch/dashboard:Dashboard"
+
 // Body is a CloudWatch dashboard body (the dashboard body structure AWS documents): its widgets,
 // each placed on a 24-column grid.
 type Body struct {

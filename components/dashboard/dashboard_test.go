@@ -128,7 +128,7 @@ func TestDashboardDrawsEachComponent(t *testing.T) {
 
 	// make plan writes the body.
 	dir := t.TempDir()
-	if err := dashboard.WritePlanArtifacts(p, dir); err != nil {
+	if err := p.WriteDashboards(dir); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, "dashboards", "ops.json"))

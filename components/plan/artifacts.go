@@ -9,10 +9,10 @@ import (
 )
 
 // A Writer writes one artefact of a plan (a file, or a folder of files) into the output
-// directory, from the recorded resources. The packages that make what an artefact describes
-// register its writer when they are imported (workflow: statemachines/, schedule:
-// schedules.json, cost: cost.json), so a plan command writes the artefacts of what its program
-// uses; [Command.Writers] add more or replace one.
+// directory, from the recorded resources. The plan writes resources.json, statemachines/,
+// schedules.json, budgets.json and dashboards/ itself; other packages register theirs when they
+// are imported (cost: cost.json, which every program with a workflow imports), and
+// [Command.Writers] add more or replace one.
 type Writer struct {
 	// Name is the artefact's path under the output directory ("cost.json", "statemachines/").
 	// A later Writer of the same Name replaces an earlier one.
@@ -47,7 +47,15 @@ func Registered() []Writer {
 }
 
 func init() {
-	Register(Writer{Name: "resources.json", Write: (*Plan).WriteResources})
+	for _, w := range []Writer{
+		{Name: "resources.json", Write: (*Plan).WriteResources},
+		{Name: "statemachines/", Write: (*Plan).WriteStateMachines},
+		{Name: "schedules.json", Write: (*Plan).WriteSchedules},
+		{Name: "budgets.json", Write: (*Plan).WriteBudgets},
+		{Name: "dashboards/", Write: (*Plan).WriteDashboards},
+	} {
+		Register(w)
+	}
 }
 
 // WriteArtifacts runs every registered writer, then extra (which replaces a registered writer of

@@ -46,6 +46,20 @@ func uuidOf(parts ...string) string {
 	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32]
 }
 
+// named are the resource types whose outputs follow from their physical name alone: "name",
+// and "arn" arn:<partition>:<service>:<region>:<account>:<prefix><name>; their id is the ARN or
+// the name.
+var named = map[string]struct {
+	service, prefix string
+	idIsArn         bool
+}{
+	"aws:sfn/stateMachine:StateMachine":         {"states", "stateMachine:", true},
+	"aws:cloudwatch/logGroup:LogGroup":          {"logs", "log-group:", false},
+	"aws:cloudwatch/metricAlarm:MetricAlarm":    {"cloudwatch", "alarm:", false},
+	"aws:scheduler/scheduleGroup:ScheduleGroup": {"scheduler", "schedule-group/", false},
+	"aws:sns/topic:Topic":                       {"sns", "", true},
+}
+
 // mock returns a custom resource's id and the outputs AWS would compute for it.
 func (p *Plan) mock(typ, name string, in resource.PropertyMap) (string, map[string]string) {
 	part, region, acct := p.partition, p.region, p.opts.Account
@@ -53,6 +67,14 @@ func (p *Plan) mock(typ, name string, in resource.PropertyMap) (string, map[stri
 		return fmt.Sprintf("arn:%s:%s:%s:%s:%s", part, service, region, acct, res)
 	}
 	out := map[string]string{}
+	if t, ok := named[typ]; ok {
+		n := p.physicalName(typ, name, in, "name")
+		out["name"], out["arn"] = n, arn(t.service, t.prefix+n)
+		if t.idIsArn {
+			return out["arn"], out
+		}
+		return n, out
+	}
 	switch typ {
 	case "aws:iam/role:Role":
 		n := p.physicalName(typ, name, in, "name")
@@ -100,18 +122,6 @@ func (p *Plan) mock(typ, name string, in resource.PropertyMap) (string, map[stri
 		out["bucketDomainName"] = n + ".s3.amazonaws.com"
 		out["bucketRegionalDomainName"] = n + ".s3." + region + ".amazonaws.com"
 		return n, out
-	case "aws:sfn/stateMachine:StateMachine":
-		n := p.physicalName(typ, name, in, "name")
-		out["name"], out["arn"] = n, arn("states", "stateMachine:"+n)
-		return out["arn"], out
-	case "aws:cloudwatch/logGroup:LogGroup":
-		n := p.physicalName(typ, name, in, "name")
-		out["name"], out["arn"] = n, arn("logs", "log-group:"+n)
-		return n, out
-	case "aws:cloudwatch/metricAlarm:MetricAlarm":
-		n := p.physicalName(typ, name, in, "name")
-		out["name"], out["arn"] = n, arn("cloudwatch", "alarm:"+n)
-		return n, out
 	case "aws:cloudwatch/eventRule:EventRule":
 		n := p.physicalName(typ, name, in, "name")
 		bus := str(in, "eventBusName")
@@ -133,14 +143,6 @@ func (p *Plan) mock(typ, name string, in resource.PropertyMap) (string, map[stri
 		}
 		out["name"], out["arn"] = n, arn("scheduler", "schedule/"+g+"/"+n)
 		return g + "/" + n, out
-	case "aws:scheduler/scheduleGroup:ScheduleGroup":
-		n := p.physicalName(typ, name, in, "name")
-		out["name"], out["arn"] = n, arn("scheduler", "schedule-group/"+n)
-		return n, out
-	case "aws:sns/topic:Topic":
-		n := p.physicalName(typ, name, in, "name")
-		out["name"], out["arn"] = n, arn("sns", n)
-		return out["arn"], out
 	case "aws:kms/key:Key":
 		id := uuidOf(p.opts.Stack, typ, name)
 		out["keyId"], out["arn"] = id, arn("kms", "key/"+id)
@@ -210,23 +212,22 @@ func plainValue(v resource.PropertyValue) any {
 	case v.IsObject():
 		return plainMap(v.ObjectValue())
 	case v.IsArchive():
-		a := v.ArchiveValue()
-		m := map[string]any{"archive": relPath(a.Path)}
-		if a.Hash != "" {
-			m["hash"] = a.Hash
-		}
-		return m
+		return fileValue("archive", v.ArchiveValue().Path, v.ArchiveValue().Hash)
 	case v.IsAsset():
-		a := v.AssetValue()
-		m := map[string]any{"asset": relPath(a.Path)}
-		if a.Hash != "" {
-			m["hash"] = a.Hash
-		}
-		return m
+		return fileValue("asset", v.AssetValue().Path, v.AssetValue().Hash)
 	case v.IsResourceReference():
 		return string(v.ResourceReferenceValue().URN)
 	}
 	return fmt.Sprint(v.V)
+}
+
+// fileValue is an archive or asset as plain JSON: {kind: its path, "hash": its hash when known}.
+func fileValue(kind, path, hash string) map[string]any {
+	m := map[string]any{kind: relPath(path)}
+	if hash != "" {
+		m["hash"] = hash
+	}
+	return m
 }
 
 func relPath(p string) string {

@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/internal/planhook"
 	"github.com/skeinhq/skein/components/stage"
 )
 
@@ -26,10 +27,10 @@ const DefaultAccount = "123456789012"
 // Secret is how secret values appear in a plan.
 const Secret = "[secret]"
 
-// Reference is the fixed instant plans compute time-dependent artefacts after (schedules' fire
-// times, a month of runs), so that a plan writes the same bytes on every run:
-// 2026-01-01T00:00:00Z.
-var Reference = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// Reference returns the fixed instant plans compute time-dependent artefacts after (schedules'
+// fire times, a month of runs), so that a plan writes the same bytes on every run:
+// 2026-01-01T00:00:00Z. Change it only with the plan's goldens.
+func Reference() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // Options describe the stack a program is planned for.
 type Options struct {
@@ -128,7 +129,7 @@ func Run(program pulumi.RunFunc, opts Options) (*Plan, error) {
 		compOuts:  map[string]map[string]any{},
 	}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		return program(stage.WithObserver(ctx, p))
+		return program(planhook.With(ctx, &planhook.Observer{ConfigKeys: p.configKeys, ComponentOutputs: p.componentOutputs}))
 	}, pulumi.WithMocks(opts.Project, opts.Stack, p), func(info *pulumi.RunInfo) {
 		info.Config = cfg
 		info.ConfigSecretKeys = opts.SecretKeys
@@ -151,8 +152,8 @@ func Run(program pulumi.RunFunc, opts Options) (*Plan, error) {
 	return p, err
 }
 
-// ConfigKeys implements stage.Observer.
-func (p *Plan) ConfigKeys() []string {
+// configKeys are the config keys the program sees.
+func (p *Plan) configKeys() []string {
 	keys := make([]string, 0, len(p.opts.Config))
 	for k := range p.opts.Config {
 		keys = append(keys, k)
@@ -161,8 +162,8 @@ func (p *Plan) ConfigKeys() []string {
 	return keys
 }
 
-// ComponentOutputs implements stage.Observer: it records a component's registered outputs.
-func (p *Plan) ComponentOutputs(res pulumi.Resource, outs pulumi.Map) {
+// componentOutputs records a component's registered outputs.
+func (p *Plan) componentOutputs(res pulumi.Resource, outs pulumi.Map) {
 	p.pending.Add(1)
 	pulumi.All(res.URN(), outs.ToMapOutput()).ApplyT(func(v []any) int {
 		defer p.pending.Done()

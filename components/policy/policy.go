@@ -29,8 +29,8 @@ type Principal struct {
 	IDs []pulumi.StringInput
 }
 
-// Everyone is the "*" principal, used by the Deny guards of resource policies.
-var Everyone = Principal{Type: "*"}
+// Everyone returns the "*" principal, used by the Deny guards of resource policies.
+func Everyone() Principal { return Principal{Type: "*"} }
 
 // Service returns a service principal.
 func Service(name string) Principal {

@@ -9,7 +9,7 @@ import (
 
 func TestRender(t *testing.T) {
 	doc := Document{Statements: []Statement{
-		{Sid: "DenyInsecure", Effect: Deny, Principals: []Principal{Everyone}, Actions: []string{"sqs:*"},
+		{Sid: "DenyInsecure", Effect: Deny, Principals: []Principal{Everyone()}, Actions: []string{"sqs:*"},
 			Resources:  Strings("arn:aws:sqs:us-east-1:123456789012:q"),
 			Conditions: []Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: Strings("false")}}},
 		{Actions: []string{"sqs:SendMessage"}, Principals: []Principal{Service("events.amazonaws.com")},
@@ -60,7 +60,7 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
-	ok := Document{Statements: []Statement{{Effect: Deny, Principals: []Principal{Everyone}, Actions: []string{"s3:*"}, Resources: Strings("r")}}}
+	ok := Document{Statements: []Statement{{Effect: Deny, Principals: []Principal{Everyone()}, Actions: []string{"s3:*"}, Resources: Strings("r")}}}
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("a Deny guard with a service wildcard must be valid: %v", err)
 	}

@@ -84,7 +84,7 @@ func TestIAMWithSimulator(t *testing.T) {
 		return judge.IAMRequest{Principal: principal, Action: action, Resource: resource, IdentityPolicies: ids, ResourcePolicy: rp, Context: judge.SecureTransport(secure)}
 	}
 	var rows []judge.Case
-	for _, a := range ConsumeActions {
+	for _, a := range ConsumeActions() {
 		rows = append(rows, judge.Case{What: "consumer on its queue", Req: req(consumerRole, a, jobs, consume, jobsPol, true), Want: judge.Allowed})
 	}
 	rows = append(rows,
@@ -193,7 +193,7 @@ func TestGrantActions(t *testing.T) {
 			}
 		}
 	}
-	check("producer-jobs-send", map[string][]string{jobs: SendActions})
-	check("consumer-jobs-subscription", map[string][]string{jobs: ConsumeActions})
-	check("ops-jobs-redrive", map[string][]string{dlq: RedriveActions, jobs: {"sqs:SendMessage", "sqs:GetQueueAttributes"}})
+	check("producer-jobs-send", map[string][]string{jobs: SendActions()})
+	check("consumer-jobs-subscription", map[string][]string{jobs: ConsumeActions()})
+	check("ops-jobs-redrive", map[string][]string{dlq: RedriveActions(), jobs: {"sqs:SendMessage", "sqs:GetQueueAttributes"}})
 }

@@ -598,7 +598,7 @@ func denyInsecure(arn pulumi.StringInput) policy.Statement {
 	return policy.Statement{
 		Sid:        "DenyInsecureTransport",
 		Effect:     policy.Deny,
-		Principals: []policy.Principal{policy.Everyone},
+		Principals: []policy.Principal{policy.Everyone()},
 		Actions:    []string{"sqs:*"},
 		Resources:  []pulumi.StringInput{arn},
 		Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
@@ -728,21 +728,27 @@ func (q *Queue) keyStatements(actions ...string) []policy.Statement {
 	return []policy.Statement{{Actions: actions, Resources: []pulumi.StringInput{q.kmsKey}}}
 }
 
-// ConsumeActions are the queue actions a consumer gets, and nothing more.
-var ConsumeActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
+// ConsumeActions are the queue actions a consumer gets, and nothing more (a fresh slice).
+func ConsumeActions() []string {
+	return []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
+}
 
-// SendActions are the queue actions a producer gets.
-var SendActions = []string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+// SendActions are the queue actions a producer gets (a fresh slice).
+func SendActions() []string {
+	return []string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+}
 
 // RedriveActions are the dead-letter queue actions that start, watch and cancel a redrive
-// (message move task), and read and delete the messages it moves.
+// (message move task), and read and delete the messages it moves (a fresh slice).
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html
-var RedriveActions = []string{"sqs:StartMessageMoveTask", "sqs:CancelMessageMoveTask", "sqs:ListMessageMoveTasks",
-	"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+func RedriveActions() []string {
+	return []string{"sqs:StartMessageMoveTask", "sqs:CancelMessageMoveTask", "sqs:ListMessageMoveTasks",
+		"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+}
 
 func (q *Queue) consumeDocument() policy.Document {
 	return policy.Document{Statements: append([]policy.Statement{{
-		Actions:   ConsumeActions,
+		Actions:   ConsumeActions(),
 		Resources: []pulumi.StringInput{q.Arn},
 	}}, q.keyStatements("kms:Decrypt")...)}
 }
@@ -756,7 +762,7 @@ func (q *Queue) GrantSend(g policy.Grantee) (*policy.Grant, error) {
 		return nil, err
 	}
 	return g.AttachPolicy(q.name+"-send", policy.Document{Statements: append([]policy.Statement{{
-		Actions:   SendActions,
+		Actions:   SendActions(),
 		Resources: []pulumi.StringInput{q.Arn},
 	}}, q.keyStatements("kms:GenerateDataKey", "kms:Decrypt")...)})
 }
@@ -786,7 +792,7 @@ func (q *Queue) GrantRedrive(g policy.Grantee) (*policy.Grant, error) {
 		return nil, c.Err()
 	}
 	return g.AttachPolicy(q.name+"-redrive", policy.Document{Statements: append([]policy.Statement{
-		{Sid: "ReadDeadLetters", Actions: RedriveActions, Resources: []pulumi.StringInput{q.DeadLetterArn}},
+		{Sid: "ReadDeadLetters", Actions: RedriveActions(), Resources: []pulumi.StringInput{q.DeadLetterArn}},
 		{Sid: "WriteSource", Actions: []string{"sqs:SendMessage", "sqs:GetQueueAttributes"}, Resources: []pulumi.StringInput{q.Arn}},
 	}, q.keyStatements("kms:Decrypt", "kms:GenerateDataKey")...)})
 }

@@ -63,7 +63,7 @@ func TestSubscribeDefaults(t *testing.T) {
 		t.Fatalf("consume policy has %d statements", len(d.Statement))
 	}
 	s := d.Statement[0]
-	if !slices.Equal(list(s.Action), ConsumeActions) || !slices.Equal(list(s.Resource), []string{main.Arn()}) || s.Effect != "Allow" {
+	if !slices.Equal(list(s.Action), ConsumeActions()) || !slices.Equal(list(s.Resource), []string{main.Arn()}) || s.Effect != "Allow" {
 		t.Errorf("consume statement %+v", s)
 	}
 }

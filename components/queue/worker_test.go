@@ -51,7 +51,7 @@ func TestRealWorker(t *testing.T) {
 		t.Errorf("policy on role %q, not one of the worker's %v", rp.String("role"), roles)
 	}
 	d := decode(t, rp)
-	if len(d.Statement) != 1 || !slices.Equal(list(d.Statement[0].Action), ConsumeActions) || list(d.Statement[0].Resource)[0] != main.Arn() {
+	if len(d.Statement) != 1 || !slices.Equal(list(d.Statement[0].Action), ConsumeActions()) || list(d.Statement[0].Resource)[0] != main.Arn() {
 		t.Errorf("consume policy %+v", d.Statement)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +54,7 @@ func planned(t testing.TB) *plan.Plan {
 		} {
 			a := s.args
 			a.Target, a.Group = tg.flow, g
-			a.Clock = func() time.Time { return PlanReference }
+			a.Clock = func() time.Time { return plan.Reference() }
 			if _, err := NewSchedule(ctx, s.name, &a); err != nil {
 				return err
 			}
@@ -62,9 +63,9 @@ func planned(t testing.TB) *plan.Plan {
 	})
 }
 
-func decodePlan(t *testing.T, b []byte) PlanFile {
+func decodePlan(t *testing.T, b []byte) plan.SchedulesFile {
 	t.Helper()
-	var f PlanFile
+	var f plan.SchedulesFile
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatalf("schedules.json: %v\n%s", err, b)
 	}
@@ -72,7 +73,7 @@ func decodePlan(t *testing.T, b []byte) PlanFile {
 }
 
 func TestSchedulesJSON(t *testing.T) {
-	b, err := MarshalPlan(planned(t), PlanReference)
+	b, err := planned(t).MarshalSchedules(plan.Reference())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestSchedulesJSON(t *testing.T) {
 	if f.Reference != "2026-01-01T00:00:00Z" {
 		t.Errorf("reference %s", f.Reference)
 	}
-	byName := map[string]PlanSchedule{}
+	byName := map[string]plan.Schedule{}
 	var names []string
 	for _, s := range f.Schedules {
 		byName[s.Name] = s
@@ -122,41 +123,41 @@ func TestSchedulesJSON(t *testing.T) {
 // TestSchedulesJSONAgainstAWSCronParser lets the npm package aws-cron-parser recompute the fire
 // times of every UTC cron schedule in the file.
 func TestSchedulesJSONAgainstAWSCronParser(t *testing.T) {
-	b, err := MarshalPlan(planned(t), PlanReference)
+	b, err := planned(t).MarshalSchedules(plan.Reference())
 	if err != nil {
 		t.Fatal(err)
 	}
-	script, err := filepath.Abs(filepath.Join("testdata", "nextfires.js"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("TZ", "UTC")
-	out := judge.RunNode(t, script, b, judge.Module(t, "aws-cron-parser"))
-	var theirs map[string][]string
-	if err := json.Unmarshal(out, &theirs); err != nil {
-		t.Fatalf("judge output %s: %v", out, err)
-	}
-	judged := 0
+	// aws-cron-parser knows neither time zones, nor start and end dates, nor rate() and at().
+	var judged []plan.Schedule
+	var cases []judge.CronCase
 	for _, s := range decodePlan(t, b).Schedules {
-		want, ok := theirs[s.Name]
-		if !ok {
+		fields, isCron := strings.CutPrefix(s.Expression, "cron(")
+		if s.Error != "" || s.TimeZone != "UTC" || s.StartDate != "" || s.EndDate != "" || !isCron {
 			continue
 		}
-		judged++
-		if len(want) != FireTimes || !slices.Equal(s.Next, want) {
-			t.Errorf("%s %s: ours %v, aws-cron-parser %v", s.Name, s.Expression, s.Next, want)
+		judged = append(judged, s)
+		cases = append(cases, judge.CronCase{Expr: strings.TrimSuffix(fields, ")"), From: plan.Reference().UnixMilli(), N: len(s.Next)})
+	}
+	for i, r := range judge.AWSCronParser(t, cases) {
+		s := judged[i]
+		var want []string
+		for _, ms := range r.Times {
+			want = append(want, time.UnixMilli(ms).UTC().Format(time.RFC3339))
+		}
+		if r.Error != "" || len(want) != plan.FireTimes || !slices.Equal(s.Next, want) {
+			t.Errorf("%s %s: ours %v, aws-cron-parser %v %s", s.Name, s.Expression, s.Next, want, r.Error)
 		}
 	}
-	if judged != 6 {
-		t.Errorf("aws-cron-parser judged %d schedules, want the 6 UTC crons: %s", judged, out)
+	if len(judged) != 6 {
+		t.Errorf("aws-cron-parser judged %d schedules, want the 6 UTC crons", len(judged))
 	}
 }
 
-func TestWritePlanArtifactsDeterministic(t *testing.T) {
+func TestWriteSchedulesDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	var files [][]byte
 	for i := 0; i < 2; i++ {
-		if err := WritePlanArtifacts(planned(t), filepath.Join(dir, fmt.Sprint(i))); err != nil {
+		if err := planned(t).WriteSchedules(filepath.Join(dir, fmt.Sprint(i))); err != nil {
 			t.Fatal(err)
 		}
 		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprint(i), "schedules.json"))
@@ -176,25 +177,8 @@ func TestWritePlanArtifactsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := MarshalPlan(p, PlanReference)
+	b, err := p.MarshalSchedules(plan.Reference())
 	if err != nil || string(b) != "{\n  \"reference\": \"2026-01-01T00:00:00Z\",\n  \"schedules\": []\n}\n" {
 		t.Errorf("empty plan: %q, %v", b, err)
 	}
-}
-
-func ExampleFireTimesOf() {
-	// The last Friday of the month at 18:00 in Berlin, from the reference instant.
-	times, err := FireTimesOf("cron(0 18 ? * 6L *)", "Europe/Berlin", "", "", PlanReference, 4)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	for _, t := range times {
-		fmt.Println(t.Format(time.RFC3339))
-	}
-	// Output:
-	// 2026-01-30T18:00:00+01:00
-	// 2026-02-27T18:00:00+01:00
-	// 2026-03-27T18:00:00+01:00
-	// 2026-04-24T18:00:00+02:00
 }

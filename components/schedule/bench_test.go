@@ -51,12 +51,12 @@ func BenchmarkNewSchedule(b *testing.B) {
 	}
 }
 
-// BenchmarkMarshalPlan measures schedules.json for a plan of twelve schedules.
-func BenchmarkMarshalPlan(b *testing.B) {
+// BenchmarkMarshalSchedules measures schedules.json for a plan of twelve schedules.
+func BenchmarkMarshalSchedules(b *testing.B) {
 	p := planned(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := MarshalPlan(p, PlanReference); err != nil {
+		if _, err := p.MarshalSchedules(plan.Reference()); err != nil {
 			b.Fatal(err)
 		}
 	}

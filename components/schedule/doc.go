@@ -100,10 +100,10 @@
 //
 // # Plan artifact
 //
-// WritePlanArtifacts writes out/<stage>/schedules.json:
+// A plan command (components/plan) writes out/<stage>/schedules.json:
 // {"reference": "2026-01-01T00:00:00Z", "schedules": [{"name", "group", "expression",
 // "timeZone", "state", "startDate", "endDate", "next": [five RFC 3339 times with the zone's
-// offset]}]}, sorted by logical name. The fire times follow PlanReference, a fixed instant, so
+// offset]}]}, sorted by logical name. The fire times follow plan.Reference, a fixed instant, so
 // the file is byte-identical on every run; a schedule with a StartDate fires no earlier than
 // it, a rate() schedule without one is shown as if created at the reference, and EndDate is
 // exclusive.

@@ -38,7 +38,7 @@ func ExampleNewSchedule() {
 	fmt.Println(s.String("scheduleExpression"), s.String("scheduleExpressionTimezone"), s.String("state"))
 	fmt.Println("retries:", s.Get("target.retryPolicy.maximumRetryAttempts"), "for", s.Get("target.retryPolicy.maximumEventAgeInSeconds"), "s")
 	fmt.Println(s.String("target.input"))
-	b, _ := schedule.MarshalPlan(p, schedule.PlanReference)
+	b, _ := p.MarshalSchedules(plan.Reference())
 	fmt.Print(string(b))
 	// Output:
 	// cron(0 2 ? * MON-FRI *) Europe/Paris ENABLED

@@ -62,6 +62,11 @@ const (
 	gapSamples = 1000
 )
 
+// gapAnchor is the fixed instant the shortest interval of a schedule without a start date is
+// sampled after, so that the default MaxEventAge is the same on every run (the plan's
+// reference instant, 2026-01-01T00:00:00Z).
+var gapAnchor = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // Scheduler context attributes, replaced in the target input at each invocation.
 // https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html
 const (
@@ -438,7 +443,7 @@ func defaultEventAge(e *cron.Expression, loc *time.Location, start time.Time) ti
 	if d, ok := e.Interval(); ok {
 		return clampAge(d)
 	}
-	from := PlanReference
+	from := gapAnchor
 	if !start.IsZero() {
 		from = start
 	}

@@ -542,11 +542,11 @@ func TestWarnings(t *testing.T) {
 	if w, _ := comp.Outputs["warnings"].([]any); len(w) != 1 || !strings.Contains(w[0].(string), "will not fire again") {
 		t.Errorf("warnings output %v", comp.Outputs["warnings"])
 	}
-	b, err := MarshalPlan(p, now())
+	b, err := p.MarshalSchedules(now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f PlanFile
+	var f plan.SchedulesFile
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/skeinhq/skein/components/internal/localsfn"
+	"github.com/skeinhq/skein/components/internal/sfnjudge"
 	"github.com/skeinhq/skein/components/workflow"
 )
 
@@ -50,7 +50,7 @@ func TestWorkflowReadsScheduledTime(t *testing.T) {
 		AttrExecutionID, "d32c5kddcf5bb8c3",
 		AttrAttemptNumber, "1",
 	).Replace(sent)
-	results := localsfn.RunAll(t, []localsfn.Case{
+	results := sfnjudge.RunAll(t, []sfnjudge.Case{
 		{Definition: []byte(definition), Input: []byte(invocation)},
 		{Definition: []byte(definition), Input: []byte(sent)},
 	})

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skeinhq/skein/components/internal/localsfn"
+	"github.com/skeinhq/skein/components/internal/sfnjudge"
 	"github.com/skeinhq/skein/components/sfnlocal"
 )
 
@@ -66,6 +66,7 @@ func BenchmarkInlineMapItem(b *testing.B) {
 const inlineMapDef = `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value"},
 	"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"ResultSelector":{"n.$":"States.ArrayLength($)"},"End":true}}}`
 
+// itemsInput is {"items":[{"id":0},...]} with n items.
 func itemsInput(n int) []byte {
 	var sb strings.Builder
 	sb.WriteString(`{"items":[`)
@@ -188,7 +189,7 @@ func BenchmarkInlineMap50kVsLocalSFN(b *testing.B) {
 	}
 	ours := float64(n) / (b.Elapsed().Seconds() / float64(b.N))
 	b.StopTimer()
-	r := localsfn.Run(b, []byte(inlineMapDef), in, nil)
+	r := sfnjudge.Run(b, []byte(inlineMapDef), in, nil)
 	if string(r.Output) != fmt.Sprintf(`{"n":%d}`, n) {
 		b.Fatalf("aws-local-stepfunctions: %v", r)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/skeinhq/skein/components/internal/localsfn"
+	"github.com/skeinhq/skein/components/internal/sfnjudge"
 	"github.com/skeinhq/skein/components/sfnlocal"
 )
 
@@ -86,7 +86,7 @@ func (e corpusErr) ErrorType() string { return e.typ }
 
 // corpusFuncs returns fresh Lambda functions for one case (counters start at zero), shared by
 // both engines: the very same Go code answers both.
-func corpusFuncs() map[string]localsfn.Func {
+func corpusFuncs() map[string]sfnjudge.Func {
 	var mu sync.Mutex
 	calls := map[string]int{}
 	count := func(key string) int {
@@ -100,7 +100,7 @@ func corpusFuncs() map[string]localsfn.Func {
 		_ = json.Unmarshal(p, &m)
 		return m
 	}
-	return map[string]localsfn.Func{
+	return map[string]sfnjudge.Func{
 		"echo": func(_ context.Context, p json.RawMessage) (json.RawMessage, error) { return p, nil },
 		"add": func(_ context.Context, p json.RawMessage) (json.RawMessage, error) {
 			m := obj(p)
@@ -163,10 +163,10 @@ func corpusFuncs() map[string]localsfn.Func {
 	}
 }
 
-// funcInvoker adapts a localsfn.Func to our engine. An error with ErrorType() is reported with
+// funcInvoker adapts a sfnjudge.Func to our engine. An error with ErrorType() is reported with
 // that type through messages.InvokeResponse_Error, which is how aws-lambda-go lets a Go handler
 // choose its errorType.
-type funcInvoker localsfn.Func
+type funcInvoker sfnjudge.Func
 
 func (f funcInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	out, err := f(ctx, payload)
@@ -179,7 +179,7 @@ func (f funcInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 	return out, nil
 }
 
-func ourFunctions(funcs map[string]localsfn.Func) *sfnlocal.Functions {
+func ourFunctions(funcs map[string]sfnjudge.Func) *sfnlocal.Functions {
 	fs := &sfnlocal.Functions{}
 	for name, f := range funcs {
 		fs.Register(name, funcInvoker(f))
@@ -259,7 +259,7 @@ func runOurs(t *testing.T, c corpusCase) outcome {
 	return outcome{output: decode(t, out)}
 }
 
-func theirs(t *testing.T, r localsfn.Result) outcome {
+func theirs(t *testing.T, r sfnjudge.Result) outcome {
 	switch {
 	case r.Invalid != "":
 		return outcome{invalid: true, detail: r.Invalid}
@@ -288,11 +288,11 @@ func TestDifferentialCorpus(t *testing.T) {
 	if len(cases) < 100 {
 		t.Errorf("the corpus has %d cases; the issue asks for at least 100", len(cases))
 	}
-	lc := make([]localsfn.Case, len(cases))
+	lc := make([]sfnjudge.Case, len(cases))
 	for i, c := range cases {
-		lc[i] = localsfn.Case{Definition: c.Definition, Input: c.Input, Funcs: corpusFuncs(), NoPathCheck: c.NoPathCheck, NoSleep: true}
+		lc[i] = sfnjudge.Case{Definition: c.Definition, Input: c.Input, Funcs: corpusFuncs(), NoPathCheck: c.NoPathCheck, NoSleep: true}
 	}
-	results := localsfn.RunAll(t, lc)
+	results := sfnjudge.RunAll(t, lc)
 	var agree, diverge int
 	for i, c := range cases {
 		ours := runOurs(t, c)

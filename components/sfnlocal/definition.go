@@ -5,127 +5,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/skeinhq/skein/components/asl"
 )
-
-// optPath is a path field that may be absent (the default "$"), null, or a path.
-type optPath struct {
-	set, null bool
-	src       string
-}
-
-func (o *optPath) UnmarshalJSON(b []byte) error {
-	o.set = true
-	if string(b) == "null" {
-		o.null = true
-		return nil
-	}
-	return json.Unmarshal(b, &o.src)
-}
-
-type rawMachine struct {
-	Comment         string                     `json:"Comment"`
-	StartAt         string                     `json:"StartAt"`
-	States          map[string]json.RawMessage `json:"States"`
-	TimeoutSeconds  *float64                   `json:"TimeoutSeconds"`
-	Version         string                     `json:"Version"`
-	QueryLanguage   string                     `json:"QueryLanguage"`
-	ProcessorConfig *struct {
-		Mode          string `json:"Mode"`
-		ExecutionType string `json:"ExecutionType"`
-	} `json:"ProcessorConfig"`
-}
-
-type rawRetrier struct {
-	ErrorEquals     []string `json:"ErrorEquals"`
-	IntervalSeconds *float64 `json:"IntervalSeconds"`
-	MaxAttempts     *float64 `json:"MaxAttempts"`
-	BackoffRate     *float64 `json:"BackoffRate"`
-	MaxDelaySeconds *float64 `json:"MaxDelaySeconds"`
-	JitterStrategy  string   `json:"JitterStrategy"`
-}
-
-type rawCatcher struct {
-	ErrorEquals []string `json:"ErrorEquals"`
-	Next        string   `json:"Next"`
-	ResultPath  optPath  `json:"ResultPath"`
-}
-
-type rawState struct {
-	Type                           string            `json:"Type"`
-	Next                           string            `json:"Next"`
-	End                            bool              `json:"End"`
-	InputPath                      optPath           `json:"InputPath"`
-	OutputPath                     optPath           `json:"OutputPath"`
-	ResultPath                     optPath           `json:"ResultPath"`
-	Parameters                     json.RawMessage   `json:"Parameters"`
-	ResultSelector                 json.RawMessage   `json:"ResultSelector"`
-	ItemSelector                   json.RawMessage   `json:"ItemSelector"`
-	Result                         json.RawMessage   `json:"Result"`
-	Resource                       string            `json:"Resource"`
-	TimeoutSeconds                 *float64          `json:"TimeoutSeconds"`
-	TimeoutSecondsPath             string            `json:"TimeoutSecondsPath"`
-	HeartbeatSeconds               *float64          `json:"HeartbeatSeconds"`
-	HeartbeatSecondsPath           string            `json:"HeartbeatSecondsPath"`
-	Retry                          []rawRetrier      `json:"Retry"`
-	Catch                          []rawCatcher      `json:"Catch"`
-	Choices                        []json.RawMessage `json:"Choices"`
-	Default                        string            `json:"Default"`
-	Seconds                        *float64          `json:"Seconds"`
-	Timestamp                      string            `json:"Timestamp"`
-	SecondsPath                    string            `json:"SecondsPath"`
-	TimestampPath                  string            `json:"TimestampPath"`
-	Error                          string            `json:"Error"`
-	Cause                          string            `json:"Cause"`
-	ErrorPath                      string            `json:"ErrorPath"`
-	CausePath                      string            `json:"CausePath"`
-	Branches                       []rawMachine      `json:"Branches"`
-	Iterator                       *rawMachine       `json:"Iterator"`
-	ItemProcessor                  *rawMachine       `json:"ItemProcessor"`
-	ItemsPath                      string            `json:"ItemsPath"`
-	MaxConcurrency                 *float64          `json:"MaxConcurrency"`
-	MaxConcurrencyPath             string            `json:"MaxConcurrencyPath"`
-	ItemReader                     *rawItemReader    `json:"ItemReader"`
-	ItemBatcher                    *rawItemBatcher   `json:"ItemBatcher"`
-	ResultWriter                   *rawResultWriter  `json:"ResultWriter"`
-	ToleratedFailurePercentage     *float64          `json:"ToleratedFailurePercentage"`
-	ToleratedFailurePercentagePath string            `json:"ToleratedFailurePercentagePath"`
-	ToleratedFailureCount          *float64          `json:"ToleratedFailureCount"`
-	ToleratedFailureCountPath      string            `json:"ToleratedFailureCountPath"`
-	Label                          string            `json:"Label"`
-}
-
-type rawItemReader struct {
-	Resource     string          `json:"Resource"`
-	Parameters   json.RawMessage `json:"Parameters"`
-	ReaderConfig *struct {
-		InputType         string   `json:"InputType"`
-		CSVHeaderLocation string   `json:"CSVHeaderLocation"`
-		CSVHeaders        []string `json:"CSVHeaders"`
-		CSVDelimiter      string   `json:"CSVDelimiter"`
-		MaxItems          *float64 `json:"MaxItems"`
-		MaxItemsPath      string   `json:"MaxItemsPath"`
-	} `json:"ReaderConfig"`
-}
-
-type rawItemBatcher struct {
-	MaxItemsPerBatch          *float64        `json:"MaxItemsPerBatch"`
-	MaxItemsPerBatchPath      string          `json:"MaxItemsPerBatchPath"`
-	MaxInputBytesPerBatch     *float64        `json:"MaxInputBytesPerBatch"`
-	MaxInputBytesPerBatchPath string          `json:"MaxInputBytesPerBatchPath"`
-	BatchInput                json.RawMessage `json:"BatchInput"`
-}
-
-type rawResultWriter struct {
-	Resource     string          `json:"Resource"`
-	Parameters   json.RawMessage `json:"Parameters"`
-	WriterConfig *struct {
-		OutputType     string `json:"OutputType"`
-		Transformation string `json:"Transformation"`
-	} `json:"WriterConfig"`
-}
 
 // machine is a compiled state machine (or a branch, or a Map's item processor).
 type machine struct {
@@ -203,13 +87,12 @@ type Definition struct {
 // Parse parses and validates an Amazon States Language definition (JSONPath query language).
 // It reports every problem at once as a *DefinitionError.
 func Parse(definition []byte) (*Definition, error) {
-	var rm rawMachine
-	dec := json.NewDecoder(strings.NewReader(string(definition)))
-	if err := dec.Decode(&rm); err != nil {
+	rm, err := asl.Decode(definition)
+	if err != nil {
 		return nil, &DefinitionError{Problems: []string{"the definition is not a JSON object: " + err.Error()}}
 	}
 	c := &compiler{}
-	m := c.machine(&rm, "", false)
+	m := c.machine(rm, "", false)
 	if len(c.problems) > 0 {
 		return nil, &DefinitionError{Problems: c.problems}
 	}
@@ -230,7 +113,10 @@ func (c *compiler) bad(where, format string, args ...any) {
 	c.problems = append(c.problems, where+fmt.Sprintf(format, args...))
 }
 
-func (c *compiler) machine(rm *rawMachine, where string, processor bool) *machine {
+func (c *compiler) machine(rm *asl.Machine, where string, processor bool) *machine {
+	if rm == nil {
+		rm = &asl.Machine{} // a branch written as null
+	}
 	m := &machine{startAt: rm.StartAt, states: map[string]*state{}}
 	w := strings.TrimPrefix(where+".StartAt", ".")
 	if rm.QueryLanguage != "" && rm.QueryLanguage != "JSONPath" {
@@ -275,11 +161,7 @@ func (c *compiler) machine(rm *rawMachine, where string, processor bool) *machin
 	} else if rm.ProcessorConfig != nil {
 		c.bad(strings.TrimPrefix(where+".ProcessorConfig", "."), "is only allowed in a Map's ItemProcessor")
 	}
-	names := make([]string, 0, len(rm.States))
-	for n := range rm.States {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := rm.Names()
 	for _, n := range names {
 		if len(n) > 80 {
 			c.bad(strings.TrimPrefix(where+".States", "."), "state name %q is longer than 80 characters", n)
@@ -380,16 +262,16 @@ func (c *compiler) pathOrCall(where, field, src string) (*jpath, *icall) {
 	return nil, call
 }
 
-func (c *compiler) optPath(where, field string, o optPath, reference bool) optPathC {
-	if !o.set {
+func (c *compiler) optPath(where, field string, o asl.Path, reference bool) optPathC {
+	if !o.Set {
 		return optPathC{}
 	}
-	if o.null {
+	if o.Null {
 		return optPathC{null: true}
 	}
-	p := c.path(where, field, o.src)
+	p := c.path(where, field, o.Value)
 	if p != nil && reference && !p.isReference() {
-		c.bad(where, "%s must be a reference path (field names and indices only, no $$), got %q", field, o.src)
+		c.bad(where, "%s must be a reference path (field names and indices only, no $$), got %q", field, o.Value)
 	}
 	return optPathC{path: p}
 }
@@ -424,14 +306,16 @@ var allowedFields = map[string][]string{
 		"Next", "End", "Retry", "Catch"},
 }
 
-func (c *compiler) state(name string, raw json.RawMessage, where string) *state {
-	var rs rawState
-	if err := json.Unmarshal(raw, &rs); err != nil {
-		c.bad(where, "not a valid state object: %v", err)
+func (c *compiler) state(name string, rs *asl.State, where string) *state {
+	if rs == nil {
+		rs = &asl.State{Raw: json.RawMessage("null")}
+	}
+	if rs.Err != nil {
+		c.bad(where, "not a valid state object: %v", rs.Err)
 		return nil
 	}
 	var fields map[string]json.RawMessage
-	_ = json.Unmarshal(raw, &fields)
+	_ = json.Unmarshal(rs.Raw, &fields)
 	allowed, ok := allowedFields[rs.Type]
 	if !ok {
 		c.bad(where, "Type must be one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map, got %q", rs.Type)
@@ -502,14 +386,14 @@ func (c *compiler) state(name string, raw json.RawMessage, where string) *state 
 	}
 	switch rs.Type {
 	case "Task":
-		c.task(where, &rs, s)
+		c.task(where, rs, s)
 	case "Choice":
 		if len(rs.Choices) == 0 {
 			c.bad(where, "Choices must hold at least one rule")
 		}
 		for i, rc := range rs.Choices {
 			var m map[string]any
-			v, err := parseJSON(rc)
+			v, err := parseJSON(rc.Raw)
 			if err == nil {
 				m, _ = toGo(v).(map[string]any)
 			}
@@ -523,11 +407,8 @@ func (c *compiler) state(name string, raw json.RawMessage, where string) *state 
 		}
 	case "Wait":
 		n := 0
-		if rs.Seconds != nil {
+		if _, ok := c.whole(where, "Seconds", rs.Seconds, 0, 99999999); ok {
 			n++
-			if *rs.Seconds < 0 || *rs.Seconds != math.Trunc(*rs.Seconds) || *rs.Seconds > 99999999 {
-				c.bad(where, "Seconds must be a whole number in 0..99999999, got %v", *rs.Seconds)
-			}
 			s.waitSeconds = rs.Seconds
 		}
 		if rs.Timestamp != "" {
@@ -566,10 +447,10 @@ func (c *compiler) state(name string, raw json.RawMessage, where string) *state 
 			c.bad(where, "Branches must hold at least one branch")
 		}
 		for i := range rs.Branches {
-			s.branches = append(s.branches, c.machine(&rs.Branches[i], fmt.Sprintf("%s.Branches[%d]", where, i), false))
+			s.branches = append(s.branches, c.machine(rs.Branches[i], fmt.Sprintf("%s.Branches[%d]", where, i), false))
 		}
 	case "Map":
-		c.mapState(where, &rs, s)
+		c.mapState(where, rs, s)
 	}
 	return s
 }
@@ -588,21 +469,25 @@ func (c *compiler) errorEquals(where string, names []string) {
 	}
 }
 
-func (c *compiler) retrier(w string, r rawRetrier, s *state) {
+// whole checks an optional field that must be a whole number in lo..hi: it reports any other
+// value, and returns the field's value and whether it is set.
+func (c *compiler) whole(where, field string, v *float64, lo, hi int64) (float64, bool) {
+	if v == nil {
+		return 0, false
+	}
+	if !wholeIn(*v, float64(lo), float64(hi)) {
+		c.bad(where, "%s must be a whole number in %d..%d, got %v", field, lo, hi, *v)
+	}
+	return *v, true
+}
+
+func (c *compiler) retrier(w string, r asl.Retrier, s *state) {
 	c.errorEquals(w, r.ErrorEquals)
 	rt := retrier{errors: r.ErrorEquals, interval: 1, maxAttempts: 3, backoff: 2}
-	if r.IntervalSeconds != nil {
-		v := *r.IntervalSeconds
-		if v < 1 || v != math.Trunc(v) || v > 99999999 {
-			c.bad(w, "IntervalSeconds must be a whole number in 1..99999999, got %v", v)
-		}
+	if v, ok := c.whole(w, "IntervalSeconds", r.IntervalSeconds, 1, 99999999); ok {
 		rt.interval = v
 	}
-	if r.MaxAttempts != nil {
-		v := *r.MaxAttempts
-		if v < 0 || v != math.Trunc(v) || v > 99999999 {
-			c.bad(w, "MaxAttempts must be a whole number in 0..99999999, got %v", v)
-		}
+	if v, ok := c.whole(w, "MaxAttempts", r.MaxAttempts, 0, 99999999); ok {
 		rt.maxAttempts = int(v)
 	}
 	if r.BackoffRate != nil {
@@ -612,11 +497,7 @@ func (c *compiler) retrier(w string, r rawRetrier, s *state) {
 		}
 		rt.backoff = v
 	}
-	if r.MaxDelaySeconds != nil {
-		v := *r.MaxDelaySeconds
-		if v < 1 || v != math.Trunc(v) || v > 31622400 {
-			c.bad(w, "MaxDelaySeconds must be a whole number in 1..31622400, got %v", v)
-		}
+	if v, ok := c.whole(w, "MaxDelaySeconds", r.MaxDelaySeconds, 1, 31622400); ok {
 		rt.maxDelay = v
 	}
 	switch r.JitterStrategy {
@@ -629,7 +510,7 @@ func (c *compiler) retrier(w string, r rawRetrier, s *state) {
 	s.retry = append(s.retry, rt)
 }
 
-func (c *compiler) task(where string, rs *rawState, s *state) {
+func (c *compiler) task(where string, rs *asl.State, s *state) {
 	if rs.Resource == "" {
 		c.bad(where, "Resource is required (a Lambda function ARN or an arn:aws:states::: integration)")
 	} else if !strings.HasPrefix(rs.Resource, "arn:") {
@@ -637,22 +518,14 @@ func (c *compiler) task(where string, rs *rawState, s *state) {
 	} else if _, err := classifyResource(rs.Resource); err != nil {
 		c.bad(where, "Resource: %v", err)
 	}
-	if rs.TimeoutSeconds != nil {
-		v := *rs.TimeoutSeconds
-		if v < 1 || v != math.Trunc(v) || v > 99999999 {
-			c.bad(where, "TimeoutSeconds must be a whole number in 1..99999999, got %v", v)
-		}
+	if v, ok := c.whole(where, "TimeoutSeconds", rs.TimeoutSeconds, 1, 99999999); ok {
 		s.timeout = v
 	}
 	if rs.TimeoutSeconds != nil && rs.TimeoutSecondsPath != "" {
 		c.bad(where, "TimeoutSeconds and TimeoutSecondsPath are alternatives")
 	}
 	s.timeoutPath = c.path(where, "TimeoutSecondsPath", rs.TimeoutSecondsPath)
-	if rs.HeartbeatSeconds != nil {
-		v := *rs.HeartbeatSeconds
-		if v < 1 || v != math.Trunc(v) || v > 99999999 {
-			c.bad(where, "HeartbeatSeconds must be a whole number in 1..99999999, got %v", v)
-		}
+	if v, ok := c.whole(where, "HeartbeatSeconds", rs.HeartbeatSeconds, 1, 99999999); ok {
 		if rs.TimeoutSeconds != nil && v >= *rs.TimeoutSeconds {
 			c.bad(where, "HeartbeatSeconds (%v) must be smaller than TimeoutSeconds (%v)", v, *rs.TimeoutSeconds)
 		}

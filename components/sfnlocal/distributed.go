@@ -17,12 +17,13 @@ import (
 	"time"
 )
 
-// readItems runs the ItemReader
-// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
-func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf ctxSource) ([]any, error) {
-	pv, err := r.params.eval(eff, cf)
+// bucketParams evaluates the Parameters of an ItemReader or a ResultWriter (field names the
+// field in errors) and returns them with their Bucket, which must be a non-empty string; it
+// fails with errName otherwise.
+func bucketParams(t *template, eff any, cf ctxSource, errName, field string) (*object, string, error) {
+	pv, err := t.eval(eff, cf)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	p, _ := pv.(*object)
 	if p == nil {
@@ -31,14 +32,23 @@ func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf ct
 	bucket, _ := p.str("Bucket")
 	if bucket == "" {
 		bv, _ := p.get("Bucket")
-		return nil, newErr(ErrItemReaderFailed, "ItemReader.Parameters.Bucket must be a non-empty string, got %s", mustJSONString(bv))
+		return nil, "", newErr(errName, "%s.Parameters.Bucket must be a non-empty string, got %s", field, mustJSONString(bv))
+	}
+	return p, bucket, nil
+}
+
+// readItems runs the ItemReader
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
+func (x *execution) readItems(ctx context.Context, r *itemReader, eff any, cf ctxSource) ([]any, error) {
+	p, bucket, err := bucketParams(r.params, eff, cf, ErrItemReaderFailed, "ItemReader")
+	if err != nil {
+		return nil, err
 	}
 	maxItems := r.maxItems
 	if r.maxItemsPath != nil {
-		v, ok := r.maxItemsPath.get(eff, cf)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n < 1 || n > 100000000 {
-			return nil, newErr(ErrRuntime, "ReaderConfig.MaxItemsPath %s must select a whole number in 1..100000000, got %s", r.maxItemsPath.src, mustJSONString(v))
+		n, err := intAt(r.maxItemsPath, eff, cf, 1, 100000000, "ReaderConfig.MaxItemsPath", "a whole number in 1..100000000")
+		if err != nil {
+			return nil, err
 		}
 		maxItems = int(n)
 	}
@@ -206,18 +216,16 @@ func (x *execution) readManifest(ctx context.Context, bucket, key string, body [
 func (x *execution) makeBatches(b *itemBatcher, eff any, cf ctxSource, items []any) ([]any, [][2]int, error) {
 	maxItems, maxBytes := b.maxItems, b.maxBytes
 	if b.maxItemsPath != nil {
-		v, ok := b.maxItemsPath.get(eff, cf)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n < 1 {
-			return nil, nil, newErr(ErrRuntime, "MaxItemsPerBatchPath %s must select a whole number >= 1, got %s", b.maxItemsPath.src, mustJSONString(v))
+		n, err := intAt(b.maxItemsPath, eff, cf, 1, math.MaxInt64, "MaxItemsPerBatchPath", "a whole number >= 1")
+		if err != nil {
+			return nil, nil, err
 		}
 		maxItems = int(n)
 	}
 	if b.maxBytesPath != nil {
-		v, ok := b.maxBytesPath.get(eff, cf)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n < 1 || n > maxPayloadBytes {
-			return nil, nil, newErr(ErrRuntime, "MaxInputBytesPerBatchPath %s must select a whole number in 1..262144, got %s", b.maxBytesPath.src, mustJSONString(v))
+		n, err := intAt(b.maxBytesPath, eff, cf, 1, maxPayloadBytes, "MaxInputBytesPerBatchPath", "a whole number in 1..262144")
+		if err != nil {
+			return nil, nil, err
 		}
 		maxBytes = int(n)
 	}
@@ -302,19 +310,10 @@ func (x *execution) runDistributed(ctx context.Context, s *state, eff any, sc *s
 			return nil, err
 		}
 	} else {
-		src := eff
-		if s.itemsPath != nil {
-			v, ok := s.itemsPath.get(eff, cf)
-			if !ok {
-				return nil, newErr(ErrRuntime, "Invalid path '%s': The ItemsPath does not exist in the input", s.itemsPath.src)
-			}
-			src = v
+		var err error
+		if items, err = itemsOf(s, eff, cf); err != nil {
+			return nil, err
 		}
-		arr, ok := src.([]any)
-		if !ok {
-			return nil, newErr(ErrRuntime, "Map state %q: the items (ItemsPath %s) must be a JSON array, got %s", s.name, pathSrc(s.itemsPath), typeName(src))
-		}
-		items = arr
 	}
 	selected, err := selectItems(s, eff, items, sc)
 	if err != nil {
@@ -386,10 +385,9 @@ func (x *execution) runMapRun(ctx context.Context, s *state, eff any, sc *stateC
 		tolPct = f
 	}
 	if d.tolCountPath != nil {
-		v, ok := d.tolCountPath.get(eff, cf)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n < 0 {
-			return nil, newErr(ErrRuntime, "ToleratedFailureCountPath %s must select a whole number >= 0, got %s", d.tolCountPath.src, mustJSONString(v))
+		n, err := intAt(d.tolCountPath, eff, cf, 0, math.MaxInt64, "ToleratedFailureCountPath", "a whole number >= 0")
+		if err != nil {
+			return nil, err
 		}
 		tolCount = int(n)
 	}
@@ -630,18 +628,9 @@ func (x *execution) writeResults(ctx context.Context, w *resultWriter, eff any, 
 		}
 		return all, nil
 	}
-	pv, err := w.params.eval(eff, cf)
+	p, bucket, err := bucketParams(w.params, eff, cf, ErrResultWriterFailed, "ResultWriter")
 	if err != nil {
 		return nil, err
-	}
-	p, _ := pv.(*object)
-	if p == nil {
-		p = newObject(0)
-	}
-	bucket, _ := p.str("Bucket")
-	if bucket == "" {
-		bv, _ := p.get("Bucket")
-		return nil, newErr(ErrResultWriterFailed, "ResultWriter.Parameters.Bucket must be a non-empty string, got %s", mustJSONString(bv))
 	}
 	prefix, _ := p.str("Prefix")
 	base := runID

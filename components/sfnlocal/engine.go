@@ -631,10 +631,9 @@ func (x *execution) stateBody(ctx context.Context, s *state, input any, sc *stat
 		case s.waitTimestamp != nil:
 			d = time.Until(*s.waitTimestamp)
 		case s.waitSecPath != nil:
-			v, ok := s.waitSecPath.get(eff, cf)
-			n, isInt := toInt(v)
-			if !ok || !isInt || n < 0 {
-				return nil, "", newErr(ErrRuntime, "The SecondsPath %s must select a non-negative integer, got %s", s.waitSecPath.src, mustJSONString(v))
+			n, err := intAt(s.waitSecPath, eff, cf, 0, math.MaxInt64, "The SecondsPath", "a non-negative integer")
+			if err != nil {
+				return nil, "", err
 			}
 			d = time.Duration(n) * time.Second
 		case s.waitTSPath != nil:

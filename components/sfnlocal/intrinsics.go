@@ -36,15 +36,6 @@ type icall struct {
 	src  string
 }
 
-var intrinsicArity = map[string][2]int{ // min, max (-1: any)
-	"States.Format": {1, -1}, "States.StringToJson": {1, 1}, "States.JsonToString": {1, 1},
-	"States.Array": {0, -1}, "States.ArrayPartition": {2, 2}, "States.ArrayContains": {2, 2},
-	"States.ArrayRange": {3, 3}, "States.ArrayGetItem": {2, 2}, "States.ArrayLength": {1, 1},
-	"States.ArrayUnique": {1, 1}, "States.Base64Encode": {1, 1}, "States.Base64Decode": {1, 1},
-	"States.Hash": {2, 2}, "States.JsonMerge": {3, 3}, "States.MathRandom": {2, 3},
-	"States.MathAdd": {2, 2}, "States.StringSplit": {2, 2}, "States.UUID": {0, 0},
-}
-
 func parseIntrinsic(src string) (*icall, error) {
 	p := &iparser{s: src}
 	c, err := p.call()
@@ -78,7 +69,7 @@ func (p *iparser) call() (*icall, error) {
 		return nil, fmt.Errorf("expected '(' after the function name")
 	}
 	name := strings.TrimSpace(p.s[start:p.i])
-	ar, ok := intrinsicArity[name]
+	fn, ok := intrinsics[name]
 	if !ok {
 		return nil, fmt.Errorf("unknown function %q", name)
 	}
@@ -110,11 +101,11 @@ func (p *iparser) call() (*icall, error) {
 			return nil, fmt.Errorf("unexpected %q in the argument list", p.s[p.i])
 		}
 	}
-	if len(c.args) < ar[0] || (ar[1] >= 0 && len(c.args) > ar[1]) {
-		if ar[1] < 0 {
-			return nil, fmt.Errorf("%s takes at least %d arguments, got %d", name, ar[0], len(c.args))
+	if len(c.args) < fn.min || (fn.max >= 0 && len(c.args) > fn.max) {
+		if fn.max < 0 {
+			return nil, fmt.Errorf("%s takes at least %d arguments, got %d", name, fn.min, len(c.args))
 		}
-		return nil, fmt.Errorf("%s takes %d to %d arguments, got %d", name, ar[0], ar[1], len(c.args))
+		return nil, fmt.Errorf("%s takes %d to %d arguments, got %d", name, fn.min, fn.max, len(c.args))
 	}
 	c.src = p.s[start:p.i]
 	return c, nil
@@ -231,298 +222,305 @@ func (c *icall) eval(input any, ctx ctxSource) (any, error) {
 	return c.apply(args)
 }
 
-func (c *icall) apply(args []any) (any, error) {
-	n := c.name
-	str := func(i int) (string, error) {
-		s, ok := args[i].(string)
-		if !ok {
-			return "", ifail(n, "argument %d must be a string, got %s", i+1, typeName(args[i]))
-		}
-		return s, nil
-	}
-	// arr is the first argument as an array (the array functions take it first)
-	arr := func() ([]any, error) {
-		a, ok := args[0].([]any)
-		if !ok {
-			return nil, ifail(n, "argument 1 must be an array, got %s", typeName(args[0]))
-		}
-		return a, nil
-	}
-	integer := func(i int) (int64, error) {
-		v, ok := toInt(args[i])
-		if !ok {
-			return 0, ifail(n, "argument %d must be an integer, got %s", i+1, mustJSONString(args[i]))
-		}
-		return v, nil
-	}
-	// rounded is an integer argument of MathAdd and MathRandom: AWS rounds a number with a
+// argKind is what an intrinsic function requires of an argument; apply checks the arguments
+// in order and hands the function each as that kind.
+type argKind int
+
+const (
+	anyArg     argKind = iota // any JSON value
+	stringArg                 // a string
+	arrayArg                  // an array (the array functions take it first)
+	integerArg                // an integer (a number without a fraction)
+	// roundedArg is an integer argument of MathAdd and MathRandom: AWS rounds a number with a
 	// fraction half up (1.5 to 2, -1.5 to -1, as Java's Math.round), recorded in LocalStack's
 	// test_math_operations against AWS.
-	rounded := func(i int) (int64, error) {
-		if f, ok := args[i].(float64); ok && !math.IsInf(f, 0) && !math.IsNaN(f) {
-			r := math.Floor(f + 0.5)
-			if r >= -(1<<63) && r < 1<<63 {
+	roundedArg
+)
+
+// intrinsic is one intrinsic function: how many arguments it takes, the kinds of its leading
+// arguments (checked in order before fn runs; fn checks the others itself), and what it does.
+type intrinsic struct {
+	min, max int // max -1: any number
+	kinds    []argKind
+	fn       func(c *icall, args []any) (any, error)
+}
+
+// intrinsics are the intrinsic functions by name.
+var intrinsics = map[string]intrinsic{
+	"States.Format":         {1, -1, nil, format},
+	"States.StringToJson":   {1, 1, []argKind{stringArg}, stringToJSON},
+	"States.JsonToString":   {1, 1, nil, jsonToString},
+	"States.Array":          {0, -1, nil, func(_ *icall, args []any) (any, error) { return append([]any{}, args...), nil }},
+	"States.ArrayPartition": {2, 2, []argKind{arrayArg, integerArg}, arrayPartition},
+	"States.ArrayContains":  {2, 2, []argKind{arrayArg}, arrayContains},
+	"States.ArrayRange":     {3, 3, []argKind{integerArg, integerArg, integerArg}, arrayRange},
+	"States.ArrayGetItem":   {2, 2, []argKind{arrayArg, integerArg}, arrayGetItem},
+	"States.ArrayLength":    {1, 1, []argKind{arrayArg}, func(_ *icall, args []any) (any, error) { return int64(len(args[0].([]any))), nil }},
+	"States.ArrayUnique":    {1, 1, []argKind{arrayArg}, arrayUnique},
+	"States.Base64Encode":   {1, 1, []argKind{stringArg}, base64Encode},
+	"States.Base64Decode":   {1, 1, []argKind{stringArg}, base64Decode},
+	"States.Hash":           {2, 2, []argKind{stringArg, stringArg}, hashOf},
+	"States.JsonMerge":      {3, 3, nil, jsonMerge},
+	"States.MathRandom":     {2, 3, []argKind{roundedArg, roundedArg}, mathRandom},
+	"States.MathAdd":        {2, 2, []argKind{roundedArg, roundedArg}, mathAdd},
+	"States.StringSplit":    {2, 2, []argKind{stringArg, stringArg}, stringSplit},
+	"States.UUID":           {0, 0, nil, uuid},
+}
+
+func (c *icall) apply(args []any) (any, error) {
+	fn, ok := intrinsics[c.name]
+	if !ok {
+		return nil, ifail(c.name, "unknown function")
+	}
+	for i, k := range fn.kinds {
+		v, err := asKind(c.name, k, i, args[i])
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	return fn.fn(c, args)
+}
+
+// asKind returns argument i (from 0) of function name as kind k: a string, an []any, or an
+// int64 for integers.
+func asKind(name string, k argKind, i int, v any) (any, error) {
+	switch k {
+	case stringArg:
+		if _, ok := v.(string); !ok {
+			return nil, ifail(name, "argument %d must be a string, got %s", i+1, typeName(v))
+		}
+	case arrayArg:
+		if _, ok := v.([]any); !ok {
+			return nil, ifail(name, "argument %d must be an array, got %s", i+1, typeName(v))
+		}
+	case roundedArg:
+		if f, ok := v.(float64); ok && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			if r := math.Floor(f + 0.5); r >= -(1<<63) && r < 1<<63 {
 				return int64(r), nil
 			}
 		}
-		return integer(i)
-	}
-	switch n {
-	case "States.Format":
-		tmpl := c.args[0]
-		if !tmpl.isStr {
-			s, err := str(0)
-			if err != nil {
-				return nil, err
-			}
-			tmpl = iarg{rawStr: s}
-		}
-		return formatTemplate(tmpl.rawStr, args[1:])
-	case "States.StringToJson":
-		s, err := str(0)
-		if err != nil {
-			return nil, err
-		}
-		if strings.TrimSpace(s) == "" {
-			// AWS returns null for "" and " " (LocalStack's test_string_to_json, recorded on AWS)
-			return nil, nil
-		}
-		v, perr := parseJSON([]byte(s))
-		if perr != nil {
-			return nil, ifail(n, "the string is not JSON: %v", perr)
-		}
-		return v, nil
-	case "States.JsonToString":
-		b, err := marshalJSON(args[0])
-		if err != nil {
-			return nil, ifail(n, "%v", err)
-		}
-		return string(b), nil
-	case "States.Array":
-		return append([]any{}, args...), nil
-	case "States.ArrayPartition":
-		a, err := arr()
-		if err != nil {
-			return nil, err
-		}
-		size, err := integer(1)
-		if err != nil {
-			return nil, err
-		}
-		if size <= 0 {
-			return nil, ifail(n, "the chunk size must be a positive integer, got %d", size)
-		}
-		out := []any{}
-		for i := 0; i < len(a); i += int(size) {
-			end := min(i+int(size), len(a))
-			out = append(out, append([]any{}, a[i:end]...))
-		}
-		return out, nil
-	case "States.ArrayContains":
-		a, err := arr()
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range a {
-			if jsonEqual(e, args[1]) {
-				return true, nil
-			}
-		}
-		return false, nil
-	case "States.ArrayRange":
-		start, err := integer(0)
-		if err != nil {
-			return nil, err
-		}
-		end, err := integer(1)
-		if err != nil {
-			return nil, err
-		}
-		step, err := integer(2)
-		if err != nil {
-			return nil, err
-		}
-		if step == 0 {
-			return nil, ifail(n, "the step must not be 0")
-		}
-		out := []any{}
-		for i := start; (step > 0 && i <= end) || (step < 0 && i >= end); i += step {
-			out = append(out, i)
-			if len(out) > 1000 {
-				return nil, ifail(n, "the range has more than 1000 elements (the limit)")
-			}
-		}
-		return out, nil
-	case "States.ArrayGetItem":
-		a, err := arr()
-		if err != nil {
-			return nil, err
-		}
-		i, err := integer(1)
-		if err != nil {
-			return nil, err
-		}
-		if i < 0 || i >= int64(len(a)) {
-			return nil, ifail(n, "index %d is out of range 0..%d", i, len(a)-1)
-		}
-		return a[i], nil
-	case "States.ArrayLength":
-		a, err := arr()
-		if err != nil {
-			return nil, err
-		}
-		return int64(len(a)), nil
-	case "States.ArrayUnique":
-		a, err := arr()
-		if err != nil {
-			return nil, err
-		}
-		out := []any{}
-	next:
-		for _, e := range a {
-			for _, o := range out {
-				if jsonEqual(e, o) {
-					continue next
-				}
-			}
-			out = append(out, e)
-		}
-		return out, nil
-	case "States.Base64Encode":
-		s, err := str(0)
-		if err != nil {
-			return nil, err
-		}
-		if len(s) > 10000 {
-			return nil, ifail(n, "the input has %d characters, more than the limit of 10000", len(s))
-		}
-		return base64.StdEncoding.EncodeToString([]byte(s)), nil
-	case "States.Base64Decode":
-		s, err := str(0)
-		if err != nil {
-			return nil, err
-		}
-		if len(s) > 10000 {
-			return nil, ifail(n, "the input has %d characters, more than the limit of 10000", len(s))
-		}
-		b, derr := base64.StdEncoding.DecodeString(s)
-		if derr != nil {
-			return nil, ifail(n, "not base64: %v", derr)
-		}
-		return string(b), nil
-	case "States.Hash":
-		s, err := str(0)
-		if err != nil {
-			return nil, err
-		}
-		algo, err := str(1)
-		if err != nil {
-			return nil, err
-		}
-		if len(s) > 10000 {
-			return nil, ifail(n, "the input has %d characters, more than the limit of 10000", len(s))
-		}
-		var h hash.Hash
-		switch algo {
-		case "MD5":
-			h = md5.New()
-		case "SHA-1":
-			h = sha1.New()
-		case "SHA-256":
-			h = sha256.New()
-		case "SHA-384":
-			h = sha512.New384()
-		case "SHA-512":
-			h = sha512.New()
-		default:
-			return nil, ifail(n, "the algorithm must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512, got %q", algo)
-		}
-		h.Write([]byte(s))
-		return hex.EncodeToString(h.Sum(nil)), nil
-	case "States.JsonMerge":
-		a, ok1 := args[0].(*object)
-		b, ok2 := args[1].(*object)
-		if !ok1 || !ok2 {
-			return nil, ifail(n, "the first two arguments must be objects, got %s and %s", typeName(args[0]), typeName(args[1]))
-		}
-		deep, ok := args[2].(bool)
+		return asKind(name, integerArg, i, v)
+	case integerArg:
+		n, ok := toInt(v)
 		if !ok {
-			return nil, ifail(n, "the third argument must be a boolean, got %s", typeName(args[2]))
+			return nil, ifail(name, "argument %d must be an integer, got %s", i+1, mustJSONString(v))
 		}
-		if deep {
-			return nil, ifail(n, "deep merge (true) is not supported by Step Functions; use false")
-		}
-		out := newObject(a.len() + b.len())
-		for _, e := range a.m {
-			out.add(e.key, e.val)
-		}
-		for _, e := range b.m {
-			out.add(e.key, e.val)
-		}
-		return out, nil
-	case "States.MathRandom":
-		start, err := rounded(0)
+		return n, nil
+	}
+	return v, nil
+}
+
+// maxEncodedInput is the most characters States.Base64Encode, Base64Decode and Hash take.
+const maxEncodedInput = 10000
+
+func checkEncodedInput(name, s string) error {
+	if len(s) > maxEncodedInput {
+		return ifail(name, "the input has %d characters, more than the limit of %d", len(s), maxEncodedInput)
+	}
+	return nil
+}
+
+func format(c *icall, args []any) (any, error) {
+	tmpl := c.args[0]
+	if !tmpl.isStr {
+		s, err := asKind(c.name, stringArg, 0, args[0])
 		if err != nil {
 			return nil, err
 		}
-		end, err := rounded(1)
-		if err != nil {
-			return nil, err
+		tmpl = iarg{rawStr: s.(string)}
+	}
+	return formatTemplate(tmpl.rawStr, args[1:])
+}
+
+func stringToJSON(c *icall, args []any) (any, error) {
+	s := args[0].(string)
+	if strings.TrimSpace(s) == "" {
+		// AWS returns null for "" and " " (LocalStack's test_string_to_json, recorded on AWS)
+		return nil, nil
+	}
+	v, err := parseJSON([]byte(s))
+	if err != nil {
+		return nil, ifail(c.name, "the string is not JSON: %v", err)
+	}
+	return v, nil
+}
+
+func jsonToString(c *icall, args []any) (any, error) {
+	b, err := marshalJSON(args[0])
+	if err != nil {
+		return nil, ifail(c.name, "%v", err)
+	}
+	return string(b), nil
+}
+
+func arrayPartition(c *icall, args []any) (any, error) {
+	a, size := args[0].([]any), args[1].(int64)
+	if size <= 0 {
+		return nil, ifail(c.name, "the chunk size must be a positive integer, got %d", size)
+	}
+	out := []any{}
+	for i := 0; i < len(a); i += int(size) {
+		end := min(i+int(size), len(a))
+		out = append(out, append([]any{}, a[i:end]...))
+	}
+	return out, nil
+}
+
+func arrayContains(_ *icall, args []any) (any, error) {
+	for _, e := range args[0].([]any) {
+		if jsonEqual(e, args[1]) {
+			return true, nil
 		}
-		if end < start {
-			return nil, ifail(n, "the end (%d) must not be smaller than the start (%d)", end, start)
+	}
+	return false, nil
+}
+
+func arrayRange(c *icall, args []any) (any, error) {
+	start, end, step := args[0].(int64), args[1].(int64), args[2].(int64)
+	if step == 0 {
+		return nil, ifail(c.name, "the step must not be 0")
+	}
+	out := []any{}
+	for i := start; (step > 0 && i <= end) || (step < 0 && i >= end); i += step {
+		out = append(out, i)
+		if len(out) > 1000 {
+			return nil, ifail(c.name, "the range has more than 1000 elements (the limit)")
 		}
-		var r *mrand.Rand
-		if len(args) == 3 {
-			seed, err := rounded(2)
-			if err != nil {
-				return nil, err
+	}
+	return out, nil
+}
+
+func arrayGetItem(c *icall, args []any) (any, error) {
+	a, i := args[0].([]any), args[1].(int64)
+	if i < 0 || i >= int64(len(a)) {
+		return nil, ifail(c.name, "index %d is out of range 0..%d", i, len(a)-1)
+	}
+	return a[i], nil
+}
+
+func arrayUnique(_ *icall, args []any) (any, error) {
+	out := []any{}
+next:
+	for _, e := range args[0].([]any) {
+		for _, o := range out {
+			if jsonEqual(e, o) {
+				continue next
 			}
-			r = mrand.New(mrand.NewPCG(uint64(seed), 0))
-		} else {
-			var b [16]byte
-			_, _ = rand.Read(b[:])
-			r = mrand.New(mrand.NewPCG(new(big.Int).SetBytes(b[:8]).Uint64(), new(big.Int).SetBytes(b[8:]).Uint64()))
 		}
-		return start + r.Int64N(end-start+1), nil
-	case "States.MathAdd":
-		a, err := rounded(0)
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func base64Encode(c *icall, args []any) (any, error) {
+	s := args[0].(string)
+	if err := checkEncodedInput(c.name, s); err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.EncodeToString([]byte(s)), nil
+}
+
+func base64Decode(c *icall, args []any) (any, error) {
+	s := args[0].(string)
+	if err := checkEncodedInput(c.name, s); err != nil {
+		return nil, err
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, ifail(c.name, "not base64: %v", err)
+	}
+	return string(b), nil
+}
+
+// hashes are States.Hash's algorithms.
+var hashes = map[string]func() hash.Hash{
+	"MD5": md5.New, "SHA-1": sha1.New, "SHA-256": sha256.New, "SHA-384": sha512.New384, "SHA-512": sha512.New,
+}
+
+func hashOf(c *icall, args []any) (any, error) {
+	s, algo := args[0].(string), args[1].(string)
+	if err := checkEncodedInput(c.name, s); err != nil {
+		return nil, err
+	}
+	newHash, ok := hashes[algo]
+	if !ok {
+		return nil, ifail(c.name, "the algorithm must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512, got %q", algo)
+	}
+	h := newHash()
+	h.Write([]byte(s))
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func jsonMerge(c *icall, args []any) (any, error) {
+	a, ok1 := args[0].(*object)
+	b, ok2 := args[1].(*object)
+	if !ok1 || !ok2 {
+		return nil, ifail(c.name, "the first two arguments must be objects, got %s and %s", typeName(args[0]), typeName(args[1]))
+	}
+	deep, ok := args[2].(bool)
+	if !ok {
+		return nil, ifail(c.name, "the third argument must be a boolean, got %s", typeName(args[2]))
+	}
+	if deep {
+		return nil, ifail(c.name, "deep merge (true) is not supported by Step Functions; use false")
+	}
+	out := newObject(a.len() + b.len())
+	for _, e := range a.m {
+		out.add(e.key, e.val)
+	}
+	for _, e := range b.m {
+		out.add(e.key, e.val)
+	}
+	return out, nil
+}
+
+func mathRandom(c *icall, args []any) (any, error) {
+	start, end := args[0].(int64), args[1].(int64)
+	if end < start {
+		return nil, ifail(c.name, "the end (%d) must not be smaller than the start (%d)", end, start)
+	}
+	var r *mrand.Rand
+	if len(args) == 3 {
+		seed, err := asKind(c.name, roundedArg, 2, args[2])
 		if err != nil {
 			return nil, err
 		}
-		b, err := rounded(1)
-		if err != nil {
-			return nil, err
-		}
-		sum := a + b
-		if (a >= 0) == (b >= 0) && (sum >= 0) != (a >= 0) {
-			return nil, ifail(n, "the sum of %d and %d is outside the 64-bit integer range", a, b)
-		}
-		return sum, nil
-	case "States.StringSplit":
-		s, err := str(0)
-		if err != nil {
-			return nil, err
-		}
-		d, err := str(1)
-		if err != nil {
-			return nil, err
-		}
-		parts := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(d, r) })
-		out := make([]any, len(parts))
-		for i, p := range parts {
-			out[i] = p
-		}
-		return out, nil
-	case "States.UUID":
+		r = mrand.New(mrand.NewPCG(uint64(seed.(int64)), 0))
+	} else {
 		var b [16]byte
 		_, _ = rand.Read(b[:])
-		b[6] = b[6]&0x0f | 0x40
-		b[8] = b[8]&0x3f | 0x80
-		h := hex.EncodeToString(b[:])
-		return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+		r = mrand.New(mrand.NewPCG(new(big.Int).SetBytes(b[:8]).Uint64(), new(big.Int).SetBytes(b[8:]).Uint64()))
 	}
-	return nil, ifail(n, "unknown function")
+	return start + r.Int64N(end-start+1), nil
+}
+
+func mathAdd(c *icall, args []any) (any, error) {
+	a, b := args[0].(int64), args[1].(int64)
+	sum := a + b
+	if (a >= 0) == (b >= 0) && (sum >= 0) != (a >= 0) {
+		return nil, ifail(c.name, "the sum of %d and %d is outside the 64-bit integer range", a, b)
+	}
+	return sum, nil
+}
+
+func stringSplit(_ *icall, args []any) (any, error) {
+	s, d := args[0].(string), args[1].(string)
+	parts := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(d, r) })
+	out := make([]any, len(parts))
+	for i, p := range parts {
+		out[i] = p
+	}
+	return out, nil
+}
+
+func uuid(*icall, []any) (any, error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }
 
 // formatTemplate implements States.Format: each {} is replaced by the next argument; \{ and \}

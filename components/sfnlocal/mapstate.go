@@ -6,6 +6,8 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/skeinhq/skein/components/asl"
 )
 
 // distSpec holds the Distributed Map fields
@@ -50,7 +52,18 @@ type resultWriter struct {
 
 func wholeIn(v float64, lo, hi float64) bool { return v == math.Trunc(v) && v >= lo && v <= hi }
 
-func (c *compiler) mapState(where string, rs *rawState, s *state) {
+// intAt is the integer p selects from eff, which must lie in lo..hi; otherwise it fails with
+// States.Runtime: "<field> <path> must select <want>, got <value>".
+func intAt(p *jpath, eff any, cf ctxSource, lo, hi int64, field, want string) (int64, error) {
+	v, ok := p.get(eff, cf)
+	n, isInt := toInt(v)
+	if !ok || !isInt || n < lo || n > hi {
+		return 0, newErr(ErrRuntime, "%s %s must select %s, got %s", field, p.src, want, mustJSONString(v))
+	}
+	return n, nil
+}
+
+func (c *compiler) mapState(where string, rs *asl.State, s *state) {
 	proc := rs.ItemProcessor
 	if proc == nil {
 		proc = rs.Iterator
@@ -252,13 +265,9 @@ func (c *compiler) mapState(where string, rs *rawState, s *state) {
 	}
 }
 
-// runMap runs a Map state's iterations on its effective input and returns the results.
-func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx) (any, error) {
-	cf := sc.fn()
-	if s.dist != nil {
-		return x.runDistributed(ctx, s, eff, sc)
-	}
-	var items []any
+// itemsOf selects a Map state's items from its effective input with its ItemsPath; they must
+// be an array.
+func itemsOf(s *state, eff any, cf ctxSource) ([]any, error) {
 	src := eff
 	if s.itemsPath != nil {
 		v, ok := s.itemsPath.get(eff, cf)
@@ -270,6 +279,19 @@ func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx)
 	items, ok := src.([]any)
 	if !ok {
 		return nil, newErr(ErrRuntime, "Map state %q: the items (ItemsPath %s) must be a JSON array, got %s", s.name, pathSrc(s.itemsPath), typeName(src))
+	}
+	return items, nil
+}
+
+// runMap runs a Map state's iterations on its effective input and returns the results.
+func (x *execution) runMap(ctx context.Context, s *state, eff any, sc *stateCtx) (any, error) {
+	cf := sc.fn()
+	if s.dist != nil {
+		return x.runDistributed(ctx, s, eff, sc)
+	}
+	items, err := itemsOf(s, eff, cf)
+	if err != nil {
+		return nil, err
 	}
 	conc, err := x.concurrency(s, eff, cf)
 	if err != nil {
@@ -395,10 +417,9 @@ func (x *execution) concurrency(s *state, eff any, cf ctxSource) (int, error) {
 	if s.maxConcPath == nil {
 		return s.maxConc, nil
 	}
-	v, ok := s.maxConcPath.get(eff, cf)
-	n, isInt := toInt(v)
-	if !ok || !isInt || n < 0 {
-		return 0, newErr(ErrRuntime, "MaxConcurrencyPath %s must select a whole number >= 0, got %s", s.maxConcPath.src, mustJSONString(v))
+	n, err := intAt(s.maxConcPath, eff, cf, 0, math.MaxInt64, "MaxConcurrencyPath", "a whole number >= 0")
+	if err != nil {
+		return 0, err
 	}
 	return int(n), nil
 }

@@ -50,19 +50,6 @@ func (c *counter) snapshot() map[int]int {
 	return m
 }
 
-func idsInput(n int) []byte {
-	var sb strings.Builder
-	sb.WriteString(`{"items":[`)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		fmt.Fprintf(&sb, `{"id":%d}`, i)
-	}
-	sb.WriteString(`]}`)
-	return []byte(sb.String())
-}
-
 func functionsFor(t *testing.T, handlers map[string]*counter) *sfnlocal.Functions {
 	t.Helper()
 	fs := &sfnlocal.Functions{}
@@ -113,7 +100,7 @@ func TestRedriveDistributedMapRun(t *testing.T) {
 	def := distMap(`"ItemsPath":"$.items","MaxConcurrency":1,"ToleratedFailureCount":2,`+
 		`"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"results","Prefix":"runs"}},`, "")
 	e := mustEngine(t, def, &sfnlocal.Options{Functions: functionsFor(t, map[string]*counter{"work": work}), Store: store, OnEvent: log.add})
-	_, arn, err := e.ExecuteNamed(context.Background(), "night", idsInput(n))
+	_, arn, err := e.ExecuteNamed(context.Background(), "night", itemsInput(n))
 	var ee *sfnlocal.ExecutionError
 	if !errors.As(err, &ee) || ee.Name != sfnlocal.ErrExceedToleratedFailure {
 		t.Fatalf("first attempt: %v, want %s", err, sfnlocal.ErrExceedToleratedFailure)
@@ -257,7 +244,7 @@ func TestRedriveMapRunTwice(t *testing.T) {
 	work.fail = func(id, call int) bool { return id < stillBroken }
 	def := distMap(`"ItemsPath":"$.items","MaxConcurrency":1,"ToleratedFailureCount":1,`, "")
 	e := mustEngine(t, def, &sfnlocal.Options{Functions: functionsFor(t, map[string]*counter{"work": work})})
-	_, arn, err := e.ExecuteNamed(context.Background(), "", idsInput(n))
+	_, arn, err := e.ExecuteNamed(context.Background(), "", itemsInput(n))
 	if err == nil {
 		t.Fatal("first attempt succeeded")
 	}
@@ -361,7 +348,7 @@ func TestRedriveInlineMapAndParallel(t *testing.T) {
 		{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:side","Parameters":{"id":200},"End":true}}}]}}}`
 	log := &eventLog{}
 	e := mustEngine(t, def, &sfnlocal.Options{Functions: functionsFor(t, map[string]*counter{"work": work, "side": side}), OnEvent: log.add})
-	_, arn, err := e.ExecuteNamed(context.Background(), "", idsInput(6))
+	_, arn, err := e.ExecuteNamed(context.Background(), "", itemsInput(6))
 	if err == nil {
 		t.Fatal("first attempt succeeded")
 	}
@@ -420,7 +407,7 @@ func TestRedriveStandardChildren(t *testing.T) {
 			"Prep":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:prep","ResultPath":null,"Next":"Work"},
 			"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:work","Parameters":{"id.$":"$.id","count.$":"$$.Execution.RedriveCount"},"End":true}}}}}}`
 	e := mustEngine(t, def, &sfnlocal.Options{Functions: functionsFor(t, map[string]*counter{"prep": prep, "work": work})})
-	_, arn, err := e.ExecuteNamed(context.Background(), "", idsInput(8))
+	_, arn, err := e.ExecuteNamed(context.Background(), "", itemsInput(8))
 	if err == nil {
 		t.Fatal("first attempt succeeded")
 	}

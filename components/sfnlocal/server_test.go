@@ -47,7 +47,7 @@ func TestServeRedriveExecution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("run1"), Input: aws.String(string(idsInput(12)))})
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("run1"), Input: aws.String(string(itemsInput(12)))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,13 +69,22 @@ func (s *MemStore) CreateBucket(bucket string) {
 	}
 }
 
+// bucket returns a bucket's objects, or ErrNoSuchBucket; the caller holds s.mu.
+func (s *MemStore) bucket(name string) (map[string]memObject, error) {
+	b, ok := s.buckets[name]
+	if !ok {
+		return nil, fmt.Errorf("bucket %q: %w", name, ErrNoSuchBucket)
+	}
+	return b, nil
+}
+
 // GetObject implements ObjectStore.
 func (s *MemStore) GetObject(_ context.Context, bucket, key string) ([]byte, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	b, ok := s.buckets[bucket]
-	if !ok {
-		return nil, fmt.Errorf("bucket %q: %w", bucket, ErrNoSuchBucket)
+	b, err := s.bucket(bucket)
+	if err != nil {
+		return nil, err
 	}
 	o, ok := b[key]
 	if !ok {
@@ -101,9 +110,9 @@ func (s *MemStore) PutObject(_ context.Context, bucket, key string, body []byte)
 func (s *MemStore) ListObjects(_ context.Context, bucket, prefix string) ([]ObjectInfo, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	b, ok := s.buckets[bucket]
-	if !ok {
-		return nil, fmt.Errorf("bucket %q: %w", bucket, ErrNoSuchBucket)
+	b, err := s.bucket(bucket)
+	if err != nil {
+		return nil, err
 	}
 	var out []ObjectInfo
 	for k, o := range b {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -56,10 +57,9 @@ func classifyResource(arn string) (resourceKind, error) {
 func (x *execution) runTask(ctx context.Context, s *state, eff any, cf ctxSource) (any, error) {
 	timeout := s.timeout
 	if s.timeoutPath != nil {
-		v, ok := s.timeoutPath.get(eff, cf)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n < 1 {
-			return nil, newErr(ErrRuntime, "TimeoutSecondsPath %s must select a positive integer, got %s", s.timeoutPath.src, mustJSONString(v))
+		n, err := intAt(s.timeoutPath, eff, cf, 1, math.MaxInt64, "TimeoutSecondsPath", "a positive integer")
+		if err != nil {
+			return nil, err
 		}
 		timeout = float64(n)
 	}
@@ -247,6 +247,16 @@ func params(eff any, resource string) (*object, error) {
 	return p, nil
 }
 
+// stringParam reads the Parameters of a call and its member name, a non-empty string.
+func stringParam(eff any, resource, name string) (*object, string, error) {
+	p, err := params(eff, resource)
+	if err != nil {
+		return nil, "", err
+	}
+	v, err := strParam(p, name, resource)
+	return p, v, err
+}
+
 func strParam(p *object, name, resource string) (string, error) {
 	v, _ := p.get(name)
 	s, ok := v.(string)
@@ -257,11 +267,7 @@ func strParam(p *object, name, resource string) (string, error) {
 }
 
 func (x *execution) sqsSend(ctx context.Context, s *state, eff any) (any, error) {
-	p, err := params(eff, s.resource)
-	if err != nil {
-		return nil, err
-	}
-	url, err := strParam(p, "QueueUrl", s.resource)
+	p, url, err := stringParam(eff, s.resource, "QueueUrl")
 	if err != nil {
 		return nil, err
 	}
@@ -318,16 +324,19 @@ func s3Err(err error) *ExecutionError {
 	return &ExecutionError{Name: "S3.S3Exception", Cause: err.Error()}
 }
 
+// s3Object reads the Parameters of an S3 object call: the object, its Bucket and its Key.
+func s3Object(eff any, resource string) (p *object, bucket, key string, err error) {
+	if p, bucket, err = stringParam(eff, resource, "Bucket"); err != nil {
+		return nil, "", "", err
+	}
+	if key, err = strParam(p, "Key", resource); err != nil {
+		return nil, "", "", err
+	}
+	return p, bucket, key, nil
+}
+
 func (x *execution) s3Get(ctx context.Context, s *state, eff any) (any, error) {
-	p, err := params(eff, s.resource)
-	if err != nil {
-		return nil, err
-	}
-	bucket, err := strParam(p, "Bucket", s.resource)
-	if err != nil {
-		return nil, err
-	}
-	key, err := strParam(p, "Key", s.resource)
+	_, bucket, key, err := s3Object(eff, s.resource)
 	if err != nil {
 		return nil, err
 	}
@@ -343,15 +352,7 @@ func (x *execution) s3Get(ctx context.Context, s *state, eff any) (any, error) {
 }
 
 func (x *execution) s3Put(ctx context.Context, s *state, eff any) (any, error) {
-	p, err := params(eff, s.resource)
-	if err != nil {
-		return nil, err
-	}
-	bucket, err := strParam(p, "Bucket", s.resource)
-	if err != nil {
-		return nil, err
-	}
-	key, err := strParam(p, "Key", s.resource)
+	p, bucket, key, err := s3Object(eff, s.resource)
 	if err != nil {
 		return nil, err
 	}
@@ -372,11 +373,7 @@ func (x *execution) s3Put(ctx context.Context, s *state, eff any) (any, error) {
 }
 
 func (x *execution) startExecution(ctx context.Context, s *state, eff any, kind resourceKind) (any, error) {
-	p, err := params(eff, s.resource)
-	if err != nil {
-		return nil, err
-	}
-	target, err := strParam(p, "StateMachineArn", s.resource)
+	p, target, err := stringParam(eff, s.resource, "StateMachineArn")
 	if err != nil {
 		return nil, err
 	}

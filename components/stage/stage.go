@@ -9,13 +9,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
-	_ "time/tzdata" // time zones resolve on machines without a tz database
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/planhook"
+	"github.com/skeinhq/skein/components/schedule/cron"
 )
 
 // Namespace is the Pulumi config namespace of stage settings.
@@ -65,9 +65,12 @@ var (
 	tagNamespaceRe   = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)
 )
 
-// RetentionDays are the values CloudWatch Logs accepts for a log group's retention.
+// RetentionDays returns the values CloudWatch Logs accepts for a log group's retention (a fresh
+// slice).
 // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
-var RetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+func RetentionDays() []int {
+	return []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+}
 
 // Stage is one deployment of a project: its name, region and the defaults that follow from it.
 type Stage struct {
@@ -107,24 +110,10 @@ type Stage struct {
 	TagNamespace string
 }
 
-type ctxKey struct{}
-
-// Observer sees what the plan harness needs from a program run: the config keys set, and the
-// outputs each component registers. Only the plan package sets one.
-type Observer interface {
-	ConfigKeys() []string
-	ComponentOutputs(res pulumi.Resource, outs pulumi.Map)
-}
-
-// WithObserver returns a context carrying obs; the plan harness wraps programs with it.
-func WithObserver(ctx *pulumi.Context, obs Observer) *pulumi.Context {
-	return ctx.WithValue(ctxKey{}, obs)
-}
-
-// RegisterOutputs registers a component's outputs and tells the observer, if any. Every skein
-// component ends its constructor with it.
+// RegisterOutputs registers a component's outputs and tells the offline plan, when one runs the
+// program. Every skein component ends its constructor with it.
 func RegisterOutputs(ctx *pulumi.Context, res pulumi.ComponentResource, outs pulumi.Map) error {
-	if obs, ok := ctx.Value(ctxKey{}).(Observer); ok {
+	if obs := planhook.From(ctx); obs != nil {
 		obs.ComponentOutputs(res, outs)
 	}
 	return ctx.RegisterResourceOutputs(res, outs)
@@ -174,7 +163,7 @@ func Load(ctx *pulumi.Context) (*Stage, error) {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			// Reported once here; the default stands in so that validate does not repeat it.
-			c.Add(Namespace+":"+KeyLogRetentionDays, "must be a whole number of days, one of "+joinInts(RetentionDays), v)
+			c.Add(Namespace+":"+KeyLogRetentionDays, "must be a whole number of days, one of "+joinInts(RetentionDays()), v)
 		} else {
 			s.LogRetentionDays = n
 		}
@@ -221,13 +210,13 @@ func (s *Stage) validate() []error {
 		c.Add("Name", "must not be empty", nil)
 	}
 	ok := false
-	for _, d := range RetentionDays {
+	for _, d := range RetentionDays() {
 		ok = ok || d == s.LogRetentionDays
 	}
 	if !ok {
-		c.Add(Namespace+":"+KeyLogRetentionDays, "must be one of the values CloudWatch Logs accepts ("+joinInts(RetentionDays)+")", s.LogRetentionDays)
+		c.Add(Namespace+":"+KeyLogRetentionDays, "must be one of the values CloudWatch Logs accepts ("+joinInts(RetentionDays())+")", s.LogRetentionDays)
 	}
-	if _, err := LoadLocation(s.TimeZone); err != nil {
+	if _, err := cron.LoadLocation(s.TimeZone); err != nil {
 		c.Add(Namespace+":"+KeyTimeZone, "must be an IANA time zone name such as Europe/Paris", s.TimeZone)
 	}
 	if s.AlarmTopicArn != "" && !strings.HasPrefix(s.AlarmTopicArn, "arn:") {
@@ -255,15 +244,6 @@ func (s *Stage) validate() []error {
 		return []error{err}
 	}
 	return nil
-}
-
-// LoadLocation resolves an IANA time zone name with the embedded database. Unlike
-// time.LoadLocation it rejects "" and "Local", which AWS does not accept.
-func LoadLocation(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
-		return nil, &check.FieldError{Field: "TimeZone", Rule: "must be an IANA time zone name", Value: strconv.Quote(name)}
-	}
-	return time.LoadLocation(name)
 }
 
 // FromContext returns s when it is not nil, or loads the stage from ctx.
@@ -380,7 +360,7 @@ func (s *Stage) ConsoleRegionHost() string {
 }
 
 func configKeys(ctx *pulumi.Context) []string {
-	if obs, ok := ctx.Value(ctxKey{}).(Observer); ok {
+	if obs := planhook.From(ctx); obs != nil {
 		return obs.ConfigKeys()
 	}
 	if keys, ok := runInfoConfigKeys(ctx); ok {

@@ -38,9 +38,11 @@ func (a Architecture) goarch() string {
 	return "arm64"
 }
 
-// BuildFlags are the go build flags every worker binary is built with. -buildvcs=false keeps
-// uncommitted changes elsewhere in the repository from changing the binary.
-var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid="}
+// BuildFlags returns the go build flags every worker binary is built with (a fresh slice).
+// -buildvcs=false keeps uncommitted changes elsewhere in the repository from changing the binary.
+func BuildFlags() []string {
+	return []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid="}
+}
 
 // zipTime is the modification time of every zip entry, so identical binaries zip identically.
 var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -178,7 +180,7 @@ func build(ctx context.Context, root, pkg string, arch Architecture) (*Artifact,
 	}
 	defer func() { _ = os.RemoveAll(tmp) }()
 	bin := filepath.Join(tmp, "bootstrap")
-	args := append([]string{"build"}, BuildFlags...)
+	args := append([]string{"build"}, BuildFlags()...)
 	args = append(args, "-o", bin, pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir, cmd.Env = root, goEnv(arch)
@@ -288,7 +290,7 @@ func sourceHash(ctx context.Context, root, pkg string, arch Architecture) (strin
 		return "", err
 	}
 	h := sha256.New()
-	_, _ = fmt.Fprintf(h, "%s\n%s\n%s\n", gover, arch, strings.Join(BuildFlags, " "))
+	_, _ = fmt.Fprintf(h, "%s\n%s\n%s\n", gover, arch, strings.Join(BuildFlags(), " "))
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	sort.Strings(lines)
 	for _, line := range lines {

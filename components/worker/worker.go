@@ -292,7 +292,7 @@ func validate(name string, a WorkerArgs) error {
 	}
 	c.OneOf("LogLevel", string(a.LogLevel), string(Trace), string(Debug), string(Info), string(Warn), string(Error), string(Fatal))
 	ok := false
-	for _, d := range stage.RetentionDays {
+	for _, d := range stage.RetentionDays() {
 		ok = ok || d == a.LogRetentionDays
 	}
 	if !ok {
@@ -352,7 +352,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	st, stErr := stage.FromContext(ctx, args.Stage)
 	defaultsFrom := st
 	if st == nil {
-		defaultsFrom = &stage.Stage{LogRetentionDays: stage.RetentionDays[0]}
+		defaultsFrom = &stage.Stage{LogRetentionDays: stage.RetentionDays()[0]}
 	}
 	a := withDefaults(args, defaultsFrom)
 	draw, budgetErr := applyBudget(name, &a)
@@ -554,7 +554,7 @@ func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*
 		Policy: policy.Document{Statements: []policy.Statement{{
 			Sid:        "DenyInsecureTransport",
 			Effect:     policy.Deny,
-			Principals: []policy.Principal{policy.Everyone},
+			Principals: []policy.Principal{policy.Everyone()},
 			Actions:    []string{"sqs:*"},
 			Resources:  []pulumi.StringInput{q.Arn},
 			Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},

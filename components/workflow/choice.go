@@ -59,17 +59,19 @@ const (
 	IsTimestamp                    Op = "IsTimestamp"
 )
 
-// Ops lists every comparison operator.
-var Ops = []Op{
-	StringEquals, StringEqualsPath, StringLessThan, StringLessThanPath, StringGreaterThan,
-	StringGreaterThanPath, StringLessThanEquals, StringLessThanEqualsPath, StringGreaterThanEquals,
-	StringGreaterThanEqualsPath, StringMatches, NumericEquals, NumericEqualsPath, NumericLessThan,
-	NumericLessThanPath, NumericGreaterThan, NumericGreaterThanPath, NumericLessThanEquals,
-	NumericLessThanEqualsPath, NumericGreaterThanEquals, NumericGreaterThanEqualsPath,
-	BooleanEquals, BooleanEqualsPath, TimestampEquals, TimestampEqualsPath, TimestampLessThan,
-	TimestampLessThanPath, TimestampGreaterThan, TimestampGreaterThanPath, TimestampLessThanEquals,
-	TimestampLessThanEqualsPath, TimestampGreaterThanEquals, TimestampGreaterThanEqualsPath,
-	IsNull, IsPresent, IsNumeric, IsString, IsBoolean, IsTimestamp,
+// Ops returns every comparison operator (a fresh slice).
+func Ops() []Op {
+	return []Op{
+		StringEquals, StringEqualsPath, StringLessThan, StringLessThanPath, StringGreaterThan,
+		StringGreaterThanPath, StringLessThanEquals, StringLessThanEqualsPath, StringGreaterThanEquals,
+		StringGreaterThanEqualsPath, StringMatches, NumericEquals, NumericEqualsPath, NumericLessThan,
+		NumericLessThanPath, NumericGreaterThan, NumericGreaterThanPath, NumericLessThanEquals,
+		NumericLessThanEqualsPath, NumericGreaterThanEquals, NumericGreaterThanEqualsPath,
+		BooleanEquals, BooleanEqualsPath, TimestampEquals, TimestampEqualsPath, TimestampLessThan,
+		TimestampLessThanPath, TimestampGreaterThan, TimestampGreaterThanPath, TimestampLessThanEquals,
+		TimestampLessThanEqualsPath, TimestampGreaterThanEquals, TimestampGreaterThanEqualsPath,
+		IsNull, IsPresent, IsNumeric, IsString, IsBoolean, IsTimestamp,
+	}
 }
 
 // Compare tests the input value at Variable with Op against Value. Comparing a field that is
@@ -104,7 +106,7 @@ func Cmp(variable string, op Op, value any) Compare {
 }
 
 func knownOp(op Op) bool {
-	for _, o := range Ops {
+	for _, o := range Ops() {
 		if o == op {
 			return true
 		}

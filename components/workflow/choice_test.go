@@ -4,7 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/skeinhq/skein/components/internal/localsfn"
+	"github.com/skeinhq/skein/components/internal/sfnjudge"
+	"github.com/skeinhq/skein/components/plan"
 )
 
 // choiceRouting routes by kind, number, timestamp and flag, each comparison guarded by IsPresent.
@@ -49,12 +50,12 @@ func TestChoiceRoutesUnderLocalStepFunctions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var runs []localsfn.Case
+	var runs []sfnjudge.Case
 	for _, c := range cases {
-		runs = append(runs, localsfn.Case{Definition: b, Input: []byte(c.input)})
+		runs = append(runs, sfnjudge.Case{Definition: b, Input: []byte(c.input)})
 	}
-	runs = append(runs, localsfn.Case{Definition: ub, Input: []byte(`{}`)})
-	results := localsfn.RunAll(t, runs)
+	runs = append(runs, sfnjudge.Case{Definition: ub, Input: []byte(`{}`)})
+	results := sfnjudge.RunAll(t, runs)
 	if last := results[len(results)-1]; last.Error != "States.Runtime" {
 		t.Errorf("an unguarded comparison on a missing field: %s, want States.Runtime", last)
 	}
@@ -67,8 +68,8 @@ func TestChoiceRoutesUnderLocalStepFunctions(t *testing.T) {
 
 func TestMermaidRejectsWhatIsNotADefinition(t *testing.T) {
 	for _, in := range []string{`not json`, `{}`, `{"StartAt":"A"}`} {
-		if _, err := Mermaid([]byte(in)); err == nil {
-			t.Errorf("Mermaid(%s) succeeded", in)
+		if _, err := plan.Mermaid([]byte(in)); err == nil {
+			t.Errorf("plan.Mermaid(%s) succeeded", in)
 		}
 	}
 }
@@ -78,7 +79,7 @@ func TestMermaidLabelsChoicesAndCatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := Mermaid(b)
+	g, err := plan.Mermaid(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestMermaidLabelsChoicesAndCatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, _ = Mermaid(b)
+	g, _ = plan.Mermaid(b)
 	for _, want := range []string{`-- "1: $.failed NumericGreaterThan 0" -->`, `-- "default" -->`, `Map, distributed, express, max 100, reads s3:getObject, batched, writes results to S3`} {
 		if !strings.Contains(g, want) {
 			t.Errorf("graph lacks %s:\n%s", want, g)

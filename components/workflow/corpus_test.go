@@ -117,7 +117,7 @@ func distributedFanOut() Definition {
 
 func everyChoice() Definition {
 	var rules []Rule
-	for i, op := range Ops {
+	for i, op := range Ops() {
 		var v any
 		switch {
 		case len(op) > 4 && op[len(op)-4:] == "Path":

@@ -45,8 +45,8 @@
 // with pulumi.All over those outputs; [Definition.Render] is the same rendering for definitions
 // whose targets are known ([ExistingFunction], [ExistingQueue], [ExistingStateMachine],
 // pulumi.String bucket names), so tests, golden files and local engines run without Pulumi.
-// [Mermaid] draws a definition, and [WritePlanArtifacts] writes statemachines/<name>.asl.json and
-// statemachines/<name>.mmd for every state machine of an offline plan.
+// An offline plan (components/plan) writes statemachines/<name>.asl.json and its Mermaid graph,
+// statemachines/<name>.mmd, for every state machine.
 //
 // Limits: https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html,
 // Map: https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html and

@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"fmt"
 
+	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/workflow"
 )
 
@@ -25,7 +26,7 @@ func ExampleDefinition_Render() {
 		fmt.Println(err)
 		return
 	}
-	graph, _ := workflow.Mermaid(b)
+	graph, _ := plan.Mermaid(b)
 	fmt.Print(graph)
 	// Output:
 	// flowchart TD

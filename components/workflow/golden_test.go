@@ -2,10 +2,13 @@ package workflow
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/skeinhq/skein/components/plan"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -42,12 +45,14 @@ func TestGoldenDefinitions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pretty, err := Pretty(b)
+			var pretty bytes.Buffer
+			err = json.Indent(&pretty, b, "", "  ")
+			pretty.WriteByte('\n')
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, c.name+".asl.json", pretty)
-			m, err := Mermaid(b)
+			golden(t, c.name+".asl.json", pretty.Bytes())
+			m, err := plan.Mermaid(b)
 			if err != nil {
 				t.Fatal(err)
 			}

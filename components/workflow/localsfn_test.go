@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skeinhq/skein/components/internal/localsfn"
+	"github.com/skeinhq/skein/components/internal/sfnjudge"
 )
 
 // throttle is a function error named as Step Functions names a Lambda throttle. (An HTTP 429
@@ -29,7 +29,7 @@ func (gone) ErrorType() string { return "AccountGone" }
 // lambdaInvokeIntegration answers arn:aws:states:::lambda:invoke as AWS does: it invokes the
 // function named in FunctionName with Payload and wraps the result in {"Payload", "StatusCode"}.
 // aws-local-stepfunctions calls the Resource itself as a function, with the Parameters as payload.
-func lambdaInvokeIntegration(funcs map[string]localsfn.Func) localsfn.Func {
+func lambdaInvokeIntegration(funcs map[string]sfnjudge.Func) sfnjudge.Func {
 	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
 		var req struct {
 			FunctionName string          `json:"FunctionName"`
@@ -38,7 +38,7 @@ func lambdaInvokeIntegration(funcs map[string]localsfn.Func) localsfn.Func {
 		if err := json.Unmarshal(payload, &req); err != nil {
 			return nil, err
 		}
-		fn := localsfn.Lookup(funcs, req.FunctionName)
+		fn := sfnjudge.Lookup(funcs, req.FunctionName)
 		if fn == nil {
 			return nil, fmt.Errorf("no function %s", req.FunctionName)
 		}
@@ -75,7 +75,7 @@ func TestInlineFanOutUnderLocalStepFunctions(t *testing.T) {
 		dead           []map[string]any
 		reported       json.RawMessage
 	)
-	funcs := map[string]localsfn.Func{
+	funcs := map[string]sfnjudge.Func{
 		listArn: func(ctx context.Context, _ json.RawMessage) (json.RawMessage, error) {
 			return json.Marshal(accounts)
 		},
@@ -130,7 +130,7 @@ func TestInlineFanOutUnderLocalStepFunctions(t *testing.T) {
 	}
 	funcs[lambdaInvokeResource] = lambdaInvokeIntegration(funcs)
 
-	res := localsfn.Run(t, b, []byte(`{}`), funcs)
+	res := sfnjudge.Run(t, b, []byte(`{}`), funcs)
 	if res.Failed() || res.Invalid != "" {
 		t.Fatalf("execution: %s", res)
 	}
@@ -199,7 +199,7 @@ func TestWithoutRetryThrottlesFail(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sent atomic.Int64
-	res := localsfn.Run(t, b, []byte(`["a","b"]`), map[string]localsfn.Func{
+	res := sfnjudge.Run(t, b, []byte(`["a","b"]`), map[string]sfnjudge.Func{
 		fetchArn: func(context.Context, json.RawMessage) (json.RawMessage, error) { return nil, throttle{} },
 		sqsSendResource: func(context.Context, json.RawMessage) (json.RawMessage, error) {
 			sent.Add(1)
@@ -225,7 +225,7 @@ func TestNestedFanOutUnderLocalStepFunctions(t *testing.T) {
 		t.Fatal(err)
 	}
 	var inflight, peak atomic.Int64
-	res := localsfn.Run(t, b, []byte(`{"regions":["eu-west-1","us-east-1"],"accounts":["a","b","c","d","e","f","g","h","i","j","k","l"]}`), map[string]localsfn.Func{
+	res := sfnjudge.Run(t, b, []byte(`{"regions":["eu-west-1","us-east-1"],"accounts":["a","b","c","d","e","f","g","h","i","j","k","l"]}`), map[string]sfnjudge.Func{
 		fetchArn: func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
 			n := inflight.Add(1)
 			defer inflight.Add(-1)

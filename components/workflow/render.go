@@ -295,7 +295,7 @@ func effectiveRetry(t *Task) []Retry {
 				// A throttle of a reserved worker is the budget at work: retried for longer.
 				transient := DefaultWorkerRetry()
 				transient.ErrorEquals = transient.ErrorEquals[:0]
-				for _, e := range LambdaTransientErrors {
+				for _, e := range LambdaTransientErrors() {
 					if e != "Lambda.TooManyRequestsException" {
 						transient.ErrorEquals = append(transient.ErrorEquals, e)
 					}
@@ -361,28 +361,27 @@ func (r *renderer) task(t *Task) *wire {
 	return w
 }
 
+// derefCall returns a call given by pointer as its value (nil for a nil pointer), so that the
+// renderer switches on values only.
 func derefCall(c Call) Call {
 	switch x := c.(type) {
 	case *Invoke:
-		if x != nil {
-			return *x
-		}
+		return deref(x)
 	case *SendMessage:
-		if x != nil {
-			return *x
-		}
+		return deref(x)
 	case *StartWorkflow:
-		if x != nil {
-			return *x
-		}
+		return deref(x)
 	case *Service:
-		if x != nil {
-			return *x
-		}
-	default:
-		return c
+		return deref(x)
 	}
-	return nil
+	return c
+}
+
+func deref[T Call](p *T) Call {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // queueURL turns an SQS queue ARN into its URL: arn:PART:sqs:REGION:ACCOUNT:NAME becomes

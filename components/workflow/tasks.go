@@ -77,15 +77,17 @@ func (SendMessage) call() string   { return "SendMessage" }
 func (StartWorkflow) call() string { return "StartWorkflow" }
 func (Service) call() string       { return "Service" }
 
-// LambdaTransientErrors are the errors AWS recommends retrying on every Lambda task: the service's
-// own failures, SDK client failures, timeouts of the call itself, and throttles.
+// LambdaTransientErrors returns the errors AWS recommends retrying on every Lambda task: the
+// service's own failures, SDK client failures, timeouts of the call itself, and throttles.
 // https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
-var LambdaTransientErrors = []string{
-	"Lambda.ServiceException",
-	"Lambda.AWSLambdaException",
-	"Lambda.SdkClientException",
-	"Lambda.ClientExecutionTimeoutException",
-	"Lambda.TooManyRequestsException",
+func LambdaTransientErrors() []string {
+	return []string{
+		"Lambda.ServiceException",
+		"Lambda.AWSLambdaException",
+		"Lambda.SdkClientException",
+		"Lambda.ClientExecutionTimeoutException",
+		"Lambda.TooManyRequestsException",
+	}
 }
 
 // DefaultWorkerRetry is the retrier every worker task gets unless its Retry replaces it: the
@@ -93,7 +95,7 @@ var LambdaTransientErrors = []string{
 // with full jitter so that the retries of many items spread out instead of arriving together.
 func DefaultWorkerRetry() Retry {
 	return Retry{
-		ErrorEquals: append([]string(nil), LambdaTransientErrors...),
+		ErrorEquals: LambdaTransientErrors(),
 		Interval:    time.Second,
 		MaxAttempts: Attempts(6),
 		BackoffRate: 2,

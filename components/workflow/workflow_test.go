@@ -483,7 +483,7 @@ func TestPlanArtifacts(t *testing.T) {
 		return err
 	}, nil)
 	dir := t.TempDir()
-	if err := workflow.WritePlanArtifacts(p, dir); err != nil {
+	if err := p.WriteStateMachines(dir); err != nil {
 		t.Fatal(err)
 	}
 	var cases []workflow.ASLCase
@@ -520,7 +520,7 @@ func TestPlanArtifacts(t *testing.T) {
 	}
 	// A second run writes identical files.
 	before, _ := os.ReadFile(filepath.Join(dir, "statemachines", "pipeline.asl.json"))
-	if err := workflow.WritePlanArtifacts(run(t, func(ctx *pulumi.Context) error { _, err := fanOut(ctx, judge.Root(t), inline); return err }, nil), dir); err != nil {
+	if err := run(t, func(ctx *pulumi.Context) error { _, err := fanOut(ctx, judge.Root(t), inline); return err }, nil).WriteStateMachines(dir); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, "statemachines", "pipeline.asl.json"))

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skeinhq/skein/components/s3local"
 	"github.com/skeinhq/skein/components/sfnlocal"
 	"github.com/skeinhq/skein/functions/pipeline"
-	"github.com/skeinhq/skein/functions/s3local"
 	"github.com/skeinhq/skein/functions/vendorapi"
 	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
 )

@@ -20,12 +20,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/skeinhq/skein/components/s3local"
 	"github.com/skeinhq/skein/functions/internal/lambdatest"
 	"github.com/skeinhq/skein/functions/logx"
 	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/metrics/emftest"
 	"github.com/skeinhq/skein/functions/pipeline"
-	"github.com/skeinhq/skein/functions/s3local"
 	"github.com/skeinhq/skein/functions/vendorapi"
 	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
 )

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/components/s3local"
+	"github.com/skeinhq/skein/components/schedule/cron"
 	"github.com/skeinhq/skein/components/sfnlocal"
 	"github.com/skeinhq/skein/components/worker"
 	"github.com/skeinhq/skein/functions/logx"
@@ -28,7 +30,6 @@ import (
 	"github.com/skeinhq/skein/functions/pace"
 	"github.com/skeinhq/skein/functions/pipeline"
 	"github.com/skeinhq/skein/functions/pipeline/layout"
-	"github.com/skeinhq/skein/functions/s3local"
 	"github.com/skeinhq/skein/functions/vendorapi"
 	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
 	"github.com/skeinhq/skein/infra/stack"
@@ -502,7 +503,7 @@ func (e *Environment) RunDate() string {
 	if e.opts.Date != "" {
 		return e.opts.Date
 	}
-	loc, err := time.LoadLocation(e.timeZone)
+	loc, err := cron.LoadLocation(e.timeZone)
 	if err != nil {
 		loc = time.UTC
 	}

@@ -18,10 +18,10 @@ import (
 
 	"github.com/skeinhq/skein/components/dashboard"
 	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/components/s3local"
 	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/metrics/emftest"
 	"github.com/skeinhq/skein/functions/pipeline"
-	"github.com/skeinhq/skein/functions/s3local"
 	"github.com/skeinhq/skein/functions/vendorapi"
 	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
 	"github.com/skeinhq/skein/infra/stack"

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/worker"
@@ -311,11 +310,11 @@ func TestVendorBudget(t *testing.T) {
 			if esm == nil || esm.Get("scalingConfig.maximumConcurrency") != float64(2) || esm.String("functionName") != fn.Arn() {
 				t.Errorf("refetch subscription: %+v", esm)
 			}
-			b, err := budget.MarshalPlan(p)
+			b, err := p.MarshalBudgets()
 			if err != nil {
 				t.Fatal(err)
 			}
-			var f budget.PlanFile
+			var f plan.BudgetsFile
 			if err := json.Unmarshal(b, &f); err != nil {
 				t.Fatal(err)
 			}

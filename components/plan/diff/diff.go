@@ -313,14 +313,7 @@ var seeSection = map[string]string{
 
 func compareInputs(before, after map[string]any) []InputChange {
 	var out []InputChange
-	keys := map[string]bool{}
-	for k := range before {
-		keys[k] = true
-	}
-	for k := range after {
-		keys[k] = true
-	}
-	for _, k := range sortedKeys(keys) {
+	for _, k := range unionKeys(before, after) {
 		bv, bok := before[k]
 		av, aok := after[k]
 		if bok && aok && equalJSON(bv, av) {
@@ -337,14 +330,7 @@ func compareInputs(before, after map[string]any) []InputChange {
 		if aok {
 			flatten(k, parseJSONString(av), fa)
 		}
-		paths := map[string]bool{}
-		for p := range fb {
-			paths[p] = true
-		}
-		for p := range fa {
-			paths[p] = true
-		}
-		for _, p := range sortedKeys(paths) {
+		for _, p := range unionKeys(fb, fa) {
 			x, xok := fb[p]
 			y, yok := fa[p]
 			if xok && yok && x == y {

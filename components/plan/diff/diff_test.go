@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/schedule/cron"
-	"github.com/skeinhq/skein/components/workflow"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden")
@@ -77,7 +77,7 @@ func setDefinition(t testing.TB, p *Plan, def map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	graph, err := workflow.Mermaid(pretty)
+	graph, err := plan.Mermaid(pretty)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,28 +122,25 @@ func Load(dir string) (*Plan, error) {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		switch {
-		case strings.HasSuffix(n, ".asl.json"):
-			raw, err := os.ReadFile(filepath.Join(dir, "statemachines", n))
-			if err != nil {
-				errs = append(errs, fmt.Errorf("diff: %w", err))
+		name, isDef := strings.CutSuffix(n, ".asl.json")
+		if !isDef {
+			var isGraph bool
+			if name, isGraph = strings.CutSuffix(n, ".mmd"); !isGraph {
 				continue
 			}
-			name := strings.TrimSuffix(n, ".asl.json")
-			sm := p.StateMachines[name]
-			sm.Definition = raw
-			p.StateMachines[name] = sm
-		case strings.HasSuffix(n, ".mmd"):
-			raw, err := os.ReadFile(filepath.Join(dir, "statemachines", n))
-			if err != nil {
-				errs = append(errs, fmt.Errorf("diff: %w", err))
-				continue
-			}
-			name := strings.TrimSuffix(n, ".mmd")
-			sm := p.StateMachines[name]
-			sm.Graph = string(raw)
-			p.StateMachines[name] = sm
 		}
+		raw, err := os.ReadFile(filepath.Join(dir, "statemachines", n))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("diff: %w", err))
+			continue
+		}
+		sm := p.StateMachines[name]
+		if isDef {
+			sm.Definition = raw
+		} else {
+			sm.Graph = string(raw)
+		}
+		p.StateMachines[name] = sm
 	}
 	return p, errors.Join(errs...)
 }
@@ -165,6 +162,18 @@ func (p *Plan) account() string {
 		}
 	}
 	return best
+}
+
+// unionKeys returns the keys of a and b, sorted.
+func unionKeys[V any](a, b map[string]V) []string {
+	keys := make(map[string]bool, len(a)+len(b))
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	return sortedKeys(keys)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -13,18 +13,9 @@ type ScheduleChange struct {
 }
 
 func compareSchedules(base, head *Plan) []ScheduleChange {
-	b, h := map[string]*Schedule{}, map[string]*Schedule{}
-	names := map[string]bool{}
-	for i := range base.Schedules {
-		b[base.Schedules[i].Name] = &base.Schedules[i]
-		names[base.Schedules[i].Name] = true
-	}
-	for i := range head.Schedules {
-		h[head.Schedules[i].Name] = &head.Schedules[i]
-		names[head.Schedules[i].Name] = true
-	}
+	names, b, h := byName(base.Schedules, head.Schedules, func(x *Schedule) string { return x.Name })
 	var out []ScheduleChange
-	for _, n := range sortedKeys(names) {
+	for _, n := range names {
 		x, y := b[n], h[n]
 		if x != nil && y != nil && x.Expression == y.Expression && x.TimeZone == y.TimeZone && x.State == y.State {
 			continue
@@ -64,18 +55,9 @@ func figures(c *Cost) CostFigures {
 }
 
 func compareCost(base, head *Plan) []CostChange {
-	b, h := map[string]*Cost{}, map[string]*Cost{}
-	names := map[string]bool{}
-	for i := range base.Cost {
-		b[base.Cost[i].Name] = &base.Cost[i]
-		names[base.Cost[i].Name] = true
-	}
-	for i := range head.Cost {
-		h[head.Cost[i].Name] = &head.Cost[i]
-		names[head.Cost[i].Name] = true
-	}
+	names, b, h := byName(base.Cost, head.Cost, func(x *Cost) string { return x.Name })
 	var out []CostChange
-	for _, n := range sortedKeys(names) {
+	for _, n := range names {
 		x, y := figures(b[n]), figures(h[n])
 		if x == y && (b[n] == nil) == (h[n] == nil) {
 			continue
@@ -94,18 +76,9 @@ type BudgetChange struct {
 }
 
 func compareBudgets(base, head *Plan) []BudgetChange {
-	b, h := map[string]*Budget{}, map[string]*Budget{}
-	names := map[string]bool{}
-	for i := range base.Budgets {
-		b[base.Budgets[i].Name] = &base.Budgets[i]
-		names[base.Budgets[i].Name] = true
-	}
-	for i := range head.Budgets {
-		h[head.Budgets[i].Name] = &head.Budgets[i]
-		names[head.Budgets[i].Name] = true
-	}
+	names, b, h := byName(base.Budgets, head.Budgets, func(x *Budget) string { return x.Name })
 	var out []BudgetChange
-	for _, n := range sortedKeys(names) {
+	for _, n := range names {
 		x, y := b[n], h[n]
 		if x != nil && y != nil && compact(x) == compact(y) {
 			continue
@@ -114,4 +87,18 @@ func compareBudgets(base, head *Plan) []BudgetChange {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// byName indexes two plans' entries of one kind by name: every name of either side, sorted,
+// and each side's entries by name.
+func byName[T any](base, head []T, name func(*T) string) (names []string, b, h map[string]*T) {
+	index := func(list []T) map[string]*T {
+		m := make(map[string]*T, len(list))
+		for i := range list {
+			m[name(&list[i])] = &list[i]
+		}
+		return m
+	}
+	b, h = index(base), index(head)
+	return unionKeys(b, h), b, h
 }

@@ -25,15 +25,8 @@ type StateMachineChange struct {
 }
 
 func compareStateMachines(base, head *Plan) []StateMachineChange {
-	names := map[string]bool{}
-	for n := range base.StateMachines {
-		names[n] = true
-	}
-	for n := range head.StateMachines {
-		names[n] = true
-	}
 	var out []StateMachineChange
-	for _, n := range sortedKeys(names) {
+	for _, n := range unionKeys(base.StateMachines, head.StateMachines) {
 		b, bok := base.StateMachines[n]
 		h, hok := head.StateMachines[n]
 		if bok && hok && bytes.Equal(b.Definition, h.Definition) && b.Graph == h.Graph {

@@ -1,10 +1,8 @@
 package cron
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,42 +11,6 @@ import (
 
 	"github.com/skeinhq/skein/components/internal/judge"
 )
-
-// judgeCase is one request to testdata/awscronparser.js.
-type judgeCase struct {
-	Expr string `json:"expr"` // the six fields, without cron( )
-	From int64  `json:"from"` // ms since the epoch
-	N    int    `json:"n"`
-}
-
-type judgeResult struct {
-	Times []int64 `json:"times"`
-	Error string  `json:"error"`
-}
-
-// runAWSCronParser asks the npm package aws-cron-parser for the next fire times of each case, in
-// one Node process.
-func runAWSCronParser(t *testing.T, cases []judgeCase) []judgeResult {
-	t.Helper()
-	in, err := json.Marshal(cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := filepath.Abs(filepath.Join("testdata", "awscronparser.js"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("TZ", "UTC")
-	out := judge.RunNode(t, script, in, judge.Module(t, "aws-cron-parser"))
-	var res []judgeResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("aws-cron-parser output: %v\n%s", err, out)
-	}
-	if len(res) != len(cases) {
-		t.Fatalf("aws-cron-parser answered %d cases, asked %d", len(res), len(cases))
-	}
-	return res
-}
 
 // ourTimes returns up to n fire times after from, in UTC, as ms since the epoch.
 func ourTimes(t *testing.T, fields string, from time.Time, n int) []int64 {
@@ -91,7 +53,7 @@ func fmtMillis(ms []int64) string {
 func TestDifferentialAWSCronParser(t *testing.T) {
 	const want = 1000
 	rng := rand.New(rand.NewPCG(2026, 11))
-	var cases []judgeCase
+	var cases []judge.CronCase
 	seen := map[string]bool{}
 	for len(cases) < want*6/5 {
 		expr := genExpr(rng)
@@ -100,9 +62,9 @@ func TestDifferentialAWSCronParser(t *testing.T) {
 		}
 		seen[expr] = true
 		from := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(int64(15 * 365 * 24 * time.Hour))))
-		cases = append(cases, judgeCase{Expr: expr, From: from.UnixMilli(), N: 5})
+		cases = append(cases, judge.CronCase{Expr: expr, From: from.UnixMilli(), N: 5})
 	}
-	res := runAWSCronParser(t, cases)
+	res := judge.AWSCronParser(t, cases)
 
 	compared, abstained, mismatches := 0, 0, 0
 	fires := 0
@@ -180,14 +142,14 @@ func TestAWSCronParserKnownDivergences(t *testing.T) {
 			ours:   []string{"2026-04-01T09:15:00Z", "2026-04-01T09:45:00Z", "2026-04-02T09:15:00Z", "2026-04-02T09:45:00Z", "2026-04-03T09:15:00Z"},
 		},
 	}
-	cases := make([]judgeCase, len(tests))
+	cases := make([]judge.CronCase, len(tests))
 	for i := range tests {
 		if tests[i].from.IsZero() {
 			tests[i].from = april
 		}
-		cases[i] = judgeCase{Expr: tests[i].expr, From: tests[i].from.UnixMilli(), N: 5}
+		cases[i] = judge.CronCase{Expr: tests[i].expr, From: tests[i].from.UnixMilli(), N: 5}
 	}
-	res := runAWSCronParser(t, cases)
+	res := judge.AWSCronParser(t, cases)
 	for i, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
 			var want []int64

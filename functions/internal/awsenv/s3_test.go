@@ -27,8 +27,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/skeinhq/skein/components/s3local"
 	"github.com/skeinhq/skein/functions/internal/awsenv"
-	"github.com/skeinhq/skein/functions/s3local"
 )
 
 // localS3 is the client a handler builds (AWS, then NewS3 with path-style) pointed at endpoint

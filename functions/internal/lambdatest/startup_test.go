@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/skeinhq/skein/components/s3local"
 	"github.com/skeinhq/skein/functions/internal/lambdatest"
 	"github.com/skeinhq/skein/functions/pipeline"
-	"github.com/skeinhq/skein/functions/s3local"
 	"github.com/skeinhq/skein/functions/vendorapi"
 	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
 )

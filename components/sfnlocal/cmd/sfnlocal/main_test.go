@@ -82,30 +82,20 @@ func TestCLIContract(t *testing.T) {
 			t.Fatalf("code %d, stdout %q", code, out)
 		}
 	})
-	t.Run("an executable's JSON error on stderr names the error", func(t *testing.T) {
-		out, _, code := run(t, bin, `{}`, "-f", def, "-t", "Add:"+typed)
-		var got map[string]string
-		_ = json.Unmarshal([]byte(out), &got)
-		if code != 2 || got["error"] != "Add.Refused" || got["cause"] != "no adding today" {
-			t.Fatalf("code %d, stdout %q", code, out)
-		}
-	})
-	t.Run("the JSON error is found after log lines on stderr", func(t *testing.T) {
-		out, _, code := run(t, bin, `{}`, "-f", def, "-t", "Add:"+logged)
-		var got map[string]string
-		_ = json.Unmarshal([]byte(out), &got)
-		if code != 2 || got["error"] != "Add.Overflow" || got["cause"] != "too big" {
-			t.Fatalf("code %d, stdout %q", code, out)
-		}
-	})
-	t.Run("a plain failure is States.TaskFailed with stderr as the cause", func(t *testing.T) {
-		out, _, code := run(t, bin, `{}`, "-f", def, "-t", "Add:"+plain)
-		var got map[string]string
-		_ = json.Unmarshal([]byte(out), &got)
-		if code != 2 || got["error"] != "States.TaskFailed" || got["cause"] != "something went wrong" {
-			t.Fatalf("code %d, stdout %q", code, out)
-		}
-	})
+	for _, c := range []struct{ name, executable, error, cause string }{
+		{"an executable's JSON error on stderr names the error", typed, "Add.Refused", "no adding today"},
+		{"the JSON error is found after log lines on stderr", logged, "Add.Overflow", "too big"},
+		{"a plain failure is States.TaskFailed with stderr as the cause", plain, "States.TaskFailed", "something went wrong"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, _, code := run(t, bin, `{}`, "-f", def, "-t", "Add:"+c.executable)
+			var got map[string]string
+			_ = json.Unmarshal([]byte(out), &got)
+			if code != 2 || got["error"] != c.error || got["cause"] != c.cause {
+				t.Fatalf("code %d, stdout %q", code, out)
+			}
+		})
+	}
 	t.Run("an unregistered Lambda fails the execution", func(t *testing.T) {
 		out, _, code := run(t, bin, `{}`, "-f", def)
 		if code != 2 || !strings.Contains(out, "Lambda.ResourceNotFoundException") {

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/skeinhq/skein/functions/s3local"
+	"github.com/skeinhq/skein/components/s3local"
 )
 
 // TestListAndGetReadWhatTheS3APIWrote writes through the SDK and reads the store directly.

@@ -1,48 +1,20 @@
-package workflow
+package plan
 
 import (
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/skeinhq/skein/components/asl"
 )
 
-// aslState is the part of an ASL state Mermaid draws.
-type aslState struct {
-	Type           string           `json:"Type"`
-	Resource       string           `json:"Resource"`
-	Parameters     map[string]any   `json:"Parameters"`
-	Next           string           `json:"Next"`
-	End            bool             `json:"End"`
-	Default        string           `json:"Default"`
-	Choices        []map[string]any `json:"Choices"`
-	Catch          []aslCatch       `json:"Catch"`
-	Retry          []json.RawMessage
-	Branches       []aslMachine               `json:"Branches"`
-	ItemProcessor  *aslProcessor              `json:"ItemProcessor"`
-	Iterator       *aslMachine                `json:"Iterator"`
-	MaxConcurrency *int                       `json:"MaxConcurrency"`
-	ItemReader     *struct{ Resource string } `json:"ItemReader"`
-	ItemBatcher    json.RawMessage            `json:"ItemBatcher"`
-	ResultWriter   json.RawMessage            `json:"ResultWriter"`
-	Label          string                     `json:"Label"`
-	Error          string                     `json:"Error"`
-}
-
-type aslCatch struct {
-	ErrorEquals []string `json:"ErrorEquals"`
-	Next        string   `json:"Next"`
-}
-
-type aslMachine struct {
-	StartAt string              `json:"StartAt"`
-	States  map[string]aslState `json:"States"`
-}
-
-type aslProcessor struct {
-	ProcessorConfig struct{ Mode, ExecutionType string } `json:"ProcessorConfig"`
-	aslMachine
-}
+// Resource ARNs of the service integrations the graph names by their target.
+const (
+	lambdaInvokeResource = "arn:aws:states:::lambda:invoke"
+	sqsSendResource      = "arn:aws:states:::sqs:sendMessage"
+	startExecResource    = "arn:aws:states:::states:startExecution"
+)
 
 // Mermaid draws an ASL definition as a Mermaid flowchart: one node per state (Choice as a
 // diamond, Succeed and Fail as stadiums), Map and Parallel states as subgraphs holding their
@@ -50,12 +22,15 @@ type aslProcessor struct {
 // and Choice rules labelled with their condition. The output is deterministic, so that a pull
 // request shows the graph's diff next to the definition's.
 func Mermaid(definition []byte) (string, error) {
-	var m aslMachine
-	if err := json.Unmarshal(definition, &m); err != nil {
-		return "", fmt.Errorf("workflow: Mermaid: %w", err)
+	m, err := asl.Decode(definition)
+	if err == nil {
+		err = m.Err()
+	}
+	if err != nil {
+		return "", fmt.Errorf("plan: Mermaid: %w", err)
 	}
 	if len(m.States) == 0 {
-		return "", fmt.Errorf("workflow: Mermaid: the definition has no States")
+		return "", fmt.Errorf("plan: Mermaid: the definition has no States")
 	}
 	g := &graph{}
 	g.line(0, "flowchart TD")
@@ -87,7 +62,7 @@ func label(s string) string {
 
 // order is StartAt first, then states in breadth-first order of their transitions, then any
 // unreachable state by name.
-func order(m aslMachine) []string {
+func order(m *asl.Machine) []string {
 	seen := map[string]bool{}
 	var out []string
 	queue := []string{m.StartAt}
@@ -95,16 +70,14 @@ func order(m aslMachine) []string {
 		n := queue[0]
 		queue = queue[1:]
 		s, ok := m.States[n]
-		if !ok || seen[n] {
+		if !ok || s == nil || seen[n] {
 			continue
 		}
 		seen[n] = true
 		out = append(out, n)
 		queue = append(queue, s.Next)
 		for _, c := range s.Choices {
-			if nx, ok := c["Next"].(string); ok {
-				queue = append(queue, nx)
-			}
+			queue = append(queue, c.Next)
 		}
 		queue = append(queue, s.Default)
 		for _, c := range s.Catch {
@@ -122,7 +95,7 @@ func order(m aslMachine) []string {
 }
 
 // scope draws one state machine scope; prefix names it for its start and end markers.
-func (g *graph) scope(depth int, title string, m aslMachine) {
+func (g *graph) scope(depth int, title string, m *asl.Machine) {
 	ids := map[string]string{}
 	names := order(m)
 	for _, n := range names {
@@ -137,6 +110,9 @@ func (g *graph) scope(depth int, title string, m aslMachine) {
 	}
 	for _, n := range names {
 		s := m.States[n]
+		if s == nil {
+			s = &asl.State{}
+		}
 		id := ids[n]
 		g.node(depth, id, n, s)
 		if s.Next != "" {
@@ -148,9 +124,10 @@ func (g *graph) scope(depth int, title string, m aslMachine) {
 			edges = append(edges, id+" --> "+end)
 		}
 		for i, c := range s.Choices {
-			nx, _ := c["Next"].(string)
-			if to, ok := ids[nx]; ok {
-				edges = append(edges, fmt.Sprintf(`%s -- "%d: %s" --> %s`, id, i+1, label(describeRule(c)), to))
+			if to, ok := ids[c.Next]; ok {
+				var rule map[string]any
+				_ = json.Unmarshal(c.Raw, &rule)
+				edges = append(edges, fmt.Sprintf(`%s -- "%d: %s" --> %s`, id, i+1, label(describeRule(rule)), to))
 			}
 		}
 		if to, ok := ids[s.Default]; ok && s.Default != "" {
@@ -167,29 +144,29 @@ func (g *graph) scope(depth int, title string, m aslMachine) {
 	}
 }
 
-func (g *graph) node(depth int, id, name string, s aslState) {
+func (g *graph) node(depth int, id, name string, s *asl.State) {
 	switch s.Type {
 	case "Map":
 		mode, detail := "inline", ""
-		var proc aslMachine
+		proc := &asl.Machine{}
 		if s.ItemProcessor != nil {
-			proc = s.ItemProcessor.aslMachine
-			if s.ItemProcessor.ProcessorConfig.Mode == "DISTRIBUTED" {
-				mode = "distributed, " + strings.ToLower(s.ItemProcessor.ProcessorConfig.ExecutionType)
+			proc = s.ItemProcessor
+			if pc := s.ItemProcessor.ProcessorConfig; pc != nil && pc.Mode == "DISTRIBUTED" {
+				mode = "distributed, " + strings.ToLower(pc.ExecutionType)
 			}
 		} else if s.Iterator != nil {
-			proc = *s.Iterator
+			proc = s.Iterator
 		}
 		if s.MaxConcurrency != nil {
-			detail += fmt.Sprintf(", max %d", *s.MaxConcurrency)
+			detail += fmt.Sprintf(", max %d", int(*s.MaxConcurrency))
 		}
 		if s.ItemReader != nil {
 			detail += ", reads " + shortResource(s.ItemReader.Resource)
 		}
-		if len(s.ItemBatcher) > 0 {
+		if s.ItemBatcher != nil {
 			detail += ", batched"
 		}
-		if len(s.ResultWriter) > 0 {
+		if s.ResultWriter != nil {
 			detail += ", writes results to S3"
 		}
 		g.line(depth, fmt.Sprintf(`subgraph %s ["%s (Map, %s%s)"]`, id, label(name), mode, detail))
@@ -200,6 +177,9 @@ func (g *graph) node(depth int, id, name string, s aslState) {
 		g.line(depth, fmt.Sprintf(`subgraph %s ["%s (Parallel)"]`, id, label(name)))
 		g.line(depth+1, "direction LR")
 		for i, b := range s.Branches {
+			if b == nil {
+				b = &asl.Machine{}
+			}
 			bid := g.id()
 			g.line(depth+1, fmt.Sprintf(`subgraph %s ["branch %d"]`, bid, i+1))
 			g.line(depth+2, "direction TB")
@@ -229,10 +209,10 @@ func (g *graph) node(depth int, id, name string, s aslState) {
 }
 
 // taskDetail says what a Task calls, briefly.
-func taskDetail(s aslState) string {
+func taskDetail(s *asl.State) string {
 	res := s.Resource
 	if res == lambdaInvokeResource {
-		if fn, ok := s.Parameters["FunctionName"].(string); ok {
+		if fn, ok := asl.StringMember(s.Parameters, "FunctionName"); ok {
 			return "invoke " + shortResource(fn)
 		}
 	}
@@ -240,12 +220,12 @@ func taskDetail(s aslState) string {
 		return "invoke " + shortResource(res)
 	}
 	if res == sqsSendResource {
-		if u, ok := s.Parameters["QueueUrl"].(string); ok {
+		if u, ok := asl.StringMember(s.Parameters, "QueueUrl"); ok {
 			return "send to " + u[strings.LastIndex(u, "/")+1:]
 		}
 	}
 	if strings.HasPrefix(res, startExecResource) {
-		if a, ok := s.Parameters["StateMachineArn"].(string); ok {
+		if a, ok := asl.StringMember(s.Parameters, "StateMachineArn"); ok {
 			return "start " + shortResource(a)
 		}
 	}

@@ -1,4 +1,4 @@
-package budget
+package plan
 
 import (
 	"fmt"
@@ -9,42 +9,43 @@ import (
 	"strings"
 
 	"github.com/skeinhq/skein/components/budget/budgetenv"
-	"github.com/skeinhq/skein/components/plan"
 )
 
-// Plan resource types budgets.json reads.
+// Resource types budgets.json reads.
 const (
+	budgetType   = "skein:aws:Budget"
 	workflowType = "skein:aws:Workflow"
 	functionType = "aws:lambda/function:Function"
 	mappingType  = "aws:lambda/eventSourceMapping:EventSourceMapping"
 )
 
-// PlanFile is budgets.json: every budget of a plan, its limits, every share and every user.
-type PlanFile struct {
-	Budgets []PlanBudget `json:"budgets"`
+// BudgetsFile is budgets.json: every budget of a plan (components/budget), its limits, every
+// share and every user.
+type BudgetsFile struct {
+	Budgets []Budget `json:"budgets"`
 }
 
-// PlanBudget is one budget in budgets.json: the Allocation the component registered, and the
+// Budget is one budget in budgets.json: the allocation the component registered, and the
 // users found in the plan.
-type PlanBudget struct {
-	Name          string   `json:"name"`
-	Concurrency   int      `json:"concurrency"`
-	Rate          string   `json:"rate,omitempty"`
-	RatePerSecond float64  `json:"ratePerSecond,omitempty"`
-	Window        string   `json:"window,omitempty"`
-	Burst         int      `json:"burst,omitempty"`
-	MarginPercent float64  `json:"marginPercent,omitempty"`
-	Shares        []any    `json:"shares"`
-	Users         []User   `json:"users"`
-	WorstCase     any      `json:"worstCase"`
-	Notes         []string `json:"notes,omitempty"`
+type Budget struct {
+	Name          string       `json:"name"`
+	Concurrency   int          `json:"concurrency"`
+	Rate          string       `json:"rate,omitempty"`
+	RatePerSecond float64      `json:"ratePerSecond,omitempty"`
+	Window        string       `json:"window,omitempty"`
+	Burst         int          `json:"burst,omitempty"`
+	MarginPercent float64      `json:"marginPercent,omitempty"`
+	Shares        []any        `json:"shares"`
+	Users         []BudgetUser `json:"users"`
+	WorstCase     any          `json:"worstCase"`
+	Notes         []string     `json:"notes,omitempty"`
 }
 
-// User is something that drives a budgeted worker: a workflow's fan-out or a queue's
+// BudgetUser is something that drives a budgeted worker: a workflow's fan-out or a queue's
 // subscription, with the most invocations of the worker it asks for at once (per execution, for
 // a workflow). The worker's reserved concurrency caps them all together; above it, invocations
 // are throttled, and retried.
-type User struct {
+type BudgetUser struct {
 	// Kind is "workflow" or "queue"; Name the workflow's or the subscription's logical name.
 	Kind string `json:"kind"`
 	Name string `json:"name"`
@@ -57,10 +58,10 @@ type User struct {
 	Concurrency int `json:"concurrency"`
 }
 
-// MarshalPlan renders budgets.json for every budget in the plan, sorted by name; users sorted by
-// kind, name and state.
-func MarshalPlan(p *plan.Plan) ([]byte, error) {
-	f := PlanFile{Budgets: []PlanBudget{}}
+// MarshalBudgets renders budgets.json for every budget in the plan, sorted by name; users sorted
+// by kind, name and state.
+func (p *Plan) MarshalBudgets() ([]byte, error) {
+	f := BudgetsFile{Budgets: []Budget{}}
 	// worker names by function ARN, for the queue subscriptions.
 	byArn := map[string][2]string{} // arn -> {budget, worker}
 	for _, fn := range p.OfType(functionType) {
@@ -68,12 +69,12 @@ func MarshalPlan(p *plan.Plan) ([]byte, error) {
 			byArn[fn.Arn()] = [2]string{b, fn.Parent.Name}
 		}
 	}
-	users := map[string][]User{}
+	users := map[string][]BudgetUser{}
 	for _, wf := range p.OfType(workflowType) {
 		list, _ := wf.Outputs["budgetUses"].([]any)
 		for _, x := range list {
 			m, _ := x.(map[string]any)
-			u := User{Kind: "workflow", Name: wf.Name}
+			u := BudgetUser{Kind: "workflow", Name: wf.Name}
 			u.Worker, _ = m["worker"].(string)
 			u.State, _ = m["state"].(string)
 			if th, ok := m["through"].([]any); ok {
@@ -94,13 +95,13 @@ func MarshalPlan(p *plan.Plan) ([]byte, error) {
 			continue
 		}
 		n, _ := esm.Get("scalingConfig.maximumConcurrency").(float64)
-		users[bw[0]] = append(users[bw[0]], User{Kind: "queue", Name: esm.Name, Worker: bw[1], Concurrency: int(n)})
+		users[bw[0]] = append(users[bw[0]], BudgetUser{Kind: "queue", Name: esm.Name, Worker: bw[1], Concurrency: int(n)})
 	}
-	for _, r := range p.OfType(Type) {
+	for _, r := range p.OfType(budgetType) {
 		o := r.Outputs
-		b := PlanBudget{Name: r.Name, Shares: []any{}, Users: users[r.Name], WorstCase: o["worstCase"]}
+		b := Budget{Name: r.Name, Shares: []any{}, Users: users[r.Name], WorstCase: o["worstCase"]}
 		if b.Users == nil {
-			b.Users = []User{}
+			b.Users = []BudgetUser{}
 		}
 		num := func(k string) float64 { v, _ := o[k].(float64); return v }
 		b.Concurrency = int(num("concurrency"))
@@ -153,17 +154,14 @@ func MarshalPlan(p *plan.Plan) ([]byte, error) {
 		}
 		f.Budgets = append(f.Budgets, b)
 	}
-	return plan.MarshalArtifact(f)
+	return MarshalArtifact(f)
 }
 
-// A plan command of a program with workers (which import budget) writes budgets.json.
-func init() { plan.Register(plan.Writer{Name: "budgets.json", Write: WritePlanArtifacts}) }
-
-// WritePlanArtifacts writes dir/budgets.json.
-func WritePlanArtifacts(p *plan.Plan, dir string) error {
-	b, err := MarshalPlan(p)
+// WriteBudgets writes dir/budgets.json (see MarshalBudgets).
+func (p *Plan) WriteBudgets(dir string) error {
+	b, err := p.MarshalBudgets()
 	if err != nil {
 		return err
 	}
-	return plan.WriteFile(filepath.Join(dir, "budgets.json"), b)
+	return WriteFile(filepath.Join(dir, "budgets.json"), b)
 }

@@ -1,4 +1,4 @@
-package localsfn_test
+package sfnjudge_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skeinhq/skein/components/internal/localsfn"
+	"github.com/skeinhq/skein/components/internal/sfnjudge"
 )
 
 type typedErr struct{}
@@ -45,29 +45,29 @@ func TestRunAll(t *testing.T) {
 	var throttles atomic.Int64
 	throttled := func(context.Context, json.RawMessage) (json.RawMessage, error) {
 		throttles.Add(1)
-		return nil, &localsfn.Throttled{Message: "slow down"}
+		return nil, &sfnjudge.Throttled{Message: "slow down"}
 	}
 
 	task := func(resource string) string {
 		return `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + resource + `","End":true}}}`
 	}
-	cases := []localsfn.Case{
+	cases := []sfnjudge.Case{
 		{Definition: []byte(task("arn:aws:lambda:us-east-1:123456789012:function:add")), Input: []byte(`{"A":2,"B":3}`),
-			Funcs: map[string]localsfn.Func{"add": add}},
+			Funcs: map[string]sfnjudge.Func{"add": add}},
 		{Definition: []byte(task("arn:aws:lambda:us-east-1:123456789012:function:fail")),
-			Funcs: map[string]localsfn.Func{"arn:aws:lambda:us-east-1:123456789012:function:fail": fail}},
+			Funcs: map[string]sfnjudge.Func{"arn:aws:lambda:us-east-1:123456789012:function:fail": fail}},
 		{Definition: []byte(task("arn:aws:lambda:us-east-1:123456789012:function:typed")),
-			Funcs: map[string]localsfn.Func{"typed": typed}},
+			Funcs: map[string]sfnjudge.Func{"typed": typed}},
 		{Definition: []byte(`{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"ItemsPath":"$.items",
 			"ItemProcessor":{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:slow","End":true}}},"End":true}}}`),
-			Input: []byte(`{"items":[1,2,3,4,5,6,7,8,9]}`), Funcs: map[string]localsfn.Func{"slow": slow}},
+			Input: []byte(`{"items":[1,2,3,4,5,6,7,8,9]}`), Funcs: map[string]sfnjudge.Func{"slow": slow}},
 		{Definition: []byte(task("arn:aws:lambda:us-east-1:123456789012:function:missing"))},
 		{Definition: []byte(`{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"My.Error","Cause":"because"}}}`)},
 		{Definition: []byte(`{"StartAt":"X","States":{"X":{"Type":"Bogus"}}}`)},
 		{Definition: []byte(task("arn:aws:lambda:us-east-1:123456789012:function:throttled")),
-			Funcs: map[string]localsfn.Func{"throttled": throttled}},
+			Funcs: map[string]sfnjudge.Func{"throttled": throttled}},
 	}
-	got := localsfn.RunAll(t, cases)
+	got := sfnjudge.RunAll(t, cases)
 
 	if string(got[0].Output) != "5" {
 		t.Errorf("add: %v, want output 5", got[0])
@@ -99,7 +99,7 @@ func TestRunAll(t *testing.T) {
 }
 
 func TestRun(t *testing.T) {
-	r := localsfn.Run(t, []byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"x.$":"States.MathAdd($.a, 1)"},"End":true}}}`),
+	r := sfnjudge.Run(t, []byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"x.$":"States.MathAdd($.a, 1)"},"End":true}}}`),
 		[]byte(`{"a":41}`), nil)
 	if string(r.Output) != `{"x":42}` {
 		t.Errorf("got %v", r)
@@ -111,7 +111,7 @@ func TestFunctionName(t *testing.T) {
 		"f": "f", "f:prod": "f", "arn:aws:lambda:us-east-1:1:function:f": "f",
 		"arn:aws:lambda:us-east-1:1:function:f:3": "f", "123456789012:function:f": "f",
 	} {
-		if got := localsfn.FunctionName(in); got != want {
+		if got := sfnjudge.FunctionName(in); got != want {
 			t.Errorf("FunctionName(%q) = %q, want %q", in, got, want)
 		}
 	}

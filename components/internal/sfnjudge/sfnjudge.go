@@ -1,4 +1,4 @@
-// Package localsfn runs a state machine definition under aws-local-stepfunctions, an independent
+// Package sfnjudge runs a state machine definition under aws-local-stepfunctions, an independent
 // Amazon States Language interpreter written in TypeScript, so that tests can compare what our
 // code does (or generates) with what a third party does with the same definition.
 //
@@ -24,7 +24,7 @@
 // Note: aws-local-stepfunctions returns the function's raw result for
 // `arn:aws:states:::lambda:invoke` Task states, without the {"Payload": ...} wrapper that AWS
 // returns.
-package localsfn
+package sfnjudge
 
 import (
 	"bufio"
@@ -129,14 +129,14 @@ func RunAll(t testing.TB, cases []Case) []Result {
 	}{Endpoint: ts.URL}
 	for i, c := range cases {
 		if !json.Valid(c.Definition) {
-			t.Fatalf("localsfn: case %d: the definition is not valid JSON", i)
+			t.Fatalf("sfnjudge: case %d: the definition is not valid JSON", i)
 		}
 		in := c.Input
 		if len(bytes.TrimSpace(in)) == 0 {
 			in = []byte("{}")
 		}
 		if !json.Valid(in) {
-			t.Fatalf("localsfn: case %d: the input is not valid JSON", i)
+			t.Fatalf("sfnjudge: case %d: the input is not valid JSON", i)
 		}
 		wc := wireCase{Definition: c.Definition, Input: in, NoSleep: c.NoSleep}
 		if c.NoPathCheck {
@@ -146,13 +146,13 @@ func RunAll(t testing.TB, cases []Case) []Result {
 	}
 	stdin, err := json.Marshal(req)
 	if err != nil {
-		t.Fatalf("localsfn: %v", err)
+		t.Fatalf("sfnjudge: %v", err)
 	}
 
 	dir := t.TempDir()
 	script := filepath.Join(dir, "run.js")
 	if err := os.WriteFile(script, runScript, 0o600); err != nil {
-		t.Fatalf("localsfn: %v", err)
+		t.Fatalf("sfnjudge: %v", err)
 	}
 	cmd := exec.CommandContext(t.Context(), node, script, modDir)
 	cmd.Env = childEnv(ts.URL, tools)
@@ -160,7 +160,7 @@ func RunAll(t testing.TB, cases []Case) []Result {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("localsfn: node %s: %v\n%s", script, err, stderr.String())
+		t.Fatalf("sfnjudge: node %s: %v\n%s", script, err, stderr.String())
 	}
 
 	var results []Result
@@ -176,14 +176,14 @@ func RunAll(t testing.TB, cases []Case) []Result {
 			NS       int64           `json:"ns"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			t.Fatalf("localsfn: unreadable runner output %q: %v", sc.Text(), err)
+			t.Fatalf("sfnjudge: unreadable runner output %q: %v", sc.Text(), err)
 		}
 		switch {
 		case line.Invalid != nil:
 			results = append(results, Result{Invalid: *line.Invalid})
 		case line.Error != nil:
 			if line.Internal {
-				t.Logf("localsfn: case %d: the library failed outside an execution: %s: %s", len(results), *line.Error, line.Cause)
+				t.Logf("sfnjudge: case %d: the library failed outside an execution: %s: %s", len(results), *line.Error, line.Cause)
 			}
 			results = append(results, Result{Error: *line.Error, Cause: line.Cause, Duration: time.Duration(line.NS)})
 		default:
@@ -191,10 +191,10 @@ func RunAll(t testing.TB, cases []Case) []Result {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		t.Fatalf("localsfn: reading runner output: %v", err)
+		t.Fatalf("sfnjudge: reading runner output: %v", err)
 	}
 	if len(results) != len(cases) {
-		t.Fatalf("localsfn: %d results for %d cases\n%s", len(results), len(cases), stderr.String())
+		t.Fatalf("sfnjudge: %d results for %d cases\n%s", len(results), len(cases), stderr.String())
 	}
 	return results
 }
