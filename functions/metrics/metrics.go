@@ -181,25 +181,23 @@ func (s *Set) get(name string, unit Unit) *metric {
 // Add adds v to the counter name (written as one value: the sum). Adding 0 still writes the
 // metric, so a period with nothing counted shows 0, not missing data.
 func (s *Set) Add(name string, unit Unit, v float64) {
-	if s == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := s.get(name, unit)
-	m.sum += v
+	s.update(name, unit, func(m *metric) { m.sum += v })
 }
 
 // Observe records one value of name (written as an array of values: CloudWatch computes the
 // statistics over each of them, as for a latency).
 func (s *Set) Observe(name string, unit Unit, v float64) {
+	s.update(name, unit, func(m *metric) { m.values = append(m.values, v) })
+}
+
+// update applies f to the metric name under the Set's lock; a nil Set does nothing.
+func (s *Set) update(name string, unit Unit, f func(*metric)) {
 	if s == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.get(name, unit)
-	m.values = append(m.values, v)
+	f(s.get(name, unit))
 }
 
 type directive struct {

@@ -178,16 +178,8 @@ func TestRedriveFetchesOnlyFailedItems(t *testing.T) {
 // failed batches are in FAILED files and the ones never started in PENDING files, each with its
 // items, where a redrive picks them up.
 func TestToleranceExceededLosesNothing(t *testing.T) {
-	env := start(t, local.Options{Date: "2026-11-25", Groups: 4, DevicesPerGroup: 25, Latency: time.Millisecond,
+	_, rep := toleranceExceeded(t, local.Options{Date: "2026-11-25", Groups: 4, DevicesPerGroup: 25, Latency: time.Millisecond,
 		FailFraction: 0.2, FailStatus: 500, Seed: 11, Config: map[string]string{"pipeline:toleratedFailurePercent": "5"}})
-	ctx := context.Background()
-	rep, err := env.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.ExecutionError == nil || !strings.Contains(rep.ExecutionError.Error(), "States.ExceedToleratedFailureThreshold") {
-		t.Fatalf("execution error %v, want the tolerance exceeded", rep.ExecutionError)
-	}
 	if s := rep.Summary; s.Lost != 0 || s.Failed == 0 || s.Succeeded+s.Failed != s.Items {
 		t.Fatalf("summary %+v, lost %v", s, rep.Lost)
 	}
@@ -203,6 +195,20 @@ func TestToleranceExceededLosesNothing(t *testing.T) {
 	if pending == 0 {
 		t.Error("no PENDING items: the run did not stop early, the test tests nothing")
 	}
+}
+
+// toleranceExceeded runs one day whose transient failures must exceed the Map's tolerance.
+func toleranceExceeded(t *testing.T, o local.Options) (*local.Environment, *local.Report) {
+	t.Helper()
+	env := start(t, o)
+	rep, err := env.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ExecutionError == nil || !strings.Contains(rep.ExecutionError.Error(), "States.ExceedToleratedFailureThreshold") {
+		t.Fatalf("execution error %v, want the Map's tolerance exceeded", rep.ExecutionError)
+	}
+	return env, rep
 }
 
 // runWithFailures runs one day and checks that exactly the vendor's failing devices failed and
@@ -336,16 +342,9 @@ func TestRedriveBesideRunsSharesOneBudget(t *testing.T) {
 // nothing lost, running only the child executions that did not succeed, so no device is fetched
 // successfully twice.
 func TestRedriveExecutionCompletesAFailedRun(t *testing.T) {
-	env := start(t, local.Options{Date: "2026-11-24", Groups: 4, DevicesPerGroup: 25, Latency: -1, FailFraction: 0.1, FailStatus: 503, Seed: 5,
+	env, rep := toleranceExceeded(t, local.Options{Date: "2026-11-24", Groups: 4, DevicesPerGroup: 25, Latency: -1, FailFraction: 0.1, FailStatus: 503, Seed: 5,
 		Config: map[string]string{"pipeline:toleratedFailurePercent": "0", "pipeline:batchSize": "10"}})
 	ctx := context.Background()
-	rep, err := env.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.ExecutionError == nil || !strings.Contains(rep.ExecutionError.Error(), "States.ExceedToleratedFailureThreshold") {
-		t.Fatalf("the first run should fail its Map: %v", rep.ExecutionError)
-	}
 	if rep.Summary.Lost != 0 {
 		t.Errorf("the failed run lost %d devices: %v", rep.Summary.Lost, rep.Lost)
 	}
