@@ -1,7 +1,8 @@
 // Package asl decodes Amazon States Language definitions (the JSONPath query language) into plain
 // Go types, once, for every part of skein that reads one: the local engine (sfnlocal), the cost
-// model (cost) and the Mermaid graph of the plan (plan.Mermaid). It decodes and does not judge: each
-// reader checks what it relies on, with its own words.
+// model (cost), the plan's Mermaid graph (plan.Mermaid) and the plan diff's state list
+// (plan/diff). It decodes and does not judge: each reader checks what it relies on, with its
+// own words.
 //
 // Free-form JSON (Parameters, ResultSelector, ItemSelector, Result, Arguments, a Choice rule,
 // BatchInput) stays as written ([encoding/json.RawMessage]), so that a reader can keep the

@@ -25,19 +25,7 @@ type aslVerdict struct {
 // aslValidate runs asl-validator over every case in one Node process.
 func aslValidate(t *testing.T, cases []aslCase) []aslVerdict {
 	t.Helper()
-	in, err := json.Marshal(cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := judge.RunNode(t, filepath.Join("testdata", "aslvalidator.js"), in, judge.Module(t, "asl-validator"))
-	var verdicts []aslVerdict
-	if err := json.Unmarshal(out, &verdicts); err != nil {
-		t.Fatalf("asl-validator output %q: %v", out, err)
-	}
-	if len(verdicts) != len(cases) {
-		t.Fatalf("asl-validator judged %d of %d definitions", len(verdicts), len(cases))
-	}
-	return verdicts
+	return judge.Batch[aslCase, aslVerdict](t, "asl-validator", filepath.Join("testdata", "aslvalidator.js"), cases, judge.Module(t, "asl-validator"))
 }
 
 // TestCorpusPassesASLValidator renders every definition the plain tests use, plus a 1,000-state

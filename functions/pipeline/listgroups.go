@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/skeinhq/skein/components/schedule/cron"
 	"github.com/skeinhq/skein/functions/logx"
 )
 
@@ -47,8 +48,8 @@ func (in RunInput) RunDate(now time.Time) (string, error) {
 	var errs []error
 	loc := time.UTC
 	if in.TimeZone != "" {
-		l, err := time.LoadLocation(in.TimeZone)
-		if err != nil || in.TimeZone == "Local" {
+		l, err := cron.LoadLocation(in.TimeZone)
+		if err != nil {
 			errs = append(errs, inputError("timeZone", "must be an IANA time zone name such as Europe/Berlin", in.TimeZone))
 		} else {
 			loc = l

@@ -1,7 +1,6 @@
 package judge
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"testing"
 )
@@ -28,19 +27,7 @@ type CronResult struct {
 // returns its answers in the same order.
 func AWSCronParser(t testing.TB, cases []CronCase) []CronResult {
 	t.Helper()
-	in, err := json.Marshal(cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	script := filepath.Join(Root(t), "components", "internal", "judge", "testdata", "awscronparser.js")
 	t.Setenv("TZ", "UTC")
-	out := RunNode(t, script, in, Module(t, "aws-cron-parser"))
-	var res []CronResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("aws-cron-parser output: %v\n%s", err, out)
-	}
-	if len(res) != len(cases) {
-		t.Fatalf("aws-cron-parser answered %d cases, asked %d", len(res), len(cases))
-	}
-	return res
+	script := filepath.Join(Root(t), "components", "internal", "judge", "testdata", "awscronparser.js")
+	return Batch[CronCase, CronResult](t, "aws-cron-parser", script, cases, Module(t, "aws-cron-parser"))
 }

@@ -82,18 +82,10 @@ func Simulate(t testing.TB, reqs ...IAMRequest) []string {
 		}
 		sims = append(sims, sim)
 	}
-	in, err := json.Marshal(sims)
-	if err != nil {
-		t.Fatalf("judge: %v", err)
-	}
-	out := RunNode(t, filepath.Join(Root(t), "components", "internal", "judge", "testdata", "iamsim.js"), in)
-	var res []struct {
+	res := Batch[map[string]any, struct {
 		Result string          `json:"result"`
 		Errors json.RawMessage `json:"errors"`
-	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("judge: iam-simulate output %q: %v", out, err)
-	}
+	}](t, "iam-simulate", filepath.Join(Root(t), "components", "internal", "judge", "testdata", "iamsim.js"), sims)
 	decisions := make([]string, len(res))
 	for i, r := range res {
 		if r.Result == "Error" {

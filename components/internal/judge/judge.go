@@ -9,6 +9,7 @@ package judge
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -75,6 +76,26 @@ func RunNode(t testing.TB, script string, stdin []byte, args ...string) []byte {
 		t.Fatalf("judge: node %s: %v", script, err)
 	}
 	return out
+}
+
+// Batch sends every case to a Node script in one process (RunNode), as a JSON array on
+// standard input, and returns its answers: a JSON array on standard output, one answer per case
+// in the same order. It fails the test, naming tool, when the script answers otherwise.
+func Batch[Case, Answer any](t testing.TB, tool, script string, cases []Case, args ...string) []Answer {
+	t.Helper()
+	in, err := json.Marshal(cases)
+	if err != nil {
+		t.Fatalf("judge: %s: %v", tool, err)
+	}
+	out := RunNode(t, script, in, args...)
+	var answers []Answer
+	if err := json.Unmarshal(out, &answers); err != nil {
+		t.Fatalf("judge: %s output %q: %v", tool, out, err)
+	}
+	if len(answers) != len(cases) {
+		t.Fatalf("judge: %s answered %d of %d cases", tool, len(answers), len(cases))
+	}
+	return answers
 }
 
 // TryNode is RunNode that returns the failure instead of failing the test; the error carries the

@@ -1,28 +1,21 @@
 package diff
 
-import (
-	"sort"
-)
-
-// ScheduleChange is a schedule added, removed, or whose expression, time zone or state changed.
-// Before or After is nil for a schedule added or removed.
-type ScheduleChange struct {
-	Name   string    `json:"name"`
-	Before *Schedule `json:"before,omitempty"`
-	After  *Schedule `json:"after,omitempty"`
+// Change is an entry of a plan file added (Before nil), removed (After nil) or changed, by name.
+type Change[T any] struct {
+	Name   string `json:"name"`
+	Before *T     `json:"before,omitempty"`
+	After  *T     `json:"after,omitempty"`
 }
 
+// ScheduleChange is a schedule added, removed, or whose expression, time zone or state changed.
+type ScheduleChange = Change[Schedule]
+
 func compareSchedules(base, head *Plan) []ScheduleChange {
-	names, b, h := byName(base.Schedules, head.Schedules, func(x *Schedule) string { return x.Name })
-	var out []ScheduleChange
-	for _, n := range names {
-		x, y := b[n], h[n]
-		if x != nil && y != nil && x.Expression == y.Expression && x.TimeZone == y.TimeZone && x.State == y.State {
-			continue
-		}
-		out = append(out, ScheduleChange{Name: n, Before: x, After: y})
-	}
-	return out
+	return changes(base.Schedules, head.Schedules, func(x *Schedule) string { return x.Name },
+		func(x, y *Schedule) bool {
+			return x.Expression == y.Expression && x.TimeZone == y.TimeZone && x.State == y.State
+		},
+		func(n string, x, y *Schedule) ScheduleChange { return ScheduleChange{Name: n, Before: x, After: y} })
 }
 
 // CostChange is a state machine whose cost changed: per run, per month and per million items,
@@ -55,43 +48,27 @@ func figures(c *Cost) CostFigures {
 }
 
 func compareCost(base, head *Plan) []CostChange {
-	names, b, h := byName(base.Cost, head.Cost, func(x *Cost) string { return x.Name })
-	var out []CostChange
-	for _, n := range names {
-		x, y := figures(b[n]), figures(h[n])
-		if x == y && (b[n] == nil) == (h[n] == nil) {
-			continue
-		}
-		out = append(out, CostChange{Name: n, Before: x, After: y, Delta: CostFigures{
-			PerRun: y.PerRun - x.PerRun, PerMonth: y.PerMonth - x.PerMonth, PerMillionItems: y.PerMillionItems - x.PerMillionItems}})
-	}
-	return out
+	return changes(base.Cost, head.Cost, func(x *Cost) string { return x.Name },
+		func(x, y *Cost) bool { return figures(x) == figures(y) },
+		func(n string, b, h *Cost) CostChange {
+			x, y := figures(b), figures(h)
+			return CostChange{Name: n, Before: x, After: y, Delta: CostFigures{
+				PerRun: y.PerRun - x.PerRun, PerMonth: y.PerMonth - x.PerMonth, PerMillionItems: y.PerMillionItems - x.PerMillionItems}}
+		})
 }
 
 // BudgetChange is a budget added, removed, or whose limits, shares or users changed.
-type BudgetChange struct {
-	Name   string  `json:"name"`
-	Before *Budget `json:"before,omitempty"`
-	After  *Budget `json:"after,omitempty"`
-}
+type BudgetChange = Change[Budget]
 
 func compareBudgets(base, head *Plan) []BudgetChange {
-	names, b, h := byName(base.Budgets, head.Budgets, func(x *Budget) string { return x.Name })
-	var out []BudgetChange
-	for _, n := range names {
-		x, y := b[n], h[n]
-		if x != nil && y != nil && compact(x) == compact(y) {
-			continue
-		}
-		out = append(out, BudgetChange{Name: n, Before: x, After: y})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return changes(base.Budgets, head.Budgets, func(x *Budget) string { return x.Name },
+		func(x, y *Budget) bool { return compact(x) == compact(y) },
+		func(n string, x, y *Budget) BudgetChange { return BudgetChange{Name: n, Before: x, After: y} })
 }
 
-// byName indexes two plans' entries of one kind by name: every name of either side, sorted,
-// and each side's entries by name.
-func byName[T any](base, head []T, name func(*T) string) (names []string, b, h map[string]*T) {
+// changes compares two plans' entries of one kind by name, in name order: change describes each
+// entry added (before nil), removed (after nil), or on both sides and not the same.
+func changes[T, C any](base, head []T, name func(*T) string, same func(before, after *T) bool, change func(name string, before, after *T) C) []C {
 	index := func(list []T) map[string]*T {
 		m := make(map[string]*T, len(list))
 		for i := range list {
@@ -99,6 +76,13 @@ func byName[T any](base, head []T, name func(*T) string) (names []string, b, h m
 		}
 		return m
 	}
-	b, h = index(base), index(head)
-	return unionKeys(b, h), b, h
+	b, h := index(base), index(head)
+	var out []C
+	for _, n := range unionKeys(b, h) {
+		if b[n] != nil && h[n] != nil && same(b[n], h[n]) {
+			continue
+		}
+		out = append(out, change(n, b[n], h[n]))
+	}
+	return out
 }

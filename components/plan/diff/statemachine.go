@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/skeinhq/skein/components/asl"
 )
 
 // StateMachineChange is a state machine added, removed, or whose definition changed.
@@ -72,49 +74,41 @@ func compareStateMachines(base, head *Plan) []StateMachineChange {
 // states it nests (a Map whose inner states change is not itself changed).
 func states(def []byte) map[string]string {
 	out := map[string]string{}
-	if len(def) == 0 {
+	m, err := asl.Decode(def)
+	if err != nil {
 		return out
 	}
-	var d map[string]any
-	if json.Unmarshal(def, &d) != nil {
-		return out
-	}
-	var walk func(m map[string]any)
-	walk = func(m map[string]any) {
-		sts, _ := m["States"].(map[string]any)
-		for name, v := range sts {
-			st, ok := v.(map[string]any)
-			if !ok {
+	var walk func(m *asl.Machine)
+	walk = func(m *asl.Machine) {
+		if m == nil {
+			return
+		}
+		for name, st := range m.States {
+			var own map[string]any
+			if st == nil || json.Unmarshal(st.Raw, &own) != nil {
 				continue
 			}
-			own := map[string]any{}
-			for k, x := range st {
-				switch k {
-				case "Iterator", "ItemProcessor":
-					if sub, ok := x.(map[string]any); ok {
-						walk(sub)
-						own[k] = withoutStates(sub)
-						continue
-					}
-				case "Branches":
-					if bs, ok := x.([]any); ok {
-						var kept []any
-						for _, b := range bs {
-							if sub, ok := b.(map[string]any); ok {
-								walk(sub)
-								kept = append(kept, withoutStates(sub))
-							}
-						}
-						own[k] = kept
-						continue
+			for _, k := range []string{"Iterator", "ItemProcessor"} {
+				if sub, ok := own[k].(map[string]any); ok {
+					own[k] = withoutStates(sub)
+				}
+			}
+			if bs, ok := own["Branches"].([]any); ok {
+				var kept []any
+				for _, b := range bs {
+					if sub, ok := b.(map[string]any); ok {
+						kept = append(kept, withoutStates(sub))
 					}
 				}
-				own[k] = x
+				own["Branches"] = kept
 			}
 			out[name] = compact(own)
+			for _, sub := range append([]*asl.Machine{st.ItemProcessor, st.Iterator}, st.Branches...) {
+				walk(sub)
+			}
 		}
 	}
-	walk(d)
+	walk(m)
 	return out
 }
 
