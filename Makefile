@@ -46,6 +46,20 @@ bench-handlers: ## each handler's zip (arm64, as the worker deploys it) beside i
 	  END { printf "%-18s %10s %14s %22s\n", "handler", "zip MB", "ms to ready", "ms to first response"; \
 	    for (n in names) printf "%-18s %10.2f %14.1f %22.1f\n", n, m[n, "zip-bytes"] / 1e6, m[n, "ms-to-ready"], m[n, "ms-to-first-response"] | "sort" }'
 
+.PHONY: bench-memory
+bench-memory: ## each reference handler's peak memory (RSS), CPU time and log bytes, whole and per item, run as its built binary over realistic inputs (medians of 5 processes per size); the load average it ran under
+	@uptime | sed 's/.*load/load/'
+	@$(GO) test -run '^$$' -bench 'BenchmarkHandlerMemory' -benchtime 1x ./functions/internal/lambdatest/ | awk ' \
+	  /^(FAIL|panic|---)/ || /_test.go:/ { print; next } \
+	  /^BenchmarkHandlerMemory\// { split($$1, p, "/"); h = p[2]; n = p[3]; sub(/^items=/, "", n); sub(/-[0-9]+$$/, "", n); \
+	    delete m; for (i = 3; i < NF; i += 2) m[$$(i+1)] = $$i; \
+	    row[++rows] = sprintf("%-16s %8d %14.1f %10.1f %14s %14s %12d %16s", h, n, m["peak-RSS-MB"], m["CPU-ms"], \
+	      ("CPU-ms/item" in m) ? sprintf("%.3f", m["CPU-ms/item"]) : "-", ("RSS-KB/item" in m) ? sprintf("%.2f", m["RSS-KB/item"]) : "-", \
+	      m["log-bytes"], ("log-bytes/item" in m) ? sprintf("%.1f", m["log-bytes/item"]) : "-") } \
+	  END { printf "%-16s %8s %14s %10s %14s %14s %12s %16s\n", "handler", "items", "peak RSS MB", "CPU ms", "CPU ms/item", "RSS KB/item", "log bytes", "log bytes/item"; \
+	    for (i = 1; i <= rows; i++) print row[i] }'
+	@uptime | sed 's/.*load/load/'
+
 .PHONY: bench-local
 bench-local: ## make local's wall time against the ideal: one run and three at once, at a binding and a non-binding rate, and at the talk's size
 	$(GO) test -run '^$$' -bench BenchmarkLocal -benchtime 1x -timeout 30m ./infra/local/

@@ -134,7 +134,7 @@ type Transform struct {
 	Notification      func(*s3.BucketNotificationArgs)
 }
 
-// Bucket is an S3 bucket with every control on. See the package documentation.
+// Bucket is an S3 bucket with every control on (the package documentation lists them).
 type Bucket struct {
 	pulumi.ResourceState
 

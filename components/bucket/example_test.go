@@ -2,6 +2,7 @@ package bucket_test
 
 import (
 	"fmt"
+	"log"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -17,8 +18,7 @@ func ExampleNewBucket() {
 		return err
 	}, plan.Options{})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	for _, r := range p.Resources() {
 		fmt.Println(r.Type, r.Name)
@@ -50,8 +50,7 @@ func ExampleBucket_GrantRead() {
 		return nil
 	}, plan.Options{})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	rp := p.Find("aws:iam/rolePolicy:RolePolicy", "parser-raw-read-incoming")
 	fmt.Println(rp.String("policy"))

@@ -1,9 +1,12 @@
 package cost
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -37,12 +40,69 @@ type Function struct {
 
 // PerItem are data requests made for every item, outside the workflow (by the workers, or by
 // a queue consumer): for example 1 raw PUT, 1 GET and 1 processed PUT in S3, and a send,
-// receive and delete in SQS. Zero means none.
+// receive and delete in SQS. Zero means none. Fractions are per-batch requests shared by the
+// items of a batch (1/500 for one object written per batch of 500).
 type PerItem struct {
 	S3Puts      float64 `json:"s3Puts"`
 	S3Gets      float64 `json:"s3Gets"`
 	SQSRequests float64 `json:"sqsRequests"`
+	// S3Events are S3 Event Notifications sent to EventBridge's default bus (an "Object
+	// Created" event per object written under a watched prefix). They are listed, at no
+	// charge: S3 does not charge for event notifications, and EventBridge does not charge for
+	// the events AWS services publish to the default bus
+	// (https://aws.amazon.com/eventbridge/pricing/: "All state change events published by AWS
+	// services are free"); the SQS messages they become are SQSRequests.
+	S3Events float64 `json:"s3Events"`
+	// LogBytes are the bytes of log CloudWatch Logs ingests per item: the application log lines
+	// every function writes for it at the stage's level (make bench-memory measures them for
+	// the reference handlers), and its share of each invocation's own lines.
+	LogBytes float64 `json:"logBytes"`
+	// Traces are the X-Ray traces recorded per item: its share of the traced requests that
+	// start a trace of their own (a queue consumer's invocations, a child execution), at most
+	// one each; X-Ray's default sampling rule records the first request each second and 5% of
+	// the others.
+	Traces float64 `json:"traces"`
 }
+
+// Consumer is a Lambda function the items reach outside the workflow: a queue consumer fed by
+// S3 events through EventBridge and SQS (the reference pipeline's transform), or any function
+// invoked a known number of times per item. Its invocations are Lambda requests
+// (orchestration) and its duration GB-seconds (compute), like a workflow's functions.
+type Consumer struct {
+	// Name is the function's logical name (its cost.json key); required. A function of the
+	// plan (or of Estimate's fns) with this name gives the zero MemoryMB and Architecture, and
+	// a non-zero one must agree with it.
+	Name string
+	// InvocationsPerItem is how many invocations one item causes: 1 for one invocation per
+	// item, 0.1 for SQS batches of 10 items, 1.0/500 for one object per batch of 500 in batches
+	// of one message. Must be above 0 and at most 1,000.
+	InvocationsPerItem float64
+	// MemoryMB is the function's memory; zero means the named function's, else 128 (Lambda's
+	// default); allowed 128..10,240.
+	MemoryMB int
+	// Architecture is "arm64" or "x86_64"; zero means the named function's, else x86_64.
+	Architecture string
+	// Duration is the fixed part of one invocation; PerItemDuration is added for each item it
+	// handles (1 / InvocationsPerItem items). Both zero means DefaultDuration per invocation.
+	Duration, PerItemDuration time.Duration
+}
+
+// MarshalJSON writes the durations in milliseconds, as the assumptions' other durations.
+func (c Consumer) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Name               string  `json:"name"`
+		InvocationsPerItem float64 `json:"invocationsPerItem"`
+		MemoryMB           int     `json:"memoryMB"`
+		Architecture       string  `json:"architecture"`
+		DurationMs         float64 `json:"durationMs"`
+		PerItemDurationMs  float64 `json:"perItemDurationMs"`
+	}{c.Name, c.InvocationsPerItem, c.MemoryMB, c.Architecture, millis(c.Duration), millis(c.PerItemDuration)})
+}
+
+// MaxInvocationsPerItem bounds Consumer.InvocationsPerItem.
+const MaxInvocationsPerItem = 1000
+
+func millis(d time.Duration) float64 { return round6(float64(d) / float64(time.Millisecond)) }
 
 // Workload is what one execution processes, and how long its work takes.
 type Workload struct {
@@ -86,6 +146,9 @@ type Workload struct {
 	ResultWriterPuts int `json:"resultWriterPuts"`
 	// PerItem are data requests per item; zero means none.
 	PerItem PerItem `json:"perItem"`
+	// Consumers are functions invoked for the items outside the workflow (queue consumers);
+	// zero means none.
+	Consumers []Consumer `json:"consumers,omitempty"`
 }
 
 func (w Workload) withDefaults() Workload {
@@ -128,8 +191,29 @@ func (w Workload) validate() error {
 	nonNegative(bad, "Retries", w.Retries)
 	nonNegative(bad, "Durations", w.Durations)
 	nonNegative(bad, "PerItemDurations", w.PerItemDurations)
-	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 {
+	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 || w.PerItem.S3Events < 0 || w.PerItem.LogBytes < 0 || w.PerItem.Traces < 0 {
 		bad("PerItem", w.PerItem, "at least 0 in every field")
+	}
+	for i, c := range w.Consumers {
+		f := func(name string) string { return fmt.Sprintf("Consumers[%d].%s", i, name) }
+		if c.Name == "" {
+			bad(f("Name"), `""`, "a function's logical name")
+		}
+		if !(c.InvocationsPerItem > 0 && c.InvocationsPerItem <= MaxInvocationsPerItem) {
+			bad(f("InvocationsPerItem"), c.InvocationsPerItem, fmt.Sprintf("above 0 and at most %d", MaxInvocationsPerItem))
+		}
+		if c.MemoryMB != 0 && (c.MemoryMB < 128 || c.MemoryMB > 10240) {
+			bad(f("MemoryMB"), c.MemoryMB, "0 (the function's) or 128..10240")
+		}
+		if c.Architecture != "" && c.Architecture != "arm64" && c.Architecture != "x86_64" {
+			bad(f("Architecture"), fmt.Sprintf("%q", c.Architecture), `"" (the function's), "arm64" or "x86_64"`)
+		}
+		if c.Duration < 0 {
+			bad(f("Duration"), c.Duration, "at least 0")
+		}
+		if c.PerItemDuration < 0 {
+			bad(f("PerItemDuration"), c.PerItemDuration, "at least 0")
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -171,8 +255,9 @@ type Breakdown struct {
 	// Naive is the same processing with every Map an inline Map of a Standard workflow, one
 	// item per iteration, one invocation per item.
 	Naive Naive `json:"naive"`
-	// Ratio is Naive.PerMillionItems.Orchestration.Total / PerMillionItems.Orchestration.Total
-	// (0 when ours costs nothing).
+	// Ratio is Naive.PerMillionItems.Orchestration.Total / PerMillionItems.Orchestration.Total,
+	// both without the Workload.Consumers' requests, which the two designs share (0 when ours
+	// costs nothing).
 	Ratio float64 `json:"ratio"`
 
 	run, perMillion, naiveRun tally
@@ -212,9 +297,71 @@ type Scope struct {
 	Orchestration Orchestration `json:"orchestration"`
 	Compute       Compute       `json:"compute"`
 	Data          Data          `json:"data"`
-	// Total is the sum of the three sections' totals.
+	// Observability is the log data CloudWatch Logs ingests and the traces X-Ray records
+	// (Workload.PerItem.LogBytes and Traces).
+	Observability float64 `json:"observability"`
+	// Total is the sum of the sections' totals and Observability.
 	Total float64 `json:"total"`
+	// Items itemise the three sections by request type (and by function for Lambda), every
+	// type listed even at a count of zero, sorted by cost, largest first (then by name and
+	// function). Their costs sum to Total, give or take the rounding of each to 1e-6.
+	Items []Item `json:"items"`
+	// Largest is the Key of the costliest item ("" when nothing costs anything).
+	Largest string `json:"largest"`
 }
+
+// Item names of Scope.Items.
+const (
+	ItemStateTransitions = "stateTransitions"
+	ItemExpressRequests  = "expressRequests"
+	ItemExpressGBSeconds = "expressGBSeconds"
+	ItemLambdaRequests   = "lambdaRequests"
+	ItemLambdaGBSeconds  = "lambdaGBSeconds"
+	ItemS3Put            = "s3Put"
+	ItemS3Get            = "s3Get"
+	ItemSQSRequests      = "sqsRequests"
+	ItemS3Events         = "s3Events"
+	ItemLogsIngested     = "logsIngested"
+	ItemXRayTraces       = "xrayTraces"
+)
+
+// Sections of Scope.Items.
+const (
+	SectionOrchestration = "orchestration"
+	SectionCompute       = "compute"
+	SectionData          = "data"
+	SectionObservability = "observability"
+)
+
+// Item is one billed request type of a scope: how many, at what unit price, for what cost.
+type Item struct {
+	// Name is one of the Item... constants; Function the function's logical name for Lambda
+	// items ("" otherwise).
+	Name     string `json:"name"`
+	Function string `json:"function,omitempty"`
+	// Section is orchestration, compute, data or observability (the Scope field the cost is
+	// part of).
+	Section string `json:"section"`
+	// Unit is what Count counts: "transition", "request", "GB-second", "event", "GB" or "trace".
+	Unit      string  `json:"unit"`
+	Count     float64 `json:"count"`
+	UnitPrice float64 `json:"unitPrice"`
+	Cost      float64 `json:"cost"`
+	// Free says, with its source, why an item is listed at no charge ("" otherwise).
+	Free string `json:"free,omitempty"`
+}
+
+// Key names the item uniquely in its scope: Name, or Name:Function for a Lambda item
+// ("lambdaGBSeconds:vendor").
+func (i Item) Key() string {
+	if i.Function == "" {
+		return i.Name
+	}
+	return i.Name + ":" + i.Function
+}
+
+// FreeS3Events is the Free note of ItemS3Events.
+const FreeS3Events = "S3 event notifications to EventBridge's default bus: S3 charges nothing for them and EventBridge does not charge for AWS service events on the default bus (https://aws.amazon.com/eventbridge/pricing/)"
 
 // Usage counts the billed units.
 type Usage struct {
@@ -231,6 +378,11 @@ type Usage struct {
 	S3PutRequests float64 `json:"s3PutRequests"`
 	S3GetRequests float64 `json:"s3GetRequests"`
 	SQSRequests   float64 `json:"sqsRequests"`
+	// S3Events are S3 event notifications sent to EventBridge (free: see PerItem.S3Events).
+	S3Events float64 `json:"s3Events"`
+	// LogBytes are the bytes of log ingested; Traces the X-Ray traces recorded.
+	LogBytes float64 `json:"logBytes"`
+	Traces   float64 `json:"traces"`
 }
 
 // LambdaUsage is one function's invocations and billed GB-seconds.
@@ -271,7 +423,7 @@ type Data struct {
 func Estimate(definition []byte, fns map[string]Function, w Workload, pr Prices) (Breakdown, error) {
 	w = w.withDefaults()
 	pr = pr.withDefaults()
-	if err := errors.Join(w.validate(), pr.validate()); err != nil {
+	if err := errors.Join(w.validate(), consumersAgree(w.Consumers, fns), pr.validate()); err != nil {
 		return Breakdown{}, err
 	}
 	m, err := parse(definition)
@@ -307,8 +459,9 @@ func Estimate(definition []byte, fns map[string]Function, w Workload, pr Prices)
 	b.PerMillionItems = b.perMillion.scope(pr, 1)
 	b.MapRuns = b.run.mapRunsRounded()
 	b.Naive = Naive{Run: b.naiveRun.scope(pr, 1), PerMillionItems: naivePerMillion.scope(pr, 1)}
-	if o := b.perMillion.orchestration(pr); o > 0 {
-		b.Ratio = round6(naivePerMillion.orchestration(pr) / o)
+	// The ratio compares the workflows: consumers outside them cost the same in both designs.
+	if o := b.perMillion.workflowOrchestration(pr); o > 0 {
+		b.Ratio = round6(naivePerMillion.workflowOrchestration(pr) / o)
 	}
 	return b, nil
 }
@@ -320,22 +473,6 @@ func (b *Breakdown) withRuns(runs float64) {
 	b.Month, b.Naive.Month = &m, &n
 }
 
-func (p Prices) validate() error {
-	var errs []error
-	for name, v := range map[string]float64{
-		"StandardTransition": p.StandardTransition, "ExpressRequest": p.ExpressRequest,
-		"ExpressGBSecond": p.ExpressGBSecond, "LambdaRequest": p.LambdaRequest,
-		"LambdaGBSecondX86": p.LambdaGBSecondX86, "LambdaGBSecondArm64": p.LambdaGBSecondArm64,
-		"S3Put": p.S3Put, "S3Get": p.S3Get, "SQSRequest": p.SQSRequest,
-	} {
-		if v < 0 {
-			errs = append(errs, fmt.Errorf("cost: Prices.%s must be positive, got %v", name, v))
-		}
-	}
-	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
-	return errors.Join(errs...)
-}
-
 // tally is unrounded usage.
 type tally struct {
 	transitions     float64
@@ -345,8 +482,13 @@ type tally struct {
 	lambda          map[string]*lambdaTally // by logical name
 	s3Puts, s3Gets  float64
 	sqs             float64
-	durationMs      float64 // sum of Task and Wait durations, for Express billing
-	mapRuns         []MapRun
+	s3Events        float64
+	logBytes        float64
+	traces          float64
+	// consumerRequests are the invocations of Workload.Consumers (outside the workflow).
+	consumerRequests float64
+	durationMs       float64 // sum of Task and Wait durations, for Express billing
+	mapRuns          []MapRun
 }
 
 type lambdaTally struct {
@@ -356,15 +498,11 @@ type lambdaTally struct {
 }
 
 func (t *tally) add(o tally, k float64) {
-	t.transitions += k * o.transitions
-	t.children += k * o.children
-	t.expressRequests += k * o.expressRequests
-	t.expressGBs += k * o.expressGBs
-	t.s3Puts += k * o.s3Puts
-	t.s3Gets += k * o.s3Gets
-	t.sqs += k * o.sqs
-	t.durationMs += k * o.durationMs
-	for _, name := range sortedKeys(o.lambda) {
+	theirs := o.counts()
+	for i, c := range t.counts() {
+		*c += k * *theirs[i]
+	}
+	for _, name := range slices.Sorted(maps.Keys(o.lambda)) {
 		l := o.lambda[name]
 		t.invoke(l.fn, k*l.invocations, k*l.gbs)
 	}
@@ -373,6 +511,12 @@ func (t *tally) add(o tally, k float64) {
 		r.ChildExecutions *= k
 		t.mapRuns = append(t.mapRuns, r)
 	}
+}
+
+// counts are every count of the tally but the functions' and the Map Runs': what add scales.
+func (t *tally) counts() []*float64 {
+	return []*float64{&t.transitions, &t.children, &t.expressRequests, &t.expressGBs, &t.s3Puts, &t.s3Gets,
+		&t.sqs, &t.s3Events, &t.logBytes, &t.traces, &t.consumerRequests, &t.durationMs}
 }
 
 func (t *tally) invoke(fn Function, n, gbs float64) {
@@ -401,6 +545,11 @@ func (t tally) orchestration(pr Prices) float64 {
 		t.expressGBs*pr.ExpressGBSecond + t.lambdaRequests()*pr.LambdaRequest
 }
 
+// workflowOrchestration is orchestration without the consumers' requests.
+func (t tally) workflowOrchestration(pr Prices) float64 {
+	return t.orchestration(pr) - t.consumerRequests*pr.LambdaRequest
+}
+
 func gbSecondPrice(fn Function, pr Prices) float64 {
 	if fn.Architecture == "arm64" {
 		return pr.LambdaGBSecondArm64
@@ -411,11 +560,7 @@ func gbSecondPrice(fn Function, pr Prices) float64 {
 // scope prices k times the tally, rounding every figure to 1e-6.
 func (t tally) scope(pr Prices, k float64) Scope {
 	var s Scope
-	names := make([]string, 0, len(t.lambda))
-	for n := range t.lambda {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(t.lambda))
 	s.Usage = Usage{
 		StateTransitions: round6(k * t.transitions),
 		ChildExecutions:  round6(k * t.children),
@@ -425,6 +570,38 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		S3PutRequests:    round6(k * t.s3Puts),
 		S3GetRequests:    round6(k * t.s3Gets),
 		SQSRequests:      round6(k * t.sqs),
+		S3Events:         round6(k * t.s3Events),
+		LogBytes:         round6(k * t.logBytes),
+		Traces:           round6(k * t.traces),
+	}
+	item := func(name, fn, section, unit string, count, price float64) {
+		s.Items = append(s.Items, Item{Name: name, Function: fn, Section: section, Unit: unit,
+			Count: round6(k * count), UnitPrice: price, Cost: round6(k * count * price)})
+	}
+	item(ItemStateTransitions, "", SectionOrchestration, "transition", t.transitions, pr.StandardTransition)
+	item(ItemExpressRequests, "", SectionOrchestration, "request", t.expressRequests, pr.ExpressRequest)
+	item(ItemExpressGBSeconds, "", SectionOrchestration, "GB-second", t.expressGBs, pr.ExpressGBSecond)
+	for _, n := range names {
+		l := t.lambda[n]
+		item(ItemLambdaRequests, n, SectionOrchestration, "request", l.invocations, pr.LambdaRequest)
+		item(ItemLambdaGBSeconds, n, SectionCompute, "GB-second", l.gbs, gbSecondPrice(l.fn, pr))
+	}
+	item(ItemS3Put, "", SectionData, "request", t.s3Puts, pr.S3Put)
+	item(ItemS3Get, "", SectionData, "request", t.s3Gets, pr.S3Get)
+	item(ItemSQSRequests, "", SectionData, "request", t.sqs, pr.SQSRequest)
+	item(ItemS3Events, "", SectionData, "event", t.s3Events, 0)
+	s.Items[len(s.Items)-1].Free = FreeS3Events
+	item(ItemLogsIngested, "", SectionObservability, "GB", t.logBytes/1e9, pr.LogsIngestedGB)
+	item(ItemXRayTraces, "", SectionObservability, "trace", t.traces, pr.XRayTrace)
+	sort.SliceStable(s.Items, func(i, j int) bool {
+		a, b := s.Items[i], s.Items[j]
+		if a.Cost != b.Cost {
+			return a.Cost > b.Cost
+		}
+		return a.Key() < b.Key()
+	})
+	if s.Items[0].Cost > 0 {
+		s.Largest = s.Items[0].Key()
 	}
 	s.Compute.Functions = map[string]float64{}
 	compute := 0.0
@@ -454,7 +631,9 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		SQS:   round6(k * t.sqs * pr.SQSRequest),
 		Total: round6(data),
 	}
-	s.Total = round6(orch + compute + data)
+	obs := k * (t.logBytes/1e9*pr.LogsIngestedGB + t.traces*pr.XRayTrace)
+	s.Observability = round6(obs)
+	s.Total = round6(orch + compute + data + obs)
 	return s
 }
 
@@ -501,7 +680,68 @@ func (e *estimator) top(m *machine) (tally, error) {
 	t.s3Puts += n * per.S3Puts
 	t.s3Gets += n * per.S3Gets
 	t.sqs += n * per.SQSRequests
+	t.s3Events += n * per.S3Events
+	t.logBytes += n * per.LogBytes
+	t.traces += n * per.Traces
+	for _, c := range e.w.Consumers {
+		fn := e.consumer(c)
+		d, per := c.Duration, c.PerItemDuration
+		if d == 0 && per == 0 {
+			d = DefaultDuration
+		}
+		ms := float64(d)/float64(time.Millisecond) + float64(per)/float64(time.Millisecond)/c.InvocationsPerItem
+		billed := math.Max(1, math.Ceil(ms-1e-9))
+		invocations := n * c.InvocationsPerItem
+		t.invoke(fn, invocations, invocations*billed/1000*float64(fn.MemoryMB)/1024)
+		t.consumerRequests += invocations
+	}
 	return t, nil
+}
+
+// consumersAgree reports every consumer whose MemoryMB or Architecture differs from those of
+// the function of the same name in fns: one function has one configuration.
+func consumersAgree(cs []Consumer, fns map[string]Function) error {
+	var errs []error
+	for i, c := range cs {
+		for _, arn := range slices.Sorted(maps.Keys(fns)) {
+			f := fns[arn]
+			if f.Name != c.Name {
+				continue
+			}
+			if c.MemoryMB != 0 && f.MemoryMB != 0 && c.MemoryMB != f.MemoryMB {
+				errs = append(errs, fmt.Errorf("cost: Workload.Consumers[%d].MemoryMB must be 0 or the %d of function %s, got %d", i, f.MemoryMB, c.Name, c.MemoryMB))
+			}
+			if c.Architecture != "" && f.Architecture != "" && c.Architecture != f.Architecture {
+				errs = append(errs, fmt.Errorf("cost: Workload.Consumers[%d].Architecture must be \"\" or the %q of function %s, got %q", i, f.Architecture, c.Name, c.Architecture))
+			}
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// consumer is c's function: its own memory and architecture, else those of the function of
+// the same name in fns, else Lambda's defaults.
+func (e *estimator) consumer(c Consumer) Function {
+	fn := Function{Name: c.Name, MemoryMB: c.MemoryMB, Architecture: c.Architecture}
+	for _, arn := range slices.Sorted(maps.Keys(e.fns)) {
+		if f := e.fns[arn]; f.Name == c.Name {
+			if fn.MemoryMB == 0 {
+				fn.MemoryMB = f.MemoryMB
+			}
+			if fn.Architecture == "" {
+				fn.Architecture = f.Architecture
+			}
+			break
+		}
+	}
+	if fn.MemoryMB == 0 {
+		fn.MemoryMB = 128
+	}
+	if fn.Architecture == "" {
+		fn.Architecture = "x86_64"
+	}
+	return fn
 }
 
 // expressGBs is the billed GB-seconds of one Express execution lasting ms milliseconds:
@@ -521,7 +761,7 @@ func (e *estimator) function(target string) Function {
 	}
 	if !ok && !strings.HasPrefix(target, "arn:") {
 		// A bare function name, as lambda:invoke accepts.
-		for _, arn := range sortedKeys(e.fns) {
+		for _, arn := range slices.Sorted(maps.Keys(e.fns)) {
 			if strings.HasSuffix(arn, ":function:"+target) {
 				fn = e.fns[arn]
 				break
@@ -726,18 +966,9 @@ func (e *estimator) mapState(t *tally, name string, s *state, items float64, in 
 
 // nonNegative reports every negative value of m, by key in order, as field[key].
 func nonNegative[V int | time.Duration](bad func(field string, v any, allowed string), field string, m map[string]V) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if m[k] < 0 {
 			bad(fmt.Sprintf("%s[%q]", field, k), m[k], "at least 0")
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

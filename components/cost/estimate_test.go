@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -345,5 +346,194 @@ func TestRejectsBadWorkload(t *testing.T) {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q does not say %q", err, w)
 		}
+	}
+}
+
+// TestConsumersAndItemsByHand: functions outside the workflow are priced per item, every
+// request type is itemised with its count, unit price and cost, sorted by cost, and the
+// largest is named.
+func TestConsumersAndItemsByHand(t *testing.T) {
+	w := smallWorkload()
+	w.PerItem = PerItem{S3Puts: 1, S3Events: 1, LogBytes: 2000, Traces: 0.1}
+	w.Consumers = []Consumer{
+		// SQS batches of 10 items: 20 ms a batch plus 3 ms an item, at 256 MB arm64.
+		{Name: "transform", InvocationsPerItem: 0.1, MemoryMB: 256, Architecture: "arm64", Duration: 20 * time.Millisecond, PerItemDuration: 3 * time.Millisecond},
+		// A workflow function also consuming a queue: the plan's memory and architecture
+		// (1 GB arm64), DefaultDuration.
+		{Name: "fetch-metrics", InvocationsPerItem: 0.01},
+	}
+	b, err := Estimate(small(10), smallFns, w, Prices{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := b.Run.Usage
+	want := map[string][2]float64{ // invocations, GB-s
+		"prepare":       {1, 0.1 * 0.125},
+		"list-groups":   {3, 3 * 0.2 * 0.25},
+		"fetch-metrics": {10 + 1, 10*0.25*1.0 + 1*0.1*1.0}, // + 100 x 0.01 invocations of 100 ms at 1 GB
+		"transform":     {10, 10 * 0.050 * 0.25},           // 100 x 0.1 invocations of 20 + 10 x 3 = 50 ms at 256 MB
+	}
+	if len(u.Lambda) != len(want) {
+		t.Fatalf("lambda usage %+v, want 4 functions", u.Lambda)
+	}
+	for _, l := range u.Lambda {
+		near(t, l.Function+" invocations", l.Invocations, want[l.Function][0])
+		near(t, l.Function+" GB-s", l.GBSeconds, want[l.Function][1])
+	}
+	near(t, "S3 events", u.S3Events, 100)
+	near(t, "S3 PUTs", u.S3PutRequests, 100+DefaultResultWriterPuts)
+
+	// Every item of the run, by hand from DefaultPrices, rounded to 1e-6:
+	//   s3Put 104 x 0.000005 = 0.00052; stateTransitions 16 x 0.000025 = 0.0004;
+	//   logsIngested 100 x 2,000 bytes = 0.0002 GB x $0.50 = 0.0001;
+	//   xrayTraces 100 x 0.1 = 10 x $0.000005 = 0.00005;
+	//   lambdaGBSeconds:fetch-metrics 2.6 x 0.0000133334 = 0.0000346668 -> 0.000035;
+	//   expressRequests 10 x 0.000001 = 0.00001; lambdaRequests:fetch-metrics 11 x 0.0000002 =
+	//   0.0000022 -> 0.000002; lambdaRequests:transform 10 x 0.0000002 -> 0.000002;
+	//   expressGBSeconds 0.1875 x 0.0000166667 -> 0.000003;
+	//   lambdaGBSeconds:list-groups 0.15 x 0.0000133334 (arm64) = 0.000002;
+	//   lambdaGBSeconds:transform 0.125 x 0.0000133334 = 0.00000166668 -> 0.000002;
+	//   s3Get 1 x 0.0000004 -> 0; lambdaRequests:list-groups 3 x 0.0000002 -> 0.000001;
+	//   lambdaGBSeconds:prepare 0.0125 x 0.0000166667 -> 0; lambdaRequests:prepare -> 0;
+	//   sqsRequests 0; s3Events 100 x $0 (free).
+	type row struct {
+		key   string
+		count float64
+		price float64
+		cost  float64
+	}
+	rows := []row{
+		{"s3Put", 104, 0.000005, 0.00052},
+		{"stateTransitions", 16, 0.000025, 0.0004},
+		{"logsIngested", 0.0002, 0.5, 0.0001},
+		{"xrayTraces", 10, 0.000005, 0.00005},
+		{"lambdaGBSeconds:fetch-metrics", 2.6, 0.0000133334, 0.000035},
+		{"expressRequests", 10, 0.000001, 0.00001},
+		{"expressGBSeconds", 0.1875, 0.0000166667, 0.000003},
+		{"lambdaGBSeconds:list-groups", 0.15, 0.0000133334, 0.000002},
+		{"lambdaGBSeconds:transform", 0.125, 0.0000133334, 0.000002},
+		{"lambdaRequests:fetch-metrics", 11, 0.0000002, 0.000002},
+		{"lambdaRequests:transform", 10, 0.0000002, 0.000002},
+		{"lambdaRequests:list-groups", 3, 0.0000002, 0.000001},
+		{"lambdaGBSeconds:prepare", 0.0125, 0.0000166667, 0},
+		{"lambdaRequests:prepare", 1, 0.0000002, 0},
+		{"s3Events", 100, 0, 0},
+		{"s3Get", 1, 0.0000004, 0},
+		{"sqsRequests", 0, 0.0000004, 0},
+	}
+	items := b.Run.Items
+	if len(items) != len(rows) {
+		t.Fatalf("%d items, want %d: %+v", len(items), len(rows), items)
+	}
+	sum := 0.0
+	for i, r := range rows {
+		it := items[i]
+		if it.Key() != r.key {
+			t.Errorf("item %d is %s, want %s", i, it.Key(), r.key)
+			continue
+		}
+		near(t, r.key+" count", it.Count, r.count)
+		near(t, r.key+" unit price", it.UnitPrice, r.price)
+		near(t, r.key+" cost", it.Cost, r.cost)
+		sum += it.Cost
+	}
+	if b.Run.Largest != "s3Put" {
+		t.Errorf("largest %q, want s3Put", b.Run.Largest)
+	}
+	if items[14].Free == "" || !strings.Contains(items[14].Free, "eventbridge/pricing") {
+		t.Errorf("s3Events is not marked free with its source: %+v", items[14])
+	}
+	near(t, "observability $", b.Run.Observability, 0.00015)
+	if math.Abs(sum-b.Run.Total) > 1e-5 {
+		t.Errorf("items sum to %v, total %v", sum, b.Run.Total)
+	}
+	// Orchestration gains the consumers' 11 requests: 0.000415925 + 11 x 0.0000002 = 0.000418125.
+	near(t, "orchestration $", b.Run.Orchestration.Total, 0.000418)
+	// Per million items: 1,000,000 x 1 PUT + 4 = $5.00002 is the largest; transform 100,000
+	// invocations of 50 ms at 256 MB = 1,250 GB-s.
+	if b.PerMillionItems.Largest != "s3Put" {
+		t.Errorf("per-million largest %q", b.PerMillionItems.Largest)
+	}
+	for _, it := range b.PerMillionItems.Items {
+		switch it.Key() {
+		case "s3Put":
+			near(t, "per-million s3Put $", it.Cost, 5.00002)
+		case "lambdaGBSeconds:transform":
+			near(t, "per-million transform GB-s", it.Count, 1250)
+		case "lambdaRequests:transform":
+			near(t, "per-million transform requests $", it.Cost, 0.02)
+		case "logsIngested": // 2 x 10^9 bytes
+			near(t, "per-million logs $", it.Cost, 1)
+		}
+	}
+	// The ratio compares the workflows: the consumers cost the same in both designs.
+	near(t, "ratio", b.Ratio, 7.617727)
+}
+
+func TestRejectsBadConsumers(t *testing.T) {
+	w := smallWorkload()
+	w.PerItem.S3Events = -1
+	w.Consumers = []Consumer{
+		{Name: "ok", InvocationsPerItem: 1},
+		{InvocationsPerItem: 0, MemoryMB: 64, Architecture: "arm", Duration: -time.Millisecond, PerItemDuration: -time.Millisecond},
+		{Name: "many", InvocationsPerItem: 1001},
+	}
+	_, err := Estimate(small(10), smallFns, w, Prices{})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, s := range []string{
+		"Workload.PerItem must be at least 0 in every field",
+		`Workload.Consumers[1].Name must be a function's logical name, got ""`,
+		"Workload.Consumers[1].InvocationsPerItem must be above 0 and at most 1000, got 0",
+		"Workload.Consumers[1].MemoryMB must be 0 (the function's) or 128..10240, got 64",
+		`Workload.Consumers[1].Architecture must be "" (the function's), "arm64" or "x86_64", got "arm"`,
+		"Workload.Consumers[1].Duration must be at least 0, got -1ms",
+		"Workload.Consumers[1].PerItemDuration must be at least 0, got -1ms",
+		"Workload.Consumers[2].InvocationsPerItem must be above 0 and at most 1000, got 1001",
+	} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not say %q", err, s)
+		}
+	}
+	if strings.Contains(err.Error(), "Consumers[0]") {
+		t.Errorf("a valid consumer is reported: %v", err)
+	}
+	// A consumer that is a function of the plan cannot have another memory or architecture.
+	w = smallWorkload()
+	w.Consumers = []Consumer{{Name: "fetch-metrics", InvocationsPerItem: 1, MemoryMB: 512, Architecture: "x86_64"}, {Name: "fetch-metrics", InvocationsPerItem: 1, MemoryMB: 1024, Architecture: "arm64"}}
+	_, err = Estimate(small(10), smallFns, w, Prices{})
+	for _, s := range []string{
+		"Workload.Consumers[0].MemoryMB must be 0 or the 1024 of function fetch-metrics, got 512",
+		`Workload.Consumers[0].Architecture must be "" or the "arm64" of function fetch-metrics, got "x86_64"`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), s) {
+			t.Errorf("error %v does not say %q", err, s)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "Consumers[1]") {
+		t.Errorf("an agreeing consumer is reported: %v", err)
+	}
+}
+
+// TestPriceFieldsListEveryPrice: withDefaults and validate walk Prices.fields, which must name
+// every field of Prices, so a price added later gets its default and its check.
+func TestPriceFieldsListEveryPrice(t *testing.T) {
+	var p Prices
+	typ := reflect.TypeOf(p)
+	fields := p.fields()
+	if len(fields) != typ.NumField() {
+		t.Fatalf("fields lists %d prices, Prices has %d", len(fields), typ.NumField())
+	}
+	for i, f := range fields {
+		if f.name != typ.Field(i).Name {
+			t.Errorf("fields[%d] is %s, Prices' field %d is %s", i, f.name, i, typ.Field(i).Name)
+		}
+	}
+	if got := (Prices{}).withDefaults(); got != DefaultPrices() {
+		t.Errorf("zero prices with defaults %+v", got)
+	}
+	if err := (Prices{DashboardMonth: -1}).validate(); err == nil || !strings.Contains(err.Error(), "Prices.DashboardMonth must be positive, got -1") {
+		t.Errorf("validate: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package cost_test
 
 import (
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/skeinhq/skein/components/cost"
@@ -35,8 +36,7 @@ func ExampleEstimate() {
 	}
 	b, err := cost.Estimate(definition, fns, w, cost.Prices{})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	r := b.MapRuns[0]
 	fmt.Printf("children %v, %v ms billed each\n", r.ChildExecutions, r.BilledMillisecondsPerChild)
@@ -47,6 +47,7 @@ func ExampleEstimate() {
 	// Ours: (1 + 20,000) x $0.000025 + 20,000 x $0.000001 + 750 GB-s x $0.0000166667 +
 	// 20,000 x $0.0000002 = $0.536525; compute 20,000 x 0.54 s x 0.5 GB x $0.0000133334.
 	// Naive: (1 + 1,000,000) x $0.000025 + 1,000,000 x $0.0000002 = $25.200025; ratio 46.97.
+
 	// Output:
 	// children 100, 600 ms billed each
 	// per million items: orchestration $0.54, compute $0.07

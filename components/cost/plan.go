@@ -224,8 +224,15 @@ func assumptions(w Workload, invoked []LambdaUsage) Assumptions {
 	a := Assumptions{Workload: w, DurationsMs: map[string]float64{}, PerItemDurationsMs: map[string]float64{}}
 	a.Type = strings.ToUpper(a.Type)
 	ms := func(d time.Duration) float64 { return round6(float64(d) / float64(time.Millisecond)) }
+	consumer := map[string]bool{}
+	for _, c := range w.Consumers {
+		consumer[c.Name] = true // its durations are listed with it
+	}
 	for _, l := range invoked {
 		d, per := w.Durations[l.Function], w.PerItemDurations[l.Function]
+		if consumer[l.Function] && d == 0 && per == 0 {
+			continue
+		}
 		if d == 0 && per == 0 {
 			d = DefaultDuration
 		}

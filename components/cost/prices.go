@@ -1,5 +1,10 @@
 package cost
 
+import (
+	"errors"
+	"fmt"
+)
+
 // Prices are list prices in US dollars per unit (one request, one transition, one GB-second).
 // A zero field means its DefaultPrices value (so that one price can be overridden alone); a
 // price cannot be set to zero, set a tiny value instead. Every price is the first, most
@@ -40,6 +45,15 @@ type Prices struct {
 	// DeleteMessage, each 64 KB chunk of a payload counting as one): $0.40 per million
 	// ($0.0000004) for the first 100 billion a month. Source: https://aws.amazon.com/sqs/pricing/.
 	SQSRequest float64 `json:"sqsRequest"`
+	// LogsIngestedGB is one GB (10^9 bytes: the larger count of the two readings of "GB") of
+	// log data ingested by CloudWatch Logs, Standard class: $0.50 per GB, the first tier of
+	// Lambda's logs (vended logs, since May 2025) and of every log group. Source:
+	// https://aws.amazon.com/cloudwatch/pricing/ ("Logs", Collect (Data Ingestion)).
+	LogsIngestedGB float64 `json:"logsIngestedGB"`
+	// XRayTrace is one X-Ray trace recorded: $5.00 per million ($0.000005), beyond the first
+	// 100,000 a month (free tier, not applied). Source: https://aws.amazon.com/xray/pricing/
+	// ("Traces recorded").
+	XRayTrace float64 `json:"xrayTrace"`
 	// AlarmMetricMonth is one standard-resolution alarm metric for a month: $0.10. Source:
 	// https://aws.amazon.com/cloudwatch/pricing/ ("Alarms", standard resolution, per alarm
 	// metric); an alarm on one metric is one alarm metric, a metric-math alarm one per metric it
@@ -67,6 +81,8 @@ func DefaultPrices() Prices {
 		S3Put:               0.000005,
 		S3Get:               0.0000004,
 		SQSRequest:          0.0000004,
+		LogsIngestedGB:      0.50,
+		XRayTrace:           0.000005,
 
 		AlarmMetricMonth:               0.10,
 		HighResolutionAlarmMetricMonth: 0.30,
@@ -77,22 +93,41 @@ func DefaultPrices() Prices {
 // withDefaults fills every zero price from DefaultPrices.
 func (p Prices) withDefaults() Prices {
 	d := DefaultPrices()
-	fill := func(v *float64, def float64) {
-		if *v == 0 {
-			*v = def
+	defaults := d.fields()
+	for i, f := range p.fields() {
+		if *f.v == 0 {
+			*f.v = *defaults[i].v
 		}
 	}
-	fill(&p.StandardTransition, d.StandardTransition)
-	fill(&p.DashboardMonth, d.DashboardMonth)
-	fill(&p.ExpressRequest, d.ExpressRequest)
-	fill(&p.ExpressGBSecond, d.ExpressGBSecond)
-	fill(&p.LambdaRequest, d.LambdaRequest)
-	fill(&p.LambdaGBSecondX86, d.LambdaGBSecondX86)
-	fill(&p.LambdaGBSecondArm64, d.LambdaGBSecondArm64)
-	fill(&p.S3Put, d.S3Put)
-	fill(&p.S3Get, d.S3Get)
-	fill(&p.SQSRequest, d.SQSRequest)
-	fill(&p.AlarmMetricMonth, d.AlarmMetricMonth)
-	fill(&p.HighResolutionAlarmMetricMonth, d.HighResolutionAlarmMetricMonth)
 	return p
+}
+
+// validate reports every negative price at once, in field order.
+func (p Prices) validate() error {
+	var errs []error
+	for _, f := range p.fields() {
+		if *f.v < 0 {
+			errs = append(errs, fmt.Errorf("cost: Prices.%s must be positive, got %v", f.name, *f.v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// price is one field of Prices, by its Go name.
+type price struct {
+	name string
+	v    *float64
+}
+
+// fields lists every price of p, in declaration order: the one list withDefaults and validate
+// walk.
+func (p *Prices) fields() []price {
+	return []price{
+		{"StandardTransition", &p.StandardTransition}, {"ExpressRequest", &p.ExpressRequest},
+		{"ExpressGBSecond", &p.ExpressGBSecond}, {"LambdaRequest", &p.LambdaRequest},
+		{"LambdaGBSecondX86", &p.LambdaGBSecondX86}, {"LambdaGBSecondArm64", &p.LambdaGBSecondArm64},
+		{"S3Put", &p.S3Put}, {"S3Get", &p.S3Get}, {"SQSRequest", &p.SQSRequest}, {"LogsIngestedGB", &p.LogsIngestedGB}, {"XRayTrace", &p.XRayTrace},
+		{"AlarmMetricMonth", &p.AlarmMetricMonth}, {"HighResolutionAlarmMetricMonth", &p.HighResolutionAlarmMetricMonth},
+		{"DashboardMonth", &p.DashboardMonth},
+	}
 }

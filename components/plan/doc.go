@@ -12,7 +12,7 @@
 //	}, plan.Options{})
 //	q := p.Find("aws:sqs/queue:Queue", "jobs")
 //
-// [Plan.WriteResources] writes resources.json exactly as ARCHITECTURE.md specifies: an array of
+// [Plan.WriteResources] writes resources.json, the contract other tools read: an array of
 // {"type","name","parent","id","inputs","outputs"} sorted by type then name, secrets as
 // "[secret]", byte-identical for identical inputs.
 //

@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -21,8 +22,7 @@ func ExampleNewQueue() {
 		return err
 	}, plan.Options{Stack: "dev", Config: map[string]string{"aws:region": "eu-west-1"}})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	fmt.Println(q.VisibilityTimeout())
 	fmt.Println(p.Find(queue.Type, "jobs").Outputs["redriveCommand"])

@@ -2,6 +2,7 @@ package schedule_test
 
 import (
 	"fmt"
+	"log"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -31,8 +32,7 @@ func ExampleNewSchedule() {
 		return err
 	}, plan.Options{Stack: "prod", Config: map[string]string{"skein:timeZone": "Europe/Paris"}})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	s := p.Find("aws:scheduler/schedule:Schedule", "weekday-export")
 	fmt.Println(s.String("scheduleExpression"), s.String("scheduleExpressionTimezone"), s.String("state"))

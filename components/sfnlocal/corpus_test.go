@@ -38,7 +38,7 @@ type corpusCase struct {
 	// NoPathCheck turns off the other engine's JSONPath validator for this case.
 	NoPathCheck bool `json:"noPathCheck"`
 	// Limitation, when set, names a known shortcoming of our engine on this case: the two
-	// engines may disagree and the test only logs it (listed in the package documentation).
+	// engines may disagree and the test only logs it (listed in docs/design/sfnlocal.md).
 	Limitation string `json:"limitation"`
 }
 

@@ -370,31 +370,6 @@ func TestContextObject(t *testing.T) {
 	}
 }
 
-func ExampleEngine_Execute() {
-	def, err := sfnlocal.Parse([]byte(`{
-	  "StartAt": "Greet",
-	  "States": {
-	    "Greet": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:greet", "End": true}
-	  }
-	}`))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fs := &sfnlocal.Functions{}
-	_ = fs.RegisterFunc("greet", func(ctx context.Context, in struct{ Name string }) (string, error) {
-		return "Hello, " + in.Name, nil
-	})
-	eng, err := sfnlocal.New(def, &sfnlocal.Options{Functions: fs})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	out, err := eng.Execute(context.Background(), []byte(`{"Name":"Ada"}`))
-	fmt.Println(string(out), err)
-	// Output: "Hello, Ada" <nil>
-}
-
 // A Fail state's ErrorPath and CausePath may be intrinsic functions that return strings
 // (https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html).
 func TestFailErrorPathIntrinsic(t *testing.T) {

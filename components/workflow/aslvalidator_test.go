@@ -23,6 +23,10 @@ type aslVerdict struct {
 }
 
 // aslValidate runs asl-validator over every case in one Node process.
+//
+// A known divergence of the judge: asl-validator's schema types ToleratedFailurePercentage as an
+// integer, while AWS accepts a number (0..100), as [Distributed] does. The corpus therefore uses
+// whole percentages.
 func aslValidate(t *testing.T, cases []aslCase) []aslVerdict {
 	t.Helper()
 	return judge.Batch[aslCase, aslVerdict](t, "asl-validator", filepath.Join("testdata", "aslvalidator.js"), cases, judge.Module(t, "asl-validator"))

@@ -2,10 +2,48 @@ package workflow_test
 
 import (
 	"fmt"
+	"log"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/workflow"
 )
+
+// A state machine that fans out over a function made elsewhere: its role may invoke exactly
+// that function, and the rest (log group, alarms) comes with it.
+func ExampleNewWorkflow() {
+	p, err := plan.Run(func(ctx *pulumi.Context) error {
+		fetch := workflow.ExistingFunction("arn:aws:lambda:eu-west-1:123456789012:function:fetch")
+		_, err := workflow.NewWorkflow(ctx, "export", &workflow.WorkflowArgs{Definition: workflow.Definition{
+			StartAt: "Each",
+			States: workflow.States{
+				"Each": &workflow.Map{ItemsPath: "$.accounts", MaxConcurrency: 10, End: true,
+					Processor: workflow.Definition{StartAt: "Fetch", States: workflow.States{
+						"Fetch": &workflow.Task{Call: workflow.Invoke{Worker: fetch}, End: true},
+					}}},
+			},
+		}})
+		return err
+	}, plan.Options{Stack: "dev", Config: map[string]string{"aws:region": "eu-west-1"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sm := p.Find("aws:sfn/stateMachine:StateMachine", "export")
+	fmt.Println(sm.String("name"), sm.String("type"))
+	var role struct {
+		Statement []struct{ Action, Resource any }
+	}
+	_ = p.Find("aws:iam/rolePolicy:RolePolicy", "export-policy").JSON("policy", &role)
+	for _, st := range role.Statement {
+		fmt.Println(st.Action, st.Resource)
+	}
+	// Output:
+	// skein-dev-export STANDARD
+	// lambda:InvokeFunction [arn:aws:lambda:eu-west-1:123456789012:function:fetch arn:aws:lambda:eu-west-1:123456789012:function:fetch:*]
+	// [xray:PutTraceSegments xray:PutTelemetryRecords xray:GetSamplingRules xray:GetSamplingTargets] *
+	// [logs:CreateLogDelivery logs:GetLogDelivery logs:UpdateLogDelivery logs:DeleteLogDelivery logs:ListLogDeliveries logs:PutResourcePolicy logs:DescribeResourcePolicies logs:DescribeLogGroups] *
+}
 
 // A definition whose targets already exist renders without Pulumi: here, an inline fan-out with
 // the default worker retry and failed items captured to a queue.
@@ -23,8 +61,7 @@ func ExampleDefinition_Render() {
 	}
 	b, err := def.Render()
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	graph, _ := plan.Mermaid(b)
 	fmt.Print(graph)

@@ -28,7 +28,10 @@ func (gone) ErrorType() string { return "AccountGone" }
 
 // lambdaInvokeIntegration answers arn:aws:states:::lambda:invoke as AWS does: it invokes the
 // function named in FunctionName with Payload and wraps the result in {"Payload", "StatusCode"}.
-// aws-local-stepfunctions calls the Resource itself as a function, with the Parameters as payload.
+// aws-local-stepfunctions calls the Resource of every Task as a Lambda function, whatever it is,
+// with the Parameters as payload, and returns the raw result for lambda:invoke; so these tests
+// answer the SQS and lambda:invoke integrations with local functions that behave as AWS
+// documents them.
 func lambdaInvokeIntegration(funcs map[string]sfnjudge.Func) sfnjudge.Func {
 	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
 		var req struct {

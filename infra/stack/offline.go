@@ -11,6 +11,7 @@ import (
 
 	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/stage"
 )
 
@@ -81,11 +82,12 @@ type OfflineRun struct {
 }
 
 // CostOptions sizes the cost model's run of the export workflow from the stage's settings: the
-// expected groups and devices, the vendor latency for the workers' durations, and the data
-// requests each batch of BatchSize devices causes (its raw part's PUT, the transform's GET of it
-// and PUT of its processed part, and the SQS send, receive and delete of the part's one event,
-// received ten at a time), spread over its devices. A batch with failed devices also writes a
-// failed part: not counted, as failures are a few percent of the batches at most.
+// expected groups and devices, the vendor latency for the workers' durations, and what each
+// batch of BatchSize devices causes downstream, shared by its devices: its raw part's PUT, the
+// part's S3 event (free), the SQS send, receive and delete of the event (received ten at a
+// time), and the transform's invocation, GET of the part and PUT of its processed part. A batch
+// with failed devices also writes a failed part: not counted, as failures are a few percent of
+// the batches at most.
 func (r *OfflineRun) CostOptions() cost.Options { return CostOptionsFor(r.Config) }
 
 // CostOptionsFor sizes the cost model from the stage's settings (see OfflineRun.CostOptions);
@@ -96,7 +98,9 @@ func CostOptionsFor(c *Config) cost.Options {
 	}
 	lat := c.VendorLatency
 	perItem := lat / time.Duration(c.BatchConcurrency)
-	batch := float64(max(c.BatchSize, 1))
+	// Raw objects per device: one part per batch (functions/pipeline). Each raw part is one S3
+	// event, SQS message and transform record, whose GET and processed PUT follow it.
+	objects := 1 / float64(max(c.BatchSize, 1))
 	return cost.Options{Workloads: map[string]cost.Workload{
 		WorkflowName: {
 			Items:    c.ExpectedDevices,
@@ -112,7 +116,57 @@ func CostOptionsFor(c *Config) cost.Options {
 				"Fetch":              60 * time.Millisecond, // with the part's PUT
 			},
 			PerItemDurations: map[string]time.Duration{"Fetch": perItem},
-			PerItem:          cost.PerItem{S3Puts: 2 / batch, S3Gets: 1 / batch, SQSRequests: (1 + 2.0/10) / batch},
+			// Each raw object's S3 event (free) becomes one SQS message, sent by EventBridge,
+			// received and deleted in batches of the subscription's size.
+			PerItem: cost.PerItem{S3Puts: 2 * objects, S3Gets: objects, SQSRequests: objects * (1 + 2.0/queue.DefaultBatchSize), S3Events: objects,
+				// A device's log lines (the fetch's and the transform's), and its share of
+				// each fetch batch's and each transform batch's own lines.
+				LogBytes: fetchLogBytesPerDevice + transformLogBytesPerRecord +
+					fetchLogBytesPerBatch/float64(c.BatchSize) + transformLogBytesPerBatch*objects/queue.DefaultBatchSize,
+				// X-Ray (active on every worker and on the workflow): at most a trace per
+				// transform invocation and per batch's child execution, read as traces of their
+				// own (the conservative reading; the run itself is one more).
+				Traces: objects/queue.DefaultBatchSize + 1/float64(c.BatchSize)},
+			// The transform, outside the workflow: one invocation per full SQS batch (the
+			// best case: messages that arrive slower than the subscription polls come one per
+			// invocation), its records read and written sqsbatch.DefaultConcurrency (10) at
+			// once, so a batch lasts about one GET and one PUT (transformBatch) plus each
+			// record's CPU at the function's memory.
+			Consumers: []cost.Consumer{{
+				Name: TransformName, InvocationsPerItem: objects / queue.DefaultBatchSize,
+				Duration: transformBatch, PerItemDuration: atMemory(transformCPUPerRecord, transformMemoryMB),
+			}},
 		},
 	}}
 }
+
+// transformBatch is the wall time of one transform invocation beyond its devices' CPU: a GET and
+// a PUT of about 10 ms each, its ten SQS records (raw parts) at once.
+const transformBatch = 20 * time.Millisecond
+
+// transformCPUPerRecord is the CPU time one device's raw record (about 3 KB) takes the transform
+// on a full core: 0.87 ms per record in an SQS batch of 100, against a batch of 1 (make
+// bench-memory, medians of 5 processes, 2026-12-03, measured on per-device objects; a line of a
+// part is the same decoding and summary).
+const transformCPUPerRecord = 870 * time.Microsecond
+
+// atMemory is how long cpu of CPU time lasts at memoryMB: Lambda gives a function a share of a
+// vCPU in proportion to its memory, a whole one at 1,769 MB
+// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+func atMemory(cpu time.Duration, memoryMB int) time.Duration {
+	return time.Duration(float64(cpu) * fullVCPUMemoryMB / float64(min(memoryMB, fullVCPUMemoryMB)))
+}
+
+// fullVCPUMemoryMB is the memory at which a function has one whole vCPU.
+const fullVCPUMemoryMB = 1769
+
+// The bytes of log the handlers write at LOG_LEVEL INFO (the stages' level; Lambda's own
+// START/END/REPORT lines are off: the workers' system log level is WARN), measured by make
+// bench-memory (2026-12-03): the fetch writes a line of about 281 bytes a device and 1,071 bytes
+// a batch; the transform a line of about 336 bytes a record and 632 bytes a batch.
+const (
+	fetchLogBytesPerDevice     = 281
+	fetchLogBytesPerBatch      = 1071
+	transformLogBytesPerRecord = 336
+	transformLogBytesPerBatch  = 632
+)

@@ -167,6 +167,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 			Stage:             st,
 			Package:           "./functions/" + s.name,
 			Timeout:           s.timeout,
+			MemoryMB:          memoryMB[s.name],
 			Environment:       env,
 			EnvironmentInputs: data,
 			Statements:        stmts,
@@ -277,6 +278,37 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 	}
 	return p, nil
 }
+
+// The workers' memory, chosen from what `make bench-memory` measures of each handler (peak RSS
+// and CPU time per item, run as its built binary: README, "What a handler costs"). Lambda gives a
+// function CPU in proportion to its memory (1,769 MB is one vCPU, 128 MB about 7% of one) and
+// bills memory x duration, so more memory pays only where CPU, not waiting, sets the duration,
+// and only up to where waiting takes over again.
+const (
+	// vendorMemoryMB: the fetch peaks at 23 MB for a batch of 500 devices, 10 at once, and takes
+	// 0.73 ms of CPU a device. It is IO-bound: each invocation waits on the vendor, paced to its
+	// share of the vendor's rate (prod: 100/s over 2 reserved invocations, about 48 calls/s:
+	// 35 ms of CPU a second, half of the 72 ms a second 128 MB gives), so a larger size would
+	// bill more GB-seconds for the same wait. Raise it when one invocation's calls per second x
+	// 0.73 ms come near memory/1,769 of a second.
+	vendorMemoryMB = 128
+	// mergeMemoryMB: the merge holds the day's devices in memory: 27 MB at 1,000 devices, 30 MB
+	// at 20,000, 55 to 64 MB at 100,000 (0.3 to 0.4 KB a device), 3 to 5 us of CPU a device.
+	// 128 MB holds a day of about 200,000 devices; a stage expecting more needs about 64 MB +
+	// 0.4 KB a device (a million: 512 MB). Both stages expect 1,000.
+	mergeMemoryMB = 128
+	// transformMemoryMB: 25 to 27 MB for an SQS batch of 10 to 100 raw objects (3 KB each, 10
+	// at once), 0.87 ms of CPU a record: at 128 MB a batch of 10 is CPU-bound (about 120 ms of
+	// CPU share against 20 ms of S3 waits), and CPU-bound work costs about the same GB-seconds
+	// at any size up to where the waits dominate (about 770 MB here): a larger size would only be
+	// faster, and the transform answers to a queue, not to a user. Its memory also bounds the
+	// raw object it accepts (pipeline.TransformObjectCap: 838 KB at 128 MB): objects written per
+	// batch (about 3 KB a device) need it measured again.
+	transformMemoryMB = 128
+)
+
+// memoryMB is each worker's memory, by name.
+var memoryMB = map[string]int{VendorName: vendorMemoryMB, MergeName: mergeMemoryMB, TransformName: transformMemoryMB}
 
 // HandlerWidgets are the dashboard's graphs of the handlers' embedded-format metrics
 // (functions/pipeline), each with the exact dimension set the handler emits it with.

@@ -3,6 +3,7 @@ package diff
 import (
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,13 +140,90 @@ var cases = []struct {
 			c.Run.Total -= 0.00012
 			c.Month.Total -= 0.0036
 			c.PerMillionItems.Total -= 0.12
+			// Per million items: 100,000 fewer of each. The base's cost.json predates the
+			// items, so both sides are itemised from their usage and prices.
+			u := c.PerMillionItems.Usage
+			u["expressRequests"] = u["expressRequests"].(float64) - 100000
+			vendor := u["lambda"].([]any)[1].(map[string]any)
+			vendor["invocations"] = vendor["invocations"].(float64) - 100000
 		},
 		check: func(t *testing.T, d *Diff) {
 			if len(d.StateMachines) != 1 || strings.Join(d.StateMachines[0].ChangedStates, ",") != "FetchAll" {
 				t.Errorf("state machines %+v", d.StateMachines)
 			}
 			if len(d.Cost) != 1 || d.Cost[0].Delta.PerRun >= 0 {
-				t.Errorf("cost %+v", d.Cost)
+				t.Fatalf("cost %+v", d.Cost)
+			}
+			deltas := map[string]float64{}
+			for _, it := range d.Cost[0].Items {
+				deltas[it.Item] = it.Delta
+			}
+			// 100,000 x $0.000001 and 100,000 x $0.0000002; nothing else moves.
+			if len(deltas) != 10 || !near(deltas["expressRequests"], -0.1) || !near(deltas["lambdaRequests:vendor"], -0.02) ||
+				deltas["s3Put"] != 0 || deltas["lambdaGBSeconds:vendor"] != 0 {
+				t.Errorf("item deltas %v", deltas)
+			}
+			if d.Cost[0].LargestBefore != "s3Put" || d.Cost[0].LargestAfter != "s3Put" {
+				t.Errorf("largest %q, %q", d.Cost[0].LargestBefore, d.Cost[0].LargestAfter)
+			}
+		},
+	},
+	{
+		// The fetch writes one raw object per batch of 25 devices and the transform one
+		// processed object per raw object: the head's cost.json itemises (as the cost model now
+		// writes it), the base's predates the items.
+		name: "objects-per-batch",
+		craft: func(t testing.TB, p *Plan) {
+			c := &p.Cost[0]
+			items := itemsOf(c)
+			for i := range items {
+				it := &items[i]
+				switch it.Key() {
+				case "s3Put": // 2 per 25 devices, and the ResultWriter's 4, at $0.000005
+					it.Count, it.Cost = 80004, 0.40002
+				case "s3Get": // at $0.0000004
+					it.Count, it.Cost = 40001, 0.016
+				case "sqsRequests": // a message per raw object, received and deleted in tens
+					it.Count, it.Cost = 48000, 0.0192
+				case "s3Events":
+					it.Count = 40000
+				}
+			}
+			// The transform, now priced: 40,000 invocations of 150 ms at 128 MB arm64.
+			items = append(items,
+				CostItem{Name: "lambdaRequests", Function: "transform", Section: "orchestration", Count: 40000, Cost: 0.008},
+				CostItem{Name: "lambdaGBSeconds", Function: "transform", Section: "compute", Count: 750, Cost: 0.01})
+			total := 0.0
+			for _, it := range items {
+				total += it.Cost
+			}
+			c.PerMillionItems.Items, c.PerMillionItems.Total = items, round6(total)
+		},
+		check: func(t *testing.T, d *Diff) {
+			if len(d.Cost) != 1 {
+				t.Fatalf("cost %+v", d.Cost)
+			}
+			c := d.Cost[0]
+			byItem := map[string]CostItemChange{}
+			for _, it := range c.Items {
+				byItem[it.Item] = it
+			}
+			put := byItem["s3Put"]
+			if put.Before.Count != 2000004 || put.After.Count != 80004 || !near(put.Delta, 0.40002-10.00002) {
+				t.Errorf("s3Put %+v", put)
+			}
+			if tr := byItem["lambdaRequests:transform"]; tr.Before.Count != 0 || tr.After.Count != 40000 || !near(tr.Delta, 0.008) {
+				t.Errorf("transform requests %+v", tr)
+			}
+			if ev := byItem["s3Events"]; ev.After.Count != 40000 || ev.After.Cost != 0 {
+				t.Errorf("s3 events %+v", ev)
+			}
+			// Sorted by the cost after: state transitions ($5.00) now lead, S3 PUTs ($0.40) follow.
+			if c.Items[0].Item != "stateTransitions" || c.LargestBefore != "s3Put" || c.LargestAfter != "stateTransitions" {
+				t.Errorf("first %s, largest %q -> %q", c.Items[0].Item, c.LargestBefore, c.LargestAfter)
+			}
+			if !near(c.Delta.PerMillionItems, c.After.PerMillionItems-c.Before.PerMillionItems) || c.Delta.PerMillionItems > -10 {
+				t.Errorf("per million %+v", c)
 			}
 		},
 	},
@@ -473,5 +551,71 @@ func BenchmarkCompare(b *testing.B) {
 	for range b.N {
 		d := Compare(base, head, Options{})
 		_ = d.Markdown()
+	}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// TestItemsFromUsageAgreeWithTheCostModel: a cost.json written before the items is itemised from
+// its usage and prices; on components/cost's reviewed golden file, which has both, that gives
+// the items the cost model wrote, every scope of every state machine.
+func TestItemsFromUsageAgreeWithTheCostModel(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "cost", "testdata", "cost.golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Prices        map[string]float64 `json:"prices"`
+		StateMachines []struct {
+			Name            string               `json:"name"`
+			Run             costScope            `json:"run"`
+			Month           *costScope           `json:"month"`
+			PerMillionItems costScope            `json:"perMillionItems"`
+			Naive           map[string]costScope `json:"naive"`
+		} `json:"stateMachines"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, sm := range f.StateMachines {
+		scopes := map[string]costScope{"run": sm.Run, "perMillionItems": sm.PerMillionItems}
+		if sm.Month != nil {
+			scopes["month"] = *sm.Month
+		}
+		for name, sc := range scopes {
+			want := map[string]CostItem{}
+			for _, it := range sc.Items {
+				want[it.Key()] = it
+			}
+			old := sc
+			old.Items = nil
+			got := itemsOf(&Cost{PerMillionItems: &old, Prices: f.Prices})
+			if len(got) != len(want) || len(want) == 0 {
+				t.Errorf("%s %s: %d items from usage, %d in the file", sm.Name, name, len(got), len(want))
+			}
+			for _, g := range got {
+				w, ok := want[g.Key()]
+				if !ok || w.Section != g.Section || !near(w.Count, g.Count) || math.Abs(w.Cost-g.Cost) > 1e-6 {
+					t.Errorf("%s %s: %s from usage %+v, in the file %+v", sm.Name, name, g.Key(), g, w)
+				}
+			}
+			checked++
+		}
+	}
+	if checked < 3 {
+		t.Errorf("checked %d scopes", checked)
+	}
+}
+
+// TestItemsOfAnEmptyScope: a cost.json scope without items or usage has nothing to itemise but
+// its zero counts, and reading it does not fail.
+func TestItemsOfAnEmptyScope(t *testing.T) {
+	for _, c := range []*Cost{nil, {}, {PerMillionItems: &costScope{}}, {PerMillionItems: &costScope{Usage: map[string]any{"lambda": "not a list"}}}} {
+		for _, it := range itemsOf(c) {
+			if it.Count != 0 || it.Cost != 0 {
+				t.Errorf("%+v: item %+v", c, it)
+			}
+		}
 	}
 }

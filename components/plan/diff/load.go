@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Plan is what one plan of a stage wrote (see ARCHITECTURE.md's contracts): every artefact the
+// Plan is what one plan of a stage wrote (see the README's make plan): every artefact the
 // diff reads, each empty when its file is missing.
 type Plan struct {
 	// Resources are resources.json's entries.
@@ -58,17 +58,47 @@ type Schedule struct {
 	Next       []string `json:"next,omitempty"`
 }
 
-// Cost is one state machine's entry of cost.json, the totals the diff compares.
+// Cost is one state machine's entry of cost.json: the totals the diff compares, and the
+// itemised cost per million items.
 type Cost struct {
 	Name            string     `json:"name"`
 	RunsPerMonth    float64    `json:"runsPerMonth"`
 	Run             costTotal  `json:"run"`
 	Month           costTotal  `json:"month"`
-	PerMillionItems *costTotal `json:"perMillionItems"`
+	PerMillionItems *costScope `json:"perMillionItems"`
+	// Prices are cost.json's prices by name (the file's, not the state machine's), to itemise
+	// a cost.json written before it listed items.
+	Prices map[string]float64 `json:"-"`
 }
 
 type costTotal struct {
 	Total float64 `json:"total"`
+}
+
+// costScope is a scope of cost.json with its items, or, in a file written before the items, the
+// usage they are rebuilt from (itemsOf).
+type costScope struct {
+	Total float64        `json:"total"`
+	Items []CostItem     `json:"items"`
+	Usage map[string]any `json:"usage"`
+}
+
+// CostItem is one request type of a cost.json scope, as components/cost writes it (the diff
+// reads the file, not the package, and stays free of the Pulumi SDK).
+type CostItem struct {
+	Name     string  `json:"name"`
+	Function string  `json:"function,omitempty"`
+	Section  string  `json:"section"`
+	Count    float64 `json:"count"`
+	Cost     float64 `json:"cost"`
+}
+
+// Key names the item in its scope: Name, or Name:Function for a Lambda item.
+func (i CostItem) Key() string {
+	if i.Function == "" {
+		return i.Name
+	}
+	return i.Name + ":" + i.Function
 }
 
 // Budget is one entry of budgets.json: a downstream's limits, the shares its workers draw and
@@ -105,11 +135,15 @@ func Load(dir string) (*Plan, error) {
 	}
 	read("schedules.json", &sch)
 	p.Schedules = sch.Schedules
-	var cost struct {
-		StateMachines []Cost `json:"stateMachines"`
+	var costs struct {
+		Prices        map[string]float64 `json:"prices"`
+		StateMachines []Cost             `json:"stateMachines"`
 	}
-	read("cost.json", &cost)
-	p.Cost = cost.StateMachines
+	read("cost.json", &costs)
+	p.Cost = costs.StateMachines
+	for i := range p.Cost {
+		p.Cost[i].Prices = costs.Prices
+	}
 	var bud struct {
 		Budgets []Budget `json:"budgets"`
 	}

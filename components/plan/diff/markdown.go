@@ -298,6 +298,43 @@ func (d *Diff) writeCost(b *strings.Builder) {
 			deltaCell(c.Before.PerMonth, c.Delta.PerMonth), deltaCell(c.Before.PerMillionItems, c.Delta.PerMillionItems))
 	}
 	b.WriteString("\n")
+	for _, c := range d.Cost {
+		if len(c.Items) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "%s per million items, by request type (largest before: %s; after: %s):\n\n", code(c.Name, 80), orNone(c.LargestBefore), orNone(c.LargestAfter))
+		b.WriteString("| request type | section | count before | count after | cost before | cost after | difference |\n|---|---|---|---|---|---|---|\n")
+		for _, it := range c.Items {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", code(it.Item, 80), it.Section, count(it.Before.Count), count(it.After.Count),
+				usd(it.Before.Cost), usd(it.After.Cost), deltaCell(it.Before.Cost, it.Delta))
+		}
+		b.WriteString("\n")
+	}
+}
+
+func orNone(key string) string {
+	if key == "" {
+		return "none"
+	}
+	return "`" + key + "`"
+}
+
+// count writes a usage count with thousands separators, to at most 3 decimals.
+func count(v float64) string {
+	s := strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	neg := strings.HasPrefix(whole, "-")
+	whole = strings.TrimPrefix(whole, "-")
+	for i := len(whole) - 3; i > 0; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	if neg {
+		whole = "−" + whole
+	}
+	if frac != "" {
+		return whole + "." + frac
+	}
+	return whole
 }
 
 func budgetCells(x *Budget) string {

@@ -18,45 +18,6 @@ func compareSchedules(base, head *Plan) []ScheduleChange {
 		func(n string, x, y *Schedule) ScheduleChange { return ScheduleChange{Name: n, Before: x, After: y} })
 }
 
-// CostChange is a state machine whose cost changed: per run, per month and per million items,
-// before, after and the difference (after minus before; a state machine added or removed
-// counts as costing zero on the other side).
-type CostChange struct {
-	Name   string      `json:"name"`
-	Before CostFigures `json:"before"`
-	After  CostFigures `json:"after"`
-	Delta  CostFigures `json:"delta"`
-}
-
-// CostFigures are a state machine's cost in USD. PerMillionItems is zero when the plan does not
-// give it.
-type CostFigures struct {
-	PerRun          float64 `json:"perRun"`
-	PerMonth        float64 `json:"perMonth"`
-	PerMillionItems float64 `json:"perMillionItems"`
-}
-
-func figures(c *Cost) CostFigures {
-	if c == nil {
-		return CostFigures{}
-	}
-	f := CostFigures{PerRun: c.Run.Total, PerMonth: c.Month.Total}
-	if c.PerMillionItems != nil {
-		f.PerMillionItems = c.PerMillionItems.Total
-	}
-	return f
-}
-
-func compareCost(base, head *Plan) []CostChange {
-	return changes(base.Cost, head.Cost, func(x *Cost) string { return x.Name },
-		func(x, y *Cost) bool { return figures(x) == figures(y) },
-		func(n string, b, h *Cost) CostChange {
-			x, y := figures(b), figures(h)
-			return CostChange{Name: n, Before: x, After: y, Delta: CostFigures{
-				PerRun: y.PerRun - x.PerRun, PerMonth: y.PerMonth - x.PerMonth, PerMillionItems: y.PerMillionItems - x.PerMillionItems}}
-		})
-}
-
 // BudgetChange is a budget added, removed, or whose limits, shares or users changed.
 type BudgetChange = Change[Budget]
 

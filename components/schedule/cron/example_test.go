@@ -3,6 +3,7 @@ package cron_test
 import (
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/skeinhq/skein/components/schedule/cron"
@@ -11,8 +12,7 @@ import (
 func ExampleParse() {
 	e, err := cron.Parse("cron(0 18 ? * mon-fri *)")
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	fmt.Println(e.Kind(), e)
 
@@ -46,8 +46,7 @@ func ExampleParse_errors() {
 func ExampleExpression_Next_daylightSaving() {
 	loc, err := cron.LoadLocation("America/New_York")
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	e, _ := cron.Parse("cron(30 2 * * ? *)")
 	at := time.Date(2026, 3, 7, 12, 0, 0, 0, loc)

@@ -115,7 +115,7 @@ func (c *cronSpec) dayMask(y, m int) uint64 {
 		case domNearest:
 			d := c.domArg
 			if d > n {
-				// No day n this month: like a plain day-of-month n, nothing fires (see doc.go).
+				// No day n this month: like a plain day-of-month n, nothing fires (docs/design/cron.md).
 				return 0
 			}
 			switch weekdayOf(y, m, d) {

@@ -6,10 +6,12 @@
 //
 // Use: in TestMain call Serve(handlers) first (it only acts in the child process), then in a
 // test call Invoke(t, "name", payload). InvokeCommand runs a built handler binary instead, and
-// Start does so in an environment of its own and times the start (BenchmarkHandlerStartup).
+// Start does so in an environment of its own and times the start (BenchmarkHandlerStartup);
+// Measure reads the process's peak memory and CPU time (BenchmarkHandlerMemory).
 package lambdatest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,9 +21,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,7 +68,7 @@ func Invoke(t testing.TB, name string, payload []byte, timeout time.Duration) Re
 // posted back. stdout, when not nil, receives the process's standard output (its logs).
 func InvokeCommand(t testing.TB, argv, env []string, payload []byte, timeout time.Duration, stdout io.Writer) Result {
 	t.Helper()
-	r, _, err := run(argv, append(os.Environ(), env...), payload, timeout, stdout)
+	r, _, _, err := run(argv, append(os.Environ(), env...), payload, timeout, stdout)
 	if err != nil {
 		t.Fatalf("lambdatest: %v", err)
 	}
@@ -79,16 +83,48 @@ type Timing struct {
 	Served time.Duration
 }
 
+// Usage is what a runtime process used over its life, from the kernel's accounting of the
+// ended child (getrusage): the Max Memory Used and the CPU that Lambda's REPORT line and
+// billing reflect.
+type Usage struct {
+	// MaxRSS is the process's peak resident set size, in bytes.
+	MaxRSS int64
+	// CPU is its user plus system CPU time.
+	CPU time.Duration
+	// LogBytes and LogLines are what it wrote to standard output: the log CloudWatch Logs
+	// ingests (and bills by the byte) in AWS.
+	LogBytes, LogLines int64
+}
+
+// Measure is Start, returning what the process used (its start included) instead of how long
+// it took.
+func Measure(argv, env []string, payload []byte, timeout time.Duration) (Result, Usage, error) {
+	var out counter
+	r, _, u, err := run(argv, env, payload, timeout, &out)
+	u.LogBytes, u.LogLines = out.bytes, out.lines
+	return r, u, err
+}
+
+// counter counts the bytes and lines written to it.
+type counter struct{ bytes, lines int64 }
+
+func (c *counter) Write(p []byte) (int, error) {
+	c.bytes += int64(len(p))
+	c.lines += int64(bytes.Count(p, []byte("\n")))
+	return len(p), nil
+}
+
 // Start runs argv as a Lambda runtime with exactly env (nothing inherited: Lambda's environment
 // holds only what it sets and what the function configures), sends it one invocation of payload
 // and returns what it posted back and how long that took. The process is killed once it has
 // answered; an error says why it did not.
 func Start(argv, env []string, payload []byte, timeout time.Duration) (Result, Timing, error) {
-	return run(argv, env, payload, timeout, nil)
+	r, t, _, err := run(argv, env, payload, timeout, nil)
+	return r, t, err
 }
 
-// run is Start with stdout.
-func run(argv, env []string, payload []byte, timeout time.Duration, stdout io.Writer) (Result, Timing, error) {
+// run is Start with stdout, returning the process's usage too.
+func run(argv, env []string, payload []byte, timeout time.Duration, stdout io.Writer) (Result, Timing, Usage, error) {
 	name := filepath.Base(argv[0])
 	type answer struct {
 		r  Result
@@ -136,7 +172,7 @@ func run(argv, env []string, payload []byte, timeout time.Duration, stdout io.Wr
 	cmd.Stderr = &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return Result{}, Timing{}, fmt.Errorf("starting the runtime: %w", err)
+		return Result{}, Timing{}, Usage{}, fmt.Errorf("starting the runtime: %w", err)
 	}
 	exited := make(chan error, 1)
 	defer func() { _ = cmd.Process.Kill() }()
@@ -145,10 +181,22 @@ func run(argv, env []string, payload []byte, timeout time.Duration, stdout io.Wr
 	case a := <-done:
 		_ = cmd.Process.Kill()
 		<-exited //nolint:errcheck // Wait's error is expected (the process was just killed) and `_ = <-exited` trips staticcheck S1005; this waits so the output is copied in full before Wait returns
-		return a.r, Timing{Ready: time.Unix(0, ready.Load()).Sub(start), Served: a.at.Sub(start)}, nil
+		return a.r, Timing{Ready: time.Unix(0, ready.Load()).Sub(start), Served: a.at.Sub(start)}, usageOf(cmd.ProcessState), nil
 	case err := <-exited:
-		return Result{}, Timing{}, fmt.Errorf("the runtime exited before answering: %v\n%s", err, stderr.String())
+		return Result{}, Timing{}, Usage{}, fmt.Errorf("the runtime exited before answering: %v\n%s", err, stderr.String())
 	case <-ctx.Done():
-		return Result{}, Timing{}, fmt.Errorf("no answer from the runtime\n%s", stderr.String())
+		return Result{}, Timing{}, Usage{}, fmt.Errorf("no answer from the runtime\n%s", stderr.String())
 	}
+}
+
+// usageOf reads an ended process's usage; MaxRSS is 0 where the platform does not report it.
+func usageOf(ps *os.ProcessState) Usage {
+	u := Usage{CPU: ps.UserTime() + ps.SystemTime()}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		u.MaxRSS = int64(ru.Maxrss) * 1024 // Linux reports kilobytes
+		if runtime.GOOS == "darwin" {
+			u.MaxRSS = int64(ru.Maxrss) // macOS reports bytes
+		}
+	}
+	return u
 }

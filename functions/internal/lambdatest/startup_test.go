@@ -1,11 +1,6 @@
 package lambdatest_test
 
 import (
-	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/skeinhq/skein/components/s3local"
 	"github.com/skeinhq/skein/functions/internal/lambdatest"
 	"github.com/skeinhq/skein/functions/pipeline"
 	"github.com/skeinhq/skein/functions/vendorapi"
@@ -95,92 +88,23 @@ type fixture struct {
 	payloads map[string][]byte
 }
 
-const (
-	tokenParam = "/skein/bench/vendor-token"
-	token      = "bench-token"
-	date       = "2026-11-23"
-)
-
-// startFixture starts the vendor, SSM and S3 stand-ins, and stores what merge-manifests and
-// transform read (a group manifest, a raw object) by running the pipeline's handlers in-process.
+// startFixture starts the local world (2 groups of 3 devices) and builds one small invocation of
+// every handler from it.
 func startFixture(b *testing.B) fixture {
-	v, err := vendortest.Start(vendortest.Options{Latency: -1, Token: token, Groups: 2, DevicesPerGroup: 3})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = v.Close() })
-	s3srv, err := s3local.Start("data")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s3srv.Close() })
-	ssm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in struct {
-			Name           string
-			WithDecryption bool
-		}
-		body, _ := io.ReadAll(r.Body)
-		_ = json.Unmarshal(body, &in)
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		if in.Name != tokenParam || !in.WithDecryption {
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `{"__type":"ParameterNotFound","message":"no such parameter"}`)
-			return
-		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": in.Name, "Type": "SecureString", "Value": token, "Version": 1}})
-	}))
-	b.Cleanup(ssm.Close)
-
-	ctx := context.Background()
-	vc, err := vendorapi.New(vendorapi.Config{BaseURL: v.URL, Token: token})
-	if err != nil {
-		b.Fatal(err)
-	}
-	group := vendorapi.Group{ID: "g0001", Name: "Group 1"}
-	listed, err := (&pipeline.ListDevices{Vendor: vc, Store: s3srv.Client(), Bucket: "data"}).Handle(ctx, pipeline.ListDevicesInput{Group: group, Date: date})
-	if err != nil {
-		b.Fatal(err)
-	}
-	item := pipeline.Item{Date: date, Group: "g0001", Device: "g0001-d0001"}
-	fetch := pipeline.FetchInput{Items: []pipeline.Item{item}, BatchInput: pipeline.BatchInput{ExecutionID: "bench"}}
-	if _, err := (&pipeline.FetchMetrics{Vendor: vc, Store: s3srv.Client(), Bucket: "data"}).Handle(ctx, fetch); err != nil {
-		b.Fatal(err)
-	}
-	created, err := json.Marshal(events.EventBridgeEvent{Version: "0", ID: "e-1", DetailType: "Object Created", Source: "aws.s3",
-		AccountID: "123456789012", Time: time.Date(2026, 11, 23, 2, 5, 0, 0, time.UTC), Region: "us-east-1",
-		Detail: json.RawMessage(`{"bucket":{"name":"data"},"object":{"key":"` + pipeline.RawPart(date, []pipeline.Item{item}) + `","size":1}}`)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	sqs := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-1", Body: string(created), EventSource: "aws:sqs"}}}
-
-	must := func(v any) []byte {
-		out, err := json.Marshal(v)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return out
-	}
+	w := startWorld(b, 2, 3)
+	fetch := fetchInput(1)
+	merge := w.mergeInput(b, 1)
+	transform := w.transformInput(b, 1)
 	return fixture{
-		// What Lambda sets for a provided.al2023 function (the credentials are the role's), and
-		// the function's configuration.
-		env: []string{
-			"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_LAMBDA_FUNCTION_NAME=bench",
-			"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
-			"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand", "AWS_ACCESS_KEY_ID=ASIAEXAMPLE",
-			"AWS_SECRET_ACCESS_KEY=secret", "AWS_SESSION_TOKEN=session", "TZ=:UTC", "LANG=en_US.UTF-8",
-			"LAMBDA_TASK_ROOT=/var/task", "PATH=/usr/local/bin:/usr/bin:/bin",
-			"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SSM=" + ssm.URL, "S3_USE_PATH_STYLE=true",
-			"DATA_BUCKET=data", "VENDOR_URL=" + v.URL, "VENDOR_TOKEN_PARAM=" + tokenParam, "LOG_LEVEL=INFO",
-		},
+		env: w.env,
 		payloads: map[string][]byte{
-			"list-groups":     must(pipeline.RunInput{Date: date}),
-			"list-devices":    must(pipeline.ListDevicesInput{Group: group, Date: date}),
-			"merge-manifests": must(pipeline.MergeInput{Date: date, Groups: []pipeline.ListDevicesOutput{*listed}}),
-			"fetch-metrics":   must(fetch),
-			"transform":       must(sqs),
+			"list-groups":     mustJSON(b, pipeline.RunInput{Date: date}),
+			"list-devices":    mustJSON(b, pipeline.ListDevicesInput{Group: vendorapi.Group{ID: vendortest.GroupID(0), Name: "Group 1"}, Date: date}),
+			"merge-manifests": mustJSON(b, merge),
+			"fetch-metrics":   mustJSON(b, fetch),
+			"transform":       mustJSON(b, transform),
 			// The vendor worker's most frequent operation.
-			"vendor": must(pipeline.Request{Op: pipeline.OpFetchMetrics, Input: must(fetch)}),
+			"vendor": mustJSON(b, pipeline.Request{Op: pipeline.OpFetchMetrics, Input: mustJSON(b, fetch)}),
 		},
 	}
 }

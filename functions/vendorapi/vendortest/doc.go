@@ -1,4 +1,4 @@
-// Package vendortest is a fake of the monitoring vendor's API (see package vendor for the
+// Package vendortest is a fake of the monitoring vendor's API (see package vendorapi for the
 // endpoints) for tests and for `make local`: deterministic groups, devices and metrics, fixed
 // latency with optional jitter, a concurrency limit and a rate limit (a sliding window: at most
 // RateLimit calls started in any RateWindow) above which it answers 429 with Retry-After,

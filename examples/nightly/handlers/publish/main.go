@@ -2,21 +2,11 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"example.com/nightly/handlers/internal/report"
 )
 
 func main() {
-	s3c, bucket, err := report.Client(context.Background())
-	if err != nil {
-		slog.Error("start-up failed", "error", err)
-		os.Exit(1)
-	}
-	h := &report.Publish{S3: s3c, Bucket: bucket}
-	lambda.Start(h.Handle)
+	report.Main(func(c *s3.Client, bucket string) any { return (&report.Publish{S3: c, Bucket: bucket}).Handle })
 }

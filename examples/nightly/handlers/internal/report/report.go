@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -141,7 +140,7 @@ func (h *Ingest) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 func put(ctx context.Context, p Putter, bucket, key string, body []byte) error {
 	_, err := p.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(bucket), Key: aws.String(key),
-		Body: io.NopCloser(bytes.NewReader(body)), ContentType: aws.String("application/json"),
+		Body: bytes.NewReader(body), ContentType: aws.String("application/json"),
 		ContentLength: aws.Int64(int64(len(body))),
 	})
 	return err
