@@ -144,11 +144,11 @@ func CostOptionsFor(c *Config) cost.Options {
 // a PUT of about 10 ms each, its ten SQS records (raw parts) at once.
 const transformBatch = 20 * time.Millisecond
 
-// transformCPUPerRecord is the CPU time one device's raw record (about 3 KB) takes the transform
-// on a full core: 0.87 ms per record in an SQS batch of 100, against a batch of 1 (make
-// bench-memory, medians of 5 processes, 2026-12-03, measured on per-device objects; a line of a
-// part is the same decoding and summary).
-const transformCPUPerRecord = 870 * time.Microsecond
+// transformCPUPerRecord is the CPU time one device's raw record (a line of about 3 KB of a raw
+// part) takes the transform on a full core: 0.12 ms a device in a part of 100, against a part of
+// 1 (make bench-memory, medians of 5 processes, load average 5.5, 2026-12-03). It was 0.87 ms
+// a device when each device was its own object, its own SQS record, GET and PUT.
+const transformCPUPerRecord = 120 * time.Microsecond
 
 // atMemory is how long cpu of CPU time lasts at memoryMB: Lambda gives a function a share of a
 // vCPU in proportion to its memory, a whole one at 1,769 MB

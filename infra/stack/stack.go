@@ -297,13 +297,14 @@ const (
 	// 128 MB holds a day of about 200,000 devices; a stage expecting more needs about 64 MB +
 	// 0.4 KB a device (a million: 512 MB). Both stages expect 1,000.
 	mergeMemoryMB = 128
-	// transformMemoryMB: 25 to 27 MB for an SQS batch of 10 to 100 raw objects (3 KB each, 10
-	// at once), 0.87 ms of CPU a record: at 128 MB a batch of 10 is CPU-bound (about 120 ms of
-	// CPU share against 20 ms of S3 waits), and CPU-bound work costs about the same GB-seconds
-	// at any size up to where the waits dominate (about 770 MB here): a larger size would only be
-	// faster, and the transform answers to a queue, not to a user. Its memory also bounds the
-	// raw object it accepts (pipeline.TransformObjectCap: 838 KB at 128 MB): objects written per
-	// batch (about 3 KB a device) need it measured again.
+	// transformMemoryMB: 19 to 22 MB for a raw part of 10 to 100 devices (3 KB each), 0.12 ms of
+	// CPU a device (it was 25 to 27 MB and 0.87 ms a record with one object per device): an SQS
+	// batch of 10 parts of 500 devices is about 600 ms of CPU, so at 128 MB the transform is
+	// CPU-bound, and CPU-bound work costs about the same GB-seconds at any size up to where the
+	// waits dominate: a larger size would only be faster, and the transform answers to a queue,
+	// not to a user. Its memory also bounds each raw record it reads (a line of a part:
+	// pipeline.TransformObjectCap, 838 KB at 128 MB, 10 parts at once), and holds each part's
+	// processed lines (about 0.6 KB a device) until its PUT.
 	transformMemoryMB = 128
 )
 
