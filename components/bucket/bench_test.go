@@ -13,7 +13,7 @@ import (
 func BenchmarkNewBucket(b *testing.B) {
 	for b.Loop() {
 		_, err := plan.Run(func(ctx *pulumi.Context) error {
-			bk, err := NewBucket(ctx, "raw", &BucketArgs{Encryption: SSEKMS, Expirations: []Expiration{{Prefix: "tmp/", Days: 1}}})
+			bk, err := NewBucket(ctx, "raw", &BucketArgs{Encryption: SseKms, Expirations: []Expiration{{Prefix: "tmp/", Days: 1}}})
 			if err != nil {
 				return err
 			}
@@ -31,7 +31,7 @@ func BenchmarkNewBucket(b *testing.B) {
 
 // BenchmarkValidate is the cost of checking a bucket's arguments, 100 expirations included.
 func BenchmarkValidate(b *testing.B) {
-	a := withDefaults("raw", &BucketArgs{Name: "acme-raw-data", Expirations: manyExpirations(100)}, nil)
+	a := BucketArgs{Name: "acme-raw-data", Expirations: manyExpirations(100)}.withDefaults("raw", nil)
 	for b.Loop() {
 		if err := validate("raw", a); err != nil {
 			b.Fatal(err)

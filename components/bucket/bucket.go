@@ -1,6 +1,7 @@
 package bucket
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/stage"
 )
@@ -24,11 +26,11 @@ type Encryption string
 
 // Encryptions.
 const (
-	// SSES3 is server-side encryption with S3 managed keys (AES256). The default.
-	SSES3 Encryption = "SSE-S3"
-	// SSEKMS is server-side encryption with a KMS key and an S3 Bucket Key, which cuts KMS requests
+	// SseS3 is server-side encryption with S3 managed keys (AES256). The default.
+	SseS3 Encryption = "SSE-S3"
+	// SseKms is server-side encryption with a KMS key and an S3 Bucket Key, which cuts KMS requests
 	// (and their cost) by using a bucket-level data key.
-	SSEKMS Encryption = "SSE-KMS"
+	SseKms Encryption = "SSE-KMS"
 )
 
 // Defaults and limits of the lifecycle rules.
@@ -60,9 +62,9 @@ type BucketArgs struct {
 
 	// Encryption is the default encryption; zero means SSE-S3.
 	Encryption Encryption
-	// KMSKeyArn is the key for SSE-KMS; nil means the component creates a customer managed key
+	// KmsKeyArn is the key for SSE-KMS; nil means the component creates a customer managed key
 	// with yearly rotation. Only valid with SSE-KMS.
-	KMSKeyArn pulumi.StringInput
+	KmsKeyArn pulumi.StringInput
 
 	// Unversioned turns versioning off; zero means versioning on. Turning it off on an existing
 	// bucket suspends versioning (S3 cannot unversion a bucket).
@@ -119,19 +121,34 @@ type AccessLogs struct {
 	Prefix string
 }
 
-// Transform holds one optional hook per child resource type, applied right before the child is
-// created. Hooks may change anything; skein does not re-validate what they set.
+// Transform holds one optional hook per child resource, applied right before the child is
+// created, after skein's choices. Hooks may change anything; skein does not re-validate what they
+// set. A nil hook leaves the child as skein built it.
+// For a child without a hook, or to change resource options rather than arguments, pass
+// pulumi.Transforms (or pulumi.Transformations) in the component's options: they reach every
+// child.
 type Transform struct {
-	Bucket            func(*s3.BucketV2Args)
+	// Bucket is the S3 bucket ("<bucket>").
+	Bucket func(*s3.BucketV2Args)
+	// PublicAccessBlock is the bucket's public access block ("<bucket>-public-access-block").
 	PublicAccessBlock func(*s3.BucketPublicAccessBlockArgs)
+	// OwnershipControls turn ACLs off ("<bucket>-ownership").
 	OwnershipControls func(*s3.BucketOwnershipControlsArgs)
-	Key               func(*kms.KeyArgs)
-	Encryption        func(*s3.BucketServerSideEncryptionConfigurationV2Args)
-	Versioning        func(*s3.BucketVersioningV2Args)
-	Lifecycle         func(*s3.BucketLifecycleConfigurationV2Args)
-	Logging           func(*s3.BucketLoggingV2Args)
-	Policy            func(*s3.BucketPolicyArgs)
-	Notification      func(*s3.BucketNotificationArgs)
+	// Key is the customer managed KMS key ("<bucket>-key"), with SSE-KMS and no KmsKeyArn.
+	Key func(*kms.KeyArgs)
+	// Encryption is the default encryption configuration ("<bucket>-encryption").
+	Encryption func(*s3.BucketServerSideEncryptionConfigurationV2Args)
+	// Versioning is the versioning configuration ("<bucket>-versioning"), unless Unversioned.
+	Versioning func(*s3.BucketVersioningV2Args)
+	// Lifecycle is the lifecycle configuration ("<bucket>-lifecycle").
+	Lifecycle func(*s3.BucketLifecycleConfigurationV2Args)
+	// Logging is the server access logging configuration ("<bucket>-logging"), with AccessLogs.
+	Logging func(*s3.BucketLoggingV2Args)
+	// Policy is the bucket's only bucket policy ("<bucket>-policy").
+	Policy func(*s3.BucketPolicyArgs)
+	// Notification is the notification configuration sending events to EventBridge
+	// ("<bucket>-notifications").
+	Notification func(*s3.BucketNotificationArgs)
 }
 
 // Bucket is an S3 bucket with every control on (the package documentation lists them).
@@ -178,24 +195,17 @@ type Bucket struct {
 
 var _ pulumi.ComponentResource = (*Bucket)(nil)
 
-// withDefaults applies every default in one place.
-func withDefaults(name string, args *BucketArgs, st *stage.Stage) BucketArgs {
-	var a BucketArgs
-	if args != nil {
-		a = *args
-	}
-	if a.Encryption == "" {
-		a.Encryption = SSES3
-	}
+// withDefaults returns a copy of the arguments with every default applied: the one place
+// defaults live. st is nil while the stage is not known (its defaults are then left out).
+func (a BucketArgs) withDefaults(name string, st *stage.Stage) BucketArgs {
+	a.Encryption = cmp.Or(a.Encryption, SseS3)
 	if a.NoncurrentDays == 0 {
 		a.NoncurrentDays = DefaultNoncurrentDays
 		if st != nil && st.Production {
 			a.NoncurrentDays = DefaultProductionNoncurrentDays
 		}
 	}
-	if a.AbortIncompleteUploadDays == 0 {
-		a.AbortIncompleteUploadDays = DefaultAbortIncompleteUploadDays
-	}
+	a.AbortIncompleteUploadDays = cmp.Or(a.AbortIncompleteUploadDays, DefaultAbortIncompleteUploadDays)
 	if a.AccessLogs != nil {
 		l := *a.AccessLogs
 		if l.Prefix == "" {
@@ -221,9 +231,9 @@ func validate(name string, a BucketArgs) error {
 			c.Add("name", p+" when the bucket is auto-named from it (or set Name)", name)
 		}
 	}
-	c.OneOf("Encryption", string(a.Encryption), string(SSES3), string(SSEKMS))
-	if a.KMSKeyArn != nil && a.Encryption != SSEKMS {
-		c.Add("KMSKeyArn", "is only valid with Encryption SSE-KMS", a.Encryption)
+	c.OneOf("Encryption", string(a.Encryption), string(SseS3), string(SseKms))
+	if a.KmsKeyArn != nil && a.Encryption != SseKms {
+		c.Add("KmsKeyArn", "is only valid with Encryption SSE-KMS", a.Encryption)
 	}
 	c.Int("NoncurrentDays", a.NoncurrentDays, 1, MaxLifecycleDays)
 	c.Int("NoncurrentVersionsToKeep", a.NoncurrentVersionsToKeep, 0, MaxNoncurrentVersionsToKeep)
@@ -257,7 +267,7 @@ func validate(name string, a BucketArgs) error {
 			c.Add("AccessLogs.Prefix", p, l.Prefix)
 		}
 	}
-	if a.ReceivesAccessLogs && a.Encryption == SSEKMS {
+	if a.ReceivesAccessLogs && a.Encryption == SseKms {
 		c.Add("ReceivesAccessLogs", "requires Encryption SSE-S3: S3 cannot deliver server access logs to an SSE-KMS bucket (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html)", a.Encryption)
 	}
 	for i, s := range a.PolicyStatements {
@@ -297,11 +307,14 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	}
 	// Validation that does not depend on the stage runs before the stage loads, so that bad
 	// arguments and a bad stage are reported together.
-	pre := withDefaults(name, args, nil)
+	if args == nil {
+		args = &BucketArgs{}
+	}
+	pre := args.withDefaults(name, nil)
 	st, stErr := stage.FromContext(ctx, given)
 	a := pre
 	if st != nil {
-		a = withDefaults(name, args, st)
+		a = args.withDefaults(name, st)
 	}
 	if err := errors.Join(validate(name, a), stErr); err != nil {
 		return nil, err
@@ -321,9 +334,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	if a.Name != "" {
 		bucketArgs.Bucket = pulumi.String(a.Name)
 	}
-	if a.Transform.Bucket != nil {
-		a.Transform.Bucket(bucketArgs)
-	}
+	transform.Apply(a.Transform.Bucket, bucketArgs)
 	bkt, err := s3.NewBucketV2(ctx, name, bucketArgs, append([]pulumi.ResourceOption{parent}, st.Protect()...)...)
 	if err != nil {
 		return nil, err
@@ -338,9 +349,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 		IgnorePublicAcls:      pulumi.Bool(true),
 		RestrictPublicBuckets: pulumi.Bool(true),
 	}
-	if a.Transform.PublicAccessBlock != nil {
-		a.Transform.PublicAccessBlock(pabArgs)
-	}
+	transform.Apply(a.Transform.PublicAccessBlock, pabArgs)
 	if b.PublicAccessBlock, err = s3.NewBucketPublicAccessBlock(ctx, name+"-public-access-block", pabArgs, parent); err != nil {
 		return nil, err
 	}
@@ -349,9 +358,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 		Bucket: bkt.ID(),
 		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
 	}
-	if a.Transform.OwnershipControls != nil {
-		a.Transform.OwnershipControls(ownArgs)
-	}
+	transform.Apply(a.Transform.OwnershipControls, ownArgs)
 	if b.OwnershipControls, err = s3.NewBucketOwnershipControls(ctx, name+"-ownership", ownArgs, parent); err != nil {
 		return nil, err
 	}
@@ -366,9 +373,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 			Bucket:                  bkt.ID(),
 			VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
 		}
-		if a.Transform.Versioning != nil {
-			a.Transform.Versioning(verArgs)
-		}
+		transform.Apply(a.Transform.Versioning, verArgs)
 		if b.Versioning, err = s3.NewBucketVersioningV2(ctx, name+"-versioning", verArgs, parent); err != nil {
 			return nil, err
 		}
@@ -376,9 +381,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	}
 
 	lcArgs := &s3.BucketLifecycleConfigurationV2Args{Bucket: bkt.ID(), Rules: lifecycleRules(a)}
-	if a.Transform.Lifecycle != nil {
-		a.Transform.Lifecycle(lcArgs)
-	}
+	transform.Apply(a.Transform.Lifecycle, lcArgs)
 	if b.Lifecycle, err = s3.NewBucketLifecycleConfigurationV2(ctx, name+"-lifecycle", lcArgs, parent, pulumi.DependsOn(lifecycleDeps)); err != nil {
 		return nil, err
 	}
@@ -392,9 +395,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 				PartitionedPrefix: &s3.BucketLoggingV2TargetObjectKeyFormatPartitionedPrefixArgs{PartitionDateSource: pulumi.String("EventTime")},
 			},
 		}
-		if a.Transform.Logging != nil {
-			a.Transform.Logging(logArgs)
-		}
+		transform.Apply(a.Transform.Logging, logArgs)
 		if b.Logging, err = s3.NewBucketLoggingV2(ctx, name+"-logging", logArgs, parent); err != nil {
 			return nil, err
 		}
@@ -404,10 +405,8 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	polArgs := &s3.BucketPolicyArgs{Bucket: bkt.ID(), Policy: doc.JSON()}
-	if a.Transform.Policy != nil {
-		a.Transform.Policy(polArgs)
-	}
+	polArgs := &s3.BucketPolicyArgs{Bucket: bkt.ID(), Policy: doc.Json()}
+	transform.Apply(a.Transform.Policy, polArgs)
 	// S3 evaluates a new policy against Block Public Access, so the block must exist first.
 	if b.Policy, err = s3.NewBucketPolicy(ctx, name+"-policy", polArgs, parent,
 		pulumi.DependsOn([]pulumi.Resource{b.PublicAccessBlock, b.OwnershipControls})); err != nil {
@@ -415,9 +414,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	}
 
 	notArgs := &s3.BucketNotificationArgs{Bucket: bkt.ID(), Eventbridge: pulumi.Bool(true)}
-	if a.Transform.Notification != nil {
-		a.Transform.Notification(notArgs)
-	}
+	transform.Apply(a.Transform.Notification, notArgs)
 	if b.Notification, err = s3.NewBucketNotification(ctx, name+"-notifications", notArgs, parent); err != nil {
 		return nil, err
 	}
@@ -440,8 +437,8 @@ func (b *Bucket) encrypt(a BucketArgs, tags pulumi.StringMap) error {
 	}
 	rule := s3.BucketServerSideEncryptionConfigurationV2RuleArgs{ApplyServerSideEncryptionByDefault: byDefault}
 	b.KeyArn = pulumi.String("").ToStringOutput()
-	if a.Encryption == SSEKMS {
-		keyArn := a.KMSKeyArn
+	if a.Encryption == SseKms {
+		keyArn := a.KmsKeyArn
 		if keyArn == nil {
 			window := 7
 			if b.st.Production {
@@ -453,9 +450,7 @@ func (b *Bucket) encrypt(a BucketArgs, tags pulumi.StringMap) error {
 				DeletionWindowInDays: pulumi.Int(window),
 				Tags:                 tags,
 			}
-			if a.Transform.Key != nil {
-				a.Transform.Key(keyArgs)
-			}
+			transform.Apply(a.Transform.Key, keyArgs)
 			key, err := kms.NewKey(ctx, name+"-key", keyArgs, append([]pulumi.ResourceOption{parent}, b.st.Protect()...)...)
 			if err != nil {
 				return err
@@ -473,9 +468,7 @@ func (b *Bucket) encrypt(a BucketArgs, tags pulumi.StringMap) error {
 		Bucket: b.Bucket.ID(),
 		Rules:  s3.BucketServerSideEncryptionConfigurationV2RuleArray{rule},
 	}
-	if a.Transform.Encryption != nil {
-		a.Transform.Encryption(encArgs)
-	}
+	transform.Apply(a.Transform.Encryption, encArgs)
 	var err error
 	b.Encryption, err = s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-encryption", encArgs, parent)
 	return err
@@ -533,24 +526,11 @@ func ruleID(kind, prefix string) string {
 // then the user's statements.
 func (b *Bucket) policyDocument(a BucketArgs) (policy.Document, error) {
 	both := []pulumi.StringInput{b.Arn, pulumi.Sprintf("%s/*", b.Arn)}
-	stmts := []policy.Statement{
-		{
-			Sid:        "DenyInsecureTransport",
-			Effect:     policy.Deny,
-			Principals: []policy.Principal{policy.Everyone()},
-			Actions:    []string{"s3:*"},
-			Resources:  both,
-			Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
-		},
-		{
-			Sid:        "DenyOutdatedTLS",
-			Effect:     policy.Deny,
-			Principals: []policy.Principal{policy.Everyone()},
-			Actions:    []string{"s3:*"},
-			Resources:  both,
-			Conditions: []policy.Condition{{Test: "NumericLessThan", Variable: "s3:TlsVersion", Values: policy.Strings("1.2")}},
-		},
-	}
+	// The same guard denies TLS older than 1.2.
+	outdated := policy.DenyInsecureTransport("s3", both...)
+	outdated.Sid = "DenyOutdatedTLS"
+	outdated.Conditions = []policy.Condition{{Test: "NumericLessThan", Variable: "s3:TlsVersion", Values: policy.Strings("1.2")}}
+	stmts := []policy.Statement{policy.DenyInsecureTransport("s3", both...), outdated}
 	if a.ReceivesAccessLogs {
 		acct, err := b.st.Account(b.ctx)
 		if err != nil {

@@ -155,7 +155,7 @@ func TestDefaults(t *testing.T) {
 
 	var doc document
 	pol := p.Find(tPolicy, "raw-policy")
-	if err := pol.JSON("policy", &doc); err != nil {
+	if err := pol.Json("policy", &doc); err != nil {
 		t.Fatal(err)
 	}
 	if len(doc.Statement) != 2 || doc.Statement[0].Sid != "DenyInsecureTransport" || doc.Statement[1].Sid != "DenyOutdatedTLS" {
@@ -186,7 +186,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestProduction(t *testing.T) {
-	p := mustRun(t, plan.Options{Stack: "prod"}, newBucket("raw", &BucketArgs{Encryption: SSEKMS}))
+	p := mustRun(t, plan.Options{Stack: "prod"}, newBucket("raw", &BucketArgs{Encryption: SseKms}))
 	b := p.Find(tBucketV2, "raw")
 	if b.Get("forceDestroy") != false {
 		t.Errorf("forceDestroy = %v in production", b.Get("forceDestroy"))
@@ -216,7 +216,7 @@ func TestRetainObjects(t *testing.T) {
 }
 
 func TestKMS(t *testing.T) {
-	p := mustRun(t, plan.Options{}, newBucket("raw", &BucketArgs{Encryption: SSEKMS}))
+	p := mustRun(t, plan.Options{}, newBucket("raw", &BucketArgs{Encryption: SseKms}))
 	key := p.Find(tKey, "raw-key")
 	if key == nil {
 		t.Fatal("no key")
@@ -239,7 +239,7 @@ func TestKMS(t *testing.T) {
 	}
 
 	const given = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-	p = mustRun(t, plan.Options{}, newBucket("raw", &BucketArgs{Encryption: SSEKMS, KMSKeyArn: pulumi.String(given)}))
+	p = mustRun(t, plan.Options{}, newBucket("raw", &BucketArgs{Encryption: SseKms, KmsKeyArn: pulumi.String(given)}))
 	if p.Find(tKey, "raw-key") != nil {
 		t.Error("created a key although one was given")
 	}
@@ -306,7 +306,7 @@ func TestTransforms(t *testing.T) {
 	mark := func(s string) { seen = append(seen, s) }
 	_ = mustRun(t, plan.Options{}, func(ctx *pulumi.Context) error {
 		b, err := NewBucket(ctx, "raw", &BucketArgs{
-			Encryption: SSEKMS,
+			Encryption: SseKms,
 			AccessLogs: &AccessLogs{Bucket: pulumi.String("logs")},
 			Transform: Transform{
 				Bucket:            func(*s3.BucketV2Args) { mark("bucket") },
@@ -344,12 +344,12 @@ func TestPolicyStatementsAndLogDelivery(t *testing.T) {
 		ReceivesAccessLogs: true,
 		PolicyStatements: []policy.Statement{{
 			Sid:        "PartnerRead",
-			Principals: []policy.Principal{{Type: "AWS", IDs: policy.Strings("arn:aws:iam::210987654321:root")}},
+			Principals: []policy.Principal{{Type: "AWS", Identifiers: policy.Strings("arn:aws:iam::210987654321:root")}},
 			Actions:    []string{"s3:GetObject"},
 		}},
 	}))
 	var doc document
-	if err := p.Find(tPolicy, "logs-policy").JSON("policy", &doc); err != nil {
+	if err := p.Find(tPolicy, "logs-policy").Json("policy", &doc); err != nil {
 		t.Fatal(err)
 	}
 	sids := []string{}
@@ -440,7 +440,7 @@ func TestValidation(t *testing.T) {
 		{"auto-name too long", long, nil, "name", `"` + long + `"`},
 		{"auto-name bad character", "raw_data", nil, "name", `"raw_data"`},
 		{"encryption", "raw", &BucketArgs{Encryption: "AES"}, "Encryption", `"AES"`},
-		{"key without kms", "raw", &BucketArgs{KMSKeyArn: pulumi.String("arn:aws:kms:us-east-1:1:key/x")}, "KMSKeyArn", "SSE-S3"},
+		{"key without kms", "raw", &BucketArgs{KmsKeyArn: pulumi.String("arn:aws:kms:us-east-1:1:key/x")}, "KmsKeyArn", "SSE-S3"},
 		{"noncurrent days", "raw", &BucketArgs{NoncurrentDays: -1}, "NoncurrentDays", "-1"},
 		{"noncurrent days high", "raw", &BucketArgs{NoncurrentDays: 36501}, "NoncurrentDays", "36501"},
 		{"versions to keep", "raw", &BucketArgs{NoncurrentVersionsToKeep: 101}, "NoncurrentVersionsToKeep", "101"},
@@ -456,7 +456,7 @@ func TestValidation(t *testing.T) {
 		{"too many rules", "raw", &BucketArgs{Expirations: manyExpirations(999)}, "Expirations", "999"},
 		{"logs without bucket", "raw", &BucketArgs{AccessLogs: &AccessLogs{}}, "AccessLogs.Bucket", ""},
 		{"logs prefix", "raw", &BucketArgs{AccessLogs: &AccessLogs{Bucket: pulumi.String("l"), Prefix: "/x"}}, "AccessLogs.Prefix", `"/x"`},
-		{"log target with kms", "raw", &BucketArgs{ReceivesAccessLogs: true, Encryption: SSEKMS}, "ReceivesAccessLogs", "SSE-KMS"},
+		{"log target with kms", "raw", &BucketArgs{ReceivesAccessLogs: true, Encryption: SseKms}, "ReceivesAccessLogs", "SSE-KMS"},
 		{"statement without principal", "raw", &BucketArgs{PolicyStatements: []policy.Statement{{Actions: []string{"s3:GetObject"}}}}, "PolicyStatements[0].Principals", ""},
 		{"public statement", "raw", &BucketArgs{PolicyStatements: []policy.Statement{{Sid: "Public", Principals: []policy.Principal{policy.Everyone()}, Actions: []string{"s3:GetObject"}}}}, "PolicyStatements[0]", `"Public"`},
 		{"non-s3 action", "raw", &BucketArgs{PolicyStatements: []policy.Statement{{Principals: []policy.Principal{policy.Service("x.amazonaws.com")}, Actions: []string{"sqs:SendMessage"}}}}, "PolicyStatements[0].Actions", `"sqs:SendMessage"`},

@@ -16,7 +16,7 @@
 // # Defaults
 //
 //   - All four Block Public Access settings on; ACLs disabled (BucketOwnerEnforced).
-//   - Encryption SSE-S3, or [SSEKMS] with a key of its own (yearly rotation) or yours.
+//   - Encryption SSE-S3, or [SseKms] with a key of its own (yearly rotation) or yours.
 //   - Versioning on; incomplete uploads aborted after 7 days; noncurrent versions expired after
 //     30 days (90 in production).
 //   - One bucket policy, owned by the component: deny requests without TLS or with TLS older than

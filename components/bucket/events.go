@@ -1,6 +1,7 @@
 package bucket
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 )
 
@@ -32,8 +34,8 @@ const (
 	maxRuleName = 64
 	// maxRoleName is the longest IAM role name; Pulumi appends 8 characters to auto-name.
 	maxRoleName = 64
-	// maxMessageGroupID is the longest SQS message group id.
-	maxMessageGroupID = 128
+	// maxMessageGroupId is the longest SQS message group id.
+	maxMessageGroupId = 128
 )
 
 // S3 event detail types on EventBridge.
@@ -55,8 +57,9 @@ type EventArgs struct {
 	Transform EventTransform
 }
 
-// EventTransform holds the hook for an event rule.
+// EventTransform holds the hook for an event rule, applied right before it is created.
 type EventTransform struct {
+	// Rule is the EventBridge rule ("<bucket>-<name>").
 	Rule func(*cloudwatch.EventRuleArgs)
 }
 
@@ -181,9 +184,7 @@ func (b *Bucket) on(name, detailType string, args *EventArgs) (*Event, error) {
 		EventPattern: pattern,
 		Tags:         b.st.TagsFor(b.name),
 	}
-	if a.Transform.Rule != nil {
-		a.Transform.Rule(ruleArgs)
-	}
+	transform.Apply(a.Transform.Rule, ruleArgs)
 	// The rule waits for the notification configuration: without it S3 sends nothing.
 	rule, err := cloudwatch.NewEventRule(b.ctx, b.name+"-"+name, ruleArgs, pulumi.Parent(b), pulumi.DependsOn([]pulumi.Resource{b.Notification}))
 	if err != nil {
@@ -281,17 +282,21 @@ type TargetArgs struct {
 	// see (a policy written by hand); zero means SendTo asks a policy.Queue target
 	// (AdmitsService), such as a skein queue, and fails when it does not admit the rule.
 	AdmittedElsewhere bool
-	// MessageGroupID is the message group of every event sent to a FIFO queue target (1..128
+	// MessageGroupId is the message group of every event sent to a FIFO queue target (1..128
 	// characters); required when the target is a FIFO policy.Queue, otherwise zero.
-	MessageGroupID string
+	MessageGroupId string
 	// Transform changes the target's (and role's) arguments right before they are created.
 	Transform TargetTransform
 }
 
-// TargetTransform holds the hooks of one delivery.
+// TargetTransform holds the hooks of one delivery, each applied right before its child is
+// created. The role's inline policy ("<...>-role-deliver") has no hook: use pulumi.Transforms.
 type TargetTransform struct {
+	// Target is the EventBridge target ("<bucket>-<event>-<target name>").
 	Target func(*cloudwatch.EventTargetArgs)
-	Role   func(*iam.RoleArgs)
+	// Role is the role EventBridge assumes ("<bucket>-<event>-<target name>-role"), for ByRole
+	// deliveries.
+	Role func(*iam.RoleArgs)
 }
 
 // Target is one connection from an event rule to a target.
@@ -304,26 +309,27 @@ type Target struct {
 	Role *iam.Role
 }
 
+// withDefaults returns a copy of the arguments with every default applied: the one place
+// defaults live.
+func (a TargetArgs) withDefaults() TargetArgs {
+	a.Name = cmp.Or(a.Name, "target")
+	a.MaxEventAge = cmp.Or(a.MaxEventAge, DefaultMaxEventAge)
+	if a.MaxRetries == 0 && !a.NoRetries {
+		a.MaxRetries = DefaultMaxRetries
+	}
+	return a
+}
+
 // SendTo delivers the rule's events to t, with retries and an optional dead-letter queue. It
 // creates "<bucket>-<event>-<target name>" (the EventTarget) and, for ByRole targets, a role
 // "<...>-role" that only events.amazonaws.com can assume, only for this rule (aws:SourceArn) and
 // account (aws:SourceAccount), holding t's DeliverStatements. A ServicePermitter is asked to admit
 // events.amazonaws.com from the rule. A queue target must already admit it (see ByResourcePolicy).
 func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
-	var a TargetArgs
-	if args != nil {
-		a = *args
+	if args == nil {
+		args = &TargetArgs{}
 	}
-	if a.Name == "" {
-		a.Name = "target"
-	}
-	if a.MaxEventAge == 0 {
-		a.MaxEventAge = DefaultMaxEventAge
-	}
-	retries := a.MaxRetries
-	if retries == 0 && !a.NoRetries {
-		retries = DefaultMaxRetries
-	}
+	a := args.withDefaults()
 	b := e.b
 	c := check.New("bucket", b.name)
 	field := "OnObject(" + e.name + ").SendTo(" + a.Name + ")"
@@ -345,8 +351,8 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		c.Add(field+".MaxRetries", "must be zero with NoRetries", a.MaxRetries)
 	}
 	c.Duration(field+".MaxEventAge", a.MaxEventAge, MinEventAge, MaxEventAge, time.Second)
-	if n := len(a.MessageGroupID); n > maxMessageGroupID {
-		c.Add(field+".MessageGroupID", fmt.Sprintf("must be at most %d characters", maxMessageGroupID), n)
+	if n := len(a.MessageGroupId); n > maxMessageGroupId {
+		c.Add(field+".MessageGroupId", fmt.Sprintf("must be at most %d characters", maxMessageGroupId), n)
 	}
 	child := b.name + "-" + e.name + "-" + a.Name
 	var delivery Delivery
@@ -364,11 +370,11 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		if isQueue && !a.AdmittedElsewhere && !q.AdmitsService("events.amazonaws.com", e.RuleArn) {
 			c.Add(field, "needs the queue to admit events.amazonaws.com from this rule: add queue.Sender{Service: \"events.amazonaws.com\", SourceArn: <event>.RuleArn} to its QueueArgs.Senders (or set AdmittedElsewhere)", nil)
 		}
-		if isQueue && q.FIFO() && a.MessageGroupID == "" {
-			c.Add(field+".MessageGroupID", "is required for a FIFO queue target (1..128 characters)", a.MessageGroupID)
+		if isQueue && q.Fifo() && a.MessageGroupId == "" {
+			c.Add(field+".MessageGroupId", "is required for a FIFO queue target (1..128 characters)", a.MessageGroupId)
 		}
-		if a.MessageGroupID != "" && delivery != ByResourcePolicy {
-			c.Add(field+".MessageGroupID", "is only valid for a queue target", a.MessageGroupID)
+		if a.MessageGroupId != "" && delivery != ByResourcePolicy {
+			c.Add(field+".MessageGroupId", "is only valid for a queue target", a.MessageGroupId)
 		}
 	}
 	if err := c.Err(); err != nil {
@@ -399,12 +405,10 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		}}}
 		roleArgs := &iam.RoleArgs{
 			Description:      pulumi.Sprintf("EventBridge delivery of %s events of bucket %s to %s", e.name, b.name, a.Name),
-			AssumeRolePolicy: trust.JSON(),
+			AssumeRolePolicy: trust.Json(),
 			Tags:             b.st.TagsFor(b.name),
 		}
-		if a.Transform.Role != nil {
-			a.Transform.Role(roleArgs)
-		}
+		transform.Apply(a.Transform.Role, roleArgs)
 		role, err := iam.NewRole(ctx, child+"-role", roleArgs, parent)
 		if err != nil {
 			return nil, err
@@ -413,7 +417,7 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		// Created here rather than through a policy.Grantee so that the target can wait for it.
 		rp, err := iam.NewRolePolicy(ctx, child+"-role-deliver", &iam.RolePolicyArgs{
 			Role:   role.Name,
-			Policy: policy.Document{Statements: t.DeliverStatements()}.JSON(),
+			Policy: policy.Document{Statements: t.DeliverStatements()}.Json(),
 		}, parent)
 		if err != nil {
 			return nil, err
@@ -425,7 +429,7 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 		Rule: e.Rule.Name,
 		Arn:  t.TargetArn(),
 		RetryPolicy: &cloudwatch.EventTargetRetryPolicyArgs{
-			MaximumRetryAttempts:     pulumi.Int(retries),
+			MaximumRetryAttempts:     pulumi.Int(a.MaxRetries),
 			MaximumEventAgeInSeconds: pulumi.Int(int(a.MaxEventAge / time.Second)),
 		},
 	}
@@ -435,12 +439,10 @@ func (e *Event) SendTo(t policy.Target, args *TargetArgs) (*Target, error) {
 	if a.DeadLetterQueueArn != nil {
 		targetArgs.DeadLetterConfig = &cloudwatch.EventTargetDeadLetterConfigArgs{Arn: a.DeadLetterQueueArn.ToStringOutput().ToStringPtrOutput()}
 	}
-	if a.MessageGroupID != "" {
-		targetArgs.SqsTarget = &cloudwatch.EventTargetSqsTargetArgs{MessageGroupId: pulumi.String(a.MessageGroupID)}
+	if a.MessageGroupId != "" {
+		targetArgs.SqsTarget = &cloudwatch.EventTargetSqsTargetArgs{MessageGroupId: pulumi.String(a.MessageGroupId)}
 	}
-	if a.Transform.Target != nil {
-		a.Transform.Target(targetArgs)
-	}
+	transform.Apply(a.Transform.Target, targetArgs)
 	tgt, err := cloudwatch.NewEventTarget(ctx, child, targetArgs, parent, pulumi.DependsOn(deps))
 	if err != nil {
 		return nil, err

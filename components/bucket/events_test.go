@@ -110,7 +110,7 @@ func TestEvents(t *testing.T) {
 			t.Errorf("rule %s parent %v bus %v", r.Name, r.Parent, r.Get("eventBusName"))
 		}
 		var pt pattern
-		if err := r.JSON("eventPattern", &pt); err != nil {
+		if err := r.Json("eventPattern", &pt); err != nil {
 			t.Fatal(err)
 		}
 		if len(pt.Source) != 1 || pt.Source[0] != "aws.s3" || len(pt.DetailType) != 1 || pt.DetailType[0] != wantDetail[r.Name] {
@@ -158,7 +158,7 @@ func TestEvents(t *testing.T) {
 		t.Errorf("default retry policy %v, dead letter %v", tw.Get("retryPolicy"), tw.Get("deadLetterConfig"))
 	}
 	var trust document
-	if err := role.JSON("assumeRolePolicy", &trust); err != nil {
+	if err := role.Json("assumeRolePolicy", &trust); err != nil {
 		t.Fatal(err)
 	}
 	ruleArn := p.Find(tRule, "raw-manifests").Arn()
@@ -167,7 +167,7 @@ func TestEvents(t *testing.T) {
 		t.Errorf("trust policy %s", role.String("assumeRolePolicy"))
 	}
 	var deliver document
-	if err := p.Find(tRolePolicy, "raw-manifests-target-role-deliver").JSON("policy", &deliver); err != nil {
+	if err := p.Find(tRolePolicy, "raw-manifests-target-role-deliver").Json("policy", &deliver); err != nil {
 		t.Fatal(err)
 	}
 	if len(deliver.Statement) != 1 || deliver.Statement[0].Action != "states:StartExecution" || deliver.Statement[0].Resource != sm.Arn() {
@@ -211,28 +211,34 @@ func equalMaps(a, b map[string]string) bool {
 	return true
 }
 
+// rawIn creates the bucket "raw" and its object-created event "in".
+func rawIn(ctx *pulumi.Context) (*Bucket, *Event, error) {
+	b, err := NewBucket(ctx, "raw", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev, err := b.OnObjectCreated("in", nil)
+	return b, ev, err
+}
+
 func TestFIFOQueueTarget(t *testing.T) {
 	run := func(group string) (*plan.Plan, error) {
 		return plan.Run(func(ctx *pulumi.Context) error {
-			b, err := NewBucket(ctx, "raw", nil)
+			_, ev, err := rawIn(ctx)
 			if err != nil {
 				return err
 			}
-			ev, err := b.OnObjectCreated("in", nil)
-			if err != nil {
-				return err
-			}
-			q, err := queue.NewQueue(ctx, "ordered", &queue.QueueArgs{FIFO: true, ContentBasedDeduplication: true,
+			q, err := queue.NewQueue(ctx, "ordered", &queue.QueueArgs{Fifo: true, ContentBasedDeduplication: true,
 				Senders: []queue.Sender{{Service: "events.amazonaws.com", SourceArn: ev.RuleArn}}})
 			if err != nil {
 				return err
 			}
-			_, err = ev.SendTo(q, &TargetArgs{MessageGroupID: group})
+			_, err = ev.SendTo(q, &TargetArgs{MessageGroupId: group})
 			return err
 		}, plan.Options{})
 	}
 	p, err := run("")
-	if err == nil || !strings.Contains(err.Error(), "MessageGroupID is required for a FIFO queue") || p.Find(tTarget, "raw-in-target") != nil {
+	if err == nil || !strings.Contains(err.Error(), "MessageGroupId is required for a FIFO queue") || p.Find(tTarget, "raw-in-target") != nil {
 		t.Fatalf("a FIFO target without a group id: %v", err)
 	}
 	p, err = run("objects")
@@ -338,7 +344,7 @@ func TestEventValidation(t *testing.T) {
 		{"event age long", func(b *Bucket) error { return sendTo(b, &TargetArgs{MaxEventAge: 25 * time.Hour}) }, "SendTo(target).MaxEventAge", "25h0m0s", 1},
 		{"event age fraction", func(b *Bucket) error { return sendTo(b, &TargetArgs{MaxEventAge: 90500 * time.Millisecond}) }, "SendTo(target).MaxEventAge", "1m30.5s", 1},
 		{"target name", func(b *Bucket) error { return sendTo(b, &TargetArgs{Name: "Bad"}) }, "SendTo(Bad).Name", `"Bad"`, 1},
-		{"group id for a role target", func(b *Bucket) error { return sendTo(b, &TargetArgs{MessageGroupID: "g"}) }, "SendTo(target).MessageGroupID", `"g"`, 1},
+		{"group id for a role target", func(b *Bucket) error { return sendTo(b, &TargetArgs{MessageGroupId: "g"}) }, "SendTo(target).MessageGroupId", `"g"`, 1},
 		{"duplicate target", func(b *Bucket) error {
 			ev, err := b.OnObjectCreated("in", nil)
 			if err != nil {
@@ -439,11 +445,7 @@ func sendTo(b *Bucket, args *TargetArgs) error {
 func TestQueueMustAdmitTheRule(t *testing.T) {
 	run := func(admit func(ev, other *Event) []queue.Sender, args *TargetArgs) (*plan.Plan, error) {
 		return plan.Run(func(ctx *pulumi.Context) error {
-			b, err := NewBucket(ctx, "raw", nil)
-			if err != nil {
-				return err
-			}
-			ev, err := b.OnObjectCreated("in", nil)
+			b, ev, err := rawIn(ctx)
 			if err != nil {
 				return err
 			}

@@ -51,21 +51,21 @@ func ListActions() []string { return []string{"s3:ListBucket"} }
 // version (s3:DeleteObjectVersion) is never granted.
 func DeleteActions() []string { return []string{"s3:DeleteObject"} }
 
-// KMSReadActions are added to Read with SSE-KMS.
-func KMSReadActions() []string { return []string{"kms:Decrypt"} }
+// KmsReadActions are added to Read with SSE-KMS.
+func KmsReadActions() []string { return []string{"kms:Decrypt"} }
 
-// KMSWriteActions are added to Write with SSE-KMS: a multipart upload decrypts the data key
+// KmsWriteActions are added to Write with SSE-KMS: a multipart upload decrypts the data key
 // to encrypt each part.
-func KMSWriteActions() []string { return []string{"kms:GenerateDataKey", "kms:Decrypt"} }
+func KmsWriteActions() []string { return []string{"kms:GenerateDataKey", "kms:Decrypt"} }
 
 // GrantRead lets g read objects under prefixes (every object when none): ReadActions, plus
-// KMSReadActions on the bucket's key with SSE-KMS.
+// KmsReadActions on the bucket's key with SSE-KMS.
 func (b *Bucket) GrantRead(g policy.Grantee, prefixes ...string) (*policy.Grant, error) {
 	return b.grant("GrantRead", g, Read, prefixes)
 }
 
 // GrantWrite lets g write objects under prefixes (every object when none): WriteActions, plus
-// KMSWriteActions on the bucket's key with SSE-KMS.
+// KmsWriteActions on the bucket's key with SSE-KMS.
 func (b *Bucket) GrantWrite(g policy.Grantee, prefixes ...string) (*policy.Grant, error) {
 	return b.grant("GrantWrite", g, Write, prefixes)
 }
@@ -132,12 +132,12 @@ func (b *Bucket) Statements(access Access, prefixes ...string) ([]policy.Stateme
 	var actions, kmsActions []string
 	switch access {
 	case Read:
-		actions, kmsActions = ReadActions(), KMSReadActions()
+		actions, kmsActions = ReadActions(), KmsReadActions()
 	case Write:
-		actions, kmsActions = WriteActions(), KMSWriteActions()
+		actions, kmsActions = WriteActions(), KmsWriteActions()
 	case ReadWrite:
 		actions = append(append([]string{}, ReadActions()...), WriteActions()...)
-		kmsActions = KMSWriteActions() // kms:Decrypt is already there
+		kmsActions = KmsWriteActions() // kms:Decrypt is already there
 	case Delete:
 		actions = DeleteActions()
 	case List:
@@ -152,7 +152,7 @@ func (b *Bucket) Statements(access Access, prefixes ...string) ([]policy.Stateme
 		return []policy.Statement{st}, nil
 	}
 	stmts := []policy.Statement{{Sid: sid(access), Actions: actions, Resources: objects}}
-	if b.encryption == SSEKMS && len(kmsActions) > 0 {
+	if b.encryption == SseKms && len(kmsActions) > 0 {
 		stmts = append(stmts, policy.Statement{
 			Sid:       sid(access) + "Key",
 			Actions:   kmsActions,

@@ -127,7 +127,7 @@ func TestPolicySimulated(t *testing.T) {
 }
 
 func TestPolicySimulatedKMS(t *testing.T) {
-	p, arn, bucketPolicy, roles := grantedPlan(t, &BucketArgs{Encryption: SSEKMS}, map[string]func(*Bucket, policy.Grantee) error{
+	p, arn, bucketPolicy, roles := grantedPlan(t, &BucketArgs{Encryption: SseKms}, map[string]func(*Bucket, policy.Grantee) error{
 		"reader": func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantRead(g, "raw/")) },
 		"writer": func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantWrite(g, "raw/")) },
 		"lister": func(b *Bucket, g policy.Grantee) error { return errOf(b.GrantList(g)) },
@@ -163,7 +163,7 @@ func TestPolicySimulatedStatements(t *testing.T) {
 		ReceivesAccessLogs: true,
 		PolicyStatements: []policy.Statement{{
 			Sid:        "PartnerReadsShared",
-			Principals: []policy.Principal{{Type: "AWS", IDs: policy.Strings(partner)}},
+			Principals: []policy.Principal{{Type: "AWS", Identifiers: policy.Strings(partner)}},
 			Actions:    []string{"s3:GetObject"},
 			Resources:  []pulumi.StringInput{pulumi.String("arn:aws:s3:::placeholder")},
 		}},
@@ -188,7 +188,7 @@ func TestPolicySimulatedStatements(t *testing.T) {
 	_, arn, bucketPolicy, _ = grantedPlan(t, &BucketArgs{
 		PolicyStatements: []policy.Statement{{
 			Sid:        "PartnerReadsShared",
-			Principals: []policy.Principal{{Type: "AWS", IDs: policy.Strings(partner)}},
+			Principals: []policy.Principal{{Type: "AWS", Identifiers: policy.Strings(partner)}},
 			Actions:    []string{"s3:GetObject"},
 		}},
 	}, nil)

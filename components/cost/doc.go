@@ -9,17 +9,19 @@
 // [Estimate] is the pure core. [Write] is what `make plan` calls to put cost.json beside
 // resources.json: every state machine of the offline plan, its runs per month from the
 // schedules that target it, and what the stage's CloudWatch alarms cost a month. Each scope
-// (run, month, perMillionItems) has three sections with their totals and the usage they were
+// (run, month, perMillionItems) has its sections with their totals and the usage they were
 // priced from: orchestration (state transitions, Express requests and duration), compute
-// (Lambda GB-seconds) and data (S3 and SQS requests). The same plan gives the same bytes.
+// (Lambda GB-seconds), data (S3 and SQS requests) and observability (log bytes and traces),
+// and its cost itemised by request type, largest first. The same plan gives the same bytes.
 //
 // # What is counted
 //
 // One path through the definition per execution, every state entered one transition; a
 // Distributed Map's child executions as AWS bills them; Express and Lambda duration rounded up
-// as AWS rounds them. Not counted: free tiers and volume discounts, CloudWatch Logs, X-Ray,
-// KMS, data transfer, storage, failures and redrives. The design notes give every rule and
-// the pricing page it follows.
+// as AWS rounds them; the workload's per-item requests, log bytes and traces, and its queue
+// consumers (Workload.Consumers). Not counted: free tiers and volume discounts, KMS, data
+// transfer, storage, failures and redrives. The design notes give every rule and the pricing
+// page it follows.
 //
 // # Defaults
 //
@@ -28,7 +30,7 @@
 //   - Express memory DefaultExpressMemoryMB (64 MB); DefaultResultWriterPuts (4) per Map Run.
 //   - Prices: DefaultPrices, us-east-1 list prices, each field naming its source page.
 //   - Month: the fire times of every schedule targeting the state machine in the 30 days after
-//     plan.Reference, disabled schedules included and marked so.
+//     plan.Reference(), disabled schedules included and marked so.
 //
 // # Escape hatches
 //

@@ -45,13 +45,13 @@ type Function struct {
 type PerItem struct {
 	S3Puts      float64 `json:"s3Puts"`
 	S3Gets      float64 `json:"s3Gets"`
-	SQSRequests float64 `json:"sqsRequests"`
+	SqsRequests float64 `json:"sqsRequests"`
 	// S3Events are S3 Event Notifications sent to EventBridge's default bus (an "Object
 	// Created" event per object written under a watched prefix). They are listed, at no
 	// charge: S3 does not charge for event notifications, and EventBridge does not charge for
 	// the events AWS services publish to the default bus
 	// (https://aws.amazon.com/eventbridge/pricing/: "All state change events published by AWS
-	// services are free"); the SQS messages they become are SQSRequests.
+	// services are free"); the SQS messages they become are SqsRequests.
 	S3Events float64 `json:"s3Events"`
 	// LogBytes are the bytes of log CloudWatch Logs ingests per item: the application log lines
 	// every function writes for it at the stage's level (make bench-memory measures them for
@@ -191,7 +191,7 @@ func (w Workload) validate() error {
 	nonNegative(bad, "Retries", w.Retries)
 	nonNegative(bad, "Durations", w.Durations)
 	nonNegative(bad, "PerItemDurations", w.PerItemDurations)
-	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SQSRequests < 0 || w.PerItem.S3Events < 0 || w.PerItem.LogBytes < 0 || w.PerItem.Traces < 0 {
+	if w.PerItem.S3Puts < 0 || w.PerItem.S3Gets < 0 || w.PerItem.SqsRequests < 0 || w.PerItem.S3Events < 0 || w.PerItem.LogBytes < 0 || w.PerItem.Traces < 0 {
 		bad("PerItem", w.PerItem, "at least 0 in every field")
 	}
 	for i, c := range w.Consumers {
@@ -319,7 +319,7 @@ const (
 	ItemLambdaGBSeconds  = "lambdaGBSeconds"
 	ItemS3Put            = "s3Put"
 	ItemS3Get            = "s3Get"
-	ItemSQSRequests      = "sqsRequests"
+	ItemSqsRequests      = "sqsRequests"
 	ItemS3Events         = "s3Events"
 	ItemLogsIngested     = "logsIngested"
 	ItemXRayTraces       = "xrayTraces"
@@ -377,7 +377,7 @@ type Usage struct {
 	// S3PutRequests count PUT, COPY, POST and LIST requests; S3GetRequests GET requests.
 	S3PutRequests float64 `json:"s3PutRequests"`
 	S3GetRequests float64 `json:"s3GetRequests"`
-	SQSRequests   float64 `json:"sqsRequests"`
+	SqsRequests   float64 `json:"sqsRequests"`
 	// S3Events are S3 event notifications sent to EventBridge (free: see PerItem.S3Events).
 	S3Events float64 `json:"s3Events"`
 	// LogBytes are the bytes of log ingested; Traces the X-Ray traces recorded.
@@ -413,7 +413,7 @@ type Compute struct {
 type Data struct {
 	S3Put float64 `json:"s3Put"`
 	S3Get float64 `json:"s3Get"`
-	SQS   float64 `json:"sqs"`
+	Sqs   float64 `json:"sqs"`
 	Total float64 `json:"total"`
 }
 
@@ -569,7 +569,7 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		Lambda:           []LambdaUsage{},
 		S3PutRequests:    round6(k * t.s3Puts),
 		S3GetRequests:    round6(k * t.s3Gets),
-		SQSRequests:      round6(k * t.sqs),
+		SqsRequests:      round6(k * t.sqs),
 		S3Events:         round6(k * t.s3Events),
 		LogBytes:         round6(k * t.logBytes),
 		Traces:           round6(k * t.traces),
@@ -588,7 +588,7 @@ func (t tally) scope(pr Prices, k float64) Scope {
 	}
 	item(ItemS3Put, "", SectionData, "request", t.s3Puts, pr.S3Put)
 	item(ItemS3Get, "", SectionData, "request", t.s3Gets, pr.S3Get)
-	item(ItemSQSRequests, "", SectionData, "request", t.sqs, pr.SQSRequest)
+	item(ItemSqsRequests, "", SectionData, "request", t.sqs, pr.SqsRequest)
 	item(ItemS3Events, "", SectionData, "event", t.s3Events, 0)
 	s.Items[len(s.Items)-1].Free = FreeS3Events
 	item(ItemLogsIngested, "", SectionObservability, "GB", t.logBytes/1e9, pr.LogsIngestedGB)
@@ -624,11 +624,11 @@ func (t tally) scope(pr Prices, k float64) Scope {
 		LambdaRequests:   round6(k * t.lambdaRequests() * pr.LambdaRequest),
 		Total:            round6(orch),
 	}
-	data := k * (t.s3Puts*pr.S3Put + t.s3Gets*pr.S3Get + t.sqs*pr.SQSRequest)
+	data := k * (t.s3Puts*pr.S3Put + t.s3Gets*pr.S3Get + t.sqs*pr.SqsRequest)
 	s.Data = Data{
 		S3Put: round6(k * t.s3Puts * pr.S3Put),
 		S3Get: round6(k * t.s3Gets * pr.S3Get),
-		SQS:   round6(k * t.sqs * pr.SQSRequest),
+		Sqs:   round6(k * t.sqs * pr.SqsRequest),
 		Total: round6(data),
 	}
 	obs := k * (t.logBytes/1e9*pr.LogsIngestedGB + t.traces*pr.XRayTrace)
@@ -679,7 +679,7 @@ func (e *estimator) top(m *machine) (tally, error) {
 	n := float64(e.w.Items)
 	t.s3Puts += n * per.S3Puts
 	t.s3Gets += n * per.S3Gets
-	t.sqs += n * per.SQSRequests
+	t.sqs += n * per.SqsRequests
 	t.s3Events += n * per.S3Events
 	t.logBytes += n * per.LogBytes
 	t.traces += n * per.Traces

@@ -267,14 +267,14 @@ func TestChoicesRetriesAndData(t *testing.T) {
 	  "Other":{"Type":"Pass","Next":"Work"},
 	  "Work":{"Type":"Task","Resource":"` + arnPrepare + `","Next":"Send"},
 	  "Send":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody.$":"$"},"End":true}}}`)
-	w := Workload{Items: 10, PerItem: PerItem{S3Puts: 2, S3Gets: 1, SQSRequests: 3}}
+	w := Workload{Items: 10, PerItem: PerItem{S3Puts: 2, S3Gets: 1, SqsRequests: 3}}
 	b, err := Estimate(def, smallFns, w, Prices{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	u := b.Run.Usage
 	near(t, "default path transitions", u.StateTransitions, 3) // Route, Work, Send
-	near(t, "SQS", u.SQSRequests, 1+10*3)
+	near(t, "SQS", u.SqsRequests, 1+10*3)
 	near(t, "S3 PUT", u.S3PutRequests, 20)
 	near(t, "S3 GET", u.S3GetRequests, 10)
 	w.Choices = map[string]string{"Route": "Other"}
@@ -338,11 +338,11 @@ func TestRejectsMalformedDefinitions(t *testing.T) {
 }
 
 func TestRejectsBadWorkload(t *testing.T) {
-	_, err := Estimate(small(10), smallFns, Workload{Items: -1, MapItems: map[string]int{"Groups": -3}, Type: "FAST"}, Prices{SQSRequest: -1})
+	_, err := Estimate(small(10), smallFns, Workload{Items: -1, MapItems: map[string]int{"Groups": -3}, Type: "FAST"}, Prices{SqsRequest: -1})
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, w := range []string{"Workload.Items must be at least 0, got -1", `Workload.MapItems["Groups"]`, "Workload.Type must be STANDARD or EXPRESS, got FAST", "Prices.SQSRequest"} {
+	for _, w := range []string{"Workload.Items must be at least 0, got -1", `Workload.MapItems["Groups"]`, "Workload.Type must be STANDARD or EXPRESS, got FAST", "Prices.SqsRequest"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q does not say %q", err, w)
 		}

@@ -109,7 +109,7 @@ func planned(t *testing.T) *plan.Plan {
 
 func marshalOpts() Options {
 	w := smallWorkload()
-	w.PerItem = PerItem{S3Puts: 2, S3Gets: 1, SQSRequests: 3}
+	w.PerItem = PerItem{S3Puts: 2, S3Gets: 1, SqsRequests: 3}
 	return Options{Workloads: map[string]Workload{"export": w}}
 }
 
@@ -155,7 +155,7 @@ func TestMarshalPlan(t *testing.T) {
 	// Per-item data: 100 items x (2 PUT + 1 GET + 3 SQS), plus ItemReader and ResultWriter.
 	near(t, "run S3 PUTs", export.Run.Usage.S3PutRequests, 200+DefaultResultWriterPuts)
 	near(t, "run S3 GETs", export.Run.Usage.S3GetRequests, 100+1)
-	near(t, "run SQS", export.Run.Usage.SQSRequests, 300)
+	near(t, "run SQS", export.Run.Usage.SqsRequests, 300)
 	if export.Assumptions.DurationsMs["fetch-metrics"] != 50 || export.Assumptions.PerItemDurationsMs["fetch-metrics"] != 20 || export.Assumptions.Items != 100 {
 		t.Errorf("assumptions %+v", export.Assumptions)
 	}

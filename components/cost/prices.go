@@ -41,10 +41,10 @@ type Prices struct {
 	// S3Get is one S3 Standard GET, SELECT or other read request: $0.0004 per 1,000
 	// ($0.0000004). Source: https://aws.amazon.com/s3/pricing/.
 	S3Get float64 `json:"s3Get"`
-	// SQSRequest is one SQS Standard queue API request (SendMessage, ReceiveMessage,
+	// SqsRequest is one SQS Standard queue API request (SendMessage, ReceiveMessage,
 	// DeleteMessage, each 64 KB chunk of a payload counting as one): $0.40 per million
 	// ($0.0000004) for the first 100 billion a month. Source: https://aws.amazon.com/sqs/pricing/.
-	SQSRequest float64 `json:"sqsRequest"`
+	SqsRequest float64 `json:"sqsRequest"`
 	// LogsIngestedGB is one GB (10^9 bytes: the larger count of the two readings of "GB") of
 	// log data ingested by CloudWatch Logs, Standard class: $0.50 per GB, the first tier of
 	// Lambda's logs (vended logs, since May 2025) and of every log group. Source:
@@ -80,7 +80,7 @@ func DefaultPrices() Prices {
 		LambdaGBSecondArm64: 0.0000133334,
 		S3Put:               0.000005,
 		S3Get:               0.0000004,
-		SQSRequest:          0.0000004,
+		SqsRequest:          0.0000004,
 		LogsIngestedGB:      0.50,
 		XRayTrace:           0.000005,
 
@@ -126,7 +126,7 @@ func (p *Prices) fields() []price {
 		{"StandardTransition", &p.StandardTransition}, {"ExpressRequest", &p.ExpressRequest},
 		{"ExpressGBSecond", &p.ExpressGBSecond}, {"LambdaRequest", &p.LambdaRequest},
 		{"LambdaGBSecondX86", &p.LambdaGBSecondX86}, {"LambdaGBSecondArm64", &p.LambdaGBSecondArm64},
-		{"S3Put", &p.S3Put}, {"S3Get", &p.S3Get}, {"SQSRequest", &p.SQSRequest}, {"LogsIngestedGB", &p.LogsIngestedGB}, {"XRayTrace", &p.XRayTrace},
+		{"S3Put", &p.S3Put}, {"S3Get", &p.S3Get}, {"SqsRequest", &p.SqsRequest}, {"LogsIngestedGB", &p.LogsIngestedGB}, {"XRayTrace", &p.XRayTrace},
 		{"AlarmMetricMonth", &p.AlarmMetricMonth}, {"HighResolutionAlarmMetricMonth", &p.HighResolutionAlarmMetricMonth},
 		{"DashboardMonth", &p.DashboardMonth},
 	}

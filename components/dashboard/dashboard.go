@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/schedule"
 	"github.com/skeinhq/skein/components/stage"
@@ -39,7 +41,7 @@ const (
 const (
 	NamespaceStates = "AWS/States"
 	NamespaceLambda = "AWS/Lambda"
-	NamespaceSQS    = "AWS/SQS"
+	NamespaceSqs    = "AWS/SQS"
 
 	DimStateMachineArn = "StateMachineArn"
 	DimFunctionName    = "FunctionName"
@@ -51,7 +53,7 @@ const (
 type Transform struct {
 	// Body changes the dashboard body (add, move or remove widgets) before it is marshalled.
 	Body func(*Body)
-	// Dashboard changes the dashboard resource's arguments.
+	// Dashboard is the CloudWatch dashboard ("<dashboard>").
 	Dashboard func(*cloudwatch.DashboardArgs)
 }
 
@@ -114,8 +116,8 @@ type Dashboard struct {
 	Name pulumi.StringOutput `pulumi:"name"`
 	// Arn is the dashboard's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// ConsoleURL opens the dashboard in the console.
-	ConsoleURL pulumi.StringOutput `pulumi:"consoleUrl"`
+	// ConsoleUrl opens the dashboard in the console.
+	ConsoleUrl pulumi.StringOutput `pulumi:"consoleUrl"`
 	// Body is the marshalled body.
 	Body pulumi.StringOutput `pulumi:"body"`
 
@@ -127,15 +129,21 @@ var _ pulumi.ComponentResource = (*Dashboard)(nil)
 
 var nameRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-func (a *DashboardArgs) withDefaults() DashboardArgs {
-	out := *a
-	if out.Period == 0 {
-		out.Period = DefaultPeriod
+// withDefaults returns a copy of the arguments with every default applied: the one place
+// defaults live.
+func (a DashboardArgs) withDefaults() DashboardArgs {
+	a.Period = cmp.Or(a.Period, DefaultPeriod)
+	a.Start = cmp.Or(a.Start, 24*time.Hour)
+	return a
+}
+
+// noNil reports every nil entry of m, the field named field.
+func noNil[V any](c *check.Errors, field string, m map[string]*V) {
+	for k, v := range m {
+		if v == nil {
+			c.Add(field+"["+k+"]", "must not be nil", nil)
+		}
 	}
-	if out.Start == 0 {
-		out.Start = 24 * time.Hour
-	}
-	return out
 }
 
 func (a DashboardArgs) validate(name string, st *stage.Stage) error {
@@ -151,26 +159,10 @@ func (a DashboardArgs) validate(name string, st *stage.Stage) error {
 	if a.Start < time.Hour || a.Start > 15*24*time.Hour {
 		c.Add("Start", "must be 1h..360h (zero means 24h)", a.Start)
 	}
-	for k, w := range a.Workflows {
-		if w == nil {
-			c.Add("Workflows["+k+"]", "must not be nil", nil)
-		}
-	}
-	for k, w := range a.Workers {
-		if w == nil {
-			c.Add("Workers["+k+"]", "must not be nil", nil)
-		}
-	}
-	for k, q := range a.Queues {
-		if q == nil {
-			c.Add("Queues["+k+"]", "must not be nil", nil)
-		}
-	}
-	for k, s := range a.Schedules {
-		if s == nil {
-			c.Add("Schedules["+k+"]", "must not be nil", nil)
-		}
-	}
+	noNil(c, "Workflows", a.Workflows)
+	noNil(c, "Workers", a.Workers)
+	noNil(c, "Queues", a.Queues)
+	noNil(c, "Schedules", a.Schedules)
 	if h := a.Handlers; h != nil {
 		if h.Namespace == "" || len(h.Namespace) > 255 {
 			c.Add("Handlers.Namespace", "must be 1..255 characters", h.Namespace)
@@ -323,7 +315,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 			}
 			if w.hasDLQ {
 				row = append(row, graph(w.label+": failed async invocations (dead letters)", "Maximum", []Metric{
-					{Namespace: NamespaceSQS, Name: "ApproximateNumberOfMessagesVisible", Dimensions: []Dimension{{DimQueueName, s(w.dlq)}}, Options: MetricOptions{Label: "dead letters"}},
+					{Namespace: NamespaceSqs, Name: "ApproximateNumberOfMessagesVisible", Dimensions: []Dimension{{DimQueueName, s(w.dlq)}}, Options: MetricOptions{Label: "dead letters"}},
 				}))
 			}
 			g.row(24/len(row), row...)
@@ -333,7 +325,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 		}
 		for _, q := range qs {
 			m := func(queue, name, label string) Metric {
-				return Metric{Namespace: NamespaceSQS, Name: name, Dimensions: []Dimension{{DimQueueName, queue}}, Options: MetricOptions{Label: label}}
+				return Metric{Namespace: NamespaceSqs, Name: name, Dimensions: []Dimension{{DimQueueName, queue}}, Options: MetricOptions{Label: label}}
 			}
 			row := []Widget{
 				graph(q.label+": messages", "Maximum", []Metric{m(s(q.name), "ApproximateNumberOfMessagesVisible", "visible"), m(s(q.name), "ApproximateNumberOfMessagesNotVisible", "in flight")}),
@@ -349,7 +341,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 			var row []Widget
 			for _, sc := range ss {
 				row = append(row, graph(sc.label+": failed starts (dead letters)", "Maximum", []Metric{
-					{Namespace: NamespaceSQS, Name: "ApproximateNumberOfMessagesVisible", Dimensions: []Dimension{{DimQueueName, s(sc.dlq)}}, Options: MetricOptions{Label: "dead letters"}},
+					{Namespace: NamespaceSqs, Name: "ApproximateNumberOfMessagesVisible", Dimensions: []Dimension{{DimQueueName, s(sc.dlq)}}, Options: MetricOptions{Label: "dead letters"}},
 				}))
 			}
 			g.row(8, row...)
@@ -383,9 +375,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 
 	physical := st.PhysicalName(name, MaxNameLength)
 	da := &cloudwatch.DashboardArgs{DashboardName: pulumi.String(physical), DashboardBody: d.Body}
-	if a.Transform.Dashboard != nil {
-		a.Transform.Dashboard(da)
-	}
+	transform.Apply(a.Transform.Dashboard, da)
 	var err error
 	d.Dashboard, err = cloudwatch.NewDashboard(ctx, name, da, pulumi.Parent(d))
 	if err != nil {
@@ -394,11 +384,11 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 	d.Name = d.Dashboard.DashboardName
 	d.Arn = d.Dashboard.DashboardArn
 	host := st.ConsoleRegionHost()
-	d.ConsoleURL = d.Dashboard.DashboardName.ApplyT(func(n string) string {
+	d.ConsoleUrl = d.Dashboard.DashboardName.ApplyT(func(n string) string {
 		return "https://" + host + "/cloudwatch/home?region=" + region + "#dashboards/dashboard/" + n
 	}).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{
-		"name": d.Name, "arn": d.Arn, "consoleUrl": d.ConsoleURL, "body": d.Body,
+		"name": d.Name, "arn": d.Arn, "consoleUrl": d.ConsoleUrl, "body": d.Body,
 	}); err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ type Resource struct {
 	Type    string         `json:"type"`
 	Name    string         `json:"name"`
 	Parent  *Ref           `json:"parent"`
-	ID      string         `json:"id"`
+	Id      string         `json:"id"`
 	Inputs  map[string]any `json:"inputs"`
 	Outputs map[string]any `json:"outputs"`
 	// Custom is false for component resources.
@@ -229,7 +229,7 @@ func (p *Plan) NewResource(args pulumi.MockResourceArgs) (string, resource.Prope
 	state := args.Inputs.Copy()
 	if args.Custom {
 		id, computed := p.mock(args.TypeToken, args.Name, args.Inputs)
-		r.ID = id
+		r.Id = id
 		r.Outputs = map[string]any{}
 		for k, v := range computed {
 			state[resource.PropertyKey(k)] = resource.NewStringProperty(v)
@@ -253,7 +253,7 @@ func (p *Plan) NewResource(args pulumi.MockResourceArgs) (string, resource.Prope
 	p.resources = append(p.resources, r)
 	p.byURN[urn] = r
 	p.mu.Unlock()
-	return r.ID, state, nil
+	return r.Id, state, nil
 }
 
 // Call implements pulumi.MockResourceMonitor for the provider functions skein uses.
@@ -366,8 +366,8 @@ func (r *Resource) String(path string) string {
 	return s
 }
 
-// JSON decodes a string input holding JSON (a policy, a definition) into v.
-func (r *Resource) JSON(path string, v any) error {
+// Json decodes a string input holding JSON (a policy, a definition) into v.
+func (r *Resource) Json(path string, v any) error {
 	s := r.String(path)
 	if s == "" {
 		return fmt.Errorf("plan: %s %s has no JSON input %s", r.Type, r.Name, path)

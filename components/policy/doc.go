@@ -3,7 +3,7 @@
 // access without knowing each other's internals.
 //
 // A [Statement] holds plain strings for what the code decides (effect, actions, condition
-// operators) and [pulumi.StringInput] for what other resources produce (ARNs). [Document.JSON]
+// operators) and [pulumi.StringInput] for what other resources produce (ARNs). [Document.Json]
 // waits for every input and marshals one deterministic document.
 //
 // # Defaults

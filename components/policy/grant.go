@@ -89,7 +89,7 @@ func (g *RoleGrantee) AttachPolicy(name string, doc Document) (*Grant, error) {
 	}
 	pol, err := iam.NewRolePolicy(g.ctx, g.name+"-"+name, &iam.RolePolicyArgs{
 		Role:   g.role,
-		Policy: doc.JSON(),
+		Policy: doc.Json(),
 	}, opts...)
 	if err != nil {
 		return nil, err

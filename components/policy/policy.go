@@ -25,8 +25,8 @@ const (
 type Principal struct {
 	// Type is "AWS", "Service", "Federated" or "*" (everyone; IDs are ignored).
 	Type string
-	// IDs are account ids, role ARNs or service principals such as "scheduler.amazonaws.com".
-	IDs []pulumi.StringInput
+	// Identifiers are account ids, role ARNs or service principals such as "scheduler.amazonaws.com".
+	Identifiers []pulumi.StringInput
 }
 
 // Everyone returns the "*" principal, used by the Deny guards of resource policies.
@@ -34,7 +34,7 @@ func Everyone() Principal { return Principal{Type: "*"} }
 
 // Service returns a service principal.
 func Service(name string) Principal {
-	return Principal{Type: "Service", IDs: []pulumi.StringInput{pulumi.String(name)}}
+	return Principal{Type: "Service", Identifiers: []pulumi.StringInput{pulumi.String(name)}}
 }
 
 // Condition is one condition key test, such as StringEquals aws:SourceAccount 123456789012.
@@ -112,13 +112,13 @@ type plainDocument struct {
 	Statement []map[string]any `json:"Statement"`
 }
 
-// JSON resolves every input in the document and marshals it deterministically. Single values are
+// Json resolves every input in the document and marshals it deterministically. Single values are
 // written as strings and several as arrays, as IAM itself prints them.
-func (d Document) JSON() pulumi.StringOutput {
+func (d Document) Json() pulumi.StringOutput {
 	var inputs []any
 	for _, s := range d.Statements {
 		for _, p := range s.Principals {
-			for _, id := range p.IDs {
+			for _, id := range p.Identifiers {
 				inputs = append(inputs, id)
 			}
 		}
@@ -158,7 +158,7 @@ func (d Document) Render() (string, error) {
 			return nil
 		}
 		for _, p := range s.Principals {
-			for _, id := range p.IDs {
+			for _, id := range p.Identifiers {
 				if err := collect(id); err != nil {
 					return "", err
 				}
@@ -213,8 +213,8 @@ func (d Document) render(vals []any) (string, error) {
 					everyone = true
 					continue
 				}
-				ids := make([]string, 0, len(p.IDs))
-				for range p.IDs {
+				ids := make([]string, 0, len(p.Identifiers))
+				for range p.Identifiers {
 					ids = append(ids, next())
 				}
 				if prev, ok := pr[p.Type].([]string); ok {

@@ -45,8 +45,8 @@ type Queue interface {
 	Target
 	// QueueArn is the queue's ARN (the same as TargetArn).
 	QueueArn() pulumi.StringOutput
-	// FIFO reports a FIFO queue: senders must then give a message group id.
-	FIFO() bool
+	// Fifo reports a FIFO queue: senders must then give a message group id.
+	Fifo() bool
 	// AdmitsService reports whether the queue's resource policy admits service sending on
 	// behalf of sourceArn (EventBridge delivers to a queue through its policy, not a role). A
 	// queue made elsewhere reports true: its policy is not skein's to see.

@@ -17,7 +17,7 @@ import (
 func TestDisableDeadLetterQueue(t *testing.T) {
 	var subErr, redriveErr error
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		q, err := NewQueue(ctx, "failed", &QueueArgs{DisableDeadLetterQueue: true, Alarms: AlarmArgs{OldestMessageAge: time.Minute}})
+		q, err := NewQueue(ctx, "failed", &QueueArgs{DisableDeadLetterQueue: true, OldestMessageAgeThreshold: time.Minute})
 		if err != nil {
 			return err
 		}

@@ -37,12 +37,21 @@ func (d *deps) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	return resource.PropertyMap{"accountId": resource.NewStringProperty("123456789012")}, nil
 }
 
+// dependencies runs program under a mock that records, by resource name, the URNs each
+// resource was registered as depending on.
+func dependencies(program pulumi.RunFunc) (map[string][]string, error) {
+	d := &deps{byName: map[string][]string{}}
+	err := pulumi.RunErr(program, pulumi.WithMocks("skein", "test", d), func(info *pulumi.RunInfo) {
+		info.Config = map[string]string{"aws:region": "us-east-1", "skein:accountId": "123456789012"}
+	})
+	return d.byName, err
+}
+
 // Lambda checks the execution role when the event source mapping is created: with a consumer
 // whose AttachPolicy returns its policy.Grant, the mapping depends on that policy, every time.
 func TestMappingWaitsForTheConsumePolicy(t *testing.T) {
 	for i := range 20 {
-		d := &deps{byName: map[string][]string{}}
-		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		byName, err := dependencies(func(ctx *pulumi.Context) error {
 			role, err := iam.NewRole(ctx, "consumer-role", &iam.RoleArgs{AssumeRolePolicy: pulumi.String(`{}`)})
 			if err != nil {
 				return err
@@ -50,13 +59,11 @@ func TestMappingWaitsForTheConsumePolicy(t *testing.T) {
 			c := &consumer{RoleGrantee: policy.NewRoleGrantee(ctx, "consumer", role.Name, nil), arn: fnArn, timeout: 10 * time.Second}
 			_, err = NewQueue(ctx, "jobs", &QueueArgs{Consumer: c})
 			return err
-		}, pulumi.WithMocks("skein", "test", d), func(info *pulumi.RunInfo) {
-			info.Config = map[string]string{"aws:region": "us-east-1", "skein:accountId": "123456789012"}
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := d.byName["jobs-subscription"]
+		got := byName["jobs-subscription"]
 		if !slices.ContainsFunc(got, func(u string) bool { return strings.HasSuffix(u, "::consumer-jobs-subscription") }) {
 			t.Fatalf("run %d: the mapping depends on %v, not on the consume policy", i, got)
 		}

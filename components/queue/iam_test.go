@@ -69,16 +69,21 @@ func resourcePolicy(t *testing.T, p *plan.Plan, name string) json.RawMessage {
 	return json.RawMessage(p.Find(policyType, name).String("policy"))
 }
 
+// grantees are the roles world grants to (consumer, producer, ops) and the identity policies
+// the grants gave them (consume, send, redrive).
+func grantees(t *testing.T, p *plan.Plan) (consumerRole, producerRole, opsRole string, consume, send, redrive []json.RawMessage) {
+	t.Helper()
+	role := func(name string) string { return arnOf(t, p, "aws:iam/role:Role", name) }
+	pol := func(name string) []json.RawMessage { return []json.RawMessage{policyOf(t, p, name)} }
+	return role("consumer-role"), role("producer-role"), role("ops-role"),
+		pol("consumer-jobs-subscription"), pol("producer-jobs-send"), pol("ops-jobs-redrive")
+}
+
 func TestIAMWithSimulator(t *testing.T) {
 	p := world(t, QueueArgs{})
 	jobs, dlq, other := arnOf(t, p, queueType, "jobs"), arnOf(t, p, queueType, "jobs-dlq"), arnOf(t, p, queueType, "other")
 	jobsPol, dlqPol, otherPol := resourcePolicy(t, p, "jobs-policy"), resourcePolicy(t, p, "jobs-dlq-policy"), resourcePolicy(t, p, "other-policy")
-	consumerRole := arnOf(t, p, "aws:iam/role:Role", "consumer-role")
-	producerRole := arnOf(t, p, "aws:iam/role:Role", "producer-role")
-	opsRole := arnOf(t, p, "aws:iam/role:Role", "ops-role")
-	consume := []json.RawMessage{policyOf(t, p, "consumer-jobs-subscription")}
-	send := []json.RawMessage{policyOf(t, p, "producer-jobs-send")}
-	redrive := []json.RawMessage{policyOf(t, p, "ops-jobs-redrive")}
+	consumerRole, producerRole, opsRole, consume, send, redrive := grantees(t, p)
 
 	req := func(principal, action, resource string, ids []json.RawMessage, rp json.RawMessage, secure bool) judge.IAMRequest {
 		return judge.IAMRequest{Principal: principal, Action: action, Resource: resource, IdentityPolicies: ids, ResourcePolicy: rp, Context: judge.SecureTransport(secure)}
@@ -145,12 +150,7 @@ func TestSenderWithSimulator(t *testing.T) {
 func TestKMSGrantsWithSimulator(t *testing.T) {
 	p := world(t, QueueArgs{KmsKeyArn: pulumi.String(keyArn)})
 	otherKey := "arn:aws:kms:us-east-1:123456789012:key/ffffffff-12ab-34cd-56ef-1234567890ab"
-	consumerRole := arnOf(t, p, "aws:iam/role:Role", "consumer-role")
-	producerRole := arnOf(t, p, "aws:iam/role:Role", "producer-role")
-	opsRole := arnOf(t, p, "aws:iam/role:Role", "ops-role")
-	consume := []json.RawMessage{policyOf(t, p, "consumer-jobs-subscription")}
-	send := []json.RawMessage{policyOf(t, p, "producer-jobs-send")}
-	redrive := []json.RawMessage{policyOf(t, p, "ops-jobs-redrive")}
+	consumerRole, producerRole, opsRole, consume, send, redrive := grantees(t, p)
 	// KMS honours identity policies only when the key policy delegates to the account: this is
 	// the default key policy AWS gives a key created without one. (Without it the simulator
 	// denies every request here, as KMS would.)

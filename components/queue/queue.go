@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -11,7 +12,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/stage"
 )
@@ -46,13 +49,13 @@ const (
 
 // Defaults.
 const (
-	DefaultConsumerTimeout  = 30 * time.Second
-	DefaultMaxReceiveCount  = 5
-	DefaultRetention        = 4 * 24 * time.Hour
-	DefaultDLQRetention     = MaxRetention
-	DefaultReceiveWait      = MaxReceiveWait
-	DefaultKeyReuse         = 5 * time.Minute
-	DefaultOldestMessageAge = 15 * time.Minute
+	DefaultConsumerTimeout     = 30 * time.Second
+	DefaultMaxReceiveCount     = 5
+	DefaultRetention           = 4 * 24 * time.Hour
+	DefaultDeadLetterRetention = MaxRetention
+	DefaultReceiveWait         = MaxReceiveWait
+	DefaultKeyReuse            = 5 * time.Minute
+	DefaultOldestMessageAge    = 15 * time.Minute
 )
 
 // DeduplicationScope says whether FIFO deduplication applies per queue or per message group.
@@ -67,10 +70,10 @@ const (
 // ThroughputLimit says whether a FIFO queue's throughput quota applies per queue or per group.
 type ThroughputLimit string
 
-// Throughput limits. PerMessageGroupID with DedupMessageGroup is SQS's high throughput mode.
+// Throughput limits. PerMessageGroupId with DedupMessageGroup is SQS's high throughput mode.
 const (
 	PerQueue          ThroughputLimit = "perQueue"
-	PerMessageGroupID ThroughputLimit = "perMessageGroupId"
+	PerMessageGroupId ThroughputLimit = "perMessageGroupId"
 )
 
 // Sender is an AWS service allowed to send to the queue on behalf of one resource: for example
@@ -84,26 +87,28 @@ type Sender struct {
 	SourceArn pulumi.StringInput
 }
 
-// AlarmArgs configure the queue's two alarms.
-type AlarmArgs struct {
-	// Disabled turns both alarms off; zero means on.
-	Disabled bool
-	// OldestMessageAge is the age of the oldest message above which the backlog alarm fires;
-	// zero means 15 minutes. Allowed 1 minute..the queue's retention (exclusive), whole seconds.
-	OldestMessageAge time.Duration
-	// TopicArn is the SNS topic the alarms notify (alarm and OK); nil means the stage's
-	// skein:alarmTopicArn, and no notification when the stage has none.
-	TopicArn pulumi.StringInput
-}
-
-// Transform holds one optional hook per child resource, applied right before it is created.
+// Transform holds one optional hook per child resource, applied right before it is created,
+// after skein's choices; skein does not re-validate what they set. A nil hook leaves the child as
+// skein built it. Subscriptions have their own (SubscribeArgs.Transform).
+// For a child without a hook, or to change resource options rather than arguments, pass
+// pulumi.Transforms (or pulumi.Transformations) in the component's options: they reach every
+// child.
 type Transform struct {
-	Queue                 func(*sqs.QueueArgs)
-	DeadLetterQueue       func(*sqs.QueueArgs)
-	QueuePolicy           func(*sqs.QueuePolicyArgs)
+	// Queue is the SQS queue ("<queue>").
+	Queue func(*sqs.QueueArgs)
+	// DeadLetterQueue is the dead-letter SQS queue ("<queue>-dlq").
+	DeadLetterQueue func(*sqs.QueueArgs)
+	// QueuePolicy is the queue's policy ("<queue>-policy": TLS only, Senders).
+	QueuePolicy func(*sqs.QueuePolicyArgs)
+	// DeadLetterQueuePolicy is the dead-letter queue's TLS-only policy ("<queue>-dlq-policy").
 	DeadLetterQueuePolicy func(*sqs.QueuePolicyArgs)
-	RedriveAllowPolicy    func(*sqs.RedriveAllowPolicyArgs)
-	DeadLetterAlarm       func(*cloudwatch.MetricAlarmArgs)
+	// RedriveAllowPolicy lets only the queue use the dead-letter queue
+	// ("<queue>-dlq-redrive-allow").
+	RedriveAllowPolicy func(*sqs.RedriveAllowPolicyArgs)
+	// DeadLetterAlarm is the alarm on the dead-letter queue's first message
+	// ("<queue>-dlq-alarm").
+	DeadLetterAlarm func(*cloudwatch.MetricAlarmArgs)
+	// OldestMessageAgeAlarm is the backlog alarm ("<queue>-age-alarm").
 	OldestMessageAgeAlarm func(*cloudwatch.MetricAlarmArgs)
 }
 
@@ -112,14 +117,14 @@ type QueueArgs struct {
 	// Stage supplies tags, protection, region and the alarm topic; nil means stage.Load.
 	Stage *stage.Stage
 
-	// FIFO makes the queue and its dead-letter queue FIFO queues; zero means standard queues.
-	FIFO bool
+	// Fifo makes the queue and its dead-letter queue FIFO queues; zero means standard queues.
+	Fifo bool
 	// ContentBasedDeduplication (FIFO only) deduplicates on a SHA-256 of the body when the
 	// sender gives no deduplication id; zero means senders must give one.
 	ContentBasedDeduplication bool
 	// DeduplicationScope (FIFO only): zero means DedupQueue.
 	DeduplicationScope DeduplicationScope
-	// ThroughputLimit (FIFO only): zero means PerQueue. PerMessageGroupID requires
+	// ThroughputLimit (FIFO only): zero means PerQueue. PerMessageGroupId requires
 	// DedupMessageGroup (high throughput mode).
 	ThroughputLimit ThroughputLimit
 
@@ -156,7 +161,7 @@ type QueueArgs struct {
 	DeadLetterRetention time.Duration
 	// DisableDeadLetterQueue is for a queue that is itself a dead-letter queue (a schedule's, a
 	// pipe's): it gets no dead-letter queue of its own, no redrive policy, no dead-letter alarm
-	// (the oldest-message alarm watches it: set Alarms.OldestMessageAge low to hear of the first
+	// (the oldest-message alarm watches it: set OldestMessageAgeThreshold low to hear of the first
 	// message), and its DeadLetter outputs and RedriveCommand are empty. Zero means a
 	// dead-letter queue, "<name>-dlq". Conflicts with Consumer, Subscription, MaxReceiveCount,
 	// DeadLetterRetention and the dead-letter Transform hooks; Subscribe and GrantRedrive refuse
@@ -172,8 +177,15 @@ type QueueArgs struct {
 
 	// Senders are the services allowed to send to the queue through its resource policy.
 	Senders []Sender
-	// Alarms configure the dead-letter and backlog alarms.
-	Alarms AlarmArgs
+	// Alarms turns the queue's alarms off or chooses their topic; zero means two alarms, on
+	// the stage's topic: "<name>-dlq-alarm" when a message reaches the dead-letter queue
+	// (ApproximateNumberOfMessagesVisible Maximum > 0 over one minute) and "<name>-age-alarm"
+	// when the oldest message is older than OldestMessageAgeThreshold (three minutes in a row).
+	Alarms alarm.Args
+	// OldestMessageAgeThreshold is the age of the oldest message above which the backlog alarm
+	// fires; zero means 15 minutes. Allowed 1 minute..the queue's retention (exclusive), whole
+	// seconds.
+	OldestMessageAgeThreshold time.Duration
 	// Transform changes child resources' arguments just before they are created.
 	Transform Transform
 }
@@ -226,39 +238,25 @@ var (
 	kmsArnRe  = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$`)
 )
 
-// withDefaults returns a copy of args with every default applied: the one place defaults live.
-func withDefaults(args *QueueArgs) QueueArgs {
-	a := *args
-	if a.FIFO && a.DeduplicationScope == "" {
+// withDefaults returns a copy of the arguments with every default applied: the one place
+// defaults live.
+func (a QueueArgs) withDefaults() QueueArgs {
+	if a.Fifo && a.DeduplicationScope == "" {
 		a.DeduplicationScope = DedupQueue
 	}
-	if a.FIFO && a.ThroughputLimit == "" {
+	if a.Fifo && a.ThroughputLimit == "" {
 		a.ThroughputLimit = PerQueue
 	}
-	if a.ConsumerTimeout == 0 {
-		a.ConsumerTimeout = DefaultConsumerTimeout
-	}
-	if a.MessageRetention == 0 {
-		a.MessageRetention = DefaultRetention
-	}
-	if a.MaxMessageSize == 0 {
-		a.MaxMessageSize = MaxMessageSize
-	}
-	if a.ReceiveWaitTime == 0 {
-		a.ReceiveWaitTime = DefaultReceiveWait
-	}
-	if a.MaxReceiveCount == 0 {
-		a.MaxReceiveCount = DefaultMaxReceiveCount
-	}
-	if a.DeadLetterRetention == 0 {
-		a.DeadLetterRetention = DefaultDLQRetention
-	}
+	a.ConsumerTimeout = cmp.Or(a.ConsumerTimeout, DefaultConsumerTimeout)
+	a.MessageRetention = cmp.Or(a.MessageRetention, DefaultRetention)
+	a.MaxMessageSize = cmp.Or(a.MaxMessageSize, MaxMessageSize)
+	a.ReceiveWaitTime = cmp.Or(a.ReceiveWaitTime, DefaultReceiveWait)
+	a.MaxReceiveCount = cmp.Or(a.MaxReceiveCount, DefaultMaxReceiveCount)
+	a.DeadLetterRetention = cmp.Or(a.DeadLetterRetention, DefaultDeadLetterRetention)
 	if a.KmsKeyArn != nil && a.KmsDataKeyReuse == 0 {
 		a.KmsDataKeyReuse = DefaultKeyReuse
 	}
-	if a.Alarms.OldestMessageAge == 0 {
-		a.Alarms.OldestMessageAge = DefaultOldestMessageAge
-	}
+	a.OldestMessageAgeThreshold = cmp.Or(a.OldestMessageAgeThreshold, DefaultOldestMessageAge)
 	return a
 }
 
@@ -271,7 +269,7 @@ func validate(c *check.Errors, name string, a QueueArgs) {
 	if len(name) > MaxNameLength || !nameRe.MatchString(name) {
 		c.Add("name", fmt.Sprintf("must be 1..%d letters, digits, - or _ (SQS queue names are at most 80 characters, and the dead-letter queue adds -dlq, a 7-character suffix and .fifo)", MaxNameLength), name)
 	}
-	if !a.FIFO {
+	if !a.Fifo {
 		if a.ContentBasedDeduplication {
 			c.Add("ContentBasedDeduplication", "applies only to FIFO queues (set FIFO)", true)
 		}
@@ -283,8 +281,8 @@ func validate(c *check.Errors, name string, a QueueArgs) {
 		}
 	} else {
 		c.OneOf("DeduplicationScope", string(a.DeduplicationScope), string(DedupQueue), string(DedupMessageGroup))
-		c.OneOf("ThroughputLimit", string(a.ThroughputLimit), string(PerQueue), string(PerMessageGroupID))
-		if a.ThroughputLimit == PerMessageGroupID && a.DeduplicationScope != DedupMessageGroup {
+		c.OneOf("ThroughputLimit", string(a.ThroughputLimit), string(PerQueue), string(PerMessageGroupId))
+		if a.ThroughputLimit == PerMessageGroupId && a.DeduplicationScope != DedupMessageGroup {
 			c.Add("ThroughputLimit", "perMessageGroupId requires DeduplicationScope messageGroup (high throughput FIFO)", string(a.ThroughputLimit))
 		}
 	}
@@ -296,7 +294,7 @@ func validate(c *check.Errors, name string, a QueueArgs) {
 	c.Duration("ReceiveWaitTime", a.ReceiveWaitTime, time.Second, MaxReceiveWait, time.Second)
 	c.Int("MaxReceiveCount", a.MaxReceiveCount, 1, MaxMaxReceiveCount)
 	c.Duration("DeadLetterRetention", a.DeadLetterRetention, MinRetention, MaxRetention, time.Second)
-	if !a.FIFO && a.DeadLetterRetention < a.MessageRetention {
+	if !a.Fifo && a.DeadLetterRetention < a.MessageRetention {
 		c.Add("DeadLetterRetention", fmt.Sprintf("must be at least MessageRetention (%v): a standard queue's message keeps its first enqueue time in the dead-letter queue, so it would expire on arrival", a.MessageRetention), a.DeadLetterRetention)
 	}
 	if a.KmsKeyArn == nil {
@@ -319,10 +317,13 @@ func validate(c *check.Errors, name string, a QueueArgs) {
 		}
 	}
 	if !a.Alarms.Disabled {
-		c.Duration("Alarms.OldestMessageAge", a.Alarms.OldestMessageAge, time.Minute, MaxRetention, time.Second)
-		if a.Alarms.OldestMessageAge >= a.MessageRetention {
-			c.Add("Alarms.OldestMessageAge", fmt.Sprintf("must be below MessageRetention (%v), or messages expire before the alarm fires", a.MessageRetention), a.Alarms.OldestMessageAge)
+		c.Duration("OldestMessageAgeThreshold", a.OldestMessageAgeThreshold, time.Minute, MaxRetention, time.Second)
+		if a.OldestMessageAgeThreshold >= a.MessageRetention {
+			c.Add("OldestMessageAgeThreshold", fmt.Sprintf("must be below MessageRetention (%v), or messages expire before the alarm fires", a.MessageRetention), a.OldestMessageAgeThreshold)
 		}
+	}
+	if a.Alarms.Disabled && (a.Transform.DeadLetterAlarm != nil || a.Transform.OldestMessageAgeAlarm != nil) {
+		c.Add("Transform", "changes an alarm (DeadLetterAlarm or OldestMessageAgeAlarm), but Alarms.Disabled creates none", nil)
 	}
 	if a.Consumer != nil && policy.IsNil(a.Consumer) {
 		c.Add("Consumer", "must be a consumer, not a nil pointer (a worker never built)", nil)
@@ -342,7 +343,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 	if err != nil {
 		return nil, err
 	}
-	a := withDefaults(args)
+	a := args.withDefaults()
 	c := check.New("queue", name)
 	validate(c, name, a)
 	if args.DisableDeadLetterQueue {
@@ -366,11 +367,11 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		if a.Subscription != nil {
 			sub = *a.Subscription
 		}
-		sub = subscribeDefaults(sub, a.Consumer)
+		sub = sub.withDefaults(a.Consumer)
 		if !visibilityGiven {
 			visibility = visibilityFor(a.Consumer.FunctionTimeout(), sub.BatchingWindow)
 		}
-		validateSubscribe(c, "Subscription.", sub, a.Consumer, a.FIFO, visibility, visibilityGiven, a.MaxReceiveCount)
+		validateSubscribe(c, "Subscription.", sub, a.Consumer, a.Fifo, visibility, visibilityGiven, a.MaxReceiveCount)
 	} else if !visibilityGiven {
 		visibility = visibilityFor(a.ConsumerTimeout, 0)
 	}
@@ -384,7 +385,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		return nil, err
 	}
 
-	q := &Queue{ctx: ctx, name: name, fifo: a.FIFO, visibility: visibility, visibilityGiven: visibilityGiven,
+	q := &Queue{ctx: ctx, name: name, fifo: a.Fifo, visibility: visibility, visibilityGiven: visibilityGiven,
 		maxReceive: a.MaxReceiveCount, noDeadLetter: a.DisableDeadLetterQueue, kmsKey: a.KmsKeyArn, subscriptions: map[string]bool{}, senders: append([]Sender(nil), a.Senders...)}
 	if err := ctx.RegisterComponentResource(Type, name, q, opts...); err != nil {
 		return nil, err
@@ -400,7 +401,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		} else {
 			qa.SqsManagedSseEnabled = pulumi.Bool(true)
 		}
-		if a.FIFO {
+		if a.Fifo {
 			qa.FifoQueue = pulumi.Bool(true)
 		}
 	}
@@ -417,9 +418,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		Tags:                     tags,
 	}
 	encrypt(dlqArgs)
-	if f := a.Transform.DeadLetterQueue; f != nil {
-		f(dlqArgs)
-	}
+	transform.Apply(a.Transform.DeadLetterQueue, dlqArgs)
 	q.DeadLetterQueue, err = sqs.NewQueue(ctx, name+"-dlq", dlqArgs, child...)
 	if err != nil {
 		return nil, err
@@ -429,25 +428,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		b, err := json.Marshal(redrivePolicy{DeadLetterTargetArn: arn, MaxReceiveCount: a.MaxReceiveCount})
 		return string(b), err
 	}).(pulumi.StringOutput)
-	qArgs := &sqs.QueueArgs{
-		MessageRetentionSeconds:  pulumi.Int(seconds(a.MessageRetention)),
-		DelaySeconds:             pulumi.Int(seconds(a.Delay)),
-		MaxMessageSize:           pulumi.Int(a.MaxMessageSize),
-		ReceiveWaitTimeSeconds:   pulumi.Int(seconds(a.ReceiveWaitTime)),
-		VisibilityTimeoutSeconds: pulumi.Int(seconds(visibility)),
-		RedrivePolicy:            redrive,
-		Tags:                     tags,
-	}
-	encrypt(qArgs)
-	if a.FIFO {
-		qArgs.ContentBasedDeduplication = pulumi.Bool(a.ContentBasedDeduplication)
-		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
-		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
-	}
-	if f := a.Transform.Queue; f != nil {
-		f(qArgs)
-	}
-	q.Queue, err = sqs.NewQueue(ctx, name, qArgs, child...)
+	q.Queue, err = sqs.NewQueue(ctx, name, q.queueArgs(a, tags, redrive, encrypt), child...)
 	if err != nil {
 		return nil, err
 	}
@@ -462,25 +443,19 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 			return string(b), err
 		}).(pulumi.StringOutput),
 	}
-	if f := a.Transform.RedriveAllowPolicy; f != nil {
-		f(rap)
-	}
+	transform.Apply(a.Transform.RedriveAllowPolicy, rap)
 	q.RedriveAllowPolicy, err = sqs.NewRedriveAllowPolicy(ctx, name+"-dlq-redrive-allow", rap, pulumi.Parent(q))
 	if err != nil {
 		return nil, err
 	}
 
-	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).JSON()}
-	if f := a.Transform.QueuePolicy; f != nil {
-		f(pa)
-	}
+	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).Json()}
+	transform.Apply(a.Transform.QueuePolicy, pa)
 	if q.Policy, err = sqs.NewQueuePolicy(ctx, name+"-policy", pa, pulumi.Parent(q)); err != nil {
 		return nil, err
 	}
-	dpa := &sqs.QueuePolicyArgs{QueueUrl: q.DeadLetterQueue.Url, Policy: policy.Document{Statements: []policy.Statement{denyInsecure(q.DeadLetterQueue.Arn)}}.JSON()}
-	if f := a.Transform.DeadLetterQueuePolicy; f != nil {
-		f(dpa)
-	}
+	dpa := &sqs.QueuePolicyArgs{QueueUrl: q.DeadLetterQueue.Url, Policy: policy.Document{Statements: []policy.Statement{policy.DenyInsecureTransport("sqs", q.DeadLetterQueue.Arn)}}.Json()}
+	transform.Apply(a.Transform.DeadLetterQueuePolicy, dpa)
 	if q.DeadLetterPolicy, err = sqs.NewQueuePolicy(ctx, name+"-dlq-policy", dpa, pulumi.Parent(q)); err != nil {
 		return nil, err
 	}
@@ -497,7 +472,32 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		}
 	}
 
-	return q, stage.RegisterOutputs(ctx, q, pulumi.Map{
+	return q, q.registerOutputs()
+}
+
+// queueArgs are the arguments of the queue itself; redrive is nil for a queue without a
+// dead-letter queue.
+func (q *Queue) queueArgs(a QueueArgs, tags pulumi.StringMap, redrive pulumi.StringPtrInput, encrypt func(*sqs.QueueArgs)) *sqs.QueueArgs {
+	qArgs := &sqs.QueueArgs{
+		MessageRetentionSeconds:  pulumi.Int(seconds(a.MessageRetention)),
+		DelaySeconds:             pulumi.Int(seconds(a.Delay)),
+		MaxMessageSize:           pulumi.Int(a.MaxMessageSize),
+		ReceiveWaitTimeSeconds:   pulumi.Int(seconds(a.ReceiveWaitTime)),
+		VisibilityTimeoutSeconds: pulumi.Int(seconds(q.visibility)),
+		RedrivePolicy:            redrive,
+		Tags:                     tags,
+	}
+	encrypt(qArgs)
+	if a.Fifo {
+		qArgs.ContentBasedDeduplication = pulumi.Bool(a.ContentBasedDeduplication)
+		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
+		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
+	}
+	return transform.Apply(a.Transform.Queue, qArgs)
+}
+
+func (q *Queue) registerOutputs() error {
+	return stage.RegisterOutputs(q.ctx, q, pulumi.Map{
 		"arn":            q.Arn,
 		"url":            q.Url,
 		"name":           q.Name,
@@ -511,25 +511,8 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 // withoutDeadLetterQueue creates the rest of a queue that is itself a dead-letter queue: the
 // queue, its TLS-only policy (and senders), its oldest-message alarm.
 func (q *Queue) withoutDeadLetterQueue(ctx *pulumi.Context, st *stage.Stage, a QueueArgs, tags pulumi.StringMap, child []pulumi.ResourceOption, encrypt func(*sqs.QueueArgs)) error {
-	qArgs := &sqs.QueueArgs{
-		MessageRetentionSeconds:  pulumi.Int(seconds(a.MessageRetention)),
-		DelaySeconds:             pulumi.Int(seconds(a.Delay)),
-		MaxMessageSize:           pulumi.Int(a.MaxMessageSize),
-		ReceiveWaitTimeSeconds:   pulumi.Int(seconds(a.ReceiveWaitTime)),
-		VisibilityTimeoutSeconds: pulumi.Int(seconds(q.visibility)),
-		Tags:                     tags,
-	}
-	encrypt(qArgs)
-	if a.FIFO {
-		qArgs.ContentBasedDeduplication = pulumi.Bool(a.ContentBasedDeduplication)
-		qArgs.DeduplicationScope = pulumi.String(string(a.DeduplicationScope))
-		qArgs.FifoThroughputLimit = pulumi.String(string(a.ThroughputLimit))
-	}
-	if f := a.Transform.Queue; f != nil {
-		f(qArgs)
-	}
 	var err error
-	if q.Queue, err = sqs.NewQueue(ctx, q.name, qArgs, child...); err != nil {
+	if q.Queue, err = sqs.NewQueue(ctx, q.name, q.queueArgs(a, tags, nil, encrypt), child...); err != nil {
 		return err
 	}
 	empty := pulumi.String("").ToStringOutput()
@@ -541,10 +524,8 @@ func (q *Queue) withoutDeadLetterQueue(ctx *pulumi.Context, st *stage.Stage, a Q
 			return err
 		}
 	}
-	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).JSON()}
-	if f := a.Transform.QueuePolicy; f != nil {
-		f(pa)
-	}
+	pa := &sqs.QueuePolicyArgs{QueueUrl: q.Queue.Url, Policy: q.mainPolicy(a.Senders, account).Json()}
+	transform.Apply(a.Transform.QueuePolicy, pa)
 	if q.Policy, err = sqs.NewQueuePolicy(ctx, q.name+"-policy", pa, pulumi.Parent(q)); err != nil {
 		return err
 	}
@@ -553,15 +534,7 @@ func (q *Queue) withoutDeadLetterQueue(ctx *pulumi.Context, st *stage.Stage, a Q
 			return err
 		}
 	}
-	return stage.RegisterOutputs(ctx, q, pulumi.Map{
-		"arn":            q.Arn,
-		"url":            q.Url,
-		"name":           q.Name,
-		"deadLetterArn":  q.DeadLetterArn,
-		"deadLetterUrl":  q.DeadLetterUrl,
-		"deadLetterName": q.DeadLetterName,
-		"redriveCommand": q.RedriveCommand,
-	})
+	return q.registerOutputs()
 }
 
 type redrivePolicy struct {
@@ -576,7 +549,7 @@ type redriveAllowPolicy struct {
 
 // mainPolicy is the queue's resource policy: TLS only, and each sender for its source only.
 func (q *Queue) mainPolicy(senders []Sender, account string) policy.Document {
-	doc := policy.Document{Statements: []policy.Statement{denyInsecure(q.Queue.Arn)}}
+	doc := policy.Document{Statements: []policy.Statement{policy.DenyInsecureTransport("sqs", q.Queue.Arn)}}
 	for i, s := range senders {
 		doc.Statements = append(doc.Statements, policy.Statement{
 			Sid:        fmt.Sprintf("AllowSender%d", i),
@@ -592,86 +565,39 @@ func (q *Queue) mainPolicy(senders []Sender, account string) policy.Document {
 	return doc
 }
 
-// denyInsecure is the guard every skein queue policy starts with: any request not made over TLS
-// is denied, whoever makes it.
-func denyInsecure(arn pulumi.StringInput) policy.Statement {
-	return policy.Statement{
-		Sid:        "DenyInsecureTransport",
-		Effect:     policy.Deny,
-		Principals: []policy.Principal{policy.Everyone()},
-		Actions:    []string{"sqs:*"},
-		Resources:  []pulumi.StringInput{arn},
-		Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
-	}
-}
-
+// alarms creates the dead-letter alarm, then the age alarm.
 func (q *Queue) alarms(st *stage.Stage, a QueueArgs, tags pulumi.StringMap) error {
-	topic := a.Alarms.TopicArn
-	if topic == nil && st.AlarmTopicArn != "" {
-		topic = pulumi.String(st.AlarmTopicArn)
-	}
-	actions := pulumi.Array{}
-	if topic != nil {
-		actions = pulumi.Array{topic}
-	}
-	dl := &cloudwatch.MetricAlarmArgs{
-		AlarmDescription: pulumi.Sprintf("Messages reached the dead-letter queue of %s after %d receives. Fix the cause, then redrive: %s",
-			q.name, a.MaxReceiveCount, q.RedriveCommand),
-		Namespace:          pulumi.String("AWS/SQS"),
-		MetricName:         pulumi.String("ApproximateNumberOfMessagesVisible"),
-		Dimensions:         pulumi.StringMap{"QueueName": q.DeadLetterQueue.Name},
-		Statistic:          pulumi.String("Maximum"),
-		Period:             pulumi.Int(60),
-		EvaluationPeriods:  pulumi.Int(1),
-		Threshold:          pulumi.Float64(0),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		TreatMissingData:   pulumi.String("notBreaching"),
-		AlarmActions:       actions,
-		OkActions:          actions,
-		Tags:               tags,
-	}
-	if f := a.Transform.DeadLetterAlarm; f != nil {
-		f(dl)
-	}
 	var err error
-	if q.DeadLetterAlarm, err = cloudwatch.NewMetricAlarm(q.ctx, q.name+"-dlq-alarm", dl, pulumi.Parent(q)); err != nil {
+	q.DeadLetterAlarm, err = alarm.New(q.ctx, q.name+"-dlq-alarm", alarm.Metric{
+		Description: pulumi.Sprintf("Messages reached the dead-letter queue of %s after %d receives. Fix the cause, then redrive: %s",
+			q.name, a.MaxReceiveCount, q.RedriveCommand),
+		Namespace:  "AWS/SQS",
+		Name:       "ApproximateNumberOfMessagesVisible",
+		Dimensions: pulumi.StringMap{"QueueName": q.DeadLetterQueue.Name},
+		Statistic:  "Maximum",
+		Comparison: "GreaterThanThreshold",
+	}, a.Alarms.Topic(st.AlarmTopicArn), tags, a.Transform.DeadLetterAlarm, pulumi.Parent(q))
+	if err != nil {
 		return err
 	}
 	return q.ageAlarm(st, a, tags)
 }
 
-// ageAlarm alarms when the oldest message waits longer than Alarms.OldestMessageAge.
+// ageAlarm alarms when the oldest message waits longer than OldestMessageAgeThreshold.
 func (q *Queue) ageAlarm(st *stage.Stage, a QueueArgs, tags pulumi.StringMap) error {
-	topic := a.Alarms.TopicArn
-	if topic == nil && st.AlarmTopicArn != "" {
-		topic = pulumi.String(st.AlarmTopicArn)
-	}
-	actions := pulumi.Array{}
-	if topic != nil {
-		actions = pulumi.Array{topic}
-	}
-	age := &cloudwatch.MetricAlarmArgs{
-		AlarmDescription: pulumi.Sprintf("The oldest message of %s has waited more than %v: consumers are failing or too slow.",
-			q.name, a.Alarms.OldestMessageAge),
-		Namespace:          pulumi.String("AWS/SQS"),
-		MetricName:         pulumi.String("ApproximateAgeOfOldestMessage"),
-		Dimensions:         pulumi.StringMap{"QueueName": q.Queue.Name},
-		Statistic:          pulumi.String("Maximum"),
-		Period:             pulumi.Int(60),
-		EvaluationPeriods:  pulumi.Int(3),
-		DatapointsToAlarm:  pulumi.Int(3),
-		Threshold:          pulumi.Float64(a.Alarms.OldestMessageAge.Seconds()),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		TreatMissingData:   pulumi.String("notBreaching"),
-		AlarmActions:       actions,
-		OkActions:          actions,
-		Tags:               tags,
-	}
-	if f := a.Transform.OldestMessageAgeAlarm; f != nil {
-		f(age)
-	}
 	var err error
-	q.OldestMessageAgeAlarm, err = cloudwatch.NewMetricAlarm(q.ctx, q.name+"-age-alarm", age, pulumi.Parent(q))
+	q.OldestMessageAgeAlarm, err = alarm.New(q.ctx, q.name+"-age-alarm", alarm.Metric{
+		Description: pulumi.Sprintf("The oldest message of %s has waited more than %v: consumers are failing or too slow.",
+			q.name, a.OldestMessageAgeThreshold),
+		Namespace:         "AWS/SQS",
+		Name:              "ApproximateAgeOfOldestMessage",
+		Dimensions:        pulumi.StringMap{"QueueName": q.Queue.Name},
+		Statistic:         "Maximum",
+		EvaluationPeriods: 3,
+		DatapointsToAlarm: 3,
+		Threshold:         a.OldestMessageAgeThreshold.Seconds(),
+		Comparison:        "GreaterThanThreshold",
+	}, a.Alarms.Topic(st.AlarmTopicArn), tags, a.Transform.OldestMessageAgeAlarm, pulumi.Parent(q))
 	return err
 }
 
@@ -702,8 +628,8 @@ func sameInput(a, b pulumi.StringInput) bool {
 	return ta == tb && ta.Comparable() && a == b
 }
 
-// FIFO implements policy.Queue: whether the queue is a FIFO queue.
-func (q *Queue) FIFO() bool { return q.fifo }
+// Fifo implements policy.Queue: whether the queue is a FIFO queue.
+func (q *Queue) Fifo() bool { return q.fifo }
 
 // TargetArn implements policy.Target: the queue's ARN.
 func (q *Queue) TargetArn() pulumi.StringOutput { return q.Arn }

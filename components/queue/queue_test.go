@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/plan"
@@ -91,7 +92,7 @@ type doc struct {
 func decode(t *testing.T, r *plan.Resource) doc {
 	t.Helper()
 	var d doc
-	if err := r.JSON("policy", &d); err != nil {
+	if err := r.Json("policy", &d); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -169,7 +170,7 @@ func TestDefaults(t *testing.T) {
 		DeadLetterTargetArn string `json:"deadLetterTargetArn"`
 		MaxReceiveCount     any    `json:"maxReceiveCount"`
 	}
-	if err := main.JSON("redrivePolicy", &rp); err != nil {
+	if err := main.Json("redrivePolicy", &rp); err != nil {
 		t.Fatal(err)
 	}
 	if rp.DeadLetterTargetArn != dlq.Arn() || rp.MaxReceiveCount != 5.0 {
@@ -180,7 +181,7 @@ func TestDefaults(t *testing.T) {
 		RedrivePermission string   `json:"redrivePermission"`
 		SourceQueueArns   []string `json:"sourceQueueArns"`
 	}
-	if err := allow.JSON("redriveAllowPolicy", &ra); err != nil {
+	if err := allow.Json("redriveAllowPolicy", &ra); err != nil {
 		t.Fatal(err)
 	}
 	if ra.RedrivePermission != "byQueue" || !slices.Equal(ra.SourceQueueArns, []string{main.Arn()}) || allow.String("queueUrl") != dlq.Outputs["url"] {
@@ -224,8 +225,8 @@ func TestDefaults(t *testing.T) {
 			t.Errorf("output %s = %v, want %v", k, comp.Outputs[k], want)
 		}
 	}
-	if q.VisibilityTimeout() != 3*time.Minute || q.FIFO() {
-		t.Errorf("visibility %v fifo %v", q.VisibilityTimeout(), q.FIFO())
+	if q.VisibilityTimeout() != 3*time.Minute || q.Fifo() {
+		t.Errorf("visibility %v fifo %v", q.VisibilityTimeout(), q.Fifo())
 	}
 }
 
@@ -271,10 +272,10 @@ func TestProductionProtectsBothQueues(t *testing.T) {
 
 func TestAlarmOptions(t *testing.T) {
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		if _, err := NewQueue(ctx, "quiet", &QueueArgs{Alarms: AlarmArgs{Disabled: true}}); err != nil {
+		if _, err := NewQueue(ctx, "quiet", &QueueArgs{Alarms: alarm.Args{Disabled: true}}); err != nil {
 			return err
 		}
-		_, err := NewQueue(ctx, "loud", &QueueArgs{Alarms: AlarmArgs{OldestMessageAge: time.Hour, TopicArn: pulumi.String("arn:aws:sns:us-east-1:123456789012:team")}})
+		_, err := NewQueue(ctx, "loud", &QueueArgs{OldestMessageAgeThreshold: time.Hour, Alarms: alarm.Args{TopicArn: pulumi.String("arn:aws:sns:us-east-1:123456789012:team")}})
 		return err
 	})
 	for _, r := range p.OfType(alarmType) {
@@ -290,8 +291,8 @@ func TestAlarmOptions(t *testing.T) {
 
 func TestFIFO(t *testing.T) {
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		_, err := NewQueue(ctx, "orders", &QueueArgs{FIFO: true, ContentBasedDeduplication: true,
-			DeduplicationScope: DedupMessageGroup, ThroughputLimit: PerMessageGroupID})
+		_, err := NewQueue(ctx, "orders", &QueueArgs{Fifo: true, ContentBasedDeduplication: true,
+			DeduplicationScope: DedupMessageGroup, ThroughputLimit: PerMessageGroupId})
 		return err
 	})
 	main, dlq := p.Find(queueType, "orders"), p.Find(queueType, "orders-dlq")
@@ -305,7 +306,7 @@ func TestFIFO(t *testing.T) {
 	}
 	// Defaults of a plain FIFO queue.
 	p = mustRun(t, func(ctx *pulumi.Context) error {
-		_, err := NewQueue(ctx, "orders", &QueueArgs{FIFO: true})
+		_, err := NewQueue(ctx, "orders", &QueueArgs{Fifo: true})
 		return err
 	})
 	main = p.Find(queueType, "orders")
@@ -374,9 +375,9 @@ func TestValidation(t *testing.T) {
 		{"dedup on standard", "", QueueArgs{ContentBasedDeduplication: true}, "ContentBasedDeduplication", "true"},
 		{"scope on standard", "", QueueArgs{DeduplicationScope: DedupMessageGroup}, "DeduplicationScope", `"messageGroup"`},
 		{"limit on standard", "", QueueArgs{ThroughputLimit: PerQueue}, "ThroughputLimit", `"perQueue"`},
-		{"bad scope", "", QueueArgs{FIFO: true, DeduplicationScope: "group"}, "DeduplicationScope", `"group"`},
-		{"bad limit", "", QueueArgs{FIFO: true, ThroughputLimit: "fast"}, "ThroughputLimit", `"fast"`},
-		{"high throughput needs group scope", "", QueueArgs{FIFO: true, ThroughputLimit: PerMessageGroupID}, "ThroughputLimit", `"perMessageGroupId"`},
+		{"bad scope", "", QueueArgs{Fifo: true, DeduplicationScope: "group"}, "DeduplicationScope", `"group"`},
+		{"bad limit", "", QueueArgs{Fifo: true, ThroughputLimit: "fast"}, "ThroughputLimit", `"fast"`},
+		{"high throughput needs group scope", "", QueueArgs{Fifo: true, ThroughputLimit: PerMessageGroupId}, "ThroughputLimit", `"perMessageGroupId"`},
 		{"consumer timeout", "", QueueArgs{ConsumerTimeout: 16 * time.Minute}, "ConsumerTimeout", "16m0s"},
 		{"consumer timeout fraction", "", QueueArgs{ConsumerTimeout: 1500 * time.Millisecond}, "ConsumerTimeout", "1.5s"},
 		{"visibility", "", QueueArgs{VisibilityTimeout: 13 * time.Hour}, "VisibilityTimeout", "13h0m0s"},
@@ -394,8 +395,8 @@ func TestValidation(t *testing.T) {
 		{"key alias", "", QueueArgs{KmsKeyArn: pulumi.String("alias/aws/sqs")}, "KmsKeyArn", `"alias/aws/sqs"`},
 		{"sender service", "", QueueArgs{Senders: []Sender{{Service: "events", SourceArn: pulumi.String("arn:x")}}}, "Senders[0].Service", `"events"`},
 		{"sender arn", "", QueueArgs{Senders: []Sender{{Service: "events.amazonaws.com"}}}, "Senders[0].SourceArn", ""},
-		{"alarm age low", "", QueueArgs{Alarms: AlarmArgs{OldestMessageAge: 30 * time.Second}}, "Alarms.OldestMessageAge", "30s"},
-		{"alarm age beyond retention", "", QueueArgs{MessageRetention: time.Hour, Alarms: AlarmArgs{OldestMessageAge: 2 * time.Hour}}, "Alarms.OldestMessageAge", "2h0m0s"},
+		{"alarm age low", "", QueueArgs{OldestMessageAgeThreshold: 30 * time.Second}, "OldestMessageAgeThreshold", "30s"},
+		{"alarm age beyond retention", "", QueueArgs{MessageRetention: time.Hour, OldestMessageAgeThreshold: 2 * time.Hour}, "OldestMessageAgeThreshold", "2h0m0s"},
 		{"subscription without consumer", "", QueueArgs{Subscription: &SubscribeArgs{}}, "Subscription", ""},
 		{"typed nil consumer", "", QueueArgs{Consumer: (*consumer)(nil)}, "Consumer", ""},
 		{"consumer timeout beyond Lambda's", "", QueueArgs{Consumer: &consumer{timeout: 2 * time.Hour}}, "Subscription.consumer", "2h0m0s"},

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 )
 
@@ -30,7 +32,7 @@ type Consumer interface {
 // https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
 const (
 	MaxBatchSize          = 10000
-	MaxFIFOBatchSize      = 10
+	MaxFifoBatchSize      = 10
 	MaxUnwindowedBatch    = 10
 	MaxBatchingWindow     = 300 * time.Second
 	MinMaxConcurrency     = 2
@@ -44,8 +46,10 @@ const (
 	maxFunctionTimeout    = 15 * time.Minute
 )
 
-// SubscribeTransform holds the optional hook for the subscription's child resource.
+// SubscribeTransform holds the optional hook for the subscription's child resource, applied right
+// before it is created. The consumer's consume policy is the consumer's own (its AttachPolicy).
 type SubscribeTransform struct {
+	// EventSourceMapping is the Lambda event source mapping ("<queue>-<Name>").
 	EventSourceMapping func(*lambda.EventSourceMappingArgs)
 }
 
@@ -88,13 +92,11 @@ type SubscribeArgs struct {
 // DisableMetrics: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics
 const EventCountMetrics = "EventCount"
 
-func subscribeDefaults(a SubscribeArgs, con Consumer) SubscribeArgs {
-	if a.Name == "" {
-		a.Name = defaultSubscription
-	}
-	if a.BatchSize == 0 {
-		a.BatchSize = DefaultBatchSize
-	}
+// withDefaults returns a copy of the arguments with every default applied, the ones derived from
+// the consumer's reserved concurrency too: the one place defaults live.
+func (a SubscribeArgs) withDefaults(con Consumer) SubscribeArgs {
+	a.Name = cmp.Or(a.Name, defaultSubscription)
+	a.BatchSize = cmp.Or(a.BatchSize, DefaultBatchSize)
 	if a.MaxConcurrency == 0 {
 		r := 0
 		if !policy.IsNil(con) {
@@ -120,8 +122,8 @@ func validateSubscribe(c *check.Errors, prefix string, a SubscribeArgs, con Cons
 		c.Add(prefix+"Name", "must be 1..40 letters, digits, - or _", a.Name)
 	}
 	if fifo {
-		if a.BatchSize < 1 || a.BatchSize > MaxFIFOBatchSize {
-			c.Add(prefix+"BatchSize", fmt.Sprintf("must be 1..%d for a FIFO queue", MaxFIFOBatchSize), a.BatchSize)
+		if a.BatchSize < 1 || a.BatchSize > MaxFifoBatchSize {
+			c.Add(prefix+"BatchSize", fmt.Sprintf("must be 1..%d for a FIFO queue", MaxFifoBatchSize), a.BatchSize)
 		}
 		if a.BatchingWindow != 0 {
 			c.Add(prefix+"BatchingWindow", "must be 0 for a FIFO queue (Lambda batching windows apply to standard queues only)", a.BatchingWindow)
@@ -186,7 +188,7 @@ func (q *Queue) Subscribe(con Consumer, args *SubscribeArgs) (*lambda.EventSourc
 	if args != nil {
 		a = *args
 	}
-	a = subscribeDefaults(a, con)
+	a = a.withDefaults(con)
 	c := check.New("queue", q.name)
 	validateSubscribe(c, "Subscribe.", a, con, q.fifo, q.visibility, q.visibilityGiven, q.maxReceive)
 	if q.noDeadLetter {
@@ -239,9 +241,7 @@ func (q *Queue) subscribe(con Consumer, a SubscribeArgs) (*lambda.EventSourceMap
 		}
 		args.FilterCriteria = &lambda.EventSourceMappingFilterCriteriaArgs{Filters: fs}
 	}
-	if f := a.Transform.EventSourceMapping; f != nil {
-		f(args)
-	}
+	transform.Apply(a.Transform.EventSourceMapping, args)
 	opts := []pulumi.ResourceOption{pulumi.Parent(q)}
 	if len(dependsOn) > 0 {
 		opts = append(opts, pulumi.DependsOn(dependsOn))

@@ -136,7 +136,7 @@ func baseline(t *testing.T, qa QueueArgs) int {
 }
 
 func TestSubscribeValidation(t *testing.T) {
-	fifo := QueueArgs{FIFO: true}
+	fifo := QueueArgs{Fifo: true}
 	tests := []struct {
 		name     string
 		queue    QueueArgs

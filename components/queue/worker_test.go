@@ -1,4 +1,4 @@
-package queue
+package queue_test
 
 import (
 	"slices"
@@ -10,16 +10,14 @@ import (
 
 	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/internal/judge"
+	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/worker"
 )
-
-// A skein worker is a Consumer.
-var _ Consumer = (*worker.Worker)(nil)
 
 // TestRealWorker subscribes a real worker (built from functions/sqsbatch/example): the queue
 // reads its timeout and reserved concurrency, and the consume policy lands on its role.
 func TestRealWorker(t *testing.T) {
-	p := mustRun(t, func(ctx *pulumi.Context) error {
+	p := queue.MustRun(t, func(ctx *pulumi.Context) error {
 		w, err := worker.NewWorker(ctx, "fetch", &worker.WorkerArgs{
 			Package: "./functions/sqsbatch/example", Root: judge.Root(t),
 			Timeout: 45 * time.Second, ReservedConcurrency: 4,
@@ -27,19 +25,19 @@ func TestRealWorker(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		_, err = NewQueue(ctx, "jobs", &QueueArgs{Consumer: w, Subscription: &SubscribeArgs{BatchSize: 50, BatchingWindow: 10 * time.Second}})
+		_, err = queue.NewQueue(ctx, "jobs", &queue.QueueArgs{Consumer: w, Subscription: &queue.SubscribeArgs{BatchSize: 50, BatchingWindow: 10 * time.Second}})
 		return err
 	})
 	fn := p.Find("aws:lambda/function:Function", "fetch")
-	main := p.Find(queueType, "jobs")
-	if got := num(main, "visibilityTimeoutSeconds"); got != 6*45+10 {
+	main := p.Find(queue.QueueType, "jobs")
+	if got := queue.Num(main, "visibilityTimeoutSeconds"); got != 6*45+10 {
 		t.Errorf("visibility %v, want 6 x 45 s + 10 s", got)
 	}
-	esm := p.Find(esmType, "jobs-subscription")
-	if esm.String("functionName") != fn.Arn() || num(esm, "scalingConfig.maximumConcurrency") != 4 || num(esm, "batchSize") != 50 {
+	esm := p.Find(queue.EsmType, "jobs-subscription")
+	if esm.String("functionName") != fn.Arn() || queue.Num(esm, "scalingConfig.maximumConcurrency") != 4 || queue.Num(esm, "batchSize") != 50 {
 		t.Errorf("mapping %v", esm.Inputs)
 	}
-	rp := p.Find(rpType, "fetch-jobs-subscription")
+	rp := p.Find(queue.RpType, "fetch-jobs-subscription")
 	if rp == nil || rp.Parent == nil || rp.Parent.Name != "fetch" {
 		t.Fatalf("consume policy not on the worker: %+v", rp)
 	}
@@ -50,51 +48,48 @@ func TestRealWorker(t *testing.T) {
 	if !slices.Contains(roles, rp.String("role")) {
 		t.Errorf("policy on role %q, not one of the worker's %v", rp.String("role"), roles)
 	}
-	d := decode(t, rp)
-	if len(d.Statement) != 1 || !slices.Equal(list(d.Statement[0].Action), ConsumeActions()) || list(d.Statement[0].Resource)[0] != main.Arn() {
+	d := queue.Decode(t, rp)
+	if len(d.Statement) != 1 || !slices.Equal(queue.List(d.Statement[0].Action), queue.ConsumeActions()) || queue.List(d.Statement[0].Resource)[0] != main.Arn() {
 		t.Errorf("consume policy %+v", d.Statement)
 	}
 
 	// Above the worker's reserved concurrency is an error, and nothing of the queue is created.
 	var qErr error
-	p = mustRun(t, func(ctx *pulumi.Context) error {
+	p = queue.MustRun(t, func(ctx *pulumi.Context) error {
 		w, err := worker.NewWorker(ctx, "fetch", &worker.WorkerArgs{
 			Package: "./functions/sqsbatch/example", Root: judge.Root(t), ReservedConcurrency: 4,
 		})
 		if err != nil {
 			return err
 		}
-		_, qErr = NewQueue(ctx, "jobs", &QueueArgs{Consumer: w, Subscription: &SubscribeArgs{MaxConcurrency: 5}})
+		_, qErr = queue.NewQueue(ctx, "jobs", &queue.QueueArgs{Consumer: w, Subscription: &queue.SubscribeArgs{MaxConcurrency: 5}})
 		return nil
 	})
-	assertFieldError(t, qErr, "Subscription.MaxConcurrency", "5")
-	if p.Find(Type, "jobs") != nil || len(p.OfType(queueType)) != 1 { // the worker's own DLQ only
+	queue.AssertFieldError(t, qErr, "Subscription.MaxConcurrency", "5")
+	if p.Find(queue.Type, "jobs") != nil || len(p.OfType(queue.QueueType)) != 1 { // the worker's own DLQ only
 		t.Errorf("queue resources registered despite the error")
 	}
 }
 
 // A skein worker is a Consumer.
-var _ Consumer = (*worker.Worker)(nil)
+var _ queue.Consumer = (*worker.Worker)(nil)
 
 // With a real worker, the event source mapping depends on exactly the consume policy on the
 // worker's role (Lambda checks the role when the mapping is created), on every run.
 func TestRealWorkerMappingWaitsForItsPolicy(t *testing.T) {
 	for i := range 5 {
-		d := &deps{byName: map[string][]string{}}
-		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		byName, err := queue.Dependencies(func(ctx *pulumi.Context) error {
 			w, err := worker.NewWorker(ctx, "fetch", &worker.WorkerArgs{Package: "./functions/sqsbatch/example", Root: judge.Root(t)})
 			if err != nil {
 				return err
 			}
-			_, err = NewQueue(ctx, "jobs", &QueueArgs{Consumer: w})
+			_, err = queue.NewQueue(ctx, "jobs", &queue.QueueArgs{Consumer: w})
 			return err
-		}, pulumi.WithMocks("skein", "test", d), func(info *pulumi.RunInfo) {
-			info.Config = map[string]string{"aws:region": "us-east-1", "skein:accountId": "123456789012"}
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := d.byName["jobs-subscription"]
+		got := byName["jobs-subscription"]
 		if !slices.ContainsFunc(got, func(u string) bool {
 			return strings.HasSuffix(u, "$aws:iam/rolePolicy:RolePolicy::fetch-jobs-subscription")
 		}) {
@@ -107,7 +102,7 @@ func TestRealWorkerMappingWaitsForItsPolicy(t *testing.T) {
 // asking for more names the budget and every share.
 func TestBudgetedConsumer(t *testing.T) {
 	var qErr error
-	p := mustRun(t, func(ctx *pulumi.Context) error {
+	p := queue.MustRun(t, func(ctx *pulumi.Context) error {
 		b, err := budget.NewBudget(ctx, "vendor", &budget.BudgetArgs{Concurrency: 6, Shares: []budget.Share{{Worker: "fetch", Concurrency: 3}, {Worker: "export"}}})
 		if err != nil {
 			return err
@@ -116,20 +111,20 @@ func TestBudgetedConsumer(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if _, err := NewQueue(ctx, "jobs", &QueueArgs{Consumer: w}); err != nil {
+		if _, err := queue.NewQueue(ctx, "jobs", &queue.QueueArgs{Consumer: w}); err != nil {
 			return err
 		}
-		_, qErr = NewQueue(ctx, "greedy", &QueueArgs{Consumer: w, Subscription: &SubscribeArgs{MaxConcurrency: 5}})
+		_, qErr = queue.NewQueue(ctx, "greedy", &queue.QueueArgs{Consumer: w, Subscription: &queue.SubscribeArgs{MaxConcurrency: 5}})
 		return nil
 	})
-	if got := num(p.Find(esmType, "jobs-subscription"), "scalingConfig.maximumConcurrency"); got != 3 {
+	if got := queue.Num(p.Find(queue.EsmType, "jobs-subscription"), "scalingConfig.maximumConcurrency"); got != 3 {
 		t.Errorf("derived maximum concurrency %v, want the share's 3", got)
 	}
 	want := `Subscription.MaxConcurrency must be at most the consumer's reserved concurrency (3): above it Lambda throttles the function, and throttled batches count as receives toward the dead-letter queue; budget "vendor" (concurrency 6; shares: worker "fetch" 3 calls (3 invocations x 1), worker "export" 3 calls (3 invocations x 1)), got 5`
 	if qErr == nil || !strings.Contains(qErr.Error(), want) {
 		t.Errorf("error %v, want %q", qErr, want)
 	}
-	if p.Find(Type, "greedy") != nil {
+	if p.Find(queue.Type, "greedy") != nil {
 		t.Error("the greedy queue registered despite the error")
 	}
 }

@@ -18,8 +18,8 @@ import (
 
 // Server is a local S3 endpoint.
 type Server struct {
-	// URL is the endpoint, e.g. http://127.0.0.1:40123.
-	URL     string
+	// Url is the endpoint, e.g. http://127.0.0.1:40123.
+	Url     string
 	backend *s3mem.Backend
 	handler http.Handler
 	srv     *http.Server
@@ -38,7 +38,7 @@ func Start(buckets ...string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("s3local: %w", err)
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), backend: be, done: make(chan error, 1)}
+	s := &Server{Url: "http://" + ln.Addr().String(), backend: be, done: make(chan error, 1)}
 	s.handler = gofakes3.New(be).Server()
 	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.done <- s.srv.Serve(ln) }()
@@ -82,7 +82,7 @@ func (s *Server) Get(bucket, key string) ([]byte, error) {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Client returns an S3 client for this server.
-func (s *Server) Client() *s3.Client { return ClientFor(s.URL) }
+func (s *Server) Client() *s3.Client { return ClientFor(s.Url) }
 
 // Close stops the server.
 func (s *Server) Close() error {

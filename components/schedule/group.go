@@ -23,6 +23,7 @@ var groupNameRe = regexp.MustCompile(`^[0-9A-Za-z._-]+$`)
 
 // GroupTransform holds the optional hook applied to the schedule group right before it is created.
 type GroupTransform struct {
+	// Group is the EventBridge Scheduler schedule group ("<group>").
 	Group func(*scheduler.ScheduleGroupArgs)
 }
 

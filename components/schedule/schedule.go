@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +14,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/schedule/cron"
@@ -37,7 +40,7 @@ const (
 	MinEventAge          = 60 * time.Second
 	MaxEventAge          = 86400 * time.Second
 	MaxDescriptionLength = 512
-	MaxMessageGroupID    = 128
+	MaxMessageGroupId    = 128
 	// MaxInputBytes bounds a target's input to 256 KB: Step Functions' execution input limit,
 	// the queue component's message size and Lambda's classic asynchronous payload limit, so
 	// one input fits every kind of target.
@@ -72,7 +75,7 @@ var gapAnchor = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 const (
 	AttrScheduleArn   = "<aws.scheduler.schedule-arn>"
 	AttrScheduledTime = "<aws.scheduler.scheduled-time>"
-	AttrExecutionID   = "<aws.scheduler.execution-id>"
+	AttrExecutionId   = "<aws.scheduler.execution-id>"
 	AttrAttemptNumber = "<aws.scheduler.attempt-number>"
 )
 
@@ -93,12 +96,21 @@ type InputTarget interface {
 	ScheduleInput(doc map[string]any) (string, error)
 }
 
-// Transform holds one optional hook per child resource, applied right before it is created.
+// Transform holds one optional hook per child resource, applied right before it is created,
+// after skein's choices; skein does not re-validate what they set. A nil hook leaves the child as
+// skein built it.
+// For a child without a hook, or to change resource options rather than arguments, pass
+// pulumi.Transforms (or pulumi.Transformations) in the component's options: they reach every
+// child.
 type Transform struct {
-	Schedule   func(*scheduler.ScheduleArgs)
-	Role       func(*iam.RoleArgs)
+	// Schedule is the EventBridge Scheduler schedule ("<schedule>").
+	Schedule func(*scheduler.ScheduleArgs)
+	// Role is the scheduler's execution role ("<schedule>-exec").
+	Role func(*iam.RoleArgs)
+	// RolePolicy is the role's delivery policy ("<schedule>-deliver").
 	RolePolicy func(*iam.RolePolicyArgs)
-	// Group applies to the group the schedule creates when ScheduleArgs.Group is nil.
+	// Group is the schedule group component's group ("<schedule>-group"), when
+	// ScheduleArgs.Group is nil.
 	Group func(*scheduler.ScheduleGroupArgs)
 	// DeadLetterQueue changes the arguments of the dead-letter queue component the schedule
 	// creates (not of a shared DeadLetter.Queue).
@@ -154,13 +166,13 @@ type ScheduleArgs struct {
 	// (scheduleArn, scheduledTime, executionId, attemptNumber); zero means "schedule". NoContext
 	// ("-") sends Input unchanged.
 	ContextKey string
-	// MessageGroupID is the message group of a FIFO queue target; zero means the component's
+	// MessageGroupId is the message group of a FIFO queue target; zero means the component's
 	// name. Only for FIFO queues (the queue needs content-based deduplication, since Scheduler
 	// sends no deduplication id).
-	MessageGroupID string
+	MessageGroupId string
 
 	// RetryAttempts is how many times Scheduler retries a failed delivery; nil means 185 (retry
-	// until MaxEventAge). Allowed 0..185; use Retries(0) for none.
+	// until MaxEventAge). Allowed 0..185; use pulumi.IntRef(0) for none.
 	RetryAttempts *int
 	// MaxEventAge is how long Scheduler keeps retrying one invocation; zero means the shortest
 	// interval between two fire times, at most 24 h and at least 60 s, so that a retry never
@@ -168,6 +180,11 @@ type ScheduleArgs struct {
 	MaxEventAge time.Duration
 	// DeadLetter configures the dead-letter queue; zero means one owned by the schedule.
 	DeadLetter DeadLetterArgs
+	// Alarms turns the alarm of the schedule's own dead-letter queue off or chooses its topic;
+	// zero means "<name>-schedule-dlq-age-alarm" on the stage's topic, which fires when a
+	// message has waited a minute (queue.QueueArgs.OldestMessageAgeThreshold). It does not
+	// apply to a shared DeadLetter.Queue, whose own settings hold.
+	Alarms alarm.Args
 
 	// Group is the schedule group; nil means the schedule creates its own, name-group.
 	Group *Group
@@ -177,9 +194,6 @@ type ScheduleArgs struct {
 	// Transform changes child resources' arguments just before they are created.
 	Transform Transform
 }
-
-// Retries returns a pointer to n, for ScheduleArgs.RetryAttempts.
-func Retries(n int) *int { return &n }
 
 // Schedule is an EventBridge Scheduler schedule with its execution role, retry policy and
 // dead-letter queue.
@@ -221,7 +235,29 @@ var _ pulumi.ComponentResource = (*Schedule)(nil)
 
 var nameRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-// resolved is ScheduleArgs with every default applied: the one place defaults live.
+// withDefaults returns a copy of the arguments with every default that needs no parsing
+// applied, the stage's time zone and state too: the one place defaults live. The defaults
+// derived from the parsed expression or the target (MaxEventAge, a FIFO target's
+// MessageGroupId) are resolve's.
+func (a ScheduleArgs) withDefaults(st *stage.Stage) ScheduleArgs {
+	a.TimeZone = cmp.Or(a.TimeZone, st.TimeZone)
+	if a.State == "" {
+		a.State = StateDisabled
+		if st.Production {
+			a.State = StateEnabled
+		}
+	}
+	if a.RetryAttempts == nil {
+		a.RetryAttempts = pulumi.IntRef(DefaultRetryAttempts)
+	}
+	a.ContextKey = cmp.Or(a.ContextKey, DefaultContextKey)
+	if a.Clock == nil {
+		a.Clock = time.Now
+	}
+	return a
+}
+
+// resolved is ScheduleArgs with every default applied, the derived ones too.
 type resolved struct {
 	ScheduleArgs
 	expr     *cron.Expression
@@ -240,14 +276,11 @@ func (a *resolved) expressionText() string {
 }
 
 func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) *resolved {
-	a := &resolved{ScheduleArgs: *args}
+	a := &resolved{ScheduleArgs: args.withDefaults(st)}
 	if len(name) > MaxNameLength || !nameRe.MatchString(name) {
 		c.Add("name", fmt.Sprintf("must be 1..%d letters, digits, - or _ (the schedule's children derive their AWS names from it)", MaxNameLength), name)
 	}
-	now := time.Now
-	if a.Clock != nil {
-		now = a.Clock
-	}
+	now := a.Clock
 
 	// Expression.
 	switch {
@@ -271,9 +304,6 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	}
 
 	// Time zone.
-	if a.TimeZone == "" {
-		a.TimeZone = st.TimeZone
-	}
 	loc, err := cron.LoadLocation(a.TimeZone)
 	if err != nil {
 		addCronErrors(c, "TimeZone", err)
@@ -306,23 +336,14 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	}
 
 	// State.
-	if a.State == "" {
-		a.State = StateDisabled
-		if st.Production {
-			a.State = StateEnabled
-		}
-	}
 	c.OneOf("State", string(a.State), string(StateEnabled), string(StateDisabled))
 	if len(a.Description) > MaxDescriptionLength {
 		c.Add("Description", fmt.Sprintf("must be at most %d characters", MaxDescriptionLength), len(a.Description))
 	}
 
 	// Retry policy.
-	a.retries = DefaultRetryAttempts
-	if a.RetryAttempts != nil {
-		a.retries = *a.RetryAttempts
-		c.Int("RetryAttempts", a.retries, 0, MaxRetryAttempts)
-	}
+	a.retries = *a.RetryAttempts
+	c.Int("RetryAttempts", a.retries, 0, MaxRetryAttempts)
 	if a.MaxEventAge == 0 {
 		a.MaxEventAge = defaultEventAge(a.expr, a.loc, a.StartDate)
 	} else {
@@ -342,10 +363,10 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 		}
 		switch t := a.Target.(type) {
 		case policy.Queue:
-			if t.FIFO() {
+			if t.Fifo() {
 				a.fifo = true
-				if a.MessageGroupID == "" {
-					a.MessageGroupID = name
+				if a.MessageGroupId == "" {
+					a.MessageGroupId = name
 				}
 			}
 		case policy.Function, policy.StateMachine:
@@ -353,14 +374,11 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 			c.Add("Target", "must be a policy.Function (a worker), a policy.Queue (a queue) or a policy.StateMachine (a workflow): the targets EventBridge Scheduler's templates deliver to", fmt.Sprintf("%T", a.Target))
 		}
 	}
-	if a.MessageGroupID != "" && !a.fifo {
-		c.Add("MessageGroupID", "applies only to FIFO queue targets", a.MessageGroupID)
+	if a.MessageGroupId != "" && !a.fifo {
+		c.Add("MessageGroupId", "applies only to FIFO queue targets", a.MessageGroupId)
 	}
-	if len(a.MessageGroupID) > MaxMessageGroupID {
-		c.Add("MessageGroupID", fmt.Sprintf("must be 1..%d characters", MaxMessageGroupID), a.MessageGroupID)
-	}
-	if a.ContextKey == "" {
-		a.ContextKey = DefaultContextKey
+	if len(a.MessageGroupId) > MaxMessageGroupId {
+		c.Add("MessageGroupId", fmt.Sprintf("must be 1..%d characters", MaxMessageGroupId), a.MessageGroupId)
 	}
 	if _, taken := a.Input[a.ContextKey]; taken && a.ContextKey != NoContext {
 		c.Add("Input", fmt.Sprintf("must not use the key %q, which carries the context attributes (set ContextKey to another key)", a.ContextKey), a.ContextKey)
@@ -382,8 +400,11 @@ func resolve(c *check.Errors, st *stage.Stage, name string, args *ScheduleArgs) 
 	if a.DeadLetter.Disabled && a.DeadLetter.Queue != nil {
 		c.Add("DeadLetter.Queue", "conflicts with DeadLetter.Disabled", nil)
 	}
-	if q := a.DeadLetter.Queue; q != nil && q.FIFO() {
+	if q := a.DeadLetter.Queue; q != nil && q.Fifo() {
 		c.Add("DeadLetter.Queue", "must be a standard queue: Scheduler's dead-letter queue cannot be FIFO", "FIFO")
+	}
+	if (a.DeadLetter.Disabled || a.DeadLetter.Queue != nil) && (a.Alarms.Disabled || a.Alarms.TopicArn != nil) {
+		c.Add("Alarms", "applies only to the schedule's own dead-letter queue (DeadLetter.Disabled or DeadLetter.Queue is set)", nil)
 	}
 	if a.DeadLetter.Disabled && a.Transform.DeadLetterQueue != nil {
 		c.Add("Transform.DeadLetterQueue", "has no queue to change: DeadLetter.Disabled", nil)
@@ -477,7 +498,7 @@ func ContextDocument() map[string]any {
 	return map[string]any{
 		"scheduleArn":   AttrScheduleArn,
 		"scheduledTime": AttrScheduledTime,
-		"executionId":   AttrExecutionID,
+		"executionId":   AttrExecutionId,
 		"attemptNumber": AttrAttemptNumber,
 	}
 }
@@ -563,14 +584,13 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 		// A dead-letter queue gets no dead-letter queue of its own; its one-minute age alarm
 		// fires on the first message.
 		qa := &queue.QueueArgs{
-			Stage:                  st,
-			MessageRetention:       queue.MaxRetention,
-			DisableDeadLetterQueue: true,
-			Alarms:                 queue.AlarmArgs{OldestMessageAge: time.Minute},
+			Stage:                     st,
+			MessageRetention:          queue.MaxRetention,
+			DisableDeadLetterQueue:    true,
+			OldestMessageAgeThreshold: time.Minute,
+			Alarms:                    a.Alarms,
 		}
-		if f := a.Transform.DeadLetterQueue; f != nil {
-			f(qa)
-		}
+		transform.Apply(a.Transform.DeadLetterQueue, qa)
 		// "-schedule-dlq", not "-dlq": a queue component named like the schedule owns
 		// "<name>-dlq". The alias (inherited by the children, whose names start with the
 		// component's) keeps the queue of stacks deployed before the rename.
@@ -585,22 +605,18 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	trust := TrustPolicy(account, s.Group.Arn)
 	ra := &iam.RoleArgs{
 		Description:      pulumi.Sprintf("EventBridge Scheduler execution role of schedule %s", name),
-		AssumeRolePolicy: trust.JSON(),
+		AssumeRolePolicy: trust.Json(),
 		Tags:             st.TagsFor(name),
 	}
-	if f := a.Transform.Role; f != nil {
-		f(ra)
-	}
+	transform.Apply(a.Transform.Role, ra)
 	// "-exec" (the scheduler's execution role), not "-role": a worker named like the schedule
 	// owns "<name>-role". The alias keeps the role of stacks deployed before the rename.
 	if s.Role, err = iam.NewRole(ctx, name+"-exec", ra, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-role")}})); err != nil {
 		return nil, err
 	}
 	deliver := DeliverPolicy(a.Target, s.DeadLetterQueue)
-	pa := &iam.RolePolicyArgs{Role: s.Role.Name, Policy: deliver.JSON()}
-	if f := a.Transform.RolePolicy; f != nil {
-		f(pa)
-	}
+	pa := &iam.RolePolicyArgs{Role: s.Role.Name, Policy: deliver.Json()}
+	transform.Apply(a.Transform.RolePolicy, pa)
 	if s.RolePolicy, err = iam.NewRolePolicy(ctx, name+"-deliver", pa, parent); err != nil {
 		return nil, err
 	}
@@ -619,7 +635,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 		target.DeadLetterConfig = &scheduler.ScheduleTargetDeadLetterConfigArgs{Arn: s.DeadLetterQueue.Arn}
 	}
 	if a.fifo {
-		target.SqsParameters = &scheduler.ScheduleTargetSqsParametersArgs{MessageGroupId: pulumi.String(a.MessageGroupID)}
+		target.SqsParameters = &scheduler.ScheduleTargetSqsParametersArgs{MessageGroupId: pulumi.String(a.MessageGroupId)}
 	}
 	window := &scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")}
 	if a.FlexibleWindow > 0 {
@@ -644,9 +660,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	if !a.EndDate.IsZero() {
 		sa.EndDate = pulumi.String(a.EndDate.UTC().Format(time.RFC3339))
 	}
-	if f := a.Transform.Schedule; f != nil {
-		f(sa)
-	}
+	transform.Apply(a.Transform.Schedule, sa)
 	// The role policy must exist before the first invocation, or it fails with AccessDenied.
 	if s.Schedule, err = scheduler.NewSchedule(ctx, name, sa, parent, pulumi.DependsOn([]pulumi.Resource{s.RolePolicy})); err != nil {
 		return nil, err

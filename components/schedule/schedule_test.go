@@ -65,7 +65,7 @@ func world(t testing.TB, ctx *pulumi.Context, withWorker bool) (*targets, error)
 	if tg.jobs, err = queue.NewQueue(ctx, "jobs", nil); err != nil {
 		return nil, err
 	}
-	if tg.fifo, err = queue.NewQueue(ctx, "ordered", &queue.QueueArgs{FIFO: true, ContentBasedDeduplication: true}); err != nil {
+	if tg.fifo, err = queue.NewQueue(ctx, "ordered", &queue.QueueArgs{Fifo: true, ContentBasedDeduplication: true}); err != nil {
 		return nil, err
 	}
 	return tg, nil
@@ -264,7 +264,7 @@ func TestDefaultEventAge(t *testing.T) {
 func TestRetryAndWindow(t *testing.T) {
 	p := run(t, nil, "", func(ctx *pulumi.Context, tg *targets) error {
 		a := daily(tg)
-		a.RetryAttempts = Retries(0)
+		a.RetryAttempts = pulumi.IntRef(0)
 		a.MaxEventAge = 2 * time.Hour
 		a.FlexibleWindow = 15 * time.Minute
 		a.StartDate = time.Date(2027, 1, 1, 9, 0, 0, 0, time.FixedZone("CET", 3600))
@@ -372,7 +372,7 @@ func TestQueueTargets(t *testing.T) {
 		if _, err := NewSchedule(ctx, "to-ordered", &ScheduleArgs{Expression: "rate(5 minutes)", Target: tg.fifo}); err != nil {
 			return err
 		}
-		_, err := NewSchedule(ctx, "to-ordered-group", &ScheduleArgs{Expression: "rate(5 minutes)", Target: tg.fifo, MessageGroupID: "exports"})
+		_, err := NewSchedule(ctx, "to-ordered-group", &ScheduleArgs{Expression: "rate(5 minutes)", Target: tg.fifo, MessageGroupId: "exports"})
 		return err
 	})
 	if got := find(t, p, scheduleType, "to-jobs"); got.Get("target.sqsParameters") != nil || got.String("target.arn") != find(t, p, queueType, "jobs").Arn() {
@@ -438,7 +438,7 @@ func TestSharedGroupAndDeadLetterQueue(t *testing.T) {
 			t.Errorf("%s group = %v", n, sch.Get("groupName"))
 		}
 		var trust struct{ Statement []map[string]any }
-		if err := find(t, p, roleType, n+"-exec").JSON("assumeRolePolicy", &trust); err != nil {
+		if err := find(t, p, roleType, n+"-exec").Json("assumeRolePolicy", &trust); err != nil {
 			t.Fatal(err)
 		}
 		if got := trust.Statement[0]["Condition"].(map[string]any)["ArnEquals"].(map[string]any)["aws:SourceArn"]; got != group.Arn() {
@@ -579,8 +579,8 @@ func TestValidation(t *testing.T) {
 		{"window short", "s", func(a *ScheduleArgs, _ *targets) { a.FlexibleWindow = 30 * time.Second }, []string{"FlexibleWindow must be 1m0s..24h0m0s", "30s"}},
 		{"window long", "s", func(a *ScheduleArgs, _ *targets) { a.FlexibleWindow = 1441 * time.Minute }, []string{"FlexibleWindow must be 1m0s..24h0m0s", "24h1m0s"}},
 		{"window fraction", "s", func(a *ScheduleArgs, _ *targets) { a.FlexibleWindow = 90 * time.Second }, []string{"FlexibleWindow must be a whole number of 1m0s", "1m30s"}},
-		{"retries high", "s", func(a *ScheduleArgs, _ *targets) { a.RetryAttempts = Retries(186) }, []string{"RetryAttempts must be 0..185", "186"}},
-		{"retries negative", "s", func(a *ScheduleArgs, _ *targets) { a.RetryAttempts = Retries(-1) }, []string{"RetryAttempts must be 0..185", "-1"}},
+		{"retries high", "s", func(a *ScheduleArgs, _ *targets) { a.RetryAttempts = pulumi.IntRef(186) }, []string{"RetryAttempts must be 0..185", "186"}},
+		{"retries negative", "s", func(a *ScheduleArgs, _ *targets) { a.RetryAttempts = pulumi.IntRef(-1) }, []string{"RetryAttempts must be 0..185", "-1"}},
 		{"event age short", "s", func(a *ScheduleArgs, _ *targets) { a.MaxEventAge = 59 * time.Second }, []string{"MaxEventAge must be 1m0s..24h0m0s", "59s"}},
 		{"event age long", "s", func(a *ScheduleArgs, _ *targets) { a.MaxEventAge = 86401 * time.Second }, []string{"MaxEventAge must be 1m0s..24h0m0s", "24h0m1s"}},
 		{"event age fraction", "s", func(a *ScheduleArgs, _ *targets) { a.MaxEventAge = 90500 * time.Millisecond }, []string{"MaxEventAge must be a whole number of 1s", "1m30.5s"}},
@@ -601,8 +601,8 @@ func TestValidation(t *testing.T) {
 		{"untyped target", "s", func(a *ScheduleArgs, _ *targets) { a.Target = untyped{} }, []string{"Target must be a policy.Function", "schedule.untyped"}},
 		{"target without statements", "s", func(a *ScheduleArgs, _ *targets) { a.Target = workflow.ExistingFunction("arn:aws:s3:::bucket") }, []string{"Target gives no delivery statements"}},
 		{"wildcard target", "s", func(a *ScheduleArgs, _ *targets) { a.Target = wildcard{} }, []string{"Target delivery statements break", `"states:*"`}},
-		{"message group on a standard queue", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupID = tg.jobs, "g" }, []string{"MessageGroupID applies only to FIFO queue targets", `"g"`}},
-		{"message group too long", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupID = tg.fifo, strings.Repeat("g", 129) }, []string{"MessageGroupID must be 1..128 characters"}},
+		{"message group on a standard queue", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupId = tg.jobs, "g" }, []string{"MessageGroupId applies only to FIFO queue targets", `"g"`}},
+		{"message group too long", "s", func(a *ScheduleArgs, tg *targets) { a.Target, a.MessageGroupId = tg.fifo, strings.Repeat("g", 129) }, []string{"MessageGroupId must be 1..128 characters"}},
 		{"input key taken", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"schedule": 1} }, []string{`Input must not use the key "schedule"`}},
 		{"input not JSON", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"f": func() {}} }, []string{"Input must marshal to JSON"}},
 		{"input too large", "s", func(a *ScheduleArgs, _ *targets) { a.Input = map[string]any{"blob": strings.Repeat("b", 262144)} }, []string{"Input must be at most 262144 bytes", "got 262356"}},
@@ -653,7 +653,7 @@ func TestValidation(t *testing.T) {
 // TestValidationRegistersNothing runs a bad schedule alone: the plan stays empty.
 func TestValidationRegistersNothing(t *testing.T) {
 	p, err := plan.Run(func(ctx *pulumi.Context) error {
-		_, err := NewSchedule(ctx, "s", &ScheduleArgs{Expression: "cron(0 6 * * * *)", RetryAttempts: Retries(500), FlexibleWindow: time.Hour * 25})
+		_, err := NewSchedule(ctx, "s", &ScheduleArgs{Expression: "cron(0 6 * * * *)", RetryAttempts: pulumi.IntRef(500), FlexibleWindow: time.Hour * 25})
 		return err
 	}, plan.Options{})
 	if err == nil || p.Len() != 0 {

@@ -47,7 +47,7 @@ func TestWorkflowReadsScheduledTime(t *testing.T) {
 	invocation := strings.NewReplacer(
 		AttrScheduledTime, "2026-03-09T06:00:00Z",
 		AttrScheduleArn, arn,
-		AttrExecutionID, "d32c5kddcf5bb8c3",
+		AttrExecutionId, "d32c5kddcf5bb8c3",
 		AttrAttemptNumber, "1",
 	).Replace(sent)
 	results := sfnjudge.RunAll(t, []sfnjudge.Case{

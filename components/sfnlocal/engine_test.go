@@ -139,7 +139,7 @@ func TestServiceIntegrations(t *testing.T) {
 		t.Errorf("failed child: %+v", o.Bad)
 	}
 	msgs := queues.Messages("https://sqs.us-east-1.amazonaws.com/123456789012/q")
-	if len(msgs) != 1 || msgs[0].Body != `{"n":21}` || msgs[0].MessageGroupID != "g" {
+	if len(msgs) != 1 || msgs[0].Body != `{"n":21}` || msgs[0].MessageGroupId != "g" {
 		t.Errorf("messages %+v", msgs)
 	}
 	// The queue's ARN, as components and stack outputs give it, names the same queue.

@@ -29,7 +29,7 @@ const (
 	ErrStateMachineDoesNotExist   = "StepFunctions.StateMachineDoesNotExistException"
 	ErrS3NoSuchKey                = "S3.NoSuchKeyException"
 	ErrS3NoSuchBucket             = "S3.NoSuchBucketException"
-	ErrSQSQueueDoesNotExist       = "SQS.QueueDoesNotExistException"
+	ErrSqsQueueDoesNotExist       = "SQS.QueueDoesNotExistException"
 	maxPayloadBytes               = 256 * 1024
 	maxHistoryEvents              = 25000
 	maxDistributedConcurrency     = 10000

@@ -14,10 +14,10 @@ import (
 // LambdaFunctionSucceeded, LambdaFunctionFailed, TaskSucceeded, MapRunStarted,
 // MapIterationSucceeded, ExecutionSucceeded...
 type Event struct {
-	// ID numbers the events of one engine run from 1, in the order they happened.
-	ID int64
-	// PreviousEventID is the event this one follows in the same (child) execution, 0 for none.
-	PreviousEventID int64
+	// Id numbers the events of one engine run from 1, in the order they happened.
+	Id int64
+	// PreviousEventId is the event this one follows in the same (child) execution, 0 for none.
+	PreviousEventId int64
 	Timestamp       time.Time
 	Type            string
 	// ExecutionArn is the (child) execution the event belongs to: Parallel branches and inline Map
@@ -31,12 +31,12 @@ type Event struct {
 // MarshalJSON writes the event in GetExecutionHistory's shape.
 func (e Event) MarshalJSON() ([]byte, error) {
 	m := map[string]any{
-		"id":        e.ID,
+		"id":        e.Id,
 		"timestamp": e.Timestamp.UTC().Format(time.RFC3339Nano),
 		"type":      e.Type,
 	}
-	if e.PreviousEventID != 0 {
-		m["previousEventId"] = e.PreviousEventID
+	if e.PreviousEventId != 0 {
+		m["previousEventId"] = e.PreviousEventId
 	}
 	if e.ExecutionArn != "" {
 		m["executionArn"] = e.ExecutionArn
@@ -87,14 +87,14 @@ func (s *eventSink) emit(prev int64, typ, execArn string, details map[string]any
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.next++
-	ev := Event{ID: s.next, PreviousEventID: prev, Timestamp: time.Now(), Type: typ, ExecutionArn: execArn, Details: details}
+	ev := Event{Id: s.next, PreviousEventId: prev, Timestamp: time.Now(), Type: typ, ExecutionArn: execArn, Details: details}
 	if s.enc != nil && s.err == nil {
 		s.err = s.enc.Encode(ev)
 	}
 	if s.onEvent != nil {
 		s.onEvent(ev)
 	}
-	return ev.ID
+	return ev.Id
 }
 
 // jsonText renders a value as the JSON text AWS puts in event details.

@@ -188,10 +188,10 @@ func TestRedriveDistributedMapRun(t *testing.T) {
 	seen := map[int64]bool{}
 	for _, ev := range log.events {
 		if ev.ExecutionArn == arn {
-			if seen[ev.ID] {
-				t.Fatalf("event id %d used twice in the execution's history", ev.ID)
+			if seen[ev.Id] {
+				t.Fatalf("event id %d used twice in the execution's history", ev.Id)
 			}
-			seen[ev.ID] = true
+			seen[ev.Id] = true
 		}
 	}
 	manifest, err := store.GetObject(context.Background(), "results", o.ResultWriterDetails.Key)

@@ -126,11 +126,11 @@ func (s *MemStore) ListObjects(_ context.Context, bucket, prefix string) ([]Obje
 
 // Message is one SQS message sent by a `arn:aws:states:::sqs:sendMessage` Task.
 type Message struct {
-	QueueURL               string
+	QueueUrl               string
 	Body                   string
 	Attributes             map[string]any
-	MessageGroupID         string
-	MessageDeduplicationID string
+	MessageGroupId         string
+	MessageDeduplicationId string
 	DelaySeconds           int
 }
 
@@ -156,7 +156,7 @@ func (q *MemQueues) SendMessage(_ context.Context, m Message) (string, error) {
 	if q.msgs == nil {
 		q.msgs = map[string][]Message{}
 	}
-	q.msgs[m.QueueURL] = append(q.msgs[m.QueueURL], m)
+	q.msgs[m.QueueUrl] = append(q.msgs[m.QueueUrl], m)
 	n := q.seq.Add(1)
 	return fmt.Sprintf("00000000-0000-4000-8000-%012d", n), nil
 }

@@ -281,12 +281,12 @@ func (x *execution) sqsSend(ctx context.Context, s *state, eff any) (any, error)
 	default:
 		body = mustJSONString(b)
 	}
-	m := Message{QueueURL: url, Body: body}
+	m := Message{QueueUrl: url, Body: body}
 	if a, ok := p.get("MessageAttributes"); ok {
 		m.Attributes, _ = toGo(a).(map[string]any)
 	}
-	m.MessageGroupID, _ = p.str("MessageGroupId")
-	m.MessageDeduplicationID, _ = p.str("MessageDeduplicationId")
+	m.MessageGroupId, _ = p.str("MessageGroupId")
+	m.MessageDeduplicationId, _ = p.str("MessageDeduplicationId")
 	ds, _ := p.get("DelaySeconds")
 	if d, ok := toInt(ds); ok {
 		if d < 0 || d > 900 {

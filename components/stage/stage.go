@@ -28,7 +28,7 @@ const (
 	KeyTimeZone         = "timeZone"
 	KeyAlarmTopicArn    = "alarmTopicArn"
 	KeyTags             = "tags"
-	KeyAccountID        = "accountId"
+	KeyAccountId        = "accountId"
 	KeyNamePrefix       = "namePrefix"
 	KeyLogGroupPrefix   = "logGroupPrefix"
 	KeyTagNamespace     = "tagNamespace"
@@ -38,7 +38,7 @@ const (
 // cn-north-1); it catches typos such as "eu-west1" before they end up in every ARN.
 var regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 
-var knownKeys = []string{KeyProduction, KeyLogRetentionDays, KeyTimeZone, KeyAlarmTopicArn, KeyTags, KeyAccountID, KeyNamePrefix, KeyLogGroupPrefix, KeyTagNamespace}
+var knownKeys = []string{KeyProduction, KeyLogRetentionDays, KeyTimeZone, KeyAlarmTopicArn, KeyTags, KeyAccountId, KeyNamePrefix, KeyLogGroupPrefix, KeyTagNamespace}
 
 // awsProviderKeys are the config keys of the AWS provider (pulumi-aws v6's config package); any
 // other aws: key is a typo.
@@ -51,9 +51,9 @@ var awsProviderKeys = []string{
 	"token", "tokenBucketRateLimiterCapacity", "useDualstackEndpoint", "useFipsEndpoint",
 }
 
-// AWSProviderKeys returns the AWS provider's config keys, without the aws: namespace: Load
+// AwsProviderKeys returns the AWS provider's config keys, without the aws: namespace: Load
 // reports any other aws: key as a typo.
-func AWSProviderKeys() []string { return append([]string(nil), awsProviderKeys...) }
+func AwsProviderKeys() []string { return append([]string(nil), awsProviderKeys...) }
 
 // Keys returns the stage settings' keys, without a namespace. They are read under skein: and
 // under the project's own namespace.
@@ -82,9 +82,9 @@ type Stage struct {
 	Region string
 	// Partition is aws, aws-cn or aws-us-gov, derived from Region.
 	Partition string
-	// AccountID is used in ARNs and confused-deputy conditions; empty means the account of the
+	// AccountId is used in ARNs and confused-deputy conditions; empty means the account of the
 	// credentials, which components then read through aws:getCallerIdentity.
-	AccountID string
+	AccountId string
 	// Production selects the safer defaults.
 	Production bool
 	// LogRetentionDays is the retention of every log group skein creates.
@@ -173,7 +173,7 @@ func Load(ctx *pulumi.Context) (*Stage, error) {
 		s.TimeZone = v
 	}
 	s.AlarmTopicArn, _ = get(KeyAlarmTopicArn)
-	s.AccountID, _ = get(KeyAccountID)
+	s.AccountId, _ = get(KeyAccountId)
 	s.NamePrefix, _ = get(KeyNamePrefix)
 	s.LogGroupPrefix, _ = get(KeyLogGroupPrefix)
 	s.TagNamespace, _ = get(KeyTagNamespace)
@@ -222,8 +222,8 @@ func (s *Stage) validate() []error {
 	if s.AlarmTopicArn != "" && !strings.HasPrefix(s.AlarmTopicArn, "arn:") {
 		c.Add(Namespace+":"+KeyAlarmTopicArn, "must be an SNS topic ARN", s.AlarmTopicArn)
 	}
-	if s.AccountID != "" && (len(s.AccountID) != 12 || strings.Trim(s.AccountID, "0123456789") != "") {
-		c.Add(Namespace+":"+KeyAccountID, "must be 12 digits", s.AccountID)
+	if s.AccountId != "" && (len(s.AccountId) != 12 || strings.Trim(s.AccountId, "0123456789") != "") {
+		c.Add(Namespace+":"+KeyAccountId, "must be 12 digits", s.AccountId)
 	}
 	if s.NamePrefix != "" && !namePrefixRe.MatchString(s.NamePrefix) {
 		c.Add(Namespace+":"+KeyNamePrefix, "must be 1..40 letters, digits, - or _ (it starts state machine names)", s.NamePrefix)
@@ -256,15 +256,15 @@ func FromContext(ctx *pulumi.Context, s *Stage) (*Stage, error) {
 
 // Account returns the stage's account id: the configured one, or the caller identity's.
 func (s *Stage) Account(ctx *pulumi.Context) (string, error) {
-	if s.AccountID != "" {
-		return s.AccountID, nil
+	if s.AccountId != "" {
+		return s.AccountId, nil
 	}
 	id, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
 		return "", err
 	}
-	s.AccountID = id.AccountId
-	return s.AccountID, nil
+	s.AccountId = id.AccountId
+	return s.AccountId, nil
 }
 
 // PartitionOf returns the partition a region belongs to.

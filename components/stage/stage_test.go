@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -65,7 +66,7 @@ func TestEverySettingIsRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st.Production || st.LogRetentionDays != 30 || st.TimeZone != "Europe/Paris" || st.Partition != "aws-us-gov" ||
-		st.AlarmTopicArn != "arn:aws-us-gov:sns:us-gov-west-1:123456789012:alarms" || st.Tags["team"] != "data" || st.AccountID != "210987654321" {
+		st.AlarmTopicArn != "arn:aws-us-gov:sns:us-gov-west-1:123456789012:alarms" || st.Tags["team"] != "data" || st.AccountId != "210987654321" {
 		t.Errorf("stage = %+v", st)
 	}
 	if len(st.Protect()) != 0 {
@@ -225,45 +226,45 @@ func TestConfigKeysUnderPlainMocks(t *testing.T) {
 // A team names things its way per stage: a prefix for the physical names AWS makes skein choose,
 // one for log groups, and its own tag namespace. Zero keeps skein's.
 func TestNamingIsTheTeams(t *testing.T) {
-	st, err := load(t, "dev", map[string]string{"aws:region": "eu-west-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := st.PhysicalName("export", 80); got != "skein-dev-export" {
-		t.Errorf("default physical name %q", got)
-	}
-	if got := st.LogGroupName("fetch"); got != "/skein/skein/dev/fetch" {
-		t.Errorf("default log group %q", got)
-	}
-	if tags := st.TagsFor("jobs"); len(tags) != 3 || tags["skein:component"] == nil || tags["skein:stage"] == nil || tags["skein:project"] == nil {
-		t.Errorf("default tags %v", tags)
-	}
-	st, err = load(t, "dev", map[string]string{
-		"aws:region":           "eu-west-1",
-		"skein:namePrefix":     "acme-dev",
-		"skein:logGroupPrefix": "/acme/data/dev",
-		"skein:tagNamespace":   "acme",
-		"skein:tags":           `{"skein:owner":"data"}`,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := st.PhysicalName("export", 80); got != "acme-dev-export" {
-		t.Errorf("physical name %q", got)
-	}
-	if got := st.LogGroupName("fetch"); got != "/acme/data/dev/fetch" {
-		t.Errorf("log group %q", got)
-	}
-	tags := st.TagsFor("jobs")
-	for _, k := range []string{"acme:project", "acme:stage", "acme:component", "skein:owner"} {
-		if tags[k] == nil {
-			t.Errorf("tags %v lack %s", tags, k)
+	for _, c := range []struct {
+		name               string
+		config             map[string]string
+		physical, logGroup string
+		tags               []string // keys TagsFor("jobs") holds, and no other
+		component          string   // TagKey("component")
+	}{
+		{"skein's", map[string]string{}, "skein-dev-export", "/skein/skein/dev/fetch",
+			[]string{"skein:component", "skein:project", "skein:stage"}, "skein:component"},
+		{"the team's", map[string]string{
+			"skein:namePrefix":     "acme-dev",
+			"skein:logGroupPrefix": "/acme/data/dev",
+			"skein:tagNamespace":   "acme",
+			"skein:tags":           `{"skein:owner":"data"}`,
+		}, "acme-dev-export", "/acme/data/dev/fetch",
+			[]string{"acme:component", "acme:project", "acme:stage", "skein:owner"}, "acme:component"},
+	} {
+		c.config["aws:region"] = "eu-west-1"
+		st, err := load(t, "dev", c.config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.PhysicalName("export", 80); got != c.physical {
+			t.Errorf("%s physical name %q, want %q", c.name, got, c.physical)
+		}
+		if got := st.LogGroupName("fetch"); got != c.logGroup {
+			t.Errorf("%s log group %q, want %q", c.name, got, c.logGroup)
+		}
+		tags := st.TagsFor("jobs")
+		keys := make([]string, 0, len(tags))
+		for k := range tags {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if !slices.Equal(keys, c.tags) || st.TagKey("component") != c.component {
+			t.Errorf("%s tags %v (component key %s), want %v (%s)", c.name, keys, st.TagKey("component"), c.tags, c.component)
 		}
 	}
-	if tags["skein:component"] != nil || st.TagKey("component") != "acme:component" {
-		t.Errorf("skein's tags under namespace acme: %v", tags)
-	}
-	_, err = load(t, "dev", map[string]string{
+	_, err := load(t, "dev", map[string]string{
 		"aws:region":           "eu-west-1",
 		"skein:namePrefix":     "acme dev",
 		"skein:logGroupPrefix": "/acme/",
@@ -313,7 +314,7 @@ func TestSettingsUnderTheProjectsNamespace(t *testing.T) {
 }
 
 // The AWS provider's keys are what pulumi-aws v6's own config package reads, no more, no less.
-func TestAWSProviderKeysAreThePulumiAWSOnes(t *testing.T) {
+func TestAwsProviderKeysAreThePulumiAWSOnes(t *testing.T) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi-aws/sdk/v6").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -331,9 +332,9 @@ func TestAWSProviderKeysAreThePulumiAWSOnes(t *testing.T) {
 		want = append(want, k)
 	}
 	sort.Strings(want)
-	got := stage.AWSProviderKeys()
+	got := stage.AwsProviderKeys()
 	sort.Strings(got)
 	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("AWSProviderKeys %v\npulumi-aws reads %v", got, want)
+		t.Errorf("AwsProviderKeys %v\npulumi-aws reads %v", got, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/plan"
 )
@@ -69,7 +70,8 @@ func TestFunctionAlarms(t *testing.T) {
 	}
 }
 
-// The alarms go to AlarmTopicArn, else the stage's topic, the dead-letter queue's alarm too.
+// The alarms go to Alarms.TopicArn, else the stage's topic, the dead-letter queue's alarm too,
+// on alarm and on OK.
 func TestAlarmTopic(t *testing.T) {
 	const stageTopic = "arn:aws:sns:eu-west-1:123456789012:stage"
 	const own = "arn:aws:sns:eu-west-1:123456789012:own"
@@ -80,7 +82,7 @@ func TestAlarmTopic(t *testing.T) {
 	}{{"stage", nil, stageTopic}, {"own", pulumi.String(own), own}} {
 		t.Run(c.name, func(t *testing.T) {
 			p, err := plan.Run(func(ctx *pulumi.Context) error {
-				_, err := NewWorker(ctx, "echo", &WorkerArgs{Package: echo, Root: root(t), AlarmTopicArn: c.topic})
+				_, err := NewWorker(ctx, "echo", &WorkerArgs{Package: echo, Root: root(t), Alarms: alarm.Args{TopicArn: c.topic}})
 				return err
 			}, plan.Options{Config: map[string]string{"aws:region": "eu-west-1", "skein:alarmTopicArn": stageTopic}})
 			if err != nil {
@@ -91,11 +93,7 @@ func TestAlarmTopic(t *testing.T) {
 				t.Fatalf("alarms %v, want errors, throttles, duration and the dead-letter queue's", alarmNames(p))
 			}
 			for _, a := range alarms {
-				keys := []string{"alarmActions", "okActions"}
-				if a.Name == "echo-async-dlq-alarm" {
-					keys = keys[:1] // as before: the dead-letter queue's alarm clears when redriven
-				}
-				for _, k := range keys {
+				for _, k := range []string{"alarmActions", "okActions"} {
 					if acts, _ := a.Get(k).([]any); len(acts) != 1 || acts[0] != c.want {
 						t.Errorf("%s %s = %v, want [%s]", a.Name, k, a.Get(k), c.want)
 					}
@@ -105,23 +103,23 @@ func TestAlarmTopic(t *testing.T) {
 	}
 }
 
-// DisableAlarms removes every alarm of the worker, the dead-letter queue's too, and a transform
+// Alarms.Disabled removes every alarm of the worker, the dead-letter queue's too, and a transform
 // of an alarm that will not exist is an error.
-func TestDisableAlarms(t *testing.T) {
-	p, w := newPlan(t, &WorkerArgs{Package: echo, Root: root(t), DisableAlarms: true})
-	if names := alarmNames(p); len(names) != 0 || w.Alarms != nil || w.DeadLetterAlarm != nil {
-		t.Errorf("alarms %v with DisableAlarms", names)
+func TestAlarmsDisabled(t *testing.T) {
+	p, w := newPlan(t, &WorkerArgs{Package: echo, Root: root(t), Alarms: alarm.Args{Disabled: true}})
+	if names := alarmNames(p); len(names) != 0 || w.Alarms != nil || w.DeadLetterQueue.OldestMessageAgeAlarm != nil {
+		t.Errorf("alarms %v with Alarms.Disabled", names)
 	}
 	if p.Find("aws:sqs/queue:Queue", "echo-async-dlq") == nil {
-		t.Error("DisableAlarms must keep the dead-letter queue")
+		t.Error("Alarms.Disabled must keep the dead-letter queue")
 	}
 	_, err := plan.Run(func(ctx *pulumi.Context) error {
-		_, err := NewWorker(ctx, "echo", &WorkerArgs{Package: echo, Root: root(t), DisableAlarms: true,
+		_, err := NewWorker(ctx, "echo", &WorkerArgs{Package: echo, Root: root(t), Alarms: alarm.Args{Disabled: true},
 			Transform: Transform{Alarm: func(string, *cloudwatch.MetricAlarmArgs) {}}})
 		return err
 	}, plan.Options{})
 	var fe *check.FieldError
-	if !errors.As(err, &fe) || fe.Field != "Transform" || !strings.Contains(err.Error(), "DisableAlarms creates none") {
-		t.Errorf("Transform.Alarm with DisableAlarms: %v", err)
+	if !errors.As(err, &fe) || fe.Field != "Transform" || !strings.Contains(err.Error(), "Alarms.Disabled creates none") {
+		t.Errorf("Transform.Alarm with Alarms.Disabled: %v", err)
 	}
 }

@@ -156,36 +156,10 @@ func TestZipIsFixedAndHashed(t *testing.T) {
 // Two checkouts of the same source in different places (a laptop and CI) build the same zip
 // bytes: nothing of the machine or the path leaks into the binary.
 func TestBuildIsReproducibleAcrossCheckouts(t *testing.T) {
-	r := root(t)
-	src, err := os.ReadFile(filepath.Join(r, "components/worker/testdata/echo/main.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkout := func(dir string) string {
-		for _, f := range []string{"go.mod", "go.sum"} {
-			b, err := os.ReadFile(filepath.Join(r, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		pkg := filepath.Join(dir, "handlers", "fn")
-		if err := os.MkdirAll(pkg, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(pkg, "main.go"), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return dir
-	}
-	a := checkout(t.TempDir())
+	a := t.TempDir()
+	echoModule(t, a, "handlers/fn")
 	b := filepath.Join(t.TempDir(), "somewhere", "else")
-	if err := os.MkdirAll(b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	checkout(b)
+	echoModule(t, b, "handlers/fn")
 	a1, err := build(context.Background(), a, "./handlers/fn", Arm64)
 	if err != nil {
 		t.Fatal(err)

@@ -21,10 +21,10 @@
 //   - arm64, 128 MB, 30 s timeout, 512 MB /tmp, X-Ray tracing, unreserved concurrency.
 //   - Its own log group, /skein/<project>/<stage>/<worker>, JSON logs, the stage's retention.
 //   - Asynchronous invocations: 2 retries, events up to 6 h old, then a dead-letter queue of its
-//     own ("<worker>-async-dlq") with an alarm, so nothing sent asynchronously is lost. A worker
+//     own ("<worker>-async-dlq", a components/queue Queue) with an alarm, so nothing sent asynchronously is lost. A worker
 //     nothing invokes asynchronously may set DisableDeadLetterQueue.
-//   - Alarms on errors, throttles and a duration above 90% of the timeout, to AlarmTopicArn or
-//     the stage's alarm topic (DisableAlarms turns them off).
+//   - Alarms on errors, throttles and a duration above 90% of the timeout, to Alarms.TopicArn or
+//     the stage's alarm topic (Alarms.Disabled turns them off).
 //
 // # IAM
 //
@@ -39,7 +39,7 @@
 //
 // WorkerArgs.Transform changes each child's arguments just before it is created;
 // WorkerArgs.Statements adds statements to the role; the children are exported (Function,
-// Role, LogGroup, DeadLetterQueue, Alarms, DeadLetterAlarm).
+// Role, LogGroup, DeadLetterQueue (a components/queue Queue), Alarms).
 //
 // Limits enforced: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html. The
 // build's inputs, every default and every limit in full:

@@ -32,7 +32,7 @@ func ExampleNewWorker() {
 	// Output:
 	// provided.al2023 [arm64] 128 MB 60 s
 	// aws:cloudwatch/logGroup:LogGroup echo-logs
-	// aws:cloudwatch/metricAlarm:MetricAlarm echo-async-dlq-alarm
+	// aws:cloudwatch/metricAlarm:MetricAlarm echo-async-dlq-age-alarm
 	// aws:cloudwatch/metricAlarm:MetricAlarm echo-duration-alarm
 	// aws:cloudwatch/metricAlarm:MetricAlarm echo-errors-alarm
 	// aws:cloudwatch/metricAlarm:MetricAlarm echo-throttles-alarm
@@ -42,5 +42,6 @@ func ExampleNewWorker() {
 	// aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig echo-async
 	// aws:sqs/queue:Queue echo-async-dlq
 	// aws:sqs/queuePolicy:QueuePolicy echo-async-dlq-policy
+	// skein:aws:Queue echo-async-dlq
 	// skein:aws:Worker echo
 }

@@ -96,9 +96,7 @@ func TestGrantInvokeSimulated(t *testing.T) {
 	fn := p.Find("aws:lambda/function:Function", "echo").Arn()
 	other := p.Find("aws:lambda/function:Function", "other").Arn()
 	ids := []json.RawMessage{json.RawMessage(grant.String("policy"))}
-	req := func(action, res string) judge.IAMRequest {
-		return judge.IAMRequest{Principal: caller, Action: action, Resource: res, IdentityPolicies: ids}
-	}
+	req := judge.As(caller, ids)
 	judge.Expect(t, []judge.Case{
 		{What: "invoke", Req: req("lambda:InvokeFunction", fn), Want: judge.Allowed},
 		{What: "invoke an alias", Req: req("lambda:InvokeFunction", fn+":live"), Want: judge.Allowed},

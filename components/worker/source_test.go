@@ -28,6 +28,23 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
+// echoModule writes a copy of this module (go.mod, go.sum) under dir with the echo handler's
+// source as the main package pkg ("handlers/fn"), and returns that source.
+func echoModule(t *testing.T, dir, pkg string) string {
+	t.Helper()
+	r := root(t)
+	files := map[string]string{}
+	for name, from := range map[string]string{"go.mod": "go.mod", "go.sum": "go.sum", pkg + "/main.go": "components/worker/testdata/echo/main.go"} {
+		b, err := os.ReadFile(filepath.Join(r, from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = string(b)
+	}
+	writeFiles(t, dir, files)
+	return files[pkg+"/main.go"]
+}
+
 // A handler module that develops against shared code through a replace to a local directory,
 // as teams develop against skein or their own shared packages.
 func replacedModule(t *testing.T) (app string, shared string) {

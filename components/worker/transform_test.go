@@ -14,6 +14,7 @@ import (
 
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/plan"
+	"github.com/skeinhq/skein/components/queue"
 )
 
 // Every child has a Transform hook, and each hook reaches its own child.
@@ -22,16 +23,20 @@ func TestEveryChildHasATransform(t *testing.T) {
 	r := root(t)
 	p, err := plan.Run(func(ctx *pulumi.Context) error {
 		w, err := NewWorker(ctx, "echo", &WorkerArgs{Package: echo, Root: r, Transform: Transform{
-			Role:                  func(a *iam.RoleArgs) { a.Description = pulumi.String("t-role") },
-			RolePolicy:            func(a *iam.RolePolicyArgs) { a.Name = pulumi.String("t-base") },
-			LogGroup:              func(a *cloudwatch.LogGroupArgs) { a.RetentionInDays = pulumi.Int(90) },
-			Function:              func(a *lambda.FunctionArgs) { a.Description = pulumi.String("t-function") },
-			DeadLetterQueue:       func(a *sqs.QueueArgs) { a.DelaySeconds = pulumi.Int(7) },
-			DeadLetterQueuePolicy: func(a *sqs.QueuePolicyArgs) { a.Policy = pulumi.String(`{"t":"dlq-policy"}`) },
-			EventInvokeConfig:     func(a *lambda.FunctionEventInvokeConfigArgs) { a.Qualifier = pulumi.String("t-live") },
-			DeadLetterAlarm:       func(a *cloudwatch.MetricAlarmArgs) { a.Threshold = pulumi.Float64(9) },
-			Alarm:                 func(metric string, a *cloudwatch.MetricAlarmArgs) { a.Name = pulumi.String("t-" + metric) },
-			Permission:            func(a *lambda.PermissionArgs) { a.SourceAccount = pulumi.String("123456789012") },
+			Role:       func(a *iam.RoleArgs) { a.Description = pulumi.String("t-role") },
+			RolePolicy: func(a *iam.RolePolicyArgs) { a.Name = pulumi.String("t-base") },
+			LogGroup:   func(a *cloudwatch.LogGroupArgs) { a.RetentionInDays = pulumi.Int(90) },
+			Function:   func(a *lambda.FunctionArgs) { a.Description = pulumi.String("t-function") },
+			DeadLetterQueue: func(a *queue.QueueArgs) {
+				a.Transform = queue.Transform{
+					Queue:                 func(a *sqs.QueueArgs) { a.DelaySeconds = pulumi.Int(7) },
+					QueuePolicy:           func(a *sqs.QueuePolicyArgs) { a.Policy = pulumi.String(`{"t":"dlq-policy"}`) },
+					OldestMessageAgeAlarm: func(a *cloudwatch.MetricAlarmArgs) { a.Threshold = pulumi.Float64(9) },
+				}
+			},
+			EventInvokeConfig: func(a *lambda.FunctionEventInvokeConfigArgs) { a.Qualifier = pulumi.String("t-live") },
+			Alarm:             func(metric string, a *cloudwatch.MetricAlarmArgs) { a.Name = pulumi.String("t-" + metric) },
+			Permission:        func(a *lambda.PermissionArgs) { a.SourceAccount = pulumi.String("123456789012") },
 		}})
 		if err != nil {
 			return err
@@ -49,7 +54,7 @@ func TestEveryChildHasATransform(t *testing.T) {
 		{"aws:sqs/queue:Queue", "echo-async-dlq", "delaySeconds"},
 		{"aws:sqs/queuePolicy:QueuePolicy", "echo-async-dlq-policy", "policy"},
 		{"aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "echo-async", "qualifier"},
-		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-alarm", "threshold"},
+		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-age-alarm", "threshold"},
 		{"aws:lambda/permission:Permission", "echo-nightly", "sourceAccount"},
 		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-errors-alarm", "name"},
 		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-throttles-alarm", "name"},

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,12 +12,14 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
+	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/stage"
 )
 
@@ -52,7 +55,7 @@ const (
 	// and IAM role names hold at most 64 characters (the function's "<name>-<7 hex>" fits
 	// Lambda's 64 too).
 	MaxNameLength         = 51
-	DLQRetention          = 14 * 24 * time.Hour
+	DeadLetterRetention   = 14 * 24 * time.Hour
 	defaultTimeout        = 30 * time.Second
 	defaultMemoryMB       = 128
 	defaultDescriptionMax = 256
@@ -100,8 +103,9 @@ type WorkerArgs struct {
 	// MaxEventAge of asynchronous events: zero means 6 h; allowed 60 s..6 h.
 	MaxEventAge time.Duration
 	// OnFailure receives asynchronous invocations that still fail; nil means a dead-letter queue
-	// owned by the worker, "<worker>-async-dlq" (SSE, 14 days retention, TLS-only policy, alarm
-	// when not empty), unless DisableDeadLetterQueue.
+	// owned by the worker, "<worker>-async-dlq": a skein queue (components/queue) with SSE, 14
+	// days retention, its TLS-only policy and its age alarm, which fires when a message has
+	// waited a minute; unless DisableDeadLetterQueue.
 	OnFailure policy.Target
 	// DisableDeadLetterQueue, for a worker nothing invokes asynchronously (a workflow Task or an
 	// SQS event source mapping invokes synchronously, and their failures land in the workflow
@@ -113,13 +117,12 @@ type WorkerArgs struct {
 	Statements []policy.Statement
 	// Description of the function; at most 256 characters.
 	Description string
-	// DisableAlarms creates none of the worker's alarms; zero means alarms on the function's
-	// Errors and Throttles (Sum >= 1 over one minute) and on its Duration near the timeout
-	// (Maximum above DurationAlarmFraction of Timeout over one minute), all three missing data
-	// not breaching, plus the owned dead-letter queue's alarm when there is one.
-	DisableAlarms bool
-	// AlarmTopicArn receives the alarms; nil means the stage's AlarmTopicArn (none when unset).
-	AlarmTopicArn pulumi.StringInput
+	// Alarms turns the worker's alarms off or chooses their topic; zero means alarms on the
+	// stage's topic: on the function's Errors and Throttles (Sum >= 1 over one minute,
+	// "<worker>-errors-alarm", "<worker>-throttles-alarm") and on its Duration near the timeout
+	// (Maximum above DurationAlarmFraction of Timeout over one minute,
+	// "<worker>-duration-alarm"), plus the owned dead-letter queue's age alarm when there is one.
+	Alarms alarm.Args
 	// Transform changes child resources' arguments just before they are created.
 	Transform Transform
 }
@@ -127,6 +130,9 @@ type WorkerArgs struct {
 // Transform holds one optional hook per child resource, for what skein did not foresee. Each runs
 // right before its child is created, after skein's choices, and is not re-validated. A nil hook
 // leaves the child as skein built it.
+// For a child without a hook, or to change resource options rather than arguments, pass
+// pulumi.Transforms (or pulumi.Transformations) in the component's options: they reach every
+// child.
 type Transform struct {
 	// Role is the execution role ("<worker>-role").
 	Role func(*iam.RoleArgs)
@@ -137,18 +143,16 @@ type Transform struct {
 	LogGroup func(*cloudwatch.LogGroupArgs)
 	// Function is the Lambda function ("<worker>").
 	Function func(*lambda.FunctionArgs)
-	// DeadLetterQueue is the owned on-failure queue ("<worker>-async-dlq"), when OnFailure is
-	// nil.
-	DeadLetterQueue func(*sqs.QueueArgs)
-	// DeadLetterQueuePolicy is that queue's TLS-only policy ("<worker>-async-dlq-policy").
-	DeadLetterQueuePolicy func(*sqs.QueuePolicyArgs)
+	// DeadLetterQueue changes the arguments of the owned on-failure queue component
+	// ("<worker>-async-dlq", a components/queue Queue), when OnFailure is nil; its
+	// QueueArgs.Transform reaches the queue's own children (the SQS queue, its policy, its
+	// alarm).
+	DeadLetterQueue func(*queue.QueueArgs)
 	// EventInvokeConfig is the asynchronous invocation configuration ("<worker>-async").
 	EventInvokeConfig func(*lambda.FunctionEventInvokeConfigArgs)
 	// Alarm receives each of the function's alarms with its metric name (Errors, Throttles,
 	// Duration): "<worker>-errors-alarm", "<worker>-throttles-alarm", "<worker>-duration-alarm".
 	Alarm func(metric string, args *cloudwatch.MetricAlarmArgs)
-	// DeadLetterAlarm is the alarm on the owned dead-letter queue ("<worker>-async-dlq-alarm").
-	DeadLetterAlarm func(*cloudwatch.MetricAlarmArgs)
 	// Permission is each resource-policy permission AllowService adds ("<worker>-<name>").
 	Permission func(*lambda.PermissionArgs)
 }
@@ -169,15 +173,15 @@ type Worker struct {
 	// DisableDeadLetterQueue.
 	DeadLetterQueueUrl pulumi.StringOutput `pulumi:"deadLetterQueueUrl"`
 
-	Function        *lambda.Function
-	Role            *iam.Role
-	LogGroup        *cloudwatch.LogGroup
-	DeadLetterQueue *sqs.Queue // nil when OnFailure was given or DisableDeadLetterQueue
-	// Alarms are the function's alarms (errors, throttles, duration); nil when DisableAlarms.
+	Function *lambda.Function
+	Role     *iam.Role
+	LogGroup *cloudwatch.LogGroup
+	// DeadLetterQueue is the owned on-failure queue (its alarm is
+	// DeadLetterQueue.OldestMessageAgeAlarm); nil when OnFailure was given or
+	// DisableDeadLetterQueue.
+	DeadLetterQueue *queue.Queue
+	// Alarms are the function's alarms (errors, throttles, duration); nil when Alarms.Disabled.
 	Alarms []*cloudwatch.MetricAlarm
-	// DeadLetterAlarm is the owned dead-letter queue's alarm; nil when there is no such queue
-	// or DisableAlarms.
-	DeadLetterAlarm *cloudwatch.MetricAlarm
 	// Artifact is the built deployment package.
 	Artifact *Artifact
 
@@ -211,34 +215,20 @@ var reservedEnv = map[string]bool{
 	"AWS_SESSION_TOKEN": true, "AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
 }
 
-// withDefaults returns a copy of args with every default applied; the one place defaults live.
-func withDefaults(args *WorkerArgs, st *stage.Stage) WorkerArgs {
-	a := *args
-	if a.Architecture == "" {
-		a.Architecture = Arm64
-	}
-	if a.MemoryMB == 0 {
-		a.MemoryMB = defaultMemoryMB
-	}
-	if a.Timeout == 0 {
-		a.Timeout = defaultTimeout
-	}
-	if a.EphemeralStorageMB == 0 {
-		a.EphemeralStorageMB = MinEphemeralMB
-	}
-	if a.LogLevel == "" {
-		a.LogLevel = Info
-	}
-	if a.LogRetentionDays == 0 {
-		a.LogRetentionDays = st.LogRetentionDays
-	}
+// withDefaults returns a copy of the arguments with every default applied, the stage's log
+// retention too: the one place defaults live.
+func (a WorkerArgs) withDefaults(st *stage.Stage) WorkerArgs {
+	a.Architecture = cmp.Or(a.Architecture, Arm64)
+	a.MemoryMB = cmp.Or(a.MemoryMB, defaultMemoryMB)
+	a.Timeout = cmp.Or(a.Timeout, defaultTimeout)
+	a.EphemeralStorageMB = cmp.Or(a.EphemeralStorageMB, MinEphemeralMB)
+	a.LogLevel = cmp.Or(a.LogLevel, Info)
+	a.LogRetentionDays = cmp.Or(a.LogRetentionDays, st.LogRetentionDays)
 	if a.MaxRetries == nil {
 		n := MaxAsyncRetries
 		a.MaxRetries = &n
 	}
-	if a.MaxEventAge == 0 {
-		a.MaxEventAge = MaxEventAge
-	}
+	a.MaxEventAge = cmp.Or(a.MaxEventAge, MaxEventAge)
 	return a
 }
 
@@ -331,11 +321,11 @@ func validate(name string, a WorkerArgs) error {
 	if a.DisableDeadLetterQueue && a.OnFailure != nil {
 		c.Add("DisableDeadLetterQueue", "conflicts with OnFailure (a destination for failed asynchronous invocations)", true)
 	}
-	if a.DisableDeadLetterQueue && (a.Transform.DeadLetterQueue != nil || a.Transform.DeadLetterQueuePolicy != nil || a.Transform.DeadLetterAlarm != nil) {
-		c.Add("Transform", "changes a dead-letter queue, its policy or its alarm, but DisableDeadLetterQueue creates none", nil)
+	if a.DisableDeadLetterQueue && a.Transform.DeadLetterQueue != nil {
+		c.Add("Transform", "changes the dead-letter queue (DeadLetterQueue), but DisableDeadLetterQueue creates none", nil)
 	}
-	if a.DisableAlarms && (a.Transform.Alarm != nil || a.Transform.DeadLetterAlarm != nil) {
-		c.Add("Transform", "changes an alarm (Alarm or DeadLetterAlarm), but DisableAlarms creates none", nil)
+	if a.Alarms.Disabled && a.Transform.Alarm != nil {
+		c.Add("Transform", "changes an alarm (Alarm), but Alarms.Disabled creates none", nil)
 	}
 	c.Join(policy.Document{Statements: a.Statements}.Validate())
 	return c.Err()
@@ -354,7 +344,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	if st == nil {
 		defaultsFrom = &stage.Stage{LogRetentionDays: stage.RetentionDays()[0]}
 	}
-	a := withDefaults(args, defaultsFrom)
+	a := args.withDefaults(defaultsFrom)
 	draw, budgetErr := applyBudget(name, &a)
 	if err := errors.Join(validate(name, a), budgetErr, stErr); err != nil {
 		return nil, err
@@ -375,13 +365,11 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		AssumeRolePolicy: policy.Document{Statements: []policy.Statement{{
 			Principals: []policy.Principal{policy.Service("lambda.amazonaws.com")},
 			Actions:    []string{"sts:AssumeRole"},
-		}}}.JSON(),
+		}}}.Json(),
 		Description: pulumi.String(fmt.Sprintf("skein worker %s (%s)", name, st.Name)),
 		Tags:        tags,
 	}
-	if a.Transform.Role != nil {
-		a.Transform.Role(roleArgs)
-	}
+	transform.Apply(a.Transform.Role, roleArgs)
 	if w.Role, err = iam.NewRole(ctx, name+"-role", roleArgs, parent); err != nil {
 		return nil, err
 	}
@@ -391,9 +379,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 		RetentionInDays: pulumi.Int(a.LogRetentionDays),
 		Tags:            tags,
 	}
-	if a.Transform.LogGroup != nil {
-		a.Transform.LogGroup(lgArgs)
-	}
+	transform.Apply(a.Transform.LogGroup, lgArgs)
 	if w.LogGroup, err = cloudwatch.NewLogGroup(ctx, name+"-logs", lgArgs, parent); err != nil {
 		return nil, err
 	}
@@ -403,7 +389,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	if a.DisableDeadLetterQueue {
 		w.DeadLetterQueueUrl = pulumi.String("").ToStringOutput()
 	} else if failure == nil {
-		if w.DeadLetterQueue, err = w.newDLQ(st, a, tags); err != nil {
+		if w.DeadLetterQueue, err = w.newDLQ(st, a); err != nil {
 			return nil, err
 		}
 		failureStatements = []policy.Statement{{
@@ -435,11 +421,9 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	statements = append(statements, a.Statements...)
 	baseArgs := &iam.RolePolicyArgs{
 		Role:   w.Role.Name,
-		Policy: policy.Document{Statements: statements}.JSON(),
+		Policy: policy.Document{Statements: statements}.Json(),
 	}
-	if a.Transform.RolePolicy != nil {
-		a.Transform.RolePolicy(baseArgs)
-	}
+	transform.Apply(a.Transform.RolePolicy, baseArgs)
 	base, err := iam.NewRolePolicy(ctx, name+"-base", baseArgs, parent)
 	if err != nil {
 		return nil, err
@@ -482,9 +466,7 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 	if a.ReservedConcurrency > 0 {
 		fnArgs.ReservedConcurrentExecutions = pulumi.Int(a.ReservedConcurrency)
 	}
-	if a.Transform.Function != nil {
-		a.Transform.Function(fnArgs)
-	}
+	transform.Apply(a.Transform.Function, fnArgs)
 	// The function waits for its log permissions so its first invocation can log.
 	if w.Function, err = lambda.NewFunction(ctx, name, fnArgs, parent, pulumi.DependsOn([]pulumi.Resource{base, w.LogGroup})); err != nil {
 		return nil, err
@@ -500,14 +482,12 @@ func NewWorker(ctx *pulumi.Context, name string, args *WorkerArgs, opts ...pulum
 			OnFailure: &lambda.FunctionEventInvokeConfigDestinationConfigOnFailureArgs{Destination: failureArn(w, failure)},
 		}
 	}
-	if a.Transform.EventInvokeConfig != nil {
-		a.Transform.EventInvokeConfig(eicArgs)
-	}
+	transform.Apply(a.Transform.EventInvokeConfig, eicArgs)
 	if _, err := lambda.NewFunctionEventInvokeConfig(ctx, name+"-async", eicArgs, parent, pulumi.DependsOn([]pulumi.Resource{base})); err != nil {
 		return nil, err
 	}
 
-	if !a.DisableAlarms {
+	if !a.Alarms.Disabled {
 		if err := w.newAlarms(st, a, tags); err != nil {
 			return nil, err
 		}
@@ -533,77 +513,44 @@ func failureArn(w *Worker, t policy.Target) pulumi.StringInput {
 	return w.DeadLetterQueue.Arn
 }
 
-func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) (*sqs.Queue, error) {
-	parent := pulumi.Parent(w)
-	qArgs := &sqs.QueueArgs{
-		MessageRetentionSeconds: pulumi.Int(int(DLQRetention / time.Second)),
-		SqsManagedSseEnabled:    pulumi.Bool(true),
-		Tags:                    tags,
+// newDLQ creates the owned dead-letter queue: a skein queue that is itself a dead-letter queue,
+// with the worker's alarm settings and an age alarm that fires when a message has waited a
+// minute.
+func (w *Worker) newDLQ(st *stage.Stage, a WorkerArgs) (*queue.Queue, error) {
+	qa := &queue.QueueArgs{
+		Stage:                     st,
+		MessageRetention:          DeadLetterRetention,
+		DisableDeadLetterQueue:    true,
+		OldestMessageAgeThreshold: time.Minute,
+		Alarms:                    a.Alarms,
 	}
-	if a.Transform.DeadLetterQueue != nil {
-		a.Transform.DeadLetterQueue(qArgs)
-	}
+	transform.Apply(a.Transform.DeadLetterQueue, qa)
 	// "-async-dlq", not "-dlq": a queue component named like the worker owns "<name>-dlq". The
-	// aliases keep the queues of stacks deployed before the rename.
-	q, err := sqs.NewQueue(w.ctx, w.name+"-async-dlq", qArgs, append([]pulumi.ResourceOption{parent, renamedFrom(w.name + "-dlq")}, st.Protect()...)...)
-	if err != nil {
-		return nil, err
-	}
-	qpArgs := &sqs.QueuePolicyArgs{
-		QueueUrl: q.Url,
-		Policy: policy.Document{Statements: []policy.Statement{{
-			Sid:        "DenyInsecureTransport",
-			Effect:     policy.Deny,
-			Principals: []policy.Principal{policy.Everyone()},
-			Actions:    []string{"sqs:*"},
-			Resources:  []pulumi.StringInput{q.Arn},
-			Conditions: []policy.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: policy.Strings("false")}},
-		}}}.JSON(),
-	}
-	if a.Transform.DeadLetterQueuePolicy != nil {
-		a.Transform.DeadLetterQueuePolicy(qpArgs)
-	}
-	if _, err := sqs.NewQueuePolicy(w.ctx, w.name+"-async-dlq-policy", qpArgs, parent, renamedFrom(w.name+"-dlq-policy")); err != nil {
-		return nil, err
-	}
-	if a.DisableAlarms {
-		return q, nil
-	}
-	alarmArgs := &cloudwatch.MetricAlarmArgs{
-		AlarmDescription:   pulumi.Sprintf("Asynchronous invocations of worker %s failed and wait in its dead-letter queue for redrive.", w.name),
-		Namespace:          pulumi.String("AWS/SQS"),
-		MetricName:         pulumi.String("ApproximateNumberOfMessagesVisible"),
-		Dimensions:         pulumi.StringMap{"QueueName": q.Name},
-		Statistic:          pulumi.String("Maximum"),
-		Period:             pulumi.Int(300),
-		EvaluationPeriods:  pulumi.Int(1),
-		Threshold:          pulumi.Float64(0),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		TreatMissingData:   pulumi.String("notBreaching"),
-		Tags:               tags,
-	}
-	if topic := alarmTopic(st, a); topic != nil {
-		alarmArgs.AlarmActions = pulumi.Array{topic}
-	}
-	if a.Transform.DeadLetterAlarm != nil {
-		a.Transform.DeadLetterAlarm(alarmArgs)
-	}
-	if w.DeadLetterAlarm, err = cloudwatch.NewMetricAlarm(w.ctx, w.name+"-async-dlq-alarm", alarmArgs, parent, renamedFrom(w.name+"-dlq-alarm")); err != nil {
-		return nil, err
-	}
-	return q, nil
+	// queue's children were the worker's own before it was a skein queue, and named "-dlq"
+	// before that: the aliases keep the resources of stacks deployed then.
+	return queue.NewQueue(w.ctx, w.name+"-async-dlq", qa, pulumi.Parent(w), pulumi.Transformations([]pulumi.ResourceTransformation{
+		formerChildrenOf(w, map[string][]string{
+			w.name + "-async-dlq":           {w.name + "-async-dlq", w.name + "-dlq"},
+			w.name + "-async-dlq-policy":    {w.name + "-async-dlq-policy", w.name + "-dlq-policy"},
+			w.name + "-async-dlq-age-alarm": {w.name + "-async-dlq-alarm", w.name + "-dlq-alarm"},
+		}),
+	}))
 }
 
-// alarmTopic is where the worker's alarms go: AlarmTopicArn, else the stage's topic, else
-// nowhere (nil).
-func alarmTopic(st *stage.Stage, a WorkerArgs) pulumi.StringInput {
-	if a.AlarmTopicArn != nil {
-		return a.AlarmTopicArn
+// formerChildrenOf aliases each child of the queue component named in names (by its new name)
+// to the names it had as a child of parent. The component itself is new: it gets none.
+func formerChildrenOf(parent pulumi.Resource, names map[string][]string) pulumi.ResourceTransformation {
+	return func(args *pulumi.ResourceTransformationArgs) *pulumi.ResourceTransformationResult {
+		old, ok := names[args.Name]
+		if !ok || args.Type == queue.Type {
+			return nil
+		}
+		aliases := make([]pulumi.Alias, len(old))
+		for i, n := range old {
+			aliases[i] = pulumi.Alias{Name: pulumi.String(n), Parent: parent}
+		}
+		return &pulumi.ResourceTransformationResult{Props: args.Props, Opts: append(args.Opts, pulumi.Aliases(aliases))}
 	}
-	if st.AlarmTopicArn != "" {
-		return pulumi.String(st.AlarmTopicArn)
-	}
-	return nil
 }
 
 // DurationAlarmFraction is the share of the function's timeout above which the duration alarm
@@ -632,40 +579,27 @@ func functionAlarms(timeout time.Duration) []functionAlarm {
 
 // newAlarms creates the function's errors, throttles and duration alarms.
 func (w *Worker) newAlarms(st *stage.Stage, a WorkerArgs, tags pulumi.StringMap) error {
-	topic := alarmTopic(st, a)
+	topic := a.Alarms.Topic(st.AlarmTopicArn)
 	for _, m := range functionAlarms(a.Timeout) {
-		args := &cloudwatch.MetricAlarmArgs{
-			AlarmDescription:   pulumi.Sprintf("Worker %s: %s", w.name, m.what),
-			Namespace:          pulumi.String("AWS/Lambda"),
-			MetricName:         pulumi.String(m.metric),
-			Dimensions:         pulumi.StringMap{"FunctionName": w.Function.Name},
-			Statistic:          pulumi.String(m.statistic),
-			Period:             pulumi.Int(60),
-			EvaluationPeriods:  pulumi.Int(1),
-			Threshold:          pulumi.Float64(m.threshold),
-			ComparisonOperator: pulumi.String(m.comparison),
-			TreatMissingData:   pulumi.String("notBreaching"),
-			Tags:               tags,
-		}
-		if topic != nil {
-			args.AlarmActions = pulumi.Array{topic}
-			args.OkActions = pulumi.Array{topic}
-		}
+		var hook func(*cloudwatch.MetricAlarmArgs)
 		if f := a.Transform.Alarm; f != nil {
-			f(m.metric, args)
+			hook = func(args *cloudwatch.MetricAlarmArgs) { f(m.metric, args) }
 		}
-		alarm, err := cloudwatch.NewMetricAlarm(w.ctx, w.name+"-"+m.suffix+"-alarm", args, pulumi.Parent(w))
+		al, err := alarm.New(w.ctx, w.name+"-"+m.suffix+"-alarm", alarm.Metric{
+			Description: pulumi.Sprintf("Worker %s: %s", w.name, m.what),
+			Namespace:   "AWS/Lambda",
+			Name:        m.metric,
+			Dimensions:  pulumi.StringMap{"FunctionName": w.Function.Name},
+			Statistic:   m.statistic,
+			Threshold:   m.threshold,
+			Comparison:  m.comparison,
+		}, topic, tags, hook, pulumi.Parent(w))
 		if err != nil {
 			return err
 		}
-		w.Alarms = append(w.Alarms, alarm)
+		w.Alarms = append(w.Alarms, al)
 	}
 	return nil
-}
-
-// renamedFrom aliases a child to the logical name it had before, under the same parent.
-func renamedFrom(name string) pulumi.ResourceOption {
-	return pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name)}})
 }
 
 // TargetArn implements policy.Target.
@@ -693,7 +627,7 @@ func (w *Worker) AttachPolicy(name string, doc policy.Document) (*policy.Grant, 
 	}
 	pol, err := iam.NewRolePolicy(w.ctx, w.name+"-"+name, &iam.RolePolicyArgs{
 		Role:   w.Role.Name,
-		Policy: doc.JSON(),
+		Policy: doc.Json(),
 	}, pulumi.Parent(w))
 	if err != nil {
 		return nil, err

@@ -8,17 +8,21 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/internal/judge"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
+	"github.com/skeinhq/skein/components/queue"
 )
 
 const echo = "./components/worker/testdata/echo"
@@ -85,17 +89,77 @@ func TestDefaults(t *testing.T) {
 	if dlq.Get("messageRetentionSeconds") != 1209600.0 || dlq.Get("sqsManagedSseEnabled") != true {
 		t.Errorf("dlq = %v", dlq.Inputs)
 	}
-	if p.Find("aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-alarm") == nil {
-		t.Error("no alarm on the DLQ")
+	if a := p.Find("aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-age-alarm"); a == nil || a.Get("threshold") != 60.0 {
+		t.Errorf("no alarm on the DLQ's first message: %v", a)
 	}
 	comp := p.Find(Type, "echo")
 	if comp.Outputs["arn"] != fn.Arn() {
 		t.Errorf("component outputs = %v", comp.Outputs)
 	}
+	// The dead-letter queue is a skein queue, the worker's child; its resources are the queue's.
 	for _, r := range p.Resources() {
-		if r.Type != Type && (r.Parent == nil || r.Parent.Name != "echo") {
-			t.Errorf("%s %s is not parented to the worker", r.Type, r.Name)
+		parent := "echo"
+		if strings.HasPrefix(r.Name, "echo-async-dlq") && r.Type != queue.Type {
+			parent = "echo-async-dlq"
 		}
+		if r.Type != Type && (r.Parent == nil || r.Parent.Name != parent) {
+			t.Errorf("%s %s is not parented to %s", r.Type, r.Name, parent)
+		}
+	}
+}
+
+// aliasRecorder records the aliases each resource is registered with, as "name@parent URN".
+type aliasRecorder struct {
+	mu      sync.Mutex
+	aliases map[string][]string
+}
+
+func (m *aliasRecorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, a := range args.RegisterRPC.GetAliases() {
+		m.aliases[args.TypeToken+" "+args.Name] = append(m.aliases[args.TypeToken+" "+args.Name], a.GetSpec().GetName()+"@"+a.GetSpec().GetParentUrn())
+	}
+	out := args.Inputs.Copy()
+	out["arn"] = resource.NewStringProperty("arn:aws:test:eu-west-1:123456789012:" + args.Name)
+	out["name"] = resource.NewStringProperty(args.Name)
+	return args.Name + "-id", out, nil
+}
+
+func (m *aliasRecorder) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{"accountId": resource.NewStringProperty("123456789012")}, nil
+}
+
+// The dead-letter queue's resources were the worker's own children, named "-dlq" before
+// "-async-dlq": now the skein queue's, they carry aliases to both, so a stack deployed before
+// keeps them (no replacement, no lost messages).
+func TestDeadLetterQueueKeepsItsResources(t *testing.T) {
+	m := &aliasRecorder{aliases: map[string][]string{}}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := NewWorker(ctx, "echo", &WorkerArgs{Package: echo, Root: root(t)})
+		return err
+	}, pulumi.WithMocks("skein", "test", m), func(info *pulumi.RunInfo) {
+		info.Config = map[string]string{"aws:region": "eu-west-1"}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := "urn:pulumi:test::skein::" + Type + "::echo"
+	for _, c := range []struct{ typ, name, was string }{
+		{"aws:sqs/queue:Queue", "echo-async-dlq", "echo-async-dlq echo-dlq"},
+		{"aws:sqs/queuePolicy:QueuePolicy", "echo-async-dlq-policy", "echo-async-dlq-policy echo-dlq-policy"},
+		{"aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-age-alarm", "echo-async-dlq-alarm echo-dlq-alarm"},
+	} {
+		var want []string
+		for _, n := range strings.Fields(c.was) {
+			want = append(want, n+"@"+worker)
+		}
+		if got := m.aliases[c.typ+" "+c.name]; !slices.Equal(got, want) {
+			t.Errorf("%s %s aliases %v, want %v", c.typ, c.name, got, want)
+		}
+	}
+	if got := m.aliases[queue.Type+" echo-async-dlq"]; len(got) != 0 {
+		t.Errorf("the new queue component has aliases %v", got)
 	}
 }
 
@@ -108,7 +172,7 @@ func TestRolePolicyIsLeastPrivilege(t *testing.T) {
 			Action any
 		}
 	}
-	if err := base.JSON("policy", &doc); err != nil {
+	if err := base.Json("policy", &doc); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range doc.Statement {
@@ -120,9 +184,7 @@ func TestRolePolicyIsLeastPrivilege(t *testing.T) {
 	lg := p.Find("aws:cloudwatch/logGroup:LogGroup", "echo-logs").Arn()
 	dlq := p.Find("aws:sqs/queue:Queue", "echo-async-dlq").Arn()
 	pol := []json.RawMessage{json.RawMessage(base.String("policy"))}
-	req := func(action, res string) judge.IAMRequest {
-		return judge.IAMRequest{Principal: role, Action: action, Resource: res, IdentityPolicies: pol}
-	}
+	req := judge.As(role, pol)
 	got := judge.Simulate(t,
 		req("logs:PutLogEvents", lg+":log-stream:2026/11/23/abc"),
 		req("logs:PutLogEvents", "arn:aws:logs:eu-west-1:123456789012:log-group:/other:log-stream:x"),
@@ -262,32 +324,15 @@ func TestCompileErrorIsTheComponentsError(t *testing.T) {
 }
 
 func TestBuildIsReproducible(t *testing.T) {
-	r := root(t)
-	src, err := os.ReadFile(filepath.Join(r, "components/worker/testdata/echo/main.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Build in a copy of the module so the cache of this process and of out/.build is cold.
 	dir := t.TempDir()
-	for _, f := range []string{"go.mod", "go.sum"} {
-		b, err := os.ReadFile(filepath.Join(r, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	src := []byte(echoModule(t, dir, "fn"))
 	pkg := filepath.Join(dir, "fn")
-	if err := os.MkdirAll(pkg, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	write := func(b []byte) {
 		if err := os.WriteFile(filepath.Join(pkg, "main.go"), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write(src)
 	a1, err := build(context.Background(), dir, "./fn", Arm64)
 	if err != nil {
 		t.Fatal(err)
@@ -333,7 +378,7 @@ func TestBuildIsReproducible(t *testing.T) {
 // on-failure destination and no sqs:SendMessage in its role; OnFailure with it is an error.
 func TestDisableDeadLetterQueue(t *testing.T) {
 	p, w := newPlan(t, &WorkerArgs{Package: echo, Root: root(t), DisableDeadLetterQueue: true})
-	if len(p.OfType("aws:sqs/queue:Queue")) != 0 || p.Find("aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-alarm") != nil || w.DeadLetterQueue != nil || w.DeadLetterAlarm != nil {
+	if len(p.OfType("aws:sqs/queue:Queue")) != 0 || p.Find("aws:cloudwatch/metricAlarm:MetricAlarm", "echo-async-dlq-age-alarm") != nil || w.DeadLetterQueue != nil {
 		t.Errorf("queues %v, alarms %v", p.OfType("aws:sqs/queue:Queue"), p.OfType("aws:cloudwatch/metricAlarm:MetricAlarm"))
 	}
 	async := p.Find("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "echo-async")

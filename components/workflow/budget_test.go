@@ -88,7 +88,7 @@ func TestNestedFanOutAboveReservedIsAnError(t *testing.T) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
-	if got.p.Find(workflow.TypeToken, "nested") != nil || len(got.p.OfType(smType)) != 0 {
+	if got.p.Find(workflow.Type, "nested") != nil || len(got.p.OfType(smType)) != 0 {
 		t.Error("the workflow registered resources despite the error")
 	}
 }

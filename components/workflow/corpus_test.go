@@ -159,7 +159,7 @@ func everyState() Definition {
 			},
 			ResultSelector: map[string]any{"child.$": "$[1]"},
 			ResultPath:     "$.both",
-			Retry:          []Retry{{ErrorEquals: []string{"States.ALL"}, MaxAttempts: Attempts(2)}},
+			Retry:          []Retry{{ErrorEquals: []string{"States.ALL"}, MaxAttempts: pulumi.IntRef(2)}},
 			Catch:          []Catch{{ErrorEquals: []string{"States.ALL"}, Next: "Broken"}},
 			Next:           "Fire and forget",
 		},
@@ -173,10 +173,10 @@ func readers() []corpusCase {
 	var out []corpusCase
 	for _, r := range []ItemReader{
 		{Source: ListObjects, Bucket: pulumi.String("in"), Prefix: "raw/"},
-		{Source: JSONArray, Bucket: pulumi.String("in"), KeyPath: "$.list.key", Prefix: "lists/"},
+		{Source: JsonArray, Bucket: pulumi.String("in"), KeyPath: "$.list.key", Prefix: "lists/"},
 		{Source: CSV, Bucket: pulumi.String("in"), KeyPath: "$$.Execution.Input.csv"},
-		{Source: JSONArray, Bucket: pulumi.String("in"), Key: "items.json"},
-		{Source: JSONLines, Bucket: pulumi.String("in"), Key: "items.jsonl", MaxItems: 10},
+		{Source: JsonArray, Bucket: pulumi.String("in"), Key: "items.json"},
+		{Source: JsonLines, Bucket: pulumi.String("in"), Key: "items.jsonl", MaxItems: 10},
 		{Source: CSV, Bucket: pulumi.String("in"), Key: "items.csv", CSVHeaders: []string{"id", "name"}, CSVDelimiter: "SEMICOLON"},
 		{Source: Manifest, Bucket: pulumi.String("inventory"), Key: "in/cfg/2026-11-22T01-00Z/manifest.json"},
 	} {

@@ -34,7 +34,7 @@ func ExampleNewWorkflow() {
 	var role struct {
 		Statement []struct{ Action, Resource any }
 	}
-	_ = p.Find("aws:iam/rolePolicy:RolePolicy", "export-policy").JSON("policy", &role)
+	_ = p.Find("aws:iam/rolePolicy:RolePolicy", "export-policy").Json("policy", &role)
 	for _, st := range role.Statement {
 		fmt.Println(st.Action, st.Resource)
 	}

@@ -343,8 +343,8 @@ func (r *renderer) task(t *Task) *wire {
 		w.Resource = sqsSendResource
 		w.Parameters = payload(t.Parameters, "MessageBody")
 		w.Parameters["QueueUrl"] = queueURL(arn)
-		if c.MessageGroupID != "" {
-			w.Parameters["MessageGroupId"] = c.MessageGroupID
+		if c.MessageGroupId != "" {
+			w.Parameters["MessageGroupId"] = c.MessageGroupId
 		}
 	case StartWorkflow:
 		arn := r.value(slot{target: c.Workflow})

@@ -157,10 +157,10 @@ const (
 	// ListObjects lists the objects under Bucket/Prefix (s3:listObjectsV2); each item is one
 	// object's metadata (Key, Size, ETag, LastModified, StorageClass).
 	ListObjects ReaderSource = "LIST_OBJECTS"
-	// JSONArray reads a JSON file holding an array (s3:getObject, InputType JSON).
-	JSONArray ReaderSource = "JSON"
-	// JSONLines reads a JSON Lines file (s3:getObject, InputType JSONL).
-	JSONLines ReaderSource = "JSONL"
+	// JsonArray reads a JSON file holding an array (s3:getObject, InputType JSON).
+	JsonArray ReaderSource = "JSON"
+	// JsonLines reads a JSON Lines file (s3:getObject, InputType JSONL).
+	JsonLines ReaderSource = "JSONL"
 	// CSV reads a CSV file (s3:getObject, InputType CSV); each row is an object keyed by header.
 	CSV ReaderSource = "CSV"
 	// Manifest reads an S3 inventory manifest.json (s3:getObject, InputType MANIFEST); each item
@@ -315,6 +315,7 @@ type Retry struct {
 	// Interval before the first retry (whole seconds, 1..99,999,999); zero means 1 s.
 	Interval time.Duration
 	// MaxAttempts is the number of retries (0..99,999,999; 0 means never retry); nil means 3.
+	// Set it with pulumi.IntRef(n).
 	MaxAttempts *int
 	// BackoffRate multiplies the interval after each attempt (1.0..); zero means 2.0.
 	BackoffRate float64
@@ -335,6 +336,3 @@ type Catch struct {
 	// (replace the input), Discard keeps the input without the error.
 	ResultPath string
 }
-
-// Attempts is a helper for Retry.MaxAttempts.
-func Attempts(n int) *int { return &n }

@@ -48,8 +48,8 @@ type Invoke struct {
 type SendMessage struct {
 	// Queue is the queue; required.
 	Queue Queue
-	// MessageGroupID is required by FIFO queues; zero means none.
-	MessageGroupID string
+	// MessageGroupId is required by FIFO queues; zero means none.
+	MessageGroupId string
 }
 
 // StartWorkflow starts an execution of another state machine (a *Workflow or
@@ -97,7 +97,7 @@ func DefaultWorkerRetry() Retry {
 	return Retry{
 		ErrorEquals: LambdaTransientErrors(),
 		Interval:    time.Second,
-		MaxAttempts: Attempts(6),
+		MaxAttempts: pulumi.IntRef(6),
 		BackoffRate: 2,
 		MaxDelay:    30 * time.Second,
 		FullJitter:  true,
@@ -127,7 +127,7 @@ func ThrottleRetry() Retry {
 	return Retry{
 		ErrorEquals: []string{"Lambda.TooManyRequestsException"},
 		Interval:    time.Second,
-		MaxAttempts: Attempts(100),
+		MaxAttempts: pulumi.IntRef(100),
 		BackoffRate: 2,
 		MaxDelay:    2 * time.Second,
 		FullJitter:  true,
@@ -140,7 +140,7 @@ func DefaultSendRetry() Retry {
 	return Retry{
 		ErrorEquals: []string{"SQS.SdkClientException", "SQS.AmazonSQSException"},
 		Interval:    time.Second,
-		MaxAttempts: Attempts(3),
+		MaxAttempts: pulumi.IntRef(3),
 		BackoffRate: 2,
 		MaxDelay:    10 * time.Second,
 		FullJitter:  true,
@@ -210,9 +210,9 @@ func (e ExistingQueue) TargetArn() pulumi.StringOutput { return pulumi.String(e)
 // QueueArn implements policy.Queue.
 func (e ExistingQueue) QueueArn() pulumi.StringOutput { return e.TargetArn() }
 
-// FIFO implements policy.Queue: whether the queue's name ends in ".fifo", as every FIFO queue's
+// Fifo implements policy.Queue: whether the queue's name ends in ".fifo", as every FIFO queue's
 // must.
-func (e ExistingQueue) FIFO() bool { return strings.HasSuffix(string(e), ".fifo") }
+func (e ExistingQueue) Fifo() bool { return strings.HasSuffix(string(e), ".fifo") }
 
 // AdmitsService implements policy.Queue: true, since the queue's policy is not skein's to see.
 func (e ExistingQueue) AdmitsService(string, pulumi.StringInput) bool { return true }

@@ -449,11 +449,11 @@ func (v *validator) task(f string, t *Task, scope States, express bool) {
 		if nilTarget(c.Queue) {
 			v.add(f+".Call.Queue", "must be the queue to send to", nil)
 		}
-		if !nilTarget(c.Queue) && c.Queue.FIFO() && c.MessageGroupID == "" {
-			v.add(f+".Call.MessageGroupID", "must be set to send to a FIFO queue", "")
+		if !nilTarget(c.Queue) && c.Queue.Fifo() && c.MessageGroupId == "" {
+			v.add(f+".Call.MessageGroupId", "must be set to send to a FIFO queue", "")
 		}
-		if len(c.MessageGroupID) > 128 {
-			v.add(f+".Call.MessageGroupID", "must be at most 128 characters", len(c.MessageGroupID))
+		if len(c.MessageGroupId) > 128 {
+			v.add(f+".Call.MessageGroupId", "must be at most 128 characters", len(c.MessageGroupId))
 		}
 	case StartWorkflow:
 		if nilTarget(c.Workflow) {
@@ -501,7 +501,7 @@ func (v *validator) mapState(f, name string, m *Map, scope States, express bool)
 	}
 	if m.DeadLetter != nil && nilTarget(m.DeadLetter) {
 		v.add(f+".DeadLetter", "must be a queue, not a nil pointer", nil)
-	} else if m.DeadLetter != nil && m.DeadLetter.FIFO() {
+	} else if m.DeadLetter != nil && m.DeadLetter.Fifo() {
 		v.add(f+".DeadLetter", "must be a standard queue (failed items of concurrent iterations have no message group or order)", "FIFO queue")
 	}
 	if m.DeadLetter != nil {
@@ -544,7 +544,7 @@ func (v *validator) distributed(f, name string, m *Map, express bool) {
 		if m.ItemsPath != "" {
 			v.add(f[:strings.LastIndex(f, ".")]+".ItemsPath", "must be empty when Distributed.Reader reads the items from S3", m.ItemsPath)
 		}
-		v.c.OneOf(rf+".Source", string(r.Source), string(ListObjects), string(JSONArray), string(JSONLines), string(CSV), string(Manifest))
+		v.c.OneOf(rf+".Source", string(r.Source), string(ListObjects), string(JsonArray), string(JsonLines), string(CSV), string(Manifest))
 		if r.Bucket == nil {
 			v.add(rf+".Bucket", "must be the bucket's name", nil)
 		}

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -10,13 +11,15 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/transform"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/stage"
 )
 
-// TypeToken is the Pulumi type of the Workflow component.
-const TypeToken = "skein:aws:Workflow"
+// Type is the workflow component's type token.
+const Type = "skein:aws:Workflow"
 
 // LogLevel is how much a state machine logs.
 type LogLevel string
@@ -53,11 +56,11 @@ type WorkflowArgs struct {
 	IncludeExecutionData bool
 	// DisableTracing turns X-Ray tracing off; zero means tracing on.
 	DisableTracing bool
-	// DisableAlarms creates no alarms; zero means alarms on ExecutionsFailed,
-	// ExecutionsTimedOut, ExecutionsAborted and ExecutionThrottled.
-	DisableAlarms bool
-	// AlarmTopicArn receives the alarms; nil means the stage's AlarmTopicArn (none when unset).
-	AlarmTopicArn pulumi.StringInput
+	// Alarms turns the workflow's alarms off or chooses their topic; zero means four alarms on
+	// the stage's topic, each when the metric's Sum over one minute is at least 1:
+	// ExecutionsFailed ("<name>-failed"), ExecutionsTimedOut ("<name>-timed-out"),
+	// ExecutionsAborted ("<name>-aborted") and ExecutionThrottled ("<name>-throttled").
+	Alarms alarm.Args
 	// Statements are added to the role as they are, for Service tasks and anything else the
 	// definition cannot tell; zero means none.
 	Statements []policy.Statement
@@ -65,13 +68,24 @@ type WorkflowArgs struct {
 	Transform Transform
 }
 
-// Transform holds one optional hook per child resource type.
+// Transform holds one optional hook per child resource, applied right before it is created,
+// after skein's choices; skein does not re-validate what they set. A nil hook leaves the child as
+// skein built it.
+// For a child without a hook, or to change resource options rather than arguments, pass
+// pulumi.Transforms (or pulumi.Transformations) in the component's options: they reach every
+// child.
 type Transform struct {
-	Role         func(*iam.RoleArgs)
-	RolePolicy   func(*iam.RolePolicyArgs)
-	LogGroup     func(*cloudwatch.LogGroupArgs)
+	// Role is the state machine's execution role ("<workflow>-states-role").
+	Role func(*iam.RoleArgs)
+	// RolePolicy is the role's inline policy derived from the definition ("<workflow>-policy").
+	RolePolicy func(*iam.RolePolicyArgs)
+	// LogGroup is the state machine's log group ("<workflow>-states-logs").
+	LogGroup func(*cloudwatch.LogGroupArgs)
+	// StateMachine is the Step Functions state machine ("<workflow>").
 	StateMachine func(*sfn.StateMachineArgs)
-	// Alarm receives the metric name (ExecutionsFailed...) with the arguments.
+	// Alarm receives each alarm with its metric name (ExecutionsFailed, ExecutionsTimedOut,
+	// ExecutionsAborted, ExecutionThrottled): "<workflow>-failed", "<workflow>-timed-out",
+	// "<workflow>-aborted", "<workflow>-throttled".
 	Alarm func(metric string, args *cloudwatch.MetricAlarmArgs)
 }
 
@@ -83,8 +97,8 @@ type Workflow struct {
 	Arn pulumi.StringOutput `pulumi:"arn"`
 	// Name of the state machine.
 	Name pulumi.StringOutput `pulumi:"name"`
-	// ConsoleURL opens the state machine in the Step Functions console.
-	ConsoleURL pulumi.StringOutput `pulumi:"consoleUrl"`
+	// ConsoleUrl opens the state machine in the Step Functions console.
+	ConsoleUrl pulumi.StringOutput `pulumi:"consoleUrl"`
 	// RoleArn is the state machine's execution role.
 	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
 	// Definition is the rendered ASL JSON.
@@ -127,6 +141,14 @@ func (w *Workflow) AttachPolicy(name string, doc policy.Document) (*policy.Grant
 	return policy.NewRoleGrantee(w.ctx, w.name, w.Role.Name, w).AttachPolicy(name, doc)
 }
 
+// withDefaults returns a copy of the arguments with every default applied: the one place
+// defaults live.
+func (a WorkflowArgs) withDefaults() WorkflowArgs {
+	a.Type = cmp.Or(a.Type, Standard)
+	a.LogLevel = cmp.Or(a.LogLevel, LogAll)
+	return a
+}
+
 // NewWorkflow validates the definition and every argument, then creates the state machine, its
 // role (derived from the definition), log group and alarms. Nothing is registered when an
 // argument is invalid; every problem is reported at once.
@@ -134,28 +156,24 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	if args == nil {
 		args = &WorkflowArgs{}
 	}
-	st, err := stage.FromContext(ctx, args.Stage)
+	a := args.withDefaults()
+	st, err := stage.FromContext(ctx, a.Stage)
 	if err != nil {
 		return nil, err
 	}
-	typ := args.Type
-	if typ == "" {
-		typ = Standard
-	}
-	level := args.LogLevel
-	if level == "" {
-		level = LogAll
-	}
 	c := check.New("workflow", name)
-	c.OneOf("Type", string(typ), string(Standard), string(Express))
-	c.OneOf("LogLevel", string(level), string(LogAll), string(LogError), string(LogFatal), string(LogOff))
+	if a.Alarms.Disabled && a.Transform.Alarm != nil {
+		c.Add("Transform", "changes an alarm (Alarm), but Alarms.Disabled creates none", nil)
+	}
+	c.OneOf("Type", string(a.Type), string(Standard), string(Express))
+	c.OneOf("LogLevel", string(a.LogLevel), string(LogAll), string(LogError), string(LogFatal), string(LogOff))
 	if strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" || name == "" {
 		c.Add("name", "must use only letters, digits, - and _ (it becomes part of the state machine's name)", name)
 	}
-	if err := policyCheck(args.Statements); err != nil {
+	if err := policyCheck(a.Statements); err != nil {
 		c.Join(err)
 	}
-	uses, err := validateUses(name, &args.Definition, typ, true)
+	uses, err := validateUses(name, &a.Definition, a.Type, true)
 	if err != nil {
 		c.Join(err)
 	}
@@ -168,7 +186,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	}
 
 	w := &Workflow{ctx: ctx, name: name}
-	if err := ctx.RegisterComponentResource(TypeToken, name, w, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(Type, name, w, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(w)
@@ -185,12 +203,10 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 				{Test: "StringEquals", Variable: "aws:SourceAccount", Values: policy.Strings(account)},
 				{Test: "ArnLike", Variable: "aws:SourceArn", Values: policy.Strings(me.arn("stateMachine", physical))},
 			},
-		}}}.JSON(),
+		}}}.Json(),
 		Tags: tags,
 	}
-	if f := args.Transform.Role; f != nil {
-		f(roleArgs)
-	}
+	transform.Apply(a.Transform.Role, roleArgs)
 	// "-states-role", not "-role": a worker named like the workflow owns "<name>-role". The
 	// alias keeps the role of stacks deployed before the rename.
 	role, err := iam.NewRole(ctx, name+"-states-role", roleArgs, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-role")}}))
@@ -204,9 +220,7 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 		RetentionInDays: pulumi.Int(st.LogRetentionDays),
 		Tags:            tags,
 	}
-	if f := args.Transform.LogGroup; f != nil {
-		f(logGroupArgs)
-	}
+	transform.Apply(a.Transform.LogGroup, logGroupArgs)
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-states-logs", logGroupArgs, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-logs")}}))
 	if err != nil {
 		return nil, err
@@ -214,25 +228,23 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	w.LogGroup = logGroup
 
 	r := &renderer{collect: true}
-	r.machine(&args.Definition)
+	r.machine(&a.Definition)
 	sts := statements(r, me)
-	sts = append(sts, serviceStatements(!args.DisableTracing, level != LogOff)...)
-	sts = append(sts, args.Statements...)
+	sts = append(sts, serviceStatements(!a.DisableTracing, a.LogLevel != LogOff)...)
+	sts = append(sts, a.Statements...)
 	doc := policy.Document{Statements: sts}
 	if err := doc.Validate(); err != nil {
 		return nil, err
 	}
-	rpArgs := &iam.RolePolicyArgs{Role: role.Name, Policy: doc.JSON()}
-	if f := args.Transform.RolePolicy; f != nil {
-		f(rpArgs)
-	}
+	rpArgs := &iam.RolePolicyArgs{Role: role.Name, Policy: doc.Json()}
+	transform.Apply(a.Transform.RolePolicy, rpArgs)
 	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-policy", rpArgs, parent)
 	if err != nil {
 		return nil, err
 	}
 	w.RolePolicy = rolePolicy
 
-	def := args.Definition
+	def := a.Definition
 	inputs := make([]any, 0, len(r.slots))
 	for _, s := range r.slots {
 		if s.target != nil {
@@ -266,20 +278,18 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 
 	smArgs := &sfn.StateMachineArgs{
 		Name:       pulumi.String(physical),
-		Type:       pulumi.String(string(typ)),
+		Type:       pulumi.String(string(a.Type)),
 		RoleArn:    role.Arn,
 		Definition: definition,
 		LoggingConfiguration: &sfn.StateMachineLoggingConfigurationArgs{
-			Level:                pulumi.String(string(level)),
-			IncludeExecutionData: pulumi.Bool(args.IncludeExecutionData),
+			Level:                pulumi.String(string(a.LogLevel)),
+			IncludeExecutionData: pulumi.Bool(a.IncludeExecutionData),
 			LogDestination:       pulumi.Sprintf("%s:*", logGroup.Arn),
 		},
-		TracingConfiguration: &sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(!args.DisableTracing)},
+		TracingConfiguration: &sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(!a.DisableTracing)},
 		Tags:                 tags,
 	}
-	if f := args.Transform.StateMachine; f != nil {
-		f(smArgs)
-	}
+	transform.Apply(a.Transform.StateMachine, smArgs)
 	// The role must hold its policy before Step Functions checks log delivery at creation.
 	sm, err := sfn.NewStateMachine(ctx, name, smArgs, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
 	if err != nil {
@@ -290,48 +300,37 @@ func NewWorkflow(ctx *pulumi.Context, name string, args *WorkflowArgs, opts ...p
 	w.Name = sm.Name
 	w.RoleArn = role.Arn
 	host, region := st.ConsoleRegionHost(), st.Region
-	w.ConsoleURL = sm.Arn.ApplyT(func(arn string) string {
+	w.ConsoleUrl = sm.Arn.ApplyT(func(arn string) string {
 		return "https://" + host + "/states/home?region=" + region + "#/statemachines/view/" + arn
 	}).(pulumi.StringOutput)
 
-	if !args.DisableAlarms {
-		topic := args.AlarmTopicArn
-		if topic == nil && st.AlarmTopicArn != "" {
-			topic = pulumi.String(st.AlarmTopicArn)
-		}
+	if !a.Alarms.Disabled {
+		topic := a.Alarms.Topic(st.AlarmTopicArn)
 		for _, m := range alarmMetrics {
-			a := &cloudwatch.MetricAlarmArgs{
-				AlarmDescription:   pulumi.Sprintf("Workflow %s: %s in the last minute.", name, m.what),
-				Namespace:          pulumi.String("AWS/States"),
-				MetricName:         pulumi.String(m.metric),
-				Dimensions:         pulumi.StringMap{"StateMachineArn": sm.Arn},
-				Statistic:          pulumi.String("Sum"),
-				Period:             pulumi.Int(60),
-				EvaluationPeriods:  pulumi.Int(1),
-				Threshold:          pulumi.Float64(1),
-				ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
-				TreatMissingData:   pulumi.String("notBreaching"),
-				Tags:               tags,
+			var hook func(*cloudwatch.MetricAlarmArgs)
+			if f := a.Transform.Alarm; f != nil {
+				hook = func(args *cloudwatch.MetricAlarmArgs) { f(m.metric, args) }
 			}
-			if topic != nil {
-				a.AlarmActions = pulumi.Array{topic}
-				a.OkActions = pulumi.Array{topic}
-			}
-			if f := args.Transform.Alarm; f != nil {
-				f(m.metric, a)
-			}
-			alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+m.suffix, a, parent)
+			al, err := alarm.New(ctx, name+"-"+m.suffix, alarm.Metric{
+				Description: pulumi.Sprintf("Workflow %s: %s in the last minute.", name, m.what),
+				Namespace:   "AWS/States",
+				Name:        m.metric,
+				Dimensions:  pulumi.StringMap{"StateMachineArn": sm.Arn},
+				Statistic:   "Sum",
+				Threshold:   1,
+				Comparison:  "GreaterThanOrEqualToThreshold",
+			}, topic, tags, hook, parent)
 			if err != nil {
 				return nil, err
 			}
-			w.Alarms = append(w.Alarms, alarm)
+			w.Alarms = append(w.Alarms, al)
 		}
 	}
 
 	outs := pulumi.Map{
 		"arn":        w.Arn,
 		"name":       w.Name,
-		"consoleUrl": w.ConsoleURL,
+		"consoleUrl": w.ConsoleUrl,
 		"roleArn":    w.RoleArn,
 	}
 	if len(uses) > 0 {

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/internal/judge"
 	"github.com/skeinhq/skein/components/plan"
@@ -68,7 +69,7 @@ func distributed(w *worker.Worker, q *queue.Queue) *workflow.WorkflowArgs {
 		States: workflow.States{
 			"Each": &workflow.Map{MaxConcurrency: 8, End: true, DeadLetter: q,
 				Distributed: &workflow.Distributed{
-					Reader:                     &workflow.ItemReader{Source: workflow.JSONLines, Bucket: pulumi.String("in-bucket"), Key: "lists/items.jsonl"},
+					Reader:                     &workflow.ItemReader{Source: workflow.JsonLines, Bucket: pulumi.String("in-bucket"), Key: "lists/items.jsonl"},
 					Batcher:                    &workflow.ItemBatcher{MaxItemsPerBatch: 10},
 					Writer:                     &workflow.ResultWriter{Bucket: pulumi.String("out-bucket"), Prefix: "results/"},
 					ToleratedFailurePercentage: 10,
@@ -100,7 +101,7 @@ func TestWorkflowResources(t *testing.T) {
 	if sm == nil {
 		t.Fatal("no state machine")
 	}
-	if sm.Parent == nil || sm.Parent.Type != workflow.TypeToken || sm.Parent.Name != "pipeline" {
+	if sm.Parent == nil || sm.Parent.Type != workflow.Type || sm.Parent.Name != "pipeline" {
 		t.Errorf("parent = %+v", sm.Parent)
 	}
 	for path, want := range map[string]any{
@@ -124,7 +125,7 @@ func TestWorkflowResources(t *testing.T) {
 	}
 
 	var def map[string]any
-	if err := sm.JSON("definition", &def); err != nil {
+	if err := sm.Json("definition", &def); err != nil {
 		t.Fatal(err)
 	}
 	fn := p.Find(fnType, "fetch")
@@ -160,7 +161,7 @@ func TestWorkflowResources(t *testing.T) {
 		}
 	}
 
-	comp := p.Find(workflow.TypeToken, "pipeline")
+	comp := p.Find(workflow.Type, "pipeline")
 	wantURL := "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/statemachines/view/" + sm.Arn()
 	if comp.Outputs["arn"] != sm.Arn() || comp.Outputs["name"] != "skein-test-pipeline" || comp.Outputs["consoleUrl"] != wantURL {
 		t.Errorf("outputs = %v", comp.Outputs)
@@ -173,7 +174,7 @@ func TestWorkflowResources(t *testing.T) {
 			Condition map[string]map[string]string
 		}
 	}
-	if err := role.JSON("assumeRolePolicy", &trust); err != nil {
+	if err := role.Json("assumeRolePolicy", &trust); err != nil {
 		t.Fatal(err)
 	}
 	if trust.Statement[0].Principal["Service"] != "states.amazonaws.com" || trust.Statement[0].Condition["StringEquals"]["aws:SourceAccount"] != "123456789012" {
@@ -186,7 +187,7 @@ func rolePolicies(t *testing.T, p *plan.Plan, wf string) []json.RawMessage {
 	t.Helper()
 	var out []json.RawMessage
 	for _, r := range p.OfType(policyType) {
-		if r.Parent != nil && r.Parent.Name == wf && r.Parent.Type == workflow.TypeToken {
+		if r.Parent != nil && r.Parent.Name == wf && r.Parent.Type == workflow.Type {
 			out = append(out, json.RawMessage(r.String("policy")))
 		}
 	}
@@ -196,91 +197,66 @@ func rolePolicies(t *testing.T, p *plan.Plan, wf string) []json.RawMessage {
 	return out
 }
 
-func TestInlineRoleJudgedByIAMSimulator(t *testing.T) {
+// fanOutRole plans the fan-out workflow of that shape and returns the plan, its role's ARN and
+// its role's policies.
+func fanOutRole(t *testing.T, shape func(w *worker.Worker, q *queue.Queue) *workflow.WorkflowArgs) (*plan.Plan, string, []json.RawMessage) {
+	t.Helper()
 	p := run(t, func(ctx *pulumi.Context) error {
-		_, err := fanOut(ctx, judge.Root(t), inline)
+		_, err := fanOut(ctx, judge.Root(t), shape)
 		return err
 	}, nil)
-	pols := rolePolicies(t, p, "pipeline")
-	role := p.Find(roleType, "pipeline-states-role").Arn()
+	return p, p.Find(roleType, "pipeline-states-role").Arn(), rolePolicies(t, p, "pipeline")
+}
+
+func TestInlineRoleJudgedByIAMSimulator(t *testing.T) {
+	p, role, pols := fanOutRole(t, inline)
 	fetch := p.Find(fnType, "fetch").Arn()
 	other := p.Find(fnType, "other").Arn()
 	q := p.Find(queueType, "failed").Arn()
 	otherQ := strings.Replace(q, "failed", "elsewhere", 1)
-	req := func(action, res string) judge.IAMRequest {
-		return judge.IAMRequest{Principal: role, Action: action, Resource: res, IdentityPolicies: pols}
-	}
-	cases := []struct {
-		req  judge.IAMRequest
-		want string
-	}{
-		{req("lambda:InvokeFunction", fetch), judge.Allowed},
-		{req("lambda:InvokeFunction", fetch+":live"), judge.Allowed},
-		{req("lambda:InvokeFunction", fetch+":7"), judge.Allowed},
-		{req("lambda:InvokeFunction", other), judge.ImplicitlyDenied},
-		{req("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:anything"), judge.ImplicitlyDenied},
-		{req("lambda:UpdateFunctionCode", fetch), judge.ImplicitlyDenied},
-		{req("sqs:SendMessage", q), judge.Allowed},
-		{req("sqs:SendMessage", otherQ), judge.ImplicitlyDenied},
-		{req("sqs:ReceiveMessage", q), judge.ImplicitlyDenied},
-		{req("states:StartExecution", p.Find(smType, "pipeline").Arn()), judge.ImplicitlyDenied},
-		{req("xray:PutTraceSegments", "*"), judge.Allowed},
-	}
-	reqs := make([]judge.IAMRequest, len(cases))
-	for i, c := range cases {
-		reqs[i] = c.req
-	}
-	for i, got := range judge.Simulate(t, reqs...) {
-		if got != cases[i].want {
-			t.Errorf("%s on %s: %s, want %s", cases[i].req.Action, cases[i].req.Resource, got, cases[i].want)
-		}
-	}
+	req := judge.As(role, pols)
+	judge.Expect(t, []judge.Case{
+		{Req: req("lambda:InvokeFunction", fetch), Want: judge.Allowed},
+		{Req: req("lambda:InvokeFunction", fetch+":live"), Want: judge.Allowed},
+		{Req: req("lambda:InvokeFunction", fetch+":7"), Want: judge.Allowed},
+		{Req: req("lambda:InvokeFunction", other), Want: judge.ImplicitlyDenied},
+		{Req: req("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:anything"), Want: judge.ImplicitlyDenied},
+		{Req: req("lambda:UpdateFunctionCode", fetch), Want: judge.ImplicitlyDenied},
+		{Req: req("sqs:SendMessage", q), Want: judge.Allowed},
+		{Req: req("sqs:SendMessage", otherQ), Want: judge.ImplicitlyDenied},
+		{Req: req("sqs:ReceiveMessage", q), Want: judge.ImplicitlyDenied},
+		{Req: req("states:StartExecution", p.Find(smType, "pipeline").Arn()), Want: judge.ImplicitlyDenied},
+		{Req: req("xray:PutTraceSegments", "*"), Want: judge.Allowed},
+	})
 }
 
 func TestDistributedRoleJudgedByIAMSimulator(t *testing.T) {
-	p := run(t, func(ctx *pulumi.Context) error {
-		_, err := fanOut(ctx, judge.Root(t), distributed)
-		return err
-	}, nil)
-	pols := rolePolicies(t, p, "pipeline")
-	role := p.Find(roleType, "pipeline-states-role").Arn()
+	p, role, pols := fanOutRole(t, distributed)
 	sm := p.Find(smType, "pipeline").Arn()
 	exec := strings.Replace(sm, ":stateMachine:", ":execution:", 1)
 	req := func(action, res string, ctx map[string]any) judge.IAMRequest {
 		return judge.IAMRequest{Principal: role, Action: action, Resource: res, IdentityPolicies: pols, Context: ctx}
 	}
-	cases := []struct {
-		req  judge.IAMRequest
-		want string
-	}{
-		{req("states:StartExecution", sm, nil), judge.Allowed},
-		{req("states:DescribeExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), judge.Allowed},
-		{req("states:StopExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), judge.Allowed},
+	judge.Expect(t, []judge.Case{
+		{Req: req("states:StartExecution", sm, nil), Want: judge.Allowed},
+		{Req: req("states:DescribeExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), Want: judge.Allowed},
+		{Req: req("states:StopExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), Want: judge.Allowed},
 		// Redriving a Map Run redrives its child executions as this role.
-		{req("states:RedriveExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), judge.Allowed},
-		{req("states:RedriveExecution", "arn:aws:states:us-east-1:123456789012:execution:someone-else/items:0f3c6a1e", nil), judge.ImplicitlyDenied},
-		{req("states:DescribeExecution", exec+":7c1e0d2a-run", nil), judge.Allowed},
-		{req("states:DescribeExecution", exec+"-other:7c1e0d2a-run", nil), judge.ImplicitlyDenied},
-		{req("states:StartExecution", "arn:aws:states:us-east-1:123456789012:stateMachine:someone-else", nil), judge.ImplicitlyDenied},
-		{req("states:DescribeExecution", "arn:aws:states:us-east-1:123456789012:execution:someone-else:run", nil), judge.ImplicitlyDenied},
-		{req("s3:GetObject", "arn:aws:s3:::in-bucket/lists/items.jsonl", nil), judge.Allowed},
-		{req("s3:GetObject", "arn:aws:s3:::in-bucket/lists/other.jsonl", nil), judge.ImplicitlyDenied},
-		{req("s3:PutObject", "arn:aws:s3:::out-bucket/results/run/SUCCEEDED_0.json", nil), judge.Allowed},
-		{req("s3:PutObject", "arn:aws:s3:::out-bucket/elsewhere/x.json", nil), judge.ImplicitlyDenied},
-		{req("s3:PutObject", "arn:aws:s3:::in-bucket/lists/items.jsonl", nil), judge.ImplicitlyDenied},
-		{req("lambda:InvokeFunction", p.Find(fnType, "fetch").Arn(), nil), judge.Allowed},
-		{req("lambda:InvokeFunction", p.Find(fnType, "other").Arn(), nil), judge.ImplicitlyDenied},
-		{req("sqs:SendMessage", p.Find(queueType, "failed").Arn(), nil), judge.Allowed},
-	}
-	reqs := make([]judge.IAMRequest, len(cases))
-	for i, c := range cases {
-		reqs[i] = c.req
-	}
-	for i, got := range judge.Simulate(t, reqs...) {
-		if got != cases[i].want {
-			t.Errorf("%s on %s: %s, want %s", cases[i].req.Action, cases[i].req.Resource, got, cases[i].want)
-		}
-	}
+		{Req: req("states:RedriveExecution", exec+"/items:0f3c6a1e-1111-2222-3333-444455556666", nil), Want: judge.Allowed},
+		{Req: req("states:RedriveExecution", "arn:aws:states:us-east-1:123456789012:execution:someone-else/items:0f3c6a1e", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("states:DescribeExecution", exec+":7c1e0d2a-run", nil), Want: judge.Allowed},
+		{Req: req("states:DescribeExecution", exec+"-other:7c1e0d2a-run", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("states:StartExecution", "arn:aws:states:us-east-1:123456789012:stateMachine:someone-else", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("states:DescribeExecution", "arn:aws:states:us-east-1:123456789012:execution:someone-else:run", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("s3:GetObject", "arn:aws:s3:::in-bucket/lists/items.jsonl", nil), Want: judge.Allowed},
+		{Req: req("s3:GetObject", "arn:aws:s3:::in-bucket/lists/other.jsonl", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("s3:PutObject", "arn:aws:s3:::out-bucket/results/run/SUCCEEDED_0.json", nil), Want: judge.Allowed},
+		{Req: req("s3:PutObject", "arn:aws:s3:::out-bucket/elsewhere/x.json", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("s3:PutObject", "arn:aws:s3:::in-bucket/lists/items.jsonl", nil), Want: judge.ImplicitlyDenied},
+		{Req: req("lambda:InvokeFunction", p.Find(fnType, "fetch").Arn(), nil), Want: judge.Allowed},
+		{Req: req("lambda:InvokeFunction", p.Find(fnType, "other").Arn(), nil), Want: judge.ImplicitlyDenied},
+		{Req: req("sqs:SendMessage", p.Find(queueType, "failed").Arn(), nil), Want: judge.Allowed},
+	})
 }
 
 func listerProgram(ctx *pulumi.Context) error {
@@ -356,7 +332,7 @@ func TestSettingsAndTransforms(t *testing.T) {
 			LogLevel:             workflow.LogError,
 			IncludeExecutionData: true,
 			DisableTracing:       true,
-			DisableAlarms:        true,
+			Alarms:               alarm.Args{Disabled: true},
 			Definition:           workflow.Definition{StartAt: "P", States: workflow.States{"P": &workflow.Pass{End: true}}},
 			Transform: workflow.Transform{
 				StateMachine: func(a *sfn.StateMachineArgs) { a.Publish = pulumi.Bool(true); seen = append(seen, "sm") },
@@ -374,7 +350,7 @@ func TestSettingsAndTransforms(t *testing.T) {
 		t.Error("LogGroup transform not applied")
 	}
 	if len(p.OfType("aws:cloudwatch/metricAlarm:MetricAlarm")) != 0 {
-		t.Error("alarms created despite DisableAlarms")
+		t.Error("alarms created despite Alarms.Disabled")
 	}
 	if len(seen) != 2 {
 		t.Errorf("transforms called: %v", seen)
@@ -441,7 +417,7 @@ func TestComponentRejectsBadArgsBeforeAnyResource(t *testing.T) {
 
 func TestFIFOQueues(t *testing.T) {
 	_, err := plan.Run(func(ctx *pulumi.Context) error {
-		q, err := queue.NewQueue(ctx, "ordered", &queue.QueueArgs{FIFO: true, ContentBasedDeduplication: true})
+		q, err := queue.NewQueue(ctx, "ordered", &queue.QueueArgs{Fifo: true, ContentBasedDeduplication: true})
 		if err != nil {
 			return err
 		}
@@ -453,7 +429,7 @@ func TestFIFOQueues(t *testing.T) {
 		}}})
 		return err
 	}, plan.Options{})
-	for _, want := range []string{`States["Each"].DeadLetter must be a standard queue`, `States["Send"].Call.MessageGroupID must be set to send to a FIFO queue`} {
+	for _, want := range []string{`States["Each"].DeadLetter must be a standard queue`, `States["Send"].Call.MessageGroupId must be set to send to a FIFO queue`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
 		}
@@ -544,7 +520,7 @@ func keyPathProgram(prefix string) pulumi.RunFunc {
 		w := workflow.ExistingFunction("arn:aws:lambda:us-east-1:123456789012:function:f")
 		_, err := workflow.NewWorkflow(ctx, "daily", &workflow.WorkflowArgs{Definition: workflow.Definition{StartAt: "Each", States: workflow.States{
 			"Each": &workflow.Map{End: true, Distributed: &workflow.Distributed{
-				Reader: &workflow.ItemReader{Source: workflow.JSONLines, Bucket: pulumi.String("in-bucket"), KeyPath: "$.list.key", Prefix: prefix}},
+				Reader: &workflow.ItemReader{Source: workflow.JsonLines, Bucket: pulumi.String("in-bucket"), KeyPath: "$.list.key", Prefix: prefix}},
 				Processor: workflow.Definition{StartAt: "F", States: workflow.States{"F": &workflow.Task{Call: workflow.Invoke{Worker: w}, End: true}}}},
 		}}})
 		return err

@@ -86,7 +86,7 @@ func queueConfig(p *plan.Plan, name string) (qc QueueConfig, ok bool, err error)
 	var rp struct {
 		MaxReceiveCount int `json:"maxReceiveCount"`
 	}
-	if err := q.JSON("redrivePolicy", &rp); err != nil {
+	if err := q.Json("redrivePolicy", &rp); err != nil {
 		return qc, true, fmt.Errorf("local: %s queue: %w", name, err)
 	}
 	qc.MaxReceiveCount = rp.MaxReceiveCount

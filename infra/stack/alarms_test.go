@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/worker"
@@ -21,8 +22,9 @@ const (
 )
 
 // wantedAlarms are the alarms each component must own, by its name, given its children: every
-// worker its errors, throttles and duration alarms (and its dead-letter queue's, when it owns
-// one); every queue its backlog alarm (and its dead-letter queue's); every workflow its four.
+// worker its errors, throttles and duration alarms; every queue its backlog alarm (and its
+// dead-letter queue's), a worker's own dead-letter queue too (a skein queue); every workflow its
+// four.
 func wantedAlarms(p *plan.Plan, typ, name string) []string {
 	has := func(t, n string) bool {
 		for _, c := range p.ChildrenOf(typ, name) {
@@ -36,15 +38,12 @@ func wantedAlarms(p *plan.Plan, typ, name string) []string {
 	switch typ {
 	case worker.Type:
 		want = []string{name + "-errors-alarm", name + "-throttles-alarm", name + "-duration-alarm"}
-		if has(sqsType, name+"-async-dlq") {
-			want = append(want, name+"-async-dlq-alarm")
-		}
 	case queue.Type:
 		want = []string{name + "-age-alarm"}
 		if has(sqsType, name+"-dlq") {
 			want = append(want, name+"-dlq-alarm")
 		}
-	case workflow.TypeToken:
+	case workflow.Type:
 		want = []string{name + "-failed", name + "-timed-out", name + "-aborted", name + "-throttled"}
 	}
 	return want
@@ -93,10 +92,10 @@ func TestEveryComponentHasItsAlarms(t *testing.T) {
 				t.Fatal(err)
 			}
 			missing, checked := missingAlarms(p)
-			// Three workers, three queues (transform, refetch and the schedule's dead-letter
-			// queue), one workflow.
-			if checked != 7 {
-				t.Errorf("checked %d components, want 7 (3 workers, 3 queues, 1 workflow)", checked)
+			// Three workers, six queues (transform, refetch, the schedule's dead-letter queue and
+			// each worker's), one workflow.
+			if checked != 10 {
+				t.Errorf("checked %d components, want 10 (3 workers, 6 queues, 1 workflow)", checked)
 			}
 			if len(missing) > 0 {
 				t.Errorf("components planned without their alarms:\n%v", missing)
@@ -112,14 +111,14 @@ func TestMissingAlarmsAreCaught(t *testing.T) {
 		t.Helper()
 		p, err := plan.Run(func(ctx *pulumi.Context) error {
 			w, err := worker.NewWorker(ctx, "merge", &worker.WorkerArgs{Package: "./functions/merge-manifests", Root: root(t),
-				Timeout: time.Minute, DisableAlarms: disable})
+				Timeout: time.Minute, Alarms: alarm.Args{Disabled: disable}})
 			if err != nil {
 				return err
 			}
-			if _, err := queue.NewQueue(ctx, "jobs", &queue.QueueArgs{Consumer: w, Alarms: queue.AlarmArgs{Disabled: disable}}); err != nil {
+			if _, err := queue.NewQueue(ctx, "jobs", &queue.QueueArgs{Consumer: w, Alarms: alarm.Args{Disabled: disable}}); err != nil {
 				return err
 			}
-			_, err = workflow.NewWorkflow(ctx, "flow", &workflow.WorkflowArgs{DisableAlarms: disable, Definition: workflow.Definition{
+			_, err = workflow.NewWorkflow(ctx, "flow", &workflow.WorkflowArgs{Alarms: alarm.Args{Disabled: disable}, Definition: workflow.Definition{
 				StartAt: "Go", States: workflow.States{"Go": &workflow.Task{Call: workflow.Invoke{Worker: w}, End: true}},
 			}})
 			return err
@@ -130,18 +129,18 @@ func TestMissingAlarmsAreCaught(t *testing.T) {
 		return p
 	}
 	missing, checked := missingAlarms(build(false))
-	if checked != 3 || len(missing) != 0 {
+	if checked != 4 || len(missing) != 0 {
 		t.Errorf("with alarms: checked %d, missing %v", checked, missing)
 	}
 	missing, _ = missingAlarms(build(true))
 	want := []string{
 		"skein:aws:Queue jobs: no jobs-age-alarm", "skein:aws:Queue jobs: no jobs-dlq-alarm",
-		"skein:aws:Worker merge: no merge-async-dlq-alarm", "skein:aws:Worker merge: no merge-duration-alarm",
+		"skein:aws:Queue merge-async-dlq: no merge-async-dlq-age-alarm", "skein:aws:Worker merge: no merge-duration-alarm",
 		"skein:aws:Worker merge: no merge-errors-alarm", "skein:aws:Worker merge: no merge-throttles-alarm",
 		"skein:aws:Workflow flow: no flow-aborted", "skein:aws:Workflow flow: no flow-failed",
 		"skein:aws:Workflow flow: no flow-throttled", "skein:aws:Workflow flow: no flow-timed-out",
 	}
 	if !slices.Equal(missing, want) {
-		t.Errorf("with DisableAlarms, missing:\n%v\nwant:\n%v", missing, want)
+		t.Errorf("with Alarms.Disabled, missing:\n%v\nwant:\n%v", missing, want)
 	}
 }

@@ -44,7 +44,7 @@ var awsMetrics = map[string]struct {
 		"Invocations", "Errors", "Throttles", "DeadLetterErrors", "DestinationDeliveryFailures", "Duration",
 		"ConcurrentExecutions", "UnreservedConcurrentExecutions", "AsyncEventsReceived", "AsyncEventAge", "AsyncEventsDropped"}},
 	// SQS: queue metrics, per queue name.
-	dashboard.NamespaceSQS: {dashboard.DimQueueName, "aws:sqs/queue:Queue", "name", []string{
+	dashboard.NamespaceSqs: {dashboard.DimQueueName, "aws:sqs/queue:Queue", "name", []string{
 		"ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessagesNotVisible",
 		"ApproximateNumberOfMessagesVisible", "NumberOfEmptyReceives", "NumberOfMessagesDeleted",
 		"NumberOfMessagesReceived", "NumberOfMessagesSent", "SentMessageSize"}},

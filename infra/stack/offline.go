@@ -118,7 +118,7 @@ func CostOptionsFor(c *Config) cost.Options {
 			PerItemDurations: map[string]time.Duration{"Fetch": perItem},
 			// Each raw object's S3 event (free) becomes one SQS message, sent by EventBridge,
 			// received and deleted in batches of the subscription's size.
-			PerItem: cost.PerItem{S3Puts: 2 * objects, S3Gets: objects, SQSRequests: objects * (1 + 2.0/queue.DefaultBatchSize), S3Events: objects,
+			PerItem: cost.PerItem{S3Puts: 2 * objects, S3Gets: objects, SqsRequests: objects * (1 + 2.0/queue.DefaultBatchSize), S3Events: objects,
 				// A device's log lines (the fetch's and the transform's), and its share of
 				// each fetch batch's and each transform batch's own lines.
 				LogBytes: fetchLogBytesPerDevice + transformLogBytesPerRecord +

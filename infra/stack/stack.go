@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/bucket"
 	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/dashboard"
@@ -337,25 +338,16 @@ func HandlerWidgets(st *stage.Stage) *dashboard.Handlers {
 // tolerance therefore never counts. Any in 5 minutes is worth a look; no data (no fetch ran) is
 // not. It notifies the stage's alarm topic when it has one.
 func capturedAlarm(ctx *pulumi.Context, st *stage.Stage, vendor *worker.Worker) (*cloudwatch.MetricAlarm, error) {
-	a := &cloudwatch.MetricAlarmArgs{
-		AlarmDescription: pulumi.String("Devices were captured under " + layout.Failed + " (the vendor refused them: 4xx or an answer that is not the documented JSON) in the last 5 minutes. " +
+	return alarm.New(ctx, CapturedAlarmName, alarm.Metric{
+		Description: pulumi.String("Devices were captured under " + layout.Failed + " (the vendor refused them: 4xx or an answer that is not the documented JSON) in the last 5 minutes. " +
 			"Read failed/date=<d>/ for each device's error; fix the cause, then send them to the refetch queue or redrive the run."),
-		Namespace:          pulumi.String(MetricsNamespace(st)),
-		MetricName:         pulumi.String(pipeline.MetricCaptured),
-		Dimensions:         pulumi.StringMap{pipeline.DimFunction: pulumi.String(pipeline.FunctionVendor), pipeline.DimOperation: pulumi.String(pipeline.OpFetchMetrics)},
-		Statistic:          pulumi.String("Sum"),
-		Period:             pulumi.Int(300),
-		EvaluationPeriods:  pulumi.Int(1),
-		Threshold:          pulumi.Float64(0),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		TreatMissingData:   pulumi.String("notBreaching"),
-		Tags:               st.TagsFor(CapturedAlarmName),
-	}
-	if st.AlarmTopicArn != "" {
-		a.AlarmActions = pulumi.Array{pulumi.String(st.AlarmTopicArn)}
-		a.OkActions = pulumi.Array{pulumi.String(st.AlarmTopicArn)}
-	}
-	return cloudwatch.NewMetricAlarm(ctx, CapturedAlarmName, a, pulumi.DependsOn([]pulumi.Resource{vendor}))
+		Namespace:  MetricsNamespace(st),
+		Name:       pipeline.MetricCaptured,
+		Dimensions: pulumi.StringMap{pipeline.DimFunction: pulumi.String(pipeline.FunctionVendor), pipeline.DimOperation: pulumi.String(pipeline.OpFetchMetrics)},
+		Statistic:  "Sum",
+		Period:     5 * time.Minute,
+		Comparison: "GreaterThanThreshold",
+	}, alarm.Args{}.Topic(st.AlarmTopicArn), st.TagsFor(CapturedAlarmName), nil, pulumi.DependsOn([]pulumi.Resource{vendor}))
 }
 
 // ExportDefinition is the export workflow (functions/README.md, "The export workflow, step by
@@ -378,7 +370,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulu
 		ErrorEquals: append(pipeline.RetryableErrorNames(), "Sandbox.Timedout"),
 		Interval:    2 * time.Second,
 		BackoffRate: 2,
-		MaxAttempts: workflow.Attempts(4),
+		MaxAttempts: pulumi.IntRef(4),
 		MaxDelay:    30 * time.Second,
 		FullJitter:  true,
 	}}
@@ -432,7 +424,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulu
 				Comment:        fmt.Sprintf("At most %d batches at once x %d calls each = the vendor's concurrency of %d; overlapping runs share the vendor worker's %d reserved invocations", cfg.MapConcurrency(), cfg.BatchConcurrency, cfg.VendorConcurrency, cfg.Reserved()),
 				MaxConcurrency: cfg.MapConcurrency(),
 				Distributed: &workflow.Distributed{
-					Reader: &workflow.ItemReader{Source: workflow.JSONArray, Bucket: bucketName, KeyPath: "$.manifest.key", Prefix: layout.Manifests},
+					Reader: &workflow.ItemReader{Source: workflow.JsonArray, Bucket: bucketName, KeyPath: "$.manifest.key", Prefix: layout.Manifests},
 					Batcher: &workflow.ItemBatcher{MaxItemsPerBatch: cfg.BatchSize, BatchInput: map[string]any{
 						"executionId.$":  "$$.Execution.Id",
 						"skipExisting.$": "$.skipExisting",
@@ -468,7 +460,7 @@ func (p *Pipeline) Export(ctx *pulumi.Context) {
 	ctx.Export("bucketName", p.Bucket.Name)
 	ctx.Export("bucketArn", p.Bucket.Arn)
 	ctx.Export("stateMachineArn", p.Workflow.Arn)
-	ctx.Export("stateMachineConsoleUrl", p.Workflow.ConsoleURL)
+	ctx.Export("stateMachineConsoleUrl", p.Workflow.ConsoleUrl)
 	ctx.Export("scheduleArn", p.Schedule.Arn)
 	ctx.Export("queueArn", p.Queue.Arn)
 	ctx.Export("queueUrl", p.Queue.Url)
@@ -481,5 +473,5 @@ func (p *Pipeline) Export(ctx *pulumi.Context) {
 		fns[name] = w.Arn
 	}
 	ctx.Export("functionArns", fns)
-	ctx.Export("dashboardUrl", p.Dashboard.ConsoleURL)
+	ctx.Export("dashboardUrl", p.Dashboard.ConsoleUrl)
 }

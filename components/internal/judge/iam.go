@@ -105,6 +105,13 @@ type Case struct {
 	Want string
 }
 
+// As returns a builder of the requests principal makes holding the identity policies ids.
+func As(principal string, ids []json.RawMessage) func(action, resource string) IAMRequest {
+	return func(action, resource string) IAMRequest {
+		return IAMRequest{Principal: principal, Action: action, Resource: resource, IdentityPolicies: ids}
+	}
+}
+
 // Expect asks the simulator every case in one run and reports each decision that differs.
 func Expect(t testing.TB, cases []Case) {
 	t.Helper()

@@ -39,7 +39,7 @@ type Diff struct {
 	Added         []ResourceRef        `json:"added"`
 	Removed       []ResourceRef        `json:"removed"`
 	Modified      []ResourceChange     `json:"changed"`
-	IAM           IAMChanges           `json:"iam"`
+	Iam           IamChanges           `json:"iam"`
 	StateMachines []StateMachineChange `json:"stateMachines"`
 	Schedules     []ScheduleChange     `json:"schedules"`
 	Cost          []CostChange         `json:"cost"`
@@ -93,12 +93,12 @@ func Compare(base, head *Plan, opts Options) *Diff {
 	}
 	d := &Diff{Stack: opts.Stack, Base: opts.Base}
 	d.compareResources(base, head, opts.Aliases)
-	d.IAM = compareIAM(base, head)
+	d.Iam = compareIAM(base, head)
 	d.StateMachines = compareStateMachines(base, head)
 	d.Schedules = compareSchedules(base, head)
 	d.Cost = compareCost(base, head)
 	d.Budgets = compareBudgets(base, head)
-	d.Changed = len(d.Added)+len(d.Removed)+len(d.Modified)+len(d.IAM.Added)+len(d.IAM.Removed)+
+	d.Changed = len(d.Added)+len(d.Removed)+len(d.Modified)+len(d.Iam.Added)+len(d.Iam.Removed)+
 		len(d.StateMachines)+len(d.Schedules)+len(d.Cost)+len(d.Budgets) > 0
 	return d
 }

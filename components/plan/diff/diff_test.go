@@ -254,8 +254,8 @@ var cases = []struct {
 			if len(d.Added) < 8 || len(d.Removed) != 0 || len(d.Modified) != 0 {
 				t.Errorf("added %d, removed %d, changed %d", len(d.Added), len(d.Removed), len(d.Modified))
 			}
-			if len(d.IAM.Added) == 0 || len(d.IAM.Removed) != 0 {
-				t.Errorf("iam %+v", d.IAM)
+			if len(d.Iam.Added) == 0 || len(d.Iam.Removed) != 0 {
+				t.Errorf("iam %+v", d.Iam)
 			}
 		},
 	},
@@ -273,11 +273,11 @@ var cases = []struct {
 				`"Statement":[{"Action":"s3:GetObject","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222233334444:root"},"Resource":"arn:aws:s3:::data-1334819/processed/*","Sid":"PartnerRead"},`, 1)
 		},
 		check: func(t *testing.T, d *Diff) {
-			if len(d.IAM.Added) != 2 || len(d.IAM.Removed) != 1 {
-				t.Fatalf("iam %+v", d.IAM)
+			if len(d.Iam.Added) != 2 || len(d.Iam.Removed) != 1 {
+				t.Fatalf("iam %+v", d.Iam)
 			}
 			notes := ""
-			for _, s := range d.IAM.Added {
+			for _, s := range d.Iam.Added {
 				notes += strings.Join(s.Notes, ";") + ";"
 			}
 			for _, want := range []string{"wildcard action s3:Get*", "cross-account principal (account 222233334444)"} {
@@ -386,10 +386,10 @@ var cases = []struct {
 					Inputs: map[string]any{"action": "lambda:InvokeFunction", "function": "transform-3b4a1c2", "principal": "444455556666"}})
 		},
 		check: func(t *testing.T, d *Diff) {
-			if len(d.IAM.Added) != 2 {
-				t.Fatalf("iam %+v", d.IAM)
+			if len(d.Iam.Added) != 2 {
+				t.Fatalf("iam %+v", d.Iam)
 			}
-			got := compact(d.IAM.Added)
+			got := compact(d.Iam.Added)
 			for _, want := range []string{"broad AWS managed policy AdministratorAccess", "cross-account principal (account 444455556666)", `"principal":"role vendor-role"`} {
 				if !strings.Contains(got, want) {
 					t.Errorf("%s lacks %s", got, want)

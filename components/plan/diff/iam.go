@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// IAMChanges are the IAM statements the head adds and removes. A statement that changes (a
+// IamChanges are the IAM statements the head adds and removes. A statement that changes (a
 // grant widened) is one removed and one added, like CDK's security diff.
-type IAMChanges struct {
+type IamChanges struct {
 	Added   []Statement `json:"added"`
 	Removed []Statement `json:"removed"`
 }
@@ -45,13 +45,13 @@ type rawStatement struct {
 	Condition    json.RawMessage `json:"Condition"`
 }
 
-func compareIAM(base, head *Plan) IAMChanges {
+func compareIAM(base, head *Plan) IamChanges {
 	b, h := statements(base), statements(head)
 	count := map[string]int{}
 	for _, s := range b {
 		count[s.id()]++
 	}
-	var out IAMChanges
+	var out IamChanges
 	for _, s := range h {
 		if count[s.id()] > 0 {
 			count[s.id()]--
@@ -84,7 +84,7 @@ func statements(p *Plan) []Statement {
 	roles := map[string]string{} // physical name or ARN -> logical name
 	for _, r := range p.Resources {
 		if r.Type == "aws:iam/role:Role" {
-			roles[r.ID] = r.Name
+			roles[r.Id] = r.Name
 			if n, ok := r.Outputs["name"].(string); ok {
 				roles[n] = r.Name
 			}

@@ -37,7 +37,7 @@ type Resource struct {
 	Type    string         `json:"type"`
 	Name    string         `json:"name"`
 	Parent  *Ref           `json:"parent"`
-	ID      string         `json:"id"`
+	Id      string         `json:"id"`
 	Inputs  map[string]any `json:"inputs"`
 	Outputs map[string]any `json:"outputs"`
 }

@@ -56,10 +56,10 @@ func (d *Diff) summary() string {
 	if n := len(d.Added) + len(d.Removed) + len(d.Modified); n > 0 {
 		parts = append(parts, fmt.Sprintf("resources: %d added, %d removed, %d changed", len(d.Added), len(d.Removed), len(d.Modified)))
 	}
-	if n := len(d.IAM.Added) + len(d.IAM.Removed); n > 0 {
-		iam := fmt.Sprintf("IAM: %d statements added, %d removed", len(d.IAM.Added), len(d.IAM.Removed))
+	if n := len(d.Iam.Added) + len(d.Iam.Removed); n > 0 {
+		iam := fmt.Sprintf("IAM: %d statements added, %d removed", len(d.Iam.Added), len(d.Iam.Removed))
 		flagged := 0
-		for _, s := range d.IAM.Added {
+		for _, s := range d.Iam.Added {
 			if len(s.Notes) > 0 {
 				flagged++
 			}
@@ -169,7 +169,7 @@ func (d *Diff) writeResources(b *strings.Builder) {
 }
 
 func (d *Diff) writeIAM(b *strings.Builder) {
-	if len(d.IAM.Added)+len(d.IAM.Removed) == 0 {
+	if len(d.Iam.Added)+len(d.Iam.Removed) == 0 {
 		return
 	}
 	b.WriteString("#### IAM\n\n| | principal | effect | actions | resources | conditions | source | look at |\n|---|---|---|---|---|---|---|---|\n")
@@ -181,10 +181,10 @@ func (d *Diff) writeIAM(b *strings.Builder) {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", mark, code(s.Principal, 200), s.Effect,
 			codes(s.Actions), codes(s.Resources), code(s.Conditions, 300), code(s.Source, 100), strings.Join(notes, "<br>"))
 	}
-	for _, s := range d.IAM.Added {
+	for _, s := range d.Iam.Added {
 		row("➕", s)
 	}
-	for _, s := range d.IAM.Removed {
+	for _, s := range d.Iam.Removed {
 		row("➖", s)
 	}
 	b.WriteString("\n")

@@ -63,7 +63,7 @@ func TestDevStage(t *testing.T) {
 			Condition map[string]map[string]any
 		}
 	}
-	if err := p.Find("aws:iam/role:Role", app.ReportName+"-states-role").JSON("assumeRolePolicy", &trust); err != nil {
+	if err := p.Find("aws:iam/role:Role", app.ReportName+"-states-role").Json("assumeRolePolicy", &trust); err != nil {
 		t.Fatal(err)
 	}
 	if got := trust.Statement[0].Condition["ArnLike"]["aws:SourceArn"]; got != sm.Arn() {

@@ -52,7 +52,7 @@ func TestS3LocalRoundTrip(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	ctx := context.Background()
-	c := localS3(t, srv.URL)
+	c := localS3(t, srv.Url)
 	const key = "raw/2026-11-23/g0001 d1+é.json"
 	body := `{"device":"g0001-d0001","points":[1,2,3]}`
 	meta := map[string]string{"skein-execution": "exec-1", "Mixed-Case": "Value 2"}

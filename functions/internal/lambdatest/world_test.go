@@ -78,7 +78,7 @@ func startWorld(b *testing.B, groups, devices int) *world {
 			"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand", "AWS_ACCESS_KEY_ID=ASIAEXAMPLE",
 			"AWS_SECRET_ACCESS_KEY=secret", "AWS_SESSION_TOKEN=session", "TZ=:UTC", "LANG=en_US.UTF-8",
 			"LAMBDA_TASK_ROOT=/var/task", "PATH=/usr/local/bin:/usr/bin:/bin",
-			"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SSM=" + ssm.URL, "S3_USE_PATH_STYLE=true",
+			"AWS_ENDPOINT_URL_S3=" + s3srv.Url, "AWS_ENDPOINT_URL_SSM=" + ssm.URL, "S3_USE_PATH_STYLE=true",
 			"DATA_BUCKET=" + bucket, "VENDOR_URL=" + v.URL, "VENDOR_TOKEN_PARAM=" + tokenParam, "LOG_LEVEL=INFO",
 		},
 	}
