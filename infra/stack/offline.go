@@ -11,7 +11,6 @@ import (
 
 	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/plan"
-	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/stage"
 )
 
@@ -116,24 +115,23 @@ func CostOptionsFor(c *Config) cost.Options {
 				"Fetch":              60 * time.Millisecond, // with the part's PUT
 			},
 			PerItemDurations: map[string]time.Duration{"Fetch": perItem},
-			// Each raw object's S3 event (free) becomes one SQS message, sent by EventBridge,
-			// received and deleted in batches of the subscription's size.
-			PerItem: cost.PerItem{S3Puts: 2 * objects, S3Gets: objects, SqsRequests: objects * (1 + 2.0/queue.DefaultBatchSize), S3Events: objects,
+			// Each raw part's S3 event (free) becomes one SQS message, sent by EventBridge, then
+			// received and deleted: a part every few seconds per fetch invocation is far slower
+			// than the subscription polls, so each message is received and deleted alone.
+			PerItem: cost.PerItem{S3Puts: 2 * objects, S3Gets: objects, SqsRequests: 3 * objects, S3Events: objects,
 				// A device's log lines (the fetch's and the transform's), and its share of
-				// each fetch batch's and each transform batch's own lines.
+				// each fetch batch's and each transform invocation's own lines.
 				LogBytes: fetchLogBytesPerDevice + transformLogBytesPerRecord +
-					fetchLogBytesPerBatch/float64(c.BatchSize) + transformLogBytesPerBatch*objects/queue.DefaultBatchSize,
+					fetchLogBytesPerBatch/float64(c.BatchSize) + transformLogBytesPerBatch*objects,
 				// X-Ray (active on every worker and on the workflow): at most a trace per
 				// transform invocation and per batch's child execution, read as traces of their
 				// own (the conservative reading; the run itself is one more).
-				Traces: objects/queue.DefaultBatchSize + 1/float64(c.BatchSize)},
-			// The transform, outside the workflow: one invocation per full SQS batch (the
-			// best case: messages that arrive slower than the subscription polls come one per
-			// invocation), its records read and written sqsbatch.DefaultConcurrency (10) at
-			// once, so a batch lasts about one GET and one PUT (transformBatch) plus each
-			// record's CPU at the function's memory.
+				Traces: objects + 1/float64(c.BatchSize)},
+			// The transform, outside the workflow: one invocation per raw part (its message
+			// arrives alone, as above), lasting about one GET and one PUT (transformBatch) plus
+			// each device's CPU at the function's memory.
 			Consumers: []cost.Consumer{{
-				Name: TransformName, InvocationsPerItem: objects / queue.DefaultBatchSize,
+				Name: TransformName, InvocationsPerItem: objects,
 				Duration: transformBatch, PerItemDuration: atMemory(transformCPUPerRecord, transformMemoryMB),
 			}},
 		},
@@ -141,7 +139,7 @@ func CostOptionsFor(c *Config) cost.Options {
 }
 
 // transformBatch is the wall time of one transform invocation beyond its devices' CPU: a GET and
-// a PUT of about 10 ms each, its ten SQS records (raw parts) at once.
+// a PUT of about 10 ms each.
 const transformBatch = 20 * time.Millisecond
 
 // transformCPUPerRecord is the CPU time one device's raw record (a line of about 3 KB of a raw
@@ -162,11 +160,12 @@ const fullVCPUMemoryMB = 1769
 
 // The bytes of log the handlers write at LOG_LEVEL INFO (the stages' level; Lambda's own
 // START/END/REPORT lines are off: the workers' system log level is WARN), measured by make
-// bench-memory (2026-12-03): the fetch writes a line of about 281 bytes a device and 1,071 bytes
-// a batch; the transform a line of about 336 bytes a record and 632 bytes a batch.
+// bench-memory (2026-12-03, per-batch parts): the fetch writes a line of about 265 bytes a
+// device and 1,065 bytes a batch; the transform a line of about 336 bytes a device and 949
+// bytes an invocation.
 const (
-	fetchLogBytesPerDevice     = 281
-	fetchLogBytesPerBatch      = 1071
+	fetchLogBytesPerDevice     = 265
+	fetchLogBytesPerBatch      = 1065
 	transformLogBytesPerRecord = 336
-	transformLogBytesPerBatch  = 632
+	transformLogBytesPerBatch  = 949
 )

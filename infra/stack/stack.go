@@ -286,26 +286,25 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 // bills memory x duration, so more memory pays only where CPU, not waiting, sets the duration,
 // and only up to where waiting takes over again.
 const (
-	// vendorMemoryMB: the fetch peaks at 23 MB for a batch of 500 devices, 10 at once, and takes
-	// 0.73 ms of CPU a device. It is IO-bound: each invocation waits on the vendor, paced to its
-	// share of the vendor's rate (prod: 100/s over 2 reserved invocations, about 48 calls/s:
-	// 35 ms of CPU a second, half of the 72 ms a second 128 MB gives), so a larger size would
-	// bill more GB-seconds for the same wait. Raise it when one invocation's calls per second x
-	// 0.73 ms come near memory/1,769 of a second.
+	// vendorMemoryMB: the fetch peaks at 26 MB for a batch of 500 devices, 10 at once, one part,
+	// and takes 0.4 ms of CPU a device. It is IO-bound: each invocation waits on the vendor,
+	// paced to its share of the vendor's rate (prod: 100/s over 2 reserved invocations, about
+	// 48 calls/s: 19 ms of CPU a second, a quarter of the 72 ms a second 128 MB gives), so a
+	// larger size would bill more GB-seconds for the same wait. Raise it when one invocation's
+	// calls per second x 0.4 ms come near memory/1,769 of a second.
 	vendorMemoryMB = 128
-	// mergeMemoryMB: the merge holds the day's devices in memory: 27 MB at 1,000 devices, 30 MB
-	// at 20,000, 55 to 64 MB at 100,000 (0.3 to 0.4 KB a device), 3 to 5 us of CPU a device.
-	// 128 MB holds a day of about 200,000 devices; a stage expecting more needs about 64 MB +
-	// 0.4 KB a device (a million: 512 MB). Both stages expect 1,000.
+	// mergeMemoryMB: the merge holds the day's devices in memory: 12 MB at 1,000 devices, 22 MB
+	// at 20,000, 48 MB at 100,000 (0.4 to 0.5 KB a device), 3 to 4 us of CPU a device. 128 MB
+	// holds a day of about 250,000 devices; a stage expecting more needs about 64 MB + 0.5 KB a
+	// device (a million: 640 MB). Both stages expect 1,000.
 	mergeMemoryMB = 128
-	// transformMemoryMB: 19 to 22 MB for a raw part of 10 to 100 devices (3 KB each), 0.12 ms of
-	// CPU a device (it was 25 to 27 MB and 0.87 ms a record with one object per device): an SQS
-	// batch of 10 parts of 500 devices is about 600 ms of CPU, so at 128 MB the transform is
-	// CPU-bound, and CPU-bound work costs about the same GB-seconds at any size up to where the
-	// waits dominate: a larger size would only be faster, and the transform answers to a queue,
-	// not to a user. Its memory also bounds each raw record it reads (a line of a part:
-	// pipeline.TransformObjectCap, 838 KB at 128 MB, 10 parts at once), and holds each part's
-	// processed lines (about 0.6 KB a device) until its PUT.
+	// transformMemoryMB: 12 MB for a raw part of 100 devices, 15 MB for one of 500 (it reads a
+	// part line by line), 0.10 to 0.12 ms of CPU a device (it was 25 MB and 0.87 ms with one
+	// object per device): a part of 500 devices is about 60 ms of CPU, 0.8 s of the 128 MB
+	// share against about 20 ms of S3 waits, so the transform is CPU-bound, and CPU-bound work
+	// costs about the same GB-seconds at any size up to where the waits dominate: a larger size
+	// would only be faster, and the transform answers to a queue, not to a user. Its memory also
+	// bounds each raw record it reads (pipeline.TransformObjectCap, 838 KB at 128 MB).
 	transformMemoryMB = 128
 )
 

@@ -87,7 +87,8 @@ type Timing struct {
 // ended child (getrusage): the Max Memory Used and the CPU that Lambda's REPORT line and
 // billing reflect.
 type Usage struct {
-	// MaxRSS is the process's peak resident set size, in bytes.
+	// MaxRSS is the process's peak resident set size, in bytes: VmHWM where /proc has it,
+	// getrusage's ru_maxrss elsewhere.
 	MaxRSS int64
 	// CPU is its user plus system CPU time.
 	CPU time.Duration
@@ -179,14 +180,40 @@ func run(argv, env []string, payload []byte, timeout time.Duration, stdout io.Wr
 	go func() { exited <- cmd.Wait() }()
 	select {
 	case a := <-done:
+		hwm := peakRSS(cmd.Process.Pid) // the runtime now waits for its next invocation
 		_ = cmd.Process.Kill()
 		<-exited //nolint:errcheck // Wait's error is expected (the process was just killed) and `_ = <-exited` trips staticcheck S1005; this waits so the output is copied in full before Wait returns
-		return a.r, Timing{Ready: time.Unix(0, ready.Load()).Sub(start), Served: a.at.Sub(start)}, usageOf(cmd.ProcessState), nil
+		u := usageOf(cmd.ProcessState)
+		if hwm > 0 {
+			u.MaxRSS = hwm
+		}
+		return a.r, Timing{Ready: time.Unix(0, ready.Load()).Sub(start), Served: a.at.Sub(start)}, u, nil
 	case err := <-exited:
 		return Result{}, Timing{}, Usage{}, fmt.Errorf("the runtime exited before answering: %v\n%s", err, stderr.String())
 	case <-ctx.Done():
 		return Result{}, Timing{}, Usage{}, fmt.Errorf("no answer from the runtime\n%s", stderr.String())
 	}
+}
+
+// peakRSS is the peak resident set size of the running process pid since its exec, in bytes
+// (VmHWM of /proc/<pid>/status), or 0 where there is no /proc. getrusage's ru_maxrss is not
+// enough on Linux: exec carries the parent's high-water mark into the child's (the child ran
+// in the parent's memory until its exec), so a large test process would read as the handler's
+// peak.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }
 
 // usageOf reads an ended process's usage; MaxRSS is 0 where the platform does not report it.

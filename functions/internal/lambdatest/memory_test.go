@@ -28,15 +28,14 @@ type memoryCase struct {
 
 // memoryCases are the reference handlers at the sizes the stages run them: a fetch-metrics
 // batch (prod: 500 devices, 10 at once), a raw part's S3 event to transform (one SQS record of
-// 1, 10 and 100 devices: a device's CPU above the noise),
-// and the day's merge of group manifests (1,000, 20,000 and 100,000 devices, to show how the
-// merge grows with the day).
+// a part of 1, 100 and 500 devices: prod's part is 500), and the day's merge of group manifests
+// (1,000, 20,000 and 100,000 devices, to show how the merge grows with the day).
 var memoryCases = []memoryCase{
 	{name: "vendor-fetch", function: "vendor", env: []string{"BATCH_CONCURRENCY=10", "FAILED_PREFIX=failed/"}, sizes: []int{1, 100, 500},
 		input: func(b *testing.B, _ *world, n int) []byte {
 			return mustJSON(b, pipeline.Request{Op: pipeline.OpFetchMetrics, Input: mustJSON(b, fetchInput(n))})
 		}},
-	{name: "transform", function: "transform", sizes: []int{1, 10, 100},
+	{name: "transform", function: "transform", sizes: []int{1, 100, 500},
 		input: func(b *testing.B, w *world, n int) []byte { return mustJSON(b, w.transformInput(b, n)) }},
 	{name: "merge-manifests", function: "merge-manifests", sizes: []int{devicesPerGroup, 20 * devicesPerGroup, 100 * devicesPerGroup},
 		input: func(b *testing.B, w *world, n int) []byte { return mustJSON(b, w.mergeInput(b, n/devicesPerGroup)) }},
