@@ -403,7 +403,7 @@ func (h *FetchMetrics) store(ctx context.Context, bi BatchInput, items []Item, p
 		ictx := logx.WithCorrelation(ctx, ItemCorrelation(bi.ExecutionID, it))
 		if recs[i].Status == StatusOK && !results[i].Skipped {
 			results[i] = ItemResult{Device: it.Device, Key: p.key}
-			log.InfoContext(ictx, "item stored", "device", it.Device, "key", p.key)
+			log.DebugContext(ictx, "item stored", "device", it.Device, "key", p.key)
 		}
 	}
 	for _, i := range captured {

@@ -123,7 +123,7 @@ func logLines(t *testing.T, b []byte) []map[string]any {
 func TestOneCorrelationIDAcrossExportAndTransform(t *testing.T) {
 	e := newEnv(t, vendortest.Options{})
 	var logs, emf bytes.Buffer
-	log := logx.New(&logs, slog.LevelInfo)
+	log := logx.New(&logs, slog.LevelDebug) // the per-device lines are DEBUG
 	fetch := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, FailedPrefix: "failed/", Log: log}
 	in := batchOf("g0001-d0001", "g0001-d0002")
 	in.BatchInput.ExecutionID = "arn:aws:states:eu-west-1:123456789012:execution:export:run-1"

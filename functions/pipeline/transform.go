@@ -245,7 +245,7 @@ func (h *Transform) record(ctx context.Context, e events.EventBridgeEvent) (tran
 			log.WarnContext(rctx, "raw record failed", "key", key, "line", line, "device", pr.Device, "errorName", pr.Error, "error", why)
 		case pr.Status == StatusOK:
 			n.ok++
-			log.InfoContext(rctx, "transformed", "device", pr.Device, "raw", key, "processed", outKey)
+			log.DebugContext(rctx, "transformed", "device", pr.Device, "raw", key, "processed", outKey)
 		default:
 			n.carried++
 		}

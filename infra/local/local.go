@@ -294,7 +294,7 @@ func Start(opts Options) (*Environment, error) {
 	// As in Lambda: the handlers' lines (with their correlation ids, logx) and their EMF metric
 	// lines share one stream.
 	e.logw = &lockedWriter{w: logw}
-	e.log = slog.New(logx.Wrap(slog.NewJSONHandler(e.logw, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	e.log = slog.New(logx.Wrap(slog.NewJSONHandler(e.logw, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if opts.Log == nil {
 		// Nobody reads the lines: do not spend the handlers' CPU encoding them (a run is a dozen
 		// services on a few cores, and every vendor call would pay for it).

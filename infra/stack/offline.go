@@ -12,6 +12,7 @@ import (
 	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/stage"
+	"github.com/skeinhq/skein/components/worker"
 )
 
 // PlanSecretPlaceholder stands in for secrets the offline plan cannot decrypt or that the stack
@@ -121,7 +122,7 @@ func CostOptionsFor(c *Config) cost.Options {
 			PerItem: cost.PerItem{S3Puts: 2 * objects, S3Gets: objects, SqsRequests: 3 * objects, S3Events: objects,
 				// A device's log lines (the fetch's and the transform's), and its share of
 				// each fetch batch's and each transform invocation's own lines.
-				LogBytes: fetchLogBytesPerDevice + transformLogBytesPerRecord +
+				LogBytes: perDeviceLogBytes(c.LogLevel) +
 					fetchLogBytesPerBatch/float64(c.BatchSize) + transformLogBytesPerBatch*objects,
 				// X-Ray (active on every worker and on the workflow): at most a trace per
 				// transform invocation and per batch's child execution, read as traces of their
@@ -158,14 +159,23 @@ func atMemory(cpu time.Duration, memoryMB int) time.Duration {
 // fullVCPUMemoryMB is the memory at which a function has one whole vCPU.
 const fullVCPUMemoryMB = 1769
 
-// The bytes of log the handlers write at LOG_LEVEL INFO (the stages' level; Lambda's own
-// START/END/REPORT lines are off: the workers' system log level is WARN), measured by make
-// bench-memory (2026-12-03, per-batch parts): the fetch writes a line of about 265 bytes a
-// device and 1,065 bytes a batch; the transform a line of about 336 bytes a device and 949
-// bytes an invocation.
+// The bytes of log the handlers write (Lambda's own START/END/REPORT lines are off: the
+// workers' system log level is WARN), measured by make bench-memory (2026-12-03, per-batch
+// parts): at INFO the fetch writes about 1,065 bytes a batch and the transform 949 bytes an
+// invocation; DEBUG adds a line of about 265 bytes for each device fetched and one of about
+// 336 bytes for each record transformed. A failed device's WARN line is left out: failures are
+// rare, and priced by nothing else either.
 const (
 	fetchLogBytesPerDevice     = 265
 	fetchLogBytesPerBatch      = 1065
 	transformLogBytesPerRecord = 336
 	transformLogBytesPerBatch  = 949
 )
+
+// perDeviceLogBytes is what the handlers log for each device at the stage's log level.
+func perDeviceLogBytes(level worker.LogLevel) float64 {
+	if level == worker.Debug {
+		return fetchLogBytesPerDevice + transformLogBytesPerRecord
+	}
+	return 0
+}

@@ -160,6 +160,9 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		for k, v := range s.env {
 			env[k] = v
 		}
+		if l := cfg.LogLevel; l != "" && l != worker.Info {
+			env[layout.EnvLogLevel] = string(cfg.LogLevel) // the handlers' own filter; Lambda's is LogLevel
+		}
 		var draw *budget.Budget
 		if s.vendor {
 			draw = p.Budget
@@ -174,6 +177,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 			Statements:        stmts,
 			Budget:            draw,
 			Description:       s.desc,
+			LogLevel:          cfg.LogLevel,
 		})
 		if err != nil {
 			return nil, err

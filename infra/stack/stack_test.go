@@ -238,6 +238,7 @@ func TestConfigErrors(t *testing.T) {
 		{"latency above the limit", map[string]string{"pipeline:vendorLatencyMs": "10001"}, []string{"pipeline:vendorLatencyMs"}},
 		{"tolerance", map[string]string{"pipeline:toleratedFailurePercent": "101"}, []string{"pipeline:toleratedFailurePercent"}},
 		{"transform concurrency", map[string]string{"pipeline:transformConcurrency": "1"}, []string{"pipeline:transformConcurrency"}},
+		{"log level", map[string]string{"pipeline:logLevel": "VERBOSE"}, []string{"pipeline:logLevel"}},
 		{"every problem at once", map[string]string{"pipeline:vendorConcurrency": "0", "pipeline:vendorRate": "x", "pipeline:transformConcurrency": "1", "skein:logRetentionDays": "13"},
 			[]string{"pipeline:vendorConcurrency", "pipeline:vendorRate", "pipeline:transformConcurrency", "skein:logRetentionDays"}},
 	}
@@ -256,6 +257,41 @@ func TestConfigErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// pipeline:logLevel DEBUG reaches both filters (the handlers' LOG_LEVEL and Lambda's
+// application log level), and the cost model prices the per-device lines it adds; the default
+// sets neither and prices no per-device line.
+func TestLogLevel(t *testing.T) {
+	logBytes := func(overrides map[string]string) (string, string, float64) {
+		t.Helper()
+		p, err := planWith(t, overrides)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env, level string
+		for _, r := range p.OfType("aws:lambda/function:Function") {
+			if r.Name == stack.VendorName {
+				env, level = r.String("environment.variables.LOG_LEVEL"), r.String("loggingConfig.applicationLogLevel")
+			}
+		}
+		run, err := stack.Offline(root(t), "dev", overrides)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return env, level, stack.CostOptionsFor(run.Config).Workloads[stack.WorkflowName].PerItem.LogBytes
+	}
+	env, level, info := logBytes(nil)
+	if env != "" || level != "INFO" {
+		t.Errorf("default: LOG_LEVEL %q, application log level %q; want none and INFO", env, level)
+	}
+	env, level, debug := logBytes(map[string]string{"pipeline:logLevel": "debug"})
+	if env != "DEBUG" || level != "DEBUG" {
+		t.Errorf("DEBUG: LOG_LEVEL %q, application log level %q; want DEBUG and DEBUG", env, level)
+	}
+	if debug-info < 500 {
+		t.Errorf("DEBUG prices %.1f log bytes a device, INFO %.1f: the per-device lines are missing", debug, info)
 	}
 }
 
