@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/skeinhq/skein/components/plan/internal/planfile"
 )
 
 // Plan is what one plan of a stage wrote (see the README's make plan): every artefact the
@@ -27,20 +29,10 @@ type Plan struct {
 }
 
 // Ref names a resource by type and logical name.
-type Ref struct {
-	Type string `json:"type"`
-	Name string `json:"name"`
-}
+type Ref = planfile.Ref
 
-// Resource is one entry of resources.json.
-type Resource struct {
-	Type    string         `json:"type"`
-	Name    string         `json:"name"`
-	Parent  *Ref           `json:"parent"`
-	Id      string         `json:"id"`
-	Inputs  map[string]any `json:"inputs"`
-	Outputs map[string]any `json:"outputs"`
-}
+// Resource is one entry of resources.json (the type components/plan writes it with).
+type Resource = planfile.Resource
 
 // StateMachine is a state machine's definition (pretty JSON) and its Mermaid graph.
 type StateMachine struct {
