@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
 )
@@ -48,21 +49,6 @@ func newBucket(name string, args *BucketArgs) pulumi.RunFunc {
 		_, err := NewBucket(ctx, name, args)
 		return err
 	}
-}
-
-// statement is one statement of a policy as IAM reads it.
-type statement struct {
-	Sid       string
-	Effect    string
-	Principal any
-	Action    any
-	Resource  any
-	Condition map[string]map[string]any
-}
-
-type document struct {
-	Version   string
-	Statement []statement
 }
 
 func TestDefaults(t *testing.T) {
@@ -153,7 +139,7 @@ func TestDefaults(t *testing.T) {
 		}
 	}
 
-	var doc document
+	var doc testkit.Document
 	pol := p.Find(tPolicy, "raw-policy")
 	if err := pol.Json("policy", &doc); err != nil {
 		t.Fatal(err)
@@ -348,7 +334,7 @@ func TestPolicyStatementsAndLogDelivery(t *testing.T) {
 			Actions:    []string{"s3:GetObject"},
 		}},
 	}))
-	var doc document
+	var doc testkit.Document
 	if err := p.Find(tPolicy, "logs-policy").Json("policy", &doc); err != nil {
 		t.Fatal(err)
 	}

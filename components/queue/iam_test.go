@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/internal/judge"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
 )
@@ -174,14 +175,14 @@ func TestGrantActions(t *testing.T) {
 	p := world(t, QueueArgs{})
 	jobs, dlq := arnOf(t, p, queueType, "jobs"), arnOf(t, p, queueType, "jobs-dlq")
 	check := func(name string, want map[string][]string) {
-		var d doc
+		var d testkit.Document
 		if err := json.Unmarshal(policyOf(t, p, name), &d); err != nil {
 			t.Fatal(err)
 		}
 		got := map[string][]string{}
 		for _, s := range d.Statement {
-			for _, r := range list(s.Resource) {
-				got[r] = append(got[r], list(s.Action)...)
+			for _, r := range testkit.Strings(s.Resource) {
+				got[r] = append(got[r], testkit.Strings(s.Action)...)
 			}
 		}
 		if len(got) != len(want) {

@@ -16,6 +16,7 @@ import (
 	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
 )
@@ -78,38 +79,13 @@ func num(r *plan.Resource, path string) float64 {
 	return f
 }
 
-type doc struct {
-	Statement []struct {
-		Sid       string
-		Effect    string
-		Principal any
-		Action    any
-		Resource  any
-		Condition map[string]map[string]any
-	}
-}
-
-func decode(t *testing.T, r *plan.Resource) doc {
+func decode(t *testing.T, r *plan.Resource) testkit.Document {
 	t.Helper()
-	var d doc
+	var d testkit.Document
 	if err := r.Json("policy", &d); err != nil {
 		t.Fatal(err)
 	}
 	return d
-}
-
-func list(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		out := make([]string, len(x))
-		for i, e := range x {
-			out[i], _ = e.(string)
-		}
-		return out
-	}
-	return nil
 }
 
 func TestDefaults(t *testing.T) {
@@ -197,7 +173,7 @@ func TestDefaults(t *testing.T) {
 			t.Fatalf("%s: %d statements", name, len(d.Statement))
 		}
 		s := d.Statement[0]
-		if s.Effect != "Deny" || s.Principal != "*" || list(s.Resource)[0] != r.Arn() || s.Condition["Bool"]["aws:SecureTransport"] != "false" {
+		if s.Effect != "Deny" || s.Principal != "*" || testkit.Strings(s.Resource)[0] != r.Arn() || s.Condition["Bool"]["aws:SecureTransport"] != "false" {
 			t.Errorf("%s: %+v", name, s)
 		}
 	}
@@ -263,7 +239,7 @@ func TestProductionProtectsBothQueues(t *testing.T) {
 	}
 	for _, r := range p.OfType(alarmType) {
 		for _, k := range []string{"alarmActions", "okActions"} {
-			if got := list(r.Get(k)); !slices.Equal(got, []string{"arn:aws:sns:us-east-1:123456789012:ops"}) {
+			if got := testkit.Strings(r.Get(k)); !slices.Equal(got, []string{"arn:aws:sns:us-east-1:123456789012:ops"}) {
 				t.Errorf("%s %s = %v, want the stage topic", r.Name, k, got)
 			}
 		}
@@ -284,7 +260,7 @@ func TestAlarmOptions(t *testing.T) {
 		}
 	}
 	age := p.Find(alarmType, "loud-age-alarm")
-	if num(age, "threshold") != 3600 || !slices.Equal(list(age.Get("alarmActions")), []string{"arn:aws:sns:us-east-1:123456789012:team"}) {
+	if num(age, "threshold") != 3600 || !slices.Equal(testkit.Strings(age.Get("alarmActions")), []string{"arn:aws:sns:us-east-1:123456789012:team"}) {
 		t.Errorf("age alarm %v", age.Inputs)
 	}
 }
@@ -339,7 +315,7 @@ func TestSenders(t *testing.T) {
 	}
 	s := d.Statement[1]
 	pr, _ := s.Principal.(map[string]any)
-	if s.Effect != "Allow" || pr["Service"] != "events.amazonaws.com" || !slices.Equal(list(s.Action), []string{"sqs:SendMessage"}) ||
+	if s.Effect != "Allow" || pr["Service"] != "events.amazonaws.com" || !slices.Equal(testkit.Strings(s.Action), []string{"sqs:SendMessage"}) ||
 		s.Condition["ArnEquals"]["aws:SourceArn"] != rule || s.Condition["StringEquals"]["aws:SourceAccount"] != "123456789012" {
 		t.Errorf("sender statement %+v", s)
 	}

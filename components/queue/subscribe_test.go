@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/testkit"
 )
 
 func TestSubscribeDefaults(t *testing.T) {
@@ -40,14 +41,14 @@ func TestSubscribeDefaults(t *testing.T) {
 	if esm.Get("maximumBatchingWindowInSeconds") != nil {
 		t.Errorf("no batching window by default, got %v", esm.Get("maximumBatchingWindowInSeconds"))
 	}
-	if got := list(esm.Get("functionResponseTypes")); !slices.Equal(got, []string{"ReportBatchItemFailures"}) {
+	if got := testkit.Strings(esm.Get("functionResponseTypes")); !slices.Equal(got, []string{"ReportBatchItemFailures"}) {
 		t.Errorf("functionResponseTypes %v", got)
 	}
 	if esm.String("tags.skein:component") != "jobs" {
 		t.Errorf("mapping tags %v", esm.Get("tags"))
 	}
 	// Its own metrics are on, so that filtered and dropped messages are counted.
-	if got := list(esm.Get("metricsConfig.metrics")); !slices.Equal(got, []string{"EventCount"}) {
+	if got := testkit.Strings(esm.Get("metricsConfig.metrics")); !slices.Equal(got, []string{"EventCount"}) {
 		t.Errorf("metricsConfig.metrics %v, want [EventCount]", got)
 	}
 	if esm.Parent == nil || esm.Parent.Type != Type {
@@ -63,7 +64,7 @@ func TestSubscribeDefaults(t *testing.T) {
 		t.Fatalf("consume policy has %d statements", len(d.Statement))
 	}
 	s := d.Statement[0]
-	if !slices.Equal(list(s.Action), ConsumeActions()) || !slices.Equal(list(s.Resource), []string{main.Arn()}) || s.Effect != "Allow" {
+	if !slices.Equal(testkit.Strings(s.Action), ConsumeActions()) || !slices.Equal(testkit.Strings(s.Resource), []string{main.Arn()}) || s.Effect != "Allow" {
 		t.Errorf("consume statement %+v", s)
 	}
 }
@@ -98,7 +99,7 @@ func TestSubscribeSettings(t *testing.T) {
 		t.Errorf("audit mapping %v", audit.Inputs)
 	}
 	d := decode(t, p.Find(rpType, "consumer-jobs-subscription"))
-	if len(d.Statement) != 2 || !slices.Equal(list(d.Statement[1].Action), []string{"kms:Decrypt"}) || list(d.Statement[1].Resource)[0] != keyArn {
+	if len(d.Statement) != 2 || !slices.Equal(testkit.Strings(d.Statement[1].Action), []string{"kms:Decrypt"}) || testkit.Strings(d.Statement[1].Resource)[0] != keyArn {
 		t.Errorf("KMS-encrypted queue: consume policy %+v", d.Statement)
 	}
 }
