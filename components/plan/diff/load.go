@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/skeinhq/skein/components/plan/internal/planfile"
@@ -199,14 +200,5 @@ func unionKeys[V any](a, b map[string]V) []string {
 	for k := range b {
 		keys[k] = true
 	}
-	return sortedKeys(keys)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(keys))
 }
