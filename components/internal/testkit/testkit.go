@@ -5,6 +5,7 @@ package testkit
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -54,4 +55,19 @@ func Strings(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// Rejected checks what a constructor does with invalid arguments: err is not nil, its text names
+// field and value, and nothing was registered (registered is the plan's resource count).
+func Rejected(t testing.TB, err error, registered int, field, value string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if !strings.Contains(err.Error(), field) || !strings.Contains(err.Error(), value) {
+		t.Errorf("error %q lacks %q or %q", err, field, value)
+	}
+	if registered != 0 {
+		t.Errorf("%d resources registered despite the error", registered)
+	}
 }
