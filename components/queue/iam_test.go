@@ -22,12 +22,8 @@ const ruleArn = "arn:aws:events:us-east-1:123456789012:rule/objects-created"
 func world(t *testing.T, qa QueueArgs) *plan.Plan {
 	t.Helper()
 	return mustRun(t, func(ctx *pulumi.Context) error {
-		c, err := newConsumer(ctx, 20*time.Second, 0)
-		if err != nil {
-			return err
-		}
 		qa.Senders = []Sender{{Service: "events.amazonaws.com", SourceArn: pulumi.String(ruleArn)}}
-		q, err := NewQueue(ctx, "jobs", &qa)
+		c, q, err := consumerAndQueue(ctx, 20*time.Second, 0, &qa)
 		if err != nil {
 			return err
 		}

@@ -60,6 +60,16 @@ func newConsumer(ctx *pulumi.Context, timeout time.Duration, reserved int) (*con
 	return &consumer{RoleGrantee: policy.NewRoleGrantee(ctx, "consumer", role.Name, nil), arn: fnArn, timeout: timeout, reserved: reserved}, nil
 }
 
+// consumerAndQueue builds a consumer (see newConsumer) and a queue named jobs with args.
+func consumerAndQueue(ctx *pulumi.Context, timeout time.Duration, reserved int, args *QueueArgs) (*consumer, *Queue, error) {
+	c, err := newConsumer(ctx, timeout, reserved)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := NewQueue(ctx, "jobs", args)
+	return c, q, err
+}
+
 func run(t *testing.T, config map[string]string, program pulumi.RunFunc) (*plan.Plan, error) {
 	t.Helper()
 	return plan.Run(program, plan.Options{Config: config})

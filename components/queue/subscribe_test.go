@@ -16,11 +16,7 @@ import (
 
 func TestSubscribeDefaults(t *testing.T) {
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		c, err := newConsumer(ctx, 30*time.Second, 0)
-		if err != nil {
-			return err
-		}
-		q, err := NewQueue(ctx, "jobs", nil)
+		c, q, err := consumerAndQueue(ctx, 30*time.Second, 0, nil)
 		if err != nil {
 			return err
 		}
@@ -72,11 +68,7 @@ func TestSubscribeDefaults(t *testing.T) {
 func TestSubscribeSettings(t *testing.T) {
 	pattern := `{"body":{"kind":["invoice"]}}`
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		c, err := newConsumer(ctx, time.Minute, 50)
-		if err != nil {
-			return err
-		}
-		q, err := NewQueue(ctx, "jobs", &QueueArgs{ConsumerTimeout: time.Minute, VisibilityTimeout: 10 * time.Minute, KmsKeyArn: pulumi.String(keyArn)})
+		c, q, err := consumerAndQueue(ctx, time.Minute, 50, &QueueArgs{ConsumerTimeout: time.Minute, VisibilityTimeout: 10 * time.Minute, KmsKeyArn: pulumi.String(keyArn)})
 		if err != nil {
 			return err
 		}
@@ -177,12 +169,8 @@ func TestSubscribeValidation(t *testing.T) {
 			}
 			var subErr error
 			p := mustRun(t, func(ctx *pulumi.Context) error {
-				c, err := newConsumer(ctx, timeout, tt.reserved)
-				if err != nil {
-					return err
-				}
 				qa := tt.queue
-				q, err := NewQueue(ctx, "jobs", &qa)
+				c, q, err := consumerAndQueue(ctx, timeout, tt.reserved, &qa)
 				if err != nil {
 					return err
 				}
@@ -217,11 +205,7 @@ func assertFieldError(t *testing.T, err error, field, value string) {
 func TestVisibilityErrorSaysWhatAndWhy(t *testing.T) {
 	var subErr error
 	mustRun(t, func(ctx *pulumi.Context) error {
-		c, err := newConsumer(ctx, time.Minute, 0)
-		if err != nil {
-			return err
-		}
-		q, err := NewQueue(ctx, "jobs", nil)
+		c, q, err := consumerAndQueue(ctx, time.Minute, 0, nil)
 		if err != nil {
 			return err
 		}
@@ -273,11 +257,7 @@ func TestSubscriptionRowsInQueueArgs(t *testing.T) {
 func TestDuplicateSubscription(t *testing.T) {
 	var second error
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		c, err := newConsumer(ctx, time.Second, 0)
-		if err != nil {
-			return err
-		}
-		q, err := NewQueue(ctx, "jobs", nil)
+		c, q, err := consumerAndQueue(ctx, time.Second, 0, nil)
 		if err != nil {
 			return err
 		}
