@@ -2,7 +2,6 @@ package queue
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/budget"
-	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
@@ -398,22 +396,7 @@ func TestValidation(t *testing.T) {
 				_, err := NewQueue(ctx, name, &args)
 				return err
 			})
-			if err == nil {
-				t.Fatal("no error")
-			}
-			var fe *check.FieldError
-			if !errors.As(err, &fe) {
-				t.Fatalf("not a *check.FieldError: %v", err)
-			}
-			found := false
-			for _, line := range strings.Split(err.Error(), "\n") {
-				if strings.Contains(line, `queue "`+name+`": `+tt.field+" ") && strings.Contains(line, tt.value) {
-					found = true
-				}
-			}
-			if !found {
-				t.Errorf("error does not name %s with %s:\n%v", tt.field, tt.value, err)
-			}
+			testkit.FieldError(t, err, `queue "`+name+`"`, tt.field, tt.value)
 			if p.Len() != 0 {
 				t.Errorf("%d resources registered despite the error", p.Len())
 			}

@@ -3,10 +3,13 @@
 package testkit
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/skeinhq/skein/components/check"
 )
 
 // WriteFiles writes files (slash-separated path relative to dir -> content) under dir, creating
@@ -70,4 +73,23 @@ func Rejected(t testing.TB, err error, registered int, field, value string) {
 	if registered != 0 {
 		t.Errorf("%d resources registered despite the error", registered)
 	}
+}
+
+// FieldError checks a validation error: err holds a *check.FieldError, and one of its lines names
+// the component (`queue "jobs"`) and the field, and holds value.
+func FieldError(t testing.TB, err error, component, field, value string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var fe *check.FieldError
+	if !errors.As(err, &fe) {
+		t.Fatalf("not a *check.FieldError: %v", err)
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if strings.Contains(line, component+": "+field+" ") && strings.Contains(line, value) {
+			return
+		}
+	}
+	t.Errorf("error does not name %s of %s with %s:\n%v", field, component, value, err)
 }
