@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/internal/testkit"
 )
 
@@ -187,19 +185,10 @@ func TestSubscribeValidation(t *testing.T) {
 
 func assertFieldError(t *testing.T, err error, field, value string) {
 	t.Helper()
-	if err == nil {
-		t.Fatal("no error")
+	testkit.FieldError(t, err, `queue "jobs"`, field, value)
+	if value != "" && !strings.Contains(err.Error(), ", got "+value) {
+		t.Errorf("error does not end %s's line with the value received, %s:\n%v", field, value, err)
 	}
-	var fe *check.FieldError
-	if !errors.As(err, &fe) {
-		t.Fatalf("not a *check.FieldError: %v", err)
-	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		if strings.Contains(line, `queue "jobs": `+field+" ") && (value == "" || strings.HasSuffix(line, ", got "+value)) {
-			return
-		}
-	}
-	t.Errorf("error does not name %s with %s:\n%v", field, value, err)
 }
 
 func TestVisibilityErrorSaysWhatAndWhy(t *testing.T) {
