@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/policy"
 )
 
 // WriteFiles writes files (slash-separated path relative to dir -> content) under dir, creating
@@ -92,4 +93,35 @@ func FieldError(t testing.TB, err error, component, field, value string) {
 		}
 	}
 	t.Errorf("error does not name %s of %s with %s:\n%v", field, component, value, err)
+}
+
+// NilGrantees calls grant with each nil grantee (by name: an untyped nil, typed nil pointers) and
+// returns the errors by name; a grant returned for one fails the test. what names the grant.
+func NilGrantees(t testing.TB, what string, grant func(policy.Grantee) (*policy.Grant, error), grantees map[string]policy.Grantee) map[string]error {
+	t.Helper()
+	errs := map[string]error{}
+	for name, g := range grantees {
+		got, err := grant(g)
+		if got != nil {
+			t.Errorf("%s(%s) returned a grant", what, name)
+		}
+		errs[name] = err
+	}
+	return errs
+}
+
+// CheckGrant checks what a grant named what did: it attached one role policy (policies counts
+// the plan's role policies) and returned it with its statements, and it refused each nil grantee
+// in nilErrs (see NilGrantees) with a *check.FieldError on what.
+func CheckGrant(t testing.TB, what string, policies int, got *policy.Grant, nilErrs map[string]error) {
+	t.Helper()
+	if policies != 1 || got == nil || got.Policy == nil || len(got.Document.Statements) == 0 {
+		t.Fatalf("%d role policies, grant %+v; want one policy, returned with its statements", policies, got)
+	}
+	for name, err := range nilErrs {
+		var fe *check.FieldError
+		if !errors.As(err, &fe) || fe.Field != what {
+			t.Errorf("%s(%s) = %v, want a *check.FieldError on %s", what, name, err, what)
+		}
+	}
 }
