@@ -21,8 +21,9 @@
 //   - arm64, 128 MB, 30 s timeout, 512 MB /tmp, X-Ray tracing, unreserved concurrency.
 //   - Its own log group, /skein/<project>/<stage>/<worker>, JSON logs, the stage's retention.
 //   - Asynchronous invocations: 2 retries, events up to 6 h old, then a dead-letter queue of its
-//     own ("<worker>-async-dlq", a components/queue Queue) with an alarm, so nothing sent asynchronously is lost. A worker
-//     nothing invokes asynchronously may set DisableDeadLetterQueue.
+//     own ("<worker>-async-dlq", a components/queue Queue) with an alarm, so nothing sent
+//     asynchronously is lost. A worker nothing invokes asynchronously may set
+//     DisableDeadLetterQueue.
 //   - Alarms on errors, throttles and a duration above 90% of the timeout, to Alarms.TopicArn or
 //     the stage's alarm topic (Alarms.Disabled turns them off).
 //

@@ -48,8 +48,10 @@ const (
 	None               Unit = "None"
 )
 
-// Units lists every accepted unit.
-var Units = []Unit{Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes,
+// Units returns every accepted unit (a fresh slice on every call).
+func Units() []Unit { return slices.Clone(units) }
+
+var units = []Unit{Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes,
 	Bits, Kilobits, Megabits, Gigabits, Terabits, Percent, Count, BytesPerSecond, KilobytesPerSecond,
 	MegabytesPerSecond, GigabytesPerSecond, TerabytesPerSecond, BitsPerSecond, KilobitsPerSecond,
 	MegabitsPerSecond, GigabitsPerSecond, TerabitsPerSecond, CountPerSecond, None}
@@ -179,25 +181,23 @@ func (s *Set) get(name string, unit Unit) *metric {
 // Add adds v to the counter name (written as one value: the sum). Adding 0 still writes the
 // metric, so a period with nothing counted shows 0, not missing data.
 func (s *Set) Add(name string, unit Unit, v float64) {
-	if s == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := s.get(name, unit)
-	m.sum += v
+	s.update(name, unit, func(m *metric) { m.sum += v })
 }
 
 // Observe records one value of name (written as an array of values: CloudWatch computes the
 // statistics over each of them, as for a latency).
 func (s *Set) Observe(name string, unit Unit, v float64) {
+	s.update(name, unit, func(m *metric) { m.values = append(m.values, v) })
+}
+
+// update applies f to the metric name under the Set's lock; a nil Set does nothing.
+func (s *Set) update(name string, unit Unit, f func(*metric)) {
 	if s == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.get(name, unit)
-	m.values = append(m.values, v)
+	f(s.get(name, unit))
 }
 
 type directive struct {
@@ -236,7 +236,7 @@ func (s *Set) Lines(now time.Time, extra map[string]any) ([][]byte, error) {
 		if !validName(name) || name == reservedMember || isDim[name] {
 			errs = append(errs, fmt.Errorf("metrics: metric name must be 1..255 characters and differ from %q and the dimensions, got %q", reservedMember, name))
 		}
-		if !slices.Contains(Units, m.unit) {
+		if !slices.Contains(units, m.unit) {
 			errs = append(errs, fmt.Errorf("metrics: metric %q: unit must be one of the CloudWatch units, got %q", name, m.unit))
 		}
 		for _, v := range append([]float64{m.sum}, m.values...) {

@@ -16,7 +16,7 @@ import (
 
 func BenchmarkSummarize(b *testing.B) {
 	m := vendortest.MetricsFor(0, "g0001-d0001", time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
-	raw := pipeline.RawObject{Date: m.Date, Group: "g0001", Device: m.Device, Metrics: m}
+	raw := pipeline.RawRecord{Date: m.Date, Group: "g0001", Device: m.Device, Status: pipeline.StatusOK, Metrics: &m}
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = pipeline.Summarize(raw, "raw/x")

@@ -21,6 +21,9 @@ type CheckInput struct {
 	Results          ObjectRef `json:"results"`
 	Items            int       `json:"items"`
 	TolerancePercent float64   `json:"tolerancePercent"`
+	// Stored are the day's devices the run's manifest left out because they were stored ok
+	// already (MergeOutput.Stored): they count as items and as skipped. Zero means none.
+	Stored int `json:"stored,omitempty"`
 }
 
 // CheckOutput counts a run's items by outcome.
@@ -73,7 +76,7 @@ func (h *MergeManifests) check(ctx context.Context, in CheckInput) (*CheckOutput
 	if bucket == "" {
 		bucket = in.Results.Bucket
 	}
-	out := &CheckOutput{Items: in.Items}
+	out := &CheckOutput{Items: in.Items + in.Stored, Skipped: in.Stored}
 	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
 		for _, f := range m.ResultFiles[status] {
 			data, err := getObject(ctx, h.Store, bucket, f.Key)
@@ -104,7 +107,7 @@ func (h *MergeManifests) check(ctx context.Context, in CheckInput) (*CheckOutput
 			}
 		}
 	}
-	if out.Items == 0 {
+	if in.Items == 0 {
 		out.Items = out.Succeeded + out.Skipped + out.Captured + out.InFailedBatches
 	}
 	if out.Items > 0 {

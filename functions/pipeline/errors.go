@@ -31,12 +31,17 @@ const (
 	ErrNamePayloadTooLarge = "PayloadTooLargeError"
 )
 
-// RetryableErrorNames lists every error name the pipeline's handlers return that a workflow
-// should retry with backoff (vendor and pipeline names).
-var RetryableErrorNames = append(append([]string(nil), vendorapi.RetryableErrorNames...), ErrNameStorage, ErrNameRetryableBatch)
+// RetryableErrorNames returns every error name the pipeline's handlers return that a workflow
+// should retry with backoff (vendor and pipeline names), a fresh slice on every call.
+func RetryableErrorNames() []string {
+	return append(vendorapi.RetryableErrorNames(), ErrNameStorage, ErrNameRetryableBatch)
+}
 
-// PermanentErrorNames lists the error names that must not be retried.
-var PermanentErrorNames = append(append([]string(nil), vendorapi.PermanentErrorNames...), ErrNameInput, ErrNameItemsFailed, ErrNamePayloadTooLarge, ErrNameTooManyFailures)
+// PermanentErrorNames returns the error names that must not be retried, a fresh slice on every
+// call.
+func PermanentErrorNames() []string {
+	return append(vendorapi.PermanentErrorNames(), ErrNameInput, ErrNameItemsFailed, ErrNamePayloadTooLarge, ErrNameTooManyFailures)
+}
 
 // Problem is one invalid input field.
 type Problem struct {

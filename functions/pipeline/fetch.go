@@ -12,6 +12,7 @@ import (
 
 	"github.com/skeinhq/skein/functions/logx"
 	"github.com/skeinhq/skein/functions/metrics"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 	"github.com/skeinhq/skein/functions/vendorapi"
 )
 
@@ -22,11 +23,12 @@ type MetricsFetcher interface {
 
 // BatchInput is the ItemBatcher's BatchInput: the same for every batch of a Map run.
 type BatchInput struct {
-	// ExecutionID is the parent execution's id ($$.Execution.Id); raw objects carry it as
-	// metadata, so a retry of the same execution can skip what it already stored.
+	// ExecutionID is the parent execution's id ($$.Execution.Id); raw parts carry it as
+	// metadata, so a retry of the same execution can keep what it already stored.
 	ExecutionID string `json:"executionId,omitempty"`
-	// SkipExisting skips every item whose raw object exists, whoever wrote it (a redrive
-	// manifest sets it: only the failed items are fetched again).
+	// SkipExisting keeps every ok record of the batch's part, whoever wrote it, on every
+	// attempt (merge-manifests sets it for a skipExisting re-run or a redrive, whose manifest
+	// already lacks the devices stored ok in the day's parts).
 	SkipExisting bool `json:"skipExisting,omitempty"`
 	// RedriveCount is $$.Execution.RedriveCount; above zero, items stored by the same execution
 	// are skipped as on a retry.
@@ -59,13 +61,15 @@ func (in FetchInput) items() ([]Item, error) {
 	return []Item{{Date: in.Date, Group: in.Group, Device: in.Device}}, nil
 }
 
-// ItemResult is one stored item.
+// ItemResult is one item of a batch and the part that holds it.
 type ItemResult struct {
-	Device  string `json:"device"`
+	Device string `json:"device"`
+	// Key is the raw part holding the item's ok record, or, for a Failed item, the failed part
+	// (under FetchMetrics.FailedPrefix) holding its failed record.
 	Key     string `json:"key"`
 	Skipped bool   `json:"skipped,omitempty"` // already stored by this execution (or SkipExisting)
-	// Failed is an item that failed permanently and was written to Key under
-	// FetchMetrics.FailedPrefix as a FailedObject, with its error.
+	// Failed is an item that failed permanently and was captured: a failed record (its error
+	// name and message) in the batch's raw part and in its failed part.
 	Failed bool `json:"failed,omitempty"`
 }
 
@@ -73,57 +77,56 @@ type ItemResult struct {
 type FetchOutput struct {
 	Succeeded int `json:"succeeded"`
 	Skipped   int `json:"skipped"`
-	// Failed counts the items captured under FetchMetrics.FailedPrefix.
+	// Failed counts the items captured as failed records.
 	Failed int          `json:"failed,omitempty"`
 	Items  []ItemResult `json:"items"`
 }
 
-// FailedObject is what fetch-metrics writes under FailedPrefix for an item that failed
-// permanently: the item (the payload to fetch again) and its error. It holds nothing that varies
-// between runs but the error text, so a re-run rewrites it in place.
-type FailedObject struct {
-	Item    Item   `json:"item"`
-	Error   string `json:"error"`
-	Message string `json:"message"`
-}
+// MetaExecution is the user metadata key (x-amz-meta-skein-execution) naming the execution that
+// last wrote a raw part: a retry or redrive of the same execution keeps the part's ok records
+// and fetches only the rest, and the transform's lines about each record carry the
+// correlation id (ItemCorrelation) of that execution, as the export's lines do.
+const MetaExecution = "skein-execution"
 
-// RawObject is what fetch-metrics stores for an item: the vendor's answer with the item's
-// identity. It holds nothing that varies between runs, so a re-run writes the same bytes.
-type RawObject struct {
-	Date    string            `json:"date"`
-	Group   string            `json:"group"`
-	Device  string            `json:"device"`
-	Metrics vendorapi.Metrics `json:"metrics"`
-}
-
-// FetchMetrics is the fetch-metrics handler. For each item of the batch it fetches the device's
-// metrics and writes a RawObject to RawKey(item). At most Concurrency vendor calls of a batch
-// are in flight at once (an item's S3 write overlaps the next item's call); the workflow's
+// FetchMetrics is the fetch-metrics handler. It fetches the metrics of every device of a batch
+// and writes ONE object per batch and date: the raw part RawPart(date, items), JSON Lines, one
+// RawRecord per device with its status, sorted by group then device. The same items always make
+// the same key, and the same answers the same bytes. With FailedPrefix set, a batch with
+// failed records also writes them to the failed part of the same id under FailedPrefix.
+//
+// At most Concurrency vendor calls of a batch are in flight at once; the workflow's
 // MaxConcurrency times Concurrency is what the vendor sees at most.
+//
+// Writes never lose a record: the first write of a part is conditional on its absence
+// (If-None-Match), and when the part exists (a re-run, an overlapping run, the refetch
+// consumer) it is read once and merged (an ok record beats a failed one, a new record an old
+// one of the same status) and written conditionally on the ETag read (If-Match). On a retry
+// ($$.State.RetryCount > 0) or redrive of the same execution, and with BatchInput.SkipExisting,
+// the batch first reads its own part (ONE GetObject, never a request per device), keeps the ok
+// records stored by this execution (any writer's with SkipExisting), fetches only the other
+// devices and writes the merged part. A first attempt makes no read.
 //
 // A batch either succeeds whole (FetchOutput) or fails with a typed error after every item was
 // tried and every success stored: *RetryableBatchError when any failure may pass,
 // *ItemsFailedError when all are permanent. Both list every failed item with its error name
-// and message. On a retry ($$.State.RetryCount > 0) or redrive of the same execution, and with
-// BatchInput.SkipExisting, items already stored are skipped (one HeadObject each; a first
-// attempt makes none).
+// and message.
 type FetchMetrics struct {
 	Vendor MetricsFetcher
 	Store  interface {
+		ObjectGetter
 		ObjectPutter
-		ObjectHeader
 	}
 	Bucket string
 	// Concurrency is how many items of a batch run at once, 1..100. Zero means 1.
 	Concurrency int
 	// Reserve is the time kept before the Lambda deadline: no item starts later than that, so
-	// the batch can still report which items it did not reach. Zero means 2s.
+	// the batch can still write its part and report which items it did not reach. Zero means 2s.
 	Reserve time.Duration
 	// FailedPrefix, when set (env FAILED_PREFIX, such as "failed/"), captures each item that
-	// fails permanently (vendor 4xx, an answer that is not the documented JSON) as a
-	// FailedObject at FailedKey(FailedPrefix, item), and the batch goes on: it then fails only
-	// for failures that may pass, which its Retry retries, and for invalid items, which have no
-	// safe key. So one device the vendor no
+	// fails permanently (vendor 4xx, an answer that is not the documented JSON) as a failed
+	// record, in the raw part and in the failed part <FailedPrefix>date=<d>/part=<id>.jsonl,
+	// and the batch goes on: it then fails only for failures that may pass, which its Retry
+	// retries, and for invalid items, which have no safe key. So one device the vendor no
 	// longer knows does not fail a whole batch, and the Distributed Map's tolerance (which counts
 	// every item of a failed batch) measures transient trouble, not a few dead devices. Zero
 	// means permanent failures fail the batch with *ItemsFailedError, for the ResultWriter's
@@ -145,18 +148,27 @@ func (h *FetchMetrics) Validate() error {
 		errs = append(errs, errors.New("pipeline: FetchMetrics.Store is required"))
 	}
 	if h.Bucket == "" {
-		errs = append(errs, errors.New("pipeline: FetchMetrics.Bucket is required (env DATA_BUCKET)"))
+		errs = append(errs, errors.New("pipeline: FetchMetrics.Bucket is required (env "+layout.EnvDataBucket+")"))
 	}
 	if h.Concurrency < 0 || h.Concurrency > MaxBatchConcurrency {
 		errs = append(errs, fmt.Errorf("pipeline: FetchMetrics.Concurrency must be 0..%d (0 means 1), got %d", MaxBatchConcurrency, h.Concurrency))
 	}
-	if h.FailedPrefix != "" && (!strings.HasSuffix(h.FailedPrefix, "/") || h.FailedPrefix == PrefixRaw || h.FailedPrefix == PrefixProcessed) {
-		errs = append(errs, fmt.Errorf("pipeline: FetchMetrics.FailedPrefix must end with / and differ from %s and %s (env FAILED_PREFIX), got %q", PrefixRaw, PrefixProcessed, h.FailedPrefix))
+	if h.FailedPrefix != "" && (!strings.HasSuffix(h.FailedPrefix, "/") || h.FailedPrefix == layout.Raw || h.FailedPrefix == layout.Processed) {
+		errs = append(errs, fmt.Errorf("pipeline: FetchMetrics.FailedPrefix must end with / and differ from %s and %s (env %s), got %q", layout.Raw, layout.Processed, layout.EnvFailedPrefix, h.FailedPrefix))
 	}
 	if h.Reserve < 0 || h.Reserve > time.Minute {
 		errs = append(errs, fmt.Errorf("pipeline: FetchMetrics.Reserve must be 0..1m (0 means 2s), got %v", h.Reserve))
 	}
 	return errors.Join(errs...)
+}
+
+// batchPart is the items of a batch with one date: one raw part.
+type batchPart struct {
+	date    string
+	idx     []int // indexes into the batch's items
+	key     string
+	failKey string
+	stored  *storedPart // read before fetching (retries, SkipExisting); nil otherwise
 }
 
 // Handle implements the Lambda handler.
@@ -170,71 +182,120 @@ func (h *FetchMetrics) Handle(ctx context.Context, in FetchInput) (*FetchOutput,
 		log.ErrorContext(ctx, "invalid input", "error", err)
 		return nil, err
 	}
-	ctx = logx.WithCorrelation(ctx, correlation(ctx, in.BatchInput.ExecutionID, "batch="+items[0].Device))
-	conc := h.Concurrency
-	if conc <= 0 {
-		conc = 1
-	}
+	bi := in.BatchInput
+	ctx = logx.WithCorrelation(ctx, correlation(ctx, bi.ExecutionID, "batch="+items[0].Device))
+	conc := max(h.Concurrency, 1)
 	reserve := h.Reserve
 	if reserve == 0 {
 		reserve = 2 * time.Second
 	}
-	checkExisting := in.BatchInput.SkipExisting || ((in.RetryCount > 0 || in.BatchInput.RedriveCount > 0) && in.BatchInput.ExecutionID != "")
+	checkExisting := bi.SkipExisting || ((in.RetryCount > 0 || bi.RedriveCount > 0) && bi.ExecutionID != "")
 
 	results := make([]ItemResult, len(items))
 	failures := make([]*ItemFailure, len(items))
-	sem := make(chan struct{}, conc)
-	var wg sync.WaitGroup
+	recs := make([]*RawRecord, len(items))
+	// The valid items, by date: one part each (a manifest's batch has one date; a refetch
+	// message may mix them).
+	var parts []*batchPart
+	byDate := map[string]*batchPart{}
 	for i, it := range items {
 		if err := it.Validate("Items[" + strconv.Itoa(i) + "]."); err != nil {
 			failures[i] = &ItemFailure{Item: it, Error: ErrNameInput, Message: err.Error()}
 			continue
 		}
-		sem <- struct{}{}
-		if dl, ok := ctx.Deadline(); (ok && time.Until(dl) < reserve) || ctx.Err() != nil {
-			<-sem
-			failures[i] = &ItemFailure{Item: it, Error: vendorapi.ErrNameTransport, Message: "not attempted: the invocation's deadline is near"}
+		p := byDate[it.Date]
+		if p == nil {
+			p = &batchPart{date: it.Date}
+			byDate[it.Date], parts = p, append(parts, p)
+		}
+		p.idx = append(p.idx, i)
+	}
+	for _, p := range parts {
+		its := make([]Item, len(p.idx))
+		for j, i := range p.idx {
+			its[j] = items[i]
+		}
+		id := PartID(its)
+		p.key = layout.Part(layout.Raw, p.date, id)
+		if h.FailedPrefix != "" {
+			p.failKey = layout.Part(h.FailedPrefix, p.date, id)
+		}
+		if !checkExisting {
 			continue
 		}
-		wg.Go(func() {
-			var once sync.Once
-			release := func() { once.Do(func() { <-sem }) }
-			defer release()
-			ictx := logx.WithCorrelation(ctx, ItemCorrelation(in.BatchInput.ExecutionID, it))
-			res, err := h.one(ictx, it, checkExisting, in.BatchInput, release)
-			if err != nil {
-				failures[i] = &ItemFailure{Item: it, Error: errorName(err), Message: err.Error()}
-				log.WarnContext(ictx, "item failed", "device", it.Device, "group", it.Group, "date", it.Date,
-					"errorName", errorName(err), "error", err)
-				return
+		stored, err := readPart(ctx, h.Store, h.Bucket, p.key)
+		if err != nil {
+			for _, i := range p.idx {
+				failures[i] = &ItemFailure{Item: items[i], Error: errorName(err), Message: err.Error()}
 			}
-			results[i] = res
-			log.InfoContext(ictx, "item stored", "device", it.Device, "key", res.Key, "skipped", res.Skipped)
-		})
+			p.idx = nil
+			continue
+		}
+		p.stored = stored
+		keep := bi.SkipExisting || stored.meta[MetaExecution] == bi.ExecutionID
+		ok := map[Item]bool{}
+		for _, r := range stored.recs {
+			if keep && r.Status == StatusOK {
+				ok[r.Item()] = true
+			}
+		}
+		for _, i := range p.idx {
+			if ok[items[i]] {
+				results[i] = ItemResult{Device: items[i].Device, Key: p.key, Skipped: true}
+			}
+		}
+	}
+
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		for _, i := range p.idx {
+			it := items[i]
+			if results[i].Skipped {
+				continue
+			}
+			sem <- struct{}{}
+			if dl, ok := ctx.Deadline(); (ok && time.Until(dl) < reserve) || ctx.Err() != nil {
+				<-sem
+				failures[i] = &ItemFailure{Item: it, Error: vendorapi.ErrNameTransport, Message: "not attempted: the invocation's deadline is near"}
+				continue
+			}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				ictx := logx.WithCorrelation(ctx, ItemCorrelation(bi.ExecutionID, it))
+				m, err := h.Vendor.Metrics(ictx, it.Device, it.Date)
+				if err != nil {
+					failures[i] = &ItemFailure{Item: it, Error: errorName(err), Message: err.Error()}
+					log.WarnContext(ictx, "item failed", "device", it.Device, "group", it.Group, "date", it.Date,
+						"errorName", errorName(err), "error", err)
+					return
+				}
+				recs[i] = &RawRecord{Date: it.Date, Group: it.Group, Device: it.Device, Status: StatusOK, Metrics: m}
+			})
+		}
 	}
 	wg.Wait()
+	h.capture(items, failures, recs)
+	for _, p := range parts {
+		h.store(ctx, bi, items, p, recs, failures, results)
+	}
 
 	out := &FetchOutput{Items: []ItemResult{}}
-	if h.FailedPrefix != "" {
-		h.capture(ctx, in.BatchInput.ExecutionID, items, failures, results)
-	}
 	var failed []ItemFailure
 	retryable := false
 	for i := range items {
-		if results[i].Failed {
-			out.Items = append(out.Items, results[i])
-			out.Failed++
-			continue
-		}
 		if f := failures[i]; f != nil {
 			failed = append(failed, *f)
 			retryable = retryable || retryableName(f.Error)
 			continue
 		}
 		out.Items = append(out.Items, results[i])
-		if results[i].Skipped {
+		switch {
+		case results[i].Failed:
+			out.Failed++
+		case results[i].Skipped:
 			out.Skipped++
-		} else {
+		default:
 			out.Succeeded++
 		}
 	}
@@ -251,17 +312,18 @@ func (h *FetchMetrics) Handle(ctx context.Context, in FetchInput) (*FetchOutput,
 		}
 		return nil, &ItemsFailedError{Failures: failed, Succeeded: stored, Total: len(items)}
 	}
-	log.InfoContext(ctx, "batch stored", "items", len(items), "succeeded", out.Succeeded, "skipped", out.Skipped, "retryCount", in.RetryCount)
+	log.InfoContext(ctx, "batch stored", "items", len(items), "succeeded", out.Succeeded, "skipped", out.Skipped, "failed", out.Failed, "retryCount", in.RetryCount)
 	return out, nil
 }
 
-// capture writes every permanent failure as a FailedObject and turns it into a Failed result;
-// a failure whose object cannot be written stays a failure, as a StorageError (retryable).
-func (h *FetchMetrics) capture(ctx context.Context, executionID string, items []Item, failures []*ItemFailure, results []ItemResult) {
-	log := logger(h.Log)
+// capture turns every permanent failure of a valid item into a failed record (with
+// FailedPrefix set): the batch goes on without it.
+func (h *FetchMetrics) capture(items []Item, failures []*ItemFailure, recs []*RawRecord) {
+	if h.FailedPrefix == "" {
+		return
+	}
 	for i, f := range failures {
-		ctx := logx.WithCorrelation(ctx, ItemCorrelation(executionID, items[i]))
-		if f == nil || retryableName(f.Error) || items[i].Validate("") != nil {
+		if f == nil || retryableName(f.Error) || f.Error == ErrNameInput {
 			continue // an invalid item has no safe key: it fails the batch, for the FAILED files
 		}
 		if f.Error == vendorapi.ErrNameAuth {
@@ -269,15 +331,87 @@ func (h *FetchMetrics) capture(ctx context.Context, executionID string, items []
 			// batch failing, so does the run (the Distributed Map's tolerance).
 			continue
 		}
-		key := FailedKey(h.FailedPrefix, items[i])
-		if _, err := putJSON(ctx, h.Store, h.Bucket, key, FailedObject{Item: items[i], Error: f.Error, Message: f.Message}, nil); err != nil {
-			log.ErrorContext(ctx, "capturing a failed item failed", "device", items[i].Device, "key", key, "error", err)
-			failures[i] = &ItemFailure{Item: items[i], Error: ErrNameStorage, Message: "capturing the failure (" + f.Error + ": " + f.Message + ") failed: " + err.Error()}
-			continue
+		it := items[i]
+		recs[i] = &RawRecord{Date: it.Date, Group: it.Group, Device: it.Device, Status: StatusFailed, Error: f.Error, Message: f.Message}
+	}
+}
+
+// store writes one part's new records (merged with what the part holds) and its failed part,
+// and sets each item's result; an item whose record could not be written fails with a
+// StorageError (retryable).
+func (h *FetchMetrics) store(ctx context.Context, bi BatchInput, items []Item, p *batchPart, recs []*RawRecord, failures []*ItemFailure, results []ItemResult) {
+	log := logger(h.Log)
+	var fresh []RawRecord
+	var mine []int
+	for _, i := range p.idx {
+		if recs[i] != nil {
+			fresh = append(fresh, *recs[i])
+			mine = append(mine, i)
 		}
-		log.WarnContext(ctx, "item captured as failed", "device", items[i].Device, "group", items[i].Group, "date", items[i].Date, "errorName", f.Error, "key", key)
+	}
+	if len(fresh) == 0 {
+		return // every item skipped or failed: the part is as it was
+	}
+	fail := func(err error, idx []int) {
+		for _, i := range idx {
+			what := "storing"
+			if f := failures[i]; f != nil {
+				what = "capturing the failure (" + f.Error + ": " + f.Message + ")"
+			}
+			failures[i] = &ItemFailure{Item: items[i], Error: ErrNameStorage, Message: what + " failed: " + err.Error()}
+		}
+	}
+	var meta map[string]string
+	if bi.ExecutionID != "" {
+		meta = map[string]string{MetaExecution: bi.ExecutionID}
+	}
+	merged, err := writePart(ctx, h.Store, h.Bucket, p.key, fresh, p.stored, meta)
+	if err != nil {
+		log.ErrorContext(ctx, "writing a raw part failed", "key", p.key, "error", err)
+		fail(err, mine)
+		return
+	}
+	var failedRecs []RawRecord
+	okInPart := map[Item]bool{}
+	for _, r := range merged {
+		if r.Status == StatusFailed {
+			failedRecs = append(failedRecs, r)
+		} else {
+			okInPart[r.Item()] = true
+		}
+	}
+	var captured []int
+	for _, i := range mine {
+		switch {
+		case okInPart[items[i]] && recs[i].Status == StatusFailed:
+			// Another writer stored the device ok: its record stands, and the item is stored.
+			failures[i] = nil
+			results[i] = ItemResult{Device: items[i].Device, Key: p.key, Skipped: true}
+		case recs[i].Status == StatusFailed:
+			captured = append(captured, i)
+		}
+	}
+	if len(failedRecs) > 0 && p.failKey != "" {
+		if err := putLines(ctx, h.Store, h.Bucket, p.failKey, failedRecs, RawRecord.Item, meta); err != nil {
+			log.ErrorContext(ctx, "writing a failed part failed", "key", p.failKey, "error", err)
+			fail(err, captured)
+			captured = nil
+		}
+	}
+	for _, i := range mine {
+		it := items[i]
+		ictx := logx.WithCorrelation(ctx, ItemCorrelation(bi.ExecutionID, it))
+		if recs[i].Status == StatusOK && !results[i].Skipped {
+			results[i] = ItemResult{Device: it.Device, Key: p.key}
+			log.InfoContext(ictx, "item stored", "device", it.Device, "key", p.key)
+		}
+	}
+	for _, i := range captured {
+		it, f := items[i], failures[i]
+		ictx := logx.WithCorrelation(ctx, ItemCorrelation(bi.ExecutionID, it))
+		results[i] = ItemResult{Device: it.Device, Key: p.failKey, Failed: true}
 		failures[i] = nil
-		results[i] = ItemResult{Device: items[i].Device, Key: key, Failed: true}
+		log.WarnContext(ictx, "item captured as failed", "device", it.Device, "group", it.Group, "date", it.Date, "errorName", f.Error, "key", p.failKey)
 	}
 }
 
@@ -287,33 +421,4 @@ func retryableName(name string) bool {
 		return true
 	}
 	return false
-}
-
-// one stores one item. release frees the item's vendor slot: it is called as soon as the
-// vendor has answered, so the next item's call overlaps this item's S3 write and the vendor
-// budget is spent on vendor calls only.
-func (h *FetchMetrics) one(ctx context.Context, it Item, checkExisting bool, bi BatchInput, release func()) (ItemResult, error) {
-	key := RawKey(it)
-	if checkExisting {
-		meta, ok, err := head(ctx, h.Store, h.Bucket, key)
-		if err != nil {
-			return ItemResult{}, err
-		}
-		if ok && (bi.SkipExisting || meta[MetaExecution] == bi.ExecutionID) {
-			return ItemResult{Device: it.Device, Key: key, Skipped: true}, nil
-		}
-	}
-	m, err := h.Vendor.Metrics(ctx, it.Device, it.Date)
-	release()
-	if err != nil {
-		return ItemResult{}, err
-	}
-	meta := map[string]string{MetaCorrelation: ItemCorrelation(bi.ExecutionID, it)}
-	if bi.ExecutionID != "" {
-		meta[MetaExecution] = bi.ExecutionID
-	}
-	if _, err := putJSON(ctx, h.Store, h.Bucket, key, RawObject{Date: it.Date, Group: it.Group, Device: it.Device, Metrics: *m}, meta); err != nil {
-		return ItemResult{}, err
-	}
-	return ItemResult{Device: it.Device, Key: key}, nil
 }

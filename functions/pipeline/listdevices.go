@@ -4,9 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"sort"
-	"strconv"
 
 	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 	"github.com/skeinhq/skein/functions/vendorapi"
 )
 
@@ -36,7 +36,7 @@ type ListDevicesOutput struct {
 
 // ListDevices is the list-devices handler: it lists every device of one group (all pages) and
 // writes the group's manifest, a JSON array of Items sorted by device id, to
-// GroupManifestKey(date, group). Re-running overwrites the same key with the same bytes.
+// layout.GroupManifest(date, group). Re-running overwrites the same key with the same bytes.
 type ListDevices struct {
 	Vendor DeviceLister
 	Store  ObjectPutter
@@ -58,23 +58,18 @@ func (h *ListDevices) Handle(ctx context.Context, in ListDevicesInput) (*ListDev
 		return nil, err
 	}
 	items := make([]Item, 0, len(devices))
-	var problems []error
-	seen := map[string]bool{}
+	ids := make([]string, len(devices))
 	for i, d := range devices {
-		f := "devices[" + strconv.Itoa(i) + "].id"
-		problems = append(problems, ValidID(f, d.ID))
-		if seen[d.ID] {
-			problems = append(problems, inputError(f, "must be unique in the group's listing", d.ID))
-		}
-		seen[d.ID] = true
+		ids[i] = d.ID
 		items = append(items, Item{Date: in.Date, Group: in.Group.ID, Device: d.ID})
 	}
+	problems := checkIDs("devices", "the group's listing", ids)
 	if err := joinInput(problems...); err != nil {
 		log.ErrorContext(ctx, "the vendor sent unusable device ids", "group", in.Group.ID, "error", err)
 		return nil, err
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].Device < items[j].Device })
-	key := GroupManifestKey(in.Date, in.Group.ID)
+	key := layout.GroupManifest(in.Date, in.Group.ID)
 	n, err := putJSON(ctx, h.Store, h.Bucket, key, items, nil)
 	if err != nil {
 		log.ErrorContext(ctx, "writing the group manifest failed", "key", key, "error", err)

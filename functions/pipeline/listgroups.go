@@ -32,8 +32,9 @@ type RunInput struct {
 	// ExecutionID is the workflow execution's id ($$.Execution.Id), used as the correlation id
 	// of the log lines. Empty means "date=<run date>".
 	ExecutionID string `json:"executionId,omitempty"`
-	// SkipExisting re-runs the day fetching only the devices without a raw object (the ones
-	// that failed, captured under failed/ or in ResultWriter files): it is passed on in the
+	// SkipExisting re-runs the day fetching only the devices without an ok record in the day's
+	// raw parts (the ones that failed, captured under failed/ or in ResultWriter files): it is
+	// passed on in the
 	// output, to merge-manifests and the Distributed Map's BatchInput. Zero means fetch all.
 	SkipExisting bool `json:"skipExisting,omitempty"`
 }
@@ -114,16 +115,11 @@ func (h *ListGroups) Handle(ctx context.Context, in RunInput) (*ListGroupsOutput
 		log.ErrorContext(ctx, "listing groups failed", "date", date, "error", err, "errorName", errorName(err))
 		return nil, err
 	}
-	var problems []error
-	seen := map[string]bool{}
+	ids := make([]string, len(groups))
 	for i, g := range groups {
-		f := "groups[" + strconv.Itoa(i) + "].id"
-		problems = append(problems, ValidID(f, g.ID))
-		if seen[g.ID] {
-			problems = append(problems, inputError(f, "must be unique in the vendor's listing", g.ID))
-		}
-		seen[g.ID] = true
+		ids[i] = g.ID
 	}
+	problems := checkIDs("groups", "the vendor's listing", ids)
 	if err := joinInput(problems...); err != nil {
 		log.ErrorContext(ctx, "the vendor sent unusable group ids", "error", err)
 		return nil, err

@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
-	"sync"
 
 	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 )
 
 // MergeInput is merge-manifests' input. Either Groups (the inline Map's results, to build the
@@ -25,8 +25,10 @@ type MergeInput struct {
 	// put in a redrive manifest.
 	Failed      []ObjectRef `json:"failed,omitempty"`
 	ExecutionID string      `json:"executionId,omitempty"`
-	// SkipExisting is passed on to the output with Groups (a re-run of the day that fetches
-	// only the devices without a raw object); a redrive from Failed always skips them.
+	// SkipExisting, with Groups, drops from the manifest every device that has an ok record in
+	// the day's raw parts (listed and read: one GET per part) and is passed on to the output
+	// (a re-run of the day that fetches only the missing devices); a redrive from Failed always
+	// does both.
 	SkipExisting bool `json:"skipExisting,omitempty"`
 	// Check, instead of Groups or Failed, checks a finished fetch run: the output's Check counts
 	// its items, or the call fails with TooManyFailuresError.
@@ -39,21 +41,28 @@ type MergeOutput struct {
 	Count    int       `json:"count"`
 	Groups   int       `json:"groups"`
 	Manifest ObjectRef `json:"manifest"`
-	// SkipExisting is true for a redrive manifest: fetch-metrics should skip items whose raw
-	// object exists (pass it on in the ItemBatcher's BatchInput).
+	// SkipExisting is true for a manifest without the devices already stored (a skipExisting
+	// re-run, a redrive): pass it on in the ItemBatcher's BatchInput, so that a retried batch
+	// keeps whatever its part holds.
 	SkipExisting bool `json:"skipExisting"`
+	// Stored counts the devices left out of the manifest because the day's raw parts hold an
+	// ok record of them (SkipExisting); CheckFailures counts them as skipped.
+	Stored int `json:"stored"`
 	// Check is the outcome of a Check input.
 	Check *CheckOutput `json:"check,omitempty"`
 }
 
 // MergeManifests is the merge-manifests handler. It reads every group manifest named in its
 // input and writes one JSON array of Items, sorted by group then device and without duplicates,
-// to ManifestKey(date); or, given ResultWriter files, the items of the failed batches to
-// RedriveManifestKey(date, <hash of the sources>).
+// to layout.Manifest(date); or, given ResultWriter files, the items of the failed batches to
+// layout.RedriveManifest(date, <hash of the sources>).
+//
+// With SkipExisting (or Failed), the Store also lists raw/date=<d>/ (s3:ListBucket on raw/).
 type MergeManifests struct {
 	Store interface {
 		ObjectGetter
 		ObjectPutter
+		ObjectLister
 	}
 	Bucket string
 	Log    *slog.Logger
@@ -119,36 +128,28 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 		// The group manifests are read ManifestReaders at a time (one GET each, hundreds of
 		// groups), then checked and appended in the order of the groups.
 		parts := make([][]Item, len(in.Groups))
-		errs := make([]error, len(in.Groups))
-		sem := make(chan struct{}, ManifestReaders)
-		var wg sync.WaitGroup
-		for i, g := range in.Groups {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				b, err := getObject(ctx, h.Store, g.Manifest.Bucket, g.Manifest.Key)
-				if err != nil {
-					log.ErrorContext(ctx, "reading a group manifest failed", "key", g.Manifest.Key, "error", err)
-					errs[i] = err
-					return
-				}
-				if err := json.Unmarshal(b, &parts[i]); err != nil {
-					errs[i] = inputError("groups.manifest", "must be a JSON array of items", g.Manifest.Key+": "+err.Error())
-					return
-				}
-				if len(parts[i]) != g.Count {
-					errs[i] = inputError("groups.count", "must equal the manifest's length "+strconv.Itoa(len(parts[i])), g.Manifest.Key+": "+strconv.Itoa(g.Count))
-				}
-			})
-		}
-		wg.Wait()
-		for i := range in.Groups {
-			if errs[i] != nil {
-				return nil, errs[i]
+		err := forEach(len(in.Groups), ManifestReaders, func(i int) error {
+			g := in.Groups[i]
+			b, err := getObject(ctx, h.Store, g.Manifest.Bucket, g.Manifest.Key)
+			if err != nil {
+				log.ErrorContext(ctx, "reading a group manifest failed", "key", g.Manifest.Key, "error", err)
+				return err
 			}
+			if err := json.Unmarshal(b, &parts[i]); err != nil {
+				return inputError("groups.manifest", "must be a JSON array of items", g.Manifest.Key+": "+err.Error())
+			}
+			if len(parts[i]) != g.Count {
+				return inputError("groups.count", "must equal the manifest's length "+strconv.Itoa(len(parts[i])), g.Manifest.Key+": "+strconv.Itoa(g.Count))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := range in.Groups {
 			items = append(items, parts[i]...)
 		}
-		key = ManifestKey(in.Date)
+		key = layout.Manifest(in.Date)
 	} else {
 		sum := sha256.New()
 		for _, f := range in.Failed {
@@ -164,7 +165,7 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 			items = append(items, part...)
 			_, _ = fmt.Fprintf(sum, "%s/%s\n", f.Bucket, f.Key)
 		}
-		key = RedriveManifestKey(in.Date, hex.EncodeToString(sum.Sum(nil))[:16])
+		key = layout.RedriveManifest(in.Date, hex.EncodeToString(sum.Sum(nil))[:16])
 	}
 	var problems []error
 	for i, it := range items {
@@ -184,6 +185,25 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 		return nil, inputError("items", "must be at most "+strconv.Itoa(MaxManifestItems), strconv.Itoa(len(items)))
 	}
 	items = sortUnique(items)
+	stored := 0
+	if skip := redrive || in.SkipExisting; skip {
+		// Only the devices without an ok record in the day's raw parts are fetched again: the
+		// parts are listed and read (one GET per part, never a request per device).
+		ok, parts, err := StoredOK(ctx, h.Store, h.Bucket, in.Date)
+		if err != nil {
+			log.ErrorContext(ctx, "reading the day's raw parts failed", "error", err)
+			return nil, err
+		}
+		kept := items[:0]
+		for _, it := range items {
+			if !ok[it] {
+				kept = append(kept, it)
+			}
+		}
+		stored = len(items) - len(kept)
+		log.InfoContext(ctx, "dropped the devices already stored", "parts", parts, "stored", stored, "kept", len(kept))
+		items = kept
+	}
 	n, err := putJSON(ctx, h.Store, h.Bucket, key, items, nil)
 	if err != nil {
 		log.ErrorContext(ctx, "writing the manifest failed", "key", key, "error", err)
@@ -194,7 +214,7 @@ func (h *MergeManifests) Handle(ctx context.Context, in MergeInput) (*MergeOutpu
 		groups[it.Group] = true
 	}
 	log.InfoContext(ctx, "wrote manifest", "key", key, "items", len(items), "groups", len(groups), "bytes", n, "redrive", redrive)
-	return &MergeOutput{Date: in.Date, Count: len(items), Groups: len(groups), Manifest: ObjectRef{Bucket: h.Bucket, Key: key}, SkipExisting: redrive || in.SkipExisting}, nil
+	return &MergeOutput{Date: in.Date, Count: len(items), Groups: len(groups), Manifest: ObjectRef{Bucket: h.Bucket, Key: key}, SkipExisting: redrive || in.SkipExisting, Stored: stored}, nil
 }
 
 func sortUnique(items []Item) []Item {

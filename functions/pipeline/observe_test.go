@@ -119,7 +119,7 @@ func logLines(t *testing.T, b []byte) []map[string]any {
 }
 
 // One device's lines carry one correlation id from the export (fetch) to the transform, and
-// its raw object carries it as metadata.
+// its raw part carries the execution as metadata.
 func TestOneCorrelationIDAcrossExportAndTransform(t *testing.T) {
 	e := newEnv(t, vendortest.Options{})
 	var logs, emf bytes.Buffer
@@ -127,20 +127,24 @@ func TestOneCorrelationIDAcrossExportAndTransform(t *testing.T) {
 	fetch := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, FailedPrefix: "failed/", Log: log}
 	in := batchOf("g0001-d0001", "g0001-d0002")
 	in.BatchInput.ExecutionID = "arn:aws:states:eu-west-1:123456789012:execution:export:run-1"
-	if _, err := fetch.Handle(context.Background(), in); err != nil {
-		t.Fatal(err)
+	other := batchOf("g0001-d0003") // the fixture's other part
+	other.BatchInput = in.BatchInput
+	for _, b := range []pipeline.FetchInput{in, other} {
+		if _, err := fetch.Handle(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	it := in.Items[0]
 	want := pipeline.ItemCorrelation(in.BatchInput.ExecutionID, it)
 	if want != in.BatchInput.ExecutionID+"/"+it.Date+"/"+it.Group+"/"+it.Device {
 		t.Fatalf("ItemCorrelation = %q", want)
 	}
-	head, err := e.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(pipeline.RawKey(it))})
+	head, err := e.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(pipeline.RawPart(it.Date, in.Items))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if head.Metadata[pipeline.MetaCorrelation] != want {
-		t.Errorf("raw object metadata %v, want %s=%s", head.Metadata, pipeline.MetaCorrelation, want)
+	if head.Metadata[pipeline.MetaExecution] != in.BatchInput.ExecutionID {
+		t.Errorf("raw part metadata %v, want %s=%s", head.Metadata, pipeline.MetaExecution, in.BatchInput.ExecutionID)
 	}
 	h := &pipeline.Transform{Store: e.s3, Bucket: bucket, Log: log,
 		Metrics: &metrics.Emitter{Dimensions: []metrics.Dimension{metrics.Dim(pipeline.DimFunction, pipeline.FunctionTransform)}, W: &emf}}
@@ -165,9 +169,10 @@ func TestOneCorrelationIDAcrossExportAndTransform(t *testing.T) {
 		t.Fatal(err)
 	}
 	dims := map[string]string{pipeline.DimFunction: pipeline.FunctionTransform, pipeline.DimOperation: pipeline.OpTransform}
-	// the fixture: three records transform (one a duplicate), four fail (see TestTransformFixtureBatch)
-	if got, failed := emftest.Sum(ms, pipeline.MetricTransformed, dims), emftest.Sum(ms, pipeline.MetricTransformFailed, dims); got != 3 || failed != 4 {
-		t.Errorf("Transformed %v, TransformFailed %v; want 3 and 4:\n%s", got, failed, emf.String())
+	// the fixture: three parts transform (one a duplicate), holding 2+1+2 ok records; four
+	// SQS records fail (see TestTransformFixtureBatch)
+	if got, failed := emftest.Sum(ms, pipeline.MetricTransformed, dims), emftest.Sum(ms, pipeline.MetricTransformFailed, dims); got != 5 || failed != 4 {
+		t.Errorf("Transformed %v, TransformFailed %v; want 5 and 4:\n%s", got, failed, emf.String())
 	}
 	if !strings.Contains(logs.String(), `"msg":"record failed"`) {
 		t.Error("a failed record is logged by the transform")

@@ -6,18 +6,25 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/skeinhq/skein/components/s3local"
 	"github.com/skeinhq/skein/functions/internal/lambdatest"
+	"github.com/skeinhq/skein/functions/logx"
+	"github.com/skeinhq/skein/functions/metrics"
+	"github.com/skeinhq/skein/functions/metrics/emftest"
 	"github.com/skeinhq/skein/functions/pipeline"
 	"github.com/skeinhq/skein/functions/vendorapi"
 	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
@@ -54,7 +61,7 @@ func TestErrorNamesAsTheLambdaRuntimeReportsThem(t *testing.T) {
 		})
 	}
 	all := map[string]int{}
-	for _, n := range append(append([]string(nil), pipeline.RetryableErrorNames...), pipeline.PermanentErrorNames...) {
+	for _, n := range append(pipeline.RetryableErrorNames(), pipeline.PermanentErrorNames()...) {
 		all[n]++
 	}
 	for n, c := range all {
@@ -315,6 +322,8 @@ func fetchInput(t *testing.T) pipeline.FetchInput {
 	return in
 }
 
+// A batch is ONE raw part: one ok record per device with the vendor's answer, sorted, at a key
+// that depends on the items only; a re-run by another execution writes the same bytes there.
 func TestFetchMetricsStoresWhatTheVendorSent(t *testing.T) {
 	e := newEnv(t, vendortest.Options{})
 	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
@@ -326,31 +335,35 @@ func TestFetchMetricsStoresWhatTheVendorSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Succeeded != 4 || out.Skipped != 0 || len(out.Items) != 4 {
+	key := pipeline.RawPart("2026-11-23", in.Items)
+	if out.Succeeded != 4 || out.Skipped != 0 || len(out.Items) != 4 || out.Items[0].Key != key {
 		t.Fatalf("output %+v", out)
 	}
+	if keys := e.keys(t, "raw/"); len(keys) != 1 || keys[0] != key || !strings.HasPrefix(key, "raw/date=2026-11-23/part=g0001-d0001-") {
+		t.Errorf("raw keys %v, want the one part %s", keys, key)
+	}
 	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	for _, it := range in.Items {
-		var raw pipeline.RawObject
-		if err := json.Unmarshal(e.get(t, pipeline.RawKey(it)), &raw); err != nil {
-			t.Fatal(err)
+	recs := records[pipeline.RawRecord](t, e, key)
+	if len(recs) != 4 {
+		t.Fatalf("%d records", len(recs))
+	}
+	for i, r := range recs {
+		want := vendortest.MetricsFor(0, r.Device, day)
+		if r.Status != pipeline.StatusOK || r.Date != "2026-11-23" || r.Group != r.Device[:5] || !jsonEqual(r.Metrics, want) {
+			t.Errorf("%s: stored record differs from the vendor's answer", r.Device)
 		}
-		want := vendortest.MetricsFor(0, it.Device, day)
-		if raw.Device != it.Device || raw.Group != it.Group || raw.Date != it.Date || !jsonEqual(raw.Metrics, want) {
-			t.Errorf("%s: stored object differs from the vendor's answer", it.Device)
+		if i > 0 && recs[i-1].Device >= r.Device {
+			t.Errorf("records not sorted: %s then %s", recs[i-1].Device, r.Device)
 		}
 	}
-	if keys := e.keys(t, "raw/"); len(keys) != 4 || keys[0] != "raw/date=2026-11-23/group=g0001/device=g0001-d0001.json" {
-		t.Errorf("raw keys %v", keys)
-	}
-	// Re-running the day writes the same bytes to the same keys.
-	before := e.get(t, pipeline.RawKey(in.Items[2]))
+	// Re-running the day writes the same bytes to the same key.
+	before := e.get(t, key)
 	in.BatchInput.ExecutionID = "another-execution"
 	if _, err := h.Handle(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(before, e.get(t, pipeline.RawKey(in.Items[2]))) || len(e.keys(t, "raw/")) != 4 {
-		t.Error("a re-run changed the raw objects")
+	if !bytes.Equal(before, e.get(t, key)) || len(e.keys(t, "raw/")) != 1 {
+		t.Error("a re-run changed the raw part")
 	}
 	// A single item without an ItemBatcher works too.
 	one, err := h.Handle(context.Background(), pipeline.FetchInput{Date: "2026-11-23", Group: "g0005", Device: "g0005-d0005"})
@@ -359,6 +372,49 @@ func TestFetchMetricsStoresWhatTheVendorSent(t *testing.T) {
 	}
 }
 
+// records reads a part's JSON Lines.
+func records[T any](t *testing.T, e *env, key string) []T {
+	t.Helper()
+	var out []T
+	for _, l := range bytes.Split(bytes.TrimSpace(e.get(t, key)), []byte("\n")) {
+		var r T
+		if err := json.Unmarshal(l, &r); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// okRecords counts the ok records of each device over every raw part of the bucket.
+func okRecords(t *testing.T, e *env) map[string]int {
+	t.Helper()
+	n := map[string]int{}
+	for _, k := range e.keys(t, "raw/") {
+		for _, r := range records[pipeline.RawRecord](t, e, k) {
+			if r.Status == pipeline.StatusOK {
+				n[r.Device]++
+			}
+		}
+	}
+	return n
+}
+
+// countingStore counts the S3 requests a handler makes.
+type countingStore struct {
+	*s3.Client
+	gets, puts atomic.Int64
+}
+
+func (c *countingStore) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	c.gets.Add(1)
+	return c.Client.GetObject(ctx, in, opts...)
+}
+
+func (c *countingStore) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	c.puts.Add(1)
+	return c.Client.PutObject(ctx, in, opts...)
+}
 func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
@@ -410,8 +466,8 @@ func TestFetchMetricsPermanentFailures(t *testing.T) {
 	if ife.Succeeded != 40-(len(want)-1) || ife.Total != 41 {
 		t.Errorf("succeeded %d total %d", ife.Succeeded, ife.Total)
 	}
-	if n := len(e.keys(t, "raw/")); n != ife.Succeeded {
-		t.Errorf("%d raw objects for %d successes", n, ife.Succeeded)
+	if recs := records[pipeline.RawRecord](t, e, pipeline.RawPart("2026-11-23", in.Items[:40])); len(recs) != ife.Succeeded {
+		t.Errorf("%d raw records for %d successes", len(recs), ife.Succeeded)
 	}
 	for _, f := range ife.Failures {
 		if f.Message == "" || (f.Error == "ClientError" && !strings.Contains(f.Message, "404")) {
@@ -426,8 +482,9 @@ func TestFetchMetricsPermanentFailures(t *testing.T) {
 	}
 }
 
-// Transient failures make the batch retryable; the retry skips what this execution stored and
-// asks the vendor only for the rest.
+// Transient failures make the batch retryable; the retry reads its own part once (no request
+// per device), keeps what this execution stored, asks the vendor only for the rest and writes
+// the merged part: the same bytes as a batch that never failed.
 func TestFetchMetricsRetryRedoesOnlyFailedItems(t *testing.T) {
 	e := newEnv(t, vendortest.Options{FailFraction: 0.25, FailStatus: 503, Seed: 11})
 	devices := e.vendor.Devices()[:20]
@@ -440,8 +497,10 @@ func TestFetchMetricsRetryRedoesOnlyFailedItems(t *testing.T) {
 	if nFail == 0 || nFail == 20 {
 		t.Fatalf("%d failing of 20: change the seed", nFail)
 	}
-	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, Concurrency: 3}
+	store := &countingStore{Client: e.s3}
+	h := &pipeline.FetchMetrics{Vendor: e.client, Store: store, Bucket: bucket, Concurrency: 3}
 	in := batchOf(devices...)
+	key := pipeline.RawPart("2026-11-23", in.Items)
 	_, err := h.Handle(context.Background(), in)
 	var rbe *pipeline.RetryableBatchError
 	if !errors.As(err, &rbe) || len(rbe.Failures) != nFail || rbe.Succeeded != 20-nFail {
@@ -456,34 +515,55 @@ func TestFetchMetricsRetryRedoesOnlyFailedItems(t *testing.T) {
 	if callsBefore != int64(20-nFail+2*nFail) { // MaxAttempts 2 for each failing device
 		t.Errorf("%d calls on the first attempt", callsBefore)
 	}
+	if g, p := store.gets.Load(), store.puts.Load(); g != 0 || p != 1 || len(records[pipeline.RawRecord](t, e, key)) != 20-nFail {
+		t.Errorf("first attempt: %d GETs, %d PUTs, want 0 and 1 part of %d records", g, p, 20-nFail)
+	}
 
+	// The outage is over: the retry fetches only the failed devices and completes the part.
+	e.vendor.Heal()
+	store.gets.Store(0)
+	store.puts.Store(0)
 	in.RetryCount = 1
-	_, err = h.Handle(context.Background(), in)
-	if !errors.As(err, &rbe) || len(rbe.Failures) != nFail || rbe.Succeeded != 20-nFail {
-		t.Fatalf("retry: %v", err)
+	out, err := h.Handle(context.Background(), in)
+	if err != nil || out.Skipped != 20-nFail || out.Succeeded != nFail {
+		t.Fatalf("retry: %+v %v", out, err)
 	}
-	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(2*nFail) {
-		t.Errorf("the retry made %d vendor calls, want %d (only the failed items)", d, 2*nFail)
+	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(nFail) {
+		t.Errorf("the retry made %d vendor calls, want %d (only the failed items)", d, nFail)
+	}
+	if g, p := store.gets.Load(), store.puts.Load(); g != 1 || p != 1 {
+		t.Errorf("the retry made %d GETs and %d PUTs, want 1 and 1", g, p)
+	}
+	merged := e.get(t, key)
+	if n := len(records[pipeline.RawRecord](t, e, key)); n != 20 {
+		t.Errorf("merged part of %d records", n)
 	}
 
-	// Another execution does not trust this one's objects: it fetches everything again.
+	// Another execution does not trust this one's part: it fetches everything again, and
+	// writes the same bytes.
 	in.BatchInput.ExecutionID = "exec-2"
 	callsBefore = e.vendor.Stats().Calls[vendortest.EndpointMetrics]
-	_, _ = h.Handle(context.Background(), in)
-	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(20-nFail+2*nFail) {
+	if _, err := h.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != 20 {
 		t.Errorf("another execution's retry made %d calls", d)
 	}
+	if !bytes.Equal(merged, e.get(t, key)) {
+		t.Error("the merged part differs from a whole batch's")
+	}
 
-	// A redrive manifest (SkipExisting) skips whatever is stored.
+	// SkipExisting keeps whatever the part holds, whoever wrote it.
 	in = batchOf(devices...)
 	in.BatchInput = pipeline.BatchInput{SkipExisting: true}
 	callsBefore = e.vendor.Stats().Calls[vendortest.EndpointMetrics]
-	_, _ = h.Handle(context.Background(), in)
-	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != int64(2*nFail) {
-		t.Errorf("skip-existing run made %d calls, want %d", d, 2*nFail)
+	if out, err := h.Handle(context.Background(), in); err != nil || out.Skipped != 20 {
+		t.Errorf("skip-existing: %+v %v", out, err)
+	}
+	if d := e.vendor.Stats().Calls[vendortest.EndpointMetrics] - callsBefore; d != 0 {
+		t.Errorf("skip-existing run made %d calls, want 0", d)
 	}
 }
-
 func TestFetchMetricsKeepsItsConcurrency(t *testing.T) {
 	for _, conc := range []int{1, 4} {
 		e := newEnv(t, vendortest.Options{Latency: 15 * time.Millisecond, ConcurrencyLimit: conc})
@@ -543,76 +623,26 @@ func TestBatchMessageFitsAStepFunctionsCause(t *testing.T) {
 	}
 }
 
-func TestTransformFixtureBatch(t *testing.T) {
-	e := newEnv(t, vendortest.Options{})
-	fetch := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
-	if _, err := fetch.Handle(context.Background(), batchOf("g0001-d0001", "g0001-d0002")); err != nil {
-		t.Fatal(err)
-	}
-	sqsEvent := mustSQS(t, fixture(t, "sqs_object_created.json", nil))
-	h := &pipeline.Transform{Store: e.s3, Bucket: bucket, Concurrency: 2}
-	resp, err := h.Handle(context.Background(), sqsEvent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var failed []string
-	for _, f := range resp.BatchItemFailures {
-		failed = append(failed, f.ItemIdentifier)
-	}
-	sort.Strings(failed)
-	if got := strings.Join(failed, ","); got != "m-missing-object,m-not-json,m-other-bucket,m-wrong-source" {
-		t.Errorf("failed records: %s", got)
-	}
-	keys := e.keys(t, "processed/")
-	if strings.Join(keys, ",") != "processed/date=2026-11-23/group=g0001/device=g0001-d0001.json,processed/date=2026-11-23/group=g0001/device=g0001-d0002.json" {
-		t.Errorf("processed keys %v", keys)
-	}
-	var p pipeline.ProcessedObject
-	if err := json.Unmarshal(e.get(t, keys[0]), &p); err != nil {
-		t.Fatal(err)
-	}
-	var rawObj pipeline.RawObject
-	_ = json.Unmarshal(e.get(t, "raw/date=2026-11-23/group=g0001/device=g0001-d0001.json"), &rawObj)
-	if !jsonEqual(p, pipeline.Summarize(rawObj, "raw/date=2026-11-23/group=g0001/device=g0001-d0001.json")) || len(p.Metrics) != 3 {
-		t.Errorf("processed object %+v", p)
-	}
-	// Duplicate delivery: the same bytes again.
-	before := e.get(t, keys[0])
-	if _, err := h.Handle(context.Background(), sqsEvent); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(before, e.get(t, keys[0])) {
-		t.Error("redelivery changed the processed object")
-	}
-}
-
-func TestSummarize(t *testing.T) {
-	raw := pipeline.RawObject{Date: "2026-11-23", Group: "g", Device: "d", Metrics: vendorapi.Metrics{Series: []vendorapi.Series{
-		{Name: "zeta", Unit: "count", Points: nil},
-		{Name: "alpha", Unit: "ms", Points: []vendorapi.Point{{V: 20}, {V: 5}, {V: 15}, {V: 10}, {V: 50}, {V: 35}, {V: 40}, {V: 45}, {V: 30}, {V: 25}}},
-	}}}
-	p := pipeline.Summarize(raw, "raw/x")
-	b, _ := json.Marshal(p)
-	// Nearest rank on 5..50 step 5: p50 = 5th value = 25, p95 = ceil(9.5) = 10th = 50.
-	want := `{"date":"2026-11-23","group":"g","device":"d","source":"raw/x","metrics":[` +
-		`{"name":"alpha","unit":"ms","count":10,"sum":275,"min":5,"max":50,"mean":27.5,"p50":25,"p95":50},` +
-		`{"name":"zeta","unit":"count","count":0,"sum":0}]}`
-	if string(b) != want {
-		t.Errorf("got  %s\nwant %s", b, want)
-	}
-}
-
 func TestKeys(t *testing.T) {
-	it := pipeline.Item{Date: "2026-11-23", Group: "g0001", Device: "g0001-d0001"}
-	for _, k := range []string{pipeline.RawKey(it), "raw/date%3D2026-11-23/group%3Dg0001/device%3Dg0001-d0001.json"} {
-		got, err := pipeline.ParseRawKey(k)
-		if err != nil || got != it {
-			t.Errorf("%s: %v %v", k, got, err)
+	items := batchOf("g0002-d0001", "g0001-d0002", "g0001-d0001").Items
+	id := pipeline.PartID(items)
+	// The same items in any order, duplicates included, make the same id; other items another.
+	if id != pipeline.PartID([]pipeline.Item{items[2], items[0], items[1], items[0]}) || !strings.HasPrefix(id, "g0001-d0001-") || len(id) != len("g0001-d0001-")+12 {
+		t.Errorf("PartID %q", id)
+	}
+	if id == pipeline.PartID(items[:2]) || pipeline.ValidID("part", pipeline.PartID(batchOf("g0001-"+strings.Repeat("d", 122)).Items)) != nil {
+		t.Error("PartID: different items share an id, or a long device makes an invalid one")
+	}
+	key := pipeline.RawPart("2026-11-23", items)
+	for _, k := range []string{key, strings.ReplaceAll(key, "=", "%3D")} {
+		d, got, err := pipeline.ParsePartKey("raw/", k)
+		if err != nil || d != "2026-11-23" || got != id {
+			t.Errorf("%s: %v %v %v", k, d, got, err)
 		}
 	}
-	for _, k := range []string{"raw/date=2026-11-23/group=g0001/device=a/b.json", "raw/date=2026-13-01/group=g/device=d.json",
-		"processed/date=2026-11-23/group=g/device=d.json", "raw/date=2026-11-23/group=g/device=d.csv", "raw/date=2026-11-23/device=d/group=g.json"} {
-		if _, err := pipeline.ParseRawKey(k); !isType[*pipeline.InputError](err) {
+	for _, k := range []string{"raw/date=2026-11-23/part=a/b.jsonl", "raw/date=2026-13-01/part=a.jsonl", "raw/date=2026-11-23/part=...jsonl",
+		"processed/date=2026-11-23/part=a.jsonl", "raw/date=2026-11-23/part=a.json", "raw/date=2026-11-23/group=g/device=d.json"} {
+		if _, _, err := pipeline.ParsePartKey("raw/", k); !isType[*pipeline.InputError](err) {
 			t.Errorf("%s accepted", k)
 		}
 	}
@@ -627,7 +657,6 @@ func TestKeys(t *testing.T) {
 		}
 	}
 }
-
 func mustSQS(t *testing.T, b []byte) events.SQSEvent {
 	t.Helper()
 	var ev events.SQSEvent
@@ -661,20 +690,33 @@ func TestFetchMetricsCapturesPermanentFailures(t *testing.T) {
 	if len(failing) == 0 || out.Failed != len(failing) || out.Succeeded != len(devices)-len(failing) {
 		t.Fatalf("output %+v, %d failing", out, len(failing))
 	}
-	for _, it := range in.Items {
-		if !e.vendor.IsFailing(it.Device) {
-			continue
-		}
-		var f pipeline.FailedObject
-		if err := json.Unmarshal(e.get(t, pipeline.FailedKey("failed/", it)), &f); err != nil {
-			t.Fatal(err)
-		}
-		if f.Item != it || f.Error != vendorapi.ErrNameClient || !strings.Contains(f.Message, "404") {
-			t.Errorf("%s captured as %+v", it.Device, f)
+	// The raw part holds every device with its status; the failed part (same id) the failed
+	// records only.
+	rawKey := pipeline.RawPart("2026-11-23", in.Items)
+	failKey := strings.Replace(rawKey, "raw/", "failed/", 1)
+	raw := records[pipeline.RawRecord](t, e, rawKey)
+	fails := records[pipeline.RawRecord](t, e, failKey)
+	if len(raw) != len(devices) || len(fails) != len(failing) {
+		t.Fatalf("%d raw records, %d failed records; want %d and %d", len(raw), len(fails), len(devices), len(failing))
+	}
+	var inRaw []pipeline.RawRecord
+	for _, r := range raw {
+		if r.Status == pipeline.StatusFailed {
+			inRaw = append(inRaw, r)
 		}
 	}
-	if n := len(e.keys(t, "failed/")); n != len(failing) {
-		t.Errorf("%d failed objects, want %d", n, len(failing))
+	for i, f := range fails {
+		if !e.vendor.IsFailing(f.Device) || f.Status != pipeline.StatusFailed || f.Error != vendorapi.ErrNameClient || !strings.Contains(f.Message, "404") || f.Metrics != nil || !jsonEqual(f, inRaw[i]) {
+			t.Errorf("%s captured as %+v", f.Device, f)
+		}
+	}
+	for _, it := range out.Items {
+		if it.Failed != e.vendor.IsFailing(it.Device) || (it.Failed && it.Key != failKey) || (!it.Failed && it.Key != rawKey) {
+			t.Errorf("result %+v", it)
+		}
+	}
+	if n := len(e.keys(t, "failed/")); n != 1 {
+		t.Errorf("%d failed parts, want 1", n)
 	}
 
 	bad := batchOf(devices[0])
@@ -684,8 +726,10 @@ func TestFetchMetricsCapturesPermanentFailures(t *testing.T) {
 	if !errors.As(err, &ife) || len(ife.Failures) != 1 || ife.Failures[0].Item.Device != "../etc" {
 		t.Errorf("an invalid item: %T %v", err, err)
 	}
-	if n := len(e.keys(t, "failed/")); n != len(failing) {
-		t.Errorf("the invalid item was written under failed/: %d objects", n)
+	for _, k := range e.keys(t, "failed/") {
+		if bytes.Contains(e.get(t, k), []byte("../etc")) {
+			t.Errorf("the invalid item was written to %s", k)
+		}
 	}
 	for _, p := range []string{"failed", "raw/", "processed/"} {
 		if err := (&pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, FailedPrefix: p}).Validate(); err == nil {
@@ -710,5 +754,213 @@ func TestFetchMetricsTransientFailuresStillRetry(t *testing.T) {
 	}
 	if n := len(e.keys(t, "failed/")); n != 0 {
 		t.Errorf("%d transient failures captured as permanent", n)
+	}
+}
+
+func (e *env) put(t *testing.T, key string, body []byte, meta map[string]string) {
+	t.Helper()
+	if _, err := e.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body), Metadata: meta}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func objectCreated(t *testing.T, key string) events.SQSEvent {
+	t.Helper()
+	detail, _ := json.Marshal(map[string]any{"bucket": map[string]string{"name": bucket}, "object": map[string]any{"key": key}})
+	body, _ := json.Marshal(events.EventBridgeEvent{Source: "aws.s3", DetailType: "Object Created", Detail: detail})
+	return events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-1", Body: string(body), EventSource: "aws:sqs"}}}
+}
+
+// A poison record fails alone: every other record of its part is transformed, the poison one
+// is captured in the processed part with its error and payload, logged under its device's
+// correlation id and counted; the SQS record succeeds. A record the fetch captured as failed is
+// carried on as it is.
+func TestTransformIsolatesPoisonRecords(t *testing.T) {
+	e := newEnv(t, vendortest.Options{})
+	const memoryMB, conc = 128, 1000 // a record cap of about 8 KiB
+	limit := pipeline.TransformObjectCap(memoryMB, conc)
+	m := vendortest.MetricsFor(0, "g0001-d0001", time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+	ok := func(dev string) string {
+		b, _ := json.Marshal(pipeline.RawRecord{Date: "2026-11-23", Group: "g0001", Device: dev, Status: pipeline.StatusOK, Metrics: &m})
+		return string(b)
+	}
+	lines := []string{
+		ok("g0001-d0001"),
+		`{"date":"2026-11-23","group":"g0001","device":"g0001-d0002","status":"ok","metrics":"injected"}`, // poison, with its identity
+		`not json at all`,
+		`{"date":"2026-11-23","group":"g0001","device":"g0001-d0003","status":"ok","pad":"` + strings.Repeat("x", limit) + `"}`, // above the cap
+		`{"date":"2026-11-24","group":"g0001","device":"g0001-d0004","status":"ok","metrics":{}}`,                               // another day
+		`{"date":"2026-11-23","group":"g0001","device":"g0001-d0005","status":"failed","error":"ClientError","message":"HTTP 404"}`,
+		ok("g0001-d0006"),
+	}
+	key := "raw/date=2026-11-23/part=g0001-d0001-000000000001.jsonl"
+	e.put(t, key, []byte(strings.Join(lines, "\n")+"\n"), map[string]string{pipeline.MetaExecution: "exec-1"})
+	var logs, emf bytes.Buffer
+	h := &pipeline.Transform{Store: e.s3, Bucket: bucket, MemoryMB: memoryMB, Concurrency: conc, Log: logx.New(&logs, slog.LevelInfo),
+		Metrics: &metrics.Emitter{Dimensions: []metrics.Dimension{metrics.Dim(pipeline.DimFunction, pipeline.FunctionTransform)}, W: &emf}}
+	resp, err := h.Handle(context.Background(), objectCreated(t, key))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("%v %+v: a poison record failed its part", err, resp)
+	}
+	out := records[pipeline.ProcessedRecord](t, e, "processed/date=2026-11-23/part=g0001-d0001-000000000001.jsonl")
+	var got []string
+	for _, r := range out {
+		got = append(got, r.Device+":"+r.Status+":"+r.Error)
+	}
+	want := "g0001-d0001:ok: g0001-d0002:failed:InputError :failed:InputError g0001-d0003:failed:InputError g0001-d0004:failed:InputError g0001-d0005:failed:ClientError g0001-d0006:ok:"
+	if strings.Join(got, " ") != want {
+		t.Errorf("processed records\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	if out[1].Payload != lines[1] || out[2].Payload != lines[2] || out[3].Payload != "" || !strings.Contains(out[3].Message, "at most") || out[5].Message != "HTTP 404" {
+		t.Errorf("failed records without their payload or error: %+v", out[1:6])
+	}
+	// The poison records are logged under their devices' correlation ids (the over-long one's
+	// read from its first KiB).
+	for _, dev := range []string{"g0001-d0002", "g0001-d0003"} {
+		if !strings.Contains(logs.String(), `"correlationId":"exec-1/2026-11-23/g0001/`+dev+`"`) {
+			t.Errorf("no line about the poison record %s under its correlation id:\n%s", dev, logs.String())
+		}
+	}
+	ms, err := emftest.Lines(emf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, failed := emftest.Sum(ms, pipeline.MetricTransformed, nil), emftest.Sum(ms, pipeline.MetricTransformFailed, nil); ok != 2 || failed != 4 {
+		t.Errorf("Transformed %v, TransformFailed %v; want 2 and 4", ok, failed)
+	}
+	// A duplicate delivery writes the same bytes.
+	before := e.get(t, "processed/date=2026-11-23/part=g0001-d0001-000000000001.jsonl")
+	if _, err := h.Handle(context.Background(), objectCreated(t, key)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, e.get(t, "processed/date=2026-11-23/part=g0001-d0001-000000000001.jsonl")) {
+		t.Error("a duplicate delivery changed the processed part")
+	}
+}
+
+// racingStore lets another writer store the same part just before the handler's first write.
+type racingStore struct {
+	*s3.Client
+	race  func()
+	fired atomic.Bool
+}
+
+func (r *racingStore) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	if strings.HasPrefix(aws.ToString(in.Key), "raw/") && r.fired.CompareAndSwap(false, true) {
+		r.race()
+	}
+	return r.Client.PutObject(ctx, in, opts...)
+}
+
+// Two writers of one part never lose a record: a later writer's failure does not replace an
+// earlier writer's ok record, and a writer that loses the race (412) reads the part again and
+// merges.
+func TestWritersOfOnePartLoseNothing(t *testing.T) {
+	e := newEnv(t, vendortest.Options{})
+	devices := e.vendor.Devices()[:20]
+	in := batchOf(devices...)
+	key := pipeline.RawPart("2026-11-23", in.Items)
+	first := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
+	if _, err := first.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	whole := e.get(t, key)
+
+	// A second run (another execution, first attempt) whose vendor now refuses some devices.
+	refusing, err := vendortest.Start(vendortest.Options{Latency: -1, FailFraction: 0.3, FailStatus: 404, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = refusing.Close() })
+	if !slices.ContainsFunc(devices, refusing.IsFailing) {
+		t.Fatal("the second vendor refuses none of the devices: change the seed")
+	}
+	client, _ := vendorapi.New(vendorapi.Config{BaseURL: refusing.URL, Token: "t", MaxAttempts: 1})
+	second := &pipeline.FetchMetrics{Vendor: client, Store: e.s3, Bucket: bucket, FailedPrefix: "failed/"}
+	in.BatchInput.ExecutionID = "exec-2"
+	out, err := second.Handle(context.Background(), in)
+	if err != nil || out.Succeeded+out.Skipped != 20 || out.Skipped == 0 || out.Failed != 0 {
+		t.Fatalf("second writer: %+v %v", out, err)
+	}
+	// (The second vendor's answers differ from the first's: another seed.)
+	if n := okRecords(t, e); len(n) != 20 || len(e.keys(t, "failed/")) != 0 || bytes.Equal(whole, e.get(t, key)) {
+		t.Errorf("a later writer's failures replaced ok records: %d devices ok, failed parts %v", len(n), e.keys(t, "failed/"))
+	}
+
+	// A writer that loses the race to its first write reads the part again and merges with
+	// the winner's records.
+	e2 := newEnv(t, vendortest.Options{})
+	winner := pipeline.RawRecord{Date: "2026-11-23", Group: "g0009", Device: "g0009-d0099", Status: pipeline.StatusOK, Metrics: &vendorapi.Metrics{Device: "winner"}}
+	store := &racingStore{Client: e2.s3, race: func() {
+		b, _ := json.Marshal(winner)
+		e2.put(t, key, append(b, '\n'), nil)
+	}}
+	loser := &pipeline.FetchMetrics{Vendor: e2.client, Store: store, Bucket: bucket}
+	if _, err := loser.Handle(context.Background(), batchOf(devices...)); err != nil {
+		t.Fatal(err)
+	}
+	recs := records[pipeline.RawRecord](t, e2, key)
+	if len(recs) != 21 || !store.fired.Load() || !strings.Contains(string(e2.get(t, key)), `"device":"winner"`) {
+		t.Errorf("%d records after the race (fired %v), want the loser's 20 and the winner's", len(recs), store.fired.Load())
+	}
+}
+
+// A skipExisting re-run's manifest lacks every device stored ok in the day's parts; they are
+// found by reading each part once (no request per device).
+func TestMergeManifestsSkipExistingDropsStoredDevices(t *testing.T) {
+	e := newEnv(t, vendortest.Options{FailFraction: 0.2, FailStatus: 404, Seed: 3})
+	devices := e.vendor.Devices()[:40]
+	fetch := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket, FailedPrefix: "failed/"}
+	for _, b := range []pipeline.FetchInput{batchOf(devices[:25]...), batchOf(devices[25:]...)} {
+		if _, err := fetch.Handle(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, _ := json.Marshal(batchOf(devices...).Items)
+	e.put(t, "manifests/date=2026-11-23/groups/group=g0001.json", all, nil)
+	store := &countingStore{Client: e.s3}
+	mm := &pipeline.MergeManifests{Store: store, Bucket: bucket}
+	in := pipeline.MergeInput{Date: "2026-11-23", SkipExisting: true, Groups: []pipeline.ListDevicesOutput{{Date: "2026-11-23", Group: pipeline.Group{ID: "g0001"}, Count: 40,
+		Manifest: pipeline.ObjectRef{Bucket: bucket, Key: "manifests/date=2026-11-23/groups/group=g0001.json"}}}}
+	out, err := mm.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []pipeline.Item
+	if err := json.Unmarshal(e.get(t, out.Manifest.Key), &items); err != nil {
+		t.Fatal(err)
+	}
+	var got, want []string
+	for _, it := range items {
+		got = append(got, it.Device)
+	}
+	for _, d := range devices {
+		if e.vendor.IsFailing(d) {
+			want = append(want, d)
+		}
+	}
+	if len(want) == 0 || strings.Join(got, ",") != strings.Join(want, ",") || !out.SkipExisting || out.Count != len(want) {
+		t.Errorf("manifest %v (%+v), want the failing devices %v", got, out, want)
+	}
+	if g := store.gets.Load(); g != 1+2 { // the group manifest, then the two parts
+		t.Errorf("%d GETs, want 3", g)
+	}
+	// Without SkipExisting, every device is in the manifest.
+	in.SkipExisting = false
+	if out, err := mm.Handle(context.Background(), in); err != nil || out.Count != 40 {
+		t.Errorf("plain run: %+v %v", out, err)
+	}
+}
+
+// A batch that names a device twice stores it once.
+func TestFetchMetricsOneRecordPerDevice(t *testing.T) {
+	e := newEnv(t, vendortest.Options{})
+	h := &pipeline.FetchMetrics{Vendor: e.client, Store: e.s3, Bucket: bucket}
+	in := batchOf("g0001-d0001", "g0001-d0002", "g0001-d0001")
+	if _, err := h.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if recs := records[pipeline.RawRecord](t, e, pipeline.RawPart("2026-11-23", in.Items)); len(recs) != 2 {
+		t.Errorf("%d records for 2 devices", len(recs))
 	}
 }

@@ -1,12 +1,16 @@
 package pipeline
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 	"github.com/skeinhq/skein/functions/vendorapi"
 )
 
@@ -24,9 +28,9 @@ type Item struct {
 
 // ItemCorrelation is the correlation id of an item in an export: the execution id and the item,
 // "<executionId>/<date>/<group>/<device>" ("<date>/<group>/<device>" without an execution). The
-// export's log lines about the item carry it, its raw object carries it as metadata
-// (MetaCorrelation), and the transform's lines carry it from there; a refetch message carries it
-// as its BatchInput.ExecutionID and items.
+// export's log lines about the item carry it; its raw part carries the execution id as metadata
+// (MetaExecution), from which the transform's lines about the item carry the same id; a refetch
+// message carries it as its BatchInput.ExecutionID and items.
 func ItemCorrelation(executionID string, it Item) string {
 	id := it.Date + "/" + it.Group + "/" + it.Device
 	if executionID == "" {
@@ -47,13 +51,29 @@ const MaxIDLength = 128
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // ValidID checks a group or device id: 1..128 characters of A-Z a-z 0-9 . _ - starting with a
-// letter or digit. Ids become parts of S3 keys (hive-style "device=<id>"), so nothing that could
-// change a key's structure ("/", "=", "..") is accepted.
+// letter or digit. Ids become parts of S3 keys (a part's id starts with its first device's id), so
+// nothing that could change a key's structure ("/", "=", "..") is accepted.
 func ValidID(field, id string) error {
 	if len(id) == 0 || len(id) > MaxIDLength || !idPattern.MatchString(id) || strings.Contains(id, "..") {
 		return inputError(field, "must be 1..128 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, without \"..\"", id)
 	}
 	return nil
+}
+
+// checkIDs checks the ids of a vendor listing: each a ValidID, each unique in the listing
+// (where names it); field names the list ("groups" gives "groups[3].id").
+func checkIDs(field, where string, ids []string) []error {
+	var problems []error
+	seen := map[string]bool{}
+	for i, id := range ids {
+		f := field + "[" + strconv.Itoa(i) + "].id"
+		problems = append(problems, ValidID(f, id))
+		if seen[id] {
+			problems = append(problems, inputError(f, "must be unique in "+where, id))
+		}
+		seen[id] = true
+	}
+	return problems
 }
 
 // ValidDate checks a yyyy-mm-dd calendar date.
@@ -70,91 +90,44 @@ func (it Item) Validate(prefix string) error {
 	return joinInput(ValidDate(prefix+"date", it.Date), ValidID(prefix+"group", it.Group), ValidID(prefix+"device", it.Device))
 }
 
-// Key prefixes of the data bucket.
-const (
-	PrefixRaw       = "raw/"
-	PrefixProcessed = "processed/"
-	PrefixResults   = "results/"
-	PrefixManifests = "manifests/"
-)
-
-// GroupManifestKey is where list-devices writes one group's items:
-// manifests/date=<d>/groups/group=<id>.json.
-func GroupManifestKey(date, group string) string {
-	return fmt.Sprintf("%sdate=%s/groups/group=%s.json", PrefixManifests, date, group)
+// PartID is the id of the part that holds items: the first device in (group, device) order
+// (its first 64 characters), for readability, then the first 12 hex digits of the SHA-256 of the sorted items
+// ("<date>/<group>/<device>" lines). The same items always make the same id, in any order, so
+// the same manifest makes the same batches and the same keys on a re-run.
+func PartID(items []Item) string {
+	sorted := sortUnique(append([]Item(nil), items...))
+	if len(sorted) == 0 {
+		return "empty"
+	}
+	sum := sha256.New()
+	for _, it := range sorted {
+		_, _ = fmt.Fprintf(sum, "%s/%s/%s\n", it.Date, it.Group, it.Device)
+	}
+	first := sorted[0].Device
+	if len(first) > partIDDevice {
+		first = first[:partIDDevice]
+	}
+	return first + "-" + hex.EncodeToString(sum.Sum(nil))[:12]
 }
 
-// ManifestKey is where merge-manifests writes the day's single manifest, the one the
-// Distributed Map reads: manifests/date=<d>/items.json.
-func ManifestKey(date string) string {
-	return fmt.Sprintf("%sdate=%s/items.json", PrefixManifests, date)
-}
+// partIDDevice is the most characters of the first device a part id shows.
+const partIDDevice = 64
 
-// RedriveManifestKey is where merge-manifests writes the items recovered from failed results.
-func RedriveManifestKey(date, name string) string {
-	return fmt.Sprintf("%sdate=%s/redrive/%s.json", PrefixManifests, date, name)
-}
+// RawPart is the raw part of a batch's items of one date: raw/date=<d>/part=<PartID>.jsonl.
+func RawPart(date string, items []Item) string { return layout.Part(layout.Raw, date, PartID(items)) }
 
-// RawKey is the raw object of an item: raw/date=<d>/group=<g>/device=<id>.json. The same item
-// always has the same key, so re-running a day overwrites.
-func RawKey(it Item) string { return hiveKey(PrefixRaw, it) }
-
-// ProcessedKey is the transform's output for an item: processed/date=<d>/group=<g>/device=<id>.json.
-func ProcessedKey(it Item) string { return hiveKey(PrefixProcessed, it) }
-
-// FailedKey is where fetch-metrics captures an item that failed permanently (FetchMetrics.
-// FailedPrefix): <prefix>date=<d>/group=<g>/device=<id>.json.
-func FailedKey(prefix string, it Item) string { return hiveKey(prefix, it) }
-
-func hiveKey(prefix string, it Item) string {
-	return fmt.Sprintf("%sdate=%s/group=%s/device=%s.json", prefix, it.Date, it.Group, it.Device)
-}
-
-// ParseRawKey reads the item back from a raw key. Keys as S3 event notifications send them
-// (URL-encoded, "=" as "%3D") are accepted too.
-func ParseRawKey(key string) (Item, error) {
-	it, err := parseHive(PrefixRaw, key)
-	if err != nil && strings.ContainsAny(key, "%+") {
+// ParsePartKey reads the date and the part id back from a part's key under prefix (such as
+// layout.Raw). Keys as S3 event notifications send them (URL-encoded, "=" as "%3D") are
+// accepted too.
+func ParsePartKey(prefix, key string) (date, id string, err error) {
+	if strings.ContainsAny(key, "%+") {
 		if dec, derr := url.QueryUnescape(key); derr == nil {
-			if it2, err2 := parseHive(PrefixRaw, dec); err2 == nil {
-				return it2, nil
-			}
+			key = dec
 		}
 	}
-	return it, err
-}
-
-func parseHive(prefix, key string) (Item, error) {
-	bad := inputError("key", "must be "+prefix+"date=<yyyy-mm-dd>/group=<id>/device=<id>.json", key)
-	rest, ok := strings.CutPrefix(key, prefix)
-	if !ok {
-		return Item{}, bad
+	date, id, ok := layout.ParsePart(prefix, key)
+	if !ok || ValidDate("key.date", date) != nil || ValidID("key.part", id) != nil {
+		return "", "", inputError("key", "must be "+prefix+"date=<yyyy-mm-dd>/part=<id>"+layout.PartSuffix, key)
 	}
-	rest, ok = strings.CutSuffix(rest, ".json")
-	if !ok {
-		return Item{}, bad
-	}
-	parts := strings.Split(rest, "/")
-	if len(parts) != 3 {
-		return Item{}, bad
-	}
-	var it Item
-	for i, name := range []string{"date", "group", "device"} {
-		v, ok := strings.CutPrefix(parts[i], name+"=")
-		if !ok {
-			return Item{}, bad
-		}
-		switch i {
-		case 0:
-			it.Date = v
-		case 1:
-			it.Group = v
-		case 2:
-			it.Device = v
-		}
-	}
-	if it.Validate("key.") != nil {
-		return Item{}, bad
-	}
-	return it, nil
+	return date, id, nil
 }

@@ -18,8 +18,9 @@ import (
 	"github.com/skeinhq/skein/functions/vendorapi"
 )
 
-// Ops lists the vendor worker's operations, in the order of the workflow.
-var Ops = []string{OpListGroups, OpListDevices, OpFetchMetrics}
+// Ops returns the vendor worker's operations, in the order of the workflow (a fresh slice on
+// every call).
+func Ops() []string { return []string{OpListGroups, OpListDevices, OpFetchMetrics} }
 
 // Vendor is the vendor worker's handler (functions/vendor): the one Lambda function through
 // which every call to the vendor goes, so that its reserved concurrency and each invocation's
@@ -91,43 +92,25 @@ func (h *Vendor) request(ctx context.Context, req Request) (any, error) {
 	if len(input) == 0 || bytes.Equal(input, []byte("null")) {
 		input = []byte("{}")
 	}
-	decode := func(v any, typ string) error {
-		if err := json.Unmarshal(input, v); err != nil {
-			return inputError("input", "must be a "+typ+" for op "+req.Op, err.Error())
-		}
-		return nil
-	}
 	notServed := inputError("op", "is not served by this worker", req.Op)
 	switch req.Op {
 	case OpListGroups:
-		var in RunInput
-		if h.ListGroups == nil {
-			return nil, notServed
+		if h.ListGroups != nil {
+			return serve(ctx, req.Op, "RunInput", input, h.ListGroups.Handle)
 		}
-		if err := decode(&in, "RunInput"); err != nil {
-			return nil, err
-		}
-		return nilOnError(h.ListGroups.Handle(ctx, in))
+		return nil, notServed
 	case OpListDevices:
-		var in ListDevicesInput
-		if h.ListDevices == nil {
-			return nil, notServed
+		if h.ListDevices != nil {
+			return serve(ctx, req.Op, "ListDevicesInput", input, h.ListDevices.Handle)
 		}
-		if err := decode(&in, "ListDevicesInput"); err != nil {
-			return nil, err
-		}
-		return nilOnError(h.ListDevices.Handle(ctx, in))
+		return nil, notServed
 	case OpFetchMetrics:
-		var in FetchInput
-		if h.Fetch == nil {
-			return nil, notServed
+		if h.Fetch != nil {
+			return serve(ctx, req.Op, "FetchInput", input, h.Fetch.Handle)
 		}
-		if err := decode(&in, "FetchInput"); err != nil {
-			return nil, err
-		}
-		return nilOnError(h.Fetch.Handle(ctx, in))
+		return nil, notServed
 	}
-	err := inputError("op", "must be one of "+strings.Join(Ops, ", "), req.Op)
+	err := inputError("op", "must be one of "+strings.Join(Ops(), ", "), req.Op)
 	logger(h.Log).ErrorContext(ctx, "unknown operation", "error", err)
 	return nil, err
 }
@@ -171,9 +154,15 @@ func (h *Vendor) Validate() error {
 	return errors.Join(errs...)
 }
 
-// nilOnError returns an untyped nil result with an error, so that no typed nil pointer is
-// encoded as a result.
-func nilOnError[T any](out *T, err error) (any, error) {
+// serve decodes an operation's input (typ names its type in the error) and runs handle on it.
+// With an error, the result is an untyped nil, so that no typed nil pointer is encoded as a
+// result.
+func serve[In, Out any](ctx context.Context, op, typ string, input []byte, handle func(context.Context, In) (*Out, error)) (any, error) {
+	var in In
+	if err := json.Unmarshal(input, &in); err != nil {
+		return nil, inputError("input", "must be a "+typ+" for op "+op, err.Error())
+	}
+	out, err := handle(ctx, in)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/skeinhq/skein/functions/pace"
 	"github.com/skeinhq/skein/functions/pipeline"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
 )
 
@@ -48,7 +49,7 @@ func TestVendorRoutesRequests(t *testing.T) {
 		t.Fatalf("list-groups: %s %v", out, err)
 	}
 	out, err = call(pipeline.OpListDevices, `{"group":{"id":"g0002"},"date":"2026-11-23"}`)
-	if err != nil || !strings.Contains(out, `"count":4`) || !slices.Contains(e.keys(t, "manifests/"), pipeline.GroupManifestKey("2026-11-23", "g0002")) {
+	if err != nil || !strings.Contains(out, `"count":4`) || !slices.Contains(e.keys(t, "manifests/"), layout.GroupManifest("2026-11-23", "g0002")) {
 		t.Fatalf("list-devices: %s %v", out, err)
 	}
 	out, err = call(pipeline.OpFetchMetrics, `{"Items":[{"date":"2026-11-23","group":"g0002","device":"g0002-d0001"}],"BatchInput":{},"RetryCount":0}`)
@@ -159,7 +160,7 @@ func TestVendorConsumesAQueue(t *testing.T) {
 	if !slices.Equal(ids, []string{"m-503", "m-body", "m-op"}) {
 		t.Errorf("reported failures %v, want m-503, m-body, m-op", ids)
 	}
-	if keys := e.keys(t, "raw/"); !slices.Equal(keys, []string{pipeline.RawKey(pipeline.Item{Date: "2026-11-23", Group: ok[:5], Device: ok})}) {
+	if keys := e.keys(t, "raw/"); !slices.Equal(keys, []string{pipeline.RawPart("2026-11-23", []pipeline.Item{{Date: "2026-11-23", Group: ok[:5], Device: ok}})}) {
 		t.Errorf("raw objects %v", keys)
 	}
 }

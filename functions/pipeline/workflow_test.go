@@ -82,8 +82,8 @@ func TestExportWorkflowEndToEnd(t *testing.T) {
 		t.Fatalf("execution failed: %v", err)
 	}
 	raw := e.keys(t, "raw/")
-	if len(raw) != 60-len(failing) {
-		t.Errorf("%d raw objects, want %d", len(raw), 60-len(failing))
+	if ok := okRecords(t, e); len(ok) != 60-len(failing) {
+		t.Errorf("%d devices with an ok record, want %d", len(ok), 60-len(failing))
 	}
 	stats := v.Stats()
 	if stats.PeakInFlight > budget || stats.Throttled != 0 {
@@ -127,6 +127,11 @@ func TestExportWorkflowEndToEnd(t *testing.T) {
 	}
 	if got := v.Stats().Calls[vendortest.EndpointMetrics] - before; got != int64(len(failing)) {
 		t.Errorf("the redrive made %d metric calls, want %d (the failed items only)", got, len(failing))
+	}
+	for dev, n := range okRecords(t, e) {
+		if n != 1 {
+			t.Errorf("%s has %d ok records, want at most 1", dev, n)
+		}
 	}
 
 	// 3. Re-running the day overwrites the same keys with the same bytes.

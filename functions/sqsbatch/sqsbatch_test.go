@@ -402,46 +402,42 @@ func report(b *testing.B, n int, before uint64) {
 	b.ReportMetric(float64(mallocs()-before)/float64(b.N)/float64(n), "allocs/record")
 }
 
-// BenchmarkProcessMessages10k measures the helper's own overhead: 10,000 records, no-op handler.
-func BenchmarkProcessMessages10k(b *testing.B) {
-	ev := bigEvent(10000, 0)
+// BenchmarkProcess10k measures the helper's own overhead on 10,000 records with a no-op
+// handler: ProcessMessages on a standard batch ("messages") and on a FIFO batch in 100 message
+// groups ("messages-fifo"), and Process, which adds JSON decoding of each body ("decode").
+func BenchmarkProcess10k(b *testing.B) {
 	noop := func(context.Context, *events.SQSMessage) error { return nil }
-	b.ReportAllocs()
-	before := mallocs()
-	for b.Loop() {
-		if _, err := ProcessMessages(context.Background(), ev, noop, nil); err != nil {
-			b.Fatal(err)
-		}
+	decodeNoop := func(context.Context, *events.SQSMessage, job) error { return nil }
+	for _, c := range []struct {
+		name   string
+		groups int
+		run    func(events.SQSEvent) error
+	}{
+		{"messages", 0, func(ev events.SQSEvent) error {
+			_, err := ProcessMessages(context.Background(), ev, noop, nil)
+			return err
+		}},
+		{"messages-fifo", 100, func(ev events.SQSEvent) error {
+			_, err := ProcessMessages(context.Background(), ev, noop, nil)
+			return err
+		}},
+		{"decode", 0, func(ev events.SQSEvent) error {
+			_, err := Process(context.Background(), ev, decodeNoop, nil)
+			return err
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ev := bigEvent(10000, c.groups)
+			b.ReportAllocs()
+			before := mallocs()
+			for b.Loop() {
+				if err := c.run(ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, 10000, before)
+		})
 	}
-	report(b, 10000, before)
-}
-
-// BenchmarkProcess10kDecode adds JSON decoding of each body into a struct.
-func BenchmarkProcess10kDecode(b *testing.B) {
-	ev := bigEvent(10000, 0)
-	noop := func(context.Context, *events.SQSMessage, job) error { return nil }
-	b.ReportAllocs()
-	before := mallocs()
-	for b.Loop() {
-		if _, err := Process(context.Background(), ev, noop, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	report(b, 10000, before)
-}
-
-// BenchmarkProcessMessages10kFIFO is a FIFO batch of 10,000 records in 100 message groups.
-func BenchmarkProcessMessages10kFIFO(b *testing.B) {
-	ev := bigEvent(10000, 100)
-	noop := func(context.Context, *events.SQSMessage) error { return nil }
-	b.ReportAllocs()
-	before := mallocs()
-	for b.Loop() {
-		if _, err := ProcessMessages(context.Background(), ev, noop, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	report(b, 10000, before)
 }
 
 // BenchmarkJSONUnmarshalBaseline is encoding/json alone on the same body, so the decode

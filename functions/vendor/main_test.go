@@ -82,14 +82,19 @@ func TestBinary(t *testing.T) {
 	if err := json.Unmarshal(r.Payload, &out); err != nil || out.Succeeded != 2 || out.Failed != 1 {
 		t.Fatalf("response %s: %v", r.Payload, err)
 	}
+	var items []pipeline.Item
+	for _, d := range []string{"g0001-d0001", "g0001-d0002", "g0001-d9999"} {
+		items = append(items, pipeline.Item{Date: "2026-11-23", Group: "g0001", Device: d})
+	}
+	part := pipeline.RawPart("2026-11-23", items)
 	dead, err := s3srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("data"),
-		Key: aws.String("failed/date=2026-11-23/group=g0001/device=g0001-d9999.json")})
+		Key: aws.String(strings.Replace(part, "raw/", "failed/", 1))})
 	if err != nil {
 		t.Fatalf("FAILED_PREFIX did not reach the handler: %v", err)
 	}
 	_ = dead.Body.Close()
 	obj, err := s3srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("data"),
-		Key: aws.String("raw/date=2026-11-23/group=g0001/device=g0001-d0002.json")})
+		Key: aws.String(part)})
 	if err != nil {
 		t.Fatalf("the binary did not write to the local S3: %v", err)
 	}

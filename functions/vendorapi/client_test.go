@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 // The constants must be what the real Lambda Go runtime reports as errorType for each type:
 // Step Functions matches Retry and Catch on that name.
 func TestErrorNamesAsTheLambdaRuntimeReportsThem(t *testing.T) {
-	if len(vendorapi.RetryableErrorNames)+len(vendorapi.PermanentErrorNames) != len(errorsByName) {
+	if len(vendorapi.RetryableErrorNames())+len(vendorapi.PermanentErrorNames()) != len(errorsByName) {
 		t.Fatalf("every error name must be either retryable or permanent")
 	}
 	for name, err := range errorsByName {
@@ -58,12 +58,12 @@ func TestErrorNamesAsTheLambdaRuntimeReportsThem(t *testing.T) {
 			}
 		})
 	}
-	for _, n := range vendorapi.RetryableErrorNames {
+	for _, n := range vendorapi.RetryableErrorNames() {
 		if !vendorapi.Retryable(errorsByName[n]) {
 			t.Errorf("%s listed retryable but Retryable says no", n)
 		}
 	}
-	for _, n := range vendorapi.PermanentErrorNames {
+	for _, n := range vendorapi.PermanentErrorNames() {
 		if vendorapi.Retryable(errorsByName[n]) {
 			t.Errorf("%s listed permanent but Retryable says yes", n)
 		}

@@ -19,11 +19,15 @@ const (
 	ErrNameDecode    = "DecodeError"    // a 2xx answer that is not the documented JSON: do not retry
 )
 
-// RetryableErrorNames are the error names a workflow should list in a Retry with backoff.
-var RetryableErrorNames = []string{ErrNameThrottled, ErrNameServer, ErrNameTransport}
+// RetryableErrorNames returns the error names a workflow should list in a Retry with backoff
+// (a fresh slice on every call).
+func RetryableErrorNames() []string {
+	return []string{ErrNameThrottled, ErrNameServer, ErrNameTransport}
+}
 
-// PermanentErrorNames are the error names a workflow should not retry (catch them instead).
-var PermanentErrorNames = []string{ErrNameClient, ErrNameAuth, ErrNameDecode}
+// PermanentErrorNames returns the error names a workflow should not retry (catch them instead),
+// a fresh slice on every call.
+func PermanentErrorNames() []string { return []string{ErrNameClient, ErrNameAuth, ErrNameDecode} }
 
 // ThrottledError is an HTTP 429 answer that is still there after the client's own bounded
 // retries. RetryAfter is the vendor's Retry-After (zero when absent).

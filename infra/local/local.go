@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ import (
 	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/pace"
 	"github.com/skeinhq/skein/functions/pipeline"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 	"github.com/skeinhq/skein/functions/vendorapi"
 	"github.com/skeinhq/skein/functions/vendorapi/vendortest"
 	"github.com/skeinhq/skein/infra/stack"
@@ -62,10 +64,10 @@ type Options struct {
 	// DuplicateFraction of the transform queue's messages SQS delivers twice (at-least-once);
 	// zero means none.
 	DuplicateFraction float64
-	// PoisonFraction of raw objects whose transform always fails (the real transform reads them
-	// as PoisonBody, which is not a raw object, and logs each failure under the item's
-	// correlation id, until they end in the dead-letter queue after maxReceiveCount receives);
-	// zero means none.
+	// PoisonFraction of devices whose raw record the transform can never use (the real
+	// transform reads its metrics as PoisonBody, a string, captures the record as failed in the
+	// processed part with its error and payload, and logs it under the item's correlation id;
+	// the rest of the part is transformed); zero means none.
 	PoisonFraction float64
 	// TimeScale multiplies the workflow's Retry waits (sfnlocal.Options.TimeScale); zero means
 	// 0.05 with one run, so a 2 s backoff waits 100 ms, and 0.25 with more. Vendor latency,
@@ -80,8 +82,8 @@ type Options struct {
 	Progress io.Writer
 	// Log receives the handlers' JSON log lines; nil means none.
 	Log io.Writer
-	// KeepObjects reads every raw/ and processed/ object of the run into the Report (tests
-	// compare re-runs byte for byte); zero means keys only.
+	// KeepObjects keeps every raw/ and processed/ part of the run in the Report (tests compare
+	// re-runs byte for byte); zero means keys only.
 	KeepObjects bool
 	// Runs is how many executions of the day Run starts at once (a Scheduler retry, an
 	// operator's start, a re-run overlapping the day's run); zero means 1.
@@ -152,10 +154,21 @@ type Report struct {
 	Captured map[string]Capture
 	// Lost lists the devices neither processed nor captured.
 	Lost []string
-	// Processed maps processed/ keys to their bytes (nil bytes without Options.KeepObjects).
+	// Processed maps the day's processed/ parts to their bytes (nil bytes without
+	// Options.KeepObjects).
 	Processed map[string][]byte
-	// Raw maps raw/ keys to their bytes (nil bytes without Options.KeepObjects).
+	// Raw maps the day's raw/ parts to their bytes (nil bytes without Options.KeepObjects).
 	Raw map[string][]byte
+	// Records counts the day's records by kind: "raw" and "processed" lines, "ok" raw records,
+	// "failed" raw records, "transformFailed" processed records that failed at the transform.
+	Records map[string]int
+	// DuplicateOK lists the devices with more than one ok record among the day's raw parts
+	// (pipeline.RawRecord says when that may happen: a refetch, or a plain re-run after a
+	// skipExisting one).
+	DuplicateOK []string
+	// S3 counts the handlers' S3 requests during the run (the engine's own ItemReader and
+	// ResultWriter requests aside).
+	S3 S3Stats
 	// Vendor is the fake vendor's statistics.
 	Vendor vendortest.Stats
 	// Transform is the queue simulation's statistics.
@@ -184,11 +197,12 @@ type Report struct {
 
 // Capture says where a failed item is kept for an operator.
 type Capture struct {
-	// Where is "failed" (an object under failed/, for a device that failed permanently),
-	// "results" (a ResultWriter FAILED/PENDING file) or "dlq" (the transform's dead-letter
-	// queue).
+	// Where is "failed" (a failed record in a part under failed/, for a device that failed
+	// permanently at the fetch), "transform" (a failed record in a processed part: its raw
+	// record could not be used), "results" (a ResultWriter FAILED/PENDING file) or "dlq" (the
+	// transform's dead-letter queue, for every device of a raw part that could not be read).
 	Where string `json:"where"`
-	// Location is the result file's key or the dead-letter message id.
+	// Location is the part's or the result file's key, or the dead-letter message id.
 	Location string `json:"location"`
 	// Error is the error name; Cause its message.
 	Error string `json:"error"`
@@ -211,6 +225,7 @@ type Environment struct {
 	planned   map[string]*plan.Resource    // logical worker name -> its planned function
 	physical  map[string]string            // logical worker name -> the function's name in the plan
 	raw       *notifier
+	s3        *s3Counter
 	refetch   *QueueConfig // nil when the plan has no refetch queue
 	// redrive, while set, makes run redrive these executions instead of starting new ones.
 	redrive []string
@@ -224,10 +239,10 @@ type Environment struct {
 	timeZone   string
 }
 
-// Poisoned says whether the raw object at key is one Options.PoisonFraction makes the transform
-// fail on every delivery.
-func (e *Environment) Poisoned(key string) bool {
-	return pick("poison", e.opts.Seed, key, e.opts.PoisonFraction)
+// Poisoned says whether device is one whose raw record Options.PoisonFraction makes the
+// transform fail on every delivery.
+func (e *Environment) Poisoned(device string) bool {
+	return pick("poison", e.opts.Seed, device, e.opts.PoisonFraction)
 }
 
 // lockedWriter writes one line at a time from the loggers and the metric emitters.
@@ -308,9 +323,9 @@ func Start(opts Options) (*Environment, error) {
 			e.physical[fn.Name], _ = fn.Outputs["name"].(string)
 		}
 	}
-	e.Bucket = e.Functions[vendorName]["DATA_BUCKET"]
+	e.Bucket = e.Functions[vendorName][layout.EnvDataBucket]
 	if e.Bucket == "" {
-		return nil, fmt.Errorf("local: the plan has no %s worker with a DATA_BUCKET", vendorName)
+		return nil, fmt.Errorf("local: the plan has no %s worker with a %s", vendorName, layout.EnvDataBucket)
 	}
 	qc, ok, err := queueConfig(e.Plan, stack.QueueName)
 	if err != nil {
@@ -374,7 +389,8 @@ func (e *Environment) onEvent(ev sfnlocal.Event) {
 // handlers builds the real handlers with the settings the plan gives each function, each
 // behind its planned reserved concurrency.
 func (e *Environment) handlers() (*sfnlocal.Functions, error) {
-	st := e.S3.Client()
+	e.s3 = &s3Counter{Client: e.S3.Client()}
+	st := e.s3
 	vendorEnv := e.Functions[vendorName]
 	envInt := func(fn, key string) int {
 		n, _ := strconv.Atoi(e.Functions[fn][key])
@@ -385,7 +401,7 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 		return nil, fmt.Errorf("local: the %s worker's budget: %w", vendorName, err)
 	}
 	client, err := vendorapi.New(vendorapi.Config{BaseURL: e.Vendor.URL, Token: "local-token",
-		MaxAttempts: envInt(vendorName, "VENDOR_MAX_ATTEMPTS"), PageSize: envInt(vendorName, "VENDOR_PAGE_SIZE")})
+		MaxAttempts: envInt(vendorName, layout.EnvVendorMaxAttempts), PageSize: envInt(vendorName, layout.EnvVendorPageSize)})
 	if err != nil {
 		return nil, err
 	}
@@ -407,12 +423,12 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.raw = &notifier{Client: st, bucket: e.Bucket}
+	e.raw = &notifier{s3Counter: st, bucket: e.Bucket}
 	vendor := &pipeline.Vendor{
 		ListGroups:  &pipeline.ListGroups{Vendor: client, Log: logFor(vendorName)},
 		ListDevices: &pipeline.ListDevices{Vendor: client, Store: st, Bucket: e.Bucket, Log: logFor(vendorName)},
-		Fetch: &pipeline.FetchMetrics{Vendor: client, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(vendorName, "BATCH_CONCURRENCY"),
-			FailedPrefix: vendorEnv["FAILED_PREFIX"], Log: logFor(vendorName)},
+		Fetch: &pipeline.FetchMetrics{Vendor: client, Store: e.raw, Bucket: e.Bucket, Concurrency: envInt(vendorName, layout.EnvBatchConcurrency),
+			FailedPrefix: vendorEnv[layout.EnvFailedPrefix], Log: logFor(vendorName)},
 		Budget:  budget,
 		Log:     logFor(vendorName),
 		Metrics: vendorMetrics,
@@ -420,7 +436,8 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 	if err := vendor.Validate(); err != nil {
 		return nil, err
 	}
-	transform := &pipeline.Transform{Store: &poisonStore{Client: st, poisoned: e.Poisoned}, Bucket: e.Functions[stack.TransformName]["DATA_BUCKET"], Concurrency: envInt(stack.TransformName, "TRANSFORM_CONCURRENCY"), Log: logFor(stack.TransformName), Metrics: transformMetrics}
+	transform := &pipeline.Transform{Store: &poisonStore{s3Counter: st, poisoned: e.Poisoned}, Bucket: e.Functions[stack.TransformName][layout.EnvDataBucket],
+		Concurrency: envInt(stack.TransformName, layout.EnvTransformConcurrency), Log: logFor(stack.TransformName), Metrics: transformMetrics}
 	fns := &sfnlocal.Functions{}
 	for name, h := range map[string]any{
 		vendorName:          vendor.Handle,
@@ -442,19 +459,19 @@ func (e *Environment) handlers() (*sfnlocal.Functions, error) {
 	return fns, nil
 }
 
-// notifier is the S3 client the fetch worker writes with: every successful PUT under raw/ sends
-// the object's "Object Created" event to the transform queue, as the bucket's EventBridge
-// notifications and rule do in AWS.
+// notifier is the S3 client the fetch worker writes with: every successful PUT of a raw part
+// sends the object's "Object Created" event to the transform queue, as the bucket's EventBridge
+// notifications and rule (prefix raw/, suffix .jsonl) do in AWS.
 type notifier struct {
-	*s3.Client
+	*s3Counter
 	mu     sync.Mutex
 	sink   func(bucket, key string)
 	bucket string
 }
 
 func (n *notifier) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	out, err := n.Client.PutObject(ctx, in, opts...)
-	if err == nil && strings.HasPrefix(aws.ToString(in.Key), stack.RawPrefix) && strings.HasSuffix(aws.ToString(in.Key), ".json") {
+	out, err := n.s3Counter.PutObject(ctx, in, opts...)
+	if err == nil && strings.HasPrefix(aws.ToString(in.Key), layout.Raw) && strings.HasSuffix(aws.ToString(in.Key), layout.PartSuffix) {
 		n.mu.Lock()
 		sink := n.sink
 		n.mu.Unlock()
@@ -494,14 +511,14 @@ func (e *Environment) RunDate() string {
 }
 
 // Run executes the export for the run date (Options.Runs executions at once, and the refetch
-// consumer beside them with Options.Refetch) while every new raw object's S3 event flows
+// consumer beside them with Options.Refetch) while every new raw part's S3 event flows
 // through the simulated queue to the transform handler, then accounts for every device.
 func (e *Environment) Run(ctx context.Context) (*Report, error) {
 	date := e.RunDate()
 	input, _ := json.Marshal(map[string]string{"date": date})
 	// Results of earlier runs are not this run's: start from a clean results/ (a redrive keeps
 	// them: they are its input).
-	if err := e.deletePrefix(ctx, stack.ResultsKeyPrefix+"/"); err != nil {
+	if err := e.deletePrefix(ctx, layout.ResultsExport+"/"); err != nil {
 		return nil, err
 	}
 	inputs := make([][]byte, max(e.opts.Runs, 1))
@@ -511,8 +528,9 @@ func (e *Environment) Run(ctx context.Context) (*Report, error) {
 	return e.run(ctx, date, inputs, e.refetchBodies(date, e.opts.Refetch))
 }
 
-// Rerun runs the day of an earlier report again with skipExisting: only the devices without a
-// raw object (those captured under failed/, or in FAILED and PENDING files) are fetched again.
+// Rerun runs the day of an earlier report again with skipExisting: only the devices without an
+// ok record in the day's raw parts (those captured under failed/, or in FAILED and PENDING
+// files) are fetched again.
 func (e *Environment) Rerun(ctx context.Context, earlier *Report) (*Report, error) {
 	input, _ := json.Marshal(map[string]any{"date": earlier.Date, "skipExisting": true})
 	return e.run(ctx, earlier.Date, [][]byte{input}, nil)
@@ -598,6 +616,7 @@ func (e *Environment) refetchBodies(date string, n int) []string {
 func (e *Environment) run(ctx context.Context, date string, inputs [][]byte, refetch []string) (*Report, error) {
 	start := time.Now()
 	before := e.Vendor.Stats()
+	s3Before := e.s3.stats()
 	conc, rateLimit, per := vendorLimits(e.Config)
 	rep := &Report{Date: date, Bucket: e.Bucket, Captured: map[string]Capture{}, Budget: conc,
 		MapConcurrency: e.Config.MapConcurrency(), BatchConcurrency: e.Config.BatchConcurrency, RatePer: e.Vendor.Options().RateWindow}
@@ -645,9 +664,9 @@ func (e *Environment) run(ctx context.Context, date string, inputs [][]byte, ref
 	}
 	e.raw.setSink(nil)
 	// S3 emits an event for every PUT, including those of batches still finishing when a
-	// failed Map run returned: send the events of raw objects written since the run started
+	// failed Map run returned: send the events of raw parts written since the run started
 	// that the queue has not seen (the local server's times have a precision of a millisecond).
-	rawKeys, err := e.listSince("raw/date="+date+"/", start.Truncate(time.Millisecond))
+	rawKeys, err := e.listSince(layout.DatePrefix(layout.Raw, date), start.Truncate(time.Millisecond))
 	if err != nil {
 		return nil, err
 	}
@@ -661,35 +680,14 @@ func (e *Environment) run(ctx context.Context, date string, inputs [][]byte, ref
 	for name, f := range e.fns {
 		rep.Functions[name] = f.stats()
 	}
+	rep.S3 = e.s3.stats().minus(s3Before)
 
-	raw, err := e.objects("raw/date=" + date + "/")
+	succeeded, err := e.account(date, rep, dlq)
 	if err != nil {
 		return nil, err
 	}
-	rep.Raw = raw
-	if err := e.captureResults(rep); err != nil {
-		return nil, err
-	}
-	if err := e.captureFailed(date, rep); err != nil {
-		return nil, err
-	}
-	for _, m := range dlq {
-		dev := deviceOfKey(m.key)
-		if _, taken := rep.Captured[dev]; !taken {
-			rep.Captured[dev] = Capture{Where: "dlq", Location: m.id, Error: m.err}
-		}
-	}
-	processed, err := e.objects("processed/date=" + date + "/")
-	if err != nil {
-		return nil, err
-	}
-	rep.Processed = processed
 	rep.Vendor = e.Vendor.Stats()
 
-	succeeded := map[string]bool{}
-	for k := range processed {
-		succeeded[deviceOfKey(k)] = true
-	}
 	all := e.Vendor.Devices()
 	s := &rep.Summary
 	s.Items = len(all)
@@ -729,9 +727,110 @@ func Ideal(calls int64, latency time.Duration, concurrency, rate int, per time.D
 	return ideal
 }
 
+// account reads the day's parts and the run's failures: the devices with an ok processed
+// record (succeeded), and rep's Raw, Processed, Records, DuplicateOK and Captured.
+func (e *Environment) account(date string, rep *Report, dlq []*message) (map[string]bool, error) {
+	rep.Records = map[string]int{}
+	rawOK := map[string]int{}
+	rawDevices := map[string][]string{} // raw part -> its devices
+	var err error
+	rep.Raw, err = parts(e, layout.DatePrefix(layout.Raw, date), func(key string, r record) {
+		rep.Records["raw"]++
+		rawDevices[key] = append(rawDevices[key], r.Device)
+		if r.Status == pipeline.StatusOK {
+			rep.Records["ok"]++
+			rawOK[r.Device]++
+		} else {
+			rep.Records["failed"]++
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for d, n := range rawOK {
+		if n > 1 {
+			rep.DuplicateOK = append(rep.DuplicateOK, d)
+		}
+	}
+	sort.Strings(rep.DuplicateOK)
+	if err := e.captureResults(rep, rawOK); err != nil {
+		return nil, err
+	}
+	// Devices refused at the fetch: their failed records, in the failed parts.
+	if prefix := e.Functions[vendorName][layout.EnvFailedPrefix]; prefix != "" {
+		if _, err := parts(e, layout.DatePrefix(prefix, date), func(key string, r record) {
+			rep.Captured[r.Device] = Capture{Where: "failed", Location: key, Error: r.Error, Cause: r.Message}
+		}); err != nil {
+			return nil, err
+		}
+	}
+	// Every device of a raw part the transform could not read at all.
+	for _, m := range dlq {
+		for _, d := range rawDevices[m.key] {
+			if _, taken := rep.Captured[d]; !taken {
+				rep.Captured[d] = Capture{Where: "dlq", Location: m.id, Error: m.err}
+			}
+		}
+	}
+	succeeded := map[string]bool{}
+	rep.Processed, err = parts(e, layout.DatePrefix(layout.Processed, date), func(key string, r record) {
+		rep.Records["processed"]++
+		switch {
+		case r.Status == pipeline.StatusOK:
+			succeeded[r.Device] = true
+		case r.Payload != "" || r.Error == pipeline.ErrNameInput:
+			rep.Records["transformFailed"]++
+			if _, taken := rep.Captured[r.Device]; !taken && r.Device != "" {
+				rep.Captured[r.Device] = Capture{Where: "transform", Location: key, Error: r.Error, Cause: r.Message}
+			}
+		}
+	})
+	return succeeded, err
+}
+
+// record is what the checks read of a part's line (pipeline.RawRecord, pipeline.ProcessedRecord):
+// decoding only these fields keeps the harness's reading of a run's parts cheap.
+type record struct {
+	Device  string `json:"device"`
+	Status  string `json:"status"`
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Payload string `json:"payload"`
+}
+
+// parts reads the parts under prefix, calling fn with each record (a line that does not decode
+// is an error: the pipeline writes only records); it returns the parts' keys with their bytes
+// (nil bytes without Options.KeepObjects).
+func parts(e *Environment, prefix string, fn func(key string, r record)) (map[string][]byte, error) {
+	keys, err := e.list(prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(keys))
+	for _, k := range keys {
+		b, err := e.get(k)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			var r record
+			if err := json.Unmarshal(l, &r); err != nil {
+				return nil, fmt.Errorf("local: %s: a line is not a record: %w", k, err)
+			}
+			fn(k, r)
+		}
+		if e.opts.KeepObjects {
+			out[k] = b
+		} else {
+			out[k] = nil
+		}
+	}
+	return out, nil
+}
+
 // captureResults reads the ResultWriter's FAILED and PENDING files: every record's Input is the
-// batch, its Cause names each failed item with its error.
-func (e *Environment) captureResults(rep *Report) error {
+// batch, its Cause names each failed item with its error. Items stored ok are not captured.
+func (e *Environment) captureResults(rep *Report, stored map[string]int) error {
 	files, err := e.resultFiles()
 	if err != nil {
 		return err
@@ -751,36 +850,12 @@ func (e *Environment) captureResults(rep *Report) error {
 				return fmt.Errorf("local: %s: a record's Input is not a batch: %w", key, err)
 			}
 			for _, it := range in.Items {
-				if _, stored := rep.Raw[pipeline.RawKey(it)]; stored {
+				if stored[it.Device] > 0 {
 					continue // the batch failed, but this item of it was stored
 				}
 				rep.Captured[it.Device] = Capture{Where: "results", Location: key, Error: r.Error, Cause: causeOf(r.Cause, it.Device)}
 			}
 		}
-	}
-	return nil
-}
-
-// captureFailed reads the objects fetch-metrics wrote under failed/ for the run date.
-func (e *Environment) captureFailed(date string, rep *Report) error {
-	prefix := e.Functions[vendorName]["FAILED_PREFIX"]
-	if prefix == "" {
-		return nil
-	}
-	objs, err := e.list(prefix + "date=" + date + "/")
-	if err != nil {
-		return err
-	}
-	for _, key := range objs {
-		b, err := e.get(key)
-		if err != nil {
-			return err
-		}
-		var f pipeline.FailedObject
-		if err := json.Unmarshal(b, &f); err != nil {
-			return fmt.Errorf("local: %s: %w", key, err)
-		}
-		rep.Captured[f.Item.Device] = Capture{Where: "failed", Location: key, Error: f.Error, Cause: f.Message}
 	}
 	return nil
 }
@@ -794,7 +869,7 @@ func cmpOr(v, def int) int {
 
 // resultFiles lists the FAILED and PENDING files the ResultWriter wrote under results/export/.
 func (e *Environment) resultFiles() ([]string, error) {
-	objs, err := e.list(stack.ResultsKeyPrefix + "/")
+	objs, err := e.list(layout.ResultsExport + "/")
 	if err != nil {
 		return nil, err
 	}
@@ -835,15 +910,6 @@ func causeOf(cause, device string) string {
 	return cause
 }
 
-// deviceOfKey returns the device of a raw/ or processed/ key.
-func deviceOfKey(key string) string {
-	i := strings.LastIndex(key, "/device=")
-	if i < 0 {
-		return key
-	}
-	return strings.TrimSuffix(key[i+len("/device="):], ".json")
-}
-
 func (e *Environment) list(prefix string) ([]string, error) {
 	return e.listSince(prefix, time.Time{})
 }
@@ -867,24 +933,6 @@ func (e *Environment) listSince(prefix string, since time.Time) ([]string, error
 
 func (e *Environment) get(key string) ([]byte, error) {
 	return e.S3.Get(e.Bucket, key)
-}
-
-func (e *Environment) objects(prefix string) (map[string][]byte, error) {
-	keys, err := e.list(prefix)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]byte, len(keys))
-	for _, k := range keys {
-		if !e.opts.KeepObjects {
-			out[k] = nil
-			continue
-		}
-		if out[k], err = e.get(k); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 func (e *Environment) deletePrefix(ctx context.Context, prefix string) error {

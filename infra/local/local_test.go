@@ -15,9 +15,9 @@ import (
 
 // The dev stage's own program and handlers, with faults injected everywhere: devices whose
 // metrics always fail (404), a 429 storm while the export runs, SQS delivering a fifth of the
-// transform's messages twice, and raw objects the transform can never process. Nothing may be
-// lost, every failure is captured with its error, the vendor never sees more calls at once than
-// the budget, and a re-run of the day writes the same bytes.
+// transform's messages twice, and raw records the transform can never use. Nothing may be
+// lost, every failure is captured with its error, no device has two ok records, the vendor never
+// sees more calls at once than the budget, and a re-run of the day writes the same bytes.
 func TestFaultsLoseNothing(t *testing.T) {
 	env := start(t, local.Options{
 		Date: "2026-11-23", Groups: 6, DevicesPerGroup: 20, Latency: 2 * time.Millisecond,
@@ -43,8 +43,8 @@ func TestFaultsLoseNothing(t *testing.T) {
 	if rep.Vendor.Throttled == 0 {
 		t.Error("the storm throttled nothing: the test does not test retries")
 	}
-	if rep.Transform.Duplicates == 0 || rep.Transform.DeadLettered == 0 {
-		t.Errorf("no duplicates or no dead letters injected: %+v", rep.Transform)
+	if rep.Transform.Duplicates == 0 {
+		t.Errorf("no duplicates injected: %+v", rep.Transform)
 	}
 	failing := map[string]bool{}
 	for _, d := range env.Vendor.FailingDevices() {
@@ -54,22 +54,27 @@ func TestFaultsLoseNothing(t *testing.T) {
 			t.Errorf("failing device %s: captured %+v", d, c)
 		}
 	}
-	dlq := 0
+	poisoned := 0
 	for d, c := range rep.Captured {
-		if c.Where == "dlq" {
-			dlq++
-			// the real transform refused the poisoned object (local.PoisonBody)
-			if failing[d] || !env.Poisoned("raw/date=2026-11-23/group="+d[:5]+"/device="+d+".json") || c.Error == "" {
-				t.Errorf("%s in the dead-letter queue: %+v", d, c)
+		if c.Where == "transform" {
+			poisoned++
+			// the real transform refused the poisoned record (local.PoisonBody), alone
+			if failing[d] || !env.Poisoned(d) || c.Error != "InputError" || !strings.Contains(c.Location, "processed/") {
+				t.Errorf("%s failed at the transform: %+v", d, c)
 			}
 		}
 	}
-	// A duplicate of a poisoned message is dead-lettered too: messages >= devices.
-	if dlq == 0 || dlq > rep.Transform.DeadLettered || len(rep.Captured) != s.Failed {
-		t.Errorf("%d dead-lettered devices, %d captured, summary %+v, transform %+v", dlq, len(rep.Captured), s, rep.Transform)
+	if poisoned == 0 || len(rep.Captured) != s.Failed || rep.Transform.DeadLettered != 0 {
+		t.Errorf("%d poisoned devices, %d captured, summary %+v, transform %+v", poisoned, len(rep.Captured), s, rep.Transform)
 	}
-	if len(rep.Processed)+dlq != len(rep.Raw) {
-		t.Errorf("%d raw objects, %d processed, %d dead-lettered", len(rep.Raw), len(rep.Processed), dlq)
+	// One processed part per raw part, one processed record per raw record; one ok record at
+	// most per device.
+	if len(rep.Processed) != len(rep.Raw) || rep.Records["processed"] != rep.Records["raw"] || rep.Records["raw"] != s.Items || len(rep.DuplicateOK) != 0 {
+		t.Errorf("%d raw parts, %d processed; records %v; devices with two ok records %v", len(rep.Raw), len(rep.Processed), rep.Records, rep.DuplicateOK)
+	}
+	// PUTs and GETs per batch, not per device: fewer in all than devices, even with retries.
+	if rep.S3.Puts+rep.S3.Gets >= int64(s.Items) {
+		t.Errorf("S3 requests %+v for %d devices in %d parts", rep.S3, s.Items, len(rep.Raw))
 	}
 
 	// Re-running the day overwrites the same keys with the same bytes.
@@ -92,7 +97,9 @@ func TestFaultsLoseNothing(t *testing.T) {
 	}
 }
 
-// A re-run of the day with skipExisting fetches only the devices captured under failed/.
+// A re-run of the day with skipExisting fetches only the devices captured under failed/: its
+// manifest lacks every device stored ok, read from the day's raw parts (one GET per part, no
+// request per device), and no device gets a second ok record.
 func TestRerunFetchesOnlyFailedItems(t *testing.T) {
 	// A tenth of the devices fail: above the stage's 5%, so the run tolerates 20% here.
 	env, rep, failing := runWithFailures(t, local.Options{Date: "2026-11-24", Groups: 3, DevicesPerGroup: 20, Latency: -1, FailFraction: 0.1, Seed: 3,
@@ -109,9 +116,18 @@ func TestRerunFetchesOnlyFailedItems(t *testing.T) {
 	if again.Summary.Lost != 0 || again.Summary.Failed != len(failing) {
 		t.Errorf("re-run summary %+v", again.Summary)
 	}
-	// The re-run wrote no raw object, so S3 sent the transform nothing.
-	if again.Transform.Messages != 0 {
-		t.Errorf("the re-run sent %d transform messages, want 0", again.Transform.Messages)
+	// The re-run wrote its own parts (the failing devices again refused: failed records only),
+	// one event each.
+	newParts := len(again.Raw) - len(rep.Raw)
+	if newParts < 1 || again.Transform.Messages != newParts || again.Records["ok"] != rep.Records["ok"] || len(again.DuplicateOK) != 0 {
+		t.Errorf("the re-run wrote %d parts, sent %d transform messages; ok records %d then %d; duplicates %v",
+			newParts, again.Transform.Messages, rep.Records["ok"], again.Records["ok"], again.DuplicateOK)
+	}
+	// merge-manifests: the 3 group manifests and each of the first run's parts (then the
+	// check: the ResultWriter's manifest and its one result file); each new batch: its own part
+	// (skipExisting); the transform: each new part. None per device.
+	if want := int64(3 + len(rep.Raw) + 2 + 2*newParts); again.S3.Gets != want || again.S3.Lists != 1 {
+		t.Errorf("the re-run made %d GETs and %d LISTs, want %d and 1", again.S3.Gets, again.S3.Lists, want)
 	}
 }
 
@@ -153,22 +169,17 @@ func TestRedriveFetchesOnlyFailedItems(t *testing.T) {
 	if got := env.Vendor.Stats().Calls[vendortest.EndpointMetrics] - before; got != attempts || attempts%int64(len(failing)) != 0 {
 		t.Errorf("the redrive made %d metric calls, want %d (%d failing devices)", got, attempts, len(failing))
 	}
+	if len(red.DuplicateOK) != 0 || red.Summary.Lost != 0 {
+		t.Errorf("after the redrive: devices with two ok records %v, summary %+v", red.DuplicateOK, red.Summary)
+	}
 }
 
 // When the failures exceed the tolerance the Map run fails, and still nothing is lost: the
 // failed batches are in FAILED files and the ones never started in PENDING files, each with its
 // items, where a redrive picks them up.
 func TestToleranceExceededLosesNothing(t *testing.T) {
-	env := start(t, local.Options{Date: "2026-11-25", Groups: 4, DevicesPerGroup: 25, Latency: time.Millisecond,
+	_, rep := toleranceExceeded(t, local.Options{Date: "2026-11-25", Groups: 4, DevicesPerGroup: 25, Latency: time.Millisecond,
 		FailFraction: 0.2, FailStatus: 500, Seed: 11, Config: map[string]string{"pipeline:toleratedFailurePercent": "5"}})
-	ctx := context.Background()
-	rep, err := env.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.ExecutionError == nil || !strings.Contains(rep.ExecutionError.Error(), "States.ExceedToleratedFailureThreshold") {
-		t.Fatalf("execution error %v, want the tolerance exceeded", rep.ExecutionError)
-	}
 	if s := rep.Summary; s.Lost != 0 || s.Failed == 0 || s.Succeeded+s.Failed != s.Items {
 		t.Fatalf("summary %+v, lost %v", s, rep.Lost)
 	}
@@ -184,6 +195,20 @@ func TestToleranceExceededLosesNothing(t *testing.T) {
 	if pending == 0 {
 		t.Error("no PENDING items: the run did not stop early, the test tests nothing")
 	}
+}
+
+// toleranceExceeded runs one day whose transient failures must exceed the Map's tolerance.
+func toleranceExceeded(t *testing.T, o local.Options) (*local.Environment, *local.Report) {
+	t.Helper()
+	env := start(t, o)
+	rep, err := env.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ExecutionError == nil || !strings.Contains(rep.ExecutionError.Error(), "States.ExceedToleratedFailureThreshold") {
+		t.Fatalf("execution error %v, want the Map's tolerance exceeded", rep.ExecutionError)
+	}
+	return env, rep
 }
 
 // runWithFailures runs one day and checks that exactly the vendor's failing devices failed and
@@ -273,6 +298,11 @@ func TestOverlappingRunsAndAConsumerShareOneBudget(t *testing.T) {
 	if vf.Reserved != rep.Budget || vf.PeakInFlight > int64(vf.Reserved) || vf.Throttles == 0 {
 		t.Errorf("vendor worker %+v: want its reserved concurrency %d held and surplus invocations throttled", vf, rep.Budget)
 	}
+	// Three runs of one manifest write the same parts (merged, never a second ok record); only
+	// the refetch consumer's parts may hold a device again (pipeline.RawRecord).
+	if len(rep.DuplicateOK) > 40 {
+		t.Errorf("%d devices with two ok records, more than the 40 refetched", len(rep.DuplicateOK))
+	}
 	// Three runs fetched every device at least three times, the refetch consumer 40 more.
 	if got, min := rep.Vendor.Calls["metrics"], int64(3*rep.Summary.Items+40); got < min {
 		t.Errorf("%d metric calls, want at least %d", got, min)
@@ -312,16 +342,9 @@ func TestRedriveBesideRunsSharesOneBudget(t *testing.T) {
 // nothing lost, running only the child executions that did not succeed, so no device is fetched
 // successfully twice.
 func TestRedriveExecutionCompletesAFailedRun(t *testing.T) {
-	env := start(t, local.Options{Date: "2026-11-24", Groups: 4, DevicesPerGroup: 25, Latency: -1, FailFraction: 0.1, FailStatus: 503, Seed: 5,
+	env, rep := toleranceExceeded(t, local.Options{Date: "2026-11-24", Groups: 4, DevicesPerGroup: 25, Latency: -1, FailFraction: 0.1, FailStatus: 503, Seed: 5,
 		Config: map[string]string{"pipeline:toleratedFailurePercent": "0", "pipeline:batchSize": "10"}})
 	ctx := context.Background()
-	rep, err := env.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.ExecutionError == nil || !strings.Contains(rep.ExecutionError.Error(), "States.ExceedToleratedFailureThreshold") {
-		t.Fatalf("the first run should fail its Map: %v", rep.ExecutionError)
-	}
 	if rep.Summary.Lost != 0 {
 		t.Errorf("the failed run lost %d devices: %v", rep.Summary.Lost, rep.Lost)
 	}
@@ -350,8 +373,8 @@ func TestRedriveExecutionCompletesAFailedRun(t *testing.T) {
 	if err != nil || d.RedriveCount != 1 || d.Status != "SUCCEEDED" {
 		t.Errorf("describe: %+v, %v", d, err)
 	}
-	if red.Summary.Lost != 0 || red.Summary.Succeeded != red.Summary.Items {
-		t.Errorf("after the redrive: %+v", red.Summary)
+	if red.Summary.Lost != 0 || red.Summary.Succeeded != red.Summary.Items || len(red.DuplicateOK) != 0 {
+		t.Errorf("after the redrive: %+v, devices with two ok records %v", red.Summary, red.DuplicateOK)
 	}
 	// The redrive reran only the child executions that did not succeed: it fetched no device of a
 	// batch that succeeded the first time. (A rerun child fetches its whole batch again: its

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/sfnlocal"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 )
 
 // QueueConfig is what the plan says about a queue and its subscription: the event source
@@ -218,7 +220,7 @@ func (q *queueSim) start(ctx context.Context) {
 	go func() { wg.Wait(); close(q.done) }()
 }
 
-// send is S3's event for a new object under raw/, through EventBridge into the queue.
+// send is S3's event for a new raw part, through EventBridge into the queue.
 func (q *queueSim) send(bucketName, key string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -288,27 +290,80 @@ func (q *queueSim) drain() []*message {
 	return q.dead
 }
 
-// poisonStore is the transform's S3 client: a poisoned raw object (Options.PoisonFraction) reads
-// as bytes that are not a raw object, with its real metadata, so the real handler fails its
-// record (and logs it with the item's correlation id) on every delivery until the message is
-// dead-lettered: a stand-in for an object the transform can never process.
+// poisonStore is the transform's S3 client: in a raw part it reads, the record of a poisoned
+// device (Options.PoisonFraction) has PoisonBody for its metrics, so the real handler fails that
+// record on every delivery (captures it in the processed part with its error and payload, and
+// logs it with the item's correlation id) and transforms the rest of the part: a stand-in for a
+// record the transform can never use.
 type poisonStore struct {
-	*s3.Client
-	poisoned func(key string) bool
+	*s3Counter
+	poisoned func(device string) bool
 }
 
-// PoisonBody is what a poisoned raw object reads as.
-const PoisonBody = "injected: this raw object always fails its transform"
+// PoisonBody is what a poisoned device's raw record holds for its metrics.
+const PoisonBody = "injected: this raw record always fails its transform"
 
 func (p *poisonStore) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	out, err := p.Client.GetObject(ctx, in, opts...)
-	if err != nil || !p.poisoned(aws.ToString(in.Key)) {
+	out, err := p.s3Counter.GetObject(ctx, in, opts...)
+	if err != nil || !strings.HasPrefix(aws.ToString(in.Key), layout.Raw) {
 		return out, err
 	}
+	b, err := io.ReadAll(out.Body)
 	_ = out.Body.Close()
-	out.Body = io.NopCloser(strings.NewReader(PoisonBody))
-	out.ContentLength = aws.Int64(int64(len(PoisonBody)))
+	if err != nil {
+		return nil, err
+	}
+	lines := bytes.Split(b, []byte("\n"))
+	for i, l := range lines {
+		var r map[string]any
+		if json.Unmarshal(l, &r) != nil {
+			continue
+		}
+		if d, _ := r["device"].(string); p.poisoned(d) {
+			r["metrics"] = PoisonBody
+			lines[i], _ = json.Marshal(r)
+		}
+	}
+	b = bytes.Join(lines, []byte("\n"))
+	out.Body = io.NopCloser(bytes.NewReader(b))
+	out.ContentLength = aws.Int64(int64(len(b)))
 	return out, nil
+}
+
+// S3Stats count S3 requests.
+type S3Stats struct {
+	Puts  int64 `json:"puts"`
+	Gets  int64 `json:"gets"`
+	Lists int64 `json:"lists"`
+}
+
+func (s S3Stats) minus(o S3Stats) S3Stats {
+	return S3Stats{Puts: s.Puts - o.Puts, Gets: s.Gets - o.Gets, Lists: s.Lists - o.Lists}
+}
+
+// s3Counter is the handlers' S3 client: it counts their requests.
+type s3Counter struct {
+	*s3.Client
+	puts, gets, lists atomic.Int64
+}
+
+func (c *s3Counter) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	c.puts.Add(1)
+	return c.Client.PutObject(ctx, in, opts...)
+}
+
+func (c *s3Counter) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	c.gets.Add(1)
+	return c.Client.GetObject(ctx, in, opts...)
+}
+
+func (c *s3Counter) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	c.lists.Add(1)
+	return c.Client.ListObjectsV2(ctx, in, opts...)
+}
+
+func (c *s3Counter) stats() S3Stats {
+	return S3Stats{Puts: c.puts.Load(), Gets: c.gets.Load(), Lists: c.lists.Load()}
 }
 
 // deliver invokes the function with one batch and returns the messages that failed, and

@@ -27,7 +27,7 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 
 // One device is followed across both paths by one id: the transform's lines about a device
 // carry the correlation id the export's lines carry (the execution and the item), for a device
-// that was transformed and for one whose transform failed until its message was dead-lettered.
+// that was transformed and for one whose raw record the transform could not use.
 // The run's EMF lines pass the specification's schema and count what the run did.
 func TestOneCorrelationIDAcrossBothPaths(t *testing.T) {
 	logs := &syncBuffer{ch: make(chan struct{}, 1)}
@@ -47,7 +47,7 @@ func TestOneCorrelationIDAcrossBothPaths(t *testing.T) {
 			continue
 		}
 		if failed && c.Where == "failed" {
-			// refused by the vendor: no raw object, so no transform
+			// refused by the vendor: a failed raw record, carried on by the transform silently
 			if tr.Functions[pipeline.FunctionVendor] == 0 || tr.Functions[pipeline.FunctionTransform] != 0 {
 				t.Errorf("captured %s: lines by function %v", dev, tr.Functions)
 			}
@@ -65,12 +65,12 @@ func TestOneCorrelationIDAcrossBothPaths(t *testing.T) {
 			}
 		}
 		if failed {
-			checked["dlq"]++
+			checked[c.Where]++
 		} else {
 			checked["processed"]++
 		}
 	}
-	if checked["failed"] == 0 || checked["dlq"] == 0 || checked["processed"] == 0 {
+	if checked["failed"] == 0 || checked["transform"] == 0 || checked["processed"] == 0 {
 		t.Errorf("the fixture must hold every kind of device, got %v", checked)
 	}
 	ms, err := emftest.Lines(out)
@@ -81,12 +81,12 @@ func TestOneCorrelationIDAcrossBothPaths(t *testing.T) {
 	if got := emftest.Sum(ms, pipeline.MetricCaptured, fetch); int(got) != checked["failed"] {
 		t.Errorf("Captured %v, %d devices captured", got, checked["failed"])
 	}
-	if got := emftest.Sum(ms, pipeline.MetricFetched, fetch); int(got) != checked["processed"]+checked["dlq"] {
-		t.Errorf("Fetched %v, want %d", got, checked["processed"]+checked["dlq"])
+	if got := emftest.Sum(ms, pipeline.MetricFetched, fetch); int(got) != checked["processed"]+checked["transform"] {
+		t.Errorf("Fetched %v, want %d", got, checked["processed"]+checked["transform"])
 	}
 	tf := map[string]string{pipeline.DimFunction: pipeline.FunctionTransform}
-	if got := emftest.Sum(ms, pipeline.MetricTransformFailed, tf); got == 0 {
-		t.Error("the poisoned objects' failures were not counted")
+	if got := emftest.Sum(ms, pipeline.MetricTransformFailed, tf); int(got) != checked["transform"] {
+		t.Errorf("TransformFailed %v, want the %d poisoned records", got, checked["transform"])
 	}
 	if !slices.ContainsFunc(ms, func(m emftest.Metric) bool {
 		return m.Name == pipeline.MetricVendorCalls && m.Dimensions[pipeline.DimOperation] == pipeline.OpListGroups

@@ -83,8 +83,11 @@ type OfflineRun struct {
 
 // CostOptions sizes the cost model's run of the export workflow from the stage's settings: the
 // expected groups and devices, the vendor latency for the workers' durations, and what each
-// device causes downstream: the raw PUT, its S3 event (free), the SQS send, receive and delete
-// of the event (received ten at a time), and the transform's invocation, GET and PUT.
+// batch of BatchSize devices causes downstream, shared by its devices: its raw part's PUT, the
+// part's S3 event (free), the SQS send, receive and delete of the event (received ten at a
+// time), and the transform's invocation, GET of the part and PUT of its processed part. A batch
+// with failed devices also writes a failed part: not counted, as failures are a few percent of
+// the batches at most.
 func (r *OfflineRun) CostOptions() cost.Options { return CostOptionsFor(r.Config) }
 
 // CostOptionsFor sizes the cost model from the stage's settings (see OfflineRun.CostOptions);
@@ -94,11 +97,10 @@ func CostOptionsFor(c *Config) cost.Options {
 		return cost.Options{}
 	}
 	lat := c.VendorLatency
-	perItem := lat/time.Duration(c.BatchConcurrency) + 10*time.Millisecond // + the raw PUT
-	// Raw objects per device: one per device. Each raw object is one more S3 event, SQS message
-	// and transform record, whose GET and processed PUT follow it; objects written per batch
-	// would make this 1 / BatchSize.
-	const objects = 1.0
+	perItem := lat / time.Duration(c.BatchConcurrency)
+	// Raw objects per device: one part per batch (functions/pipeline). Each raw part is one S3
+	// event, SQS message and transform record, whose GET and processed PUT follow it.
+	objects := 1 / float64(max(c.BatchSize, 1))
 	return cost.Options{Workloads: map[string]cost.Workload{
 		WorkflowName: {
 			Items:    c.ExpectedDevices,
@@ -111,7 +113,7 @@ func CostOptionsFor(c *Config) cost.Options {
 				"ListGroups":         lat + 50*time.Millisecond,
 				"ListDevicesOfGroup": 2*lat + 50*time.Millisecond, // a page or two, then the manifest PUT
 				MergeName:            time.Duration(c.ExpectedGroups)*10*time.Millisecond + 100*time.Millisecond,
-				"Fetch":              50 * time.Millisecond,
+				"Fetch":              60 * time.Millisecond, // with the part's PUT
 			},
 			PerItemDurations: map[string]time.Duration{"Fetch": perItem},
 			// Each raw object's S3 event (free) becomes one SQS message, sent by EventBridge,
@@ -138,14 +140,15 @@ func CostOptionsFor(c *Config) cost.Options {
 	}}
 }
 
-// transformBatch is the wall time of one transform invocation beyond its records' CPU: a GET and
-// a PUT of about 10 ms each (the raw PUT's figure above), its ten records at once.
+// transformBatch is the wall time of one transform invocation beyond its devices' CPU: a GET and
+// a PUT of about 10 ms each, its ten SQS records (raw parts) at once.
 const transformBatch = 20 * time.Millisecond
 
-// transformCPUPerRecord is the CPU time one record of today's raw objects (one device, about
-// 3 KB) takes the transform on a full core: 0.87 ms per record in an SQS batch of 100, against
-// a batch of 1 (make bench-memory, medians of 5 processes, 2026-12-03).
-const transformCPUPerRecord = 870 * time.Microsecond
+// transformCPUPerRecord is the CPU time one device's raw record (a line of about 3 KB of a raw
+// part) takes the transform on a full core: 0.12 ms a device in a part of 100, against a part of
+// 1 (make bench-memory, medians of 5 processes, load average 5.5, 2026-12-03). It was 0.87 ms
+// a device when each device was its own object, its own SQS record, GET and PUT.
+const transformCPUPerRecord = 120 * time.Microsecond
 
 // atMemory is how long cpu of CPU time lasts at memoryMB: Lambda gives a function a share of a
 // vCPU in proportion to its memory, a whole one at 1,769 MB

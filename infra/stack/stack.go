@@ -21,6 +21,7 @@ import (
 	"github.com/skeinhq/skein/components/workflow"
 	"github.com/skeinhq/skein/functions/metrics"
 	"github.com/skeinhq/skein/functions/pipeline"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 )
 
 // Logical names of what the program creates; make local and the tests find resources by them.
@@ -36,7 +37,7 @@ const (
 	VendorName    = "vendor"
 	MergeName     = "merge-manifests"
 	TransformName = "transform"
-	// CapturedAlarmName is the alarm on devices captured under FailedPrefix.
+	// CapturedAlarmName is the alarm on devices captured under layout.Failed.
 	CapturedAlarmName = "captured-failures"
 	// DashboardName is the stage's dashboard.
 	DashboardName = "pipeline"
@@ -49,20 +50,12 @@ func MetricsNamespace(st *stage.Stage) string {
 	return "skein/" + st.Project + "/" + st.Name
 }
 
-// Key prefixes of the data bucket (functions/README.md lists every key).
-const (
-	RawPrefix       = "raw/"
-	ProcessedPrefix = "processed/"
-	ResultsPrefix   = "results/"
-	ManifestsPrefix = "manifests/"
-	// FailedPrefix holds, per device, what fetch-metrics could never fetch (a vendor 4xx): the
-	// item and its error (functions/pipeline.FailedObject).
-	FailedPrefix = "failed/"
-	// RefetchReceives is the refetch queue's maxReceiveCount.
-	RefetchReceives = 20
-	// ResultsKeyPrefix is where the Distributed Map's ResultWriter writes.
-	ResultsKeyPrefix = ResultsPrefix + "export"
-)
+// RefetchReceives is the refetch queue's maxReceiveCount.
+//
+// The data bucket's key prefixes and the handlers' environment variables are
+// functions/pipeline/layout's (functions/README.md lists every key): the handlers write and read
+// with the same names the program grants, routes and configures here.
+const RefetchReceives = 20
 
 // Program is the reference pipeline for one stage: infra/main.go runs it with pulumi.Run, and
 // make plan and make local under the plan harness.
@@ -98,7 +91,7 @@ type Pipeline struct {
 	Queue     *queue.Queue
 	Refetch   *queue.Queue
 	RawEvents *bucket.Event
-	// CapturedAlarm fires when the vendor worker captured any device under FailedPrefix in a
+	// CapturedAlarm fires when the vendor worker captured any device under layout.Failed in a
 	// 5-minute period (the handler's Captured metric), so tolerated failures are seen.
 	CapturedAlarm *cloudwatch.MetricAlarm
 	// Dashboard draws the workflow, the workers, the queues and the handlers' metrics.
@@ -121,7 +114,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		Stage: st,
 		// Results, manifests and failed items are what an operator redrives from; they are kept
 		// for 90 days.
-		Expirations: []bucket.Expiration{{Prefix: ResultsPrefix, Days: 90}, {Prefix: ManifestsPrefix, Days: 90}, {Prefix: FailedPrefix, Days: 90}},
+		Expirations: []bucket.Expiration{{Prefix: layout.Results, Days: 90}, {Prefix: layout.Manifests, Days: 90}, {Prefix: layout.Failed, Days: 90}},
 	})
 	if err != nil {
 		return nil, err
@@ -141,8 +134,8 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		return nil, err
 	}
 	readToken := policy.Statement{Sid: "ReadVendorToken", Actions: []string{"ssm:GetParameter"}, Resources: []pulumi.StringInput{p.Token.Arn}}
-	vendorEnv := map[string]string{"VENDOR_URL": cfg.VendorURL, "VENDOR_TOKEN_PARAM": paramName}
-	data := map[string]pulumi.StringInput{"DATA_BUCKET": p.Bucket.Name}
+	vendorEnv := map[string]string{layout.EnvVendorURL: cfg.VendorURL, layout.EnvVendorTokenParam: paramName}
+	data := map[string]pulumi.StringInput{layout.EnvDataBucket: p.Bucket.Name}
 
 	type spec struct {
 		name, desc string
@@ -151,9 +144,9 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		vendor     bool
 	}
 	specs := []spec{
-		{VendorName, "Calls the vendor API within its budget: lists groups and devices, fetches batches of metrics into raw/", cfg.VendorTimeout(), map[string]string{"BATCH_CONCURRENCY": fmt.Sprint(cfg.BatchConcurrency), "FAILED_PREFIX": FailedPrefix}, true},
+		{VendorName, "Calls the vendor API within its budget: lists groups and devices, fetches batches of metrics into raw/", cfg.VendorTimeout(), map[string]string{layout.EnvBatchConcurrency: fmt.Sprint(cfg.BatchConcurrency), layout.EnvFailedPrefix: layout.Failed}, true},
 		{MergeName, "Merges the group manifests (or failed results) into one manifest", 2 * time.Minute, nil, false},
-		{TransformName, "Summarises raw objects into processed/", 30 * time.Second, nil, false},
+		{TransformName, "Summarises raw parts into processed/", 30 * time.Second, nil, false},
 	}
 	for _, s := range specs {
 		env := map[string]string{metrics.EnvNamespace: MetricsNamespace(st)}
@@ -192,13 +185,19 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		access bucket.Access
 		prefix string
 	}{
-		{VendorName, bucket.Write, ManifestsPrefix},
-		{MergeName, bucket.ReadWrite, ManifestsPrefix},
-		{MergeName, bucket.Read, ResultsPrefix},
-		{VendorName, bucket.ReadWrite, RawPrefix},
-		{VendorName, bucket.Write, FailedPrefix},
-		{TransformName, bucket.Read, RawPrefix},
-		{TransformName, bucket.Write, ProcessedPrefix},
+		{VendorName, bucket.Write, layout.Manifests},
+		{MergeName, bucket.ReadWrite, layout.Manifests},
+		{MergeName, bucket.Read, layout.Results},
+		// A skipExisting re-run's or a redrive's manifest lacks the devices stored ok: merge-
+		// manifests lists the day's raw parts and reads each once.
+		{MergeName, bucket.Read, layout.Raw},
+		{MergeName, bucket.List, layout.Raw},
+		// A retried batch reads its own raw part once, and every write merges with what a part
+		// holds (conditional writes).
+		{VendorName, bucket.ReadWrite, layout.Raw},
+		{VendorName, bucket.Write, layout.Failed},
+		{TransformName, bucket.Read, layout.Raw},
+		{TransformName, bucket.Write, layout.Processed},
 	}
 	for _, g := range grants {
 		if _, err := p.Bucket.Grant(p.Workers[g.w], g.access, g.prefix); err != nil {
@@ -232,7 +231,7 @@ func New(ctx *pulumi.Context, st *stage.Stage, cfg *Config) (*Pipeline, error) {
 		return nil, err
 	}
 
-	p.RawEvents, err = p.Bucket.OnObjectCreated(RawEventName, &bucket.EventArgs{Prefix: RawPrefix, Suffix: ".json"})
+	p.RawEvents, err = p.Bucket.OnObjectCreated(RawEventName, &bucket.EventArgs{Prefix: layout.Raw, Suffix: layout.PartSuffix})
 	if err != nil {
 		return nil, err
 	}
@@ -299,13 +298,14 @@ const (
 	// 128 MB holds a day of about 200,000 devices; a stage expecting more needs about 64 MB +
 	// 0.4 KB a device (a million: 512 MB). Both stages expect 1,000.
 	mergeMemoryMB = 128
-	// transformMemoryMB: 25 to 27 MB for an SQS batch of 10 to 100 raw objects (3 KB each, 10
-	// at once), 0.87 ms of CPU a record: at 128 MB a batch of 10 is CPU-bound (about 120 ms of
-	// CPU share against 20 ms of S3 waits), and CPU-bound work costs about the same GB-seconds
-	// at any size up to where the waits dominate (about 770 MB here): a larger size would only be
-	// faster, and the transform answers to a queue, not to a user. Its memory also bounds the
-	// raw object it accepts (pipeline.TransformObjectCap: 838 KB at 128 MB): objects written per
-	// batch (about 3 KB a device) need it measured again.
+	// transformMemoryMB: 19 to 22 MB for a raw part of 10 to 100 devices (3 KB each), 0.12 ms of
+	// CPU a device (it was 25 to 27 MB and 0.87 ms a record with one object per device): an SQS
+	// batch of 10 parts of 500 devices is about 600 ms of CPU, so at 128 MB the transform is
+	// CPU-bound, and CPU-bound work costs about the same GB-seconds at any size up to where the
+	// waits dominate: a larger size would only be faster, and the transform answers to a queue,
+	// not to a user. Its memory also bounds each raw record it reads (a line of a part:
+	// pipeline.TransformObjectCap, 838 KB at 128 MB, 10 parts at once), and holds each part's
+	// processed lines (about 0.6 KB a device) until its PUT.
 	transformMemoryMB = 128
 )
 
@@ -339,7 +339,7 @@ func HandlerWidgets(st *stage.Stage) *dashboard.Handlers {
 // not. It notifies the stage's alarm topic when it has one.
 func capturedAlarm(ctx *pulumi.Context, st *stage.Stage, vendor *worker.Worker) (*cloudwatch.MetricAlarm, error) {
 	return alarm.New(ctx, CapturedAlarmName, alarm.Metric{
-		Description: pulumi.String("Devices were captured under " + FailedPrefix + " (the vendor refused them: 4xx or an answer that is not the documented JSON) in the last 5 minutes. " +
+		Description: pulumi.String("Devices were captured under " + layout.Failed + " (the vendor refused them: 4xx or an answer that is not the documented JSON) in the last 5 minutes. " +
 			"Read failed/date=<d>/ for each device's error; fix the cause, then send them to the refetch queue or redrive the run."),
 		Namespace:  MetricsNamespace(st),
 		Name:       pipeline.MetricCaptured,
@@ -367,7 +367,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulu
 	retry := []workflow.Retry{{
 		// A function that ran past its own timeout (Lambda's Sandbox.Timedout) is retried like a
 		// vendor that was slow: a retried batch skips what it stored.
-		ErrorEquals: append(append([]string(nil), pipeline.RetryableErrorNames...), "Sandbox.Timedout"),
+		ErrorEquals: append(pipeline.RetryableErrorNames(), "Sandbox.Timedout"),
 		Interval:    2 * time.Second,
 		BackoffRate: 2,
 		MaxAttempts: pulumi.IntRef(4),
@@ -424,13 +424,13 @@ func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulu
 				Comment:        fmt.Sprintf("At most %d batches at once x %d calls each = the vendor's concurrency of %d; overlapping runs share the vendor worker's %d reserved invocations", cfg.MapConcurrency(), cfg.BatchConcurrency, cfg.VendorConcurrency, cfg.Reserved()),
 				MaxConcurrency: cfg.MapConcurrency(),
 				Distributed: &workflow.Distributed{
-					Reader: &workflow.ItemReader{Source: workflow.JsonArray, Bucket: bucketName, KeyPath: "$.manifest.key", Prefix: ManifestsPrefix},
+					Reader: &workflow.ItemReader{Source: workflow.JsonArray, Bucket: bucketName, KeyPath: "$.manifest.key", Prefix: layout.Manifests},
 					Batcher: &workflow.ItemBatcher{MaxItemsPerBatch: cfg.BatchSize, BatchInput: map[string]any{
 						"executionId.$":  "$$.Execution.Id",
 						"skipExisting.$": "$.skipExisting",
 						"redriveCount.$": "$$.Execution.RedriveCount",
 					}},
-					Writer:                     &workflow.ResultWriter{Bucket: bucketName, Prefix: ResultsKeyPrefix},
+					Writer:                     &workflow.ResultWriter{Bucket: bucketName, Prefix: layout.ResultsExport},
 					ToleratedFailurePercentage: cfg.ToleratedFailurePercent,
 					Label:                      "Fetch",
 				},
@@ -448,7 +448,7 @@ func exportDefinition(cfg *Config, w map[string]policy.Function, bucketName pulu
 			"CheckFailures": task(MergeName, 2*time.Minute, map[string]any{
 				"date.$": "$.date", "executionId.$": "$$.Execution.Id",
 				"check": map[string]any{
-					"results.$": "$.fetch.ResultWriterDetails", "items.$": "$.count", "tolerancePercent": cfg.ToleratedFailurePercent,
+					"results.$": "$.fetch.ResultWriterDetails", "items.$": "$.count", "stored.$": "$.stored", "tolerancePercent": cfg.ToleratedFailurePercent,
 				},
 			}, ""),
 		},

@@ -134,7 +134,8 @@ func TestWorkerGrants(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]string{
-		stack.MergeName:     {"manifests/*", "results/*"},
+		// merge-manifests lists and reads the day's raw parts for a skipExisting manifest
+		stack.MergeName:     {"manifests/*", "results/*", "raw/*", "s3:ListBucket"},
 		stack.VendorName:    {"ssm", "raw/*", "failed/*", "manifests/*"},
 		stack.TransformName: {"raw/*", "processed/*"},
 	}

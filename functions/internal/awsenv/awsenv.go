@@ -22,6 +22,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 )
 
 // Vars reads environment variables and collects every problem.
@@ -76,7 +78,7 @@ func (v *Vars) Bool(name string) bool {
 
 // Level returns LOG_LEVEL.
 func (v *Vars) Level() slog.Level {
-	s, _ := v.lookup("LOG_LEVEL")
+	s, _ := v.lookup(layout.EnvLogLevel)
 	switch strings.ToUpper(s) {
 	case "", "INFO":
 		return slog.LevelInfo
@@ -87,7 +89,7 @@ func (v *Vars) Level() slog.Level {
 	case "ERROR":
 		return slog.LevelError
 	}
-	v.errs = append(v.errs, fmt.Errorf("env LOG_LEVEL must be DEBUG, INFO, WARN or ERROR, got %q", s))
+	v.errs = append(v.errs, fmt.Errorf("env %s must be DEBUG, INFO, WARN or ERROR, got %q", layout.EnvLogLevel, s))
 	return slog.LevelInfo
 }
 

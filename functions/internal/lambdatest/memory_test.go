@@ -27,8 +27,8 @@ type memoryCase struct {
 }
 
 // memoryCases are the reference handlers at the sizes the stages run them: a fetch-metrics
-// batch (prod: 500 devices, 10 at once), an SQS batch of S3 events to transform (the
-// subscription's 10 records; 100 to measure a record's CPU above the noise, still 10 at once),
+// batch (prod: 500 devices, 10 at once), a raw part's S3 event to transform (one SQS record of
+// 1, 10 and 100 devices: a device's CPU above the noise),
 // and the day's merge of group manifests (1,000, 20,000 and 100,000 devices, to show how the
 // merge grows with the day).
 var memoryCases = []memoryCase{

@@ -112,24 +112,21 @@ func (w *world) mergeInput(b *testing.B, groups int) pipeline.MergeInput {
 	return in
 }
 
-// transformInput stores the raw objects of the first n devices of the first group (by running
-// fetch-metrics in-process) and is the SQS batch of their S3 events, as EventBridge sends them.
+// transformInput stores the raw part of a batch of the first n devices of the first group (by
+// running fetch-metrics in-process: one part per batch) and is the SQS batch of its one S3
+// event, as EventBridge sends it: n devices for the transform to summarise.
 func (w *world) transformInput(b *testing.B, n int) events.SQSEvent {
 	in := fetchInput(n)
 	if _, err := (&pipeline.FetchMetrics{Vendor: w.vendor, Store: w.s3.Client(), Bucket: bucket}).Handle(context.Background(), in); err != nil {
 		b.Fatal(err)
 	}
-	var ev events.SQSEvent
-	for i, it := range in.Items {
-		created, err := json.Marshal(events.EventBridgeEvent{Version: "0", ID: fmt.Sprintf("e-%d", i), DetailType: "Object Created", Source: "aws.s3",
-			AccountID: "123456789012", Time: time.Date(2026, 11, 23, 2, 5, 0, 0, time.UTC), Region: "us-east-1",
-			Detail: json.RawMessage(`{"bucket":{"name":"` + bucket + `"},"object":{"key":"` + pipeline.RawKey(it) + `","size":1}}`)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprintf("m-%d", i), Body: string(created), EventSource: "aws:sqs"})
+	created, err := json.Marshal(events.EventBridgeEvent{Version: "0", ID: "e-0", DetailType: "Object Created", Source: "aws.s3",
+		AccountID: "123456789012", Time: time.Date(2026, 11, 23, 2, 5, 0, 0, time.UTC), Region: "us-east-1",
+		Detail: json.RawMessage(`{"bucket":{"name":"` + bucket + `"},"object":{"key":"` + pipeline.RawPart(date, in.Items) + `","size":1}}`)})
+	if err != nil {
+		b.Fatal(err)
 	}
-	return ev
+	return events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-0", Body: string(created), EventSource: "aws:sqs"}}}
 }
 
 func mustJSON(b *testing.B, v any) []byte {

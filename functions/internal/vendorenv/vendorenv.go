@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/skeinhq/skein/functions/internal/awsenv"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 	"github.com/skeinhq/skein/functions/vendorapi"
 )
 
@@ -27,10 +28,10 @@ import (
 // Problems with the variables are collected in v; the token is read, with service/ssm's client
 // from cfg, only when they are valid.
 func Vendor(ctx context.Context, v *awsenv.Vars, cfg aws.Config) (*vendorapi.Client, error) {
-	url := v.Required("VENDOR_URL", "the vendor API base URL")
-	param := v.Required("VENDOR_TOKEN_PARAM", "the name of the SSM SecureString parameter holding the vendor token")
-	attempts := v.Int("VENDOR_MAX_ATTEMPTS", 0, 1, vendorapi.MaxAttemptsMax)
-	page := v.Int("VENDOR_PAGE_SIZE", 0, 1, vendorapi.MaxPageSize)
+	url := v.Required(layout.EnvVendorURL, "the vendor API base URL")
+	param := v.Required(layout.EnvVendorTokenParam, "the name of the SSM SecureString parameter holding the vendor token")
+	attempts := v.Int(layout.EnvVendorMaxAttempts, 0, 1, vendorapi.MaxAttemptsMax)
+	page := v.Int(layout.EnvVendorPageSize, 0, 1, vendorapi.MaxPageSize)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -17,8 +17,8 @@ import (
 //go:embed emf.schema.json
 var schemaText string
 
-// Schema is the compiled schema.
-var Schema = jsonschema.MustCompileString("emf.schema.json", schemaText)
+// schema is the compiled schema.
+var schema = jsonschema.MustCompileString("emf.schema.json", schemaText)
 
 // Metric is one metric a line carries.
 type Metric struct {
@@ -38,7 +38,7 @@ func Check(line []byte) ([]Metric, error) {
 	if d.More() {
 		return nil, errors.New("emf: data after the JSON object")
 	}
-	if err := Schema.Validate(doc); err != nil {
+	if err := schema.Validate(doc); err != nil {
 		return nil, fmt.Errorf("emf: %s: %w", line, err)
 	}
 	root := doc.(map[string]any)

@@ -560,19 +560,9 @@ func (s *Server) page(r *http.Request, total int) (lo, hi int, next string, err 
 }
 
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
-	lo, hi, next, err := s.page(r, s.opts.Groups)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-		return
-	}
-	out := struct {
-		Groups []vendorapi.Group `json:"groups"`
-		Next   string            `json:"next_page_token"`
-	}{Groups: []vendorapi.Group{}, Next: next}
-	for i := lo; i < hi; i++ {
-		out.Groups = append(out.Groups, vendorapi.Group{ID: GroupID(i), Name: fmt.Sprintf("Group %d", i+1)})
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.writePage(w, r, "groups", s.opts.Groups, func(i int) any {
+		return vendorapi.Group{ID: GroupID(i), Name: fmt.Sprintf("Group %d", i+1)}
+	})
 }
 
 func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, group string) {
@@ -581,19 +571,24 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, group strin
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such group " + group})
 		return
 	}
-	lo, hi, next, err := s.page(r, s.opts.DevicesPerGroup)
+	s.writePage(w, r, "devices", s.opts.DevicesPerGroup, func(j int) any {
+		return vendorapi.Device{ID: DeviceID(g, j), Name: fmt.Sprintf("Device %d of group %d", j+1, g+1)}
+	})
+}
+
+// writePage answers the request's page of a listing of total entries, item(i) each, as
+// {"<field>": [...], "next_page_token": "..."}.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, field string, total int, item func(i int) any) {
+	lo, hi, next, err := s.page(r, total)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	out := struct {
-		Devices []vendorapi.Device `json:"devices"`
-		Next    string             `json:"next_page_token"`
-	}{Devices: []vendorapi.Device{}, Next: next}
-	for j := lo; j < hi; j++ {
-		out.Devices = append(out.Devices, vendorapi.Device{ID: DeviceID(g, j), Name: fmt.Sprintf("Device %d of group %d", j+1, g+1)})
+	entries := []any{}
+	for i := lo; i < hi; i++ {
+		entries = append(entries, item(i))
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, map[string]any{field: entries, "next_page_token": next})
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request, device string) {

@@ -13,10 +13,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -44,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	fs.DurationVar(&o.Latency, "latency", 20*time.Millisecond, "latency of every vendor call")
 	fs.Float64Var(&o.FailFraction, "fail", 0.01, "fraction of devices whose metrics always fail (404); 0 for none")
 	fs.Float64Var(&o.DuplicateFraction, "duplicates", 0, "fraction of transform messages delivered twice")
-	fs.Float64Var(&o.PoisonFraction, "poison", 0, "fraction of raw objects whose transform always fails")
+	fs.Float64Var(&o.PoisonFraction, "poison", 0, "fraction of devices whose raw record the transform can never use")
 	fs.Float64Var(&o.TimeScale, "timescale", 0, "multiplies the workflow's Retry waits; 0 means the default (0.05, or 0.25 with -runs above 1)")
 	fs.IntVar(&o.Runs, "runs", 1, "executions of the same day started at once")
 	fs.IntVar(&o.Refetch, "refetch", 0, "devices sent to the refetch queue beside the runs (consumed by the vendor worker)")
@@ -157,12 +158,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	_, _ = fmt.Fprintf(stderr, "local: vendor calls %d (429s: %d over its concurrency, %d over its rate, %d in storms; failed %d), peak %d at once, %d in a window of %v; transform: %d messages, %d deliveries (%d duplicates, %d redeliveries), %d dead-lettered\n",
 		rep.Vendor.Total, rep.Vendor.OverLimit, rep.Vendor.OverRate, rep.Vendor.Stormed, rep.Vendor.Failed, rep.Vendor.PeakInFlight, rep.Vendor.PeakRate, rep.RatePer,
 		rep.Transform.Messages, rep.Transform.Deliveries, rep.Transform.Duplicates, rep.Transform.Redeliveries, rep.Transform.DeadLettered)
-	names := make([]string, 0, len(rep.Functions))
-	for n := range rep.Functions {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	_, _ = fmt.Fprintf(stderr, "local: data: %d raw parts (%d records: %d ok, %d failed), %d processed parts (%d records, %d failed at the transform); S3 requests by the handlers: %d PUT, %d GET, %d LIST\n",
+		len(rep.Raw), rep.Records["raw"], rep.Records["ok"], rep.Records["failed"], len(rep.Processed), rep.Records["processed"], rep.Records["transformFailed"], rep.S3.Puts, rep.S3.Gets, rep.S3.Lists)
+	for _, n := range slices.Sorted(maps.Keys(rep.Functions)) {
 		f := rep.Functions[n]
 		_, _ = fmt.Fprintf(stderr, "local: function %s: reserved concurrency %d, %d invocations (peak %d at once, %.2f s busy), %d throttled\n", n, f.Reserved, f.Invocations, f.PeakInFlight, f.BusySeconds, f.Throttles)
 	}
@@ -170,12 +168,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		_, _ = fmt.Fprintf(stderr, "local: refetch queue: %d messages, %d processed, %d deliveries, %d throttled invocations, %d dead-lettered\n",
 			rep.Refetch.Messages, rep.Refetch.Deleted, rep.Refetch.Deliveries, rep.Refetch.Throttled, rep.Refetch.DeadLettered)
 	}
-	devs := make([]string, 0, len(rep.Captured))
-	for d := range rep.Captured {
-		devs = append(devs, d)
-	}
-	sort.Strings(devs)
-	for _, d := range devs {
+	for _, d := range slices.Sorted(maps.Keys(rep.Captured)) {
 		c := rep.Captured[d]
 		_, _ = fmt.Fprintf(stderr, "local: failed %s: %s in %s (%s)\n", d, c.Error, c.Location, c.Cause)
 	}
@@ -230,20 +223,16 @@ func validate(o local.Options, concurrency int, trace string) error {
 	return c.Err()
 }
 
-// maxTraceLines bounds the lines a trace prints (a poisoned object fails on every delivery).
+// maxTraceLines bounds the lines a trace prints (a poisoned record fails on every delivery).
 const maxTraceLines = 40
 
-// printTrace prints one device's log lines: device, or else the first failed device the
-// transform saw (dead-lettered), or else the first failed device.
+// printTrace prints one device's log lines: device, or else the first device the transform
+// failed (its raw record unusable, or its part dead-lettered), or else the first failed device.
 func printTrace(w io.Writer, logs []byte, rep *local.Report, device string) {
 	if device == "" {
-		devs := make([]string, 0, len(rep.Captured))
-		for d := range rep.Captured {
-			devs = append(devs, d)
-		}
-		sort.Strings(devs)
+		devs := slices.Sorted(maps.Keys(rep.Captured))
 		for _, d := range devs {
-			if rep.Captured[d].Where == "dlq" {
+			if w := rep.Captured[d].Where; w == "transform" || w == "dlq" {
 				device = d
 				break
 			}
@@ -263,7 +252,7 @@ func printTrace(w io.Writer, logs []byte, rep *local.Report, device string) {
 	_, _ = fmt.Fprintf(w, "local: trace %s (correlation id %s): %d lines, %d from the export (vendor), %d from the transform\n",
 		device, strings.Join(tr.IDs, ", "), len(tr.Lines), tr.Functions[pipeline.FunctionVendor], tr.Functions[pipeline.FunctionTransform])
 	if c, ok := rep.Captured[device]; ok && c.Where == "failed" && tr.Functions[pipeline.FunctionTransform] == 0 {
-		_, _ = fmt.Fprintln(w, "  (refused by the vendor: it has no raw object, so the transform never saw it; -poison 0.01 makes devices that fail in the transform)")
+		_, _ = fmt.Fprintln(w, "  (refused by the vendor: its raw record is a failed one, which the transform carries on without a line; -poison 0.01 makes devices that fail in the transform)")
 	}
 	for i, l := range tr.Lines {
 		if i == maxTraceLines {

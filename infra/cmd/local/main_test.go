@@ -121,7 +121,7 @@ func TestInterruptedRunIsReportedAsInterrupted(t *testing.T) {
 	}
 }
 
-// Without -trace, make local prints the first dead-lettered device's lines (a device both the
+// Without -trace, make local prints the first device the transform failed (a device both the
 // export and the transform logged), each carrying the one correlation id it names.
 func TestTraceOfAFailedDevice(t *testing.T) {
 	var stdout, stderr bytes.Buffer
