@@ -1,7 +1,6 @@
 package bucket
 
 import (
-	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
 )
@@ -48,21 +47,6 @@ func newBucket(name string, args *BucketArgs) pulumi.RunFunc {
 		_, err := NewBucket(ctx, name, args)
 		return err
 	}
-}
-
-// statement is one statement of a policy as IAM reads it.
-type statement struct {
-	Sid       string
-	Effect    string
-	Principal any
-	Action    any
-	Resource  any
-	Condition map[string]map[string]any
-}
-
-type document struct {
-	Version   string
-	Statement []statement
 }
 
 func TestDefaults(t *testing.T) {
@@ -153,7 +137,7 @@ func TestDefaults(t *testing.T) {
 		}
 	}
 
-	var doc document
+	var doc testkit.Document
 	pol := p.Find(tPolicy, "raw-policy")
 	if err := pol.Json("policy", &doc); err != nil {
 		t.Fatal(err)
@@ -348,7 +332,7 @@ func TestPolicyStatementsAndLogDelivery(t *testing.T) {
 			Actions:    []string{"s3:GetObject"},
 		}},
 	}))
-	var doc document
+	var doc testkit.Document
 	if err := p.Find(tPolicy, "logs-policy").Json("policy", &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -465,17 +449,7 @@ func TestValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := plan.Run(newBucket(tt.comp, tt.args), plan.Options{})
-			if err == nil {
-				t.Fatal("no error")
-			}
-			var fe *check.FieldError
-			if !errors.As(err, &fe) {
-				t.Fatalf("not a *check.FieldError: %v", err)
-			}
-			msg := err.Error()
-			if !strings.Contains(msg, tt.field+" ") || !strings.Contains(msg, tt.value) || !strings.Contains(msg, `bucket "`+tt.comp+`"`) {
-				t.Errorf("error %q does not name field %s, value %s and the component", msg, tt.field, tt.value)
-			}
+			testkit.FieldError(t, err, `bucket "`+tt.comp+`"`, tt.field, tt.value)
 			if p.Len() != 0 {
 				t.Errorf("bad input registered %d resources", p.Len())
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/internal/judge"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/queue"
@@ -157,7 +158,7 @@ func TestEvents(t *testing.T) {
 	if tw.Get("retryPolicy.maximumRetryAttempts") != 185.0 || tw.Get("retryPolicy.maximumEventAgeInSeconds") != 86400.0 || tw.Get("deadLetterConfig") != nil {
 		t.Errorf("default retry policy %v, dead letter %v", tw.Get("retryPolicy"), tw.Get("deadLetterConfig"))
 	}
-	var trust document
+	var trust testkit.Document
 	if err := role.Json("assumeRolePolicy", &trust); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestEvents(t *testing.T) {
 		trust.Statement[0].Condition["StringEquals"]["aws:SourceAccount"] != plan.DefaultAccount {
 		t.Errorf("trust policy %s", role.String("assumeRolePolicy"))
 	}
-	var deliver document
+	var deliver testkit.Document
 	if err := p.Find(tRolePolicy, "raw-manifests-target-role-deliver").Json("policy", &deliver); err != nil {
 		t.Fatal(err)
 	}

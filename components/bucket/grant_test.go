@@ -1,12 +1,11 @@
 package bucket
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/worker"
@@ -26,7 +25,7 @@ func TestGrantsReturnTheirPolicyAndRefuseNil(t *testing.T) {
 	for what, grant := range grants {
 		t.Run(what, func(t *testing.T) {
 			var got *policy.Grant
-			nils := map[string]error{}
+			var nils map[string]error
 			p, err := plan.Run(func(ctx *pulumi.Context) error {
 				b, err := NewBucket(ctx, "raw", nil)
 				if err != nil {
@@ -35,27 +34,14 @@ func TestGrantsReturnTheirPolicyAndRefuseNil(t *testing.T) {
 				if got, err = grant(b, policy.NewRoleGrantee(ctx, "caller", pulumi.String("caller-role"), nil)); err != nil {
 					return err
 				}
-				for name, g := range map[string]policy.Grantee{"nil": nil, "nil *worker.Worker": (*worker.Worker)(nil), "nil *RoleGrantee": (*policy.RoleGrantee)(nil)} {
-					g2, err := grant(b, g)
-					if g2 != nil {
-						t.Errorf("%s(%s) returned a grant", what, name)
-					}
-					nils[name] = err
-				}
+				nils = testkit.NilGrantees(t, what, func(g policy.Grantee) (*policy.Grant, error) { return grant(b, g) },
+					map[string]policy.Grantee{"nil": nil, "nil *worker.Worker": (*worker.Worker)(nil), "nil *RoleGrantee": (*policy.RoleGrantee)(nil)})
 				return nil
 			}, plan.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := len(p.OfType("aws:iam/rolePolicy:RolePolicy")); n != 1 || got == nil || got.Policy == nil || len(got.Document.Statements) == 0 {
-				t.Fatalf("%d role policies, grant %+v; want one policy, returned with its statements", n, got)
-			}
-			for name, err := range nils {
-				var fe *check.FieldError
-				if !errors.As(err, &fe) || fe.Field != what {
-					t.Errorf("%s(%s) = %v, want a *check.FieldError on %s", what, name, err, what)
-				}
-			}
+			testkit.CheckGrant(t, what, len(p.OfType("aws:iam/rolePolicy:RolePolicy")), got, nils)
 		})
 	}
 }

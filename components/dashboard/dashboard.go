@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -236,11 +236,11 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 		name, dlq int
 	}
 	var wfs []wfRef
-	for _, k := range sortedKeys(a.Workflows) {
+	for _, k := range slices.Sorted(maps.Keys(a.Workflows)) {
 		wfs = append(wfs, wfRef{k, ref(a.Workflows[k].Arn)})
 	}
 	var wks []wkRef
-	for _, k := range sortedKeys(a.Workers) {
+	for _, k := range slices.Sorted(maps.Keys(a.Workers)) {
 		w := a.Workers[k]
 		r := wkRef{label: k, fn: ref(w.Name), timeout: w.FunctionTimeout(), reserved: w.ReservedConcurrency()}
 		if w.DeadLetterQueue != nil {
@@ -249,7 +249,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 		wks = append(wks, r)
 	}
 	var qs []qRef
-	for _, k := range sortedKeys(a.Queues) {
+	for _, k := range slices.Sorted(maps.Keys(a.Queues)) {
 		q := a.Queues[k]
 		qs = append(qs, qRef{k, ref(q.Name), ref(q.DeadLetterName)})
 	}
@@ -258,7 +258,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 		dlq   int
 	}
 	var ss []sRef
-	for _, k := range sortedKeys(a.Schedules) {
+	for _, k := range slices.Sorted(maps.Keys(a.Schedules)) {
 		if q := a.Schedules[k].DeadLetterQueue; q != nil {
 			ss = append(ss, sRef{k, ref(q.Name)})
 		}
@@ -425,13 +425,4 @@ func (g *grid) row(width int, ws ...Widget) {
 		x += width
 	}
 	g.y += widgetHeight
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

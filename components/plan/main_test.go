@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/stage"
 )
 
@@ -25,15 +26,7 @@ func project(t *testing.T) string {
 		"stages/Pulumi.dev.yaml":  "config:\n  nightly:timeZone: Europe/Paris\n  nightly:apiToken:\n    secure: v1:abc\n",
 		"stages/Pulumi.prod.yaml": "config:\n  aws:region: us-east-1\n",
 	}
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.WriteFiles(t, dir, files)
 	return dir
 }
 

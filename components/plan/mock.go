@@ -60,6 +60,13 @@ var named = map[string]struct {
 	"aws:sns/topic:Topic":                       {"sns", "", true},
 }
 
+// attached are the resource types named within their parent resource: the physical name is the
+// output nameKey, and the id is the parent's (input parentKey) and the name joined by sep.
+var attached = map[string]struct{ nameKey, parentKey, sep string }{
+	"aws:iam/rolePolicy:RolePolicy":          {"name", "role", ":"},
+	"aws:cloudwatch/eventTarget:EventTarget": {"targetId", "rule", "-"},
+}
+
 // mock returns a custom resource's id and the outputs AWS would compute for it.
 func (p *Plan) mock(typ, name string, in resource.PropertyMap) (string, map[string]string) {
 	part, region, acct := p.partition, p.region, p.opts.Account
@@ -75,6 +82,11 @@ func (p *Plan) mock(typ, name string, in resource.PropertyMap) (string, map[stri
 		}
 		return n, out
 	}
+	if t, ok := attached[typ]; ok {
+		n := p.physicalName(typ, name, in, t.nameKey)
+		out[t.nameKey] = n
+		return str(in, t.parentKey) + t.sep + n, out
+	}
 	switch typ {
 	case "aws:iam/role:Role":
 		n := p.physicalName(typ, name, in, "name")
@@ -84,10 +96,6 @@ func (p *Plan) mock(typ, name string, in resource.PropertyMap) (string, map[stri
 		n := p.physicalName(typ, name, in, "name")
 		out["name"], out["arn"] = n, fmt.Sprintf("arn:%s:iam::%s:policy%s%s", part, acct, pathOr(in), n)
 		return out["arn"], out
-	case "aws:iam/rolePolicy:RolePolicy":
-		n := p.physicalName(typ, name, in, "name")
-		out["name"] = n
-		return str(in, "role") + ":" + n, out
 	case "aws:lambda/function:Function":
 		n := p.physicalName(typ, name, in, "name")
 		out["name"], out["arn"] = n, arn("lambda", "function:"+n)
@@ -131,10 +139,6 @@ func (p *Plan) mock(typ, name string, in resource.PropertyMap) (string, map[stri
 		}
 		out["name"], out["arn"] = n, arn("events", res)
 		return n, out
-	case "aws:cloudwatch/eventTarget:EventTarget":
-		n := p.physicalName(typ, name, in, "targetId")
-		out["targetId"] = n
-		return str(in, "rule") + "-" + n, out
 	case "aws:scheduler/schedule:Schedule":
 		n := p.physicalName(typ, name, in, "name")
 		g := str(in, "groupName")

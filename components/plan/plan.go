@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/internal/planhook"
+	"github.com/skeinhq/skein/components/plan/internal/planfile"
 	"github.com/skeinhq/skein/components/stage"
 )
 
@@ -53,19 +54,12 @@ type Options struct {
 }
 
 // Ref names a resource by type and logical name.
-type Ref struct {
-	Type string `json:"type"`
-	Name string `json:"name"`
-}
+type Ref = planfile.Ref
 
-// Resource is one registered resource.
+// Resource is one registered resource. Its embedded entry (Type, Name, Parent, Id, Inputs,
+// Outputs) is what resources.json holds, the type components/plan/diff reads it with.
 type Resource struct {
-	Type    string         `json:"type"`
-	Name    string         `json:"name"`
-	Parent  *Ref           `json:"parent"`
-	Id      string         `json:"id"`
-	Inputs  map[string]any `json:"inputs"`
-	Outputs map[string]any `json:"outputs"`
+	planfile.Resource
 	// Custom is false for component resources.
 	Custom bool `json:"-"`
 	// Protect is the resource's protect option.
@@ -210,10 +204,8 @@ func plainGo(v any) any {
 // NewResource implements pulumi.MockResourceMonitor.
 func (p *Plan) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	r := &Resource{
-		Type:   args.TypeToken,
-		Name:   args.Name,
-		Inputs: plainMap(args.Inputs),
-		Custom: args.Custom,
+		Resource: planfile.Resource{Type: args.TypeToken, Name: args.Name, Inputs: plainMap(args.Inputs)},
+		Custom:   args.Custom,
 	}
 	var parentURN string
 	if args.RegisterRPC != nil {

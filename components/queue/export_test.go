@@ -7,7 +7,6 @@ var (
 	MustRun          = mustRun
 	Num              = num
 	Decode           = decode
-	List             = list
 	AssertFieldError = assertFieldError
 	Dependencies     = dependencies
 )

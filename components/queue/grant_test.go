@@ -1,13 +1,12 @@
 package queue
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/policy"
 )
 
@@ -22,7 +21,7 @@ func TestGrantsReturnTheirPolicyAndRefuseNil(t *testing.T) {
 	for what, grant := range grants {
 		t.Run(what, func(t *testing.T) {
 			var got *policy.Grant
-			nils := map[string]error{}
+			var nils map[string]error
 			p := mustRun(t, func(ctx *pulumi.Context) error {
 				q, err := NewQueue(ctx, "jobs", nil)
 				if err != nil {
@@ -35,27 +34,14 @@ func TestGrantsReturnTheirPolicyAndRefuseNil(t *testing.T) {
 				if got, err = grant(q, policy.NewRoleGrantee(ctx, "caller", r.Name, nil)); err != nil {
 					return err
 				}
-				for name, g := range map[string]policy.Grantee{"nil": nil, "nil *RoleGrantee": (*policy.RoleGrantee)(nil), "nil *consumer": (*consumer)(nil)} {
-					g2, err := grant(q, g)
-					if g2 != nil {
-						t.Errorf("%s(%s) returned a grant", what, name)
-					}
-					nils[name] = err
-				}
+				nils = testkit.NilGrantees(t, what, func(g policy.Grantee) (*policy.Grant, error) { return grant(q, g) },
+					map[string]policy.Grantee{"nil": nil, "nil *RoleGrantee": (*policy.RoleGrantee)(nil), "nil *consumer": (*consumer)(nil)})
 				return nil
 			})
 			pols := p.OfType("aws:iam/rolePolicy:RolePolicy")
-			if len(pols) != 1 || got == nil || got.Policy == nil || len(got.Document.Statements) == 0 {
-				t.Fatalf("%d role policies, grant %+v; want one policy, returned with its statements", len(pols), got)
-			}
+			testkit.CheckGrant(t, what, len(pols), got, nils)
 			if name := pols[0].Name; got.Policy.URN() == (pulumi.URNOutput{}) || name == "" {
 				t.Errorf("the returned policy is not the recorded %q", name)
-			}
-			for name, err := range nils {
-				var fe *check.FieldError
-				if !errors.As(err, &fe) || fe.Field != what {
-					t.Errorf("%s(%s) = %v, want a *check.FieldError on %s", what, name, err, what)
-				}
 			}
 		})
 	}

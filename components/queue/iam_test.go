@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/internal/judge"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
 )
@@ -21,12 +22,8 @@ const ruleArn = "arn:aws:events:us-east-1:123456789012:rule/objects-created"
 func world(t *testing.T, qa QueueArgs) *plan.Plan {
 	t.Helper()
 	return mustRun(t, func(ctx *pulumi.Context) error {
-		c, err := newConsumer(ctx, 20*time.Second, 0)
-		if err != nil {
-			return err
-		}
 		qa.Senders = []Sender{{Service: "events.amazonaws.com", SourceArn: pulumi.String(ruleArn)}}
-		q, err := NewQueue(ctx, "jobs", &qa)
+		c, q, err := consumerAndQueue(ctx, 20*time.Second, 0, &qa)
 		if err != nil {
 			return err
 		}
@@ -174,14 +171,14 @@ func TestGrantActions(t *testing.T) {
 	p := world(t, QueueArgs{})
 	jobs, dlq := arnOf(t, p, queueType, "jobs"), arnOf(t, p, queueType, "jobs-dlq")
 	check := func(name string, want map[string][]string) {
-		var d doc
+		var d testkit.Document
 		if err := json.Unmarshal(policyOf(t, p, name), &d); err != nil {
 			t.Fatal(err)
 		}
 		got := map[string][]string{}
 		for _, s := range d.Statement {
-			for _, r := range list(s.Resource) {
-				got[r] = append(got[r], list(s.Action)...)
+			for _, r := range testkit.Strings(s.Resource) {
+				got[r] = append(got[r], testkit.Strings(s.Action)...)
 			}
 		}
 		if len(got) != len(want) {

@@ -2,7 +2,6 @@ package queue
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/budget"
-	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
 )
@@ -59,6 +58,16 @@ func newConsumer(ctx *pulumi.Context, timeout time.Duration, reserved int) (*con
 	return &consumer{RoleGrantee: policy.NewRoleGrantee(ctx, "consumer", role.Name, nil), arn: fnArn, timeout: timeout, reserved: reserved}, nil
 }
 
+// consumerAndQueue builds a consumer (see newConsumer) and a queue named jobs with args.
+func consumerAndQueue(ctx *pulumi.Context, timeout time.Duration, reserved int, args *QueueArgs) (*consumer, *Queue, error) {
+	c, err := newConsumer(ctx, timeout, reserved)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := NewQueue(ctx, "jobs", args)
+	return c, q, err
+}
+
 func run(t *testing.T, config map[string]string, program pulumi.RunFunc) (*plan.Plan, error) {
 	t.Helper()
 	return plan.Run(program, plan.Options{Config: config})
@@ -78,38 +87,13 @@ func num(r *plan.Resource, path string) float64 {
 	return f
 }
 
-type doc struct {
-	Statement []struct {
-		Sid       string
-		Effect    string
-		Principal any
-		Action    any
-		Resource  any
-		Condition map[string]map[string]any
-	}
-}
-
-func decode(t *testing.T, r *plan.Resource) doc {
+func decode(t *testing.T, r *plan.Resource) testkit.Document {
 	t.Helper()
-	var d doc
+	var d testkit.Document
 	if err := r.Json("policy", &d); err != nil {
 		t.Fatal(err)
 	}
 	return d
-}
-
-func list(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		out := make([]string, len(x))
-		for i, e := range x {
-			out[i], _ = e.(string)
-		}
-		return out
-	}
-	return nil
 }
 
 func TestDefaults(t *testing.T) {
@@ -197,7 +181,7 @@ func TestDefaults(t *testing.T) {
 			t.Fatalf("%s: %d statements", name, len(d.Statement))
 		}
 		s := d.Statement[0]
-		if s.Effect != "Deny" || s.Principal != "*" || list(s.Resource)[0] != r.Arn() || s.Condition["Bool"]["aws:SecureTransport"] != "false" {
+		if s.Effect != "Deny" || s.Principal != "*" || testkit.Strings(s.Resource)[0] != r.Arn() || s.Condition["Bool"]["aws:SecureTransport"] != "false" {
 			t.Errorf("%s: %+v", name, s)
 		}
 	}
@@ -263,7 +247,7 @@ func TestProductionProtectsBothQueues(t *testing.T) {
 	}
 	for _, r := range p.OfType(alarmType) {
 		for _, k := range []string{"alarmActions", "okActions"} {
-			if got := list(r.Get(k)); !slices.Equal(got, []string{"arn:aws:sns:us-east-1:123456789012:ops"}) {
+			if got := testkit.Strings(r.Get(k)); !slices.Equal(got, []string{"arn:aws:sns:us-east-1:123456789012:ops"}) {
 				t.Errorf("%s %s = %v, want the stage topic", r.Name, k, got)
 			}
 		}
@@ -284,7 +268,7 @@ func TestAlarmOptions(t *testing.T) {
 		}
 	}
 	age := p.Find(alarmType, "loud-age-alarm")
-	if num(age, "threshold") != 3600 || !slices.Equal(list(age.Get("alarmActions")), []string{"arn:aws:sns:us-east-1:123456789012:team"}) {
+	if num(age, "threshold") != 3600 || !slices.Equal(testkit.Strings(age.Get("alarmActions")), []string{"arn:aws:sns:us-east-1:123456789012:team"}) {
 		t.Errorf("age alarm %v", age.Inputs)
 	}
 }
@@ -339,7 +323,7 @@ func TestSenders(t *testing.T) {
 	}
 	s := d.Statement[1]
 	pr, _ := s.Principal.(map[string]any)
-	if s.Effect != "Allow" || pr["Service"] != "events.amazonaws.com" || !slices.Equal(list(s.Action), []string{"sqs:SendMessage"}) ||
+	if s.Effect != "Allow" || pr["Service"] != "events.amazonaws.com" || !slices.Equal(testkit.Strings(s.Action), []string{"sqs:SendMessage"}) ||
 		s.Condition["ArnEquals"]["aws:SourceArn"] != rule || s.Condition["StringEquals"]["aws:SourceAccount"] != "123456789012" {
 		t.Errorf("sender statement %+v", s)
 	}
@@ -412,22 +396,7 @@ func TestValidation(t *testing.T) {
 				_, err := NewQueue(ctx, name, &args)
 				return err
 			})
-			if err == nil {
-				t.Fatal("no error")
-			}
-			var fe *check.FieldError
-			if !errors.As(err, &fe) {
-				t.Fatalf("not a *check.FieldError: %v", err)
-			}
-			found := false
-			for _, line := range strings.Split(err.Error(), "\n") {
-				if strings.Contains(line, `queue "`+name+`": `+tt.field+" ") && strings.Contains(line, tt.value) {
-					found = true
-				}
-			}
-			if !found {
-				t.Errorf("error does not name %s with %s:\n%v", tt.field, tt.value, err)
-			}
+			testkit.FieldError(t, err, `queue "`+name+`"`, tt.field, tt.value)
 			if p.Len() != 0 {
 				t.Errorf("%d resources registered despite the error", p.Len())
 			}

@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -10,16 +9,12 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/testkit"
 )
 
 func TestSubscribeDefaults(t *testing.T) {
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		c, err := newConsumer(ctx, 30*time.Second, 0)
-		if err != nil {
-			return err
-		}
-		q, err := NewQueue(ctx, "jobs", nil)
+		c, q, err := consumerAndQueue(ctx, 30*time.Second, 0, nil)
 		if err != nil {
 			return err
 		}
@@ -40,14 +35,14 @@ func TestSubscribeDefaults(t *testing.T) {
 	if esm.Get("maximumBatchingWindowInSeconds") != nil {
 		t.Errorf("no batching window by default, got %v", esm.Get("maximumBatchingWindowInSeconds"))
 	}
-	if got := list(esm.Get("functionResponseTypes")); !slices.Equal(got, []string{"ReportBatchItemFailures"}) {
+	if got := testkit.Strings(esm.Get("functionResponseTypes")); !slices.Equal(got, []string{"ReportBatchItemFailures"}) {
 		t.Errorf("functionResponseTypes %v", got)
 	}
 	if esm.String("tags.skein:component") != "jobs" {
 		t.Errorf("mapping tags %v", esm.Get("tags"))
 	}
 	// Its own metrics are on, so that filtered and dropped messages are counted.
-	if got := list(esm.Get("metricsConfig.metrics")); !slices.Equal(got, []string{"EventCount"}) {
+	if got := testkit.Strings(esm.Get("metricsConfig.metrics")); !slices.Equal(got, []string{"EventCount"}) {
 		t.Errorf("metricsConfig.metrics %v, want [EventCount]", got)
 	}
 	if esm.Parent == nil || esm.Parent.Type != Type {
@@ -63,7 +58,7 @@ func TestSubscribeDefaults(t *testing.T) {
 		t.Fatalf("consume policy has %d statements", len(d.Statement))
 	}
 	s := d.Statement[0]
-	if !slices.Equal(list(s.Action), ConsumeActions()) || !slices.Equal(list(s.Resource), []string{main.Arn()}) || s.Effect != "Allow" {
+	if !slices.Equal(testkit.Strings(s.Action), ConsumeActions()) || !slices.Equal(testkit.Strings(s.Resource), []string{main.Arn()}) || s.Effect != "Allow" {
 		t.Errorf("consume statement %+v", s)
 	}
 }
@@ -71,11 +66,7 @@ func TestSubscribeDefaults(t *testing.T) {
 func TestSubscribeSettings(t *testing.T) {
 	pattern := `{"body":{"kind":["invoice"]}}`
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		c, err := newConsumer(ctx, time.Minute, 50)
-		if err != nil {
-			return err
-		}
-		q, err := NewQueue(ctx, "jobs", &QueueArgs{ConsumerTimeout: time.Minute, VisibilityTimeout: 10 * time.Minute, KmsKeyArn: pulumi.String(keyArn)})
+		c, q, err := consumerAndQueue(ctx, time.Minute, 50, &QueueArgs{ConsumerTimeout: time.Minute, VisibilityTimeout: 10 * time.Minute, KmsKeyArn: pulumi.String(keyArn)})
 		if err != nil {
 			return err
 		}
@@ -98,7 +89,7 @@ func TestSubscribeSettings(t *testing.T) {
 		t.Errorf("audit mapping %v", audit.Inputs)
 	}
 	d := decode(t, p.Find(rpType, "consumer-jobs-subscription"))
-	if len(d.Statement) != 2 || !slices.Equal(list(d.Statement[1].Action), []string{"kms:Decrypt"}) || list(d.Statement[1].Resource)[0] != keyArn {
+	if len(d.Statement) != 2 || !slices.Equal(testkit.Strings(d.Statement[1].Action), []string{"kms:Decrypt"}) || testkit.Strings(d.Statement[1].Resource)[0] != keyArn {
 		t.Errorf("KMS-encrypted queue: consume policy %+v", d.Statement)
 	}
 }
@@ -176,12 +167,8 @@ func TestSubscribeValidation(t *testing.T) {
 			}
 			var subErr error
 			p := mustRun(t, func(ctx *pulumi.Context) error {
-				c, err := newConsumer(ctx, timeout, tt.reserved)
-				if err != nil {
-					return err
-				}
 				qa := tt.queue
-				q, err := NewQueue(ctx, "jobs", &qa)
+				c, q, err := consumerAndQueue(ctx, timeout, tt.reserved, &qa)
 				if err != nil {
 					return err
 				}
@@ -198,29 +185,16 @@ func TestSubscribeValidation(t *testing.T) {
 
 func assertFieldError(t *testing.T, err error, field, value string) {
 	t.Helper()
-	if err == nil {
-		t.Fatal("no error")
+	testkit.FieldError(t, err, `queue "jobs"`, field, value)
+	if value != "" && !strings.Contains(err.Error(), ", got "+value) {
+		t.Errorf("error does not end %s's line with the value received, %s:\n%v", field, value, err)
 	}
-	var fe *check.FieldError
-	if !errors.As(err, &fe) {
-		t.Fatalf("not a *check.FieldError: %v", err)
-	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		if strings.Contains(line, `queue "jobs": `+field+" ") && (value == "" || strings.HasSuffix(line, ", got "+value)) {
-			return
-		}
-	}
-	t.Errorf("error does not name %s with %s:\n%v", field, value, err)
 }
 
 func TestVisibilityErrorSaysWhatAndWhy(t *testing.T) {
 	var subErr error
 	mustRun(t, func(ctx *pulumi.Context) error {
-		c, err := newConsumer(ctx, time.Minute, 0)
-		if err != nil {
-			return err
-		}
-		q, err := NewQueue(ctx, "jobs", nil)
+		c, q, err := consumerAndQueue(ctx, time.Minute, 0, nil)
 		if err != nil {
 			return err
 		}
@@ -272,11 +246,7 @@ func TestSubscriptionRowsInQueueArgs(t *testing.T) {
 func TestDuplicateSubscription(t *testing.T) {
 	var second error
 	p := mustRun(t, func(ctx *pulumi.Context) error {
-		c, err := newConsumer(ctx, time.Second, 0)
-		if err != nil {
-			return err
-		}
-		q, err := NewQueue(ctx, "jobs", nil)
+		c, q, err := consumerAndQueue(ctx, time.Second, 0, nil)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/skeinhq/skein/components/budget"
 	"github.com/skeinhq/skein/components/internal/judge"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/queue"
 	"github.com/skeinhq/skein/components/worker"
 )
@@ -49,7 +50,7 @@ func TestRealWorker(t *testing.T) {
 		t.Errorf("policy on role %q, not one of the worker's %v", rp.String("role"), roles)
 	}
 	d := queue.Decode(t, rp)
-	if len(d.Statement) != 1 || !slices.Equal(queue.List(d.Statement[0].Action), queue.ConsumeActions()) || queue.List(d.Statement[0].Resource)[0] != main.Arn() {
+	if len(d.Statement) != 1 || !slices.Equal(testkit.Strings(d.Statement[0].Action), queue.ConsumeActions()) || testkit.Strings(d.Statement[0].Resource)[0] != main.Arn() {
 		t.Errorf("consume policy %+v", d.Statement)
 	}
 

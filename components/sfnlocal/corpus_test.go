@@ -77,13 +77,6 @@ func loadCorpus(t *testing.T) []corpusCase {
 	return cases
 }
 
-// corpusErr is a function error with an explicit error type, as a handler written in another
-// runtime would raise, so both engines report the same name.
-type corpusErr struct{ typ, msg string }
-
-func (e corpusErr) Error() string     { return e.msg }
-func (e corpusErr) ErrorType() string { return e.typ }
-
 // corpusFuncs returns fresh Lambda functions for one case (counters start at zero), shared by
 // both engines: the very same Go code answers both.
 func corpusFuncs() map[string]sfnjudge.Func {
@@ -111,7 +104,7 @@ func corpusFuncs() map[string]sfnjudge.Func {
 		"double": func(_ context.Context, p json.RawMessage) (json.RawMessage, error) {
 			var n float64
 			if err := json.Unmarshal(p, &n); err != nil {
-				return nil, corpusErr{"NotANumber", "double needs a number"}
+				return nil, sfnjudge.FunctionError{Type: "NotANumber", Message: "double needs a number"}
 			}
 			return json.Marshal(2 * n)
 		},
@@ -123,7 +116,7 @@ func corpusFuncs() map[string]sfnjudge.Func {
 				typ = "Custom.Error"
 			}
 			msg, _ := m["message"].(string)
-			return nil, corpusErr{typ, msg}
+			return nil, sfnjudge.FunctionError{Type: typ, Message: msg}
 		},
 		// flaky fails with errorType (default Flaky.Error) on its first n calls (default 2).
 		"flaky": func(_ context.Context, p json.RawMessage) (json.RawMessage, error) {
@@ -137,7 +130,7 @@ func corpusFuncs() map[string]sfnjudge.Func {
 				typ = "Flaky.Error"
 			}
 			if c := count("flaky"); float64(c) <= n {
-				return nil, corpusErr{typ, fmt.Sprintf("call %d fails", c)}
+				return nil, sfnjudge.FunctionError{Type: typ, Message: fmt.Sprintf("call %d fails", c)}
 			}
 			return json.Marshal(map[string]any{"ok": true, "calls": count("flaky") - 1})
 		},
@@ -153,7 +146,7 @@ func corpusFuncs() map[string]sfnjudge.Func {
 		"upper": func(_ context.Context, p json.RawMessage) (json.RawMessage, error) {
 			var s string
 			if err := json.Unmarshal(p, &s); err != nil {
-				return nil, corpusErr{"NotAString", "upper needs a string"}
+				return nil, sfnjudge.FunctionError{Type: "NotAString", Message: "upper needs a string"}
 			}
 			return json.Marshal(strings.ToUpper(s))
 		},

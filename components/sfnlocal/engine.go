@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	mrand "math/rand/v2"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -117,13 +118,13 @@ func New(def *Definition, opts *Options) (*Engine, error) {
 	}
 	tasks := map[string]bool{}
 	def.m.taskStates(tasks)
-	for _, name := range sortedKeysOf(o.TaskOverrides) {
+	for _, name := range slices.Sorted(maps.Keys(o.TaskOverrides)) {
 		if o.TaskOverrides[name] == nil {
 			errs = append(errs, fmt.Errorf("sfnlocal: Options.TaskOverrides[%q] is nil", name))
 		}
 		if !tasks[name] {
 			errs = append(errs, fmt.Errorf("sfnlocal: Options.TaskOverrides[%q]: the definition has no Task state of that name (its Task states: %s)",
-				name, strings.Join(sortedKeysOf(tasks), ", ")))
+				name, strings.Join(slices.Sorted(maps.Keys(tasks)), ", ")))
 		}
 	}
 	if o.Type != "" && o.Type != "STANDARD" && o.Type != "EXPRESS" {
@@ -878,13 +879,4 @@ func (m *machine) taskStates(into map[string]bool) {
 			s.processor.taskStates(into)
 		}
 	}
-}
-
-func sortedKeysOf[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -65,15 +65,9 @@ func (p *jsonParser) value(depth int) (any, error) {
 	}
 	switch c := p.b[p.i]; {
 	case c == '{':
-		if depth >= maxDepth {
-			return nil, p.errorf("nested deeper than %d", maxDepth)
-		}
-		p.i++
 		o := newObject(4)
-		p.ws()
-		if p.i < len(p.b) && p.b[p.i] == '}' {
-			p.i++
-			return o, nil
+		if empty, err := p.open(depth, '}'); err != nil || empty {
+			return o, err
 		}
 		for {
 			p.ws()
@@ -95,27 +89,14 @@ func (p *jsonParser) value(depth int) (any, error) {
 				return nil, err
 			}
 			o.add(k, v)
-			p.ws()
-			if p.i < len(p.b) && p.b[p.i] == ',' {
-				p.i++
-				continue
+			if end, err := p.next('}', "an object"); err != nil || end {
+				return o, err
 			}
-			if p.i < len(p.b) && p.b[p.i] == '}' {
-				p.i++
-				return o, nil
-			}
-			return nil, p.errorf("expected ',' or '}' in an object")
 		}
 	case c == '[':
-		if depth >= maxDepth {
-			return nil, p.errorf("nested deeper than %d", maxDepth)
-		}
-		p.i++
 		a := []any{}
-		p.ws()
-		if p.i < len(p.b) && p.b[p.i] == ']' {
-			p.i++
-			return a, nil
+		if empty, err := p.open(depth, ']'); err != nil || empty {
+			return a, err
 		}
 		for {
 			p.ws()
@@ -124,16 +105,9 @@ func (p *jsonParser) value(depth int) (any, error) {
 				return nil, err
 			}
 			a = append(a, v)
-			p.ws()
-			if p.i < len(p.b) && p.b[p.i] == ',' {
-				p.i++
-				continue
+			if end, err := p.next(']', "an array"); err != nil || end {
+				return a, err
 			}
-			if p.i < len(p.b) && p.b[p.i] == ']' {
-				p.i++
-				return a, nil
-			}
-			return nil, p.errorf("expected ',' or ']' in an array")
 		}
 	case c == '"':
 		return p.str()
@@ -147,6 +121,36 @@ func (p *jsonParser) value(depth int) (any, error) {
 		return p.literal("null", nil)
 	}
 	return nil, p.errorf("unexpected %q", p.b[p.i])
+}
+
+// open enters the object or array at p.i, nested depth deep: it skips the opening bracket and
+// reports whether the container is empty (its closing bracket is then skipped too).
+func (p *jsonParser) open(depth int, closing byte) (empty bool, err error) {
+	if depth >= maxDepth {
+		return false, p.errorf("nested deeper than %d", maxDepth)
+	}
+	p.i++
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == closing {
+		p.i++
+		return true, nil
+	}
+	return false, nil
+}
+
+// next skips what follows an element of a container (in names it): a ',' before the next element,
+// or the closing bracket at the end.
+func (p *jsonParser) next(closing byte, in string) (end bool, err error) {
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == ',' {
+		p.i++
+		return false, nil
+	}
+	if p.i < len(p.b) && p.b[p.i] == closing {
+		p.i++
+		return true, nil
+	}
+	return false, p.errorf("expected ',' or '%c' in %s", closing, in)
 }
 
 func (p *jsonParser) literal(word string, v any) (any, error) {

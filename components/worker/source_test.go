@@ -11,22 +11,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 )
-
-// writeFiles writes files (relative path -> content) under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // echoModule writes a copy of this module (go.mod, go.sum) under dir with the echo handler's
 // source as the main package pkg ("handlers/fn"), and returns that source.
@@ -41,7 +28,7 @@ func echoModule(t *testing.T, dir, pkg string) string {
 		}
 		files[name] = string(b)
 	}
-	writeFiles(t, dir, files)
+	testkit.WriteFiles(t, dir, files)
 	return files[pkg+"/main.go"]
 }
 
@@ -61,7 +48,7 @@ func replacedModule(t *testing.T) (app string, shared string) {
 	dir := t.TempDir()
 	app = filepath.Join(dir, "app")
 	shared = filepath.Join(dir, "shared")
-	writeFiles(t, app, map[string]string{
+	testkit.WriteFiles(t, app, map[string]string{
 		"go.mod": string(gomod) + "\nrequire example.com/shared v0.0.0\n\nreplace example.com/shared => ../shared\n",
 		"go.sum": string(gosum),
 		"fn/main.go": `package main
@@ -78,7 +65,7 @@ func main() { lambda.Start(func(context.Context) (string, error) { return greet.
 `,
 		"lib/lib.go": "package lib\n\nfunc X() int { return 1 }\n",
 	})
-	writeFiles(t, shared, map[string]string{
+	testkit.WriteFiles(t, shared, map[string]string{
 		"go.mod":         "module example.com/shared\n\ngo 1.22\n",
 		"greet/greet.go": "package greet\n\nfunc Hello() string { return \"hello\" }\n",
 	})
@@ -95,7 +82,7 @@ func TestReplacedModuleChangesTheHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, shared, map[string]string{"greet/greet.go": "package greet\n\nfunc Hello() string { return \"bonjour\" }\n"})
+	testkit.WriteFiles(t, shared, map[string]string{"greet/greet.go": "package greet\n\nfunc Hello() string { return \"bonjour\" }\n"})
 	after, err := sourceHash(ctx, app, "./fn", Arm64)
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/internal/judge"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/queue"
@@ -287,15 +288,7 @@ func TestInvalidArgs(t *testing.T) {
 				_, err := NewWorker(ctx, "echo", &tt.args)
 				return err
 			}, plan.Options{})
-			if err == nil {
-				t.Fatal("want an error")
-			}
-			if !strings.Contains(err.Error(), tt.field) || !strings.Contains(err.Error(), tt.value) {
-				t.Errorf("error %q does not name %s and %s", err, tt.field, tt.value)
-			}
-			if p.Len() != 0 {
-				t.Errorf("%d resources registered despite invalid args", p.Len())
-			}
+			testkit.Rejected(t, err, p.Len(), tt.field, tt.value)
 		})
 	}
 	// Every problem at once.

@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"fmt"
+
+	"github.com/skeinhq/skein/components/policy"
 )
 
 // Use is one fan-out of a workflow over a worker that draws on a budget: how many invocations of
@@ -68,7 +70,7 @@ func forEachInvoke(d *Definition, f func(Function)) {
 			if x == nil {
 				continue
 			}
-			if c, ok := derefCall(x.Call).(Invoke); ok && !nilTarget(c.Worker) {
+			if c, ok := derefCall(x.Call).(Invoke); ok && !policy.IsNil(c.Worker) {
 				f(c.Worker)
 			}
 		case *Parallel:
@@ -100,7 +102,7 @@ func (v *validator) fanOut(field string, d *Definition, enclosing int, through [
 				continue
 			}
 			c, ok := derefCall(x.Call).(Invoke)
-			if !ok || nilTarget(c.Worker) {
+			if !ok || policy.IsNil(c.Worker) {
 				continue
 			}
 			reserved := c.Worker.ReservedConcurrency()

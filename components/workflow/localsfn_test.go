@@ -16,15 +16,12 @@ import (
 // throttle is a function error named as Step Functions names a Lambda throttle. (An HTTP 429
 // from the Invoke API would be retried by the JavaScript SDK inside aws-local-stepfunctions before
 // the state machine sees it; the state machine's retrier is what we want to judge.)
-type throttle struct{}
+var throttle = sfnjudge.FunctionError{Type: "Lambda.TooManyRequestsException", Message: "Rate Exceeded."}
 
-func (throttle) Error() string     { return "Rate Exceeded." }
-func (throttle) ErrorType() string { return "Lambda.TooManyRequestsException" }
-
-type gone struct{ account string }
-
-func (g gone) Error() string   { return "account " + g.account + " no longer exists" }
-func (gone) ErrorType() string { return "AccountGone" }
+// gone is the error of an account that no longer exists.
+func gone(account string) error {
+	return sfnjudge.FunctionError{Type: "AccountGone", Message: "account " + account + " no longer exists"}
+}
 
 // lambdaInvokeIntegration answers arn:aws:states:::lambda:invoke as AWS does: it invokes the
 // function named in FunctionName with Payload and wraps the result in {"Payload", "StatusCode"}.
@@ -102,9 +99,9 @@ func TestInlineFanOutUnderLocalStepFunctions(t *testing.T) {
 			time.Sleep(40 * time.Millisecond)
 			switch {
 			case broken[acct]:
-				return nil, gone{acct}
+				return nil, gone(acct)
 			case throttled[acct] && attempt == 1:
-				return nil, throttle{}
+				return nil, throttle
 			}
 			return json.Marshal(map[string]any{"account": acct, "metrics": len(acct)})
 		},
@@ -203,7 +200,7 @@ func TestWithoutRetryThrottlesFail(t *testing.T) {
 	}
 	var sent atomic.Int64
 	res := sfnjudge.Run(t, b, []byte(`["a","b"]`), map[string]sfnjudge.Func{
-		fetchArn: func(context.Context, json.RawMessage) (json.RawMessage, error) { return nil, throttle{} },
+		fetchArn: func(context.Context, json.RawMessage) (json.RawMessage, error) { return nil, throttle },
 		sqsSendResource: func(context.Context, json.RawMessage) (json.RawMessage, error) {
 			sent.Add(1)
 			return json.RawMessage(`{}`), nil
@@ -240,7 +237,7 @@ func TestNestedFanOutUnderLocalStepFunctions(t *testing.T) {
 				return nil, err
 			}
 			if in.Account == "c" && in.Region == "us-east-1" {
-				return nil, gone{in.Account}
+				return nil, gone(in.Account)
 			}
 			return json.Marshal(map[string]string{"fetched": in.Region + "/" + in.Account})
 		},

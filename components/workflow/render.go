@@ -291,7 +291,7 @@ func effectiveRetry(t *Task) []Retry {
 	default:
 		switch c := derefCall(t.Call).(type) {
 		case Invoke:
-			if !nilTarget(c.Worker) && c.Worker.ReservedConcurrency() > 0 {
+			if !policy.IsNil(c.Worker) && c.Worker.ReservedConcurrency() > 0 {
 				// A throttle of a reserved worker is the budget at work: retried for longer.
 				transient := DefaultWorkerRetry()
 				transient.ErrorEquals = transient.ErrorEquals[:0]
@@ -498,7 +498,7 @@ func dlqNames(mapName string) (item, process, send, captured string) {
 //	"<map>: dead letter" Task      sqs:sendMessage {"input","error","cause"}, ResultPath null
 //	"<map>: captured"    Pass      {"error","cause"}, End
 func processorOf(mapName string, m *Map) Definition {
-	if nilTarget(m.DeadLetter) {
+	if policy.IsNil(m.DeadLetter) {
 		return m.Processor
 	}
 	item, process, send, captured := dlqNames(mapName)

@@ -2,13 +2,13 @@ package workflow
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/skeinhq/skein/components/check"
+	"github.com/skeinhq/skein/components/policy"
 )
 
 // Limits enforced before anything is created.
@@ -81,35 +81,13 @@ func (v *validator) scope(field string, d *Definition, express bool) {
 			v.names[name] = f
 		}
 		s := d.States[name]
-		if s == nil || isNilState(s) {
+		if policy.IsNil(s) {
 			v.add(f, "must be a state (*Task, *Map, *Parallel, *Choice, *Pass, *Wait, *Succeed or *Fail)", nil)
 			continue
 		}
 		v.state(f, name, s, d.States, express)
 	}
 	v.graph(field, d)
-}
-
-func isNilState(s State) bool {
-	switch x := s.(type) {
-	case *Task:
-		return x == nil
-	case *Map:
-		return x == nil
-	case *Parallel:
-		return x == nil
-	case *Choice:
-		return x == nil
-	case *Pass:
-		return x == nil
-	case *Wait:
-		return x == nil
-	case *Succeed:
-		return x == nil
-	case *Fail:
-		return x == nil
-	}
-	return false
 }
 
 // transitions lists the states a state can go to; terminal says whether it can end its scope.
@@ -166,7 +144,7 @@ func (v *validator) graph(field string, d *Definition) {
 	canEnd := map[string]bool{}
 	var ends []string
 	for name, s := range d.States {
-		if s == nil || isNilState(s) {
+		if policy.IsNil(s) {
 			continue
 		}
 		next, term := transitions(s)
@@ -188,7 +166,7 @@ func (v *validator) graph(field string, d *Definition) {
 		cur := queue[0]
 		queue = queue[1:]
 		s := d.States[cur]
-		if s == nil || isNilState(s) {
+		if policy.IsNil(s) {
 			continue
 		}
 		next, _ := transitions(s)
@@ -211,7 +189,7 @@ func (v *validator) graph(field string, d *Definition) {
 	}
 	for _, name := range sortedNames(d.States) {
 		f := fmt.Sprintf("%s.States[%q]", field, name)
-		if s := d.States[name]; s == nil || isNilState(s) {
+		if s := d.States[name]; policy.IsNil(s) {
 			continue
 		} else if next, term := transitions(s); len(next) == 0 && !term {
 			continue // its missing Next is reported on its own
@@ -436,7 +414,7 @@ func (v *validator) task(f string, t *Task, scope States, express bool) {
 	case nil:
 		v.add(f+".Call", "must be Invoke, SendMessage, StartWorkflow or Service", nil)
 	case Invoke:
-		if nilTarget(c.Worker) {
+		if policy.IsNil(c.Worker) {
 			v.add(f+".Call.Worker", "must be the worker (function) to invoke", nil)
 		} else if ft := c.Worker.FunctionTimeout(); t.Timeout != 0 && t.Timeout < ft {
 			v.add(f+".Timeout", fmt.Sprintf("must be at least the worker's function timeout (%v), or the state gives up (and retries) while the function still runs", ft), t.Timeout)
@@ -446,17 +424,17 @@ func (v *validator) task(f string, t *Task, scope States, express bool) {
 			v.add(f+".Call.Worker", "must have a function timeout of at most 5m0s in Express executions, or the Task must set a Timeout of at most 5m0s (the execution ends after five minutes while the function may still run)", ft)
 		}
 	case SendMessage:
-		if nilTarget(c.Queue) {
+		if policy.IsNil(c.Queue) {
 			v.add(f+".Call.Queue", "must be the queue to send to", nil)
 		}
-		if !nilTarget(c.Queue) && c.Queue.Fifo() && c.MessageGroupId == "" {
+		if !policy.IsNil(c.Queue) && c.Queue.Fifo() && c.MessageGroupId == "" {
 			v.add(f+".Call.MessageGroupId", "must be set to send to a FIFO queue", "")
 		}
 		if len(c.MessageGroupId) > 128 {
 			v.add(f+".Call.MessageGroupId", "must be at most 128 characters", len(c.MessageGroupId))
 		}
 	case StartWorkflow:
-		if nilTarget(c.Workflow) {
+		if policy.IsNil(c.Workflow) {
 			v.add(f+".Call.Workflow", "must be the state machine to start", nil)
 		}
 		if c.Wait && express {
@@ -499,7 +477,7 @@ func (v *validator) mapState(f, name string, m *Map, scope States, express bool)
 		v.c.Int(f+".MaxConcurrency", m.MaxConcurrency, 0, MaxDistributedConcurrency)
 		v.distributed(f+".Distributed", name, m, express)
 	}
-	if m.DeadLetter != nil && nilTarget(m.DeadLetter) {
+	if m.DeadLetter != nil && policy.IsNil(m.DeadLetter) {
 		v.add(f+".DeadLetter", "must be a queue, not a nil pointer", nil)
 	} else if m.DeadLetter != nil && m.DeadLetter.Fifo() {
 		v.add(f+".DeadLetter", "must be a standard queue (failed items of concurrent iterations have no message group or order)", "FIFO queue")
@@ -590,19 +568,6 @@ func (v *validator) distributed(f, name string, m *Map, express bool) {
 	if w := d.Writer; w != nil && w.Bucket == nil {
 		v.add(f+".Writer.Bucket", "must be the bucket's name", nil)
 	}
-}
-
-// nilTarget reports a nil target, including a typed nil pointer (a *worker.Worker never built).
-func nilTarget(t any) bool {
-	if t == nil {
-		return true
-	}
-	v := reflect.ValueOf(t)
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func:
-		return v.IsNil()
-	}
-	return false
 }
 
 func badLabelRune(r rune) bool {

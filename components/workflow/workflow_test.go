@@ -16,6 +16,7 @@ import (
 	"github.com/skeinhq/skein/components/alarm"
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/internal/judge"
+	"github.com/skeinhq/skein/components/internal/testkit"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/policy"
 	"github.com/skeinhq/skein/components/queue"
@@ -394,15 +395,7 @@ func TestComponentRejectsBadArgsBeforeAnyResource(t *testing.T) {
 				_, err := workflow.NewWorkflow(ctx, name, row.args)
 				return err
 			}, plan.Options{})
-			if err == nil {
-				t.Fatal("want an error")
-			}
-			if !strings.Contains(err.Error(), row.field) || !strings.Contains(err.Error(), row.value) {
-				t.Errorf("error %q lacks %q or %q", err, row.field, row.value)
-			}
-			if p.Len() != 0 {
-				t.Errorf("%d resources registered despite the error", p.Len())
-			}
+			testkit.Rejected(t, err, p.Len(), row.field, row.value)
 		})
 	}
 	var fe *check.FieldError

@@ -53,6 +53,16 @@ import (
 //go:embed testdata/run.js
 var runScript []byte
 
+// FunctionError is a function error with an explicit error type, as a handler written in another
+// runtime raises it (or a Go one with an ErrorType method): both engines report Type as the
+// error's name and Message as its cause.
+type FunctionError struct{ Type, Message string }
+
+func (e FunctionError) Error() string { return e.Message }
+
+// ErrorType returns Type (see the package's ErrorType).
+func (e FunctionError) ErrorType() string { return e.Type }
+
 // Func answers one Lambda invocation: it receives the invocation payload and returns the
 // function's result. A returned error becomes a function error (see the package comment).
 type Func func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error)

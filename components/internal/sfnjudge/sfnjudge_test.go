@@ -12,11 +12,6 @@ import (
 	"github.com/skeinhq/skein/components/internal/sfnjudge"
 )
 
-type typedErr struct{}
-
-func (typedErr) Error() string     { return "custom failure" }
-func (typedErr) ErrorType() string { return "Custom.Error" }
-
 func TestRunAll(t *testing.T) {
 	add := func(_ context.Context, p json.RawMessage) (json.RawMessage, error) {
 		var in struct{ A, B int }
@@ -41,7 +36,9 @@ func TestRunAll(t *testing.T) {
 	fail := func(context.Context, json.RawMessage) (json.RawMessage, error) {
 		return nil, errors.New("boom")
 	}
-	typed := func(context.Context, json.RawMessage) (json.RawMessage, error) { return nil, typedErr{} }
+	typed := func(context.Context, json.RawMessage) (json.RawMessage, error) {
+		return nil, sfnjudge.FunctionError{Type: "Custom.Error", Message: "custom failure"}
+	}
 	var throttles atomic.Int64
 	throttled := func(context.Context, json.RawMessage) (json.RawMessage, error) {
 		throttles.Add(1)

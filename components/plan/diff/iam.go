@@ -3,7 +3,9 @@ package diff
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -230,7 +232,7 @@ func principalList(raw json.RawMessage) []string {
 		return []string{string(raw)}
 	}
 	var out []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		for _, v := range stringList(m[k]) {
 			out = append(out, k+":"+v)
 		}
@@ -247,8 +249,8 @@ func conditions(raw json.RawMessage) string {
 		return string(raw)
 	}
 	var parts []string
-	for _, op := range sortedKeys(m) {
-		for _, k := range sortedKeys(m[op]) {
+	for _, op := range slices.Sorted(maps.Keys(m)) {
+		for _, k := range slices.Sorted(maps.Keys(m[op])) {
 			parts = append(parts, op+" "+k+" "+strings.Join(stringList(m[op][k]), ", "))
 		}
 	}

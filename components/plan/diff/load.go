@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
+
+	"github.com/skeinhq/skein/components/plan/internal/planfile"
 )
 
 // Plan is what one plan of a stage wrote (see the README's make plan): every artefact the
@@ -27,20 +30,10 @@ type Plan struct {
 }
 
 // Ref names a resource by type and logical name.
-type Ref struct {
-	Type string `json:"type"`
-	Name string `json:"name"`
-}
+type Ref = planfile.Ref
 
-// Resource is one entry of resources.json.
-type Resource struct {
-	Type    string         `json:"type"`
-	Name    string         `json:"name"`
-	Parent  *Ref           `json:"parent"`
-	Id      string         `json:"id"`
-	Inputs  map[string]any `json:"inputs"`
-	Outputs map[string]any `json:"outputs"`
-}
+// Resource is one entry of resources.json (the type components/plan writes it with).
+type Resource = planfile.Resource
 
 // StateMachine is a state machine's definition (pretty JSON) and its Mermaid graph.
 type StateMachine struct {
@@ -207,14 +200,5 @@ func unionKeys[V any](a, b map[string]V) []string {
 	for k := range b {
 		keys[k] = true
 	}
-	return sortedKeys(keys)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(keys))
 }

@@ -234,24 +234,35 @@ func (d *Diff) writeStateMachines(b *strings.Builder) {
 
 func scheduleCells(s *Schedule) string {
 	if s == nil {
-		return "| (none) | | | |"
+		return "(none) | | |"
 	}
 	next := s.Next
 	if len(next) > 3 {
 		next = next[:3]
 	}
-	return fmt.Sprintf("| %s | %s | %s | %s |", code(s.Expression, 100), code(s.TimeZone, 60), s.State, codes(next))
+	return fmt.Sprintf("%s | %s | %s | %s", code(s.Expression, 100), code(s.TimeZone, 60), s.State, codes(next))
+}
+
+// writeBeforeAfter writes a section whose rows show one thing before and after the change:
+// its heading, its table's header (with the separator row), then for each row its name and the
+// cells of each side ("a | b | ...").
+func writeBeforeAfter(b *strings.Builder, heading, header string, rows [][3]string) {
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("#### " + heading + "\n\n" + header)
+	for _, r := range rows {
+		fmt.Fprintf(b, "| %s | before | %s |\n| | after | %s |\n", code(r[0], 80), r[1], r[2])
+	}
+	b.WriteString("\n")
 }
 
 func (d *Diff) writeSchedules(b *strings.Builder) {
-	if len(d.Schedules) == 0 {
-		return
+	rows := make([][3]string, len(d.Schedules))
+	for i, s := range d.Schedules {
+		rows[i] = [3]string{s.Name, scheduleCells(s.Before), scheduleCells(s.After)}
 	}
-	b.WriteString("#### Schedules\n\n| schedule | | expression | time zone | state | next fire times |\n|---|---|---|---|---|---|\n")
-	for _, s := range d.Schedules {
-		fmt.Fprintf(b, "| %s | before %s\n| | after %s\n", code(s.Name, 80), scheduleCells(s.Before), scheduleCells(s.After))
-	}
-	b.WriteString("\n")
+	writeBeforeAfter(b, "Schedules", "| schedule | | expression | time zone | state | next fire times |\n|---|---|---|---|---|---|\n", rows)
 }
 
 func usd(v float64) string {
@@ -372,12 +383,9 @@ func budgetCells(x *Budget) string {
 }
 
 func (d *Diff) writeBudgets(b *strings.Builder) {
-	if len(d.Budgets) == 0 {
-		return
+	rows := make([][3]string, len(d.Budgets))
+	for i, c := range d.Budgets {
+		rows[i] = [3]string{c.Name, budgetCells(c.Before), budgetCells(c.After)}
 	}
-	b.WriteString("#### Budgets\n\n| budget | | concurrency | rate | shares | users |\n|---|---|---|---|---|---|\n")
-	for _, c := range d.Budgets {
-		fmt.Fprintf(b, "| %s | before | %s |\n| | after | %s |\n", code(c.Name, 80), budgetCells(c.Before), budgetCells(c.After))
-	}
-	b.WriteString("\n")
+	writeBeforeAfter(b, "Budgets", "| budget | | concurrency | rate | shares | users |\n|---|---|---|---|---|---|\n", rows)
 }

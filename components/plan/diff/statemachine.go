@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -42,7 +44,7 @@ func compareStateMachines(base, head *Plan) []StateMachineChange {
 		case !hok:
 			c.Status = "removed"
 		}
-		for _, s := range sortedKeys(hs) {
+		for _, s := range slices.Sorted(maps.Keys(hs)) {
 			old, ok := bs[s]
 			switch {
 			case !ok:
@@ -51,7 +53,7 @@ func compareStateMachines(base, head *Plan) []StateMachineChange {
 				c.ChangedStates = append(c.ChangedStates, s)
 			}
 		}
-		for _, s := range sortedKeys(bs) {
+		for _, s := range slices.Sorted(maps.Keys(bs)) {
 			if _, ok := hs[s]; !ok {
 				c.RemovedStates = append(c.RemovedStates, s)
 			}
