@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/skeinhq/skein/components/cost"
-	"github.com/skeinhq/skein/components/schedule/cron"
 )
 
 // metricAlarmType is the resource type the alarms of cost.json count (cost.json also reads
@@ -39,19 +38,9 @@ func (p *Plan) MarshalCost(opts cost.Options) ([]byte, error) {
 	}
 	schedules := map[string][]cost.Schedule{}
 	for _, r := range p.OfType(scheduleType) {
-		s := cost.Schedule{
-			Name:          r.Name,
-			Expression:    r.String("scheduleExpression"),
-			TimeZone:      r.String("scheduleExpressionTimezone"),
-			ScheduleState: r.String("state"),
-		}
-		if s.TimeZone == "" {
-			s.TimeZone = "UTC" // Scheduler's default
-		}
-		if s.ScheduleState == "" {
-			s.ScheduleState = "ENABLED" // Scheduler's default
-		}
-		n, err := runsPerMonth(s.Expression, s.TimeZone, r.String("startDate"), r.String("endDate"), ref)
+		sch := scheduleOf(r)
+		s := cost.Schedule{Name: sch.Name, Expression: sch.Expression, TimeZone: sch.TimeZone, ScheduleState: sch.State}
+		n, err := runsPerMonth(sch, ref)
 		if err != nil {
 			s.Error = err.Error()
 		}
@@ -121,10 +110,10 @@ func CostWriter(options func() cost.Options) Writer {
 	}}
 }
 
-// runsPerMonth counts the fire times in the cost.MonthDays after ref.
-func runsPerMonth(expr, tz, start, end string, ref time.Time) (int, error) {
+// runsPerMonth counts the schedule's fire times in the cost.MonthDays after ref.
+func runsPerMonth(s Schedule, ref time.Time) (int, error) {
 	const most = cost.MonthDays*24*60 + 1 // Scheduler fires at most once a minute
-	times, err := cron.FireTimes(expr, tz, start, end, ref, most)
+	times, err := s.fireTimes(ref, most)
 	if err != nil {
 		return 0, err
 	}
