@@ -1,13 +1,6 @@
 package cost
 
-import (
-	"sort"
-
-	"github.com/skeinhq/skein/components/plan"
-)
-
-// MetricAlarmType is the resource type the alarms section of cost.json counts.
-const MetricAlarmType = "aws:cloudwatch/metricAlarm:MetricAlarm"
+import "sort"
 
 // Alarms is what the plan's CloudWatch metric alarms cost a month, in the stage the plan is of.
 type Alarms struct {
@@ -45,41 +38,16 @@ type Alarm struct {
 	Month          float64 `json:"month"`
 }
 
-// alarmsOf costs every aws:cloudwatch/metricAlarm:MetricAlarm of the plan at prices (defaults
-// applied).
-func alarmsOf(p *plan.Plan, prices Prices) Alarms {
+// PriceAlarms is what the metric alarms cost a month at prices (zero fields mean
+// DefaultPrices): each alarm's Month from its Metrics and HighResolution (the other fields as
+// given), the totals, the sums by owner sorted by owner, and the alarms sorted by name.
+func PriceAlarms(alarms []Alarm, prices Prices) Alarms {
+	prices = prices.WithDefaults()
 	out := Alarms{ByOwner: []AlarmOwner{}, Alarms: []Alarm{}}
 	owners := map[string]*AlarmOwner{}
-	for _, r := range p.OfType(MetricAlarmType) {
-		a := Alarm{Name: r.Name, Metrics: 1}
-		if r.Parent != nil {
-			a.Owner = r.Parent.Type + " " + r.Parent.Name
-		}
-		if qs, ok := r.Get("metricQueries").([]any); ok && len(qs) > 0 {
-			a.Metrics = 0
-			for _, q := range qs {
-				if m, ok := q.(map[string]any); ok && m["metric"] != nil {
-					a.Metrics++
-				}
-			}
-		}
-		// A metric-math alarm's period is in each query's metric; the alarm's own period
-		// decides for an alarm on one metric.
-		period, _ := r.Get("period").(float64)
-		if qs, ok := r.Get("metricQueries").([]any); ok {
-			for _, q := range qs {
-				if m, ok := q.(map[string]any); ok {
-					if mm, ok := m["metric"].(map[string]any); ok {
-						if x, ok := mm["period"].(float64); ok && (period == 0 || x < period) {
-							period = x
-						}
-					}
-				}
-			}
-		}
+	for _, a := range alarms {
 		price := prices.AlarmMetricMonth
-		if period > 0 && period < 60 {
-			a.HighResolution = true
+		if a.HighResolution {
 			price = prices.HighResolutionAlarmMetricMonth
 			out.HighResolutionMetrics += a.Metrics
 		} else {

@@ -6,11 +6,12 @@
 //	b, err := cost.Estimate(definition, fns, cost.Workload{Items: 5000}, cost.Prices{})
 //	fmt.Println(b.PerMillionItems.Total, b.Naive.PerMillionItems.Total, b.Ratio)
 //
-// [Estimate] is the pure core. [Write] is what `make plan` calls to put cost.json beside
-// resources.json: every state machine of the offline plan, its runs per month from the
-// schedules that target it, and what the stage's CloudWatch alarms cost a month. Each scope
-// (run, month, perMillionItems) has its sections with their totals and the usage they were
-// priced from: orchestration (state transitions, Express requests and duration), compute
+// [Estimate] is the pure core. components/plan writes cost.json ([File]) beside resources.json
+// with it (Plan.MarshalCost, and plan.CostWriter for a program's own [Options]): every state
+// machine of the offline plan ([NewStateMachine]), its runs per month from the schedules that
+// target it, and what the stage's CloudWatch alarms and dashboards cost a month ([PriceAlarms],
+// [PriceDashboards]). Each scope (run, month, perMillionItems) has its sections with their
+// totals and the usage they were priced from: orchestration (state transitions, Express requests and duration), compute
 // (Lambda GB-seconds), data (S3 and SQS requests) and observability (log bytes and traces),
 // and its cost itemised by request type, largest first. The same plan gives the same bytes.
 //

@@ -422,7 +422,7 @@ type Data struct {
 // problem of the definition at once, as *DefinitionError values.
 func Estimate(definition []byte, fns map[string]Function, w Workload, pr Prices) (Breakdown, error) {
 	w = w.withDefaults()
-	pr = pr.withDefaults()
+	pr = pr.WithDefaults()
 	if err := errors.Join(w.validate(), consumersAgree(w.Consumers, fns), pr.validate()); err != nil {
 		return Breakdown{}, err
 	}

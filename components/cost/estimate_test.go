@@ -530,7 +530,7 @@ func TestPriceFieldsListEveryPrice(t *testing.T) {
 			t.Errorf("fields[%d] is %s, Prices' field %d is %s", i, f.name, i, typ.Field(i).Name)
 		}
 	}
-	if got := (Prices{}).withDefaults(); got != DefaultPrices() {
+	if got := (Prices{}).WithDefaults(); got != DefaultPrices() {
 		t.Errorf("zero prices with defaults %+v", got)
 	}
 	if err := (Prices{DashboardMonth: -1}).validate(); err == nil || !strings.Contains(err.Error(), "Prices.DashboardMonth must be positive, got -1") {

@@ -1,4 +1,4 @@
-package cost
+package cost_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/plan"
 )
 
@@ -42,7 +43,7 @@ func planned(t *testing.T) *plan.Plan {
 			return err
 		}
 		def := pulumi.All(fetch.Arn, list.Arn).ApplyT(func(a []any) string {
-			return strings.NewReplacer(arnFetch, a[0].(string), arnList, a[1].(string), arnPrepare, a[1].(string)).Replace(string(small(10)))
+			return strings.NewReplacer(cost.ArnFetch, a[0].(string), cost.ArnList, a[1].(string), cost.ArnPrepare, a[1].(string)).Replace(string(cost.Small(10)))
 		}).(pulumi.StringOutput)
 		export, err := sfn.NewStateMachine(ctx, "export", &sfn.StateMachineArgs{
 			RoleArn: pulumi.String("arn:aws:iam::123456789012:role/sfn"), Definition: def, Type: pulumi.String("STANDARD"),
@@ -107,19 +108,19 @@ func planned(t *testing.T) *plan.Plan {
 	return p
 }
 
-func marshalOpts() Options {
-	w := smallWorkload()
-	w.PerItem = PerItem{S3Puts: 2, S3Gets: 1, SqsRequests: 3}
-	return Options{Workloads: map[string]Workload{"export": w}}
+func marshalOpts() cost.Options {
+	w := cost.SmallWorkload()
+	w.PerItem = cost.PerItem{S3Puts: 2, S3Gets: 1, SqsRequests: 3}
+	return cost.Options{Workloads: map[string]cost.Workload{"export": w}}
 }
 
-func TestMarshalPlan(t *testing.T) {
+func TestMarshalCost(t *testing.T) {
 	p := planned(t)
-	b, err := Marshal(p, marshalOpts())
+	b, err := p.MarshalCost(marshalOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f File
+	var f cost.File
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestMarshalPlan(t *testing.T) {
 	}
 	// The month is 30 runs; the plan's functions have the memory and architecture the
 	// resources say (fetch-metrics 1 GB arm64, list-groups 256 MB x86_64, also as prepare).
-	near(t, "month transitions", export.Month.Usage.StateTransitions, 30*16)
+	cost.Near(t, "month transitions", export.Month.Usage.StateTransitions, 30*16)
 	for _, l := range export.Run.Usage.Lambda {
 		switch l.Function {
 		case "fetch-metrics":
@@ -153,16 +154,16 @@ func TestMarshalPlan(t *testing.T) {
 		}
 	}
 	// Per-item data: 100 items x (2 PUT + 1 GET + 3 SQS), plus ItemReader and ResultWriter.
-	near(t, "run S3 PUTs", export.Run.Usage.S3PutRequests, 200+DefaultResultWriterPuts)
-	near(t, "run S3 GETs", export.Run.Usage.S3GetRequests, 100+1)
-	near(t, "run SQS", export.Run.Usage.SqsRequests, 300)
+	cost.Near(t, "run S3 PUTs", export.Run.Usage.S3PutRequests, 200+cost.DefaultResultWriterPuts)
+	cost.Near(t, "run S3 GETs", export.Run.Usage.S3GetRequests, 100+1)
+	cost.Near(t, "run SQS", export.Run.Usage.SqsRequests, 300)
 	if export.Assumptions.DurationsMs["fetch-metrics"] != 50 || export.Assumptions.PerItemDurationsMs["fetch-metrics"] != 20 || export.Assumptions.Items != 100 {
 		t.Errorf("assumptions %+v", export.Assumptions)
 	}
-	if quick.Month != nil || len(quick.Schedules) != 0 || quick.Type != "EXPRESS" || quick.Assumptions.Items != DefaultItems {
+	if quick.Month != nil || len(quick.Schedules) != 0 || quick.Type != "EXPRESS" || quick.Assumptions.Items != cost.DefaultItems {
 		t.Errorf("quick %+v", quick)
 	}
-	if f.Prices != DefaultPrices() {
+	if f.Prices != cost.DefaultPrices() {
 		t.Errorf("prices %+v", f.Prices)
 	}
 	// Alarms: two on one metric at $0.10, one high-resolution alarm reading two metrics at
@@ -171,17 +172,17 @@ func TestMarshalPlan(t *testing.T) {
 	if a.Count != 3 || a.Metrics != 2 || a.HighResolutionMetrics != 2 {
 		t.Errorf("alarms %+v", a)
 	}
-	near(t, "alarms month", a.Month, 2*0.10+2*0.30)
+	cost.Near(t, "alarms month", a.Month, 2*0.10+2*0.30)
 	if len(a.ByOwner) != 2 || a.ByOwner[0].Owner != "" || a.ByOwner[0].Count != 1 || a.ByOwner[1].Owner != "test:index:Owner owner" || a.ByOwner[1].Count != 2 {
 		t.Errorf("alarms by owner %+v", a.ByOwner)
 	}
-	near(t, "owner's alarms month", a.ByOwner[1].Month, 0.10+0.60)
+	cost.Near(t, "owner's alarms month", a.ByOwner[1].Month, 0.10+0.60)
 	if len(a.Alarms) != 3 || a.Alarms[0].Name != "owner-error-rate" || !a.Alarms[0].HighResolution || a.Alarms[0].Metrics != 2 || a.Alarms[2].HighResolution {
 		t.Errorf("alarms %+v", a.Alarms)
 	}
 
 	// Byte-identical on a second plan, and equal to the reviewed golden file.
-	again, err := Marshal(planned(t), marshalOpts())
+	again, err := planned(t).MarshalCost(marshalOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestMarshalPlan(t *testing.T) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run go test ./components/cost/ -run TestMarshalPlan -update)", err)
+		t.Fatalf("%v (run go test ./components/cost/ -run TestMarshalCost -update)", err)
 	}
 	if !bytes.Equal(b, want) {
 		t.Errorf("cost.json differs from %s (rerun with -update and review the diff)", golden)
@@ -206,15 +207,15 @@ func TestMarshalPlan(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	if err := Write(p, dir, marshalOpts()); err != nil {
+	if err := p.WriteCost(dir, marshalOpts()); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := os.ReadFile(filepath.Join(dir, "cost.json")); err != nil || !bytes.Equal(got, b) {
-		t.Errorf("Write wrote %d bytes, err %v", len(got), err)
+		t.Errorf("WriteCost wrote %d bytes, err %v", len(got), err)
 	}
 }
 
-func TestMarshalNamesTheBrokenMachine(t *testing.T) {
+func TestMarshalCostNamesTheBrokenMachine(t *testing.T) {
 	p, err := plan.Run(func(ctx *pulumi.Context) error {
 		_, err := sfn.NewStateMachine(ctx, "broken", &sfn.StateMachineArgs{
 			RoleArn:    pulumi.String("arn:aws:iam::123456789012:role/sfn"),
@@ -225,7 +226,7 @@ func TestMarshalNamesTheBrokenMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Marshal(p, Options{Reference: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)})
+	_, err = p.MarshalCost(cost.Options{Reference: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)})
 	if err == nil || !strings.Contains(err.Error(), "state machine broken") || !strings.Contains(err.Error(), `state "A"`) {
 		t.Errorf("error %v", err)
 	}

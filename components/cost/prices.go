@@ -90,8 +90,8 @@ func DefaultPrices() Prices {
 	}
 }
 
-// withDefaults fills every zero price from DefaultPrices.
-func (p Prices) withDefaults() Prices {
+// WithDefaults returns p with every zero price filled from DefaultPrices.
+func (p Prices) WithDefaults() Prices {
 	d := DefaultPrices()
 	defaults := d.fields()
 	for i, f := range p.fields() {

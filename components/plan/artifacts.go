@@ -10,9 +10,9 @@ import (
 
 // A Writer writes one artefact of a plan (a file, or a folder of files) into the output
 // directory, from the recorded resources. The plan writes resources.json, statemachines/,
-// schedules.json, budgets.json and dashboards/ itself; other packages register theirs when they
-// are imported (cost: cost.json, which every program with a workflow imports), and
-// [Command.Writers] add more or replace one.
+// schedules.json, budgets.json, cost.json (default workloads; [CostWriter] gives the program's
+// own) and dashboards/ itself; [Register] adds more from a package's init, and [Command.Writers]
+// add more or replace one.
 type Writer struct {
 	// Name is the artefact's path under the output directory ("cost.json", "statemachines/").
 	// A later Writer of the same Name replaces an earlier one.
@@ -52,6 +52,7 @@ func init() {
 		{Name: "statemachines/", Write: (*Plan).WriteStateMachines},
 		{Name: "schedules.json", Write: (*Plan).WriteSchedules},
 		{Name: "budgets.json", Write: (*Plan).WriteBudgets},
+		CostWriter(nil),
 		{Name: "dashboards/", Write: (*Plan).WriteDashboards},
 	} {
 		Register(w)

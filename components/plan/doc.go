@@ -23,9 +23,10 @@
 // `go run ./cmd/plan -stack dev` reads the project's name from the nearest Pulumi.yaml (and its
 // project-wide config), the stage file beside it (or in its stackConfigDir), runs the program
 // offline and writes out/<stage>/: resources.json, statemachines/ (each definition and its
-// [Mermaid] graph), schedules.json, budgets.json and dashboards/, plus the artefacts other
-// packages register ([Register]: cost.json, with any workflow). [Command] adds or replaces
-// writers and gives placeholder secrets.
+// [Mermaid] graph), schedules.json, budgets.json, cost.json (components/cost's model at default
+// workloads; [CostWriter] gives the program's own) and dashboards/, plus the artefacts other
+// packages register ([Register]). [Command] adds or replaces writers and gives placeholder
+// secrets.
 //
 // # Defaults
 //

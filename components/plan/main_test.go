@@ -117,6 +117,10 @@ func TestCommandWritesExtensibleArtifacts(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(out, "budgets.json")); err != nil || seen != 1 || !bytes.Contains(b, []byte(`"logGroups": 1`)) {
 		t.Errorf("budgets.json %s (%v), writer saw %d log groups", b, err, seen)
 	}
+	// cost.json is the plan's own, written with default workloads with no package imported.
+	if b, err := os.ReadFile(filepath.Join(out, "cost.json")); err != nil || !bytes.Contains(b, []byte(`"stateMachines": []`)) {
+		t.Errorf("cost.json %s (%v)", b, err)
+	}
 	if !strings.Contains(stdout.String(), "project nightly, stage dev") {
 		t.Errorf("stdout %q", stdout.String())
 	}

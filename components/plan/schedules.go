@@ -48,23 +48,8 @@ type Schedule struct {
 func (p *Plan) MarshalSchedules(ref time.Time) ([]byte, error) {
 	f := SchedulesFile{Reference: ref.UTC().Format(time.RFC3339), Schedules: []Schedule{}}
 	for _, r := range p.OfType(scheduleType) {
-		s := Schedule{
-			Name:       r.Name,
-			Group:      r.String("groupName"),
-			Expression: r.String("scheduleExpression"),
-			TimeZone:   r.String("scheduleExpressionTimezone"),
-			State:      r.String("state"),
-			StartDate:  r.String("startDate"),
-			EndDate:    r.String("endDate"),
-			Next:       []string{},
-		}
-		if s.TimeZone == "" {
-			s.TimeZone = "UTC" // Scheduler's default when ScheduleExpressionTimezone is not set
-		}
-		if s.State == "" {
-			s.State = "ENABLED" // Scheduler's default
-		}
-		next, err := cron.FireTimes(s.Expression, s.TimeZone, s.StartDate, s.EndDate, ref, FireTimes)
+		s := scheduleOf(r)
+		next, err := s.fireTimes(ref, FireTimes)
 		if err != nil {
 			s.Error = err.Error()
 		}
@@ -77,6 +62,33 @@ func (p *Plan) MarshalSchedules(ref time.Time) ([]byte, error) {
 		f.Schedules = append(f.Schedules, s)
 	}
 	return MarshalArtifact(f)
+}
+
+// scheduleOf reads an EventBridge Scheduler schedule as sent to AWS, Scheduler's defaults
+// applied, with no fire times yet. schedules.json and cost.json read schedules with it.
+func scheduleOf(r *Resource) Schedule {
+	s := Schedule{
+		Name:       r.Name,
+		Group:      r.String("groupName"),
+		Expression: r.String("scheduleExpression"),
+		TimeZone:   r.String("scheduleExpressionTimezone"),
+		State:      r.String("state"),
+		StartDate:  r.String("startDate"),
+		EndDate:    r.String("endDate"),
+		Next:       []string{},
+	}
+	if s.TimeZone == "" {
+		s.TimeZone = "UTC" // Scheduler's default when ScheduleExpressionTimezone is not set
+	}
+	if s.State == "" {
+		s.State = "ENABLED" // Scheduler's default
+	}
+	return s
+}
+
+// fireTimes are the schedule's first fire times after ref, at most most of them.
+func (s Schedule) fireTimes(ref time.Time, most int) ([]time.Time, error) {
+	return cron.FireTimes(s.Expression, s.TimeZone, s.StartDate, s.EndDate, ref, most)
 }
 
 // WriteSchedules writes dir/schedules.json (see MarshalSchedules) with fire times after

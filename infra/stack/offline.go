@@ -27,7 +27,7 @@ func PlanCommand() plan.Command {
 	return plan.Command{
 		Program:            func(ctx *pulumi.Context) error { return program(ctx, func(_ *stage.Stage, c *Config) { cfg = c }) },
 		PlaceholderSecrets: []string{Namespace + ":" + KeyVendorToken},
-		Writers:            []plan.Writer{cost.Writer(func() cost.Options { return CostOptionsFor(cfg) })},
+		Writers:            []plan.Writer{plan.CostWriter(func() cost.Options { return CostOptionsFor(cfg) })},
 	}
 }
 

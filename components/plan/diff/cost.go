@@ -3,6 +3,8 @@ package diff
 import (
 	"math"
 	"sort"
+
+	"github.com/skeinhq/skein/components/cost"
 )
 
 // CostChange is a state machine whose cost changed: per run, per month and per million items,
@@ -13,7 +15,7 @@ type CostChange struct {
 	Before CostFigures `json:"before"`
 	After  CostFigures `json:"after"`
 	Delta  CostFigures `json:"delta"`
-	// Items are the cost per million items by request type (CostItem.Key), before and after,
+	// Items are the cost per million items by request type (cost.Item.Key), before and after,
 	// every type either side lists with a count, sorted by the cost after, then before, largest
 	// first.
 	Items []CostItemChange `json:"items,omitempty"`
@@ -32,7 +34,7 @@ type CostFigures struct {
 
 // CostItemChange is one request type's count and cost per million items, before and after.
 type CostItemChange struct {
-	// Item is the request type's CostItem.Key ("s3Put", "lambdaGBSeconds:vendor"); Section its
+	// Item is the request type's cost.Item.Key ("s3Put", "lambdaGBSeconds:vendor"); Section its
 	// section (orchestration, compute, data or observability).
 	Item    string         `json:"item"`
 	Section string         `json:"section"`
@@ -83,10 +85,10 @@ func compareCost(base, head *Plan) []CostChange {
 }
 
 // compareItems pairs the items of two sides by key and names each side's largest.
-func compareItems(before, after []CostItem) (out []CostItemChange, largestBefore, largestAfter string) {
+func compareItems(before, after []cost.Item) (out []CostItemChange, largestBefore, largestAfter string) {
 	byKey := map[string]*CostItemChange{}
 	var keys []string
-	get := func(it CostItem) *CostItemChange {
+	get := func(it cost.Item) *CostItemChange {
 		c := byKey[it.Key()]
 		if c == nil {
 			c = &CostItemChange{Item: it.Key(), Section: it.Section}
@@ -95,8 +97,8 @@ func compareItems(before, after []CostItem) (out []CostItemChange, largestBefore
 		}
 		return c
 	}
-	largest := func(items []CostItem) string {
-		best := CostItem{}
+	largest := func(items []cost.Item) string {
+		best := cost.Item{}
 		for _, it := range items {
 			if it.Cost > best.Cost || (it.Cost == best.Cost && it.Cost > 0 && it.Key() < best.Key()) {
 				best = it
@@ -137,7 +139,7 @@ func compareItems(before, after []CostItem) (out []CostItemChange, largestBefore
 // itemsOf is a state machine's items per million items: cost.json's own, or, for a cost.json
 // written before it itemised, the same items rebuilt from its usage and prices (what this
 // version of the cost model would have listed).
-func itemsOf(c *Cost) []CostItem {
+func itemsOf(c *Cost) []cost.Item {
 	if c == nil || c.PerMillionItems == nil {
 		return nil
 	}
@@ -145,9 +147,9 @@ func itemsOf(c *Cost) []CostItem {
 	if len(s.Items) > 0 {
 		return s.Items
 	}
-	var out []CostItem
+	var out []cost.Item
 	add := func(name, fn, section string, count, price float64) {
-		out = append(out, CostItem{Name: name, Function: fn, Section: section, Count: count, Cost: round6(count * price)})
+		out = append(out, cost.Item{Name: name, Function: fn, Section: section, Count: count, Cost: round6(count * price)})
 	}
 	number := func(m map[string]any, key string) float64 { v, _ := m[key].(float64); return v }
 	for _, u := range fromUsage {
@@ -160,8 +162,8 @@ func itemsOf(c *Cost) []CostItem {
 				if l["architecture"] == "arm64" {
 					gbs = c.Prices["lambdaGBSecondArm64"]
 				}
-				add("lambdaRequests", fn, "orchestration", number(l, "invocations"), c.Prices["lambdaRequest"])
-				add("lambdaGBSeconds", fn, "compute", number(l, "gbSeconds"), gbs)
+				add(cost.ItemLambdaRequests, fn, cost.SectionOrchestration, number(l, "invocations"), c.Prices["lambdaRequest"])
+				add(cost.ItemLambdaGBSeconds, fn, cost.SectionCompute, number(l, "gbSeconds"), gbs)
 			}
 			continue
 		}
@@ -177,16 +179,16 @@ var fromUsage = []struct {
 	name, section, usage, price string
 	per                         float64
 }{
-	{"stateTransitions", "orchestration", "stateTransitions", "standardTransition", 1},
-	{"expressRequests", "orchestration", "expressRequests", "expressRequest", 1},
-	{"expressGBSeconds", "orchestration", "expressGBSeconds", "expressGBSecond", 1},
+	{cost.ItemStateTransitions, cost.SectionOrchestration, "stateTransitions", "standardTransition", 1},
+	{cost.ItemExpressRequests, cost.SectionOrchestration, "expressRequests", "expressRequest", 1},
+	{cost.ItemExpressGBSeconds, cost.SectionOrchestration, "expressGBSeconds", "expressGBSecond", 1},
 	{"lambda", "", "", "", 1},
-	{"s3Put", "data", "s3PutRequests", "s3Put", 1},
-	{"s3Get", "data", "s3GetRequests", "s3Get", 1},
-	{"sqsRequests", "data", "sqsRequests", "sqsRequest", 1},
-	{"s3Events", "data", "s3Events", "", 1}, // free
-	{"logsIngested", "observability", "logBytes", "logsIngestedGB", 1e9},
-	{"xrayTraces", "observability", "traces", "xrayTrace", 1},
+	{cost.ItemS3Put, cost.SectionData, "s3PutRequests", "s3Put", 1},
+	{cost.ItemS3Get, cost.SectionData, "s3GetRequests", "s3Get", 1},
+	{cost.ItemSqsRequests, cost.SectionData, "sqsRequests", "sqsRequest", 1},
+	{cost.ItemS3Events, cost.SectionData, "s3Events", "", 1}, // free
+	{cost.ItemLogsIngested, cost.SectionObservability, "logBytes", "logsIngestedGB", 1e9},
+	{cost.ItemXRayTraces, cost.SectionObservability, "traces", "xrayTrace", 1},
 }
 
 func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/schedule/cron"
 )
@@ -191,8 +192,8 @@ var cases = []struct {
 			}
 			// The transform, now priced: 40,000 invocations of 150 ms at 128 MB arm64.
 			items = append(items,
-				CostItem{Name: "lambdaRequests", Function: "transform", Section: "orchestration", Count: 40000, Cost: 0.008},
-				CostItem{Name: "lambdaGBSeconds", Function: "transform", Section: "compute", Count: 750, Cost: 0.01})
+				cost.Item{Name: "lambdaRequests", Function: "transform", Section: "orchestration", Count: 40000, Cost: 0.008},
+				cost.Item{Name: "lambdaGBSeconds", Function: "transform", Section: "compute", Count: 750, Cost: 0.01})
 			total := 0.0
 			for _, it := range items {
 				total += it.Cost
@@ -584,7 +585,7 @@ func TestItemsFromUsageAgreeWithTheCostModel(t *testing.T) {
 			scopes["month"] = *sm.Month
 		}
 		for name, sc := range scopes {
-			want := map[string]CostItem{}
+			want := map[string]cost.Item{}
 			for _, it := range sc.Items {
 				want[it.Key()] = it
 			}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/skeinhq/skein/components/cost"
 	"github.com/skeinhq/skein/components/plan/internal/planfile"
 )
 
@@ -72,26 +73,8 @@ type costTotal struct {
 // usage they are rebuilt from (itemsOf).
 type costScope struct {
 	Total float64        `json:"total"`
-	Items []CostItem     `json:"items"`
+	Items []cost.Item    `json:"items"`
 	Usage map[string]any `json:"usage"`
-}
-
-// CostItem is one request type of a cost.json scope, as components/cost writes it (the diff
-// reads the file, not the package, and stays free of the Pulumi SDK).
-type CostItem struct {
-	Name     string  `json:"name"`
-	Function string  `json:"function,omitempty"`
-	Section  string  `json:"section"`
-	Count    float64 `json:"count"`
-	Cost     float64 `json:"cost"`
-}
-
-// Key names the item in its scope: Name, or Name:Function for a Lambda item.
-func (i CostItem) Key() string {
-	if i.Function == "" {
-		return i.Name
-	}
-	return i.Name + ":" + i.Function
 }
 
 // Budget is one entry of budgets.json: a downstream's limits, the shares its workers draw and
