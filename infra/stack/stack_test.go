@@ -14,6 +14,7 @@ import (
 	"github.com/skeinhq/skein/components/check"
 	"github.com/skeinhq/skein/components/plan"
 	"github.com/skeinhq/skein/components/worker"
+	"github.com/skeinhq/skein/functions/pipeline/layout"
 	"github.com/skeinhq/skein/infra/stack"
 )
 
@@ -264,29 +265,25 @@ func TestConfigErrors(t *testing.T) {
 // application log level), and the cost model prices the per-device lines it adds; the default
 // sets neither and prices no per-device line.
 func TestLogLevel(t *testing.T) {
-	logBytes := func(overrides map[string]string) (string, string, float64) {
+	planned := func(overrides map[string]string) (env, level string, logBytes float64) {
 		t.Helper()
-		p, err := planWith(t, overrides)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var env, level string
-		for _, r := range p.OfType("aws:lambda/function:Function") {
-			if r.Name == stack.VendorName {
-				env, level = r.String("environment.variables.LOG_LEVEL"), r.String("loggingConfig.applicationLogLevel")
-			}
-		}
 		run, err := stack.Offline(root(t), "dev", overrides)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return env, level, stack.CostOptionsFor(run.Config).Workloads[stack.WorkflowName].PerItem.LogBytes
+		for _, r := range run.Plan.OfType("aws:lambda/function:Function") {
+			if r.Name == stack.VendorName {
+				level = r.String("loggingConfig.applicationLogLevel")
+			}
+		}
+		return plannedEnv(t, run.Plan, stack.VendorName)[layout.EnvLogLevel], level,
+			stack.CostOptionsFor(run.Config).Workloads[stack.WorkflowName].PerItem.LogBytes
 	}
-	env, level, info := logBytes(nil)
+	env, level, info := planned(nil)
 	if env != "" || level != "INFO" {
 		t.Errorf("default: LOG_LEVEL %q, application log level %q; want none and INFO", env, level)
 	}
-	env, level, debug := logBytes(map[string]string{"pipeline:logLevel": "debug"})
+	env, level, debug := planned(map[string]string{"pipeline:logLevel": "debug"})
 	if env != "DEBUG" || level != "DEBUG" {
 		t.Errorf("DEBUG: LOG_LEVEL %q, application log level %q; want DEBUG and DEBUG", env, level)
 	}
